@@ -1,0 +1,179 @@
+/*
+ * cli.c - the `verso` command: a thin front on libverso. Human output by
+ * default, the reply's "res" as JSON with --json.
+ * Exit status: 0 ok, 1 server error reply, 2 usage, 3 transport or timeout.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "buf.h"
+#include "mp.h"
+#include "verso/client.h"
+
+typedef struct s_cli {
+    const char *endpoint;
+    int json;
+    int timeout_ms;
+    verso_client *client;
+} s_cli;
+
+static double s_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void s_usage(FILE *f)
+{
+    fprintf(f, "usage: verso [--endpoint E] [--json] [--timeout MS] COMMAND\n"
+               "commands:\n"
+               "  ping     round trip to the server\n"
+               "  hello    server name, version, protocol, ops, libraries\n"
+               "  stats    uptime, request counts, storage figures\n"
+               "The server is --endpoint, else $VERSO_ENDPOINT, else %s.\n",
+            VERSO_DEFAULT_ENDPOINT);
+}
+
+static void s_print_json(const msgpack_object *o)
+{
+    verso_buf b;
+    verso_buf_init(&b, (size_t)256 << 20);
+    if (verso_mp_to_json(o, &b) == VERSO_OK)
+        printf("%s\n", b.data);
+    verso_buf_fini(&b);
+}
+
+/* Fetches a printable field of a map as text (str, int, or "?"). */
+static const char *s_field(const msgpack_object *map, const char *key, char *tmp, size_t n)
+{
+    const msgpack_object *o = verso_mp_get(map, key);
+    if (!o)
+        return "?";
+    if (o->type == MSGPACK_OBJECT_STR) {
+        snprintf(tmp, n, "%.*s", (int)o->via.str.size, o->via.str.ptr);
+    } else if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
+        snprintf(tmp, n, "%" PRIu64, o->via.u64);
+    } else if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER) {
+        snprintf(tmp, n, "%" PRId64, o->via.i64);
+    } else {
+        return "?";
+    }
+    return tmp;
+}
+
+static double s_mib(const msgpack_object *map, const char *key)
+{
+    const msgpack_object *o = verso_mp_get(map, key);
+    return o && o->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? (double)o->via.u64 / 1048576.0 : 0;
+}
+
+static void s_print_hello(const msgpack_object *res)
+{
+    char a[256], b[256], c[256];
+    printf("%s %s, protocol %s\n", s_field(res, "server", a, sizeof a),
+           s_field(res, "version", b, sizeof b), s_field(res, "protocol", c, sizeof c));
+    printf("max message: %s bytes\n", s_field(res, "max_message_bytes", a, sizeof a));
+    const msgpack_object *ops = verso_mp_get(res, "ops");
+    printf("ops:");
+    for (uint32_t i = 0; ops && ops->type == MSGPACK_OBJECT_ARRAY && i < ops->via.array.size; i++) {
+        const msgpack_object *op = &ops->via.array.ptr[i];
+        if (op->type == MSGPACK_OBJECT_STR)
+            printf(" %.*s", (int)op->via.str.size, op->via.str.ptr);
+    }
+    const msgpack_object *libs = verso_mp_get(res, "libraries");
+    printf("\nlibraries:");
+    for (uint32_t i = 0; libs && libs->type == MSGPACK_OBJECT_MAP && i < libs->via.map.size; i++) {
+        const msgpack_object_kv *kv = &libs->via.map.ptr[i];
+        if (kv->key.type == MSGPACK_OBJECT_STR && kv->val.type == MSGPACK_OBJECT_STR)
+            printf(" %.*s=%.*s", (int)kv->key.via.str.size, kv->key.via.str.ptr,
+                   (int)kv->val.via.str.size, kv->val.via.str.ptr);
+    }
+    printf("\n");
+}
+
+static void s_print_stats(const msgpack_object *res)
+{
+    char a[256], b[256], c[256];
+    printf("uptime %ss, %s request(s), %s error(s), %s worker thread(s), endpoint %s\n",
+           s_field(res, "uptime_s", a, sizeof a), s_field(res, "requests", b, sizeof b),
+           s_field(res, "errors", c, sizeof c), s_field(res, "threads", a + 128, 128),
+           s_field(res, "endpoint", b + 128, 128));
+    const msgpack_object *st = verso_mp_get(res, "store");
+    printf("store %s (schema %s)\n", s_field(st, "path", a, sizeof a),
+           s_field(st, "schema_version", b, sizeof b));
+    printf("  used %.2f MiB of a %.1f MiB map (max %.0f MiB), file %.2f MiB, last txn %s\n",
+           s_mib(st, "used_bytes"), s_mib(st, "map_size"), s_mib(st, "max_map_size"),
+           s_mib(st, "file_bytes"), s_field(st, "last_txn", c, sizeof c));
+}
+
+static int s_run(s_cli *cli, const char *cmd)
+{
+    if (strcmp(cmd, "ping") && strcmp(cmd, "hello") && strcmp(cmd, "stats")) {
+        fprintf(stderr, "verso: unknown command '%s'\n", cmd);
+        s_usage(stderr);
+        return 2;
+    }
+    verso_reply *r = NULL;
+    double t0 = s_now();
+    verso_err err = verso_client_call(cli->client, cmd, NULL, &r);
+    double ms = (s_now() - t0) * 1000;
+    if (err && err != VERSO_ESERVER) {
+        fprintf(stderr, "verso: %s: %s\n", cli->endpoint, verso_strerror(err));
+        return 3;
+    }
+    int status = 0;
+    if (err == VERSO_ESERVER) {
+        if (cli->json)
+            printf("{\"error\":{\"code\":\"%s\"}}\n", verso_reply_err_code(r));
+        fprintf(stderr, "verso: %s: %s\n", verso_reply_err_code(r), verso_reply_err_message(r));
+        status = 1;
+    } else if (cli->json) {
+        s_print_json(verso_reply_res(r));
+    } else if (!strcmp(cmd, "ping")) {
+        printf("pong from %s in %.3f ms\n", cli->endpoint, ms);
+    } else if (!strcmp(cmd, "hello")) {
+        s_print_hello(verso_reply_res(r));
+    } else {
+        s_print_stats(verso_reply_res(r));
+    }
+    verso_reply_destroy(&r);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {{"endpoint", 1, 0, 'e'}, {"json", 0, 0, 'j'},
+                                         {"timeout", 1, 0, 't'},  {"help", 0, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    s_cli cli = {getenv("VERSO_ENDPOINT"), 0, 10000, NULL};
+    int c;
+    while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+        switch (c) {
+        case 'e': cli.endpoint = optarg; break;
+        case 'j': cli.json = 1; break;
+        case 't': cli.timeout_ms = atoi(optarg); break;
+        case 'h': s_usage(stdout); return 0;
+        default: s_usage(stderr); return 2;
+        }
+    }
+    if (!cli.endpoint || !*cli.endpoint)
+        cli.endpoint = VERSO_DEFAULT_ENDPOINT;
+    if (optind != argc - 1 || cli.timeout_ms <= 0) {
+        s_usage(stderr);
+        return 2;
+    }
+    verso_client_opts o = {.timeout_ms = cli.timeout_ms};
+    verso_err err = verso_client_new(cli.endpoint, &o, &cli.client);
+    if (err) {
+        fprintf(stderr, "verso: %s: %s\n", cli.endpoint, verso_strerror(err));
+        return err == VERSO_EINVAL ? 2 : 3;
+    }
+    int status = s_run(&cli, argv[optind]);
+    verso_client_destroy(&cli.client);
+    return status;
+}

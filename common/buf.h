@@ -1,0 +1,29 @@
+/*
+ * buf.h - a growable byte buffer with a hard cap set at init (curl's dynbuf
+ * idea): every append past the cap fails cleanly with VERSO_ETOOBIG.
+ * Not thread-safe; the owner of the struct owns its memory.
+ */
+#ifndef VERSO_BUF_H
+#define VERSO_BUF_H
+
+#include <stddef.h>
+
+#include "verso/err.h"
+
+typedef struct verso_buf {
+    char *data; /* NUL-terminated after every successful append */
+    size_t len;
+    size_t alloc;
+    size_t cap; /* content never exceeds cap bytes */
+} verso_buf;
+
+/* Caller-owned struct; release with verso_buf_fini. */
+void verso_buf_init(verso_buf *b, size_t cap);
+void verso_buf_fini(verso_buf *b);
+void verso_buf_reset(verso_buf *b);
+verso_err verso_buf_append(verso_buf *b, const void *p, size_t n);
+verso_err verso_buf_puts(verso_buf *b, const char *s);
+verso_err verso_buf_printf(verso_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif

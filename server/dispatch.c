@@ -1,0 +1,76 @@
+/* dispatch.c - request frame to reply frame; see dispatch.h. */
+#include "dispatch.h"
+
+#include "ops.h"
+#include "proto.h"
+
+static void s_count_request(verso_server *srv)
+{
+    atomic_fetch_add_explicit(&srv->stats.requests, 1, memory_order_relaxed);
+}
+
+static void s_count_error(verso_server *srv)
+{
+    atomic_fetch_add_explicit(&srv->stats.errors, 1, memory_order_relaxed);
+}
+
+void verso_dispatch_error(verso_server *srv, verso_err code, const char *message,
+                          msgpack_sbuffer *out)
+{
+    s_count_request(srv);
+    s_count_error(srv);
+    verso_proto_pack_err(out, NULL, code, message);
+}
+
+/* Runs the handler into its own buffer, so that a failing handler's partial
+ * result never reaches the wire. */
+static verso_err s_run(verso_server *srv, void *writer, const verso_req *req,
+                       msgpack_sbuffer *res, verso_fault *f)
+{
+    const verso_op *op = verso_op_find(req->op, req->op_len);
+    if (!op)
+        return verso_fault_set(f, VERSO_EBADOP, "unknown op \"%.*s\"",
+                               (int)(req->op_len > 64 ? 64 : req->op_len), req->op);
+    if (atomic_load(&srv->stopping))
+        return verso_fault_set(f, VERSO_ESHUTDOWN, "server is shutting down; \"%s\" not run",
+                               op->name);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, res, msgpack_sbuffer_write);
+    verso_op_ctx ctx = {srv, writer, req, &pk, f};
+    verso_err err = op->fn(&ctx);
+    if (err && f->code != err)
+        verso_fault_set(f, err, "%s", verso_strerror(err));
+    return err;
+}
+
+void verso_dispatch(verso_server *srv, void *writer, const void *body, size_t len,
+                    msgpack_sbuffer *out)
+{
+    s_count_request(srv);
+    if (len > srv->cfg.max_message_bytes) {
+        verso_fault f;
+        verso_fault_set(&f, VERSO_ETOOBIG, "message of %zu bytes exceeds max_message_bytes %zu",
+                        len, srv->cfg.max_message_bytes);
+        s_count_error(srv);
+        verso_proto_pack_err(out, NULL, f.code, f.message);
+        return;
+    }
+    verso_req req;
+    verso_fault f = {VERSO_OK, ""};
+    msgpack_sbuffer res;
+    msgpack_sbuffer_init(&res);
+    verso_req_init(&req);
+    verso_err err = verso_req_decode(&req, body, len, &f);
+    if (!err)
+        err = s_run(srv, writer, &req, &res, &f);
+    if (err)
+        s_count_error(srv);
+    int rc = err ? verso_proto_pack_err(out, req.id, f.code, f.message)
+                 : verso_proto_pack_ok(out, req.id, res.data, res.size);
+    if (rc) { /* allocation failure while packing: a bare error still fits */
+        msgpack_sbuffer_clear(out);
+        verso_proto_pack_err(out, NULL, VERSO_ENOMEM, "out of memory packing the reply");
+    }
+    msgpack_sbuffer_destroy(&res);
+    verso_req_fini(&req);
+}

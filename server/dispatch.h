@@ -1,0 +1,28 @@
+/*
+ * dispatch.h - one request frame in, one reply frame out: decode, look the op
+ * up in the op table, run its handler, pack the envelope, count it.
+ * Called by worker threads (and the fuzzer); thread-safe.
+ */
+#ifndef VERSO_DISPATCH_H
+#define VERSO_DISPATCH_H
+
+#include <msgpack.h>
+#include <stddef.h>
+
+#include "server.h"
+
+/*
+ * Handles the request in body[0..len) and appends the packed reply to `out`
+ * (caller-owned). `writer` is the calling thread's connection to the writer
+ * (writer.h), or NULL where no op may write. Never fails: every problem
+ * becomes an error reply.
+ */
+void verso_dispatch(verso_server *srv, void *writer, const void *body, size_t len,
+                    msgpack_sbuffer *out);
+
+/* Appends the error reply for a frame that cannot be decoded at all (bad
+ * framing): no id to echo. */
+void verso_dispatch_error(verso_server *srv, verso_err code, const char *message,
+                          msgpack_sbuffer *out);
+
+#endif

@@ -1,0 +1,148 @@
+/* main.c - versod's command line: flags, signals, run. */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "server.h"
+#include "verso/version.h"
+
+static verso_server *s_server; /* for the signal handler only */
+
+static void s_on_signal(int sig)
+{
+    (void)sig;
+    if (s_server)
+        verso_server_request_stop(s_server);
+}
+
+static void s_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: versod [options]\n"
+            "  --bind ENDPOINT          listen here (default %s;\n"
+            "                           tcp://127.0.0.1:* picks a free port)\n"
+            "  --data DIR               data directory (default ./verso-data)\n"
+            "  --threads N              worker threads (default 4)\n"
+            "  --ready-file PATH        write the bound endpoint here once serving\n"
+            "  --max-message-bytes N    largest request accepted (default 16M)\n"
+            "  --map-size N             initial LMDB map size (default 64M; grows)\n"
+            "  --max-map-size N         LMDB map growth limit (default 1T)\n"
+            "  --log-level LEVEL        error, warn, info (default) or debug\n"
+            "  --version, --help\n"
+            "Sizes take K, M, G or T suffixes (powers of 1024).\n",
+            VERSO_DEFAULT_ENDPOINT);
+}
+
+/* Parses "64M" and the like. Returns 0, or -1 when malformed. */
+static int s_parse_size(const char *s, size_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || s[0] == '-')
+        return -1;
+    int shift = 0;
+    switch (*end) {
+    case 'K': case 'k': shift = 10; end++; break;
+    case 'M': case 'm': shift = 20; end++; break;
+    case 'G': case 'g': shift = 30; end++; break;
+    case 'T': case 't': shift = 40; end++; break;
+    default: break;
+    }
+    if (*end || (shift && v > (~0ULL >> shift)))
+        return -1;
+    *out = (size_t)(v << shift);
+    return 0;
+}
+
+static int s_parse_level(const char *s)
+{
+    static const char *names[] = {"error", "warn", "info", "debug"};
+    for (int i = 0; i < 4; i++)
+        if (strcmp(s, names[i]) == 0) {
+            verso_log_set_level((verso_log_level)i);
+            return 0;
+        }
+    return -1;
+}
+
+static int s_parse(int argc, char **argv, verso_server_config *cfg)
+{
+    static const struct option opts[] = {
+        {"bind", 1, 0, 'b'}, {"data", 1, 0, 'd'}, {"threads", 1, 0, 't'},
+        {"ready-file", 1, 0, 'r'}, {"max-message-bytes", 1, 0, 'm'},
+        {"map-size", 1, 0, 's'}, {"max-map-size", 1, 0, 'S'}, {"log-level", 1, 0, 'l'},
+        {"version", 0, 0, 'V'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    int c, bad = 0;
+    size_t n;
+    while (!bad && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'b': cfg->bind = optarg; break;
+        case 'd': cfg->data_dir = optarg; break;
+        case 'r': cfg->ready_file = optarg; break;
+        case 't':
+            bad = s_parse_size(optarg, &n) || n < 1 || n > 250;
+            cfg->threads = (unsigned)n;
+            break;
+        case 'm': bad = s_parse_size(optarg, &cfg->max_message_bytes); break;
+        case 's': bad = s_parse_size(optarg, &cfg->store.map_size); break;
+        case 'S': bad = s_parse_size(optarg, &cfg->store.max_map_size); break;
+        case 'l': bad = s_parse_level(optarg); break;
+        case 'V': printf("versod %s (protocol %d)\n", VERSO_VERSION, VERSO_PROTOCOL); exit(0);
+        case 'h': s_usage(stdout); exit(0);
+        default: bad = 1;
+        }
+    }
+    if (bad || optind != argc) {
+        if (optind < argc && !bad)
+            fprintf(stderr, "versod: unexpected argument '%s'\n", argv[optind]);
+        else
+            fprintf(stderr, "versod: bad value for an option\n");
+        s_usage(stderr);
+        return -1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    verso_server_config cfg = {
+        .bind = VERSO_DEFAULT_ENDPOINT, .data_dir = "./verso-data", .threads = 4,
+        .max_message_bytes = (size_t)16 << 20};
+    if (s_parse(argc, argv, &cfg) < 0)
+        return 2;
+    if (cfg.max_message_bytes < 1024) {
+        fprintf(stderr, "versod: --max-message-bytes must be at least 1K\n");
+        return 2;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    /* Only this thread takes SIGINT/SIGTERM: block them while the server
+     * starts its threads (which inherit the mask), then unblock here, where
+     * the handler can never run during verso_server_destroy. */
+    sigset_t stop_sigs;
+    sigemptyset(&stop_sigs);
+    sigaddset(&stop_sigs, SIGINT);
+    sigaddset(&stop_sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_sigs, NULL);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = s_on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    verso_err err = verso_server_new(&cfg, &s_server);
+    if (err) {
+        fprintf(stderr, "versod: cannot start: %s\n", verso_strerror(err));
+        return 1;
+    }
+    pthread_sigmask(SIG_UNBLOCK, &stop_sigs, NULL); /* a pending signal lands now */
+    err = verso_server_run(s_server);
+    pthread_sigmask(SIG_BLOCK, &stop_sigs, NULL);
+    verso_server_destroy(&s_server);
+    return err ? 1 : 0;
+}

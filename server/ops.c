@@ -1,0 +1,125 @@
+/*
+ * ops.c - the op table and the server-level ops: hello, ping, stats.
+ * Ops of a larger concept (segment, lookup, align, ...) live in that
+ * concept's file and are only listed here.
+ */
+#include "ops.h"
+
+#include <string.h>
+#include <unicode/uchar.h>
+#include <unicode/uversion.h>
+#include <zmq.h>
+
+#include "mp.h"
+#include "verso/version.h"
+
+static verso_err s_hello(verso_op_ctx *ctx);
+static verso_err s_ping(verso_op_ctx *ctx);
+static verso_err s_stats(verso_op_ctx *ctx);
+
+static const verso_op s_ops[] = {
+    {"hello", s_hello},
+    {"ping", s_ping},
+    {"stats", s_stats},
+};
+
+#define S_NOPS (sizeof s_ops / sizeof s_ops[0])
+
+const verso_op *verso_op_find(const char *name, size_t len)
+{
+    for (size_t i = 0; i < S_NOPS; i++)
+        if (strlen(s_ops[i].name) == len && memcmp(s_ops[i].name, name, len) == 0)
+            return &s_ops[i];
+    return NULL;
+}
+
+const verso_op *verso_op_table(size_t *count)
+{
+    *count = S_NOPS;
+    return s_ops;
+}
+
+static int s_pack_libraries(msgpack_packer *pk)
+{
+    char icu[U_MAX_VERSION_STRING_LENGTH], uni[U_MAX_VERSION_STRING_LENGTH], zmq[32];
+    UVersionInfo v;
+    u_getVersion(v);
+    u_versionToString(v, icu);
+    u_getUnicodeVersion(v);
+    u_versionToString(v, uni);
+    int maj, min, pat;
+    zmq_version(&maj, &min, &pat);
+    snprintf(zmq, sizeof zmq, "%d.%d.%d", maj, min, pat);
+    int rc = msgpack_pack_map(pk, 5);
+    rc = rc ? rc : verso_mp_pack_kv_str(pk, "icu", icu);
+    rc = rc ? rc : verso_mp_pack_kv_str(pk, "unicode", uni);
+    rc = rc ? rc : verso_mp_pack_kv_str(pk, "zmq", zmq);
+    rc = rc ? rc : verso_mp_pack_kv_str(pk, "lmdb", verso_store_engine_version());
+    return rc ? rc : verso_mp_pack_kv_str(pk, "msgpack", msgpack_version());
+}
+
+static verso_err s_hello(verso_op_ctx *ctx)
+{
+    msgpack_packer *pk = ctx->res;
+    size_t n;
+    const verso_op *ops = verso_op_table(&n);
+    int rc = msgpack_pack_map(pk, 6);
+    rc = rc ? rc : verso_mp_pack_kv_str(pk, "server", "versod");
+    rc = rc ? rc : verso_mp_pack_kv_str(pk, "version", VERSO_VERSION);
+    rc = rc ? rc : verso_mp_pack_kv_int(pk, "protocol", VERSO_PROTOCOL);
+    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "max_message_bytes",
+                                         ctx->srv->cfg.max_message_bytes);
+    rc = rc ? rc : verso_mp_pack_cstr(pk, "ops");
+    rc = rc ? rc : msgpack_pack_array(pk, n);
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = verso_mp_pack_cstr(pk, ops[i].name);
+    rc = rc ? rc : verso_mp_pack_cstr(pk, "libraries");
+    rc = rc ? rc : s_pack_libraries(pk);
+    return rc ? VERSO_ENOMEM : VERSO_OK;
+}
+
+static verso_err s_ping(verso_op_ctx *ctx)
+{
+    return msgpack_pack_map(ctx->res, 0) ? VERSO_ENOMEM : VERSO_OK;
+}
+
+static int s_pack_store(msgpack_packer *pk, const verso_server *srv,
+                        const verso_store_stats *st)
+{
+    int rc = msgpack_pack_map(pk, 13);
+    rc = rc ? rc : verso_mp_pack_kv_str(pk, "path", srv->cfg.data_dir);
+    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "schema_version", st->schema_version);
+    rc = rc ? rc : verso_mp_pack_kv_int(pk, "created", st->created);
+    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "map_size", st->map_size);
+    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "max_map_size", st->max_map_size);
+    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "map_grows", st->map_grows);
+    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "used_bytes", st->used_bytes);
+    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "file_bytes", st->file_bytes);
+    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "page_size", st->page_size);
+    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "last_txn", st->last_txn);
+    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "readers_used", st->readers_used);
+    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "readers_max", st->readers_max);
+    return rc ? rc : verso_mp_pack_kv_str(pk, "engine", verso_store_engine_version());
+}
+
+static verso_err s_stats(verso_op_ctx *ctx)
+{
+    verso_server *srv = ctx->srv;
+    verso_store_stats st;
+    verso_err err = verso_store_stat(srv->store, &st);
+    if (err)
+        return verso_fault_set(ctx->fault, err, "reading storage figures: %s",
+                               verso_strerror(err));
+    msgpack_packer *pk = ctx->res;
+    int64_t up_ms = verso_now_ms() - srv->started_ms;
+    int rc = msgpack_pack_map(pk, 7);
+    rc = rc ? rc : verso_mp_pack_kv_int(pk, "started", srv->started);
+    rc = rc ? rc : verso_mp_pack_kv_int(pk, "uptime_s", up_ms / 1000);
+    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "requests", atomic_load(&srv->stats.requests));
+    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "errors", atomic_load(&srv->stats.errors));
+    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "threads", srv->cfg.threads);
+    rc = rc ? rc : verso_mp_pack_kv_str(pk, "endpoint", srv->endpoint);
+    rc = rc ? rc : verso_mp_pack_cstr(pk, "store");
+    rc = rc ? rc : s_pack_store(pk, srv, &st);
+    return rc ? VERSO_ENOMEM : VERSO_OK;
+}

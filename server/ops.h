@@ -1,0 +1,39 @@
+/*
+ * ops.h - the op table: each protocol op is a name and a handler (the redis
+ * command-table idea). A new op is one handler function plus one table row
+ * in ops.c (or in the file of its concept, declared here).
+ */
+#ifndef VERSO_OPS_H
+#define VERSO_OPS_H
+
+#include <msgpack.h>
+#include <stddef.h>
+
+#include "proto.h"
+#include "server.h"
+
+/* What a handler sees. Everything is borrowed for the call only. */
+typedef struct verso_op_ctx {
+    verso_server *srv;
+    void *writer;         /* this thread's writer connection, or NULL */
+    const verso_req *req;
+    msgpack_packer *res;  /* pack exactly one object: the "res" map */
+    verso_fault *fault;   /* fill it (verso_fault_set) when returning an error */
+} verso_op_ctx;
+
+/* Returns VERSO_OK after packing the result, or an error (with ctx->fault
+ * set); a result packed before an error is discarded. */
+typedef verso_err (*verso_op_fn)(verso_op_ctx *ctx);
+
+typedef struct verso_op {
+    const char *name;
+    verso_op_fn fn;
+} verso_op;
+
+/* The op called name[0..len), or NULL. */
+const verso_op *verso_op_find(const char *name, size_t len);
+
+/* The whole table, for "hello". */
+const verso_op *verso_op_table(size_t *count);
+
+#endif

@@ -1,0 +1,182 @@
+/* proto.c - request envelope decoding and reply packing; see proto.h. */
+#include "proto.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "mp.h"
+#include "wire.h"
+
+verso_err verso_fault_set(verso_fault *f, verso_err code, const char *fmt, ...)
+{
+    if (f) {
+        va_list ap;
+        va_start(ap, fmt);
+        f->code = code;
+        vsnprintf(f->message, sizeof f->message, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+void verso_req_init(verso_req *r)
+{
+    memset(r, 0, sizeof *r);
+    msgpack_unpacked_init(&r->unpacked);
+}
+
+void verso_req_fini(verso_req *r)
+{
+    msgpack_unpacked_destroy(&r->unpacked);
+    memset(r, 0, sizeof *r);
+}
+
+static verso_err s_check_id(verso_req *r, verso_fault *f)
+{
+    const msgpack_object *id = verso_mp_get(r->body, "id");
+    if (!id)
+        return VERSO_OK;
+    if (id->type == MSGPACK_OBJECT_POSITIVE_INTEGER ||
+        id->type == MSGPACK_OBJECT_NEGATIVE_INTEGER) {
+        r->id = id;
+        return VERSO_OK;
+    }
+    if (id->type != MSGPACK_OBJECT_STR)
+        return verso_fault_set(f, VERSO_EBADREQ, "\"id\" must be an integer or a string");
+    if (id->via.str.size > VERSO_ID_MAX_BYTES)
+        return verso_fault_set(f, VERSO_EBADREQ, "\"id\" longer than %d bytes",
+                               VERSO_ID_MAX_BYTES);
+    r->id = id;
+    return VERSO_OK;
+}
+
+static verso_err s_check_envelope(verso_req *r, verso_fault *f)
+{
+    const msgpack_object *v = verso_mp_get(r->body, "v");
+    if (!v)
+        return verso_fault_set(f, VERSO_EBADREQ, "missing field \"v\" (protocol version)");
+    if (v->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+        return verso_fault_set(f, VERSO_EBADREQ, "\"v\" must be a positive integer");
+    if (v->via.u64 != 1)
+        return verso_fault_set(f, VERSO_EVERSION, "protocol version %llu not supported; this "
+                               "server speaks 1", (unsigned long long)v->via.u64);
+    const msgpack_object *op = verso_mp_get(r->body, "op");
+    if (!op)
+        return verso_fault_set(f, VERSO_EBADREQ, "missing field \"op\"");
+    if (op->type != MSGPACK_OBJECT_STR)
+        return verso_fault_set(f, VERSO_EBADREQ, "\"op\" must be a string");
+    r->op = op->via.str.ptr;
+    r->op_len = op->via.str.size;
+    return VERSO_OK;
+}
+
+verso_err verso_req_decode(verso_req *r, const void *data, size_t len, verso_fault *f)
+{
+    if (len == 0)
+        return verso_fault_set(f, VERSO_EPROTO, "empty message; expected a msgpack map");
+    verso_wire_fault wf;
+    verso_err err = verso_wire_check(data, len, NULL, &wf);
+    if (err)
+        return verso_fault_set(f, err, "%s at byte %zu", wf.why, wf.offset);
+    size_t off = 0;
+    msgpack_unpack_return rc = msgpack_unpack_next(&r->unpacked, data, len, &off);
+    if (rc == MSGPACK_UNPACK_NOMEM_ERROR)
+        return verso_fault_set(f, VERSO_ENOMEM, "out of memory decoding the request");
+    if (rc != MSGPACK_UNPACK_SUCCESS || off != len)
+        return verso_fault_set(f, VERSO_EPROTO, "msgpack decoder rejected the message");
+    if (r->unpacked.data.type != MSGPACK_OBJECT_MAP)
+        return verso_fault_set(f, VERSO_EPROTO, "request must be a msgpack map");
+    r->body = &r->unpacked.data;
+    if ((err = s_check_id(r, f)))
+        return err;
+    return s_check_envelope(r, f);
+}
+
+/* Finds key; EBADREQ when required and absent. *o is NULL when absent. */
+static verso_err s_field(const verso_req *r, const char *key, bool required,
+                         const msgpack_object **o, verso_fault *f)
+{
+    *o = verso_mp_get(r->body, key);
+    if (*o && (*o)->type == MSGPACK_OBJECT_NIL)
+        *o = NULL; /* nil means absent */
+    if (!*o && required)
+        return verso_fault_set(f, VERSO_EBADREQ, "missing field \"%s\"", key);
+    return VERSO_OK;
+}
+
+verso_err verso_req_str(const verso_req *r, const char *key, bool required, const char **s,
+                        size_t *len, verso_fault *f)
+{
+    const msgpack_object *o;
+    verso_err err = s_field(r, key, required, &o, f);
+    if (err || !o)
+        return err;
+    if (o->type != MSGPACK_OBJECT_STR)
+        return verso_fault_set(f, VERSO_EBADREQ, "\"%s\" must be a string", key);
+    *s = o->via.str.ptr;
+    *len = o->via.str.size;
+    return VERSO_OK;
+}
+
+verso_err verso_req_int(const verso_req *r, const char *key, bool required, int64_t *out,
+                        verso_fault *f)
+{
+    const msgpack_object *o;
+    verso_err err = s_field(r, key, required, &o, f);
+    if (err || !o)
+        return err;
+    if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER) {
+        *out = o->via.i64;
+        return VERSO_OK;
+    }
+    if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER || o->via.u64 > INT64_MAX)
+        return verso_fault_set(f, VERSO_EBADREQ, "\"%s\" must be an integer", key);
+    *out = (int64_t)o->via.u64;
+    return VERSO_OK;
+}
+
+verso_err verso_req_bool(const verso_req *r, const char *key, bool required, bool *out,
+                         verso_fault *f)
+{
+    const msgpack_object *o;
+    verso_err err = s_field(r, key, required, &o, f);
+    if (err || !o)
+        return err;
+    if (o->type != MSGPACK_OBJECT_BOOLEAN)
+        return verso_fault_set(f, VERSO_EBADREQ, "\"%s\" must be a boolean", key);
+    *out = o->via.boolean;
+    return VERSO_OK;
+}
+
+static int s_pack_head(msgpack_packer *pk, const msgpack_object *id, bool ok)
+{
+    int rc = msgpack_pack_map(pk, 4);
+    rc = rc ? rc : verso_mp_pack_kv_int(pk, "v", 1);
+    rc = rc ? rc : verso_mp_pack_cstr(pk, "id");
+    rc = rc ? rc : id ? msgpack_pack_object(pk, *id) : msgpack_pack_nil(pk);
+    rc = rc ? rc : verso_mp_pack_cstr(pk, "ok");
+    return rc ? rc : ok ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
+}
+
+int verso_proto_pack_ok(msgpack_sbuffer *out, const msgpack_object *id, const void *res,
+                        size_t res_len)
+{
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
+    int rc = s_pack_head(&pk, id, true);
+    rc = rc ? rc : verso_mp_pack_cstr(&pk, "res");
+    return rc ? rc : msgpack_sbuffer_write(out, res, res_len);
+}
+
+int verso_proto_pack_err(msgpack_sbuffer *out, const msgpack_object *id, verso_err code,
+                         const char *message)
+{
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
+    int rc = s_pack_head(&pk, id, false);
+    rc = rc ? rc : verso_mp_pack_cstr(&pk, "err");
+    rc = rc ? rc : msgpack_pack_map(&pk, 2);
+    rc = rc ? rc : verso_mp_pack_kv_str(&pk, "code", verso_err_symbol(code));
+    return rc ? rc : verso_mp_pack_kv_str(&pk, "message", message);
+}

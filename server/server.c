@@ -1,0 +1,332 @@
+/*
+ * server.c - versod's broker: the ROUTER front socket, the pool of workers
+ * behind it (load-balanced: a request goes only to an idle worker), the
+ * writer, start-up (ready file) and clean shutdown. Requests themselves are
+ * handled in dispatch.c; this file only moves frames.
+ */
+#define _GNU_SOURCE
+#include "server.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "log.h"
+#include "worker.h"
+#include "writer.h"
+
+#define S_START_TIMEOUT_MS 10000
+#define S_FRONT_LINGER_MS 2000 /* time given to queued replies at shutdown */
+
+struct verso_server_impl {
+    void *zctx;
+    void *front; /* ROUTER, clients */
+    void *back;  /* ROUTER, workers */
+    verso_worker *workers;
+    unsigned nworkers;
+    unsigned *idle; /* stack of idle worker indices */
+    unsigned nidle;
+    verso_writer *writer;
+    int sigpipe[2];
+};
+
+int64_t verso_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Moves every remaining part of the message on `from` to `to`. */
+static int s_forward_rest(void *from, void *to)
+{
+    int more = 1;
+    while (more) {
+        zmq_msg_t part;
+        zmq_msg_init(&part);
+        if (zmq_msg_recv(&part, from, 0) < 0) {
+            zmq_msg_close(&part);
+            return -1;
+        }
+        more = zmq_msg_more(&part);
+        if (zmq_msg_send(&part, to, more ? ZMQ_SNDMORE : 0) < 0)
+            zmq_msg_close(&part); /* peer gone: the message is dropped */
+    }
+    return 0;
+}
+
+/* Reads a worker's routing id frame; returns its index or -1. */
+static int s_worker_id(verso_server_impl *im, int *more)
+{
+    unsigned char id[8];
+    int n = zmq_recv(im->back, id, sizeof id, 0);
+    size_t sz = sizeof *more;
+    zmq_getsockopt(im->back, ZMQ_RCVMORE, more, &sz);
+    if (n != 2 || id[0] != 'w' || id[1] >= im->nworkers)
+        return -1;
+    return id[1];
+}
+
+/* A message from a worker: READY, or a reply to pass to the client. Either
+ * way the worker is idle afterwards. */
+static int s_from_worker(verso_server_impl *im)
+{
+    int more = 0;
+    int w = s_worker_id(im, &more);
+    if (w < 0 || !more)
+        return w < 0 ? -1 : 0;
+    zmq_msg_t first;
+    zmq_msg_init(&first);
+    if (zmq_msg_recv(&first, im->back, 0) < 0) {
+        zmq_msg_close(&first);
+        return -1;
+    }
+    if (zmq_msg_more(&first)) {
+        if (zmq_msg_send(&first, im->front, ZMQ_SNDMORE) < 0)
+            zmq_msg_close(&first);
+        s_forward_rest(im->back, im->front);
+    } else {
+        zmq_msg_close(&first); /* "READY" */
+    }
+    im->idle[im->nidle++] = (unsigned)w;
+    return 0;
+}
+
+/* A client's message: to the most recently idle worker. */
+static int s_to_worker(verso_server_impl *im)
+{
+    unsigned w = im->idle[--im->nidle];
+    unsigned char id[2] = {'w', (unsigned char)w};
+    zmq_send(im->back, id, sizeof id, ZMQ_SNDMORE);
+    return s_forward_rest(im->front, im->back);
+}
+
+static int s_front_pending(verso_server_impl *im)
+{
+    zmq_pollitem_t it = {im->front, 0, ZMQ_POLLIN, 0};
+    return zmq_poll(&it, 1, 0) > 0;
+}
+
+/* Waits until every worker has said READY. */
+static verso_err s_await_workers(verso_server_impl *im)
+{
+    int64_t deadline = verso_now_ms() + S_START_TIMEOUT_MS;
+    while (im->nidle < im->nworkers) {
+        zmq_pollitem_t it = {im->back, 0, ZMQ_POLLIN, 0};
+        long left = (long)(deadline - verso_now_ms());
+        if (left <= 0 || zmq_poll(&it, 1, left) <= 0)
+            return VERSO_ETRANSPORT;
+        if (s_from_worker(im) < 0)
+            return VERSO_ETRANSPORT;
+    }
+    return VERSO_OK;
+}
+
+static verso_err s_start_workers(verso_server *s)
+{
+    verso_server_impl *im = s->impl;
+    im->back = zmq_socket(im->zctx, ZMQ_ROUTER);
+    int one = 1;
+    if (!im->back || zmq_setsockopt(im->back, ZMQ_ROUTER_MANDATORY, &one, sizeof one) < 0 ||
+        zmq_bind(im->back, VERSO_WORKER_ENDPOINT) < 0)
+        return VERSO_ETRANSPORT;
+    im->workers = calloc(s->cfg.threads, sizeof *im->workers);
+    im->idle = calloc(s->cfg.threads, sizeof *im->idle);
+    if (!im->workers || !im->idle)
+        return VERSO_ENOMEM;
+    for (unsigned i = 0; i < s->cfg.threads; i++) {
+        im->workers[i] = (verso_worker){s, im->zctx, i, 0};
+        if (verso_worker_start(&im->workers[i]))
+            return VERSO_ENOMEM;
+        im->nworkers++;
+    }
+    return s_await_workers(im);
+}
+
+static verso_err s_bind_front(verso_server *s)
+{
+    verso_server_impl *im = s->impl;
+    int64_t hard = (int64_t)VERSO_HARD_LIMIT(s->cfg.max_message_bytes);
+    int hwm = 1000, linger = S_FRONT_LINGER_MS;
+    im->front = zmq_socket(im->zctx, ZMQ_ROUTER);
+    if (!im->front)
+        return VERSO_ETRANSPORT;
+    zmq_setsockopt(im->front, ZMQ_MAXMSGSIZE, &hard, sizeof hard);
+    zmq_setsockopt(im->front, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(im->front, ZMQ_LINGER, &linger, sizeof linger);
+    if (zmq_bind(im->front, s->cfg.bind) < 0) {
+        verso_log(VERSO_LOG_ERROR, "cannot bind %s: %s", s->cfg.bind, zmq_strerror(zmq_errno()));
+        return VERSO_ETRANSPORT;
+    }
+    size_t len = sizeof s->endpoint;
+    zmq_getsockopt(im->front, ZMQ_LAST_ENDPOINT, s->endpoint, &len);
+    return VERSO_OK;
+}
+
+/* Writes the bound endpoint to the ready file atomically (tmp + rename), so
+ * that a reader never sees half a line. */
+static verso_err s_write_ready(verso_server *s)
+{
+    const char *path = s->cfg.ready_file;
+    if (!path)
+        return VERSO_OK;
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof tmp)
+        return VERSO_EINVAL;
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return VERSO_EIO;
+    int bad = fprintf(f, "%s\n", s->endpoint) < 0;
+    bad |= fclose(f) != 0;
+    if (bad || rename(tmp, path) < 0) {
+        unlink(tmp);
+        return VERSO_EIO;
+    }
+    return VERSO_OK;
+}
+
+static verso_err s_start(verso_server *s)
+{
+    verso_server_impl *im = s->impl;
+    verso_err err = verso_store_open(s->cfg.data_dir, &s->cfg.store, &s->store);
+    if (err) {
+        verso_log(VERSO_LOG_ERROR, "cannot open store in %s: %s", s->cfg.data_dir,
+                  verso_strerror(err));
+        return err;
+    }
+    if (!(im->zctx = zmq_ctx_new()) || pipe2(im->sigpipe, O_CLOEXEC | O_NONBLOCK) < 0)
+        return VERSO_ETRANSPORT;
+    if ((err = verso_writer_new(im->zctx, s->store, &im->writer)))
+        return err;
+    if ((err = s_start_workers(s)))
+        return err;
+    if ((err = s_bind_front(s)))
+        return err;
+    s->started = time(NULL);
+    s->started_ms = verso_now_ms();
+    return s_write_ready(s);
+}
+
+verso_err verso_server_new(const verso_server_config *cfg, verso_server **out)
+{
+    if (!cfg->bind || !cfg->data_dir || cfg->threads < 1 || cfg->threads > 250 ||
+        cfg->max_message_bytes < 1024)
+        return VERSO_EINVAL;
+    verso_server *s = calloc(1, sizeof *s);
+    if (!s || !(s->impl = calloc(1, sizeof *s->impl))) {
+        free(s);
+        return VERSO_ENOMEM;
+    }
+    s->cfg = *cfg;
+    s->impl->sigpipe[0] = s->impl->sigpipe[1] = -1;
+    verso_err err = s_start(s);
+    if (err) {
+        verso_server_request_stop(s);
+        verso_server_destroy(&s);
+    }
+    *out = s;
+    return err;
+}
+
+/* Tells every worker to exit (each finishes its current request first) and
+ * joins them. */
+static void s_stop_workers(verso_server_impl *im)
+{
+    for (unsigned i = 0; i < im->nworkers; i++) {
+        unsigned char id[2] = {'w', (unsigned char)i};
+        zmq_send(im->back, id, sizeof id, ZMQ_SNDMORE);
+        zmq_send(im->back, "STOP", 4, 0);
+    }
+    for (unsigned i = 0; i < im->nworkers; i++)
+        verso_worker_join(&im->workers[i]);
+    im->nworkers = 0;
+}
+
+/* After a stop request: every worker idle and nothing left queued. */
+static int s_drained(verso_server *s)
+{
+    verso_server_impl *im = s->impl;
+    return im->nidle == im->nworkers && !s_front_pending(im);
+}
+
+verso_err verso_server_run(verso_server *s)
+{
+    verso_server_impl *im = s->impl;
+    verso_log(VERSO_LOG_INFO, "versod listening on %s, data in %s, %u worker(s)", s->endpoint,
+              s->cfg.data_dir, im->nworkers);
+    int logged_stop = 0;
+    for (;;) {
+        if (atomic_load(&s->stopping) && s_drained(s))
+            break;
+        zmq_pollitem_t it[3] = {{im->back, 0, ZMQ_POLLIN, 0},
+                                {NULL, im->sigpipe[0], ZMQ_POLLIN, 0},
+                                {im->front, 0, ZMQ_POLLIN, 0}};
+        int n = im->nidle > 0 ? 3 : 2; /* no idle worker: leave requests queued */
+        if (zmq_poll(it, n, -1) < 0) {
+            if (zmq_errno() == EINTR || zmq_errno() == EAGAIN)
+                continue;
+            verso_log(VERSO_LOG_ERROR, "poll: %s", zmq_strerror(zmq_errno()));
+            atomic_store(&s->stopping, 1);
+            break;
+        }
+        if (it[1].revents & ZMQ_POLLIN) {
+            char junk[16];
+            while (read(im->sigpipe[0], junk, sizeof junk) > 0)
+                ;
+            atomic_store(&s->stopping, 1);
+            if (!logged_stop++)
+                verso_log(VERSO_LOG_INFO, "stopping: finishing in-flight requests");
+        }
+        if (it[0].revents & ZMQ_POLLIN)
+            s_from_worker(im);
+        if (n == 3 && (it[2].revents & ZMQ_POLLIN) && im->nidle > 0)
+            s_to_worker(im);
+    }
+    s_stop_workers(im);
+    verso_log(VERSO_LOG_INFO, "stopped after %llu request(s)",
+              (unsigned long long)atomic_load(&s->stats.requests));
+    return VERSO_OK;
+}
+
+void verso_server_request_stop(verso_server *s)
+{
+    int saved = errno;
+    atomic_store(&s->stopping, 1);
+    if (s->impl->sigpipe[1] >= 0) {
+        ssize_t rc = write(s->impl->sigpipe[1], "x", 1);
+        (void)rc; /* a full pipe already holds a wake-up */
+    }
+    errno = saved;
+}
+
+void verso_server_destroy(verso_server **sp)
+{
+    verso_server *s = *sp;
+    if (!s)
+        return;
+    verso_server_impl *im = s->impl;
+    s_stop_workers(im); /* when it never ran */
+    verso_writer_destroy(&im->writer); /* after the workers: their writes are done */
+    if (im->front)
+        zmq_close(im->front);
+    if (im->back)
+        zmq_close(im->back);
+    if (im->zctx)
+        zmq_ctx_term(im->zctx);
+    verso_store_destroy(&s->store);
+    if (s->cfg.ready_file && s->endpoint[0])
+        unlink(s->cfg.ready_file);
+    for (int i = 0; i < 2; i++)
+        if (im->sigpipe[i] >= 0)
+            close(im->sigpipe[i]);
+    free(im->workers);
+    free(im->idle);
+    free(im);
+    free(s);
+    *sp = NULL;
+}

@@ -1,0 +1,70 @@
+/*
+ * server.h - versod's process: configuration, the state shared (read-only or
+ * atomic) by its threads, and its lifecycle.
+ *
+ * Threads: the caller's thread runs verso_server_run (the broker between the
+ * ROUTER front socket and the workers); `threads` workers decode and execute
+ * requests; one writer owns every LMDB write transaction (writer.h).
+ */
+#ifndef VERSO_SERVER_H
+#define VERSO_SERVER_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+#include "verso/err.h"
+
+typedef struct verso_server_config {
+    const char *bind;       /* e.g. tcp://127.0.0.1:5555, or tcp://127.0.0.1:* */
+    const char *data_dir;
+    const char *ready_file; /* NULL: none; else written with the bound endpoint */
+    unsigned threads;       /* workers, >= 1 */
+    size_t max_message_bytes; /* larger requests get ETOOBIG */
+    verso_store_opts store;
+} verso_server_config;
+
+typedef struct verso_server_stats {
+    atomic_uint_fast64_t requests;
+    atomic_uint_fast64_t errors;
+} verso_server_stats;
+
+typedef struct verso_server_impl verso_server_impl;
+
+/* Shared with every thread: fields other than the atomics are set before the
+ * threads start and never change afterwards. */
+typedef struct verso_server {
+    verso_server_config cfg;
+    char endpoint[256];  /* the bound endpoint, port resolved */
+    verso_store *store;
+    int64_t started;     /* unix time */
+    int64_t started_ms;  /* CLOCK_MONOTONIC milliseconds */
+    verso_server_stats stats;
+    atomic_int stopping; /* set once a stop was requested: new requests get ESHUTDOWN */
+    verso_server_impl *impl; /* sockets and threads, server.c only */
+} verso_server;
+
+/* Frames larger than this are dropped by libzmq itself (the peer is
+ * disconnected): a multiple of max_message_bytes, so that merely oversize
+ * requests still reach a worker and get ETOOBIG. */
+#define VERSO_HARD_LIMIT(max_message_bytes) ((max_message_bytes) * 2 + 65536)
+
+/* Opens the store, binds, starts workers and writer, writes the ready file.
+ * On success *out is the caller's: run it, then destroy it. */
+verso_err verso_server_new(const verso_server_config *cfg, verso_server **out);
+
+/* Serves until a stop is requested; then finishes in-flight requests,
+ * answers queued ones with ESHUTDOWN, stops the threads and returns. */
+verso_err verso_server_run(verso_server *s);
+
+/* Requests a stop. Async-signal-safe: may be called from a signal handler. */
+void verso_server_request_stop(verso_server *s);
+
+/* Frees everything; closes the store. Safe with *s == NULL; sets *s = NULL. */
+void verso_server_destroy(verso_server **s);
+
+/* Milliseconds of CLOCK_MONOTONIC. */
+int64_t verso_now_ms(void);
+
+#endif

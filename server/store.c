@@ -1,0 +1,349 @@
+/*
+ * store.c - LMDB environment, schema and map growth; see store.h.
+ * LMDB return codes are translated here (s_err) and nowhere else.
+ */
+#define _GNU_SOURCE
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <lmdb.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define S_DEFAULT_MAP ((size_t)64 << 20)
+#define S_DEFAULT_MAX_MAP ((size_t)1 << 40)
+
+struct verso_store {
+    MDB_env *env;
+    MDB_dbi meta;
+    int lock_fd;
+    char *dir;
+    size_t map_size;
+    size_t max_map_size;
+    uint64_t map_grows;
+    /* Readers hold it shared for the life of a read transaction; the writer
+     * takes it exclusively to resize the map, which LMDB allows only while
+     * no transaction of this process is active. */
+    pthread_rwlock_t grow_lock;
+};
+
+struct verso_txn {
+    verso_store *store;
+    MDB_txn *txn;
+    int read_only;
+};
+
+static verso_err s_err(int rc, const char *what)
+{
+    if (rc == MDB_SUCCESS)
+        return VERSO_OK;
+    if (rc != MDB_NOTFOUND)
+        verso_log(VERSO_LOG_WARN, "lmdb: %s: %s", what, mdb_strerror(rc));
+    switch (rc) {
+    case MDB_NOTFOUND: return VERSO_ENOTFOUND;
+    case MDB_MAP_FULL: return VERSO_ENOSPC;
+    case ENOSPC: return VERSO_ENOSPC;
+    case ENOMEM: return VERSO_ENOMEM;
+    case EIO: case EACCES: case EROFS: return VERSO_EIO;
+    case MDB_VERSION_MISMATCH: case MDB_INVALID: return VERSO_ESCHEMA;
+    default: return VERSO_ESTORE;
+    }
+}
+
+/* Takes the data directory for this process alone (flock, released at exit). */
+static verso_err s_lock_dir(verso_store *s)
+{
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s/versod.lock", s->dir) >= (int)sizeof path)
+        return VERSO_EINVAL;
+    s->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (s->lock_fd < 0)
+        return VERSO_EIO;
+    if (flock(s->lock_fd, LOCK_EX | LOCK_NB) < 0)
+        return errno == EWOULDBLOCK ? VERSO_ELOCKED : VERSO_EIO;
+    char pid[32];
+    int n = snprintf(pid, sizeof pid, "%d\n", (int)getpid());
+    if (ftruncate(s->lock_fd, 0) < 0 || write(s->lock_fd, pid, (size_t)n) != n)
+        return VERSO_EIO;
+    return VERSO_OK;
+}
+
+static verso_err s_env_open(verso_store *s, unsigned max_readers)
+{
+    int rc = mdb_env_create(&s->env);
+    if (!rc)
+        rc = mdb_env_set_maxdbs(s->env, 32);
+    if (!rc)
+        rc = mdb_env_set_maxreaders(s->env, max_readers);
+    if (!rc)
+        rc = mdb_env_set_mapsize(s->env, s->map_size);
+    if (!rc)
+        rc = mdb_env_open(s->env, s->dir, MDB_NOTLS, 0644);
+    if (rc)
+        return s_err(rc, "opening environment");
+    /* The file may already be larger than asked (an earlier run grew it). */
+    MDB_envinfo info;
+    mdb_env_info(s->env, &info);
+    s->map_size = info.me_mapsize;
+    int dead = 0;
+    mdb_reader_check(s->env, &dead);
+    if (dead)
+        verso_log(VERSO_LOG_WARN, "cleared %d stale reader slot(s) left by a dead process", dead);
+    return VERSO_OK;
+}
+
+/* Opens the named databases and checks or writes the schema record. */
+static verso_err s_schema_init(verso_store *s)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+    if (rc)
+        return s_err(rc, "beginning schema transaction");
+    verso_err err = s_err(mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta), "opening meta");
+    if (err)
+        goto out;
+    verso_txn t = {s, txn, 0};
+    verso_buf v;
+    verso_buf_init(&v, 64);
+    err = verso_store_meta_get(&t, "schema_version", &v);
+    if (err == VERSO_ENOTFOUND) {
+        char now[32];
+        snprintf(now, sizeof now, "%lld", (long long)time(NULL));
+        err = verso_store_meta_put(&t, "schema_version", "1", 1);
+        if (!err)
+            err = verso_store_meta_put(&t, "created", now, strlen(now));
+    } else if (!err && atoi(v.data) != VERSO_SCHEMA_VERSION) {
+        verso_log(VERSO_LOG_ERROR, "data directory has schema %s; this versod knows %d",
+                  v.data, VERSO_SCHEMA_VERSION);
+        err = VERSO_ESCHEMA;
+    }
+    verso_buf_fini(&v);
+out:
+    if (err) {
+        mdb_txn_abort(txn);
+        return err;
+    }
+    return s_err(mdb_txn_commit(txn), "committing schema");
+}
+
+verso_err verso_store_open(const char *dir, const verso_store_opts *opts, verso_store **out)
+{
+    verso_store_opts o = opts ? *opts : (verso_store_opts){0};
+    verso_store *s = calloc(1, sizeof *s);
+    if (!s)
+        return VERSO_ENOMEM;
+    s->lock_fd = -1;
+    s->map_size = o.map_size ? o.map_size : S_DEFAULT_MAP;
+    s->max_map_size = o.max_map_size ? o.max_map_size : S_DEFAULT_MAX_MAP;
+    if (s->max_map_size < s->map_size)
+        s->max_map_size = s->map_size;
+    pthread_rwlockattr_t attr;
+    pthread_rwlockattr_init(&attr);
+    /* glibc prefers readers by default: a steady stream of lookups would
+     * starve the writer waiting to grow the map. */
+    pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&s->grow_lock, &attr);
+    pthread_rwlockattr_destroy(&attr);
+    verso_err err = VERSO_ENOMEM;
+    if (!(s->dir = strdup(dir)))
+        goto out;
+    err = VERSO_EIO;
+    if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+        goto out;
+    if ((err = s_lock_dir(s)))
+        goto out;
+    if ((err = s_env_open(s, o.max_readers ? o.max_readers : 126)))
+        goto out;
+    err = s_schema_init(s);
+out:
+    if (err)
+        verso_store_destroy(&s);
+    *out = s;
+    return err;
+}
+
+void verso_store_destroy(verso_store **sp)
+{
+    verso_store *s = *sp;
+    if (!s)
+        return;
+    if (s->env)
+        mdb_env_close(s->env);
+    if (s->lock_fd >= 0)
+        close(s->lock_fd); /* releases the flock */
+    pthread_rwlock_destroy(&s->grow_lock);
+    free(s->dir);
+    free(s);
+    *sp = NULL;
+}
+
+verso_err verso_store_read_begin(verso_store *s, verso_txn **out)
+{
+    verso_txn *t = malloc(sizeof *t);
+    if (!t)
+        return VERSO_ENOMEM;
+    pthread_rwlock_rdlock(&s->grow_lock);
+    int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &t->txn);
+    if (rc) {
+        pthread_rwlock_unlock(&s->grow_lock);
+        free(t);
+        return s_err(rc, "beginning read transaction");
+    }
+    t->store = s;
+    t->read_only = 1;
+    *out = t;
+    return VERSO_OK;
+}
+
+void verso_store_read_end(verso_txn **tp)
+{
+    verso_txn *t = *tp;
+    if (!t)
+        return;
+    mdb_txn_abort(t->txn);
+    pthread_rwlock_unlock(&t->store->grow_lock);
+    free(t);
+    *tp = NULL;
+}
+
+/* Doubles the map (up to the maximum) with no transaction active. */
+static verso_err s_grow(verso_store *s)
+{
+    if (s->map_size >= s->max_map_size)
+        return VERSO_ENOSPC;
+    size_t next = s->map_size * 2;
+    if (next > s->max_map_size || next < s->map_size)
+        next = s->max_map_size;
+    pthread_rwlock_wrlock(&s->grow_lock);
+    int rc = mdb_env_set_mapsize(s->env, next);
+    size_t old = s->map_size;
+    if (!rc) {
+        s->map_size = next;
+        s->map_grows++;
+    }
+    pthread_rwlock_unlock(&s->grow_lock);
+    if (rc)
+        return s_err(rc, "growing map");
+    verso_log(VERSO_LOG_INFO, "map grown from %zu to %zu bytes", old, next);
+    return VERSO_OK;
+}
+
+/* One attempt at the batch. Returns ENOSPC when the map is full. */
+static verso_err s_write_once(verso_store *s, verso_store_job *jobs, size_t n)
+{
+    MDB_txn *parent;
+    int rc = mdb_txn_begin(s->env, NULL, 0, &parent);
+    if (rc)
+        return s_err(rc, "beginning write transaction");
+    for (size_t i = 0; i < n; i++) {
+        MDB_txn *child;
+        if ((rc = mdb_txn_begin(s->env, parent, 0, &child)))
+            break;
+        verso_txn t = {s, child, 0};
+        jobs[i].result = jobs[i].fn(&t, jobs[i].arg);
+        if (jobs[i].result == VERSO_ENOSPC) {
+            mdb_txn_abort(child);
+            rc = MDB_MAP_FULL;
+            break;
+        }
+        if (jobs[i].result)
+            mdb_txn_abort(child);
+        else if ((rc = mdb_txn_commit(child)))
+            break;
+    }
+    if (rc) {
+        mdb_txn_abort(parent);
+        return rc == MDB_MAP_FULL ? VERSO_ENOSPC : s_err(rc, "write batch");
+    }
+    return s_err(mdb_txn_commit(parent), "committing write batch");
+}
+
+verso_err verso_store_write(verso_store *s, verso_store_job *jobs, size_t n)
+{
+    verso_err err;
+    while ((err = s_write_once(s, jobs, n)) == VERSO_ENOSPC) {
+        verso_err gerr = s_grow(s);
+        if (gerr) {
+            verso_log(VERSO_LOG_ERROR, "map full at its maximum of %zu bytes", s->max_map_size);
+            break;
+        }
+    }
+    if (err)
+        for (size_t i = 0; i < n; i++)
+            jobs[i].result = err;
+    return err;
+}
+
+verso_err verso_store_meta_get(verso_txn *t, const char *key, verso_buf *val)
+{
+    MDB_val k = {strlen(key), (void *)key}, v;
+    int rc = mdb_get(t->txn, t->store->meta, &k, &v);
+    if (rc)
+        return s_err(rc, "reading meta");
+    verso_buf_reset(val);
+    return verso_buf_append(val, v.mv_data, v.mv_size);
+}
+
+verso_err verso_store_meta_put(verso_txn *t, const char *key, const void *val, size_t n)
+{
+    if (t->read_only)
+        return VERSO_EINVAL;
+    MDB_val k = {strlen(key), (void *)key}, v = {n, (void *)val};
+    return s_err(mdb_put(t->txn, t->store->meta, &k, &v, 0), "writing meta");
+}
+
+static verso_err s_stat_meta(verso_store *s, verso_store_stats *out)
+{
+    verso_txn *t;
+    verso_err err = verso_store_read_begin(s, &t);
+    if (err)
+        return err;
+    verso_buf v;
+    verso_buf_init(&v, 64);
+    if (!verso_store_meta_get(t, "schema_version", &v))
+        out->schema_version = (unsigned)atoi(v.data);
+    if (!verso_store_meta_get(t, "created", &v))
+        out->created = atoll(v.data);
+    verso_buf_fini(&v);
+    verso_store_read_end(&t);
+    return VERSO_OK;
+}
+
+verso_err verso_store_stat(verso_store *s, verso_store_stats *out)
+{
+    MDB_envinfo info;
+    MDB_stat st;
+    memset(out, 0, sizeof *out);
+    pthread_rwlock_rdlock(&s->grow_lock);
+    mdb_env_info(s->env, &info);
+    mdb_env_stat(s->env, &st);
+    out->map_grows = s->map_grows;
+    pthread_rwlock_unlock(&s->grow_lock);
+    out->map_size = info.me_mapsize;
+    out->max_map_size = s->max_map_size;
+    out->page_size = st.ms_psize;
+    out->used_bytes = (uint64_t)(info.me_last_pgno + 1) * st.ms_psize;
+    out->last_txn = info.me_last_txnid;
+    out->readers_used = info.me_numreaders;
+    out->readers_max = info.me_maxreaders;
+    char path[4096];
+    struct stat fst;
+    snprintf(path, sizeof path, "%s/data.mdb", s->dir);
+    if (stat(path, &fst) == 0)
+        out->file_bytes = (uint64_t)fst.st_size;
+    return s_stat_meta(s, out);
+}
+
+const char *verso_store_engine_version(void)
+{
+    return mdb_version(NULL, NULL, NULL);
+}

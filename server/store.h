@@ -1,0 +1,89 @@
+/*
+ * store.h - the LMDB adapter: the only file that includes lmdb.h.
+ *
+ * One environment per data directory (data.mdb + lock.mdb, plus versod.lock,
+ * an flock that keeps a second server out). Named databases, a schema-version
+ * record, a map that grows on MDB_MAP_FULL (abort, grow with no transaction
+ * active, retry), and mdb_reader_check at open.
+ *
+ * Threads: any thread may run read transactions; exactly one thread (the
+ * writer, see writer.h) calls verso_store_write.
+ */
+#ifndef VERSO_STORE_H
+#define VERSO_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "verso/err.h"
+
+#define VERSO_SCHEMA_VERSION 1
+
+typedef struct verso_store verso_store;
+typedef struct verso_txn verso_txn;
+
+typedef struct verso_store_opts {
+    size_t map_size;     /* initial map size in bytes (0: 64 MiB) */
+    size_t max_map_size; /* growth stops here; then writes fail ENOSPC (0: 1 TiB) */
+    unsigned max_readers;/* 0: 126 */
+} verso_store_opts;
+
+typedef struct verso_store_stats {
+    uint64_t map_size;
+    uint64_t max_map_size;
+    uint64_t used_bytes;  /* pages in use x page size */
+    uint64_t file_bytes;  /* size of data.mdb on disk */
+    uint64_t page_size;
+    uint64_t last_txn;
+    uint64_t readers_used;
+    uint64_t readers_max;
+    uint64_t map_grows;   /* times the map grew since open */
+    int64_t created;      /* unix time the store was created */
+    unsigned schema_version;
+} verso_store_stats;
+
+/* A unit of work run inside a write transaction. It may fail on its own
+ * (its changes are undone, the rest of the batch commits). */
+typedef verso_err (*verso_store_job_fn)(verso_txn *txn, void *arg);
+
+typedef struct verso_store_job {
+    verso_store_job_fn fn;
+    void *arg;
+    verso_err result; /* written by verso_store_write */
+} verso_store_job;
+
+/* Opens (creating if needed) the store in `dir`, which is created too.
+ * On success *out is the caller's, released with verso_store_destroy.
+ * Errors: ELOCKED (another server), ESCHEMA, EIO, ESTORE, ENOMEM. */
+verso_err verso_store_open(const char *dir, const verso_store_opts *opts, verso_store **out);
+
+/* Closes the environment and frees *s; sets *s = NULL. No transaction may be
+ * active. Safe with *s == NULL. */
+void verso_store_destroy(verso_store **s);
+
+/* Begins a read-only snapshot. Release with verso_store_read_end from the
+ * same thread; keep it short (it holds off map growth). */
+verso_err verso_store_read_begin(verso_store *s, verso_txn **out);
+void verso_store_read_end(verso_txn **t);
+
+/*
+ * Runs jobs[0..n) in one write transaction, each in a nested transaction,
+ * then commits. Sets every jobs[i].result. Returns VERSO_OK when the commit
+ * succeeded (individual jobs may still have failed), else the commit's error,
+ * which is then also each job's result. Writer thread only.
+ */
+verso_err verso_store_write(verso_store *s, verso_store_job *jobs, size_t n);
+
+/* meta: small string records (schema, creation time, settings).
+ * get: copies the value into *val (reset first); ENOTFOUND when absent. */
+verso_err verso_store_meta_get(verso_txn *t, const char *key, verso_buf *val);
+verso_err verso_store_meta_put(verso_txn *t, const char *key, const void *val, size_t n);
+
+/* Fills *out with figures about the environment. Thread-safe. */
+verso_err verso_store_stat(verso_store *s, verso_store_stats *out);
+
+/* "LMDB 0.9.24" and the like. Static storage. */
+const char *verso_store_engine_version(void);
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * worker.h - a worker thread: takes requests from the broker (server.c),
+ * runs verso_dispatch on each, sends the reply back with the same framing.
+ *
+ * Inproc protocol with the broker (a ROUTER at VERSO_WORKER_ENDPOINT; the
+ * worker is a DEALER whose routing id is its index):
+ *   worker -> broker  "READY"                            once, at start
+ *   broker -> worker  [client id][""]?[body]             a request
+ *   worker -> broker  [client id][""]?[reply]            its reply (worker idle again)
+ *   broker -> worker  "STOP"                             exit the thread
+ */
+#ifndef VERSO_WORKER_H
+#define VERSO_WORKER_H
+
+#include <pthread.h>
+
+#include "server.h"
+
+#define VERSO_WORKER_ENDPOINT "inproc://verso-workers"
+
+typedef struct verso_worker {
+    verso_server *srv;
+    void *zctx;
+    unsigned index;
+    pthread_t thread;
+} verso_worker;
+
+/* Starts the thread for w (caller-owned, must stay put until joined). */
+verso_err verso_worker_start(verso_worker *w);
+
+/* Waits for the thread to exit (after the broker sent STOP). */
+void verso_worker_join(verso_worker *w);
+
+#endif

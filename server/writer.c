@@ -1,0 +1,149 @@
+/* writer.c - the writer thread and its inproc protocol; see writer.h.
+ * Message from a connection: one frame holding a verso_store_job pointer
+ * (NULL asks the writer to stop). Reply: the same pointer, once done. */
+#include "writer.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "log.h"
+
+struct verso_writer {
+    void *zctx;
+    void *sock; /* ROUTER, used by the writer thread only once started */
+    verso_store *store;
+    pthread_t thread;
+};
+
+typedef struct s_batch {
+    zmq_msg_t peer[VERSO_WRITER_BATCH];
+    verso_store_job *job[VERSO_WRITER_BATCH];
+    verso_store_job copy[VERSO_WRITER_BATCH];
+    size_t n;
+    int stop;
+} s_batch;
+
+/* Receives one [peer][pointer] message into the batch. Returns 1 when a
+ * message was added, 0 when none was waiting (flags ZMQ_DONTWAIT), -1 on a
+ * transport error. */
+static int s_recv_one(void *sock, s_batch *b, int flags)
+{
+    zmq_msg_t *peer = &b->peer[b->n];
+    zmq_msg_init(peer);
+    if (zmq_msg_recv(peer, sock, flags) < 0) {
+        zmq_msg_close(peer);
+        return zmq_errno() == EAGAIN ? 0 : -1;
+    }
+    verso_store_job *job = NULL;
+    int more = zmq_msg_more(peer);
+    if (more && zmq_recv(sock, &job, sizeof job, 0) != (int)sizeof job)
+        job = NULL; /* malformed: inproc peers are ours, but fail closed */
+    if (!job) {
+        zmq_msg_close(peer);
+        b->stop = 1;
+        return 1;
+    }
+    b->job[b->n] = job;
+    b->copy[b->n] = *job;
+    b->n++;
+    return 1;
+}
+
+static void s_reply_all(void *sock, s_batch *b)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        b->job[i]->result = b->copy[i].result;
+        zmq_msg_send(&b->peer[i], sock, ZMQ_SNDMORE);
+        zmq_send(sock, &b->job[i], sizeof b->job[i], 0);
+        zmq_msg_close(&b->peer[i]);
+    }
+    b->n = 0;
+}
+
+static void *s_main(void *arg)
+{
+    verso_writer *w = arg;
+    s_batch *b = calloc(1, sizeof *b);
+    while (b && !b->stop) {
+        if (s_recv_one(w->sock, b, 0) < 0)
+            break;
+        while (b->n < VERSO_WRITER_BATCH && s_recv_one(w->sock, b, ZMQ_DONTWAIT) > 0)
+            ;
+        if (b->n)
+            verso_store_write(w->store, b->copy, b->n);
+        s_reply_all(w->sock, b);
+    }
+    /* Stopping: jobs that still come are refused, never half-done. */
+    while (b && s_recv_one(w->sock, b, ZMQ_DONTWAIT) > 0) {
+        for (size_t i = 0; i < b->n; i++)
+            b->copy[i].result = VERSO_ESHUTDOWN;
+        s_reply_all(w->sock, b);
+    }
+    free(b);
+    zmq_close(w->sock);
+    return NULL;
+}
+
+verso_err verso_writer_new(void *zctx, verso_store *store, verso_writer **out)
+{
+    verso_writer *w = calloc(1, sizeof *w);
+    if (!w)
+        return VERSO_ENOMEM;
+    w->zctx = zctx;
+    w->store = store;
+    w->sock = zmq_socket(zctx, ZMQ_ROUTER);
+    if (!w->sock || zmq_bind(w->sock, VERSO_WRITER_ENDPOINT) < 0)
+        goto fail;
+    if (pthread_create(&w->thread, NULL, s_main, w) != 0)
+        goto fail;
+    *out = w;
+    return VERSO_OK;
+fail:
+    verso_log(VERSO_LOG_ERROR, "writer: %s", zmq_strerror(zmq_errno()));
+    if (w->sock)
+        zmq_close(w->sock);
+    free(w);
+    return VERSO_ETRANSPORT;
+}
+
+void verso_writer_destroy(verso_writer **wp)
+{
+    verso_writer *w = *wp;
+    if (!w)
+        return;
+    void *conn = verso_writer_connect(w->zctx);
+    verso_store_job *stop = NULL;
+    if (conn) {
+        zmq_send(conn, &stop, sizeof stop, 0);
+        zmq_close(conn);
+    }
+    pthread_join(w->thread, NULL);
+    free(w);
+    *wp = NULL;
+}
+
+void *verso_writer_connect(void *zctx)
+{
+    void *conn = zmq_socket(zctx, ZMQ_DEALER);
+    if (!conn)
+        return NULL;
+    int linger = 0;
+    zmq_setsockopt(conn, ZMQ_LINGER, &linger, sizeof linger);
+    if (zmq_connect(conn, VERSO_WRITER_ENDPOINT) < 0) {
+        zmq_close(conn);
+        return NULL;
+    }
+    return conn;
+}
+
+verso_err verso_writer_submit(void *conn, verso_store_job *job)
+{
+    verso_store_job *back = NULL;
+    if (zmq_send(conn, &job, sizeof job, 0) != (int)sizeof job)
+        return VERSO_ETRANSPORT;
+    if (zmq_recv(conn, &back, sizeof back, 0) != (int)sizeof back || back != job)
+        return VERSO_ETRANSPORT;
+    return job->result;
+}

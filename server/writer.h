@@ -1,0 +1,38 @@
+/*
+ * writer.h - the writer thread: the one owner of LMDB write transactions.
+ *
+ * Workers hand it jobs (verso_store_job) over inproc and block until the
+ * job's batch is committed, so a reply is never sent before its commit.
+ * The writer drains whatever jobs are queued into one transaction (group
+ * commit: one fsync for many writers) and answers each.
+ */
+#ifndef VERSO_WRITER_H
+#define VERSO_WRITER_H
+
+#include "store.h"
+#include "verso/err.h"
+
+typedef struct verso_writer verso_writer;
+
+#define VERSO_WRITER_ENDPOINT "inproc://verso-writer"
+#define VERSO_WRITER_BATCH 256 /* most jobs in one transaction */
+
+/* Binds VERSO_WRITER_ENDPOINT in zctx and starts the thread. The store is
+ * borrowed and must outlive the writer. *out is the caller's. */
+verso_err verso_writer_new(void *zctx, verso_store *store, verso_writer **out);
+
+/* Stops the thread after the jobs already queued are committed (jobs that
+ * arrive later are refused with ESHUTDOWN), joins it and frees *w.
+ * Safe with *w == NULL; sets *w = NULL. */
+void verso_writer_destroy(verso_writer **w);
+
+/* A connection to the writer for one thread (a DEALER socket owned by that
+ * thread; close it with zmq_close). NULL on failure. */
+void *verso_writer_connect(void *zctx);
+
+/* Sends job through `conn` and waits until it is committed or refused.
+ * Returns job->result, or ETRANSPORT if the writer could not be reached.
+ * The job is borrowed by the writer until this returns. */
+verso_err verso_writer_submit(void *conn, verso_store_job *job);
+
+#endif

@@ -1,0 +1,133 @@
+/*
+ * client_test.c - libverso and the verso CLI against a real versod:
+ * pipelining by id, timeouts, endpoint resolution, exit statuses, --json.
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+
+#include "harness.h"
+#include "mp.h"
+#include "spawn.h"
+#include "verso/client.h"
+
+static verso_proc s_proc;
+
+/* Runs a shell command; returns its exit status and its stdout in out. */
+static int s_sh(const char *cmd, char *out, size_t n)
+{
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        return -1;
+    size_t got = fread(out, 1, n - 1, p);
+    out[got] = '\0';
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void test_pipelining(void)
+{
+    verso_client *c;
+    CHECK_INT(verso_client_new(s_proc.endpoint, NULL, &c), VERSO_OK);
+    uint64_t ids[50];
+    for (int i = 0; i < 50; i++)
+        CHECK_INT(verso_client_send(c, i % 2 ? "ping" : "hello", NULL, &ids[i]), VERSO_OK);
+    CHECK_INT(verso_client_pending(c), 50);
+    int matched = 0;
+    for (int i = 49; i >= 0; i--) { /* claim in reverse order of sending */
+        verso_reply *r = NULL;
+        if (verso_client_recv(c, ids[i], 5000, &r) == VERSO_OK) {
+            matched += verso_reply_id(r) == ids[i];
+            int is_hello = verso_mp_get(verso_reply_res(r), "server") != NULL;
+            CHECK_INT(is_hello, i % 2 == 0);
+        }
+        verso_reply_destroy(&r);
+    }
+    CHECK_INT(matched, 50);
+    CHECK_INT(verso_client_pending(c), 0);
+    verso_client_destroy(&c);
+    CHECK(c == NULL);
+}
+
+static void test_errors_without_server(void)
+{
+    verso_client *c = NULL;
+    CHECK_INT(verso_client_new("no-such-transport://x", NULL, &c), VERSO_EINVAL);
+    CHECK(c == NULL);
+    /* Port 1 on loopback: nothing listens, the call times out. */
+    verso_client_opts o = {.timeout_ms = 200};
+    CHECK_INT(verso_client_new("tcp://127.0.0.1:1", &o, &c), VERSO_OK);
+    verso_reply *r = NULL;
+    CHECK_INT(verso_client_call(c, "ping", NULL, &r), VERSO_ETIMEOUT);
+    CHECK(r == NULL);
+    CHECK_INT(verso_client_pending(c), 0); /* given up; a late reply is dropped */
+    verso_client_destroy(&c);
+}
+
+static void test_fields_are_sent(void)
+{
+    verso_client *c;
+    CHECK_INT(verso_client_new(s_proc.endpoint, NULL, &c), VERSO_OK);
+    /* Fields passed to verso_client_call travel in the request map; the
+     * server ignores the ones an op does not know, as the protocol says. */
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 1);
+    verso_mp_pack_kv_str(&pk, "future_field", "x");
+    msgpack_unpacked up;
+    msgpack_unpacked_init(&up);
+    size_t off = 0;
+    msgpack_unpack_next(&up, sb.data, sb.size, &off);
+    verso_reply *r = NULL;
+    CHECK_INT(verso_client_call(c, "ping", &up.data, &r), VERSO_OK);
+    verso_reply_destroy(&r);
+    msgpack_object not_map = {.type = MSGPACK_OBJECT_NIL};
+    CHECK_INT(verso_client_send(c, "ping", &not_map, NULL), VERSO_EINVAL);
+    msgpack_unpacked_destroy(&up);
+    msgpack_sbuffer_destroy(&sb);
+    verso_client_destroy(&c);
+}
+
+static void test_cli(void)
+{
+    char cmd[1024], out[8192];
+    snprintf(cmd, sizeof cmd, "%s --endpoint %s ping", VERSO_CLI_PATH, s_proc.endpoint);
+    CHECK_INT(s_sh(cmd, out, sizeof out), 0);
+    CHECK(strncmp(out, "pong from tcp://127.0.0.1:", 26) == 0);
+    snprintf(cmd, sizeof cmd, "VERSO_ENDPOINT=%s %s --json hello", s_proc.endpoint,
+             VERSO_CLI_PATH);
+    CHECK_INT(s_sh(cmd, out, sizeof out), 0);
+    CHECK(strstr(out, "\"server\":\"versod\"") != NULL);
+    CHECK(strstr(out, "\"protocol\":1") != NULL);
+    CHECK(strstr(out, "\"ops\":[\"hello\",\"ping\",\"stats\"]") != NULL);
+    snprintf(cmd, sizeof cmd, "VERSO_ENDPOINT=%s %s stats", s_proc.endpoint, VERSO_CLI_PATH);
+    CHECK_INT(s_sh(cmd, out, sizeof out), 0);
+    CHECK(strstr(out, "request(s)") != NULL && strstr(out, "schema 1") != NULL);
+    /* --endpoint wins over the environment. */
+    snprintf(cmd, sizeof cmd, "VERSO_ENDPOINT=tcp://127.0.0.1:1 %s --endpoint %s ping",
+             VERSO_CLI_PATH, s_proc.endpoint);
+    CHECK_INT(s_sh(cmd, out, sizeof out), 0);
+    snprintf(cmd, sizeof cmd, "%s --endpoint %s fly 2>/dev/null", VERSO_CLI_PATH,
+             s_proc.endpoint);
+    CHECK_INT(s_sh(cmd, out, sizeof out), 2);
+    snprintf(cmd, sizeof cmd, "%s --endpoint tcp://127.0.0.1:1 --timeout 200 ping 2>&1",
+             VERSO_CLI_PATH);
+    CHECK_INT(s_sh(cmd, out, sizeof out), 3);
+    CHECK(strstr(out, "ETIMEOUT") != NULL);
+}
+
+int main(void)
+{
+    if (verso_proc_start(&s_proc, VERSOD_PATH, NULL, NULL) < 0)
+        return 1;
+    RUN(test_pipelining);
+    RUN(test_errors_without_server);
+    RUN(test_fields_are_sent);
+    RUN(test_cli);
+    int status;
+    CHECK_INT(verso_proc_stop(&s_proc, SIGTERM, &status), 0);
+    verso_proc_cleanup(&s_proc);
+    return t_report();
+}

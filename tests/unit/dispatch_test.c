@@ -1,0 +1,137 @@
+/* dispatch_test.c - frame in, reply out: the op table, error envelopes,
+ * counters, and the shutdown refusal. No sockets: a hand-made server. */
+#include <msgpack.h>
+
+#include "dispatch.h"
+#include "harness.h"
+#include "mp.h"
+
+static verso_server s_srv;
+
+/* Dispatches body and unpacks the reply into up. */
+static void s_call(const void *body, size_t len, msgpack_unpacked *up, msgpack_sbuffer *out)
+{
+    msgpack_sbuffer_clear(out);
+    verso_dispatch(&s_srv, NULL, body, len, out);
+    size_t off = 0;
+    msgpack_unpacked_destroy(up);
+    msgpack_unpacked_init(up);
+    CHECK(msgpack_unpack_next(up, out->data, out->size, &off) == MSGPACK_UNPACK_SUCCESS);
+    CHECK_INT(off, out->size);
+}
+
+static void s_request(msgpack_sbuffer *sb, const char *op, int id)
+{
+    msgpack_packer pk;
+    msgpack_sbuffer_clear(sb);
+    msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 3);
+    verso_mp_pack_kv_int(&pk, "v", 1);
+    verso_mp_pack_kv_int(&pk, "id", id);
+    verso_mp_pack_kv_str(&pk, "op", op);
+}
+
+static const char *s_code(const msgpack_unpacked *up)
+{
+    static char code[32];
+    const msgpack_object *c = verso_mp_get(verso_mp_get(&up->data, "err"), "code");
+    if (!c || c->type != MSGPACK_OBJECT_STR)
+        return "";
+    snprintf(code, sizeof code, "%.*s", (int)c->via.str.size, c->via.str.ptr);
+    return code;
+}
+
+static void test_ops(void)
+{
+    msgpack_sbuffer req, out;
+    msgpack_unpacked up;
+    msgpack_sbuffer_init(&req);
+    msgpack_sbuffer_init(&out);
+    msgpack_unpacked_init(&up);
+    s_request(&req, "ping", 1);
+    s_call(req.data, req.size, &up, &out);
+    CHECK(verso_mp_get(&up.data, "ok")->via.boolean);
+    CHECK(verso_mp_get(&up.data, "id")->via.u64 == 1);
+    CHECK(verso_mp_get(&up.data, "res")->via.map.size == 0);
+    s_request(&req, "hello", 2);
+    s_call(req.data, req.size, &up, &out);
+    const msgpack_object *res = verso_mp_get(&up.data, "res");
+    CHECK(verso_mp_str_is(verso_mp_get(res, "server"), "versod"));
+    CHECK(verso_mp_get(res, "protocol")->via.u64 == 1);
+    CHECK(verso_mp_get(res, "max_message_bytes")->via.u64 == 4096);
+    const msgpack_object *ops = verso_mp_get(res, "ops");
+    CHECK(ops && ops->type == MSGPACK_OBJECT_ARRAY && ops->via.array.size == 3);
+    CHECK(verso_mp_str_is(&ops->via.array.ptr[1], "ping"));
+    CHECK(verso_mp_get(verso_mp_get(res, "libraries"), "icu") != NULL);
+    s_request(&req, "stats", 3);
+    s_call(req.data, req.size, &up, &out);
+    res = verso_mp_get(&up.data, "res");
+    CHECK(verso_mp_get(res, "requests")->via.u64 == 3);
+    CHECK(verso_mp_get(res, "errors")->via.u64 == 0);
+    CHECK(verso_mp_get(verso_mp_get(res, "store"), "schema_version")->via.u64 == 1);
+    s_request(&req, "fly", 4);
+    s_call(req.data, req.size, &up, &out);
+    CHECK_STR(s_code(&up), "EBADOP");
+    CHECK(verso_mp_get(&up.data, "id")->via.u64 == 4);
+    CHECK(atomic_load(&s_srv.stats.errors) == 1);
+    msgpack_unpacked_destroy(&up);
+    msgpack_sbuffer_destroy(&req);
+    msgpack_sbuffer_destroy(&out);
+}
+
+static void test_bad_frames(void)
+{
+    msgpack_sbuffer out;
+    msgpack_unpacked up;
+    msgpack_sbuffer_init(&out);
+    msgpack_unpacked_init(&up);
+    static char big[5000];
+    memset(big, 0xc0, sizeof big);
+    s_call(big, sizeof big, &up, &out);
+    CHECK_STR(s_code(&up), "ETOOBIG");
+    s_call("", 0, &up, &out);
+    CHECK_STR(s_code(&up), "EPROTO");
+    s_call("\xdd\xff\xff\xff\xff", 5, &up, &out);
+    CHECK_STR(s_code(&up), "EPROTO");
+    s_call("\x81\xa1v\xa2\xc3\x28", 6, &up, &out);
+    CHECK_STR(s_code(&up), "EBADUTF8");
+    s_call("\xa4ping", 5, &up, &out);
+    CHECK_STR(s_code(&up), "EPROTO");
+    CHECK(verso_mp_get(&up.data, "id")->type == MSGPACK_OBJECT_NIL);
+    msgpack_unpacked_destroy(&up);
+    msgpack_sbuffer_destroy(&out);
+}
+
+static void test_stopping_refuses(void)
+{
+    msgpack_sbuffer req, out;
+    msgpack_unpacked up;
+    msgpack_sbuffer_init(&req);
+    msgpack_sbuffer_init(&out);
+    msgpack_unpacked_init(&up);
+    atomic_store(&s_srv.stopping, 1);
+    s_request(&req, "ping", 9);
+    s_call(req.data, req.size, &up, &out);
+    CHECK_STR(s_code(&up), "ESHUTDOWN");
+    CHECK(verso_mp_get(&up.data, "id")->via.u64 == 9);
+    atomic_store(&s_srv.stopping, 0);
+    msgpack_unpacked_destroy(&up);
+    msgpack_sbuffer_destroy(&req);
+    msgpack_sbuffer_destroy(&out);
+}
+
+int main(void)
+{
+    char dir[64];
+    CHECK(t_tmpdir(dir, sizeof dir) != NULL);
+    s_srv.cfg.max_message_bytes = 4096;
+    s_srv.cfg.data_dir = dir;
+    s_srv.cfg.threads = 1;
+    CHECK_INT(verso_store_open(dir, NULL, &s_srv.store), VERSO_OK);
+    RUN(test_ops);
+    RUN(test_bad_frames);
+    RUN(test_stopping_refuses);
+    verso_store_destroy(&s_srv.store);
+    t_rmtree(dir);
+    return t_report();
+}

@@ -1,0 +1,152 @@
+/* proto_test.c - request envelope decoding and reply packing. */
+#include <msgpack.h>
+
+#include "harness.h"
+#include "mp.h"
+#include "proto.h"
+
+/* Packs a request map from (key, kind, value) triples; kind: 's' str, 'i' int,
+ * 'n' nil, 'a' empty array. */
+static void s_pack(msgpack_sbuffer *sb, int n, const char *const *kv)
+{
+    msgpack_packer pk;
+    msgpack_sbuffer_clear(sb);
+    msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, (size_t)n);
+    for (int i = 0; i < n; i++) {
+        verso_mp_pack_cstr(&pk, kv[3 * i]);
+        const char *v = kv[3 * i + 2];
+        switch (kv[3 * i + 1][0]) {
+        case 's': verso_mp_pack_cstr(&pk, v); break;
+        case 'i': msgpack_pack_int64(&pk, atoll(v)); break;
+        case 'n': msgpack_pack_nil(&pk); break;
+        default: msgpack_pack_array(&pk, 0); break;
+        }
+    }
+}
+
+static verso_err s_decode(msgpack_sbuffer *sb, verso_req *r, verso_fault *f)
+{
+    verso_req_init(r);
+    return verso_req_decode(r, sb->data, sb->size, f);
+}
+
+static void test_decode_ok(void)
+{
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    const char *kv[] = {"v", "i", "1", "id", "i", "-42", "op", "s", "ping", "text", "s", "hi",
+                        "n", "i", "7", "z", "n", ""};
+    s_pack(&sb, 6, kv);
+    verso_req r;
+    verso_fault f;
+    CHECK_INT(s_decode(&sb, &r, &f), VERSO_OK);
+    CHECK(r.id && r.id->via.i64 == -42);
+    CHECK(r.op_len == 4 && memcmp(r.op, "ping", 4) == 0);
+    const char *s = NULL;
+    size_t n = 0;
+    int64_t i = 0;
+    bool b = true;
+    CHECK_INT(verso_req_str(&r, "text", true, &s, &n, &f), VERSO_OK);
+    CHECK(n == 2 && memcmp(s, "hi", 2) == 0);
+    CHECK_INT(verso_req_int(&r, "n", true, &i, &f), VERSO_OK);
+    CHECK_INT(i, 7);
+    CHECK_INT(verso_req_str(&r, "n", true, &s, &n, &f), VERSO_EBADREQ);
+    CHECK(strstr(f.message, "\"n\" must be a string") != NULL);
+    CHECK_INT(verso_req_bool(&r, "missing", false, &b, &f), VERSO_OK);
+    CHECK(b == true); /* untouched */
+    CHECK_INT(verso_req_int(&r, "z", true, &i, &f), VERSO_EBADREQ); /* nil = absent */
+    CHECK(strstr(f.message, "missing field \"z\"") != NULL);
+    verso_req_fini(&r);
+    msgpack_sbuffer_destroy(&sb);
+}
+
+static void test_envelope_errors(void)
+{
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    verso_req r;
+    verso_fault f;
+    const char *no_v[] = {"id", "s", "abc", "op", "s", "ping"};
+    s_pack(&sb, 2, no_v);
+    CHECK_INT(s_decode(&sb, &r, &f), VERSO_EBADREQ);
+    CHECK(r.id && r.id->type == MSGPACK_OBJECT_STR); /* still echoed */
+    verso_req_fini(&r);
+    const char *v2[] = {"v", "i", "2", "id", "i", "5", "op", "s", "ping"};
+    s_pack(&sb, 3, v2);
+    CHECK_INT(s_decode(&sb, &r, &f), VERSO_EVERSION);
+    CHECK(r.id && r.id->via.u64 == 5);
+    verso_req_fini(&r);
+    const char *bad_id[] = {"v", "i", "1", "id", "a", "", "op", "s", "ping"};
+    s_pack(&sb, 3, bad_id);
+    CHECK_INT(s_decode(&sb, &r, &f), VERSO_EBADREQ);
+    CHECK(r.id == NULL);
+    verso_req_fini(&r);
+    const char *no_op[] = {"v", "i", "1"};
+    s_pack(&sb, 1, no_op);
+    CHECK_INT(s_decode(&sb, &r, &f), VERSO_EBADREQ);
+    verso_req_fini(&r);
+    const char *op_int[] = {"v", "i", "1", "op", "i", "3"};
+    s_pack(&sb, 2, op_int);
+    CHECK_INT(s_decode(&sb, &r, &f), VERSO_EBADREQ);
+    verso_req_fini(&r);
+    char long_id[VERSO_ID_MAX_BYTES + 2];
+    memset(long_id, 'x', sizeof long_id - 1);
+    long_id[sizeof long_id - 1] = '\0';
+    const char *id_long[] = {"v", "i", "1", "id", "s", long_id, "op", "s", "ping"};
+    s_pack(&sb, 3, id_long);
+    CHECK_INT(s_decode(&sb, &r, &f), VERSO_EBADREQ);
+    verso_req_fini(&r);
+    /* Not a map; empty; not msgpack. */
+    CHECK_INT(verso_req_decode(&r, "\x93\x01\x02\x03", 4, &f), VERSO_EPROTO);
+    verso_req_fini(&r);
+    verso_req_init(&r);
+    CHECK_INT(verso_req_decode(&r, "", 0, &f), VERSO_EPROTO);
+    verso_req_fini(&r);
+    verso_req_init(&r);
+    CHECK_INT(verso_req_decode(&r, "\x81\xa1v", 3, &f), VERSO_EPROTO);
+    verso_req_fini(&r);
+    msgpack_sbuffer_destroy(&sb);
+}
+
+static void test_pack_replies(void)
+{
+    msgpack_sbuffer res, out;
+    msgpack_sbuffer_init(&res);
+    msgpack_sbuffer_init(&out);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &res, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 1);
+    verso_mp_pack_kv_int(&pk, "x", 9);
+    msgpack_object id = {.type = MSGPACK_OBJECT_POSITIVE_INTEGER, .via.u64 = 77};
+    CHECK_INT(verso_proto_pack_ok(&out, &id, res.data, res.size), 0);
+    msgpack_unpacked up;
+    msgpack_unpacked_init(&up);
+    size_t off = 0;
+    CHECK(msgpack_unpack_next(&up, out.data, out.size, &off) == MSGPACK_UNPACK_SUCCESS);
+    CHECK_INT(off, out.size);
+    CHECK(verso_mp_get(&up.data, "v")->via.u64 == 1);
+    CHECK(verso_mp_get(&up.data, "id")->via.u64 == 77);
+    CHECK(verso_mp_get(&up.data, "ok")->via.boolean);
+    CHECK(verso_mp_get(verso_mp_get(&up.data, "res"), "x")->via.u64 == 9);
+    msgpack_sbuffer_clear(&out);
+    CHECK_INT(verso_proto_pack_err(&out, NULL, VERSO_EBADOP, "no such op"), 0);
+    off = 0;
+    CHECK(msgpack_unpack_next(&up, out.data, out.size, &off) == MSGPACK_UNPACK_SUCCESS);
+    CHECK(verso_mp_get(&up.data, "id")->type == MSGPACK_OBJECT_NIL);
+    CHECK(!verso_mp_get(&up.data, "ok")->via.boolean);
+    const msgpack_object *err = verso_mp_get(&up.data, "err");
+    CHECK(verso_mp_str_is(verso_mp_get(err, "code"), "EBADOP"));
+    CHECK(verso_mp_str_is(verso_mp_get(err, "message"), "no such op"));
+    msgpack_unpacked_destroy(&up);
+    msgpack_sbuffer_destroy(&res);
+    msgpack_sbuffer_destroy(&out);
+}
+
+int main(void)
+{
+    RUN(test_decode_ok);
+    RUN(test_envelope_errors);
+    RUN(test_pack_replies);
+    return t_report();
+}
