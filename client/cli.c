@@ -30,12 +30,13 @@ static double s_now(void)
 
 static void s_usage(FILE *f)
 {
-    fprintf(f, "usage: verso [--endpoint E] [--json] [--timeout MS] COMMAND\n"
-               "commands:\n"
-               "  ping     round trip to the server\n"
-               "  hello    server name, version, protocol, ops, libraries\n"
-               "  stats    uptime, request counts, storage figures\n"
-               "The server is --endpoint, else $VERSO_ENDPOINT, else %s.\n",
+    fprintf(f,
+            "usage: verso [--endpoint E] [--json] [--timeout MS] COMMAND\n"
+            "commands:\n"
+            "  ping     round trip to the server\n"
+            "  hello    server name, version, protocol, ops, libraries\n"
+            "  stats    uptime, request counts, storage figures\n"
+            "The server is --endpoint, else $VERSO_ENDPOINT, else %s.\n",
             VERSO_DEFAULT_ENDPOINT);
 }
 
@@ -147,8 +148,10 @@ static int s_run(s_cli *cli, const char *cmd)
 
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {{"endpoint", 1, 0, 'e'}, {"json", 0, 0, 'j'},
-                                         {"timeout", 1, 0, 't'},  {"help", 0, 0, 'h'},
+    static const struct option opts[] = {{"endpoint", 1, 0, 'e'},
+                                         {"json", 0, 0, 'j'},
+                                         {"timeout", 1, 0, 't'},
+                                         {"help", 0, 0, 'h'},
                                          {0, 0, 0, 0}};
     s_cli cli = {getenv("VERSO_ENDPOINT"), 0, 10000, NULL};
     int c;

@@ -50,8 +50,7 @@ static int64_t s_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-verso_err verso_client_new(const char *endpoint, const verso_client_opts *opts,
-                           verso_client **out)
+verso_err verso_client_new(const char *endpoint, const verso_client_opts *opts, verso_client **out)
 {
     pthread_once(&s_zctx_once, s_zctx_init);
     if (!s_zctx)
@@ -79,8 +78,8 @@ verso_err verso_client_new(const char *endpoint, const verso_client_opts *opts,
     zmq_setsockopt(c->sock, ZMQ_SNDTIMEO, &c->o.timeout_ms, sizeof(int));
     zmq_setsockopt(c->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
     if (zmq_connect(c->sock, endpoint) < 0) {
-        verso_err err = zmq_errno() == EINVAL || zmq_errno() == EPROTONOSUPPORT
-                            ? VERSO_EINVAL : VERSO_ETRANSPORT;
+        verso_err err = zmq_errno() == EINVAL || zmq_errno() == EPROTONOSUPPORT ? VERSO_EINVAL
+                                                                                : VERSO_ETRANSPORT;
         zmq_close(c->sock);
         free(c);
         return err;
@@ -184,8 +183,8 @@ static verso_err s_parse_envelope(verso_reply *r)
     const msgpack_object *root = &r->up.data;
     const msgpack_object *v = verso_mp_get(root, "v"), *id = verso_mp_get(root, "id");
     const msgpack_object *ok = verso_mp_get(root, "ok");
-    if (!v || v->type != MSGPACK_OBJECT_POSITIVE_INTEGER || v->via.u64 != VERSO_PROTOCOL ||
-        !ok || ok->type != MSGPACK_OBJECT_BOOLEAN || !id)
+    if (!v || v->type != MSGPACK_OBJECT_POSITIVE_INTEGER || v->via.u64 != VERSO_PROTOCOL || !ok ||
+        ok->type != MSGPACK_OBJECT_BOOLEAN || !id)
         return VERSO_EPROTO;
     r->id = id->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? id->via.u64 : 0;
     r->ok = ok->via.boolean;
@@ -195,8 +194,8 @@ static verso_err s_parse_envelope(verso_reply *r)
     }
     const msgpack_object *e = verso_mp_get(root, "err");
     const msgpack_object *code = verso_mp_get(e, "code"), *msg = verso_mp_get(e, "message");
-    if (!code || code->type != MSGPACK_OBJECT_STR || code->via.str.size >= sizeof r->code ||
-        !msg || msg->type != MSGPACK_OBJECT_STR)
+    if (!code || code->type != MSGPACK_OBJECT_STR || code->via.str.size >= sizeof r->code || !msg ||
+        msg->type != MSGPACK_OBJECT_STR)
         return VERSO_EPROTO;
     memcpy(r->code, code->via.str.ptr, code->via.str.size);
     r->code[code->via.str.size] = '\0';

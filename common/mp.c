@@ -128,27 +128,19 @@ static verso_err s_json_container(const msgpack_object *o, verso_buf *out)
 verso_err verso_mp_to_json(const msgpack_object *o, verso_buf *out)
 {
     switch (o->type) {
-    case MSGPACK_OBJECT_NIL:
-        return verso_buf_puts(out, "null");
-    case MSGPACK_OBJECT_BOOLEAN:
-        return verso_buf_puts(out, o->via.boolean ? "true" : "false");
-    case MSGPACK_OBJECT_POSITIVE_INTEGER:
-        return verso_buf_printf(out, "%" PRIu64, o->via.u64);
-    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
-        return verso_buf_printf(out, "%" PRId64, o->via.i64);
+    case MSGPACK_OBJECT_NIL: return verso_buf_puts(out, "null");
+    case MSGPACK_OBJECT_BOOLEAN: return verso_buf_puts(out, o->via.boolean ? "true" : "false");
+    case MSGPACK_OBJECT_POSITIVE_INTEGER: return verso_buf_printf(out, "%" PRIu64, o->via.u64);
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER: return verso_buf_printf(out, "%" PRId64, o->via.i64);
     case MSGPACK_OBJECT_FLOAT32:
     case MSGPACK_OBJECT_FLOAT64:
         if (!isfinite(o->via.f64))
             return verso_buf_puts(out, "null");
         return verso_buf_printf(out, "%.17g", o->via.f64);
-    case MSGPACK_OBJECT_STR:
-        return s_json_str(o->via.str.ptr, o->via.str.size, out);
-    case MSGPACK_OBJECT_BIN:
-        return s_json_bin(o->via.bin.ptr, o->via.bin.size, out);
+    case MSGPACK_OBJECT_STR: return s_json_str(o->via.str.ptr, o->via.str.size, out);
+    case MSGPACK_OBJECT_BIN: return s_json_bin(o->via.bin.ptr, o->via.bin.size, out);
     case MSGPACK_OBJECT_ARRAY:
-    case MSGPACK_OBJECT_MAP:
-        return s_json_container(o, out);
-    default:
-        return verso_buf_puts(out, "null");
+    case MSGPACK_OBJECT_MAP: return s_json_container(o, out);
+    default: return verso_buf_puts(out, "null");
     }
 }

@@ -89,6 +89,10 @@ static verso_err s_header(s_scan *s, uint64_t *children)
     }
     if (c >= 0xa0 && c <= 0xbf)
         return s_str(s, c & 0x1f);
+    if (c == 0xc1) {
+        s->pos--; /* report the offset of the byte itself */
+        return s_fail(s, VERSO_EPROTO, "reserved byte 0xc1");
+    }
     switch (c) {
     case 0xc4: return s_blob(s, 1, 0, 0);
     case 0xc5: return s_blob(s, 2, 0, 0);
@@ -98,10 +102,14 @@ static verso_err s_header(s_scan *s, uint64_t *children)
     case 0xc9: return s_blob(s, 4, 1, 0);
     case 0xca: return s_skip(s, 4);
     case 0xcb: return s_skip(s, 8);
-    case 0xcc: case 0xd0: return s_skip(s, 1);
-    case 0xcd: case 0xd1: return s_skip(s, 2);
-    case 0xce: case 0xd2: return s_skip(s, 4);
-    case 0xcf: case 0xd3: return s_skip(s, 8);
+    case 0xcc:
+    case 0xd0: return s_skip(s, 1);
+    case 0xcd:
+    case 0xd1: return s_skip(s, 2);
+    case 0xce:
+    case 0xd2: return s_skip(s, 4);
+    case 0xcf:
+    case 0xd3: return s_skip(s, 8);
     case 0xd4: return s_skip(s, 2);
     case 0xd5: return s_skip(s, 3);
     case 0xd6: return s_skip(s, 5);
@@ -110,19 +118,19 @@ static verso_err s_header(s_scan *s, uint64_t *children)
     case 0xd9: return s_blob(s, 1, 0, 1);
     case 0xda: return s_blob(s, 2, 0, 1);
     case 0xdb: return s_blob(s, 4, 0, 1);
-    case 0xdc: case 0xdd:
+    case 0xdc:
+    case 0xdd:
         if (s_uint(s, c == 0xdc ? 2 : 4, &n) < 0)
             return s_fail(s, VERSO_EPROTO, "truncated array header");
         *children = n;
         return VERSO_OK;
-    case 0xde: case 0xdf:
+    case 0xde:
+    case 0xdf:
         if (s_uint(s, c == 0xde ? 2 : 4, &n) < 0)
             return s_fail(s, VERSO_EPROTO, "truncated map header");
         *children = 2ull * n;
         return VERSO_OK;
-    default: /* 0xc1 */
-        s->pos--;
-        return s_fail(s, VERSO_EPROTO, "reserved byte 0xc1");
+    default: return s_fail(s, VERSO_EPROTO, "unreachable type byte");
     }
 }
 
@@ -131,8 +139,8 @@ verso_err verso_wire_check(const void *data, size_t len, const verso_wire_limits
 {
     if (!lim)
         lim = &verso_wire_default_limits;
-    unsigned max_depth = lim->max_depth < VERSO_WIRE_DEPTH_MAX ? lim->max_depth
-                                                               : VERSO_WIRE_DEPTH_MAX;
+    unsigned max_depth =
+        lim->max_depth < VERSO_WIRE_DEPTH_MAX ? lim->max_depth : VERSO_WIRE_DEPTH_MAX;
     s_scan s = {data, len, 0, {0, NULL}};
     uint64_t left[VERSO_WIRE_DEPTH_MAX + 1]; /* objects still due per level */
     unsigned depth = 0;

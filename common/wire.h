@@ -17,8 +17,8 @@
 
 /* Caps applied by verso_wire_check. */
 typedef struct verso_wire_limits {
-    unsigned max_depth;   /* container nesting levels, at most VERSO_WIRE_DEPTH_MAX */
-    size_t max_objects;   /* objects of any kind, containers included */
+    unsigned max_depth; /* container nesting levels, at most VERSO_WIRE_DEPTH_MAX */
+    size_t max_objects; /* objects of any kind, containers included */
 } verso_wire_limits;
 
 #define VERSO_WIRE_DEPTH_MAX 32u /* msgpack-c's own parser stack is 32 deep */

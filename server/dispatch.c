@@ -24,8 +24,8 @@ void verso_dispatch_error(verso_server *srv, verso_err code, const char *message
 
 /* Runs the handler into its own buffer, so that a failing handler's partial
  * result never reaches the wire. */
-static verso_err s_run(verso_server *srv, void *writer, const verso_req *req,
-                       msgpack_sbuffer *res, verso_fault *f)
+static verso_err s_run(verso_server *srv, void *writer, const verso_req *req, msgpack_sbuffer *res,
+                       verso_fault *f)
 {
     const verso_op *op = verso_op_find(req->op, req->op_len);
     if (!op)

@@ -48,10 +48,26 @@ static int s_parse_size(const char *s, size_t *out)
         return -1;
     int shift = 0;
     switch (*end) {
-    case 'K': case 'k': shift = 10; end++; break;
-    case 'M': case 'm': shift = 20; end++; break;
-    case 'G': case 'g': shift = 30; end++; break;
-    case 'T': case 't': shift = 40; end++; break;
+    case 'K':
+    case 'k':
+        shift = 10;
+        end++;
+        break;
+    case 'M':
+    case 'm':
+        shift = 20;
+        end++;
+        break;
+    case 'G':
+    case 'g':
+        shift = 30;
+        end++;
+        break;
+    case 'T':
+    case 't':
+        shift = 40;
+        end++;
+        break;
     default: break;
     }
     if (*end || (shift && v > (~0ULL >> shift)))
@@ -73,11 +89,17 @@ static int s_parse_level(const char *s)
 
 static int s_parse(int argc, char **argv, verso_server_config *cfg)
 {
-    static const struct option opts[] = {
-        {"bind", 1, 0, 'b'}, {"data", 1, 0, 'd'}, {"threads", 1, 0, 't'},
-        {"ready-file", 1, 0, 'r'}, {"max-message-bytes", 1, 0, 'm'},
-        {"map-size", 1, 0, 's'}, {"max-map-size", 1, 0, 'S'}, {"log-level", 1, 0, 'l'},
-        {"version", 0, 0, 'V'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    static const struct option opts[] = {{"bind", 1, 0, 'b'},
+                                         {"data", 1, 0, 'd'},
+                                         {"threads", 1, 0, 't'},
+                                         {"ready-file", 1, 0, 'r'},
+                                         {"max-message-bytes", 1, 0, 'm'},
+                                         {"map-size", 1, 0, 's'},
+                                         {"max-map-size", 1, 0, 'S'},
+                                         {"log-level", 1, 0, 'l'},
+                                         {"version", 0, 0, 'V'},
+                                         {"help", 0, 0, 'h'},
+                                         {0, 0, 0, 0}};
     int c, bad = 0;
     size_t n;
     while (!bad && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -111,9 +133,10 @@ static int s_parse(int argc, char **argv, verso_server_config *cfg)
 
 int main(int argc, char **argv)
 {
-    verso_server_config cfg = {
-        .bind = VERSO_DEFAULT_ENDPOINT, .data_dir = "./verso-data", .threads = 4,
-        .max_message_bytes = (size_t)16 << 20};
+    verso_server_config cfg = {.bind = VERSO_DEFAULT_ENDPOINT,
+                               .data_dir = "./verso-data",
+                               .threads = 4,
+                               .max_message_bytes = (size_t)16 << 20};
     if (s_parse(argc, argv, &cfg) < 0)
         return 2;
     if (cfg.max_message_bytes < 1024) {

@@ -67,8 +67,7 @@ static verso_err s_hello(verso_op_ctx *ctx)
     rc = rc ? rc : verso_mp_pack_kv_str(pk, "server", "versod");
     rc = rc ? rc : verso_mp_pack_kv_str(pk, "version", VERSO_VERSION);
     rc = rc ? rc : verso_mp_pack_kv_int(pk, "protocol", VERSO_PROTOCOL);
-    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "max_message_bytes",
-                                         ctx->srv->cfg.max_message_bytes);
+    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "max_message_bytes", ctx->srv->cfg.max_message_bytes);
     rc = rc ? rc : verso_mp_pack_cstr(pk, "ops");
     rc = rc ? rc : msgpack_pack_array(pk, n);
     for (size_t i = 0; i < n && !rc; i++)
@@ -83,8 +82,7 @@ static verso_err s_ping(verso_op_ctx *ctx)
     return msgpack_pack_map(ctx->res, 0) ? VERSO_ENOMEM : VERSO_OK;
 }
 
-static int s_pack_store(msgpack_packer *pk, const verso_server *srv,
-                        const verso_store_stats *st)
+static int s_pack_store(msgpack_packer *pk, const verso_server *srv, const verso_store_stats *st)
 {
     int rc = msgpack_pack_map(pk, 13);
     rc = rc ? rc : verso_mp_pack_kv_str(pk, "path", srv->cfg.data_dir);
@@ -108,8 +106,7 @@ static verso_err s_stats(verso_op_ctx *ctx)
     verso_store_stats st;
     verso_err err = verso_store_stat(srv->store, &st);
     if (err)
-        return verso_fault_set(ctx->fault, err, "reading storage figures: %s",
-                               verso_strerror(err));
+        return verso_fault_set(ctx->fault, err, "reading storage figures: %s", verso_strerror(err));
     msgpack_packer *pk = ctx->res;
     int64_t up_ms = verso_now_ms() - srv->started_ms;
     int rc = msgpack_pack_map(pk, 7);

@@ -15,10 +15,10 @@
 /* What a handler sees. Everything is borrowed for the call only. */
 typedef struct verso_op_ctx {
     verso_server *srv;
-    void *writer;         /* this thread's writer connection, or NULL */
+    void *writer; /* this thread's writer connection, or NULL */
     const verso_req *req;
-    msgpack_packer *res;  /* pack exactly one object: the "res" map */
-    verso_fault *fault;   /* fill it (verso_fault_set) when returning an error */
+    msgpack_packer *res; /* pack exactly one object: the "res" map */
+    verso_fault *fault;  /* fill it (verso_fault_set) when returning an error */
 } verso_op_ctx;
 
 /* Returns VERSO_OK after packing the result, or an error (with ctx->fault

@@ -35,8 +35,8 @@ void verso_req_fini(verso_req *r)
 static verso_err s_check_id(verso_req *r, verso_fault *f)
 {
     const msgpack_object *id = verso_mp_get(r->body, "id");
-    if (!id)
-        return VERSO_OK;
+    if (!id || id->type == MSGPACK_OBJECT_NIL)
+        return VERSO_OK; /* nil means absent, for id as for every field */
     if (id->type == MSGPACK_OBJECT_POSITIVE_INTEGER ||
         id->type == MSGPACK_OBJECT_NEGATIVE_INTEGER) {
         r->id = id;
@@ -45,8 +45,7 @@ static verso_err s_check_id(verso_req *r, verso_fault *f)
     if (id->type != MSGPACK_OBJECT_STR)
         return verso_fault_set(f, VERSO_EBADREQ, "\"id\" must be an integer or a string");
     if (id->via.str.size > VERSO_ID_MAX_BYTES)
-        return verso_fault_set(f, VERSO_EBADREQ, "\"id\" longer than %d bytes",
-                               VERSO_ID_MAX_BYTES);
+        return verso_fault_set(f, VERSO_EBADREQ, "\"id\" longer than %d bytes", VERSO_ID_MAX_BYTES);
     r->id = id;
     return VERSO_OK;
 }
@@ -59,8 +58,10 @@ static verso_err s_check_envelope(verso_req *r, verso_fault *f)
     if (v->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
         return verso_fault_set(f, VERSO_EBADREQ, "\"v\" must be a positive integer");
     if (v->via.u64 != 1)
-        return verso_fault_set(f, VERSO_EVERSION, "protocol version %llu not supported; this "
-                               "server speaks 1", (unsigned long long)v->via.u64);
+        return verso_fault_set(f, VERSO_EVERSION,
+                               "protocol version %llu not supported; this "
+                               "server speaks 1",
+                               (unsigned long long)v->via.u64);
     const msgpack_object *op = verso_mp_get(r->body, "op");
     if (!op)
         return verso_fault_set(f, VERSO_EBADREQ, "missing field \"op\"");

@@ -21,7 +21,7 @@
 #include "writer.h"
 
 #define S_START_TIMEOUT_MS 10000
-#define S_FRONT_LINGER_MS 2000 /* time given to queued replies at shutdown */
+#define S_FRONT_LINGER_MS  2000 /* time given to queued replies at shutdown */
 
 struct verso_server_impl {
     void *zctx;
@@ -310,7 +310,7 @@ void verso_server_destroy(verso_server **sp)
     if (!s)
         return;
     verso_server_impl *im = s->impl;
-    s_stop_workers(im); /* when it never ran */
+    s_stop_workers(im);                /* when it never ran */
     verso_writer_destroy(&im->writer); /* after the workers: their writes are done */
     if (im->front)
         zmq_close(im->front);

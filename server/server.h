@@ -17,10 +17,10 @@
 #include "verso/err.h"
 
 typedef struct verso_server_config {
-    const char *bind;       /* e.g. tcp://127.0.0.1:5555, or tcp://127.0.0.1:* */
+    const char *bind; /* e.g. tcp://127.0.0.1:5555, or tcp://127.0.0.1:* */
     const char *data_dir;
-    const char *ready_file; /* NULL: none; else written with the bound endpoint */
-    unsigned threads;       /* workers, >= 1 */
+    const char *ready_file;   /* NULL: none; else written with the bound endpoint */
+    unsigned threads;         /* workers, >= 1 */
     size_t max_message_bytes; /* larger requests get ETOOBIG */
     verso_store_opts store;
 } verso_server_config;
@@ -36,19 +36,19 @@ typedef struct verso_server_impl verso_server_impl;
  * threads start and never change afterwards. */
 typedef struct verso_server {
     verso_server_config cfg;
-    char endpoint[256];  /* the bound endpoint, port resolved */
+    char endpoint[256]; /* the bound endpoint, port resolved */
     verso_store *store;
-    int64_t started;     /* unix time */
-    int64_t started_ms;  /* CLOCK_MONOTONIC milliseconds */
+    int64_t started;    /* unix time */
+    int64_t started_ms; /* CLOCK_MONOTONIC milliseconds */
     verso_server_stats stats;
-    atomic_int stopping; /* set once a stop was requested: new requests get ESHUTDOWN */
+    atomic_int stopping;     /* set once a stop was requested: new requests get ESHUTDOWN */
     verso_server_impl *impl; /* sockets and threads, server.c only */
 } verso_server;
 
 /* Frames larger than this are dropped by libzmq itself (the peer is
  * disconnected): a multiple of max_message_bytes, so that merely oversize
  * requests still reach a worker and get ETOOBIG. */
-#define VERSO_HARD_LIMIT(max_message_bytes) ((max_message_bytes) * 2 + 65536)
+#define VERSO_HARD_LIMIT(max_message_bytes) ((max_message_bytes)*2 + 65536)
 
 /* Opens the store, binds, starts workers and writer, writes the ready file.
  * On success *out is the caller's: run it, then destroy it. */

@@ -19,7 +19,7 @@
 
 #include "log.h"
 
-#define S_DEFAULT_MAP ((size_t)64 << 20)
+#define S_DEFAULT_MAP     ((size_t)64 << 20)
 #define S_DEFAULT_MAX_MAP ((size_t)1 << 40)
 
 struct verso_store {
@@ -53,8 +53,11 @@ static verso_err s_err(int rc, const char *what)
     case MDB_MAP_FULL: return VERSO_ENOSPC;
     case ENOSPC: return VERSO_ENOSPC;
     case ENOMEM: return VERSO_ENOMEM;
-    case EIO: case EACCES: case EROFS: return VERSO_EIO;
-    case MDB_VERSION_MISMATCH: case MDB_INVALID: return VERSO_ESCHEMA;
+    case EIO:
+    case EACCES:
+    case EROFS: return VERSO_EIO;
+    case MDB_VERSION_MISMATCH:
+    case MDB_INVALID: return VERSO_ESCHEMA;
     default: return VERSO_ESTORE;
     }
 }
@@ -122,8 +125,8 @@ static verso_err s_schema_init(verso_store *s)
         if (!err)
             err = verso_store_meta_put(&t, "created", now, strlen(now));
     } else if (!err && atoi(v.data) != VERSO_SCHEMA_VERSION) {
-        verso_log(VERSO_LOG_ERROR, "data directory has schema %s; this versod knows %d",
-                  v.data, VERSO_SCHEMA_VERSION);
+        verso_log(VERSO_LOG_ERROR, "data directory has schema %s; this versod knows %d", v.data,
+                  VERSO_SCHEMA_VERSION);
         err = VERSO_ESCHEMA;
     }
     verso_buf_fini(&v);

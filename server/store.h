@@ -24,22 +24,22 @@ typedef struct verso_store verso_store;
 typedef struct verso_txn verso_txn;
 
 typedef struct verso_store_opts {
-    size_t map_size;     /* initial map size in bytes (0: 64 MiB) */
-    size_t max_map_size; /* growth stops here; then writes fail ENOSPC (0: 1 TiB) */
-    unsigned max_readers;/* 0: 126 */
+    size_t map_size;      /* initial map size in bytes (0: 64 MiB) */
+    size_t max_map_size;  /* growth stops here; then writes fail ENOSPC (0: 1 TiB) */
+    unsigned max_readers; /* 0: 126 */
 } verso_store_opts;
 
 typedef struct verso_store_stats {
     uint64_t map_size;
     uint64_t max_map_size;
-    uint64_t used_bytes;  /* pages in use x page size */
-    uint64_t file_bytes;  /* size of data.mdb on disk */
+    uint64_t used_bytes; /* pages in use x page size */
+    uint64_t file_bytes; /* size of data.mdb on disk */
     uint64_t page_size;
     uint64_t last_txn;
     uint64_t readers_used;
     uint64_t readers_max;
-    uint64_t map_grows;   /* times the map grew since open */
-    int64_t created;      /* unix time the store was created */
+    uint64_t map_grows; /* times the map grew since open */
+    int64_t created;    /* unix time the store was created */
     unsigned schema_version;
 } verso_store_stats;
 

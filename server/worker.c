@@ -76,7 +76,8 @@ static void s_handle(verso_worker *w, void *sock, void *writer, s_msg *m, msgpac
     } else {
         verso_dispatch_error(w->srv, VERSO_EPROTO,
                              "bad framing: send one msgpack frame (DEALER), or an empty "
-                             "delimiter and one frame (REQ)", out);
+                             "delimiter and one frame (REQ)",
+                             out);
     }
     s_send_reply(sock, &m->part[0], delim, out);
 }

@@ -15,7 +15,7 @@
 typedef struct verso_writer verso_writer;
 
 #define VERSO_WRITER_ENDPOINT "inproc://verso-writer"
-#define VERSO_WRITER_BATCH 256 /* most jobs in one transaction */
+#define VERSO_WRITER_BATCH    256 /* most jobs in one transaction */
 
 /* Binds VERSO_WRITER_ENDPOINT in zctx and starts the thread. The store is
  * borrowed and must outlive the writer. *out is the caller's. */

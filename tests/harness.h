@@ -8,50 +8,50 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 #include <string.h>
+#include <unistd.h>
 
 static int t_passed, t_failed;
 
-#define CHECK(cond)                                                                 \
-    do {                                                                            \
-        if (cond) {                                                                 \
-            t_passed++;                                                             \
-        } else {                                                                    \
-            t_failed++;                                                             \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                                           \
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (cond) {                                                                                \
+            t_passed++;                                                                            \
+        } else {                                                                                   \
+            t_failed++;                                                                            \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);               \
+        }                                                                                          \
     } while (0)
 
-#define CHECK_INT(a, b)                                                               \
-    do {                                                                              \
-        long long a_ = (long long)(a), b_ = (long long)(b);                           \
-        if (a_ == b_) {                                                               \
-            t_passed++;                                                               \
-        } else {                                                                      \
-            t_failed++;                                                               \
-            fprintf(stderr, "%s:%d: CHECK failed: %s == %s (%lld != %lld)\n", __FILE__, \
-                    __LINE__, #a, #b, a_, b_);                                        \
-        }                                                                             \
+#define CHECK_INT(a, b)                                                                            \
+    do {                                                                                           \
+        long long a_ = (long long)(a), b_ = (long long)(b);                                        \
+        if (a_ == b_) {                                                                            \
+            t_passed++;                                                                            \
+        } else {                                                                                   \
+            t_failed++;                                                                            \
+            fprintf(stderr, "%s:%d: CHECK failed: %s == %s (%lld != %lld)\n", __FILE__, __LINE__,  \
+                    #a, #b, a_, b_);                                                               \
+        }                                                                                          \
     } while (0)
 
-#define CHECK_STR(a, b)                                                                   \
-    do {                                                                                  \
-        const char *a_ = (a), *b_ = (b);                                                  \
-        if (a_ && b_ && strcmp(a_, b_) == 0) {                                            \
-            t_passed++;                                                                   \
-        } else {                                                                          \
-            t_failed++;                                                                   \
-            fprintf(stderr, "%s:%d: CHECK failed: %s == %s (\"%s\" != \"%s\")\n", __FILE__, \
-                    __LINE__, #a, #b, a_ ? a_ : "(null)", b_ ? b_ : "(null)");            \
-        }                                                                                 \
+#define CHECK_STR(a, b)                                                                            \
+    do {                                                                                           \
+        const char *a_ = (a), *b_ = (b);                                                           \
+        if (a_ && b_ && strcmp(a_, b_) == 0) {                                                     \
+            t_passed++;                                                                            \
+        } else {                                                                                   \
+            t_failed++;                                                                            \
+            fprintf(stderr, "%s:%d: CHECK failed: %s == %s (\"%s\" != \"%s\")\n", __FILE__,        \
+                    __LINE__, #a, #b, a_ ? a_ : "(null)", b_ ? b_ : "(null)");                     \
+        }                                                                                          \
     } while (0)
 
-#define RUN(test)                              \
-    do {                                       \
-        int before_ = t_failed;                \
-        test();                                \
-        fprintf(stderr, "%s %s\n", t_failed == before_ ? "ok  " : "FAIL", #test); \
+#define RUN(test)                                                                                  \
+    do {                                                                                           \
+        int before_ = t_failed;                                                                    \
+        test();                                                                                    \
+        fprintf(stderr, "%s %s\n", t_failed == before_ ? "ok  " : "FAIL", #test);                  \
     } while (0)
 
 /* A fresh directory under /tmp for one test; remove it with t_rmtree. */

@@ -39,8 +39,7 @@ typedef struct verso_client_opts {
  * @return VERSO_OK with *out the caller's (free with verso_client_destroy),
  *         VERSO_EINVAL for a malformed endpoint, VERSO_ETRANSPORT, VERSO_ENOMEM.
  */
-verso_err verso_client_new(const char *endpoint, const verso_client_opts *opts,
-                           verso_client **out);
+verso_err verso_client_new(const char *endpoint, const verso_client_opts *opts, verso_client **out);
 
 /** Closes the connection, drops pending replies, frees *c; sets *c = NULL. */
 void verso_client_destroy(verso_client **c);

@@ -14,25 +14,25 @@ extern "C" {
 
 typedef enum verso_err {
     VERSO_OK = 0,
-    VERSO_ENOMEM = -1,     /* out of memory */
-    VERSO_EINVAL = -2,     /* invalid argument (caller error) */
-    VERSO_EPROTO = -3,     /* malformed message: not msgpack, bad framing, ... */
-    VERSO_EBADREQ = -4,    /* well-formed message, but a field is missing or mistyped */
-    VERSO_EBADUTF8 = -5,   /* a string is not valid UTF-8 */
-    VERSO_ETOOBIG = -6,    /* message or field larger than allowed */
-    VERSO_EBADOP = -7,     /* unknown op */
-    VERSO_EVERSION = -8,   /* unsupported protocol version */
-    VERSO_ESHUTDOWN = -9,  /* server is shutting down; request not executed */
-    VERSO_ESTORE = -10,    /* storage engine failure */
-    VERSO_ENOSPC = -11,    /* storage full (map at its maximum, or disk full) */
-    VERSO_ESCHEMA = -12,   /* data directory has an unknown schema version */
-    VERSO_ELOCKED = -13,   /* data directory in use by another server */
-    VERSO_EIO = -14,       /* operating-system I/O failure */
-    VERSO_ETRANSPORT = -15,/* ZeroMQ transport failure */
-    VERSO_ETIMEOUT = -16,  /* no reply within the timeout */
-    VERSO_ENOTFOUND = -17, /* no such object */
-    VERSO_EINTERNAL = -18, /* bug: should never happen */
-    VERSO_ESERVER = -19,   /* client side: the server replied with an error */
+    VERSO_ENOMEM = -1,      /* out of memory */
+    VERSO_EINVAL = -2,      /* invalid argument (caller error) */
+    VERSO_EPROTO = -3,      /* malformed message: not msgpack, bad framing, ... */
+    VERSO_EBADREQ = -4,     /* well-formed message, but a field is missing or mistyped */
+    VERSO_EBADUTF8 = -5,    /* a string is not valid UTF-8 */
+    VERSO_ETOOBIG = -6,     /* message or field larger than allowed */
+    VERSO_EBADOP = -7,      /* unknown op */
+    VERSO_EVERSION = -8,    /* unsupported protocol version */
+    VERSO_ESHUTDOWN = -9,   /* server is shutting down; request not executed */
+    VERSO_ESTORE = -10,     /* storage engine failure */
+    VERSO_ENOSPC = -11,     /* storage full (map at its maximum, or disk full) */
+    VERSO_ESCHEMA = -12,    /* data directory has an unknown schema version */
+    VERSO_ELOCKED = -13,    /* data directory in use by another server */
+    VERSO_EIO = -14,        /* operating-system I/O failure */
+    VERSO_ETRANSPORT = -15, /* ZeroMQ transport failure */
+    VERSO_ETIMEOUT = -16,   /* no reply within the timeout */
+    VERSO_ENOTFOUND = -17,  /* no such object */
+    VERSO_EINTERNAL = -18,  /* bug: should never happen */
+    VERSO_ESERVER = -19,    /* client side: the server replied with an error */
     VERSO_ERR_MIN_ = -19
 } verso_err;
 

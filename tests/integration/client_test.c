@@ -96,8 +96,7 @@ static void test_cli(void)
     snprintf(cmd, sizeof cmd, "%s --endpoint %s ping", VERSO_CLI_PATH, s_proc.endpoint);
     CHECK_INT(s_sh(cmd, out, sizeof out), 0);
     CHECK(strncmp(out, "pong from tcp://127.0.0.1:", 26) == 0);
-    snprintf(cmd, sizeof cmd, "VERSO_ENDPOINT=%s %s --json hello", s_proc.endpoint,
-             VERSO_CLI_PATH);
+    snprintf(cmd, sizeof cmd, "VERSO_ENDPOINT=%s %s --json hello", s_proc.endpoint, VERSO_CLI_PATH);
     CHECK_INT(s_sh(cmd, out, sizeof out), 0);
     CHECK(strstr(out, "\"server\":\"versod\"") != NULL);
     CHECK(strstr(out, "\"protocol\":1") != NULL);
@@ -109,8 +108,7 @@ static void test_cli(void)
     snprintf(cmd, sizeof cmd, "VERSO_ENDPOINT=tcp://127.0.0.1:1 %s --endpoint %s ping",
              VERSO_CLI_PATH, s_proc.endpoint);
     CHECK_INT(s_sh(cmd, out, sizeof out), 0);
-    snprintf(cmd, sizeof cmd, "%s --endpoint %s fly 2>/dev/null", VERSO_CLI_PATH,
-             s_proc.endpoint);
+    snprintf(cmd, sizeof cmd, "%s --endpoint %s fly 2>/dev/null", VERSO_CLI_PATH, s_proc.endpoint);
     CHECK_INT(s_sh(cmd, out, sizeof out), 2);
     snprintf(cmd, sizeof cmd, "%s --endpoint tcp://127.0.0.1:1 --timeout 200 ping 2>&1",
              VERSO_CLI_PATH);

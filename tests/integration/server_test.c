@@ -94,17 +94,17 @@ static void test_hostile_frames(void)
         size_t len;
         const char *code;
     } cases[] = {
-        {"", 0, "EPROTO"},                                  /* 0-byte message */
-        {"\x83\xa1v\x01\xa2id\x07\xa2op", 11, "EPROTO"},   /* truncated map */
-        {"\xdd\xff\xff\xff\xff", 5, "EPROTO"},              /* 4G-element array */
-        {"\xdf\xff\xff\xff\xff", 5, "EPROTO"},              /* 4G-pair map */
-        {"\x93\x01\x02\x03", 4, "EPROTO"},                  /* not a map */
+        {"", 0, "EPROTO"},                                           /* 0-byte message */
+        {"\x83\xa1v\x01\xa2id\x07\xa2op", 11, "EPROTO"},             /* truncated map */
+        {"\xdd\xff\xff\xff\xff", 5, "EPROTO"},                       /* 4G-element array */
+        {"\xdf\xff\xff\xff\xff", 5, "EPROTO"},                       /* 4G-pair map */
+        {"\x93\x01\x02\x03", 4, "EPROTO"},                           /* not a map */
         {"\x83\xa1v\x01\xa2id\x07\xa2op\xa4ping\xc0", 17, "EPROTO"}, /* trailing byte */
-        {"\x82\xa1v\x01\xa2op\xa4p\xffng", 12, "EBADUTF8"}, /* invalid UTF-8 */
-        {"\x82\xa1v\x01\xa2op\x05", 8, "EBADREQ"},          /* op not a string */
+        {"\x82\xa1v\x01\xa2op\xa4p\xffng", 12, "EBADUTF8"},          /* invalid UTF-8 */
+        {"\x82\xa1v\x01\xa2op\x05", 8, "EBADREQ"},                   /* op not a string */
         {"\x82\xa1v\x02\xa2op\xa4ping", 12, "EVERSION"},
-        {"\x81\xa2op\xa4ping", 9, "EBADREQ"},               /* no v */
-        {"\xc1", 1, "EPROTO"},                              /* reserved byte */
+        {"\x81\xa2op\xa4ping", 9, "EBADREQ"}, /* no v */
+        {"\xc1", 1, "EPROTO"},                /* reserved byte */
     };
     void *sock = s_dealer();
     const char *ping = "\x82\xa1v\x01\xa2op\xa4ping";
@@ -139,7 +139,7 @@ static void test_hostile_frames(void)
     zmq_pollitem_t it = {mon, 0, ZMQ_POLLIN, 0};
     CHECK_INT(zmq_poll(&it, 1, 10000), 1); /* the server hung up */
     zmq_pollitem_t rit = {rogue, 0, ZMQ_POLLIN, 0};
-    CHECK_INT(zmq_poll(&rit, 1, 0), 0);    /* and sent nothing */
+    CHECK_INT(zmq_poll(&rit, 1, 0), 0); /* and sent nothing */
     CHECK_STR(s_raw(sock, ping, 12), "");
     zmq_socket_monitor(rogue, NULL, 0);
     zmq_close(mon);

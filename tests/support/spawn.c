@@ -44,8 +44,8 @@ static int s_read_ready(verso_proc *p)
 
 static void s_exec(verso_proc *p, const char *versod, const char *const *extra)
 {
-    const char *argv[64] = {versod, "--bind", "tcp://127.0.0.1:*", "--data", p->data,
-                            "--ready-file", p->ready, "--log-level", "warn"};
+    const char *argv[64] = {versod,         "--bind", "tcp://127.0.0.1:*", "--data", p->data,
+                            "--ready-file", p->ready, "--log-level",       "warn"};
     int n = 9;
     for (int i = 0; extra && extra[i] && n < 63; i++)
         argv[n++] = extra[i];

@@ -10,7 +10,7 @@
 
 typedef struct verso_proc {
     pid_t pid;
-    char dir[256];      /* temporary directory: data/ and ready file inside */
+    char dir[256]; /* temporary directory: data/ and ready file inside */
     char data[300];
     char ready[300];
     char endpoint[256]; /* e.g. tcp://127.0.0.1:40123 */

@@ -35,8 +35,8 @@ static void test_decode_ok(void)
 {
     msgpack_sbuffer sb;
     msgpack_sbuffer_init(&sb);
-    const char *kv[] = {"v", "i", "1", "id", "i", "-42", "op", "s", "ping", "text", "s", "hi",
-                        "n", "i", "7", "z", "n", ""};
+    const char *kv[] = {"v",    "i", "1",  "id", "i", "-42", "op", "s", "ping",
+                        "text", "s", "hi", "n",  "i", "7",   "z",  "n", ""};
     s_pack(&sb, 6, kv);
     verso_req r;
     verso_fault f;
@@ -54,7 +54,7 @@ static void test_decode_ok(void)
     CHECK_INT(verso_req_str(&r, "n", true, &s, &n, &f), VERSO_EBADREQ);
     CHECK(strstr(f.message, "\"n\" must be a string") != NULL);
     CHECK_INT(verso_req_bool(&r, "missing", false, &b, &f), VERSO_OK);
-    CHECK(b == true); /* untouched */
+    CHECK(b == true);                                               /* untouched */
     CHECK_INT(verso_req_int(&r, "z", true, &i, &f), VERSO_EBADREQ); /* nil = absent */
     CHECK(strstr(f.message, "missing field \"z\"") != NULL);
     verso_req_fini(&r);
@@ -80,6 +80,11 @@ static void test_envelope_errors(void)
     const char *bad_id[] = {"v", "i", "1", "id", "a", "", "op", "s", "ping"};
     s_pack(&sb, 3, bad_id);
     CHECK_INT(s_decode(&sb, &r, &f), VERSO_EBADREQ);
+    CHECK(r.id == NULL);
+    verso_req_fini(&r);
+    const char *nil_id[] = {"v", "i", "1", "id", "n", "", "op", "s", "ping"};
+    s_pack(&sb, 3, nil_id);
+    CHECK_INT(s_decode(&sb, &r, &f), VERSO_OK); /* nil id = no id */
     CHECK(r.id == NULL);
     verso_req_fini(&r);
     const char *no_op[] = {"v", "i", "1"};

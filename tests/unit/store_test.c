@@ -46,7 +46,7 @@ static void test_open_schema_lock(void)
     CHECK(s2 == NULL);
     verso_store_destroy(&s);
     CHECK(s == NULL);
-    verso_store_destroy(&s); /* safe twice */
+    verso_store_destroy(&s);                              /* safe twice */
     CHECK_INT(verso_store_open(dir, NULL, &s), VERSO_OK); /* reopens */
     /* A schema this build does not know is refused. */
     s_put p = {"schema_version", "99", 2, VERSO_OK};

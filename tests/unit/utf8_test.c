@@ -23,16 +23,16 @@ static void test_invalid_sequences(void)
         size_t n;
         size_t off;
     } bad[] = {
-        {"\x80", 1, 0},                 /* lone continuation */
-        {"ab\xc0\x80", 4, 2},           /* overlong NUL */
-        {"\xc1\xbf", 2, 0},             /* overlong 2-byte */
-        {"\xe0\x80\x80", 3, 0},         /* overlong 3-byte */
-        {"\xed\xa0\x80", 3, 0},         /* surrogate U+D800 */
-        {"\xf0\x80\x80\x80", 4, 0},     /* overlong 4-byte */
-        {"\xf4\x90\x80\x80", 4, 0},     /* above U+10FFFF */
-        {"\xf5\x80\x80\x80", 4, 0},     /* lead byte past F4 */
-        {"x\xe4\xb8", 3, 1},            /* truncated */
-        {"\xe4\x41\x41", 3, 0},         /* bad continuation */
+        {"\x80", 1, 0},             /* lone continuation */
+        {"ab\xc0\x80", 4, 2},       /* overlong NUL */
+        {"\xc1\xbf", 2, 0},         /* overlong 2-byte */
+        {"\xe0\x80\x80", 3, 0},     /* overlong 3-byte */
+        {"\xed\xa0\x80", 3, 0},     /* surrogate U+D800 */
+        {"\xf0\x80\x80\x80", 4, 0}, /* overlong 4-byte */
+        {"\xf4\x90\x80\x80", 4, 0}, /* above U+10FFFF */
+        {"\xf5\x80\x80\x80", 4, 0}, /* lead byte past F4 */
+        {"x\xe4\xb8", 3, 1},        /* truncated */
+        {"\xe4\x41\x41", 3, 0},     /* bad continuation */
         {"\xff", 1, 0},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {

@@ -56,8 +56,11 @@ static void test_lying_counts(void)
     CHECK_INT(s_check("\xdf\xff\xff\xff\xff", 5), VERSO_EPROTO); /* map32 */
     CHECK_INT(s_check("\xdc\x00\x03\x01\x02", 5), VERSO_EPROTO); /* 3 declared, 2 present */
     CHECK_INT(s_check("\x82\xa1k\x01", 4), VERSO_EPROTO);        /* map: 2 pairs, 1 present */
-    CHECK_INT(s_check("\xdb\x7f\xff\xff\xff" "abc", 8), VERSO_EPROTO); /* str32 lies */
-    CHECK_INT(s_check("\xc6\x00\x00\x10\x00", 5), VERSO_EPROTO);  /* bin32 lies */
+    CHECK_INT(s_check("\xdb\x7f\xff\xff\xff"
+                      "abc",
+                      8),
+              VERSO_EPROTO);                                     /* str32 lies */
+    CHECK_INT(s_check("\xc6\x00\x00\x10\x00", 5), VERSO_EPROTO); /* bin32 lies */
     verso_wire_fault f = {0, NULL};
     CHECK_INT(verso_wire_check("\xdd\xff\xff\xff\xff", 5, NULL, &f), VERSO_EPROTO);
     CHECK(f.why && strstr(f.why, "count"));

@@ -7,7 +7,7 @@
 #include "writer.h"
 
 #define S_THREADS 4
-#define S_JOBS 250
+#define S_JOBS    250
 
 typedef struct s_ctx {
     void *zctx;

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Builds an optimised Verso (no sanitizers) and runs the benchmarks under
+# bench/, printing their figures. Usage: scripts/bench.sh [seconds per row]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+"$root/scripts/setup.sh"
+cmake -S "$root" -B "$root/build/release" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=ON >/dev/null
+cmake --build "$root/build/release" -j"$(nproc)" >/dev/null
+"$root/build/release/bench/ping_bench" --seconds "${1:-3}"

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, builds with ASan+UBSan and runs
+# every test (unit, integration against a real versod, the Python client),
+# checks that the optimised build compiles warning-free, runs the request
+# fuzzer for VERSO_FUZZ_SECONDS (default 30) and checks the code format.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+jobs=$(nproc)
+"$root/scripts/setup.sh"
+
+echo "== build (ASan+UBSan) and test"
+cmake -S "$root" -B "$root/build/asan" -DCMAKE_BUILD_TYPE=Debug -DVERSO_SANITIZE=ON >/dev/null
+cmake --build "$root/build/asan" -j"$jobs" >/dev/null
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+ctest --test-dir "$root/build/asan" -j"$jobs" --output-on-failure --timeout 300
+
+echo "== optimised build (-Werror), benchmarks included"
+cmake -S "$root" -B "$root/build/release" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$root/build/release" -j"$jobs" >/dev/null
+
+echo "== fuzz (${VERSO_FUZZ_SECONDS:-30} s per target)"
+"$root/scripts/fuzz.sh" "${VERSO_FUZZ_SECONDS:-30}"
+
+echo "== format (.clang-format)"
+cd "$root"
+git ls-files '*.c' '*.h' | xargs clang-format --dry-run -Werror
+echo "all checks passed"
