@@ -123,6 +123,14 @@ static verso_err s_pending_add(verso_client *c, uint64_t id)
     return VERSO_OK;
 }
 
+static int s_is_pending(const verso_client *c, uint64_t id)
+{
+    for (size_t i = 0; i < c->npending; i++)
+        if (c->pending[i] == id)
+            return 1;
+    return 0;
+}
+
 /* Removes id from the pending list; returns 0, or -1 when it was not there. */
 static int s_pending_take(verso_client *c, uint64_t id)
 {
@@ -282,6 +290,8 @@ static int s_claim(verso_client *c, verso_reply *r)
 verso_err verso_client_recv(verso_client *c, uint64_t id, int timeout_ms, verso_reply **out)
 {
     verso_reply *r = s_stash_take(c, id);
+    if (!r && (id ? !s_is_pending(c, id) : c->npending == 0))
+        return VERSO_EINVAL; /* nothing in flight could answer */
     int64_t deadline = s_now_ms() + (timeout_ms < 0 ? c->o.timeout_ms : timeout_ms);
     while (!r) {
         int64_t left = deadline - s_now_ms();

@@ -78,8 +78,16 @@ static int s_from_worker(verso_server_impl *im)
 {
     int more = 0;
     int w = s_worker_id(im, &more);
-    if (w < 0 || !more)
-        return w < 0 ? -1 : 0;
+    if (w < 0) { /* not one of ours: discard the whole message */
+        while (more) {
+            size_t sz = sizeof more;
+            zmq_recv(im->back, NULL, 0, 0);
+            zmq_getsockopt(im->back, ZMQ_RCVMORE, &more, &sz);
+        }
+        return -1;
+    }
+    if (!more)
+        return 0;
     zmq_msg_t first;
     zmq_msg_init(&first);
     if (zmq_msg_recv(&first, im->back, 0) < 0) {

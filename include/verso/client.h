@@ -62,6 +62,7 @@ verso_err verso_client_send(verso_client *c, const char *op, const msgpack_objec
  * @return VERSO_OK (ok reply), VERSO_ESERVER (error reply; read it with
  *         verso_reply_err_*), or with *out untouched: VERSO_ETIMEOUT,
  *         VERSO_EPROTO (malformed reply), VERSO_ETOOBIG, VERSO_ETRANSPORT.
+ *         VERSO_EINVAL when no such request is in flight (nothing could answer).
  *         On OK/ESERVER *out is the caller's: free with verso_reply_destroy.
  */
 verso_err verso_client_recv(verso_client *c, uint64_t id, int timeout_ms, verso_reply **out);

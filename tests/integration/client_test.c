@@ -45,6 +45,10 @@ static void test_pipelining(void)
     }
     CHECK_INT(matched, 50);
     CHECK_INT(verso_client_pending(c), 0);
+    verso_reply *none = NULL;
+    CHECK_INT(verso_client_recv(c, 0, 5000, &none), VERSO_EINVAL); /* nothing in flight */
+    CHECK_INT(verso_client_recv(c, 12345, 5000, &none), VERSO_EINVAL);
+    CHECK(none == NULL);
     verso_client_destroy(&c);
     CHECK(c == NULL);
 }
