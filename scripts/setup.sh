@@ -3,7 +3,8 @@
 # is missing (apt-get as root, else through sudo). Safe to run again.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libicu-dev libzmq3-dev libmsgpack-dev liblmdb-dev
-      libexpat1-dev python3 python3-zmq python3-msgpack clang libclang-rt-14-dev)
+      libexpat1-dev python3 python3-zmq python3-msgpack clang libclang-rt-14-dev clang-format
+      git)
 missing=()
 for p in "${pkgs[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
