@@ -30,6 +30,7 @@ static const struct s_entry s_table[] = {
     {"ENOTFOUND", "ENOTFOUND: not found"},
     {"EINTERNAL", "EINTERNAL: internal error"},
     {"ESERVER", "ESERVER: server replied with an error"},
+    {"EBADLANG", "EBADLANG: malformed BCP 47 language tag"},
 };
 
 static const struct s_entry *s_lookup(verso_err err)

@@ -24,8 +24,8 @@ void verso_dispatch_error(verso_server *srv, verso_err code, const char *message
 
 /* Runs the handler into its own buffer, so that a failing handler's partial
  * result never reaches the wire. */
-static verso_err s_run(verso_server *srv, void *writer, const verso_req *req, msgpack_sbuffer *res,
-                       verso_fault *f)
+static verso_err s_run(verso_server *srv, verso_thread *th, const verso_req *req,
+                       msgpack_sbuffer *res, verso_fault *f)
 {
     const verso_op *op = verso_op_find(req->op, req->op_len);
     if (!op)
@@ -36,14 +36,14 @@ static verso_err s_run(verso_server *srv, void *writer, const verso_req *req, ms
                                op->name);
     msgpack_packer pk;
     msgpack_packer_init(&pk, res, msgpack_sbuffer_write);
-    verso_op_ctx ctx = {srv, writer, req, &pk, f};
+    verso_op_ctx ctx = {srv, th, req, &pk, f};
     verso_err err = op->fn(&ctx);
     if (err && f->code != err)
         verso_fault_set(f, err, "%s", verso_strerror(err));
     return err;
 }
 
-void verso_dispatch(verso_server *srv, void *writer, const void *body, size_t len,
+void verso_dispatch(verso_server *srv, verso_thread *th, const void *body, size_t len,
                     msgpack_sbuffer *out)
 {
     s_count_request(srv);
@@ -62,7 +62,7 @@ void verso_dispatch(verso_server *srv, void *writer, const void *body, size_t le
     verso_req_init(&req);
     verso_err err = verso_req_decode(&req, body, len, &f);
     if (!err)
-        err = s_run(srv, writer, &req, &res, &f);
+        err = s_run(srv, th, &req, &res, &f);
     if (err)
         s_count_error(srv);
     int rc = err ? verso_proto_pack_err(out, req.id, f.code, f.message)

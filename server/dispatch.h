@@ -9,15 +9,21 @@
 #include <msgpack.h>
 #include <stddef.h>
 
+#include "segment.h"
 #include "server.h"
+
+/* What one thread brings to every request it handles. Owned by the thread. */
+typedef struct verso_thread {
+    void *writer;         /* connection to the writer (writer.h), or NULL */
+    verso_segmenter *seg; /* this thread's segmenter */
+} verso_thread;
 
 /*
  * Handles the request in body[0..len) and appends the packed reply to `out`
- * (caller-owned). `writer` is the calling thread's connection to the writer
- * (writer.h), or NULL where no op may write. Never fails: every problem
- * becomes an error reply.
+ * (caller-owned). `th` is the calling thread's state (writer connection,
+ * segmenter). Never fails: every problem becomes an error reply.
  */
-void verso_dispatch(verso_server *srv, void *writer, const void *body, size_t len,
+void verso_dispatch(verso_server *srv, verso_thread *th, const void *body, size_t len,
                     msgpack_sbuffer *out);
 
 /* Appends the error reply for a frame that cannot be decoded at all (bad

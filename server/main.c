@@ -28,6 +28,7 @@ static void s_usage(FILE *f)
             "                           tcp://127.0.0.1:* picks a free port)\n"
             "  --data DIR               data directory (default ./verso-data)\n"
             "  --threads N              worker threads (default 4)\n"
+            "  --rules DIR              segmentation rule files (default %s)\n"
             "  --ready-file PATH        write the bound endpoint here once serving\n"
             "  --max-message-bytes N    largest request accepted (default 16M)\n"
             "  --map-size N             initial LMDB map size (default 64M; grows)\n"
@@ -35,7 +36,7 @@ static void s_usage(FILE *f)
             "  --log-level LEVEL        error, warn, info (default) or debug\n"
             "  --version, --help\n"
             "Sizes take K, M, G or T suffixes (powers of 1024).\n",
-            VERSO_DEFAULT_ENDPOINT);
+            VERSO_DEFAULT_ENDPOINT, VERSO_RULES_DIR);
 }
 
 /* Parses "64M" and the like. Returns 0, or -1 when malformed. */
@@ -97,6 +98,7 @@ static int s_parse(int argc, char **argv, verso_server_config *cfg)
                                          {"map-size", 1, 0, 's'},
                                          {"max-map-size", 1, 0, 'S'},
                                          {"log-level", 1, 0, 'l'},
+                                         {"rules", 1, 0, 'R'},
                                          {"version", 0, 0, 'V'},
                                          {"help", 0, 0, 'h'},
                                          {0, 0, 0, 0}};
@@ -107,6 +109,7 @@ static int s_parse(int argc, char **argv, verso_server_config *cfg)
         case 'b': cfg->bind = optarg; break;
         case 'd': cfg->data_dir = optarg; break;
         case 'r': cfg->ready_file = optarg; break;
+        case 'R': cfg->rules_dir = optarg; break;
         case 't':
             bad = s_parse_size(optarg, &n) || n < 1 || n > 250;
             cfg->threads = (unsigned)n;
@@ -136,7 +139,8 @@ int main(int argc, char **argv)
     verso_server_config cfg = {.bind = VERSO_DEFAULT_ENDPOINT,
                                .data_dir = "./verso-data",
                                .threads = 4,
-                               .max_message_bytes = (size_t)16 << 20};
+                               .max_message_bytes = (size_t)16 << 20,
+                               .rules_dir = VERSO_RULES_DIR};
     if (s_parse(argc, argv, &cfg) < 0)
         return 2;
     if (cfg.max_message_bytes < 1024) {

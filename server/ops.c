@@ -21,6 +21,7 @@ static const verso_op s_ops[] = {
     {"hello", s_hello},
     {"ping", s_ping},
     {"stats", s_stats},
+    {"segment", verso_op_segment},
 };
 
 #define S_NOPS (sizeof s_ops / sizeof s_ops[0])

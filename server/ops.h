@@ -13,9 +13,11 @@
 #include "server.h"
 
 /* What a handler sees. Everything is borrowed for the call only. */
+typedef struct verso_thread verso_thread;
+
 typedef struct verso_op_ctx {
     verso_server *srv;
-    void *writer; /* this thread's writer connection, or NULL */
+    verso_thread *th; /* this thread's writer connection and segmenter */
     const verso_req *req;
     msgpack_packer *res; /* pack exactly one object: the "res" map */
     verso_fault *fault;  /* fill it (verso_fault_set) when returning an error */
@@ -29,6 +31,9 @@ typedef struct verso_op {
     const char *name;
     verso_op_fn fn;
 } verso_op;
+
+/* Handlers that live in the file of their concept. */
+verso_err verso_op_segment(verso_op_ctx *ctx);
 
 /* The op called name[0..len), or NULL. */
 const verso_op *verso_op_find(const char *name, size_t len);

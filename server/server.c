@@ -201,7 +201,13 @@ static verso_err s_write_ready(verso_server *s)
 static verso_err s_start(verso_server *s)
 {
     verso_server_impl *im = s->impl;
-    verso_err err = verso_store_open(s->cfg.data_dir, &s->cfg.store, &s->store);
+    verso_err err = verso_seg_rules_load(s->cfg.rules_dir, &s->rules);
+    if (err) {
+        verso_log(VERSO_LOG_ERROR, "cannot load rules from %s: %s", s->cfg.rules_dir,
+                  verso_strerror(err));
+        return err;
+    }
+    err = verso_store_open(s->cfg.data_dir, &s->cfg.store, &s->store);
     if (err) {
         verso_log(VERSO_LOG_ERROR, "cannot open store in %s: %s", s->cfg.data_dir,
                   verso_strerror(err));
@@ -222,7 +228,7 @@ static verso_err s_start(verso_server *s)
 
 verso_err verso_server_new(const verso_server_config *cfg, verso_server **out)
 {
-    if (!cfg->bind || !cfg->data_dir || cfg->threads < 1 || cfg->threads > 250 ||
+    if (!cfg->bind || !cfg->data_dir || !cfg->rules_dir || cfg->threads < 1 || cfg->threads > 250 ||
         cfg->max_message_bytes < 1024)
         return VERSO_EINVAL;
     verso_server *s = calloc(1, sizeof *s);
@@ -327,6 +333,7 @@ void verso_server_destroy(verso_server **sp)
     if (im->zctx)
         zmq_ctx_term(im->zctx);
     verso_store_destroy(&s->store);
+    verso_seg_rules_destroy(&s->rules);
     if (s->cfg.ready_file && s->endpoint[0])
         unlink(s->cfg.ready_file);
     for (int i = 0; i < 2; i++)

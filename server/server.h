@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "segrules.h"
 #include "store.h"
 #include "verso/err.h"
 
@@ -22,6 +23,7 @@ typedef struct verso_server_config {
     const char *ready_file;   /* NULL: none; else written with the bound endpoint */
     unsigned threads;         /* workers, >= 1 */
     size_t max_message_bytes; /* larger requests get ETOOBIG */
+    const char *rules_dir;    /* segmentation rule files (segrules.h) */
     verso_store_opts store;
 } verso_server_config;
 
@@ -38,6 +40,7 @@ typedef struct verso_server {
     verso_server_config cfg;
     char endpoint[256]; /* the bound endpoint, port resolved */
     verso_store *store;
+    verso_seg_rules *rules;
     int64_t started;    /* unix time */
     int64_t started_ms; /* CLOCK_MONOTONIC milliseconds */
     verso_server_stats stats;

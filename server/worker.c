@@ -65,14 +65,14 @@ static void s_send_reply(void *sock, zmq_msg_t *client, int with_delim, msgpack_
 
 /* One request: m->part[0] is the client's routing id. A body alone is
  * DEALER framing, an empty delimiter before it is REQ framing. */
-static void s_handle(verso_worker *w, void *sock, void *writer, s_msg *m, msgpack_sbuffer *out)
+static void s_handle(verso_worker *w, void *sock, verso_thread *th, s_msg *m, msgpack_sbuffer *out)
 {
     msgpack_sbuffer_clear(out);
     int delim = m->n >= 3 && zmq_msg_size(&m->part[1]) == 0;
     if (m->n == 2 && !m->extra) {
-        verso_dispatch(w->srv, writer, zmq_msg_data(&m->part[1]), zmq_msg_size(&m->part[1]), out);
+        verso_dispatch(w->srv, th, zmq_msg_data(&m->part[1]), zmq_msg_size(&m->part[1]), out);
     } else if (m->n == 3 && delim && !m->extra) {
-        verso_dispatch(w->srv, writer, zmq_msg_data(&m->part[2]), zmq_msg_size(&m->part[2]), out);
+        verso_dispatch(w->srv, th, zmq_msg_data(&m->part[2]), zmq_msg_size(&m->part[2]), out);
     } else {
         verso_dispatch_error(w->srv, VERSO_EPROTO,
                              "bad framing: send one msgpack frame (DEALER), or an empty "
@@ -82,21 +82,34 @@ static void s_handle(verso_worker *w, void *sock, void *writer, s_msg *m, msgpac
     s_send_reply(sock, &m->part[0], delim, out);
 }
 
+/* Connects this thread's sockets and builds its segmenter. */
+static int s_thread_init(verso_worker *w, void **sock, verso_thread *th)
+{
+    unsigned char id[2] = {'w', (unsigned char)w->index};
+    int linger = 0;
+    *sock = zmq_socket(w->zctx, ZMQ_DEALER);
+    th->writer = verso_writer_connect(w->zctx);
+    if (!*sock || !th->writer || verso_segmenter_new(w->srv->rules, &th->seg))
+        return -1;
+    zmq_setsockopt(*sock, ZMQ_ROUTING_ID, id, sizeof id);
+    zmq_setsockopt(*sock, ZMQ_LINGER, &linger, sizeof linger);
+    if (zmq_connect(*sock, VERSO_WORKER_ENDPOINT) < 0)
+        return -1;
+    return zmq_send(*sock, "READY", 5, 0) < 0 ? -1 : 0;
+}
+
 static void *s_main(void *arg)
 {
     verso_worker *w = arg;
-    void *sock = zmq_socket(w->zctx, ZMQ_DEALER);
-    void *writer = verso_writer_connect(w->zctx);
-    unsigned char id[2] = {'w', (unsigned char)w->index};
-    int linger = 0;
+    void *sock = NULL;
+    verso_thread th = {NULL, NULL};
     msgpack_sbuffer out;
     msgpack_sbuffer_init(&out);
-    if (!sock || !writer)
+    if (s_thread_init(w, &sock, &th) < 0) {
+        verso_log(VERSO_LOG_ERROR, "worker %u cannot start: %s", w->index,
+                  zmq_strerror(zmq_errno()));
         goto out;
-    zmq_setsockopt(sock, ZMQ_ROUTING_ID, id, sizeof id);
-    zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
-    if (zmq_connect(sock, VERSO_WORKER_ENDPOINT) < 0 || zmq_send(sock, "READY", 5, 0) < 0)
-        goto out;
+    }
     for (;;) {
         s_msg m;
         if (s_recv(sock, &m) < 0)
@@ -106,15 +119,14 @@ static void *s_main(void *arg)
             break;
         }
         if (m.n >= 2)
-            s_handle(w, sock, writer, &m, &out);
+            s_handle(w, sock, &th, &m, &out);
         s_close(&m);
     }
 out:
-    if (!sock || !writer)
-        verso_log(VERSO_LOG_ERROR, "worker %u: %s", w->index, zmq_strerror(zmq_errno()));
     msgpack_sbuffer_destroy(&out);
-    if (writer)
-        zmq_close(writer);
+    verso_segmenter_destroy(&th.seg);
+    if (th.writer)
+        zmq_close(th.writer);
     if (sock)
         zmq_close(sock);
     return NULL;

@@ -33,7 +33,8 @@ typedef enum verso_err {
     VERSO_ENOTFOUND = -17,  /* no such object */
     VERSO_EINTERNAL = -18,  /* bug: should never happen */
     VERSO_ESERVER = -19,    /* client side: the server replied with an error */
-    VERSO_ERR_MIN_ = -19
+    VERSO_EBADLANG = -20,   /* malformed BCP 47 language tag */
+    VERSO_ERR_MIN_ = -20
 } verso_err;
 
 /* "SYMBOL: message" for a code. Static storage; never NULL. */

@@ -20,10 +20,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static verso_server s_srv;
+static verso_thread s_th;
 static char s_dir[64];
 
 static void s_cleanup(void)
 {
+    verso_segmenter_destroy(&s_th.seg);
+    verso_seg_rules_destroy(&s_srv.rules);
     verso_store_destroy(&s_srv.store);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", s_dir);
@@ -36,7 +39,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argc;
     (void)argv;
     snprintf(s_dir, sizeof s_dir, "/tmp/verso-fuzz-XXXXXX");
-    if (!mkdtemp(s_dir) || verso_store_open(s_dir, NULL, &s_srv.store))
+    if (!mkdtemp(s_dir) || verso_store_open(s_dir, NULL, &s_srv.store) ||
+        verso_seg_rules_load(VERSO_RULES_DIR, &s_srv.rules) ||
+        verso_segmenter_new(s_srv.rules, &s_th.seg))
         abort();
     s_srv.cfg.data_dir = s_dir;
     s_srv.cfg.threads = 1;
@@ -77,7 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     s_check_scan_agrees(data, size);
     msgpack_sbuffer out;
     msgpack_sbuffer_init(&out);
-    verso_dispatch(&s_srv, NULL, data, size, &out);
+    verso_dispatch(&s_srv, &s_th, data, size, &out);
     s_check_reply(&out);
     msgpack_sbuffer_destroy(&out);
     return 0;

@@ -7,12 +7,13 @@
 #include "mp.h"
 
 static verso_server s_srv;
+static verso_thread s_th;
 
 /* Dispatches body and unpacks the reply into up. */
 static void s_call(const void *body, size_t len, msgpack_unpacked *up, msgpack_sbuffer *out)
 {
     msgpack_sbuffer_clear(out);
-    verso_dispatch(&s_srv, NULL, body, len, out);
+    verso_dispatch(&s_srv, &s_th, body, len, out);
     size_t off = 0;
     msgpack_unpacked_destroy(up);
     msgpack_unpacked_init(up);
@@ -60,7 +61,7 @@ static void test_ops(void)
     CHECK(verso_mp_get(res, "protocol")->via.u64 == 1);
     CHECK(verso_mp_get(res, "max_message_bytes")->via.u64 == 4096);
     const msgpack_object *ops = verso_mp_get(res, "ops");
-    CHECK(ops && ops->type == MSGPACK_OBJECT_ARRAY && ops->via.array.size == 3);
+    CHECK(ops && ops->type == MSGPACK_OBJECT_ARRAY && ops->via.array.size == 4);
     CHECK(verso_mp_str_is(&ops->via.array.ptr[1], "ping"));
     CHECK(verso_mp_get(verso_mp_get(res, "libraries"), "icu") != NULL);
     s_request(&req, "stats", 3);
@@ -128,9 +129,13 @@ int main(void)
     s_srv.cfg.data_dir = dir;
     s_srv.cfg.threads = 1;
     CHECK_INT(verso_store_open(dir, NULL, &s_srv.store), VERSO_OK);
+    CHECK_INT(verso_seg_rules_load(VERSO_RULES_DIR, &s_srv.rules), VERSO_OK);
+    CHECK_INT(verso_segmenter_new(s_srv.rules, &s_th.seg), VERSO_OK);
     RUN(test_ops);
     RUN(test_bad_frames);
     RUN(test_stopping_refuses);
+    verso_segmenter_destroy(&s_th.seg);
+    verso_seg_rules_destroy(&s_srv.rules);
     verso_store_destroy(&s_srv.store);
     t_rmtree(dir);
     return t_report();

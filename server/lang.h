@@ -1,0 +1,23 @@
+/*
+ * lang.h - BCP 47 language tags, checked and canonicalised with ICU
+ * (uloc_forLanguageTag / uloc_toLanguageTag). Pure functions, thread-safe.
+ */
+#ifndef VERSO_LANG_H
+#define VERSO_LANG_H
+
+#include <stddef.h>
+
+#include "verso/err.h"
+
+#define VERSO_LANG_MAX 64 /* canonical tags are shorter; longer input is refused */
+
+/* Writes the canonical form of tag[0..len) ("en-us" -> "en-US", "zh-hant-tw"
+ * -> "zh-Hant-TW") into out (VERSO_LANG_MAX bytes, NUL-terminated).
+ * Returns VERSO_OK, or VERSO_EBADLANG for an empty, over-long or malformed tag. */
+verso_err verso_lang_canon(const char *tag, size_t len, char *out);
+
+/* Copies the primary language subtag of a canonical tag ("zh-Hant-TW" -> "zh")
+ * into out (VERSO_LANG_MAX bytes). */
+void verso_lang_base(const char *canon, char *out);
+
+#endif
