@@ -31,11 +31,13 @@ static double s_now(void)
 static void s_usage(FILE *f)
 {
     fprintf(f,
-            "usage: verso [--endpoint E] [--json] [--timeout MS] COMMAND\n"
+            "usage: verso [--endpoint E] [--json] [--timeout MS] COMMAND [ARGS]\n"
             "commands:\n"
             "  ping     round trip to the server\n"
             "  hello    server name, version, protocol, ops, libraries\n"
             "  stats    uptime, request counts, storage figures\n"
+            "  segment FILE --lang TAG [--paragraphs auto|line|blank] [--no-rules]\n"
+            "           sentences of FILE (- for standard input), one a line\n"
             "The server is --endpoint, else $VERSO_ENDPOINT, else %s.\n",
             VERSO_DEFAULT_ENDPOINT);
 }
@@ -112,16 +114,127 @@ static void s_print_stats(const msgpack_object *res)
            s_mib(st, "file_bytes"), s_field(st, "last_txn", c, sizeof c));
 }
 
-static int s_run(s_cli *cli, const char *cmd)
+/* Reads a whole file (or stdin for "-"); caller frees. */
+static char *s_slurp(const char *path, size_t *len)
 {
-    if (strcmp(cmd, "ping") && strcmp(cmd, "hello") && strcmp(cmd, "stats")) {
+    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+    if (!f)
+        return NULL;
+    verso_buf b;
+    verso_buf_init(&b, (size_t)1 << 30);
+    char chunk[65536];
+    size_t n;
+    verso_err err = VERSO_OK;
+    while (!err && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        err = verso_buf_append(&b, chunk, n);
+    if (f != stdin)
+        fclose(f);
+    if (err || verso_buf_append(&b, "", 0)) {
+        verso_buf_fini(&b);
+        return NULL;
+    }
+    *len = b.len;
+    return b.data;
+}
+
+/* Packs the fields map of a segment request. */
+static void s_pack_segment(msgpack_sbuffer *sb, const char *text, size_t len, const char *lang,
+                           const char *paras, int rules)
+{
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 4);
+    verso_mp_pack_cstr(&pk, "text");
+    msgpack_pack_str_with_body(&pk, text, len);
+    verso_mp_pack_kv_str(&pk, "lang", lang);
+    verso_mp_pack_kv_str(&pk, "paragraphs", paras);
+    verso_mp_pack_cstr(&pk, "rules");
+    if (rules)
+        msgpack_pack_true(&pk);
+    else
+        msgpack_pack_false(&pk);
+}
+
+static void s_print_segments(const msgpack_object *res)
+{
+    const msgpack_object *segs = verso_mp_get(res, "segments");
+    for (uint32_t i = 0; segs && segs->type == MSGPACK_OBJECT_ARRAY && i < segs->via.array.size;
+         i++) {
+        const msgpack_object *t = verso_mp_get(&segs->via.array.ptr[i], "text");
+        if (t && t->type == MSGPACK_OBJECT_STR)
+            printf("%.*s\n", (int)t->via.str.size, t->via.str.ptr);
+    }
+}
+
+/* verso segment FILE --lang TAG [--paragraphs MODE] [--no-rules] */
+static int s_segment_args(int argc, char **argv, const char **file, const char **lang,
+                          const char **paras, int *rules)
+{
+    *file = *lang = NULL;
+    *paras = "auto";
+    *rules = 1;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--lang") && i + 1 < argc)
+            *lang = argv[++i];
+        else if (!strcmp(argv[i], "--paragraphs") && i + 1 < argc)
+            *paras = argv[++i];
+        else if (!strcmp(argv[i], "--no-rules"))
+            *rules = 0;
+        else if (!*file && (argv[i][0] != '-' || !strcmp(argv[i], "-")))
+            *file = argv[i];
+        else
+            return -1;
+    }
+    return *file && *lang ? 0 : -1;
+}
+
+static int s_call(s_cli *cli, const char *cmd, const msgpack_object *fields);
+
+static int s_run(s_cli *cli, const char *cmd, int argc, char **argv)
+{
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    msgpack_unpacked fields;
+    msgpack_unpacked_init(&fields);
+    char *text = NULL;
+    int status = 2;
+    if (!strcmp(cmd, "segment")) {
+        const char *file, *lang, *paras;
+        int rules;
+        size_t len = 0, off = 0;
+        if (s_segment_args(argc, argv, &file, &lang, &paras, &rules) < 0) {
+            s_usage(stderr);
+            goto out;
+        }
+        if (!(text = s_slurp(file, &len))) {
+            fprintf(stderr, "verso: cannot read %s\n", file);
+            goto out;
+        }
+        s_pack_segment(&sb, text, len, lang, paras, rules);
+        msgpack_unpack_next(&fields, sb.data, sb.size, &off);
+    } else if (argc) {
+        s_usage(stderr);
+        goto out;
+    }
+    status = s_call(cli, cmd, text ? &fields.data : NULL);
+out:
+    msgpack_unpacked_destroy(&fields);
+    msgpack_sbuffer_destroy(&sb);
+    free(text);
+    return status;
+}
+
+static int s_call(s_cli *cli, const char *cmd, const msgpack_object *fields)
+{
+    if (strcmp(cmd, "ping") && strcmp(cmd, "hello") && strcmp(cmd, "stats") &&
+        strcmp(cmd, "segment")) {
         fprintf(stderr, "verso: unknown command '%s'\n", cmd);
         s_usage(stderr);
         return 2;
     }
     verso_reply *r = NULL;
     double t0 = s_now();
-    verso_err err = verso_client_call(cli->client, cmd, NULL, &r);
+    verso_err err = verso_client_call(cli->client, cmd, fields, &r);
     double ms = (s_now() - t0) * 1000;
     if (err && err != VERSO_ESERVER) {
         fprintf(stderr, "verso: %s: %s\n", cli->endpoint, verso_strerror(err));
@@ -139,6 +252,8 @@ static int s_run(s_cli *cli, const char *cmd)
         printf("pong from %s in %.3f ms\n", cli->endpoint, ms);
     } else if (!strcmp(cmd, "hello")) {
         s_print_hello(verso_reply_res(r));
+    } else if (!strcmp(cmd, "segment")) {
+        s_print_segments(verso_reply_res(r));
     } else {
         s_print_stats(verso_reply_res(r));
     }
@@ -166,7 +281,7 @@ int main(int argc, char **argv)
     }
     if (!cli.endpoint || !*cli.endpoint)
         cli.endpoint = VERSO_DEFAULT_ENDPOINT;
-    if (optind != argc - 1 || cli.timeout_ms <= 0) {
+    if (optind >= argc || cli.timeout_ms <= 0) {
         s_usage(stderr);
         return 2;
     }
@@ -176,7 +291,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "verso: %s: %s\n", cli.endpoint, verso_strerror(err));
         return err == VERSO_EINVAL ? 2 : 3;
     }
-    int status = s_run(&cli, argv[optind]);
+    int status = s_run(&cli, argv[optind], argc - optind - 1, argv + optind + 1);
     verso_client_destroy(&cli.client);
     return status;
 }

@@ -202,8 +202,13 @@ static void s_look_back(const s_ctx *c, size_t b, s_view *v)
         i = p;
     }
     v->end = i;
-    while (i > c->sent_start && s_is_closer(s_cp_before(c->t, c->sent_start, i, &p)))
+    /* Closers, with the space French puts before "»". */
+    while (i > c->sent_start) {
+        UChar32 ch = s_cp_before(c->t, c->sent_start, i, &p);
+        if (!s_is_closer(ch) && ch != ' ' && ch != 0x00A0 && ch != 0x202F)
+            break;
         i = p;
+    }
     v->term_end = i;
     while (i > c->sent_start && s_is_term(s_cp_before(c->t, c->sent_start, i, &p)))
         i = p;
@@ -342,6 +347,20 @@ static bool s_in_brackets(const s_ctx *c, size_t pos)
     return false;
 }
 
+/* 「はい。」と言った, “走吧！”他说: a quote closed after a CJK terminator and
+ * followed straight by text is part of the sentence that goes on. */
+static bool s_quote_goes_on(const s_ctx *c, const s_view *v)
+{
+    bool quote = false;
+    for (size_t i = v->term_end; i < v->end;) {
+        size_t nx;
+        UChar32 ch = s_cp(c->t, v->end, i, &nx);
+        quote |= ch == 0x300D || ch == 0x300F || ch == 0x201D;
+        i = nx;
+    }
+    return quote && v->end == v->n0 && u_isalpha(v->next);
+}
+
 static bool s_has(const s_ctx *c, verso_seg_list which, size_t a, size_t b)
 {
     return verso_seg_lang_has(c->L, which, c->t + a, b - a);
@@ -409,7 +428,7 @@ static bool s_keep(const s_ctx *c, size_t b)
         return false; /* "[...]" marks an omission, not an end */
     s_look_ahead(c, b, &v);
     UChar32 last = s_cp_before(c->t, v.term_start, v.term_end, NULL);
-    if (s_is_cjk_term(last) && s_in_brackets(c, v.term_end))
+    if (s_is_cjk_term(last) && (s_in_brackets(c, v.end) || s_quote_goes_on(c, &v)))
         return false;
     bool upper = u_isupper(v.next) || u_istitle(v.next);
     bool lower = u_islower(v.next);
@@ -669,6 +688,26 @@ static verso_err s_emit(s_ctx *c, size_t a, size_t b)
     return s_spans_push(o, a, b, c->para);
 }
 
+/* ICU breaks "viens. » Puis" before the guillemet (UAX 29 lets closers follow
+ * a terminator only before the space). A closer followed by a space or the
+ * end still belongs to the sentence before: move the boundary past it. */
+static size_t s_past_spaced_closers(const s_ctx *c, size_t pos)
+{
+    size_t i = pos, nx;
+    bool moved = false;
+    while (i < c->block_end) {
+        UChar32 ch = s_cp(c->t, c->block_end, i, &nx);
+        int8_t gc = (int8_t)u_charType(ch);
+        if (gc != U_END_PUNCTUATION && gc != U_FINAL_PUNCTUATION && ch != 0x00AB)
+            break;
+        if (nx < c->block_end && !s_is_space(s_cp(c->t, c->block_end, nx, NULL)))
+            break; /* "»Hallo«": an opening guillemet, as German uses them */
+        i = s_skip_spaces(c, nx);
+        moved = true;
+    }
+    return moved ? i : pos;
+}
+
 static verso_err s_icu_candidates(s_ctx *c, UBreakIterator *bi)
 {
     UErrorCode st = U_ZERO_ERROR;
@@ -677,7 +716,7 @@ static verso_err s_icu_candidates(s_ctx *c, UBreakIterator *bi)
     ubrk_setUText(bi, &ut, &st);
     verso_err err = U_FAILURE(st) ? VERSO_EINTERNAL : VERSO_OK;
     for (int32_t b = ubrk_first(bi); !err && b != UBRK_DONE; b = ubrk_next(bi)) {
-        size_t pos = c->block_start + (size_t)b;
+        size_t pos = s_past_spaced_closers(c, c->block_start + (size_t)b);
         if (pos > c->block_start && pos < c->block_end)
             err = s_cand_add(c->sg, pos, 0);
     }
@@ -711,7 +750,20 @@ static verso_err s_block(s_ctx *c, UBreakIterator *bi, unsigned flags)
     return err ? err : s_emit(c, c->sent_start, c->block_end);
 }
 
-/* Splits a paragraph into blocks at bullets that follow a space. */
+/* Length of a layout gap at i: a tab, or three or more spaces (columns of a
+ * scraped page: "You are here:   Home"); 0 when there is none. */
+static size_t s_layout_gap(const char *t, size_t b, size_t i)
+{
+    size_t j = i;
+    while (j < b && t[j] == ' ')
+        j++;
+    if (j - i >= 3)
+        return j - i;
+    return t[i] == '\t' ? 1 : 0;
+}
+
+/* Splits a paragraph into blocks at bullets that follow a space, and at
+ * layout gaps. */
 static verso_err s_paragraph(s_ctx *c, size_t a, size_t b, UBreakIterator *bi, unsigned flags)
 {
     size_t start = a;
@@ -719,6 +771,18 @@ static verso_err s_paragraph(s_ctx *c, size_t a, size_t b, UBreakIterator *bi, u
     for (size_t i = a; i < b && !(flags & VERSO_SEG_ICU_ONLY);) {
         size_t nx;
         UChar32 ch = s_cp(c->t, b, i, &nx);
+        size_t gap = s_layout_gap(c->t, b, i);
+        if (gap && i > start) {
+            c->block_start = start;
+            c->block_end = i;
+            verso_err err = s_block(c, bi, flags);
+            if (err)
+                return err;
+            start = i + gap;
+            i = start;
+            after_space = true;
+            continue;
+        }
         if (s_is_bullet(ch) && after_space && i > start) {
             c->block_start = start;
             c->block_end = i;

@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unicode/uchar.h>
+#include <unicode/utf8.h>
+
 #include "log.h"
 
 #define S_WORD_MAX 64
@@ -245,21 +248,34 @@ const char *verso_seg_lang_name(const verso_seg_lang *l)
     return l->name;
 }
 
+/* word with its first letter lowercased, into low; returns the length, or 0
+ * when that changes nothing or does not fit. */
+static size_t s_lower_first(const char *word, size_t len, char *low)
+{
+    int32_t i = 0, j = 0;
+    UChar32 c;
+    U8_NEXT_OR_FFFD((const uint8_t *)word, i, (int32_t)len, c);
+    UChar32 l = u_tolower(c);
+    if (l == c || len + 4 >= S_WORD_MAX)
+        return 0;
+    UBool bad = false;
+    U8_APPEND((uint8_t *)low, j, S_WORD_MAX, l, bad);
+    if (bad)
+        return 0;
+    memcpy(low + j, word + i, len - (size_t)i);
+    return (size_t)j + len - (size_t)i;
+}
+
 bool verso_seg_lang_has(const verso_seg_lang *l, verso_seg_list which, const char *word, size_t len)
 {
     for (const verso_seg_lang *x = l; x; x = x->root) {
         if (s_words_has(&x->list[which], word, len))
             return true;
-        /* "Co." at a sentence start is still "co."; ASCII only. */
-        if (which != VERSO_SEG_STARTERS && len && word[0] >= 'A' && word[0] <= 'Z') {
-            char low[S_WORD_MAX];
-            if (len >= sizeof low)
-                continue;
-            memcpy(low, word, len);
-            low[0] = (char)(low[0] - 'A' + 'a');
-            if (s_words_has(&x->list[which], low, len))
-                return true;
-        }
+        /* "Co." at a sentence start is still "co.", "Проф." still "проф.". */
+        char low[S_WORD_MAX];
+        size_t n = which == VERSO_SEG_STARTERS ? 0 : s_lower_first(word, len, low);
+        if (n && s_words_has(&x->list[which], low, n))
+            return true;
     }
     return false;
 }

@@ -1,0 +1,192 @@
+/*
+ * segment_test.c - the segmenter: golden files (tests/golden/segment/<lang>.txt,
+ * one per language), byte offsets, paragraphs, and hostile input.
+ */
+#include <dirent.h>
+#include <stdlib.h>
+
+#include "harness.h"
+#include "segment.h"
+
+static verso_seg_rules *s_rules;
+static verso_segmenter *s_seg;
+
+/* Segments text and returns the sentences as "a|b|c" in out. */
+static void s_join(const char *lang, const char *text, size_t len, verso_para_mode mode, char *out,
+                   size_t cap)
+{
+    verso_spans sp;
+    verso_spans_init(&sp);
+    out[0] = '\0';
+    CHECK_INT(verso_segmenter_run(s_seg, lang, text, len, mode, 0, &sp), VERSO_OK);
+    size_t n = 0;
+    for (size_t i = 0; i < sp.n && n < cap; i++)
+        n += (size_t)snprintf(out + n, cap - n, "%s%.*s", i ? "|" : "",
+                              (int)(sp.v[i].end - sp.v[i].start), text + sp.v[i].start);
+    verso_spans_fini(&sp);
+}
+
+/* Turns the two-character escape "\n" into a newline, in place. */
+static size_t s_unescape(char *s)
+{
+    size_t j = 0;
+    for (size_t i = 0; s[i]; i++) {
+        if (s[i] == '\\' && s[i + 1] == 'n') {
+            s[j++] = '\n';
+            i++;
+        } else {
+            s[j++] = s[i];
+        }
+    }
+    s[j] = '\0';
+    return j;
+}
+
+static void s_check_case(const char *path, int line, const char *lang, char *input,
+                         const char *want)
+{
+    static char got[8192];
+    size_t len = s_unescape(input);
+    s_join(lang, input, len, VERSO_PARA_AUTO, got, sizeof got);
+    if (strcmp(got, want) == 0) {
+        t_passed++;
+        return;
+    }
+    t_failed++;
+    fprintf(stderr, "%s:%d: [%s]\n  want %s\n  got  %s\n", path, line, lang, want, got);
+}
+
+/* One golden file: "< input", then "> sentence" lines. */
+static void s_golden_file(const char *path, const char *lang)
+{
+    FILE *f = fopen(path, "r");
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    static char line[8192], input[8192], want[8192];
+    int lineno = 0, case_line = 0;
+    input[0] = want[0] = '\0';
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        line[strcspn(line, "\n")] = '\0';
+        if (!strncmp(line, "> ", 2) && case_line) {
+            size_t n = strlen(want);
+            snprintf(want + n, sizeof want - n, "%s%s", n ? "|" : "", line + 2);
+            continue;
+        }
+        if (case_line)
+            s_check_case(path, case_line, lang, input, want);
+        case_line = 0;
+        if (!strncmp(line, "< ", 2)) {
+            snprintf(input, sizeof input, "%s", line + 2);
+            want[0] = '\0';
+            case_line = lineno;
+        }
+    }
+    if (case_line)
+        s_check_case(path, case_line, lang, input, want);
+    fclose(f);
+}
+
+static void test_golden(void)
+{
+    DIR *d = opendir(VERSO_GOLDEN_DIR);
+    CHECK(d != NULL);
+    struct dirent *e;
+    int files = 0;
+    while (d && (e = readdir(d))) {
+        size_t n = strlen(e->d_name);
+        if (n < 5 || strcmp(e->d_name + n - 4, ".txt"))
+            continue;
+        char path[1024], lang[64];
+        snprintf(path, sizeof path, "%s/%s", VERSO_GOLDEN_DIR, e->d_name);
+        snprintf(lang, sizeof lang, "%.*s", (int)(n - 4), e->d_name);
+        s_golden_file(path, lang);
+        files++;
+    }
+    if (d)
+        closedir(d);
+    CHECK(files >= 7);
+}
+
+static void test_offsets_and_paragraphs(void)
+{
+    const char *t = "  One here.  Two there.\n\nThree.\n";
+    verso_spans sp;
+    verso_spans_init(&sp);
+    CHECK_INT(verso_segmenter_run(s_seg, "en", t, strlen(t), VERSO_PARA_AUTO, 0, &sp), VERSO_OK);
+    CHECK_INT(sp.n, 3);
+    if (sp.n == 3) {
+        CHECK_INT(sp.v[0].start, 2);
+        CHECK_INT(sp.v[0].end, 11);
+        CHECK_INT(sp.v[1].start, 13);
+        CHECK_INT(sp.v[1].end, 23);
+        CHECK_INT(sp.v[2].start, 25);
+        CHECK_INT(sp.v[2].end, 31);
+        CHECK_INT(sp.v[0].para, 0);
+        CHECK_INT(sp.v[1].para, 0);
+        CHECK_INT(sp.v[2].para, 1);
+    }
+    verso_spans_fini(&sp);
+}
+
+static void test_blank_mode_joins_wrapped_lines(void)
+{
+    static char got[1024];
+    const char *t = "This sentence is wrapped\nacross two lines. Next one.\n\nNew paragraph.";
+    s_join("en", t, strlen(t), VERSO_PARA_BLANK, got, sizeof got);
+    CHECK_STR(got, "This sentence is wrapped\nacross two lines.|Next one.|New paragraph.");
+    s_join("en", t, strlen(t), VERSO_PARA_LINE, got, sizeof got);
+    CHECK_STR(got, "This sentence is wrapped|across two lines.|Next one.|New paragraph.");
+    s_join("en", t, strlen(t), VERSO_PARA_AUTO, got, sizeof got); /* short lines: wrapped */
+    CHECK_STR(got, "This sentence is wrapped\nacross two lines.|Next one.|New paragraph.");
+}
+
+static void test_fallbacks(void)
+{
+    static char got[1024];
+    const char *t = "Dr. Smith came. He left.";
+    s_join("en-GB", t, strlen(t), VERSO_PARA_AUTO, got, sizeof got); /* en-GB -> en */
+    CHECK_STR(got, "Dr. Smith came.|He left.");
+    s_join("xx", "One. Two.", 9, VERSO_PARA_AUTO, got, sizeof got); /* root rules */
+    CHECK_STR(got, "One.|Two.");
+    CHECK_STR(verso_seg_lang_name(verso_seg_rules_find(s_rules, "pt-BR")), "pt");
+    CHECK_STR(verso_seg_lang_name(verso_seg_rules_find(s_rules, "tlh")), "root");
+}
+
+static void test_hostile_input(void)
+{
+    static const char *bad[] = {"",
+                                " ",
+                                "\n\n\n",
+                                "...",
+                                "\xff\xfe. \x80 .",
+                                "\xe4\xb8",
+                                ". . . .",
+                                "1) 2) 3)",
+                                "\xe3\x80\x82\xe3\x80\x82",
+                                "a.B"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        verso_spans sp;
+        verso_spans_init(&sp);
+        size_t len = strlen(bad[i]);
+        CHECK_INT(verso_segmenter_run(s_seg, "en", bad[i], len, VERSO_PARA_AUTO, 0, &sp), VERSO_OK);
+        for (size_t j = 0; j < sp.n; j++)
+            CHECK(sp.v[j].start < sp.v[j].end && sp.v[j].end <= len);
+        verso_spans_fini(&sp);
+    }
+}
+
+int main(void)
+{
+    CHECK_INT(verso_seg_rules_load(VERSO_RULES_DIR, &s_rules), VERSO_OK);
+    CHECK_INT(verso_segmenter_new(s_rules, &s_seg), VERSO_OK);
+    RUN(test_golden);
+    RUN(test_offsets_and_paragraphs);
+    RUN(test_blank_mode_joins_wrapped_lines);
+    RUN(test_fallbacks);
+    RUN(test_hostile_input);
+    verso_segmenter_destroy(&s_seg);
+    verso_seg_rules_destroy(&s_rules);
+    return t_report();
+}
