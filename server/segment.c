@@ -8,6 +8,7 @@
  * drops each candidate -> trimmed spans; a span without letters or digits
  * joins the one before it.
  */
+#define _GNU_SOURCE /* memmem */
 #include "segment.h"
 
 #include <stdbool.h>
@@ -18,7 +19,8 @@
 #include <unicode/utext.h>
 #include <unicode/utf8.h>
 
-#define S_ITERS 8 /* languages with a cached ICU iterator per segmenter */
+#define S_ITERS     8  /* languages with a cached ICU iterator per segmenter */
+#define S_WORD_SCAN 64 /* longer words are in no rule list: stop looking */
 
 typedef struct s_iter {
     char base[VERSO_LANG_MAX];
@@ -32,7 +34,18 @@ struct verso_segmenter {
     size_t *cand; /* candidate boundaries of the current block */
     unsigned char *hard;
     size_t ncand, cap;
+    size_t *icu; /* ICU's boundaries over the whole text */
+    size_t nicu, icu_cap, icu_next;
+    struct s_brk *brk; /* bracket events of the current block */
+    size_t nbrk, brk_cap;
 };
+
+/* A CJK bracket or curly quote: where, which pair, opening or closing. */
+typedef struct s_brk {
+    size_t pos;
+    int pair;
+    bool open;
+} s_brk;
 
 /* What the rules look at: the text and the sentence being built. */
 typedef struct s_ctx {
@@ -43,6 +56,7 @@ typedef struct s_ctx {
     size_t block_start, block_end;
     size_t sent_start; /* start of the sentence being built */
     bool blank_mode;
+    int brackets; /* bracket events of the block: -1 not gathered yet, else their count */
     uint32_t para;
     verso_spans *out;
 } s_ctx;
@@ -92,6 +106,8 @@ void verso_segmenter_destroy(verso_segmenter **sp)
             ubrk_close(s->iters[i].bi);
     free(s->cand);
     free(s->hard);
+    free(s->icu);
+    free(s->brk);
     free(s);
     *sp = NULL;
 }
@@ -118,9 +134,39 @@ static UBreakIterator *s_iter_for(verso_segmenter *s, const char *lang)
 
 /* ---- characters ---------------------------------------------------------- */
 
-/* Code point at i, and the index after it. Invalid bytes read as U+FFFD. */
-static UChar32 s_cp(const char *t, size_t len, size_t i, size_t *next)
+/* Nonzero high bits in the bytes of w equal to the byte repeated in k. */
+static inline uint64_t s_bytes_eq(uint64_t w, uint64_t k)
 {
+    uint64_t x = w ^ k;
+    return ~(((x & 0x7F7F7F7F7F7F7F7FULL) + 0x7F7F7F7F7F7F7F7FULL) | x | 0x7F7F7F7F7F7F7F7FULL);
+}
+
+/* First index >= i where three spaces start (a layout gap), else b: six
+ * positions per 8-byte load, windows overlapping by two bytes. */
+static size_t s_find_gap(const char *t, size_t i, size_t b)
+{
+    for (; i + 8 <= b; i += 6) {
+        uint64_t w;
+        memcpy(&w, t + i, 8);
+        uint64_t m = s_bytes_eq(w, 0x2020202020202020ULL);
+        m &= (m >> 8) & (m >> 16) & 0x0000808080808080ULL;
+        if (m)
+            return i + (size_t)(__builtin_ctzll(m) >> 3);
+    }
+    for (; i + 2 < b; i++)
+        if (t[i] == ' ' && t[i + 1] == ' ' && t[i + 2] == ' ')
+            return i;
+    return b;
+}
+
+/* Code point at i, and the index after it. Invalid bytes read as U+FFFD. */
+static inline UChar32 s_cp(const char *t, size_t len, size_t i, size_t *next)
+{
+    if ((unsigned char)t[i] < 0x80) {
+        if (next)
+            *next = i + 1;
+        return (unsigned char)t[i];
+    }
     int32_t j = 0, n = (int32_t)(len - i);
     UChar32 c;
     U8_NEXT_OR_FFFD((const uint8_t *)t + i, j, n, c);
@@ -140,9 +186,11 @@ static UChar32 s_cp_before(const char *t, size_t lo, size_t i, size_t *start)
     return c;
 }
 
-static bool s_is_space(UChar32 c)
+static inline bool s_is_space(UChar32 c)
 {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || u_isUWhiteSpace(c);
+    if (c < 0x80)
+        return c == ' ' || (c >= '\t' && c <= '\r');
+    return u_isUWhiteSpace(c);
 }
 
 static bool s_is_bullet(UChar32 c)
@@ -213,11 +261,22 @@ static void s_look_back(const s_ctx *c, size_t b, s_view *v)
     while (i > c->sent_start && s_is_term(s_cp_before(c->t, c->sent_start, i, &p)))
         i = p;
     v->term_start = i;
+}
+
+/* The word before the terminator, [w0, term_start): only the rules for
+ * scripts with case look at it. */
+static void s_look_word(const s_ctx *c, s_view *v)
+{
+    size_t i = v->term_start, p;
     while (i > c->sent_start) {
         UChar32 ch = s_cp_before(c->t, c->sent_start, i, &p);
         if (s_is_space(ch) || s_is_bullet(ch) || (s_is_opener(ch) && ch != '\''))
             break;
         i = p;
+        if (v->term_start - i > S_WORD_SCAN) { /* a CJK clause, a URL: no rule word */
+            i = v->term_start;
+            break;
+        }
     }
     v->w0 = i;
 }
@@ -235,7 +294,7 @@ static void s_look_ahead(const s_ctx *c, size_t b, s_view *v)
         i = nx;
     }
     v->n0 = v->n1 = i;
-    while (v->n1 < c->block_end) {
+    while (v->n1 < c->block_end && v->n1 - v->n0 <= S_WORD_SCAN) {
         UChar32 ch = s_cp(c->t, c->block_end, v->n1, &nx);
         if (!u_isalnum(ch) && ch != 0x00B0 && ch != 0x00BA)
             break;
@@ -324,26 +383,70 @@ static int s_bracket(UChar32 c, bool *open)
     return -1;
 }
 
-/* True when pos lies inside a bracket pair that closes later in the block. */
-static bool s_in_brackets(const s_ctx *c, size_t pos)
+/* First index >= i (and < end) holding 0xE2, 0xE3 or 0xEF, else end: eight
+ * bytes at a time, since CJK text is mostly other lead bytes. */
+static size_t s_next_lead(const char *t, size_t i, size_t end)
 {
+    for (; i + 8 <= end; i += 8) {
+        uint64_t w;
+        memcpy(&w, t + i, 8);
+        uint64_t m = s_bytes_eq(w, 0xE2E2E2E2E2E2E2E2ULL) | s_bytes_eq(w, 0xE3E3E3E3E3E3E3E3ULL) |
+                     s_bytes_eq(w, 0xEFEFEFEFEFEFEFEFULL);
+        if (m)
+            return i + (size_t)(__builtin_ctzll(m) >> 3);
+    }
+    for (; i < end; i++) {
+        unsigned char b = (unsigned char)t[i];
+        if (b == 0xE2 || b == 0xE3 || b == 0xEF)
+            return i;
+    }
+    return end;
+}
+
+/* Gathers the block's bracket events (all the brackets s_bracket knows are
+ * 3-byte sequences starting 0xE2, 0xE3 or 0xEF). Returns their count, or -1
+ * when out of memory (then no bracket protection for this block). */
+static int s_gather_brackets(s_ctx *c)
+{
+    verso_segmenter *s = c->sg;
+    s->nbrk = 0;
+    for (size_t i = c->block_start; i + 2 < c->block_end; i++) {
+        i = s_next_lead(c->t, i, c->block_end - 2);
+        if (i + 2 >= c->block_end)
+            break;
+        unsigned char b = (unsigned char)c->t[i];
+        bool open;
+        int pair;
+        if ((b != 0xE2 && b != 0xE3 && b != 0xEF) ||
+            (pair = s_bracket(s_cp(c->t, c->block_end, i, NULL), &open)) < 0)
+            continue;
+        if (s->nbrk == s->brk_cap) {
+            size_t cap = s->brk_cap ? s->brk_cap * 2 : 32;
+            s_brk *p = realloc(s->brk, cap * sizeof *p);
+            if (!p)
+                return 0;
+            s->brk = p;
+            s->brk_cap = cap;
+        }
+        s->brk[s->nbrk++] = (s_brk){i, pair, open};
+        i += 2;
+    }
+    return (int)s->nbrk;
+}
+
+/* True when pos lies inside a bracket pair that closes later in the block. */
+static bool s_in_brackets(s_ctx *c, size_t pos)
+{
+    if (c->brackets < 0)
+        c->brackets = s_gather_brackets(c);
     int depth[7] = {0};
-    for (size_t i = c->block_start; i < pos;) {
-        size_t nx;
-        bool open;
-        int k = s_bracket(s_cp(c->t, pos, i, &nx), &open);
-        if (k >= 0)
-            depth[k] += open ? 1 : (depth[k] > 0 ? -1 : 0);
-        i = nx;
-    }
-    for (size_t i = pos; i < c->block_end;) {
-        size_t nx;
-        bool open;
-        int k = s_bracket(s_cp(c->t, c->block_end, i, &nx), &open);
-        if (k >= 0 && !open && depth[k] > 0)
+    const s_brk *e = c->sg->brk;
+    size_t i = 0;
+    for (; i < (size_t)c->brackets && e[i].pos < pos; i++)
+        depth[e[i].pair] += e[i].open ? 1 : (depth[e[i].pair] > 0 ? -1 : 0);
+    for (; i < (size_t)c->brackets; i++)
+        if (!e[i].open && depth[e[i].pair] > 0)
             return true;
-        i = nx;
-    }
     return false;
 }
 
@@ -416,7 +519,7 @@ static bool s_keep_after_dot(const s_ctx *c, const s_view *v, bool upper, bool s
 }
 
 /* Decides an ICU candidate boundary b. */
-static bool s_keep(const s_ctx *c, size_t b)
+static bool s_keep(s_ctx *c, size_t b)
 {
     s_view v;
     s_look_back(c, b, &v);
@@ -432,6 +535,9 @@ static bool s_keep(const s_ctx *c, size_t b)
         return false;
     bool upper = u_isupper(v.next) || u_istitle(v.next);
     bool lower = u_islower(v.next);
+    if (!upper && !lower && !u_isdigit(v.next))
+        return true; /* CJK, or end of text: ICU's decision stands */
+    s_look_word(c, &v);
     bool starter = s_has(c, VERSO_SEG_STARTERS, v.n0, v.n1);
     if (v.term_end - v.term_start == 1 && c->t[v.term_start] == '.')
         return s_keep_after_dot(c, &v, upper, starter);
@@ -504,8 +610,12 @@ static size_t s_skip_spaces(const s_ctx *c, size_t i)
 static verso_err s_scan_ellipses(const s_ctx *c)
 {
     const char *t = c->t;
-    for (size_t i = c->block_start; i + 4 < c->block_end; i++) {
-        if (t[i] != '.' || t[i + 1] != ' ' || t[i + 2] != '.')
+    for (const char *p = memchr(t + c->block_start, '.', c->block_end - c->block_start); p;
+         p = memchr(p + 1, '.', (size_t)(t + c->block_end - p - 1))) {
+        size_t i = (size_t)(p - t);
+        if (i + 4 >= c->block_end)
+            break;
+        if (t[i + 1] != ' ' || t[i + 2] != '.')
             continue;
         size_t end = i + 3, dots = 2;
         while (end + 1 < c->block_end && t[end] == ' ' && t[end + 1] == '.') {
@@ -513,7 +623,7 @@ static verso_err s_scan_ellipses(const s_ctx *c)
             dots++;
         }
         if (dots < 3) {
-            i = end - 1;
+            p = t + end - 1;
             continue;
         }
         bool attached = i > c->block_start && t[i - 1] != ' ';
@@ -528,7 +638,7 @@ static verso_err s_scan_ellipses(const s_ctx *c)
             if (err)
                 return err;
         }
-        i = end - 1;
+        p = t + end - 1;
     }
     return VERSO_OK;
 }
@@ -538,12 +648,16 @@ static verso_err s_scan_ellipses(const s_ctx *c)
 static verso_err s_scan_dots(const s_ctx *c)
 {
     const char *t = c->t;
-    for (size_t i = c->block_start + 2; i + 2 < c->block_end; i++) {
-        if (t[i] != '.' || !u_isalpha(s_cp_before(t, c->block_start, i, NULL)))
+    for (const char *p = memchr(t + c->block_start, '.', c->block_end - c->block_start); p;
+         p = memchr(p + 1, '.', (size_t)(t + c->block_end - p - 1))) {
+        size_t i = (size_t)(p - t);
+        if (i + 2 >= c->block_end)
+            break;
+        if (i < c->block_start + 2 || !u_isalpha(s_cp_before(t, c->block_start, i, NULL)))
             continue;
-        size_t w = i, p;
-        while (w > c->block_start && u_isalpha(s_cp_before(t, c->block_start, w, &p)))
-            w = p;
+        size_t w = i, wp;
+        while (w > c->block_start && u_isalpha(s_cp_before(t, c->block_start, w, &wp)))
+            w = wp;
         if (i - w < 2 || s_has(c, VERSO_SEG_ABBREV, w, i) || s_has(c, VERSO_SEG_ABBREV_WEAK, w, i))
             continue;
         verso_err err = VERSO_OK;
@@ -708,28 +822,55 @@ static size_t s_past_spaced_closers(const s_ctx *c, size_t pos)
     return moved ? i : pos;
 }
 
-static verso_err s_icu_candidates(s_ctx *c, UBreakIterator *bi)
+/* ICU's boundaries over the whole text, once: a UText per paragraph would
+ * cost more than the rules. */
+static verso_err s_icu_all(verso_segmenter *s, UBreakIterator *bi, const char *t, size_t len)
 {
     UErrorCode st = U_ZERO_ERROR;
     UText ut = UTEXT_INITIALIZER;
-    utext_openUTF8(&ut, c->t + c->block_start, (int64_t)(c->block_end - c->block_start), &st);
+    utext_openUTF8(&ut, t, (int64_t)len, &st);
     ubrk_setUText(bi, &ut, &st);
     verso_err err = U_FAILURE(st) ? VERSO_EINTERNAL : VERSO_OK;
+    s->nicu = s->icu_next = 0;
     for (int32_t b = ubrk_first(bi); !err && b != UBRK_DONE; b = ubrk_next(bi)) {
-        size_t pos = s_past_spaced_closers(c, c->block_start + (size_t)b);
-        if (pos > c->block_start && pos < c->block_end)
-            err = s_cand_add(c->sg, pos, 0);
+        if (s->nicu == s->icu_cap) {
+            size_t cap = s->icu_cap ? s->icu_cap * 2 : 256;
+            size_t *p = realloc(s->icu, cap * sizeof *p);
+            if (!p) {
+                err = VERSO_ENOMEM;
+                break;
+            }
+            s->icu = p;
+            s->icu_cap = cap;
+        }
+        s->icu[s->nicu++] = (size_t)b;
     }
     utext_close(&ut);
     return err;
 }
 
-static verso_err s_block(s_ctx *c, UBreakIterator *bi, unsigned flags)
+/* The block's share of ICU's boundaries (blocks come in text order). */
+static verso_err s_icu_candidates(s_ctx *c)
+{
+    verso_segmenter *s = c->sg;
+    while (s->icu_next < s->nicu && s->icu[s->icu_next] <= c->block_start)
+        s->icu_next++;
+    verso_err err = VERSO_OK;
+    for (; !err && s->icu_next < s->nicu && s->icu[s->icu_next] < c->block_end; s->icu_next++) {
+        size_t pos = s_past_spaced_closers(c, s->icu[s->icu_next]);
+        if (pos > c->block_start && pos < c->block_end)
+            err = s_cand_add(s, pos, 0);
+    }
+    return err;
+}
+
+static verso_err s_block(s_ctx *c, unsigned flags)
 {
     verso_segmenter *s = c->sg;
     s->ncand = 0;
     c->sent_start = c->block_start;
-    verso_err err = s_icu_candidates(c, bi);
+    c->brackets = -1;
+    verso_err err = s_icu_candidates(c);
     if (!err && !(flags & VERSO_SEG_ICU_ONLY))
         err = s_scan_soft(c);
     if (!err && !(flags & VERSO_SEG_ICU_ONLY))
@@ -762,41 +903,55 @@ static size_t s_layout_gap(const char *t, size_t b, size_t i)
     return t[i] == '\t' ? 1 : 0;
 }
 
-/* Splits a paragraph into blocks at bullets that follow a space, and at
- * layout gaps. */
-static verso_err s_paragraph(s_ctx *c, size_t a, size_t b, UBreakIterator *bi, unsigned flags)
+/* Index of the first of the three bytes `what` at or after i, or b. */
+static size_t s_find(const char *t, size_t i, size_t b, const char *what, size_t n)
 {
-    size_t start = a;
-    bool after_space = true;
-    for (size_t i = a; i < b && !(flags & VERSO_SEG_ICU_ONLY);) {
-        size_t nx;
-        UChar32 ch = s_cp(c->t, b, i, &nx);
-        size_t gap = s_layout_gap(c->t, b, i);
-        if (gap && i > start) {
-            c->block_start = start;
-            c->block_end = i;
-            verso_err err = s_block(c, bi, flags);
-            if (err)
-                return err;
-            start = i + gap;
-            i = start;
-            after_space = true;
-            continue;
-        }
-        if (s_is_bullet(ch) && after_space && i > start) {
-            c->block_start = start;
-            c->block_end = i;
-            verso_err err = s_block(c, bi, flags);
-            if (err)
-                return err;
-            start = i;
-        }
-        after_space = s_is_space(ch);
-        i = nx;
-    }
-    c->block_start = start;
+    const char *p = i >= b   ? NULL
+                    : n == 1 ? memchr(t + i, what[0], b - i)
+                             : memmem(t + i, b - i, what, n);
+    return p ? (size_t)(p - t) : b;
+}
+
+static verso_err s_block_at(s_ctx *c, size_t a, size_t b, unsigned flags)
+{
+    c->block_start = a;
     c->block_end = b;
-    return s_block(c, bi, flags);
+    return a < b ? s_block(c, flags) : VERSO_OK;
+}
+
+/* Splits a paragraph into blocks at bullets that follow a space, and at
+ * layout gaps. Found with memchr/memmem: most bytes are none of these. */
+static verso_err s_paragraph(s_ctx *c, size_t a, size_t b, unsigned flags)
+{
+    if (flags & VERSO_SEG_ICU_ONLY)
+        return s_block_at(c, a, b, flags);
+    const char *t = c->t;
+    size_t start = a, i = a;
+    size_t gap = s_find_gap(t, i, b), tab = s_find(t, i, b, "\t", 1);
+    size_t e2 = s_find(t, i, b, "\xe2", 1); /* every bullet starts with 0xE2 */
+    verso_err err = VERSO_OK;
+    while (!err) {
+        size_t g = gap < tab ? gap : tab, pos = g < e2 ? g : e2;
+        if (pos >= b)
+            break;
+        if (pos == g) {
+            if (pos > start)
+                err = s_block_at(c, start, pos, flags);
+            start = i = pos + s_layout_gap(t, b, pos);
+        } else {
+            UChar32 ch = s_cp(t, b, pos, NULL);
+            bool after_space = pos == a || t[pos - 1] == ' ' || t[pos - 1] == '\t';
+            if (s_is_bullet(ch) && after_space && pos > start) {
+                err = s_block_at(c, start, pos, flags);
+                start = pos;
+            }
+            i = pos + 1;
+        }
+        gap = gap < i ? s_find_gap(t, i, b) : gap;
+        tab = tab < i ? s_find(t, i, b, "\t", 1) : tab;
+        e2 = e2 < i ? s_find(t, i, b, "\xe2", 1) : e2;
+    }
+    return err ? err : s_block_at(c, start, b, flags);
 }
 
 /* Length of the line break at i (\n, \r\n, \r, U+2028, U+2029, U+0085), or 0. */
@@ -816,26 +971,42 @@ static size_t s_newline(const char *t, size_t len, size_t i)
 
 /* AUTO: blank-line paragraphs when the text has blank lines and its lines
  * look hard-wrapped (average under 100 bytes); else one line, one paragraph. */
+/* Start of the next line break at or after i (len if none); *nl gets its
+ * length. memchr finds the next "\n"; the slow byte loop runs only over a
+ * line that holds a "\r" or a lead byte of U+0085, U+2028 or U+2029. */
+static size_t s_next_newline(const char *t, size_t len, size_t i, size_t *nl)
+{
+    const char *p = i < len ? memchr(t + i, '\n', len - i) : NULL;
+    size_t e = p ? (size_t)(p - t) : len;
+    *nl = p ? 1 : 0;
+    if (e == i ||
+        (!memchr(t + i, '\r', e - i) && !memchr(t + i, 0xC2, e - i) && !memchr(t + i, 0xE2, e - i)))
+        return e;
+    for (; i < e; i++) {
+        unsigned char byte = (unsigned char)t[i];
+        if ((byte == '\r' || byte == 0xE2 || byte == 0xC2) && (*nl = s_newline(t, len, i)))
+            return i;
+    }
+    *nl = p ? 1 : 0;
+    return e;
+}
+
+static bool s_is_blank(const char *t, size_t a, size_t b);
+
 static bool s_auto_blank(const char *t, size_t len)
 {
-    size_t lines = 0, chars = 0, run = 0;
-    bool blank_line = false, line_empty = true;
-    for (size_t i = 0; i < len; i++) {
-        size_t nl = s_newline(t, len, i);
-        if (!nl) {
-            run++;
-            line_empty &= t[i] == ' ' || t[i] == '\t';
-            continue;
-        }
-        blank_line |= line_empty && lines > 0;
-        lines += !line_empty;
-        chars += line_empty ? 0 : run;
-        run = 0;
-        line_empty = true;
-        i += nl - 1;
+    size_t lines = 0, chars = 0, nl;
+    bool blank_line = false;
+    for (size_t i = 0; i < len;) {
+        size_t e = s_next_newline(t, len, i, &nl);
+        bool empty = s_is_blank(t, i, e);
+        blank_line |= empty && lines > 0;
+        lines += !empty;
+        chars += empty ? 0 : e - i;
+        i = e + nl;
+        if (e >= len)
+            break;
     }
-    lines += !line_empty;
-    chars += line_empty ? 0 : run;
     return blank_line && lines > 0 && chars / lines < 100;
 }
 
@@ -852,12 +1023,12 @@ static bool s_is_blank(const char *t, size_t a, size_t b)
 
 /* Segments one paragraph [a, b); the paragraph index advances only when it
  * produced a sentence. */
-static verso_err s_para_emit(s_ctx *c, size_t a, size_t b, UBreakIterator *bi, unsigned flags)
+static verso_err s_para_emit(s_ctx *c, size_t a, size_t b, unsigned flags)
 {
     if (a >= b)
         return VERSO_OK;
     size_t n0 = c->out->n;
-    verso_err err = s_paragraph(c, a, b, bi, flags);
+    verso_err err = s_paragraph(c, a, b, flags);
     c->para += c->out->n > n0;
     return err;
 }
@@ -872,30 +1043,28 @@ verso_err verso_segmenter_run(verso_segmenter *s, const char *lang, const char *
         return VERSO_EINTERNAL;
     if (mode == VERSO_PARA_AUTO)
         mode = s_auto_blank(text, len) ? VERSO_PARA_BLANK : VERSO_PARA_LINE;
-    s_ctx c = {
-        s,  verso_seg_rules_find(s->rules, lang), text, len, 0, 0, 0, mode == VERSO_PARA_BLANK, 0,
-        out};
+    s_ctx c = {.sg = s,
+               .L = verso_seg_rules_find(s->rules, lang),
+               .t = text,
+               .len = len,
+               .blank_mode = mode == VERSO_PARA_BLANK,
+               .out = out};
+    verso_err err = s_icu_all(s, bi, text, len);
     size_t line_start = 0, para_start = 0;
-    verso_err err = VERSO_OK;
-    for (size_t i = 0; !err;) {
+    while (!err) {
+        size_t nl, i = s_next_newline(text, len, line_start, &nl);
         bool at_end = i >= len;
-        size_t nl = at_end ? 0 : s_newline(text, len, i);
-        if (!at_end && !nl) {
-            i++;
-            continue;
-        }
         if (mode == VERSO_PARA_LINE) {
-            err = s_para_emit(&c, line_start, i, bi, flags);
+            err = s_para_emit(&c, line_start, i, flags);
         } else if (s_is_blank(text, line_start, i)) {
-            err = s_para_emit(&c, para_start, line_start, bi, flags);
+            err = s_para_emit(&c, para_start, line_start, flags);
             para_start = i + nl;
         } else if (at_end) {
-            err = s_para_emit(&c, para_start, i, bi, flags);
+            err = s_para_emit(&c, para_start, i, flags);
         }
         if (at_end)
             break;
-        i += nl;
-        line_start = i;
+        line_start = i + nl;
     }
     return err;
 }

@@ -154,6 +154,21 @@ static void test_fallbacks(void)
     CHECK_STR(verso_seg_lang_name(verso_seg_rules_find(s_rules, "tlh")), "root");
 }
 
+/* Layout gaps are found at every offset (the scan reads 8 bytes at a time). */
+static void test_gap_offsets(void)
+{
+    static char t[64], got[128], want[128];
+    for (int k = 1; k < 24; k++) {
+        snprintf(t, sizeof t, "%.*s   y", k, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+        snprintf(want, sizeof want, "%.*s|y", k, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+        s_join("en", t, strlen(t), VERSO_PARA_AUTO, got, sizeof got);
+        CHECK_STR(got, want);
+        snprintf(t, sizeof t, "%.*s  y", k, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"); /* two: no gap */
+        s_join("en", t, strlen(t), VERSO_PARA_AUTO, got, sizeof got);
+        CHECK_STR(got, t);
+    }
+}
+
 static void test_hostile_input(void)
 {
     static const char *bad[] = {"",
@@ -185,6 +200,7 @@ int main(void)
     RUN(test_offsets_and_paragraphs);
     RUN(test_blank_mode_joins_wrapped_lines);
     RUN(test_fallbacks);
+    RUN(test_gap_offsets);
     RUN(test_hostile_input);
     verso_segmenter_destroy(&s_seg);
     verso_seg_rules_destroy(&s_rules);
