@@ -661,8 +661,8 @@ static verso_err s_scan_dots(const s_ctx *c)
         if (i - w < 2 || s_has(c, VERSO_SEG_ABBREV, w, i) || s_has(c, VERSO_SEG_ABBREV_WEAK, w, i))
             continue;
         verso_err err = VERSO_OK;
-        if (t[i + 1] == ' ' &&
-            (!strncmp(t + i + 2, "...", 3) || !strncmp(t + i + 2, "\xe2\x80\xa6", 3))) {
+        if (t[i + 1] == ' ' && i + 5 <= c->block_end &&
+            (!memcmp(t + i + 2, "...", 3) || !memcmp(t + i + 2, "\xe2\x80\xa6", 3))) {
             err = s_cand_add(c->sg, i + 2, S_HARD);
         } else if (w > c->block_start && t[w - 1] != '.') {
             size_t nx;
@@ -716,10 +716,11 @@ static size_t s_marker_at(const s_ctx *c, size_t i, long *num, char *letter, int
     size_t j = i;
     *num = -1;
     *letter = 0;
+    long n = 0;
     while (j < c->block_end && j - i < 3 && t[j] >= '0' && t[j] <= '9')
-        j++;
+        n = n * 10 + (t[j++] - '0'); /* the text is not NUL-terminated: no strtol */
     if (j > i)
-        *num = strtol(t + i, NULL, 10);
+        *num = n;
     else if (j < c->block_end && t[j] >= 'a' && t[j] <= 'z')
         *letter = t[j++];
     else
