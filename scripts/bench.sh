@@ -7,3 +7,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cmake -S "$root" -B "$root/build/release" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=ON >/dev/null
 cmake --build "$root/build/release" -j"$(nproc)" >/dev/null
 "$root/build/release/bench/ping_bench" --seconds "${1:-3}"
+echo
+"$root/build/release/bench/seg_bench"
+echo
+/usr/bin/python3 "$root/bench/seg_eval.py" --versod "$root/build/release/versod" --quiet || true

@@ -19,6 +19,9 @@ echo "== optimised build (-Werror), benchmarks included"
 cmake -S "$root" -B "$root/build/release" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$root/build/release" -j"$jobs" >/dev/null
 
+echo "== segmentation: Golden Rules (skipped without ../shared)"
+/usr/bin/python3 "$root/bench/seg_eval.py" --versod "$root/build/release/versod" --quiet
+
 echo "== fuzz (${VERSO_FUZZ_SECONDS:-30} s per target)"
 "$root/scripts/fuzz.sh" "${VERSO_FUZZ_SECONDS:-30}"
 

@@ -941,7 +941,7 @@ static verso_err s_paragraph(s_ctx *c, size_t a, size_t b, unsigned flags)
             start = i = pos + s_layout_gap(t, b, pos);
         } else {
             UChar32 ch = s_cp(t, b, pos, NULL);
-            bool after_space = pos == a || t[pos - 1] == ' ' || t[pos - 1] == '\t';
+            bool after_space = pos == a || s_is_space(s_cp_before(t, a, pos, NULL));
             if (s_is_bullet(ch) && after_space && pos > start) {
                 err = s_block_at(c, start, pos, flags);
                 start = pos;

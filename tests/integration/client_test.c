@@ -120,6 +120,36 @@ static void test_cli(void)
     CHECK(strstr(out, "ETIMEOUT") != NULL);
 }
 
+static void test_cli_segment(void)
+{
+    char path[] = "/tmp/verso-cli-XXXXXX", cmd[1024], out[8192];
+    int fd = mkstemp(path);
+    const char *text =
+        "Dr. Smith left at 5 p.m. He came back.\n\xe4\xbd\xa0\xe5\xa5\xbd\xe3\x80\x82"
+        "\xe5\x86\x8d\xe8\xa7\x81\xe3\x80\x82\n";
+    CHECK(fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+    close(fd);
+    snprintf(cmd, sizeof cmd, "%s --endpoint %s segment %s --lang en", VERSO_CLI_PATH,
+             s_proc.endpoint, path);
+    CHECK_INT(s_sh(cmd, out, sizeof out), 0);
+    CHECK_STR(out, "Dr. Smith left at 5 p.m.\nHe came back.\n\xe4\xbd\xa0\xe5\xa5\xbd\xe3\x80\x82\n"
+                   "\xe5\x86\x8d\xe8\xa7\x81\xe3\x80\x82\n");
+    snprintf(cmd, sizeof cmd, "%s --endpoint %s --json segment - --lang zh < %s", VERSO_CLI_PATH,
+             s_proc.endpoint, path);
+    CHECK_INT(s_sh(cmd, out, sizeof out), 0);
+    CHECK(strstr(out, "\"rules\":\"root\"") != NULL); /* no zh.rules: root */
+    CHECK(strstr(out, "\"segments\":[{\"text\":\"Dr.\",\"start\":0,\"end\":3,\"para\":0}") !=
+          NULL); /* root rules know no "Dr." */
+    snprintf(cmd, sizeof cmd, "%s --endpoint %s segment %s --lang en_US 2>&1", VERSO_CLI_PATH,
+             s_proc.endpoint, path);
+    CHECK_INT(s_sh(cmd, out, sizeof out), 1);
+    CHECK(strstr(out, "EBADLANG") != NULL);
+    snprintf(cmd, sizeof cmd, "%s --endpoint %s segment %s 2>/dev/null", VERSO_CLI_PATH,
+             s_proc.endpoint, path); /* no --lang */
+    CHECK_INT(s_sh(cmd, out, sizeof out), 2);
+    unlink(path);
+}
+
 int main(void)
 {
     if (verso_proc_start(&s_proc, VERSOD_PATH, NULL, NULL) < 0)
@@ -128,6 +158,7 @@ int main(void)
     RUN(test_errors_without_server);
     RUN(test_fields_are_sent);
     RUN(test_cli);
+    RUN(test_cli_segment);
     int status;
     CHECK_INT(verso_proc_stop(&s_proc, SIGTERM, &status), 0);
     verso_proc_cleanup(&s_proc);

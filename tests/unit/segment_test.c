@@ -204,6 +204,37 @@ static void test_hostile_input(void)
     }
 }
 
+/* The real wire page in ../shared/seed: ticker headlines apart, "the U.S.
+ * Department of Homeland Security" whole, page furniture on its own. */
+static void test_seed_article(void)
+{
+    FILE *f = fopen(VERSO_SHARED_DIR "/seed/xinhua-2015-06-07-cyberspace.en.txt", "rb");
+    if (!f) {
+        fprintf(stderr, "seed article absent: skipped\n");
+        return;
+    }
+    static char text[65536];
+    size_t len = fread(text, 1, sizeof text, f);
+    fclose(f);
+    verso_spans sp;
+    verso_spans_init(&sp);
+    CHECK_INT(verso_segmenter_run(s_seg, "en", text, len, VERSO_PARA_AUTO, 0, &sp), VERSO_OK);
+    int bullets = 0, dhs = 0, here = 0, glued = 0;
+    for (size_t i = 0; i < sp.n; i++) {
+        char s[4096];
+        snprintf(s, sizeof s, "%.*s", (int)(sp.v[i].end - sp.v[i].start), text + sp.v[i].start);
+        bullets += !strncmp(s, "\xe2\x80\xa2 ", 4) && !strstr(s + 4, "\xe2\x80\xa2");
+        dhs += strstr(s, "the U.S. Department of Homeland Security said in a statement") != NULL;
+        here += !strcmp(s, "You are here:");
+        glued += strstr(s, "Home") && strstr(s, "here:");
+    }
+    CHECK_INT(bullets, 9); /* nine ticker headlines, one each */
+    CHECK_INT(dhs, 1);
+    CHECK_INT(here, 1);
+    CHECK_INT(glued, 0);
+    verso_spans_fini(&sp);
+}
+
 int main(void)
 {
     CHECK_INT(verso_seg_rules_load(VERSO_RULES_DIR, &s_rules), VERSO_OK);
@@ -214,6 +245,7 @@ int main(void)
     RUN(test_fallbacks);
     RUN(test_gap_offsets);
     RUN(test_hostile_input);
+    RUN(test_seed_article);
     verso_segmenter_destroy(&s_seg);
     verso_seg_rules_destroy(&s_rules);
     return t_report();
