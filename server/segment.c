@@ -199,11 +199,14 @@ static bool s_is_bullet(UChar32 c)
            c == 0x25A0 || c == 0x2219;
 }
 
+/* Sentence terminators: ".", "!", "?" and whatever UAX 29 calls STerm or
+ * ATerm (。！？, ।, ؟, ۔, ։, ።, ။, …), so that every script ICU knows counts. */
 static bool s_is_term(UChar32 c)
 {
-    return c == '.' || c == '!' || c == '?' || c == 0x2026 || c == 0x3002 || c == 0xFF01 ||
-           c == 0xFF1F || c == 0xFF0E || c == 0xFF61 || c == 0x203C || c == 0x2047 || c == 0x2048 ||
-           c == 0x2049;
+    if (c < 0x80)
+        return c == '.' || c == '!' || c == '?';
+    int32_t sb = u_getIntPropertyValue(c, UCHAR_SENTENCE_BREAK);
+    return sb == U_SB_STERM || sb == U_SB_ATERM;
 }
 
 static bool s_is_cjk_term(UChar32 c)
@@ -525,8 +528,8 @@ static bool s_keep(s_ctx *c, size_t b)
     s_look_back(c, b, &v);
     if (v.end <= c->sent_start)
         return false;
-    if (v.term_start == v.term_end) /* no terminator: ICU broke at a line end */
-        return v.newline_in_gap && !c->blank_mode;
+    if (v.term_start == v.term_end) /* ICU's own reasons ("Τι κάνεις;"), or a line end */
+        return !(v.newline_in_gap && c->blank_mode);
     if (v.term_start > c->sent_start && c->t[v.term_start - 1] == '[')
         return false; /* "[...]" marks an omission, not an end */
     s_look_ahead(c, b, &v);
