@@ -739,39 +739,65 @@ static size_t s_marker_at(const s_ctx *c, size_t i, long *num, char *letter, int
     return j + (*style == 2 ? 2 : 1);
 }
 
-/* A block that starts with a list marker ("1.)", "a.", "3)") breaks before
- * the next markers of the same series: "1) first 2) second". */
-static verso_err s_scan_list(const s_ctx *c)
+/* Follows the list series whose marker is at i ("1)", "a.", "3.)"): adds a
+ * hard break before each next marker of the same style ("2)", "b."), and
+ * before the first one too when `lead` and the series has a second. */
+static verso_err s_list_series(const s_ctx *c, size_t i, bool lead)
 {
-    size_t i = c->block_start, nx;
-    while (i < c->block_end) { /* skip spaces and bullets */
-        UChar32 ch = s_cp(c->t, c->block_end, i, &nx);
-        if (!s_is_space(ch) && !s_is_bullet(ch))
-            break;
-        i = nx;
-    }
     long num;
     char letter;
     int style;
     if (!s_marker_at(c, i, &num, &letter, &style))
         return VERSO_OK;
+    bool found = false;
     for (size_t j = i + 1; j + 3 < c->block_end; j++) {
-        if (c->t[j - 1] != ' ')
-            continue;
         long n2;
         char l2;
         int st2;
-        if (!s_marker_at(c, j, &n2, &l2, &st2) || st2 != style)
+        if (c->t[j - 1] != ' ' || !s_marker_at(c, j, &n2, &l2, &st2) || st2 != style)
             continue;
         if ((num >= 0 && n2 == num + 1) || (letter && l2 == letter + 1)) {
             verso_err err = s_cand_add(c->sg, j, S_HARD);
+            if (!err && lead && !found)
+                err = s_cand_add(c->sg, i, S_HARD);
             if (err)
                 return err;
+            found = true;
             num = n2 >= 0 ? n2 : -1;
             letter = l2;
         }
     }
     return VERSO_OK;
+}
+
+/* List series: one that starts the block ("1) first 2) second", "• 9. The
+ * first item"), and ones that start inside it with "1" or "a" after a space
+ * ("Steps: 1. Open the box 2. Remove it"), found from the "." and ")" that
+ * follow their markers. */
+static verso_err s_scan_list(const s_ctx *c)
+{
+    const char *t = c->t;
+    size_t first = c->block_start, nx;
+    while (first < c->block_end) { /* skip spaces and bullets */
+        UChar32 ch = s_cp(t, c->block_end, first, &nx);
+        if (!s_is_space(ch) && !s_is_bullet(ch))
+            break;
+        first = nx;
+    }
+    verso_err err = s_list_series(c, first, false);
+    for (int k = 0; k < 2 && !err; k++) {
+        char punct = k ? ')' : '.';
+        for (const char *p = memchr(t + first, punct, c->block_end - first); p && !err;
+             p = memchr(p + 1, punct, (size_t)(t + c->block_end - p - 1))) {
+            if ((size_t)(p - t) < first + 2)
+                continue; /* a marker needs a space before it inside the block */
+            size_t m = (size_t)(p - t) - 1;
+            if ((t[m] != '1' && t[m] != 'a') || !s_is_space((unsigned char)t[m - 1]))
+                continue;
+            err = s_list_series(c, m, true);
+        }
+    }
+    return err;
 }
 
 /* ---- pipeline ------------------------------------------------------------ */
