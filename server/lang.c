@@ -7,7 +7,7 @@
 verso_err verso_lang_canon(const char *tag, size_t len, char *out)
 {
     char in[VERSO_LANG_MAX], loc[ULOC_FULLNAME_CAPACITY];
-    if (len == 0 || len >= sizeof in || memchr(tag, '\0', len))
+    if (len == 0 || len > VERSO_LANG_INPUT_MAX || memchr(tag, '\0', len))
         return VERSO_EBADLANG;
     memcpy(in, tag, len);
     in[len] = '\0';

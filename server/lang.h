@@ -9,11 +9,13 @@
 
 #include "verso/err.h"
 
-#define VERSO_LANG_MAX 64 /* canonical tags are shorter; longer input is refused */
+#define VERSO_LANG_INPUT_MAX 63  /* longest tag accepted, in bytes */
+#define VERSO_LANG_MAX       128 /* room for a canonical tag ("x-..." grows "und-") */
 
 /* Writes the canonical form of tag[0..len) ("en-us" -> "en-US", "zh-hant-tw"
  * -> "zh-Hant-TW") into out (VERSO_LANG_MAX bytes, NUL-terminated).
- * Returns VERSO_OK, or VERSO_EBADLANG for an empty, over-long or malformed tag. */
+ * Returns VERSO_OK, or VERSO_EBADLANG for an empty tag, one over
+ * VERSO_LANG_INPUT_MAX bytes as given, or one ICU's strict parser refuses. */
 verso_err verso_lang_canon(const char *tag, size_t len, char *out);
 
 /* Copies the primary language subtag of a canonical tag ("zh-Hant-TW" -> "zh")

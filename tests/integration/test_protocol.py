@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import unicodedata
 import unittest
 
 import msgpack
@@ -24,7 +25,10 @@ MAX_MSG = 65536
 FRAME_LIMIT = 2 * MAX_MSG + 64 * 1024          # PROTOCOL.md section 2
 TIMEOUT_MS = 5000
 CODES = {"EPROTO", "EBADUTF8", "ETOOBIG", "EBADREQ", "EVERSION", "EBADOP", "ESHUTDOWN",
-         "ENOMEM", "ESTORE", "ENOSPC", "EIO", "ENOTFOUND", "EINTERNAL"}
+         "ENOMEM", "ESTORE", "ENOSPC", "EIO", "ENOTFOUND", "EBADLANG", "EINTERNAL"}
+# Unicode's White_Space property, for "surrounding white space" in segment (section 6).
+WHITE_SPACE = set("\t\n\v\f\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000") | \
+    {chr(c) for c in range(0x2000, 0x200B)}
 
 
 def pack(obj):
@@ -46,6 +50,19 @@ def nested(depth):
     for _ in range(depth):
         value = [value]
     return value
+
+
+def nfc(text):
+    return unicodedata.normalize("NFC", text)
+
+
+def private_use_tag(length, prefix="en-x"):
+    """A well-formed BCP 47 tag (prefix-...) of exactly `length` bytes (length >= 6)."""
+    tag, i = prefix, 0
+    while length - len(tag) > 9:
+        i += 1
+        tag += "-pu%06d" % i
+    return tag + "-" + "z" * (length - len(tag) - 1)
 
 
 def raw_request(*pairs):
@@ -172,6 +189,47 @@ class ProtocolTest(unittest.TestCase):
         self.check_reply(reply[-1], False, id_, code)
         self.assert_ping(self.dealer)
 
+    def segment(self, text, lang, sock=None, **fields):
+        """Call segment; check the result's documented shape and its segments against text."""
+        res = self.call(sock or self.dealer, "segment", text=text, lang=lang, **fields)
+        self.assertIsInstance(res.get("lang"), str, res)
+        self.assertIsInstance(res.get("rules"), str, res)
+        self.assertIsInstance(res.get("segments"), list, res)
+        self.check_segments(text, res["segments"])
+        return res
+
+    def check_segments(self, text, segments):
+        """What section 6 promises of every segment list, for any input text."""
+        data = text.encode("utf-8")
+        pos, para = 0, 0
+        for seg in segments:
+            self.assertIsInstance(seg, dict)
+            self.assertTrue({"text", "start", "end", "para"} <= set(seg), seg)
+            self.assertIsInstance(seg["text"], str, seg)
+            for key in ("start", "end", "para"):
+                self.assertTrue(is_int(seg[key]), seg)
+            # In text order, never overlapping, within the text.
+            self.assertLessEqual(pos, seg["start"], seg)
+            self.assertLess(seg["start"], seg["end"], seg)
+            self.assertLessEqual(seg["end"], len(data), seg)
+            # "the bytes between them are the sentence as sent, before NFC"
+            sent = data[seg["start"]:seg["end"]].decode("utf-8")
+            self.assertEqual(nfc(sent), seg["text"], seg)
+            self.assertTrue(unicodedata.is_normalized("NFC", seg["text"]), seg)
+            # "never include leading or trailing white space"
+            self.assertNotIn(sent[0], WHITE_SPACE, seg)
+            self.assertNotIn(sent[-1], WHITE_SPACE, seg)
+            # Paragraph indexes start at 0 and never go back.
+            self.assertGreaterEqual(seg["para"], para, seg)
+            para = seg["para"]
+            # "Cuts a text into sentences": what lies between sentences is white space only.
+            gap = data[pos:seg["start"]].decode("utf-8")
+            self.assertTrue(set(gap) <= WHITE_SPACE, (gap, seg))
+            pos = seg["end"]
+        self.assertTrue(set(data[pos:].decode("utf-8")) <= WHITE_SPACE, segments)
+        if segments:
+            self.assertEqual(segments[0]["para"], 0, segments)
+
     # ---- ops -----------------------------------------------------------------
 
     def test_req_hello_ping_stats(self):
@@ -248,6 +306,187 @@ class ProtocolTest(unittest.TestCase):
 
     def test_unknown_keys_ignored_and_nesting_within_limit(self):
         self.assertEqual(self.call(self.dealer, "ping", future=nested(8), x={"a": 1}), {})
+
+    # ---- segment -------------------------------------------------------------
+
+    def test_segment_in_hello_ops(self):
+        self.assertIn("segment", self.call(self.dealer, "hello")["ops"])
+
+    def test_segment_document_example(self):
+        self.dealer.send(pack({"v": 1, "id": 3, "op": "segment",
+                               "text": "Dr. Smith left. He came back.", "lang": "en"}))
+        self.assertEqual(unpack(self.must_recv(self.dealer)[0]), {
+            "v": 1, "id": 3, "ok": True, "res": {
+                "lang": "en", "rules": "en", "segments": [
+                    {"text": "Dr. Smith left.", "start": 0, "end": 15, "para": 0},
+                    {"text": "He came back.", "start": 16, "end": 29, "para": 0}]}})
+        # Over REQ too, with the example's optional fields spelled out at their defaults.
+        res = self.segment("Dr. Smith left. He came back.", "en", sock=self.socket(zmq.REQ),
+                           paragraphs="auto", rules=True)
+        self.assertEqual([(s["start"], s["end"]) for s in res["segments"]], [(0, 15), (16, 29)])
+
+    def test_segment_byte_offsets_non_ascii(self):
+        texts = [
+            ("zh", "\u4eca\u5929\u5929\u6c14\u5f88\u597d\u3002\u6211\u4eec\u53bb"
+                   "\u516c\u56ed\u5427\uff01\u4f60\u89c9\u5f97\u5462\uff1f"),
+            ("fr", "\u00c9lodie est all\u00e9e \u00e0 la plage. O\u00f9 es-tu\u00a0? "
+                   "Je suis l\u00e0."),
+            ("de", "  Gr\u00fc\u00dfe aus M\u00fcnchen!\tSch\u00f6nes Wetter heute.  "),
+            ("en", "I love \U0001f355 pizza. Do you? \U0001f600 Yes!\n\n"
+                   "Na\u00efve caf\u00e9 \U0001f1eb\U0001f1f7 here.\u3000Fine."),
+        ]
+        for lang, text in texts:
+            with self.subTest(lang=lang):
+                self.assertTrue(unicodedata.is_normalized("NFC", text))
+                data = text.encode("utf-8")
+                segments = self.segment(text, lang)["segments"]
+                self.assertTrue(segments)
+                for seg in segments:
+                    # Already NFC: the bytes sent are exactly the segment's text.
+                    self.assertEqual(data[seg["start"]:seg["end"]], seg["text"].encode("utf-8"))
+                # The input is chosen so that byte and character offsets differ.
+                last = segments[-1]
+                self.assertNotEqual(last["start"], text.index(last["text"]))
+
+    def test_segment_nfc(self):
+        decomposed = ("Le caf\u0065\u0301 est ferm\u0065\u0301. "
+                      "Ren\u0065\u0301e a dit \u212b et \u1100\u1161. "
+                      "\u0041\u030a la fin\u0065\u0301")
+        self.assertFalse(unicodedata.is_normalized("NFC", decomposed))
+        data = decomposed.encode("utf-8")
+        segments = self.segment(decomposed, "fr")["segments"]
+        self.assertTrue(segments)
+        # check_segments has compared every text with the NFC form of its original bytes;
+        # make sure that those bytes did differ from the text, i.e. were not normalised.
+        self.assertTrue(any(data[s["start"]:s["end"]] != s["text"].encode("utf-8")
+                            for s in segments))
+        # The offsets index the original bytes, so the last sentence ends where the text does.
+        self.assertEqual(segments[-1]["end"], len(data))
+        self.assertTrue(segments[-1]["text"].endswith("fin\u00e9"))
+        self.assertIn("caf\u00e9", segments[0]["text"])
+
+    def test_segment_lang(self):
+        text = "Dr. Smith left. He came back."
+        res = self.segment(text, "en-us")
+        self.assertEqual(res["lang"], "en-US")
+        self.assertEqual(res["rules"], "en")
+        for tag in ("en", "de-CH", "zh-Hant-TW", "pt", "de-CH-1996"):
+            with self.subTest(tag=tag):
+                self.assertEqual(self.segment(text, tag)["lang"], tag)
+        for tag, canonical in (("EN", "en"), ("de-ch", "de-CH"), ("ZH-HANT-TW", "zh-Hant-TW")):
+            with self.subTest(tag=tag):
+                self.assertEqual(self.segment(text, tag)["lang"], canonical)
+        self.assertEqual(self.segment(text, "pt")["rules"], "pt")
+        # Well-formed, but no language has its own rules for it: the root rules are used.
+        for tag in ("qaa", "zxx", "tlh-Latn"):
+            with self.subTest(tag=tag):
+                res = self.segment(text, tag)
+                self.assertEqual(res["lang"], tag)
+                self.assertEqual(res["rules"], "root")
+                self.assertTrue(res["segments"])
+
+    def test_segment_lang_length_limit(self):
+        # Only tags "over 63 bytes" get EBADLANG (64 bytes: test_segment_bad_lang), so these
+        # well-formed 63-byte tags, with and without a language subtag, must be served.
+        for tag in (private_use_tag(63), private_use_tag(63, prefix="x")):
+            with self.subTest(tag=tag):
+                self.assertEqual(len(tag.encode("utf-8")), 63)
+                self.assertTrue(self.segment("Hello there.", tag)["segments"])
+
+    def test_segment_bad_lang(self):
+        bad = ["en_US", "", "a" * 100, "123", "en-", "-en", "en--US", "e", "en US", "\u00e9n",
+               "en-US-", private_use_tag(64), private_use_tag(64, prefix="x")]
+        for i, tag in enumerate(bad):
+            for id_ in (100 + i, "lang-%d" % i):
+                with self.subTest(tag=tag, id=id_):
+                    self.assert_error(pack({"v": 1, "id": id_, "op": "segment",
+                                            "text": "Hello there.", "lang": tag}),
+                                      "EBADLANG", id_)
+
+    def test_segment_paragraphs(self):
+        text = "Roses are red\nand violets are blue.\n\nSugar is sweet\nand so are you.\n"
+        lines = [line for line in text.split("\n") if line]
+        # "line": every line is a paragraph; a segment belongs to one paragraph.
+        segments = self.segment(text, "en", paragraphs="line")["segments"]
+        self.assertEqual([s["text"] for s in segments], lines)
+        self.assertEqual([s["para"] for s in segments], [0, 1, 2, 3])
+        # "blank": single newlines are spaces, so each paragraph is one sentence here.
+        segments = self.segment(text, "en", paragraphs="blank")["segments"]
+        self.assertEqual([s["para"] for s in segments], [0, 1])
+        data = text.encode("utf-8")
+        self.assertEqual([data[s["start"]:s["end"]] for s in segments],
+                         [b"Roses are red\nand violets are blue.",
+                          b"Sugar is sweet\nand so are you."])
+        # "auto" is the default.
+        self.assertEqual(self.segment(text, "en", paragraphs="auto"), self.segment(text, "en"))
+
+    def test_segment_empty_paragraphs_not_counted(self):
+        text = "\n\nFirst one.\n\n\n\nSecond one.\n\n\nThird one.\n\n"
+        for mode in ("line", "blank"):
+            with self.subTest(paragraphs=mode):
+                segments = self.segment(text, "en", paragraphs=mode)["segments"]
+                self.assertEqual([s["text"] for s in segments],
+                                 ["First one.", "Second one.", "Third one."])
+                self.assertEqual([s["para"] for s in segments], [0, 1, 2])
+
+    def test_segment_rules_false(self):
+        text = "Dr. Smith left. He came back."
+        res = self.segment(text, "en", rules=False)
+        self.assertEqual(res["rules"], "none")
+        self.assertEqual(res["lang"], "en")
+        self.assertTrue(res["segments"])
+        self.assertEqual(self.segment(text, "en", rules=True), self.segment(text, "en"))
+        self.assertEqual(self.segment(text, "en", rules=None)["rules"], "en")   # nil = absent
+
+    def test_segment_empty_text(self):
+        for text in ("", " ", "\n\n", " \t\r\n  \n\n\t"):
+            for mode in ("auto", "line", "blank"):
+                with self.subTest(text=text, paragraphs=mode):
+                    res = self.segment(text, "en-us", paragraphs=mode)
+                    self.assertEqual(res["segments"], [])
+                    self.assertEqual(res["lang"], "en-US")
+                    self.assertEqual(res["rules"], "en")
+
+    def test_segment_bad_fields(self):
+        base = {"v": 1, "op": "segment", "text": "Hello there.", "lang": "en"}
+        cases = [({"text": None}, "text"), ({"lang": None}, "lang"),
+                 ({"text": 5}, "int text"), ({"text": b"Hello."}, "bin text"),
+                 ({"text": ["Hello."]}, "array text"), ({"lang": 5}, "int lang"),
+                 ({"lang": b"en"}, "bin lang"), ({"rules": "false"}, "str rules"),
+                 ({"rules": 0}, "int rules"), ({"paragraphs": "para"}, "unknown paragraphs"),
+                 ({"paragraphs": "LINE"}, "paragraphs case"),
+                 ({"paragraphs": ""}, "empty paragraphs"), ({"paragraphs": 1}, "int paragraphs"),
+                 ({"paragraphs": True}, "bool paragraphs")]
+        for i, (fields, what) in enumerate(cases):
+            request = dict(base, id=200 + i, **fields)
+            with self.subTest(what):
+                self.assert_error(pack(request), "EBADREQ", 200 + i)
+        for key in ("text", "lang"):   # absent, not nil
+            request = dict(base, id="missing-%s" % key)
+            del request[key]
+            with self.subTest(missing=key):
+                self.assert_error(pack(request), "EBADREQ", "missing-%s" % key)
+
+    def test_segment_pipelined_and_long_text(self):
+        sentence = "Caf\u00e9 \u4e2d\u6587 \U0001f600 number %d is here.\n"
+        long_text = "".join(sentence % i for i in range(1500))
+        self.assertLess(len(long_text.encode("utf-8")), MAX_MSG - 1024)
+        requests = {"long": dict(text=long_text, lang="en", paragraphs="line")}
+        for i in range(1, 10):
+            requests["part-%d" % i] = dict(text=long_text[:200 * i],
+                                           lang=("en", "fr", "zh-TW")[i % 3],
+                                           paragraphs=("auto", "line", "blank")[i % 3])
+        # One at a time first, then all pipelined: the replies, matched by id, must agree.
+        expected = {id_: self.segment(**fields) for id_, fields in requests.items()}
+        # Every line is a paragraph, and none is empty: indexes 0 to 1499, all used.
+        self.assertEqual(sorted({s["para"] for s in expected["long"]["segments"]}),
+                         list(range(1500)))
+        for id_, fields in requests.items():
+            self.dealer.send(pack(dict(v=1, id=id_, op="segment", **fields)))
+        for _ in requests:
+            reply = unpack(self.must_recv(self.dealer)[0])
+            self.assertIs(reply["ok"], True, reply)
+            self.assertEqual(reply["res"], expected[reply["id"]], reply["id"])
 
     # ---- errors --------------------------------------------------------------
 
