@@ -1,0 +1,351 @@
+/*
+ * segdecide.c - the rule layer: keeps or drops a candidate boundary by the
+ * terminator before it, the word before that and the word after it (rule
+ * lists of segrules.h; CJK brackets and quotes). Not here: finding the
+ * candidates (segscan.c, ICU in segment.c) or cutting the spans (segment.c).
+ */
+#include "segment_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unicode/uchar.h>
+
+#define S_WORD_SCAN 64 /* longer words are in no rule list: stop looking */
+
+/* A CJK bracket or curly quote: where, which pair, opening or closing. */
+typedef struct s_brk {
+    size_t pos;
+    int pair;
+    bool open;
+} s_brk;
+
+/* ---- characters ---------------------------------------------------------- */
+
+/* Sentence terminators: ".", "!", "?" and whatever UAX 29 calls STerm or
+ * ATerm (。！？, ।, ؟, ۔, ։, ።, ။, …), so that every script ICU knows counts. */
+static bool s_is_term(UChar32 c)
+{
+    if (c < 0x80)
+        return c == '.' || c == '!' || c == '?';
+    int32_t sb = u_getIntPropertyValue(c, UCHAR_SENTENCE_BREAK);
+    return sb == U_SB_STERM || sb == U_SB_ATERM;
+}
+
+static bool s_is_cjk_term(UChar32 c)
+{
+    return c == 0x3002 || c == 0xFF01 || c == 0xFF1F || c == 0xFF61;
+}
+
+/* ---- words around a candidate ------------------------------------------- */
+
+static void s_look_back(const verso_seg_ctx *c, size_t b, verso_seg_view *v)
+{
+    size_t i = b, p;
+    v->newline_in_gap = false;
+    while (i > c->sent_start) {
+        UChar32 ch = verso_seg_cp_before(c->t, c->sent_start, i, &p);
+        if (!verso_seg_is_space(ch))
+            break;
+        v->newline_in_gap |= ch == '\n' || ch == '\r';
+        i = p;
+    }
+    v->end = i;
+    /* Closers, with the space French puts before "»". */
+    while (i > c->sent_start) {
+        UChar32 ch = verso_seg_cp_before(c->t, c->sent_start, i, &p);
+        if (!verso_seg_is_closer(ch) && ch != ' ' && ch != 0x00A0 && ch != 0x202F)
+            break;
+        i = p;
+    }
+    v->term_end = i;
+    while (i > c->sent_start && s_is_term(verso_seg_cp_before(c->t, c->sent_start, i, &p)))
+        i = p;
+    v->term_start = i;
+}
+
+/* The word before the terminator, [w0, term_start): only the rules for
+ * scripts with case look at it. */
+static void s_look_word(const verso_seg_ctx *c, verso_seg_view *v)
+{
+    size_t i = v->term_start, p;
+    while (i > c->sent_start) {
+        UChar32 ch = verso_seg_cp_before(c->t, c->sent_start, i, &p);
+        if (verso_seg_is_space(ch) || verso_seg_is_bullet(ch) ||
+            (verso_seg_is_opener(ch) && ch != '\''))
+            break;
+        i = p;
+        if (v->term_start - i > S_WORD_SCAN) { /* a CJK clause, a URL: no rule word */
+            i = v->term_start;
+            break;
+        }
+    }
+    v->w0 = i;
+}
+
+static void s_look_ahead(const verso_seg_ctx *c, size_t b, verso_seg_view *v)
+{
+    size_t i = b, nx;
+    v->next = 0;
+    while (i < c->block_end) {
+        UChar32 ch = verso_seg_cp(c->t, c->block_end, i, &nx);
+        if (!verso_seg_is_space(ch) && !verso_seg_is_opener(ch)) {
+            v->next = ch;
+            break;
+        }
+        i = nx;
+    }
+    v->n0 = v->n1 = i;
+    while (v->n1 < c->block_end && v->n1 - v->n0 <= S_WORD_SCAN) {
+        UChar32 ch = verso_seg_cp(c->t, c->block_end, v->n1, &nx);
+        if (!u_isalnum(ch) && ch != 0x00B0 && ch != 0x00BA)
+            break;
+        v->n1 = nx;
+    }
+}
+
+static size_t s_count_cps(const char *t, size_t a, size_t b)
+{
+    size_t n = 0;
+    for (size_t i = a; i < b; i++)
+        n += ((unsigned char)t[i] & 0xC0) != 0x80;
+    return n;
+}
+
+/* Words (space-separated runs) from sent_start to end. */
+static unsigned s_words_so_far(const verso_seg_ctx *c, size_t end)
+{
+    unsigned n = 0;
+    bool in = false;
+    for (size_t i = c->sent_start; i < end; i++) {
+        bool sp = c->t[i] == ' ' || c->t[i] == '\t' || c->t[i] == '\n';
+        n += !sp && !in;
+        in = !sp;
+    }
+    return n;
+}
+
+/* "U.S", "a.m", "e.g", "Ph.D": letters in runs of at most 3, joined by '.'. */
+static bool s_is_dotted_abbrev(const char *t, size_t a, size_t b)
+{
+    unsigned run = 0, dots = 0;
+    for (size_t i = a; i < b;) {
+        size_t nx;
+        UChar32 ch = verso_seg_cp(t, b, i, &nx);
+        if (ch == '.') {
+            if (run == 0)
+                return false;
+            dots++;
+            run = 0;
+        } else if (u_isalpha(ch)) {
+            if (++run > 3)
+                return false;
+        } else {
+            return false;
+        }
+        i = nx;
+    }
+    return dots > 0 && run > 0;
+}
+
+/* A list marker at the start of a sentence: "1", "12", "a", "B" (before ".", ")"). */
+static bool s_is_marker_word(const char *t, size_t a, size_t b)
+{
+    if (b <= a || b - a > 3)
+        return false;
+    bool digits = true;
+    for (size_t i = a; i < b; i++)
+        digits &= t[i] >= '0' && t[i] <= '9';
+    return digits || (b - a == 1 && ((t[a] >= 'a' && t[a] <= 'z') || (t[a] >= 'A' && t[a] <= 'Z')));
+}
+
+static bool s_all_digits(const char *t, size_t a, size_t b)
+{
+    if (b <= a)
+        return false;
+    for (size_t i = a; i < b; i++)
+        if (t[i] < '0' || t[i] > '9')
+            return false;
+    return true;
+}
+
+/* ---- the rule layer ------------------------------------------------------ */
+
+/* Brackets inside which CJK text is never broken: 《》〈〉「」『』【】（）“”. */
+static int s_bracket(UChar32 c, bool *open)
+{
+    static const UChar32 pairs[][2] = {{0x300A, 0x300B}, {0x3008, 0x3009}, {0x300C, 0x300D},
+                                       {0x300E, 0x300F}, {0x3010, 0x3011}, {0xFF08, 0xFF09},
+                                       {0x201C, 0x201D}};
+    for (int i = 0; i < 7; i++)
+        if (c == pairs[i][0] || c == pairs[i][1]) {
+            *open = c == pairs[i][0];
+            return i;
+        }
+    return -1;
+}
+
+/* First index >= i (and < end) holding 0xE2, 0xE3 or 0xEF, else end: eight
+ * bytes at a time, since CJK text is mostly other lead bytes. */
+static size_t s_next_lead(const char *t, size_t i, size_t end)
+{
+    for (; i + 8 <= end; i += 8) {
+        uint64_t w;
+        memcpy(&w, t + i, 8);
+        uint64_t m = verso_seg_bytes_eq(w, 0xE2E2E2E2E2E2E2E2ULL) |
+                     verso_seg_bytes_eq(w, 0xE3E3E3E3E3E3E3E3ULL) |
+                     verso_seg_bytes_eq(w, 0xEFEFEFEFEFEFEFEFULL);
+        if (m)
+            return i + (size_t)(__builtin_ctzll(m) >> 3);
+    }
+    for (; i < end; i++) {
+        unsigned char b = (unsigned char)t[i];
+        if (b == 0xE2 || b == 0xE3 || b == 0xEF)
+            return i;
+    }
+    return end;
+}
+
+/* Gathers the block's bracket events (all the brackets s_bracket knows are
+ * 3-byte sequences starting 0xE2, 0xE3 or 0xEF). Returns their count, or -1
+ * when out of memory (then no bracket protection for this block). */
+static int s_gather_brackets(verso_seg_ctx *c)
+{
+    verso_segmenter *s = c->sg;
+    s->nbrk = 0;
+    for (size_t i = c->block_start; i + 2 < c->block_end; i++) {
+        i = s_next_lead(c->t, i, c->block_end - 2);
+        if (i + 2 >= c->block_end)
+            break;
+        unsigned char b = (unsigned char)c->t[i];
+        bool open;
+        int pair;
+        if ((b != 0xE2 && b != 0xE3 && b != 0xEF) ||
+            (pair = s_bracket(verso_seg_cp(c->t, c->block_end, i, NULL), &open)) < 0)
+            continue;
+        if (s->nbrk == s->brk_cap) {
+            size_t cap = s->brk_cap ? s->brk_cap * 2 : 32;
+            s_brk *p = realloc(s->brk, cap * sizeof *p);
+            if (!p)
+                return 0;
+            s->brk = p;
+            s->brk_cap = cap;
+        }
+        s->brk[s->nbrk++] = (s_brk){i, pair, open};
+        i += 2;
+    }
+    return (int)s->nbrk;
+}
+
+/* True when pos lies inside a bracket pair that closes later in the block. */
+static bool s_in_brackets(verso_seg_ctx *c, size_t pos)
+{
+    if (c->brackets < 0)
+        c->brackets = s_gather_brackets(c);
+    int depth[7] = {0};
+    const s_brk *e = c->sg->brk;
+    size_t i = 0;
+    for (; i < (size_t)c->brackets && e[i].pos < pos; i++)
+        depth[e[i].pair] += e[i].open ? 1 : (depth[e[i].pair] > 0 ? -1 : 0);
+    for (; i < (size_t)c->brackets; i++)
+        if (!e[i].open && depth[e[i].pair] > 0)
+            return true;
+    return false;
+}
+
+/* 「はい。」と言った, “走吧！”他说: a quote closed after a CJK terminator and
+ * followed straight by text is part of the sentence that goes on. */
+static bool s_quote_goes_on(const verso_seg_ctx *c, const verso_seg_view *v)
+{
+    bool quote = false;
+    for (size_t i = v->term_end; i < v->end;) {
+        size_t nx;
+        UChar32 ch = verso_seg_cp(c->t, v->end, i, &nx);
+        quote |= ch == 0x300D || ch == 0x300F || ch == 0x201D;
+        i = nx;
+    }
+    return quote && v->end == v->n0 && u_isalpha(v->next);
+}
+
+/* Only spaces, bullets and openers between a and b. */
+static bool s_blank_before(const verso_seg_ctx *c, size_t a, size_t b)
+{
+    while (a < b) {
+        size_t nx;
+        UChar32 ch = verso_seg_cp(c->t, b, a, &nx);
+        if (!verso_seg_is_space(ch) && !verso_seg_is_bullet(ch) && !verso_seg_is_opener(ch))
+            return false;
+        a = nx;
+    }
+    return true;
+}
+
+/* A weak abbreviation ("Co.", "U.S.", "a.m.") ends a sentence only before a
+ * sentence starter, or before a title once the sentence has more than three
+ * words ("at 6 P.M. Mr. Smith" vs "At 5 a.m. Mr. Smith went"). */
+static bool s_keep_after_weak(const verso_seg_ctx *c, const verso_seg_view *v, bool upper,
+                              bool starter)
+{
+    if (!upper)
+        return false;
+    if (starter)
+        return true;
+    bool title = v->n1 < c->block_end && c->t[v->n1] == '.' &&
+                 verso_seg_has(c, VERSO_SEG_ABBREV, v->n0, v->n1);
+    return title && s_words_so_far(c, v->end) > 3;
+}
+
+/* A single full stop after word [w0, term_start). */
+static bool s_keep_after_dot(const verso_seg_ctx *c, const verso_seg_view *v, bool upper,
+                             bool starter)
+{
+    size_t w0 = v->w0, w1 = v->term_start;
+    if (w0 == w1)
+        return true;
+    if (s_is_marker_word(c->t, w0, w1) && s_blank_before(c, c->sent_start, w0))
+        return false; /* "1. The first item" */
+    if (verso_seg_has(c, VERSO_SEG_ABBREV, w0, w1))
+        return false;
+    if (u_isdigit(v->next) && verso_seg_has(c, VERSO_SEG_ABBREV_NUM, w0, w1))
+        return false;
+    UChar32 first = verso_seg_cp(c->t, w1, w0, NULL);
+    if (s_count_cps(c->t, w0, w1) == 1 && u_isupper(first) && upper && !starter)
+        return false; /* initial: "Jonas E. Smith" */
+    if (verso_seg_lang_ordinal_dot(c->L) && s_all_digits(c->t, w0, w1) && upper && !starter)
+        return false; /* "am 12. Juni" */
+    if (verso_seg_has(c, VERSO_SEG_ABBREV_WEAK, w0, w1) || s_is_dotted_abbrev(c->t, w0, w1))
+        return s_keep_after_weak(c, v, upper, starter);
+    return true;
+}
+
+/* Decides an ICU candidate boundary b; see segment_int.h. */
+bool verso_seg_keep(verso_seg_ctx *c, size_t b)
+{
+    verso_seg_view v;
+    s_look_back(c, b, &v);
+    if (v.end <= c->sent_start)
+        return false;
+    if (v.term_start == v.term_end) /* ICU's own reasons ("Τι κάνεις;"), or a line end */
+        return !(v.newline_in_gap && c->blank_mode);
+    if (v.term_start > c->sent_start && c->t[v.term_start - 1] == '[')
+        return false; /* "[...]" marks an omission, not an end */
+    s_look_ahead(c, b, &v);
+    UChar32 last = verso_seg_cp_before(c->t, v.term_start, v.term_end, NULL);
+    if (s_is_cjk_term(last) && (s_in_brackets(c, v.end) || s_quote_goes_on(c, &v)))
+        return false;
+    bool upper = u_isupper(v.next) || u_istitle(v.next);
+    bool lower = u_islower(v.next);
+    if (!upper && !lower && !u_isdigit(v.next))
+        return true; /* CJK, or end of text: ICU's decision stands */
+    s_look_word(c, &v);
+    bool starter = verso_seg_has(c, VERSO_SEG_STARTERS, v.n0, v.n1);
+    if (v.term_end - v.term_start == 1 && c->t[v.term_start] == '.')
+        return s_keep_after_dot(c, &v, upper, starter);
+    bool bang = false;
+    for (size_t i = v.term_start; i < v.term_end; i++)
+        bang |= c->t[i] == '!' || c->t[i] == '?';
+    if (bang && lower)
+        return false; /* "Yahoo! in the" */
+    if (bang && verso_seg_has(c, VERSO_SEG_EXCLAMATIONS, v.w0, v.term_start) && !starter)
+        return false;
+    return true;
+}
