@@ -31,6 +31,7 @@ static const struct s_entry s_table[] = {
     {"EINTERNAL", "EINTERNAL: internal error"},
     {"ESERVER", "ESERVER: server replied with an error"},
     {"EBADLANG", "EBADLANG: malformed BCP 47 language tag"},
+    {"EEXIST", "EEXIST: already exists"},
 };
 
 static const struct s_entry *s_lookup(verso_err err)

@@ -17,6 +17,7 @@
 #include <zmq.h>
 
 #include "log.h"
+#include "tm.h"
 #include "worker.h"
 #include "writer.h"
 
@@ -198,6 +199,20 @@ static verso_err s_write_ready(verso_server *s)
     return VERSO_OK;
 }
 
+static verso_err s_tm_init_job(verso_txn *t, void *arg)
+{
+    (void)arg;
+    return verso_tm_init(t);
+}
+
+/* Creates the "default" TM if the store has none (before any thread runs). */
+static verso_err s_tm_init(verso_store *store)
+{
+    verso_store_job job = {s_tm_init_job, NULL, VERSO_OK};
+    verso_err err = verso_store_write(store, &job, 1);
+    return err ? err : job.result;
+}
+
 static verso_err s_start(verso_server *s)
 {
     verso_server_impl *im = s->impl;
@@ -208,6 +223,8 @@ static verso_err s_start(verso_server *s)
         return err;
     }
     err = verso_store_open(s->cfg.data_dir, &s->cfg.store, &s->store);
+    if (!err)
+        err = s_tm_init(s->store);
     if (err) {
         verso_log(VERSO_LOG_ERROR, "cannot open store in %s: %s", s->cfg.data_dir,
                   verso_strerror(err));

@@ -24,7 +24,7 @@
 
 struct verso_store {
     MDB_env *env;
-    MDB_dbi meta;
+    MDB_dbi dbs[VERSO_DB_COUNT_];
     int lock_fd;
     char *dir;
     size_t map_size;
@@ -104,6 +104,25 @@ static verso_err s_env_open(verso_store *s, unsigned max_readers)
     return VERSO_OK;
 }
 
+static const struct {
+    const char *name;
+    unsigned flags;
+} s_dbs[VERSO_DB_COUNT_] = {
+    {"meta", MDB_CREATE},    {"tms", MDB_CREATE},
+    {"entries", MDB_CREATE}, {"exact", MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED},
+    {"changes", MDB_CREATE},
+};
+
+static verso_err s_open_dbs(verso_store *s, MDB_txn *txn)
+{
+    for (int i = 0; i < VERSO_DB_COUNT_; i++) {
+        int rc = mdb_dbi_open(txn, s_dbs[i].name, s_dbs[i].flags, &s->dbs[i]);
+        if (rc)
+            return s_err(rc, s_dbs[i].name);
+    }
+    return VERSO_OK;
+}
+
 /* Opens the named databases and checks or writes the schema record. */
 static verso_err s_schema_init(verso_store *s)
 {
@@ -111,7 +130,7 @@ static verso_err s_schema_init(verso_store *s)
     int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
     if (rc)
         return s_err(rc, "beginning schema transaction");
-    verso_err err = s_err(mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta), "opening meta");
+    verso_err err = s_open_dbs(s, txn);
     if (err)
         goto out;
     verso_txn t = {s, txn, 0};
@@ -289,7 +308,7 @@ verso_err verso_store_write(verso_store *s, verso_store_job *jobs, size_t n)
 verso_err verso_store_meta_get(verso_txn *t, const char *key, verso_buf *val)
 {
     MDB_val k = {strlen(key), (void *)key}, v;
-    int rc = mdb_get(t->txn, t->store->meta, &k, &v);
+    int rc = mdb_get(t->txn, t->store->dbs[VERSO_DB_META], &k, &v);
     if (rc)
         return s_err(rc, "reading meta");
     verso_buf_reset(val);
@@ -301,7 +320,79 @@ verso_err verso_store_meta_put(verso_txn *t, const char *key, const void *val, s
     if (t->read_only)
         return VERSO_EINVAL;
     MDB_val k = {strlen(key), (void *)key}, v = {n, (void *)val};
-    return s_err(mdb_put(t->txn, t->store->meta, &k, &v, 0), "writing meta");
+    return s_err(mdb_put(t->txn, t->store->dbs[VERSO_DB_META], &k, &v, 0), "writing meta");
+}
+
+verso_err verso_store_get(verso_txn *t, verso_db db, const void *key, size_t klen, verso_val *out)
+{
+    MDB_val k = {klen, (void *)key}, v;
+    int rc = mdb_get(t->txn, t->store->dbs[db], &k, &v);
+    if (rc)
+        return s_err(rc, s_dbs[db].name);
+    out->data = v.mv_data;
+    out->len = v.mv_size;
+    return VERSO_OK;
+}
+
+verso_err verso_store_put(verso_txn *t, verso_db db, const void *key, size_t klen, const void *val,
+                          size_t vlen)
+{
+    if (t->read_only)
+        return VERSO_EINVAL;
+    MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
+    int rc = mdb_put(t->txn, t->store->dbs[db], &k, &v, 0);
+    return rc == MDB_KEYEXIST ? VERSO_OK : s_err(rc, s_dbs[db].name);
+}
+
+verso_err verso_store_del(verso_txn *t, verso_db db, const void *key, size_t klen, const void *val,
+                          size_t vlen)
+{
+    if (t->read_only)
+        return VERSO_EINVAL;
+    MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
+    return s_err(mdb_del(t->txn, t->store->dbs[db], &k, val ? &v : NULL), s_dbs[db].name);
+}
+
+verso_err verso_store_each_dup(verso_txn *t, verso_db db, const void *key, size_t klen,
+                               int (*fn)(void *arg, verso_val v), void *arg)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(t->txn, t->store->dbs[db], &cur);
+    if (rc)
+        return s_err(rc, s_dbs[db].name);
+    MDB_val k = {klen, (void *)key}, v;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY); !rc;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP))
+        if (fn(arg, (verso_val){v.mv_data, v.mv_size}))
+            break;
+    mdb_cursor_close(cur);
+    return rc && rc != MDB_NOTFOUND ? s_err(rc, s_dbs[db].name) : VERSO_OK;
+}
+
+verso_err verso_store_each(verso_txn *t, verso_db db, const void *from, size_t flen,
+                           int (*fn)(void *arg, verso_val key, verso_val val), void *arg)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(t->txn, t->store->dbs[db], &cur);
+    if (rc)
+        return s_err(rc, s_dbs[db].name);
+    MDB_val k = {flen, (void *)from}, v;
+    for (rc = mdb_cursor_get(cur, &k, &v, from ? MDB_SET_RANGE : MDB_FIRST); !rc;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+        if (fn(arg, (verso_val){k.mv_data, k.mv_size}, (verso_val){v.mv_data, v.mv_size}))
+            break;
+    mdb_cursor_close(cur);
+    return rc && rc != MDB_NOTFOUND ? s_err(rc, s_dbs[db].name) : VERSO_OK;
+}
+
+verso_err verso_store_count(verso_txn *t, verso_db db, uint64_t *out)
+{
+    MDB_stat st;
+    int rc = mdb_stat(t->txn, t->store->dbs[db], &st);
+    if (rc)
+        return s_err(rc, s_dbs[db].name);
+    *out = st.ms_entries;
+    return VERSO_OK;
 }
 
 static verso_err s_stat_meta(verso_store *s, verso_store_stats *out)

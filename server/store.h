@@ -43,6 +43,22 @@ typedef struct verso_store_stats {
     unsigned schema_version;
 } verso_store_stats;
 
+/* The named databases of a store (docs/ARCHITECTURE.md, "Storage"). */
+typedef enum verso_db {
+    VERSO_DB_META = 0, /* str -> str: schema version, counters */
+    VERSO_DB_TMS,      /* TM name -> TM record */
+    VERSO_DB_ENTRIES,  /* entry id (u64 BE) -> entry record */
+    VERSO_DB_EXACT,    /* exact-match key -> entry ids (u64 BE, sorted duplicates) */
+    VERSO_DB_CHANGES,  /* change sequence (u64 BE) -> change record */
+    VERSO_DB_COUNT_
+} verso_db;
+
+/* A value read from the store: borrowed, valid until its transaction ends. */
+typedef struct verso_val {
+    const void *data;
+    size_t len;
+} verso_val;
+
 /* A unit of work run inside a write transaction. It may fail on its own
  * (its changes are undone, the rest of the batch commits). */
 typedef verso_err (*verso_store_job_fn)(verso_txn *txn, void *arg);
@@ -79,6 +95,33 @@ verso_err verso_store_write(verso_store *s, verso_store_job *jobs, size_t n);
  * get: copies the value into *val (reset first); ENOTFOUND when absent. */
 verso_err verso_store_meta_get(verso_txn *t, const char *key, verso_buf *val);
 verso_err verso_store_meta_put(verso_txn *t, const char *key, const void *val, size_t n);
+
+/* Generic access to a named database.
+ * get: *out is borrowed until the transaction ends (copy what you keep);
+ *      ENOTFOUND when absent.
+ * put: replaces the value (in EXACT, whose keys hold sorted duplicates, adds
+ *      one; adding an existing duplicate is not an error).
+ * del: with val, removes that one duplicate; without, the key and all its
+ *      values; ENOTFOUND when absent.
+ * put and del need a write transaction (EINVAL in a read transaction). */
+verso_err verso_store_get(verso_txn *t, verso_db db, const void *key, size_t klen, verso_val *out);
+verso_err verso_store_put(verso_txn *t, verso_db db, const void *key, size_t klen, const void *val,
+                          size_t vlen);
+verso_err verso_store_del(verso_txn *t, verso_db db, const void *key, size_t klen, const void *val,
+                          size_t vlen);
+
+/* Calls fn(arg, value) for each duplicate value under key in db (EXACT), in
+ * sorted order, until fn returns nonzero. Values are borrowed for the call. */
+verso_err verso_store_each_dup(verso_txn *t, verso_db db, const void *key, size_t klen,
+                               int (*fn)(void *arg, verso_val v), void *arg);
+
+/* Calls fn(arg, key, value) for each record of db in key order, starting at
+ * the first key >= from (NULL: the first), until fn returns nonzero. */
+verso_err verso_store_each(verso_txn *t, verso_db db, const void *from, size_t flen,
+                           int (*fn)(void *arg, verso_val key, verso_val val), void *arg);
+
+/* Number of records in db. */
+verso_err verso_store_count(verso_txn *t, verso_db db, uint64_t *out);
 
 /* Fills *out with figures about the environment. Thread-safe. */
 verso_err verso_store_stat(verso_store *s, verso_store_stats *out);

@@ -34,7 +34,8 @@ typedef enum verso_err {
     VERSO_EINTERNAL = -18,  /* bug: should never happen */
     VERSO_ESERVER = -19,    /* client side: the server replied with an error */
     VERSO_EBADLANG = -20,   /* malformed BCP 47 language tag */
-    VERSO_ERR_MIN_ = -20
+    VERSO_EEXIST = -21,     /* the object already exists */
+    VERSO_ERR_MIN_ = -21
 } verso_err;
 
 /* "SYMBOL: message" for a code. Static storage; never NULL. */

@@ -1,0 +1,269 @@
+/* tm_test.c - translation memories over LMDB: TMs, entries, conflict
+ * policies, the exact index (normalisation, hash collisions resolved by
+ * text), deletes, drops, the change sequence, and corrupt records. */
+#include "harness.h"
+#include "tm.h"
+
+static verso_store *s_store;
+
+/* Runs fn(txn, arg) in one write transaction; returns its result. */
+static verso_err s_write(verso_store_job_fn fn, void *arg)
+{
+    verso_store_job job = {fn, arg, VERSO_EINTERNAL};
+    verso_err err = verso_store_write(s_store, &job, 1);
+    return err ? err : job.result;
+}
+
+#define S(lit) ((verso_str){lit, sizeof lit - 1})
+
+typedef struct s_add {
+    const char *tm;
+    verso_tm_entry e;
+    verso_tm_conflict policy;
+    verso_tm_outcome outcome;
+    uint64_t id;
+} s_add;
+
+static verso_err s_add_job(verso_txn *t, void *arg)
+{
+    s_add *a = arg;
+    uint32_t tm;
+    verso_err err = verso_tm_find(t, (verso_str){a->tm, strlen(a->tm)}, &tm);
+    return err ? err : verso_tm_add(t, tm, &a->e, a->policy, &a->outcome, &a->id);
+}
+
+static verso_tm_entry s_entry(verso_str sl, verso_str tl, verso_str src, verso_str tgt)
+{
+    verso_tm_entry e = {0};
+    e.src_lang = sl;
+    e.tgt_lang = tl;
+    e.src = src;
+    e.tgt = tgt;
+    return e;
+}
+
+static uint64_t s_add_one(const char *tm, verso_tm_entry e, verso_tm_conflict p,
+                          verso_tm_outcome want)
+{
+    s_add a = {tm, e, p, VERSO_TM_ADDED, 0};
+    CHECK_INT(s_write(s_add_job, &a), VERSO_OK);
+    CHECK_INT(a.outcome, want);
+    return a.id;
+}
+
+typedef struct s_found {
+    uint64_t ids[8];
+    char tgt[8][64];
+    int n;
+} s_found;
+
+static int s_found_one(void *arg, const verso_tm_entry *e)
+{
+    s_found *f = arg;
+    if (f->n < 8) {
+        f->ids[f->n] = e->id;
+        snprintf(f->tgt[f->n], sizeof f->tgt[0], "%.*s", (int)e->tgt.n, e->tgt.p);
+        f->n++;
+    }
+    return 0;
+}
+
+static s_found s_lookup(const char *tm, verso_str sl, verso_str tl, verso_str src)
+{
+    s_found f = {{0}, {{0}}, 0};
+    verso_txn *t;
+    uint32_t id;
+    CHECK_INT(verso_store_read_begin(s_store, &t), VERSO_OK);
+    if (verso_tm_find(t, (verso_str){tm, strlen(tm)}, &id) == VERSO_OK)
+        CHECK_INT(verso_tm_exact(t, id, sl, tl, src, s_found_one, &f), VERSO_OK);
+    verso_store_read_end(&t);
+    return f;
+}
+
+static verso_err s_create_job(verso_txn *t, void *arg)
+{
+    uint32_t id;
+    return verso_tm_create(t, (verso_str){arg, strlen(arg)}, &id);
+}
+
+static verso_err s_drop_job(verso_txn *t, void *arg)
+{
+    return verso_tm_drop(t, (verso_str){arg, strlen(arg)});
+}
+
+static verso_err s_init_job(verso_txn *t, void *arg)
+{
+    (void)arg;
+    return verso_tm_init(t);
+}
+
+static int s_count_tms(void *arg, verso_str name, uint32_t id, uint64_t entries)
+{
+    (void)id;
+    char *out = arg;
+    size_t n = strlen(out);
+    snprintf(out + n, 256 - n, "%.*s:%llu ", (int)name.n, name.p, (unsigned long long)entries);
+    return 0;
+}
+
+static void s_list(char out[256])
+{
+    verso_txn *t;
+    out[0] = '\0';
+    CHECK_INT(verso_store_read_begin(s_store, &t), VERSO_OK);
+    CHECK_INT(verso_tm_each(t, s_count_tms, out), VERSO_OK);
+    verso_store_read_end(&t);
+}
+
+static void test_tms(void)
+{
+    char list[256];
+    CHECK_INT(s_write(s_init_job, NULL), VERSO_OK);
+    CHECK_INT(s_write(s_init_job, NULL), VERSO_OK); /* idempotent */
+    CHECK_INT(s_write(s_create_job, "news"), VERSO_OK);
+    CHECK_INT(s_write(s_create_job, "news"), VERSO_EEXIST);
+    CHECK_INT(s_write(s_create_job, ""), VERSO_EINVAL);
+    s_list(list);
+    CHECK_STR(list, "default:0 news:0 ");
+}
+
+static void test_policies_and_exact(void)
+{
+    verso_str en = S("en"), zh = S("zh-CN"), fr = S("fr");
+    uint64_t a = s_add_one("news", s_entry(en, zh, S("Hello world."), S("你好，世界。")),
+                           VERSO_TM_KEEP_BOTH, VERSO_TM_ADDED);
+    /* Same normalised source, same target: a duplicate, whatever the spaces. */
+    uint64_t dup = s_add_one("news", s_entry(en, zh, S("  Hello \t world. "), S("你好，世界。")),
+                             VERSO_TM_KEEP_BOTH, VERSO_TM_SKIPPED);
+    CHECK_INT(dup, a);
+    uint64_t b = s_add_one("news", s_entry(en, zh, S("Hello world."), S("世界你好。")),
+                           VERSO_TM_KEEP_BOTH, VERSO_TM_ADDED);
+    CHECK(b > a);
+    CHECK_INT(s_add_one("news", s_entry(en, zh, S("Hello world."), S("另一个。")), VERSO_TM_SKIP,
+                        VERSO_TM_SKIPPED),
+              a);
+    CHECK_INT(s_add_one("news", s_entry(en, zh, S("Hello world."), S("您好，世界。")),
+                        VERSO_TM_OVERWRITE, VERSO_TM_UPDATED),
+              a);
+    s_found f = s_lookup("news", en, zh, S("Hello   world."));
+    CHECK_INT(f.n, 2);
+    CHECK_STR(f.tgt[0], "您好，世界。"); /* a, overwritten */
+    CHECK_STR(f.tgt[1], "世界你好。");
+    CHECK_INT(s_lookup("news", en, fr, S("Hello world.")).n, 0);    /* other pair */
+    CHECK_INT(s_lookup("default", en, zh, S("Hello world.")).n, 0); /* other TM */
+    CHECK_INT(s_lookup("news", zh, en, S("你好，世界。")).n, 0);    /* direction */
+    CHECK_INT(s_lookup("news", en, zh, S("Hello world!")).n, 0);
+    /* NFC: a decomposed é finds the composed one. */
+    s_add_one("news", s_entry(en, fr, S("Caf\xc3\xa9 noir."), S("Black coffee.")),
+              VERSO_TM_KEEP_BOTH, VERSO_TM_ADDED);
+    CHECK_INT(s_lookup("news", en, fr, S("Cafe\xcc\x81 noir.")).n, 1);
+    char list[256];
+    s_list(list);
+    CHECK_STR(list, "default:0 news:3 ");
+}
+
+typedef struct s_get {
+    uint64_t id;
+    verso_tm_entry e;
+    char src[64], author[64], origin[64];
+} s_get;
+
+static void test_fields_and_context(void)
+{
+    verso_tm_entry e = s_entry(S("de"), S("en"), S("Guten Tag."), S("Good day."));
+    e.prev = S("Vorher.");
+    e.author = S("anna");
+    e.origin = S("doc-17");
+    e.note = S("greeting");
+    uint64_t id = s_add_one("news", e, VERSO_TM_KEEP_BOTH, VERSO_TM_ADDED);
+    verso_txn *t;
+    CHECK_INT(verso_store_read_begin(s_store, &t), VERSO_OK);
+    verso_tm_entry got;
+    CHECK_INT(verso_tm_get(t, id, &got), VERSO_OK);
+    CHECK(got.id == id && got.src.n == 10 && !memcmp(got.src.p, "Guten Tag.", 10));
+    CHECK(got.author.n == 4 && !memcmp(got.author.p, "anna", 4));
+    CHECK(got.origin.n == 6 && got.note.n == 8);
+    CHECK(got.prev_hash != 0 && got.next_hash == 0);
+    CHECK(got.created > 1700000000 && got.changed == got.created);
+    CHECK_INT(verso_tm_get(t, 999999, &got), VERSO_ENOTFOUND);
+    verso_store_read_end(&t);
+}
+
+typedef struct s_del {
+    uint64_t id;
+    bool deleted;
+} s_del;
+
+static verso_err s_del_job(verso_txn *t, void *arg)
+{
+    s_del *d = arg;
+    return verso_tm_delete(t, d->id, &d->deleted);
+}
+
+static void test_delete_drop_changes(void)
+{
+    verso_txn *t;
+    uint64_t seq0, seq1;
+    CHECK_INT(verso_store_read_begin(s_store, &t), VERSO_OK);
+    CHECK_INT(verso_tm_last_change(t, &seq0), VERSO_OK);
+    verso_store_read_end(&t);
+    CHECK(seq0 >= 5); /* adds and the update above */
+    s_found f = s_lookup("news", S("en"), S("zh-CN"), S("Hello world."));
+    s_del d = {f.ids[1], false};
+    CHECK_INT(s_write(s_del_job, &d), VERSO_OK);
+    CHECK(d.deleted);
+    CHECK_INT(s_write(s_del_job, &d), VERSO_OK); /* missing: not an error */
+    CHECK(!d.deleted);
+    CHECK_INT(s_lookup("news", S("en"), S("zh-CN"), S("Hello world.")).n, 1);
+    CHECK_INT(verso_store_read_begin(s_store, &t), VERSO_OK);
+    CHECK_INT(verso_tm_last_change(t, &seq1), VERSO_OK);
+    verso_store_read_end(&t);
+    CHECK_INT(seq1, seq0 + 1);
+    s_add_one("default", s_entry(S("en"), S("zh-CN"), S("Hello world."), S("你好。")),
+              VERSO_TM_KEEP_BOTH, VERSO_TM_ADDED);
+    CHECK_INT(s_write(s_drop_job, "news"), VERSO_OK);
+    CHECK_INT(s_write(s_drop_job, "news"), VERSO_ENOTFOUND);
+    char list[256];
+    s_list(list);
+    CHECK_STR(list, "default:1 ");
+    CHECK_INT(s_lookup("default", S("en"), S("zh-CN"), S("Hello world.")).n, 1);
+}
+
+/* A record whose stored lengths lie is refused, never read past. */
+static verso_err s_corrupt_job(verso_txn *t, void *arg)
+{
+    (void)arg;
+    unsigned char k[8] = {0, 0, 0, 0, 0, 0, 0x77, 0x77};
+    unsigned char v[1 + 4 + 40 + 4] = {1};
+    v[45] = 0x7f; /* src_lang length: 2 GB */
+    return verso_store_put(t, VERSO_DB_ENTRIES, k, 8, v, sizeof v);
+}
+
+static void test_corrupt_record(void)
+{
+    CHECK_INT(s_write(s_corrupt_job, NULL), VERSO_OK);
+    verso_txn *t;
+    verso_tm_entry e;
+    CHECK_INT(verso_store_read_begin(s_store, &t), VERSO_OK);
+    CHECK_INT(verso_tm_get(t, 0x7777, &e), VERSO_ESTORE);
+    verso_store_read_end(&t);
+}
+
+int main(void)
+{
+    char dir[64];
+    CHECK(t_tmpdir(dir, sizeof dir) != NULL);
+    CHECK_INT(verso_store_open(dir, NULL, &s_store), VERSO_OK);
+    RUN(test_tms);
+    RUN(test_policies_and_exact);
+    RUN(test_fields_and_context);
+    RUN(test_delete_drop_changes);
+    RUN(test_corrupt_record);
+    verso_store_destroy(&s_store);
+    /* Everything is still there after a reopen. */
+    CHECK_INT(verso_store_open(dir, NULL, &s_store), VERSO_OK);
+    CHECK_INT(s_lookup("default", S("en"), S("zh-CN"), S("Hello world.")).n, 1);
+    verso_store_destroy(&s_store);
+    t_rmtree(dir);
+    return t_report();
+}
