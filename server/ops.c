@@ -22,6 +22,13 @@ static const verso_op s_ops[] = {
     {"ping", s_ping},
     {"stats", s_stats},
     {"segment", verso_op_segment},
+    {"tm_create", verso_op_tm_create},
+    {"tm_list", verso_op_tm_list},
+    {"tm_delete", verso_op_tm_delete},
+    {"add", verso_op_add},
+    {"get", verso_op_get},
+    {"delete", verso_op_delete},
+    {"lookup", verso_op_lookup},
 };
 
 #define S_NOPS (sizeof s_ops / sizeof s_ops[0])

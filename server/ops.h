@@ -34,6 +34,13 @@ typedef struct verso_op {
 
 /* Handlers that live in the file of their concept. */
 verso_err verso_op_segment(verso_op_ctx *ctx);
+verso_err verso_op_tm_create(verso_op_ctx *ctx);
+verso_err verso_op_tm_list(verso_op_ctx *ctx);
+verso_err verso_op_tm_delete(verso_op_ctx *ctx);
+verso_err verso_op_add(verso_op_ctx *ctx);
+verso_err verso_op_get(verso_op_ctx *ctx);
+verso_err verso_op_delete(verso_op_ctx *ctx);
+verso_err verso_op_lookup(verso_op_ctx *ctx);
 
 /* The op called name[0..len), or NULL. */
 const verso_op *verso_op_find(const char *name, size_t len);

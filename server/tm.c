@@ -383,6 +383,13 @@ verso_err verso_tm_delete(verso_txn *t, uint64_t id, bool *deleted)
     return err;
 }
 
+verso_err verso_tm_context_hash(verso_str s, verso_buf *tmp, uint64_t *out)
+{
+    verso_err err = VERSO_OK;
+    *out = s_ctx_hash(s, tmp, &err);
+    return err;
+}
+
 verso_err verso_tm_last_change(verso_txn *t, uint64_t *seq)
 {
     return s_meta64(t, "next_seq", 8, seq);
