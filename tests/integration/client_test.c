@@ -104,8 +104,7 @@ static void test_cli(void)
     CHECK_INT(s_sh(cmd, out, sizeof out), 0);
     CHECK(strstr(out, "\"server\":\"versod\"") != NULL);
     CHECK(strstr(out, "\"protocol\":1") != NULL);
-    CHECK(strstr(out, "\"ops\":[\"hello\",\"ping\",\"stats\",\"segment\",\"tm_create\",") !=
-          NULL);
+    CHECK(strstr(out, "\"ops\":[\"hello\",\"ping\",\"stats\",\"segment\",\"tm_create\",") != NULL);
     snprintf(cmd, sizeof cmd, "VERSO_ENDPOINT=%s %s stats", s_proc.endpoint, VERSO_CLI_PATH);
     CHECK_INT(s_sh(cmd, out, sizeof out), 0);
     CHECK(strstr(out, "request(s)") != NULL && strstr(out, "schema 1") != NULL);
