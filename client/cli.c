@@ -11,15 +11,9 @@
 #include <time.h>
 
 #include "buf.h"
+#include "cli.h"
 #include "mp.h"
 #include "verso/client.h"
-
-typedef struct s_cli {
-    const char *endpoint;
-    int json;
-    int timeout_ms;
-    verso_client *client;
-} s_cli;
 
 static double s_now(void)
 {
@@ -38,11 +32,15 @@ static void s_usage(FILE *f)
             "  stats    uptime, request counts, storage figures\n"
             "  segment FILE --lang TAG [--paragraphs auto|line|blank] [--no-rules]\n"
             "           sentences of FILE (- for standard input), one a line\n"
+            "  import FILE.tsv | SRC_FILE TGT_FILE --src LANG --tgt LANG [--tm NAME]\n"
+            "         [--on-conflict keep_both|overwrite|skip]   bulk-load sentence pairs\n"
+            "  lookup FILE --src LANG --tgt LANG [--tm NAME] [--segmented] [--min-score N]\n"
+            "           TM matches for each sentence of FILE (each line with --segmented)\n"
             "The server is --endpoint, else $VERSO_ENDPOINT, else %s.\n",
             VERSO_DEFAULT_ENDPOINT);
 }
 
-static void s_print_json(const msgpack_object *o)
+void verso_cli_print_json(const msgpack_object *o)
 {
     verso_buf b;
     verso_buf_init(&b, (size_t)256 << 20);
@@ -115,7 +113,7 @@ static void s_print_stats(const msgpack_object *res)
 }
 
 /* Reads a whole file (or stdin for "-"); caller frees. */
-static char *s_slurp(const char *path, size_t *len)
+char *verso_cli_slurp(const char *path, size_t *len)
 {
     FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
     if (!f)
@@ -188,9 +186,9 @@ static int s_segment_args(int argc, char **argv, const char **file, const char *
     return *file && *lang ? 0 : -1;
 }
 
-static int s_call(s_cli *cli, const char *cmd, const msgpack_object *fields);
+static int s_call(verso_cli *cli, const char *cmd, const msgpack_object *fields);
 
-static int s_run(s_cli *cli, const char *cmd, int argc, char **argv)
+static int s_run(verso_cli *cli, const char *cmd, int argc, char **argv)
 {
     msgpack_sbuffer sb;
     msgpack_sbuffer_init(&sb);
@@ -198,6 +196,11 @@ static int s_run(s_cli *cli, const char *cmd, int argc, char **argv)
     msgpack_unpacked_init(&fields);
     char *text = NULL;
     int status = 2;
+    if (!strcmp(cmd, "import") || !strcmp(cmd, "lookup")) {
+        status = !strcmp(cmd, "import") ? verso_cli_import(cli, argc, argv)
+                                        : verso_cli_lookup(cli, argc, argv);
+        goto out;
+    }
     if (!strcmp(cmd, "segment")) {
         const char *file, *lang, *paras;
         int rules;
@@ -206,7 +209,7 @@ static int s_run(s_cli *cli, const char *cmd, int argc, char **argv)
             s_usage(stderr);
             goto out;
         }
-        if (!(text = s_slurp(file, &len))) {
+        if (!(text = verso_cli_slurp(file, &len))) {
             fprintf(stderr, "verso: cannot read %s\n", file);
             goto out;
         }
@@ -224,7 +227,7 @@ out:
     return status;
 }
 
-static int s_call(s_cli *cli, const char *cmd, const msgpack_object *fields)
+static int s_call(verso_cli *cli, const char *cmd, const msgpack_object *fields)
 {
     if (strcmp(cmd, "ping") && strcmp(cmd, "hello") && strcmp(cmd, "stats") &&
         strcmp(cmd, "segment")) {
@@ -247,7 +250,7 @@ static int s_call(s_cli *cli, const char *cmd, const msgpack_object *fields)
         fprintf(stderr, "verso: %s: %s\n", verso_reply_err_code(r), verso_reply_err_message(r));
         status = 1;
     } else if (cli->json) {
-        s_print_json(verso_reply_res(r));
+        verso_cli_print_json(verso_reply_res(r));
     } else if (!strcmp(cmd, "ping")) {
         printf("pong from %s in %.3f ms\n", cli->endpoint, ms);
     } else if (!strcmp(cmd, "hello")) {
@@ -268,7 +271,7 @@ int main(int argc, char **argv)
                                          {"timeout", 1, 0, 't'},
                                          {"help", 0, 0, 'h'},
                                          {0, 0, 0, 0}};
-    s_cli cli = {getenv("VERSO_ENDPOINT"), 0, 10000, NULL};
+    verso_cli cli = {getenv("VERSO_ENDPOINT"), 0, 10000, NULL};
     int c;
     while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
         switch (c) {

@@ -185,6 +185,35 @@ verso_err verso_client_send(verso_client *c, const char *op, const msgpack_objec
     return VERSO_OK;
 }
 
+verso_err verso_client_send_packed(verso_client *c, const char *op, const void *fields, size_t len,
+                                   uint32_t nfields, uint64_t *id_out)
+{
+    if (!op || (len && !fields) || nfields > UINT32_MAX - 3)
+        return VERSO_EINVAL;
+    uint64_t id = c->next_id;
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    int rc = msgpack_pack_map(&pk, 3 + nfields);
+    rc = rc ? rc : verso_mp_pack_kv_int(&pk, "v", VERSO_PROTOCOL);
+    rc = rc ? rc : verso_mp_pack_kv_uint(&pk, "id", id);
+    rc = rc ? rc : verso_mp_pack_kv_str(&pk, "op", op);
+    rc = rc ? rc : msgpack_sbuffer_write(&sb, fields, len);
+    verso_err err = rc ? VERSO_ENOMEM : s_pending_add(c, id);
+    if (!err && zmq_send(c->sock, sb.data, sb.size, 0) < 0) {
+        c->npending--;
+        err = zmq_errno() == EAGAIN ? VERSO_ETIMEOUT : VERSO_ETRANSPORT;
+    }
+    msgpack_sbuffer_destroy(&sb);
+    if (err)
+        return err;
+    c->next_id++;
+    if (id_out)
+        *id_out = id;
+    return VERSO_OK;
+}
+
 /* Reads the envelope of an unpacked reply into r. */
 static verso_err s_parse_envelope(verso_reply *r)
 {

@@ -46,7 +46,7 @@ static verso_err s_err(int rc, const char *what)
 {
     if (rc == MDB_SUCCESS)
         return VERSO_OK;
-    if (rc != MDB_NOTFOUND)
+    if (rc != MDB_NOTFOUND && rc != MDB_MAP_FULL) /* a full map grows: s_grow logs it */
         verso_log(VERSO_LOG_WARN, "lmdb: %s: %s", what, mdb_strerror(rc));
     switch (rc) {
     case MDB_NOTFOUND: return VERSO_ENOTFOUND;

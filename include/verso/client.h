@@ -56,6 +56,14 @@ verso_err verso_client_send(verso_client *c, const char *op, const msgpack_objec
                             uint64_t *id_out);
 
 /**
+ * Like verso_client_send, for bulk requests built without a msgpack object
+ * tree: @p fields holds @p nfields key/value pairs already packed back to
+ * back (not a map header), borrowed for the call.
+ */
+verso_err verso_client_send_packed(verso_client *c, const char *op, const void *fields, size_t len,
+                                   uint32_t nfields, uint64_t *id_out);
+
+/**
  * Waits up to @p timeout_ms (negative: the client's default) for the reply to
  * request @p id (0: to any request in flight). Replies to other requests that
  * arrive meanwhile are kept for later calls.

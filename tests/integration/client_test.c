@@ -150,6 +150,54 @@ static void test_cli_segment(void)
     unlink(path);
 }
 
+static void s_write_file(char *path, const char *text)
+{
+    int fd = mkstemp(path);
+    CHECK(fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+    close(fd);
+}
+
+static void test_cli_import_lookup(void)
+{
+    char tsv[] = "/tmp/verso-tsv-XXXXXX", en[] = "/tmp/verso-en-XXXXXX";
+    char fr[] = "/tmp/verso-fr-XXXXXX", q[] = "/tmp/verso-q-XXXXXX";
+    char cmd[2048], out[8192];
+    s_write_file(tsv, "Open file\tOuvrir le fichier\nno tab\nSave\tEnregistrer\n"
+                      "Save\tEnregistrer\n\tempty\nbad \xff\tx\n");
+    s_write_file(en, "Hello.\nGood bye.\n");
+    s_write_file(fr, "Bonjour.\nAu revoir.\n");
+    s_write_file(q, "Hello. I want to Save.\n");
+    snprintf(cmd, sizeof cmd, "%s --endpoint %s import %s --src en --tgt fr --tm cli 2>&1",
+             VERSO_CLI_PATH, s_proc.endpoint, tsv);
+    CHECK_INT(s_sh(cmd, out, sizeof out), 1); /* TM "cli" does not exist yet */
+    CHECK(strstr(out, "ENOTFOUND") != NULL);
+    snprintf(cmd, sizeof cmd, "%s --endpoint %s import %s --src en --tgt fr 2>&1", VERSO_CLI_PATH,
+             s_proc.endpoint, tsv);
+    CHECK_INT(s_sh(cmd, out, sizeof out), 0);
+    CHECK(strstr(out, ":2: skipped: no tab between source and target") != NULL);
+    CHECK(strstr(out, ":5: skipped: empty source") != NULL);
+    CHECK(strstr(out, ":6: skipped: not valid UTF-8") != NULL);
+    CHECK(strstr(out, "6 lines in") != NULL);
+    CHECK(strstr(out, "2 added, 0 updated, 1 skipped as duplicates, 3 rejected") != NULL);
+    snprintf(cmd, sizeof cmd, "%s --endpoint %s import %s %s --src en --tgt fr", VERSO_CLI_PATH,
+             s_proc.endpoint, en, fr);
+    CHECK_INT(s_sh(cmd, out, sizeof out), 0);
+    CHECK(strstr(out, "2 added") != NULL);
+    snprintf(cmd, sizeof cmd, "%s --endpoint %s lookup %s --src en --tgt fr", VERSO_CLI_PATH,
+             s_proc.endpoint, q);
+    CHECK_INT(s_sh(cmd, out, sizeof out), 0);
+    CHECK(strstr(out, "Hello.\n  [100 exact #") != NULL && strstr(out, "] Bonjour.\n") != NULL);
+    CHECK(strstr(out, "I want to Save.\n  (no match)\n") != NULL);
+    snprintf(cmd, sizeof cmd, "%s --endpoint %s lookup %s --src en --tgt de --segmented",
+             VERSO_CLI_PATH, s_proc.endpoint, en); /* the direction and pair matter */
+    CHECK_INT(s_sh(cmd, out, sizeof out), 0);
+    CHECK_STR(out, "Hello.\n  (no match)\nGood bye.\n  (no match)\n");
+    unlink(tsv);
+    unlink(en);
+    unlink(fr);
+    unlink(q);
+}
+
 int main(void)
 {
     if (verso_proc_start(&s_proc, VERSOD_PATH, NULL, NULL) < 0)
@@ -159,6 +207,7 @@ int main(void)
     RUN(test_fields_are_sent);
     RUN(test_cli);
     RUN(test_cli_segment);
+    RUN(test_cli_import_lookup);
     int status;
     CHECK_INT(verso_proc_stop(&s_proc, SIGTERM, &status), 0);
     verso_proc_cleanup(&s_proc);
