@@ -11,3 +11,5 @@ echo
 "$root/build/release/bench/seg_bench"
 echo
 /usr/bin/python3 "$root/bench/seg_eval.py" --versod "$root/build/release/versod" --quiet || true
+echo
+/usr/bin/python3 "$root/bench/tm_bench.py" --build "$root/build/release"
