@@ -45,9 +45,16 @@ static void s_squeeze(verso_buf *b)
     bool pending = false;
     for (int32_t i = 0; i < (int32_t)b->len;) {
         int32_t start = i;
-        UChar32 c;
-        U8_NEXT_OR_FFFD((const uint8_t *)b->data, i, (int32_t)b->len, c);
-        if (u_isUWhiteSpace(c)) {
+        UChar32 c = (unsigned char)b->data[i];
+        bool space;
+        if (c < 0x80) { /* ASCII without a property lookup */
+            i++;
+            space = c == ' ' || (c >= '\t' && c <= '\r');
+        } else {
+            U8_NEXT_OR_FFFD((const uint8_t *)b->data, i, (int32_t)b->len, c);
+            space = u_isUWhiteSpace(c);
+        }
+        if (space) {
             pending = w > 0;
             continue;
         }
@@ -62,9 +69,25 @@ static void s_squeeze(verso_buf *b)
         b->data[w] = '\0';
 }
 
+/* True when s[0..n) is ASCII already in normal form: no white space but
+ * single spaces between words. */
+static bool s_ascii_normal(const char *s, size_t n)
+{
+    bool prev_space = true; /* a leading space is not normal */
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x80 || (c >= '\t' && c <= '\r') || (c == ' ' && prev_space))
+            return false;
+        prev_space = c == ' ';
+    }
+    return !prev_space || n == 0;
+}
+
 verso_err verso_text_norm(const char *s, size_t n, verso_buf *out)
 {
     verso_buf_reset(out);
+    if (s_ascii_normal(s, n)) /* the common case: nothing to do */
+        return verso_buf_append(out, s, n);
     verso_err err = s_nfc(s, n, out);
     if (!err)
         s_squeeze(out);

@@ -190,13 +190,14 @@ static void s_exact_key(uint32_t tm_id, verso_str sl, verso_str tl, const verso_
     s_put64(k + 8, verso_text_hash(norm->data, norm->len));
 }
 
+uint64_t verso_tm_context_hash_norm(const verso_buf *norm);
+
 static uint64_t s_ctx_hash(verso_str s, verso_buf *tmp, verso_err *err)
 {
     if (!s.n)
         return 0;
     *err = verso_text_norm(s.p, s.n, tmp);
-    uint64_t h = verso_text_hash(tmp->data, tmp->len);
-    return h ? h : 1; /* 0 means "no context" */
+    return verso_tm_context_hash_norm(tmp); /* 0 means "no context" */
 }
 
 typedef struct s_match {
@@ -245,6 +246,21 @@ static verso_err s_exact(verso_txn *t, uint32_t tm_id, verso_str sl, verso_str t
     verso_err err = verso_store_each_dup(t, VERSO_DB_EXACT, k, 16, s_match_one, &m);
     verso_buf_fini(&m.tmp);
     return err ? err : m.err;
+}
+
+verso_err verso_tm_exact_norm(verso_txn *t, uint32_t tm_id, verso_str src_lang, verso_str tgt_lang,
+                              const verso_buf *norm, int (*fn)(void *arg, const verso_tm_entry *e),
+                              void *arg)
+{
+    return s_exact(t, tm_id, src_lang, tgt_lang, norm, fn, arg);
+}
+
+uint64_t verso_tm_context_hash_norm(const verso_buf *norm)
+{
+    if (!norm->len)
+        return 0;
+    uint64_t h = verso_text_hash(norm->data, norm->len);
+    return h ? h : 1;
 }
 
 verso_err verso_tm_exact(verso_txn *t, uint32_t tm_id, verso_str src_lang, verso_str tgt_lang,

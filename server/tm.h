@@ -82,9 +82,16 @@ verso_err verso_tm_delete(verso_txn *t, uint64_t id, bool *deleted);
 verso_err verso_tm_exact(verso_txn *t, uint32_t tm_id, verso_str src_lang, verso_str tgt_lang,
                          verso_str src, int (*fn)(void *arg, const verso_tm_entry *e), void *arg);
 
+/* verso_tm_exact for a source already normalised (verso_text_norm). */
+verso_err verso_tm_exact_norm(verso_txn *t, uint32_t tm_id, verso_str src_lang, verso_str tgt_lang,
+                              const verso_buf *norm, int (*fn)(void *arg, const verso_tm_entry *e),
+                              void *arg);
+
 /* The hash stored for a context segment: of its normalised form, never 0;
- * 0 for an empty one. tmp is scratch space owned by the caller. */
+ * 0 for an empty one. tmp is scratch space owned by the caller.
+ * verso_tm_context_hash_norm: the same from the normalised form. */
 verso_err verso_tm_context_hash(verso_str s, verso_buf *tmp, uint64_t *out);
+uint64_t verso_tm_context_hash_norm(const verso_buf *norm);
 
 /* The last change sequence number (0: no change yet). */
 verso_err verso_tm_last_change(verso_txn *t, uint64_t *seq);

@@ -285,11 +285,16 @@ static int s_find_name(void *arg, verso_str name, uint32_t id, uint64_t entries)
     return 1;
 }
 
-/* Packs an entry's fields (n_extra more pairs are packed by the caller). */
-static int s_pack_entry(verso_txn *t, msgpack_packer *pk, const verso_tm_entry *e, size_t n_extra)
+/* Packs an entry's fields (n_extra more pairs are packed by the caller).
+ * tm_name: the name of the entry's TM, or NULL to look it up. */
+static int s_pack_entry(verso_txn *t, msgpack_packer *pk, const verso_tm_entry *e,
+                        const verso_str *tm_name, size_t n_extra)
 {
     s_tm_name_of tm = {e->tm_id, {"", 0}};
-    verso_tm_each(t, s_find_name, &tm);
+    if (tm_name)
+        tm.name = *tm_name;
+    else
+        verso_tm_each(t, s_find_name, &tm);
     const struct {
         const char *key;
         verso_str v;
@@ -323,7 +328,7 @@ verso_err verso_op_get(verso_op_ctx *ctx)
         verso_fault_set(ctx->fault, err, "no entry %lld", (long long)id);
     int rc = err ? 0 : msgpack_pack_map(ctx->res, 1);
     rc = rc ? rc : verso_mp_pack_cstr(ctx->res, "entry");
-    rc = rc || err ? rc : s_pack_entry(t, ctx->res, &e, 0);
+    rc = rc || err ? rc : s_pack_entry(t, ctx->res, &e, NULL, 0);
     verso_store_read_end(&t);
     return err ? err : rc ? VERSO_ENOMEM : VERSO_OK;
 }
@@ -462,25 +467,25 @@ typedef struct s_lookup {
     verso_op_ctx *ctx;
     verso_txn *t;
     uint32_t tm;
+    verso_str tm_name;
     verso_str sl, tl;
     int64_t min_score, max_results;
     verso_buf tmp;
+    s_hits *hits; /* reused for every segment of the request */
 } s_lookup;
 
-static verso_err s_lookup_one(s_lookup *l, const s_seg *segs, size_t n, size_t i, bool positions)
+/* Looks segment i up; norms[i] is its normalised form, hashes[] the
+ * context hashes of all segments (computed once for the whole request). */
+static verso_err s_lookup_one(s_lookup *l, const s_seg *segs, size_t n, size_t i, bool positions,
+                              const verso_buf *norm, const uint64_t *hashes)
 {
-    static const verso_str none = {"", 0};
-    s_hits *h = malloc(sizeof *h);
-    if (!h)
-        return VERSO_ENOMEM;
+    s_hits *h = l->hits;
     h->n = 0;
-    verso_err err = verso_tm_context_hash(i > 0 ? segs[i - 1].text : none, &l->tmp, &h->prev);
-    err = err ? err : verso_tm_context_hash(i + 1 < n ? segs[i + 1].text : none, &l->tmp, &h->next);
-    err = err ? err : verso_tm_exact(l->t, l->tm, l->sl, l->tl, segs[i].text, s_hit_one, h);
-    if (err) {
-        free(h);
+    h->prev = i > 0 ? hashes[i - 1] : 0;
+    h->next = i + 1 < n ? hashes[i + 1] : 0;
+    verso_err err = verso_tm_exact_norm(l->t, l->tm, l->sl, l->tl, norm, s_hit_one, h);
+    if (err)
         return err;
-    }
     qsort(h->v, (size_t)h->n, sizeof h->v[0], s_hit_cmp);
     int keep = 0;
     while (keep < h->n && keep < l->max_results && h->v[keep].score >= l->min_score)
@@ -496,11 +501,10 @@ static verso_err s_lookup_one(s_lookup *l, const s_seg *segs, size_t n, size_t i
     rc = rc ? rc : verso_mp_pack_cstr(pk, "matches");
     rc = rc ? rc : msgpack_pack_array(pk, (size_t)keep);
     for (int k = 0; k < keep && !rc; k++) {
-        rc = s_pack_entry(l->t, pk, &h->v[k].e, 2);
+        rc = s_pack_entry(l->t, pk, &h->v[k].e, &l->tm_name, 2);
         rc = rc ? rc : verso_mp_pack_kv_int(pk, "score", h->v[k].score);
         rc = rc ? rc : verso_mp_pack_kv_str(pk, "kind", h->v[k].score > 100 ? "context" : "exact");
     }
-    free(h);
     return rc ? VERSO_ENOMEM : VERSO_OK;
 }
 
@@ -520,7 +524,7 @@ static verso_err s_limits(verso_op_ctx *ctx, s_lookup *l)
 verso_err verso_op_lookup(verso_op_ctx *ctx)
 {
     char slb[VERSO_LANG_MAX], tlb[VERSO_LANG_MAX];
-    s_lookup l = {ctx, NULL, 0, {NULL, 0}, {NULL, 0}, 0, 0, {0}};
+    s_lookup l = {ctx, NULL, 0, {NULL, 0}, {NULL, 0}, {NULL, 0}, 0, 0, {0}, malloc(sizeof(s_hits))};
     verso_str tm;
     s_seg *segs = NULL;
     size_t n = 0;
@@ -530,6 +534,7 @@ verso_err verso_op_lookup(verso_op_ctx *ctx)
     err = err ? err : s_lang(ctx, "tgt_lang", tlb, &l.tl);
     err = err ? err : s_limits(ctx, &l);
     err = err ? err : s_segments(ctx, l.sl, &segs, &n, &positions);
+    l.tm_name = tm;
     err = err ? err : verso_store_read_begin(ctx->srv->store, &l.t);
     if (!err && (err = verso_tm_find(l.t, tm, &l.tm)) == VERSO_ENOTFOUND)
         s_tm_missing(ctx, tm);
@@ -539,8 +544,30 @@ verso_err verso_op_lookup(verso_op_ctx *ctx)
     rc = rc ? rc : msgpack_pack_array(ctx->res, n);
     if (!err && rc)
         err = VERSO_ENOMEM;
-    for (size_t i = 0; !err && i < n; i++)
-        err = s_lookup_one(&l, segs, n, i, positions);
+    /* Each segment is normalised once: its form for the exact index, its
+     * hash for its neighbours' context. */
+    verso_buf arena;
+    verso_buf_init(&arena, (size_t)1 << 31);
+    size_t *off = calloc(n + 1, sizeof *off);
+    uint64_t *hashes = calloc(n + 1, sizeof *hashes);
+    if (!err && (!off || !hashes || !l.hits))
+        err = VERSO_ENOMEM;
+    for (size_t i = 0; !err && i < n; i++) {
+        err = verso_text_norm(segs[i].text.p, segs[i].text.n, &l.tmp);
+        hashes[i] = verso_tm_context_hash_norm(&l.tmp);
+        off[i] = arena.len;
+        err = err ? err : verso_buf_append(&arena, l.tmp.data, l.tmp.len);
+    }
+    if (off)
+        off[n] = arena.len;
+    for (size_t i = 0; !err && i < n; i++) {
+        verso_buf norm = {arena.data ? arena.data + off[i] : (char *)"", off[i + 1] - off[i], 0, 0};
+        err = s_lookup_one(&l, segs, n, i, positions, &norm, hashes);
+    }
+    free(off);
+    free(hashes);
+    free(l.hits);
+    verso_buf_fini(&arena);
     verso_buf_fini(&l.tmp);
     verso_store_read_end(&l.t);
     free(segs);
