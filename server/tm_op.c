@@ -96,7 +96,10 @@ static verso_err s_tm_job_run(verso_txn *t, void *arg)
 static verso_err s_tm_change(verso_op_ctx *ctx, bool drop)
 {
     s_tm_job j = {{NULL, 0}, drop};
-    verso_err err = s_tm_name(ctx, &j.name);
+    const msgpack_object *o = verso_mp_get(ctx->req->body, "tm");
+    verso_err err = o && o->type != MSGPACK_OBJECT_NIL /* nil is absent */
+                        ? s_tm_name(ctx, &j.name)
+                        : verso_fault_set(ctx->fault, VERSO_EBADREQ, "missing field \"tm\"");
     if (!err && drop && j.name.n == 7 && !memcmp(j.name.p, "default", 7))
         return verso_fault_set(ctx->fault, VERSO_EBADREQ, "the default TM cannot be deleted");
     err = err ? err : s_submit(ctx, s_tm_job_run, &j);
@@ -315,17 +318,20 @@ static int s_pack_entry(verso_txn *t, msgpack_packer *pk, const verso_tm_entry *
 
 verso_err verso_op_get(verso_op_ctx *ctx)
 {
-    int64_t id = 0;
-    verso_err err = verso_req_int(ctx->req, "id", true, &id, ctx->fault);
+    /* Any integer is a well-formed id; only positive ones can exist. */
+    const msgpack_object *o = verso_mp_get(ctx->req->body, "entry_id");
+    if (!o ||
+        (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER && o->type != MSGPACK_OBJECT_NEGATIVE_INTEGER))
+        return verso_fault_set(ctx->fault, VERSO_EBADREQ, "\"entry_id\" must be an integer");
+    uint64_t id = o->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? o->via.u64 : 0;
+    verso_txn *t;
+    verso_err err = verso_store_read_begin(ctx->srv->store, &t);
     if (err)
         return err;
-    verso_txn *t;
-    if ((err = verso_store_read_begin(ctx->srv->store, &t)))
-        return err;
     verso_tm_entry e;
-    err = id > 0 ? verso_tm_get(t, (uint64_t)id, &e) : VERSO_ENOTFOUND;
+    err = id > 0 ? verso_tm_get(t, id, &e) : VERSO_ENOTFOUND;
     if (err == VERSO_ENOTFOUND)
-        verso_fault_set(ctx->fault, err, "no entry %lld", (long long)id);
+        verso_fault_set(ctx->fault, err, "no entry %llu", (unsigned long long)id);
     int rc = err ? 0 : msgpack_pack_map(ctx->res, 1);
     rc = rc ? rc : verso_mp_pack_cstr(ctx->res, "entry");
     rc = rc || err ? rc : s_pack_entry(t, ctx->res, &e, NULL, 0);

@@ -5,6 +5,7 @@ the document is enough to write a client. Usage:
 
     /usr/bin/python3 tests/integration/test_protocol.py /path/to/versod [unittest args]
 """
+import itertools
 import os
 import random
 import shutil
@@ -25,10 +26,16 @@ MAX_MSG = 65536
 FRAME_LIMIT = 2 * MAX_MSG + 64 * 1024          # PROTOCOL.md section 2
 TIMEOUT_MS = 5000
 CODES = {"EPROTO", "EBADUTF8", "ETOOBIG", "EBADREQ", "EVERSION", "EBADOP", "ESHUTDOWN",
-         "ENOMEM", "ESTORE", "ENOSPC", "EIO", "ENOTFOUND", "EBADLANG", "EINTERNAL"}
+         "ENOMEM", "ESTORE", "ENOSPC", "EIO", "ENOTFOUND", "EBADLANG", "EEXIST", "EINTERNAL"}
 # Unicode's White_Space property, for "surrounding white space" in segment (section 6).
 WHITE_SPACE = set("\t\n\v\f\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000") | \
     {chr(c) for c in range(0x2000, 0x200B)}
+# Translation memories (section 6).
+TM_OPS = {"tm_create", "tm_delete", "tm_list", "add", "get", "delete", "lookup"}
+ENTRY_STR_KEYS = ("tm", "src_lang", "tgt_lang", "src", "tgt", "author", "note", "origin")
+ENTRY_INT_KEYS = ("id", "created", "changed", "usage")
+MISSING_ID = 2**62          # positive, and far beyond any id these tests can cause
+TM_NAMES = itertools.count(1)   # fresh TM names: the server is shared by all tests
 
 
 def pack(obj):
@@ -70,40 +77,48 @@ def raw_request(*pairs):
     return bytes([0x80 | len(pairs)]) + b"".join(k + v for k, v in pairs)
 
 
+def start_versod(workdir, data, tag, max_msg=MAX_MSG):
+    """Start versod on the data directory `data`, logging to workdir/<tag>.log, and wait for
+    its ready file. Returns (process, open log file, endpoint); raises if it does not start."""
+    ready = os.path.join(workdir, tag + ".ready")
+    if os.path.exists(ready):
+        os.unlink(ready)   # left by an earlier run on this directory
+    log = open(os.path.join(workdir, tag + ".log"), "ab")
+    proc = subprocess.Popen(
+        [VERSOD, "--bind", "tcp://127.0.0.1:*", "--data", data,
+         "--ready-file", ready, "--max-message-bytes", str(max_msg), "--log-level", "warn"],
+        stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 20
+    content = ""
+    while True:
+        if os.path.exists(ready):
+            with open(ready) as f:
+                content = f.read()
+            if content.endswith("\n"):
+                break
+        if proc.poll() is not None:
+            log.close()
+            raise RuntimeError("versod exited early with status %d" % proc.returncode)
+        if time.monotonic() > deadline:
+            proc.kill()
+            proc.wait()
+            log.close()
+            raise RuntimeError("versod did not write its ready file within 20 s")
+        time.sleep(0.02)  # polling interval for the condition above
+    return proc, log, content.strip()
+
+
 class ProtocolTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="verso-proto-")
-        ready = os.path.join(cls.tmp, "ready")
-        cls.log = open(os.path.join(cls.tmp, "versod.log"), "wb")
-        cls.proc = subprocess.Popen(
-            [VERSOD, "--bind", "tcp://127.0.0.1:*", "--data", os.path.join(cls.tmp, "data"),
-             "--ready-file", ready, "--max-message-bytes", str(MAX_MSG), "--log-level", "warn"],
-            stdout=cls.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 20
-        content = ""
-        while True:
-            if os.path.exists(ready):
-                with open(ready) as f:
-                    content = f.read()
-                if content.endswith("\n"):
-                    break
-            if cls.proc.poll() is not None:
-                cls._cleanup()
-                raise RuntimeError("versod exited early with status %d" % cls.proc.returncode)
-            if time.monotonic() > deadline:
-                cls.proc.kill()
-                cls.proc.wait()
-                cls._cleanup()
-                raise RuntimeError("versod did not write its ready file within 20 s")
-            time.sleep(0.02)  # polling interval for the condition above
-        cls.endpoint = content.strip()
+        try:
+            cls.proc, cls.log, cls.endpoint = start_versod(
+                cls.tmp, os.path.join(cls.tmp, "data"), "versod")
+        except BaseException:
+            shutil.rmtree(cls.tmp, ignore_errors=True)
+            raise
         cls.ctx = zmq.Context()
-
-    @classmethod
-    def _cleanup(cls):
-        cls.log.close()
-        shutil.rmtree(cls.tmp, ignore_errors=True)
 
     @classmethod
     def tearDownClass(cls):
@@ -131,10 +146,10 @@ class ProtocolTest(unittest.TestCase):
 
     # ---- helpers -------------------------------------------------------------
 
-    def socket(self, kind):
+    def socket(self, kind, endpoint=None):
         s = self.ctx.socket(kind)
         s.setsockopt(zmq.LINGER, 0)
-        s.connect(self.endpoint)
+        s.connect(endpoint or self.endpoint)
         self.sockets.append(s)
         return s
 
@@ -229,6 +244,122 @@ class ProtocolTest(unittest.TestCase):
         self.assertTrue(set(data[pos:].decode("utf-8")) <= WHITE_SPACE, segments)
         if segments:
             self.assertEqual(segments[0]["para"], 0, segments)
+
+    # ---- translation-memory helpers ------------------------------------------
+
+    def error(self, op, code, sock=None, id_=None, **fields):
+        """Send one request; expect an error reply with `code`. Returns the err map."""
+        sock = sock or self.dealer
+        self.seq += 1
+        id_ = "err-%d" % self.seq if id_ is None else id_
+        sock.send(pack(dict(v=1, id=id_, op=op, **fields)))
+        frames = self.must_recv(sock)
+        self.assertEqual(len(frames), 1)
+        return self.check_reply(frames[0], False, id_, code)
+
+    def new_tm(self, sock=None):
+        """Create a TM with a name no other test uses."""
+        name = "%s-%d" % (self._testMethodName, next(TM_NAMES))
+        self.assertEqual(self.call(sock or self.dealer, "tm_create", tm=name), {})
+        return name
+
+    def tm_list(self, sock=None):
+        """tm_list, checked; returns {name: entries}."""
+        res = self.call(sock or self.dealer, "tm_list")
+        tms = res.get("tms")
+        self.assertIsInstance(tms, list, res)
+        for tm in tms:
+            self.assertIsInstance(tm, dict, tms)
+            self.assertIsInstance(tm.get("name"), str, tm)
+            self.assertTrue(is_int(tm.get("entries")), tm)
+            self.assertGreaterEqual(tm["entries"], 0, tm)
+        names = [tm["name"] for tm in tms]
+        self.assertEqual(len(set(names)), len(names), names)
+        # "in name order (bytewise)"
+        self.assertEqual(names, sorted(names, key=lambda n: n.encode("utf-8")))
+        self.assertIn("default", names)   # "one named "default" always exists"
+        return {tm["name"]: tm["entries"] for tm in tms}
+
+    def check_entry(self, entry):
+        """The keys and types of an entry map (get, lookup matches)."""
+        self.assertIsInstance(entry, dict)
+        for key in ENTRY_STR_KEYS:
+            self.assertIsInstance(entry.get(key), str, (key, entry))
+        for key in ENTRY_INT_KEYS:
+            self.assertTrue(is_int(entry.get(key)), (key, entry))
+        self.assertGreater(entry["id"], 0, entry)
+
+    def add(self, entries, tm=None, src_lang="en", tgt_lang="fr", sock=None, **fields):
+        """add, with the result's documented shape checked; `tm` None leaves the field out."""
+        if tm is not None:
+            fields["tm"] = tm
+        res = self.call(sock or self.dealer, "add", src_lang=src_lang, tgt_lang=tgt_lang,
+                        entries=entries, **fields)
+        for key in ("added", "updated", "skipped"):
+            self.assertTrue(is_int(res.get(key)), (key, res))
+            self.assertGreaterEqual(res[key], 0, res)
+        self.assertEqual(res["added"] + res["updated"] + res["skipped"], len(entries), res)
+        self.assertIsInstance(res.get("ids"), list, res)
+        self.assertEqual(len(res["ids"]), len(entries), res)   # one id per entry
+        for id_ in res["ids"]:
+            self.assertTrue(is_int(id_), res)
+            self.assertGreater(id_, 0, res)
+        return res
+
+    def add_one(self, src, tgt, tm=None, src_lang="en", tgt_lang="fr", sock=None, **entry):
+        """Add one new entry; returns its id."""
+        res = self.add([dict(src=src, tgt=tgt, **entry)], tm, src_lang, tgt_lang, sock)
+        self.assertEqual((res["added"], res["updated"], res["skipped"]), (1, 0, 0), res)
+        return res["ids"][0]
+
+    def get(self, entry_id, sock=None):
+        """get: the entry is named by `entry_id`; `id` stays the request id (section 6)."""
+        res = self.call(sock or self.dealer, "get", entry_id=entry_id)
+        self.check_entry(res.get("entry"))
+        self.assertEqual(res["entry"]["id"], entry_id)
+        return res["entry"]
+
+    def get_missing(self, entry_id, sock=None):
+        self.error("get", "ENOTFOUND", sock=sock, entry_id=entry_id)
+
+    def lookup(self, tm=None, src_lang="en", tgt_lang="fr", sock=None, **fields):
+        """lookup, with the result's documented shape checked; returns the results list."""
+        if tm is not None:
+            fields["tm"] = tm
+        res = self.call(sock or self.dealer, "lookup", src_lang=src_lang, tgt_lang=tgt_lang,
+                        **fields)
+        results = res.get("results")
+        self.assertIsInstance(results, list, res)
+        with_text = fields.get("text") is not None
+        if not with_text:
+            # "one per segment in order: segment (str, as given ...)"
+            self.assertEqual([r.get("segment") for r in results], fields["segments"])
+        min_score = fields.get("min_score")
+        min_score = 70 if min_score is None else min_score
+        max_results = fields.get("max_results")
+        max_results = 5 if max_results is None else max_results
+        for r in results:
+            self.assertIsInstance(r, dict, results)
+            self.assertIsInstance(r.get("segment"), str, r)
+            if with_text:
+                self.assertTrue(is_int(r.get("start")) and is_int(r.get("end")), r)
+            else:
+                self.assertNotIn("start", r)   # "only with text"
+                self.assertNotIn("end", r)
+            self.assertIsInstance(r.get("matches"), list, r)
+            self.assertLessEqual(len(r["matches"]), max_results, r)
+            for m in r["matches"]:
+                self.check_entry(m)
+                self.assertTrue(is_int(m.get("score")), m)
+                self.assertIsInstance(m.get("kind"), str, m)
+                self.assertTrue(min_score <= m["score"] <= 101, (min_score, m))
+            scores = [m["score"] for m in r["matches"]]
+            self.assertEqual(scores, sorted(scores, reverse=True), r)   # "best first"
+        return results
+
+    def hits(self, result):
+        """A lookup result's matches as (id, score, kind), best first."""
+        return [(m["id"], m["score"], m["kind"]) for m in result["matches"]]
 
     # ---- ops -----------------------------------------------------------------
 
@@ -578,6 +709,732 @@ class ProtocolTest(unittest.TestCase):
                 self.assertIn(reply["err"]["code"], CODES)
         self.assert_ping(self.dealer)   # the next reply must be the ping's, not a 201st
 
+    # ---- translation memories: tm_create, tm_delete, tm_list -----------------
+
+    def test_tm_ops_in_hello(self):
+        self.assertTrue(TM_OPS <= set(self.call(self.dealer, "hello")["ops"]))
+
+    def test_tm_create_list_delete(self):
+        self.assertIn("default", self.tm_list())
+        name = self.new_tm()
+        self.assertEqual(self.tm_list()[name], 0)
+        # Names whose byte order differs from case-insensitive or alphabetical order.
+        n = next(TM_NAMES)
+        others = ["Zz-%d" % n, "aa-%d" % n, "\u00e9t\u00e9-%d" % n, "\u4e2d\u6587-%d" % n,
+                  "A b-%d" % n]
+        for other in others:
+            self.assertEqual(self.call(self.dealer, "tm_create", tm=other), {})
+        listed = self.tm_list()   # checks the bytewise order of the whole list
+        for other in others:
+            self.assertEqual(listed[other], 0)
+        # "EEXIST when the name is taken"
+        self.error("tm_create", "EEXIST", tm=name)
+        self.error("tm_create", "EEXIST", tm="default")
+        self.error("tm_create", "EEXIST", tm=others[2])
+        self.assertEqual(self.tm_list()[name], 0)
+        # tm_delete -> {}; gone from the list; a second delete finds nothing.
+        self.assertEqual(self.call(self.dealer, "tm_delete", tm=name), {})
+        self.assertNotIn(name, self.tm_list())
+        self.error("tm_delete", "ENOTFOUND", tm=name)
+        for other in others:
+            self.assertEqual(self.call(self.dealer, "tm_delete", tm=other), {})
+        listed = self.tm_list()
+        self.assertFalse(set(others) & set(listed), listed)
+        # The name can be used again.
+        self.assertEqual(self.call(self.dealer, "tm_create", tm=name), {})
+        self.assertEqual(self.tm_list()[name], 0)
+
+    def test_tm_delete_default_and_missing(self):
+        self.error("tm_delete", "EBADREQ", tm="default")
+        self.assertIn("default", self.tm_list())
+        self.error("tm_delete", "ENOTFOUND", tm="no-such-tm-%d" % next(TM_NAMES))
+        # "Every op below that takes tm uses "default" when it is absent": tm_delete without
+        # a name is a delete of "default", EBADREQ either way.
+        self.error("tm_delete", "EBADREQ")
+        self.assertIn("default", self.tm_list())
+
+    def test_tm_create_and_delete_need_a_name(self):
+        # "tm_create and tm_delete require it"; nil counts as absent (section 3).
+        for op in ("tm_create", "tm_delete"):
+            self.error(op, "EBADREQ")
+            self.error(op, "EBADREQ", tm=None)
+
+    def test_tm_name_limits(self):
+        n = next(TM_NAMES)
+        ok = ["%d-" % n + "x" * (128 - len("%d-" % n)),                    # 128 bytes
+              "\u00e9" * 63 + "%02d" % (n % 100),                           # 128 bytes
+              "a"]
+        bad = ["", "%d-" % n + "x" * (129 - len("%d-" % n)),               # 0, 129 bytes
+               "\u00e9" * 64 + "x",                                         # 129 bytes, 65 chars
+               "\u4e2d" * 43]                                               # 129 bytes
+        self.assertEqual([len(name.encode("utf-8")) for name in ok + bad],
+                         [128, 128, 1, 0, 129, 129, 129])
+        for name in bad:
+            with self.subTest(name=name):
+                self.error("tm_create", "EBADREQ", tm=name)
+        for name in ok:
+            with self.subTest(name=name):
+                self.assertEqual(self.call(self.dealer, "tm_create", tm=name), {})
+        listed = self.tm_list()
+        for name in ok:
+            self.assertEqual(listed[name], 0)
+            self.add_one("Name limit %d." % n, "Limite %d." % n, tm=name)
+            self.assertEqual(self.tm_list()[name], 1)
+            self.assertEqual(self.call(self.dealer, "tm_delete", tm=name), {})
+        self.assertFalse(set(bad) & set(self.tm_list()))
+        for value in (5, b"bin", ["x"], True):
+            with self.subTest(tm=value):
+                self.error("tm_create", "EBADREQ", tm=value)
+
+    def test_tm_delete_removes_entries(self):
+        name = self.new_tm()
+        res = self.add([{"src": "One apple.", "tgt": "Une pomme."},
+                        {"src": "Two pears.", "tgt": "Deux poires."},
+                        {"src": "Three plums.", "tgt": "Trois prunes."}], tm=name)
+        ids = res["ids"]
+        self.assertEqual(self.tm_list()[name], 3)
+        for id_ in ids:
+            self.assertEqual(self.get(id_)["tm"], name)
+        self.assertEqual(self.call(self.dealer, "tm_delete", tm=name), {})
+        for id_ in ids:
+            self.get_missing(id_)
+        self.error("lookup", "ENOTFOUND", tm=name, src_lang="en", tgt_lang="fr",
+                   segments=["One apple."])
+        self.error("add", "ENOTFOUND", tm=name, src_lang="en", tgt_lang="fr",
+                   entries=[{"src": "One apple.", "tgt": "Une pomme."}])
+        # Created again, it is empty: the old entries went with the old TM.
+        self.assertEqual(self.call(self.dealer, "tm_create", tm=name), {})
+        self.assertEqual(self.tm_list()[name], 0)
+        results = self.lookup(name, segments=["One apple.", "Two pears.", "Three plums."])
+        self.assertEqual([r["matches"] for r in results], [[], [], []])
+        self.assertEqual(self.call(self.dealer, "delete", ids=ids), {"deleted": 0})
+        # Ids are never reused.
+        new_id = self.add_one("One apple.", "Une pomme.", tm=name)
+        self.assertGreater(new_id, max(ids))
+
+    # ---- add -----------------------------------------------------------------
+
+    def test_add_ids(self):
+        name = self.new_tm()
+        entries = [{"src": "Sentence number %d." % i, "tgt": "Phrase num\u00e9ro %d." % i}
+                   for i in range(6)]
+        res = self.add(entries, tm=name)
+        self.assertEqual((res["added"], res["updated"], res["skipped"]), (6, 0, 0))
+        ids = res["ids"]
+        self.assertEqual(len(set(ids)), 6)
+        # One id per entry, in request order.
+        for id_, entry in zip(ids, entries):
+            got = self.get(id_)
+            self.assertEqual((got["src"], got["tgt"], got["tm"]),
+                             (entry["src"], entry["tgt"], name))
+        self.assertEqual(self.tm_list()[name], 6)
+        # Unique in the server: another TM's entries get other ids.
+        other = self.new_tm()
+        other_ids = self.add(entries, tm=other)["ids"]
+        self.assertFalse(set(ids) & set(other_ids))
+        self.assertEqual(len(set(other_ids)), 6)
+        seen = ids + other_ids
+        # Deleted ids are not handed out again: new ids are larger than any before.
+        self.assertEqual(self.call(self.dealer, "delete", ids=ids[:3]), {"deleted": 3})
+        self.assertEqual(self.tm_list()[name], 3)
+        again = self.add(entries[:3], tm=name)
+        self.assertEqual(again["added"], 3)
+        self.assertGreater(min(again["ids"]), max(seen))
+        self.assertEqual(len(set(again["ids"])), 3)
+        self.assertEqual(self.tm_list()[name], 6)
+        for id_ in ids[:3]:
+            self.get_missing(id_)
+
+    def test_add_default_tm(self):
+        n = next(TM_NAMES)
+        before = self.tm_list()["default"]
+        first = self.add_one("Default TM sentence %d." % n, "Phrase %d." % n)
+        self.assertEqual(self.get(first)["tm"], "default")
+        # nil is absent too.
+        res = self.add([{"src": "Default TM nil %d." % n, "tgt": "Nil %d." % n}], tm=None)
+        self.assertEqual(res["added"], 1)
+        self.assertEqual(self.get(res["ids"][0])["tm"], "default")
+        self.assertEqual(self.tm_list()["default"], before + 2)
+        results = self.lookup(segments=["Default TM sentence %d." % n])
+        self.assertEqual(self.hits(results[0]), [(first, 100, "exact")])
+        results = self.lookup("default", segments=["Default TM nil %d." % n])
+        self.assertEqual(self.hits(results[0]), [(res["ids"][0], 100, "exact")])
+        self.assertEqual(self.call(self.dealer, "delete", ids=[first, res["ids"][0]]),
+                         {"deleted": 2})
+        self.assertEqual(self.tm_list()["default"], before)
+
+    def test_add_keep_both(self):
+        name = self.new_tm()
+        src = "The cat sleeps."
+        a = self.add_one(src, "Le chat dort.", tm=name)
+        # keep_both is the default: another target makes another entry.
+        b = self.add_one(src, "Le chat fait la sieste.", tm=name)
+        self.assertNotEqual(a, b)
+        for policy in ({}, {"on_conflict": "keep_both"}, {"on_conflict": None}):
+            with self.subTest(policy=policy):
+                # Exactly the same target as an existing entry: skipped, that entry's id.
+                res = self.add([{"src": src, "tgt": "Le chat dort."}], tm=name, **policy)
+                self.assertEqual((res["added"], res["updated"], res["skipped"], res["ids"]),
+                                 (0, 0, 1, [a]))
+                res = self.add([{"src": src, "tgt": "Le chat fait la sieste."}], tm=name,
+                               **policy)
+                self.assertEqual((res["skipped"], res["ids"]), (1, [b]))
+        self.assertEqual(self.tm_list()[name], 2)
+        self.assertEqual(self.get(a)["tgt"], "Le chat dort.")
+        self.assertEqual(self.get(b)["tgt"], "Le chat fait la sieste.")
+        results = self.lookup(name, segments=[src])
+        self.assertEqual(sorted(self.hits(results[0])), sorted([(a, 100, "exact"),
+                                                                (b, 100, "exact")]))
+        # The same source after normalisation, same target: still a duplicate.
+        res = self.add([{"src": "  The   cat\tsleeps. ", "tgt": "Le chat dort."}], tm=name)
+        self.assertEqual((res["skipped"], res["ids"]), (1, [a]))
+        # The duplicate rule wants "exactly the same target"; sources are compared after
+        # normalisation, targets are not: this one differs in white space, so it is added.
+        c = self.add_one(src, "Le  chat dort.", tm=name)
+        self.assertNotIn(c, (a, b))
+        self.assertEqual(self.get(c)["tgt"], "Le  chat dort.")
+        self.assertEqual(self.tm_list()[name], 3)
+
+    def test_add_overwrite(self):
+        name = self.new_tm()
+        src = "The dog barks."
+        t0 = int(time.time())
+        a = self.add_one(src, "Le chien aboie.", tm=name, author="ann", origin="a.txt")
+        b = self.add_one(src, "Le chien jappe.", tm=name)
+        old_a = self.get(a)
+        self.assertTrue(t0 - 1 <= old_a["created"] <= time.time() + 1, old_a)
+        res = self.add([{"src": " The dog  barks.", "tgt": "Le chien hurle.", "author": "bob",
+                         "origin": "b.txt", "note": "louder"}], tm=name, on_conflict="overwrite")
+        # "the oldest such entry takes the new target and fields (same id, created kept,
+        # changed set)"
+        self.assertEqual((res["added"], res["updated"], res["skipped"], res["ids"]),
+                         (0, 1, 0, [a]))
+        new_a = self.get(a)
+        self.assertEqual((new_a["tgt"], new_a["author"], new_a["origin"], new_a["note"]),
+                         ("Le chien hurle.", "bob", "b.txt", "louder"))
+        self.assertEqual(new_a["created"], old_a["created"])
+        self.assertEqual((new_a["tm"], new_a["src_lang"], new_a["tgt_lang"]),
+                         (name, "en", "fr"))
+        self.assertTrue(new_a["created"] <= new_a["changed"] <= time.time() + 1, new_a)
+        self.assertEqual(self.get(b)["tgt"], "Le chien jappe.")
+        self.assertEqual(self.tm_list()[name], 2)
+        # Without a conflict, overwrite adds.
+        res = self.add([{"src": "The bird sings.", "tgt": "L'oiseau chante."}], tm=name,
+                       on_conflict="overwrite")
+        self.assertEqual((res["added"], res["updated"], res["skipped"]), (1, 0, 0))
+        self.assertNotIn(res["ids"][0], (a, b))
+        self.assertEqual(self.tm_list()[name], 3)
+
+    def test_add_skip(self):
+        name = self.new_tm()
+        a = self.add_one("The sun shines.", "Le soleil brille.", tm=name)
+        res = self.add([{"src": "The sun shines.", "tgt": "Il fait soleil."},
+                        {"src": "The moon rises.", "tgt": "La lune se l\u00e8ve."}],
+                       tm=name, on_conflict="skip")
+        self.assertEqual((res["added"], res["updated"], res["skipped"]), (1, 0, 1))
+        self.assertEqual(res["ids"][0], a)
+        self.assertNotEqual(res["ids"][1], a)
+        self.assertEqual(self.get(a)["tgt"], "Le soleil brille.")
+        self.assertEqual(self.tm_list()[name], 2)
+        # With two entries of that source, the skip names one of them.
+        b = self.add_one("The sun shines.", "Le soleil luit.", tm=name)
+        res = self.add([{"src": "The sun shines.", "tgt": "Soleil !"}], tm=name,
+                       on_conflict="skip")
+        self.assertEqual(res["skipped"], 1)
+        self.assertIn(res["ids"][0], (a, b))
+        self.assertEqual(self.tm_list()[name], 3)
+
+    def test_add_sameness(self):
+        name = self.new_tm()
+        base = self.add_one("Hello world.", "Bonjour le monde.", tm=name)
+        cafe = self.add_one("Caf\u00e9 cr\u00e8me.", "Caf\u00e9 cr\u00e8me.", tm=name)
+        decomposed = self.add_one("Cafe\u0301 noir.", "Caf\u00e9 noir.", tm=name)
+        same = [("  Hello world.", base), ("Hello world.  ", base), ("Hello   world.", base),
+                ("Hello\tworld.", base), ("\n Hello \n\n world.\t", base),
+                ("Cafe\u0301 cre\u0300me.", cafe), ("Caf\u00e9  cr\u00e8me. ", cafe),
+                ("Caf\u00e9 noir.", decomposed)]
+        different = ["hello world.", "HELLO WORLD.", "Hello World.", "Hello world",
+                     "Hello, world.", "Hello world!", "Helloworld.", "Hello-world.",
+                     "caf\u00e9 cr\u00e8me.", "Cafe cr\u00e8me."]
+        entries = [{"src": s, "tgt": "Autre."} for s, _ in same] + \
+                  [{"src": s, "tgt": "Autre."} for s in different]
+        res = self.add(entries, tm=name, on_conflict="skip")
+        self.assertEqual((res["added"], res["updated"], res["skipped"]),
+                         (len(different), 0, len(same)), res)
+        self.assertEqual(res["ids"][:len(same)], [id_ for _, id_ in same])
+        new_ids = res["ids"][len(same):]
+        self.assertEqual(len(set(new_ids)), len(different))
+        self.assertFalse(set(new_ids) & {base, cafe, decomposed})
+        self.assertEqual(self.tm_list()[name], 3 + len(different))
+        # Lookups compare the same way.
+        results = self.lookup(name, segments=[s for s, _ in same] + different)
+        for result, (_, id_) in zip(results, same):
+            self.assertEqual(self.hits(result), [(id_, 100, "exact")], result["segment"])
+        for result, id_ in zip(results[len(same):], new_ids):
+            self.assertEqual(self.hits(result), [(id_, 100, "exact")], result["segment"])
+
+    def test_add_language_pair(self):
+        name = self.new_tm()
+        a = self.add_one("Good morning.", "Bonjour.", tm=name)
+        # "same language pair": another pair does not conflict.
+        for src_lang, tgt_lang in (("en", "de"), ("fr", "en"), ("en", "fr-CA"), ("en-GB", "fr")):
+            with self.subTest(pair=(src_lang, tgt_lang)):
+                res = self.add([{"src": "Good morning.", "tgt": "Bonjour."}], tm=name,
+                               src_lang=src_lang, tgt_lang=tgt_lang, on_conflict="skip")
+                self.assertEqual(res["added"], 1, res)
+                self.assertNotEqual(res["ids"][0], a)
+        # Tags are stored in canonical form, so "EN"->"FR" is the pair "en"->"fr".
+        res = self.add([{"src": "Good morning.", "tgt": "Salut."}], tm=name, src_lang="EN",
+                       tgt_lang="FR", on_conflict="skip")
+        self.assertEqual((res["skipped"], res["ids"]), (1, [a]))
+        c = self.add_one("See you.", "\u00c0 plus.", tm=name, src_lang="en-us",
+                         tgt_lang="FR-ca")
+        got = self.get(c)
+        self.assertEqual((got["src_lang"], got["tgt_lang"]), ("en-US", "fr-CA"))
+        for src_lang, tgt_lang in (("en-US", "fr-CA"), ("EN-us", "fr-ca")):
+            results = self.lookup(name, src_lang, tgt_lang, segments=["See you."])
+            self.assertEqual(self.hits(results[0]), [(c, 100, "exact")])
+            m = results[0]["matches"][0]
+            self.assertEqual((m["src_lang"], m["tgt_lang"]), ("en-US", "fr-CA"))
+        self.assertEqual(self.lookup(name, "en", "fr", segments=["See you."])[0]["matches"], [])
+        self.assertEqual(self.tm_list()[name], 6)
+
+    def test_add_conflicts_within_request(self):
+        name = self.new_tm()
+        res = self.add([{"src": "Rain falls.", "tgt": "La pluie tombe."},
+                        {"src": "Rain falls.", "tgt": "Il pleut."},
+                        {"src": " Rain  falls.", "tgt": "La pluie tombe."}], tm=name)
+        a, b, c = res["ids"]
+        self.assertEqual((res["added"], res["updated"], res["skipped"]), (2, 0, 1))
+        self.assertNotEqual(a, b)
+        self.assertEqual(c, a)
+        res = self.add([{"src": "Snow falls.", "tgt": "La neige tombe."},
+                        {"src": "Snow falls.", "tgt": "Il neige."}], tm=name, on_conflict="skip")
+        self.assertEqual((res["added"], res["updated"], res["skipped"]), (1, 0, 1))
+        self.assertEqual(res["ids"][0], res["ids"][1])
+        self.assertEqual(self.get(res["ids"][0])["tgt"], "La neige tombe.")
+        res = self.add([{"src": "Wind blows.", "tgt": "Le vent souffle."},
+                        {"src": "Wind\tblows.", "tgt": "Il vente."}], tm=name,
+                       on_conflict="overwrite")
+        self.assertEqual((res["added"], res["updated"], res["skipped"]), (1, 1, 0))
+        self.assertEqual(res["ids"][0], res["ids"][1])
+        self.assertEqual(self.get(res["ids"][0])["tgt"], "Il vente.")
+        self.assertEqual(self.tm_list()[name], 4)
+
+    def test_add_bad_entries_write_nothing(self):
+        name = self.new_tm()
+        self.add_one("Already here.", "D\u00e9j\u00e0 l\u00e0.", tm=name)
+        good = [{"src": "Fresh %d." % i, "tgt": "Nouveau %d." % i} for i in range(3)]
+        bad_entries = [
+            ({"tgt": "x"}, "src missing"), ({"src": None, "tgt": "x"}, "src nil"),
+            ({"src": "", "tgt": "x"}, "src empty"), ({"src": 5, "tgt": "x"}, "src int"),
+            ({"src": b"x", "tgt": "x"}, "src bin"), ({"src": "x"}, "tgt missing"),
+            ({"src": "x", "tgt": ""}, "tgt empty"), ({"src": "x", "tgt": ["y"]}, "tgt array"),
+            ({"src": "x", "tgt": "y", "author": 5}, "author int"),
+            ({"src": "x", "tgt": "y", "author": True}, "author bool"),
+            ({"src": "x", "tgt": "y", "note": b"n"}, "note bin"),
+            ({"src": "x", "tgt": "y", "origin": {"f": 1}}, "origin map"),
+            ({"src": "x", "tgt": "y", "prev": 1}, "prev int"),
+            ({"src": "x", "tgt": "y", "next": ["z"]}, "next array"),
+            ("src=x tgt=y", "str entry"), (5, "int entry"), (["x", "y"], "array entry"),
+            (None, "nil entry")]
+        for bad, what in bad_entries:
+            for index in (0, 1, 3):
+                entries = good[:index] + [bad] + good[index:]
+                with self.subTest(what, index=index):
+                    err = self.error("add", "EBADREQ", tm=name, src_lang="en", tgt_lang="fr",
+                                     entries=entries)
+                    # "EBADREQ names the first bad entry (entries[3].tgt must be ...)"
+                    self.assertIn("entries[%d]" % index, err["message"])
+        # A second bad entry after the first: the first is named.
+        err = self.error("add", "EBADREQ", tm=name, src_lang="en", tgt_lang="fr",
+                         entries=[good[0], {"src": ""}, good[1], {"tgt": ""}])
+        self.assertIn("entries[1]", err["message"])
+        self.assertNotIn("entries[3]", err["message"])
+        # Nothing of any of these requests was written.
+        self.assertEqual(self.tm_list()[name], 1)
+        results = self.lookup(name, segments=[e["src"] for e in good] + ["x"])
+        self.assertEqual([r["matches"] for r in results], [[]] * 4)
+        # Unknown keys in an entry, and nil optional fields, are fine.
+        res = self.add([{"src": "Extra keys.", "tgt": "Cl\u00e9s en plus.", "colour": "red",
+                         "author": None, "note": None, "prev": None}], tm=name)
+        got = self.get(res["ids"][0])
+        self.assertEqual((got["author"], got["note"], got["origin"]), ("", "", ""))
+
+    def test_add_bad_requests_write_nothing(self):
+        name = self.new_tm()
+        entries = [{"src": "Never stored.", "tgt": "Jamais enregistr\u00e9."}]
+        base = dict(tm=name, src_lang="en", tgt_lang="fr", entries=entries)
+        cases = [({"entries": None}, "EBADREQ"), ({"entries": []}, "EBADREQ"),
+                 ({"entries": entries[0]}, "EBADREQ"), ({"entries": "x"}, "EBADREQ"),
+                 ({"src_lang": None}, "EBADREQ"), ({"tgt_lang": None}, "EBADREQ"),
+                 ({"src_lang": 5}, "EBADREQ"), ({"tgt_lang": b"fr"}, "EBADREQ"),
+                 ({"tm": 5}, "EBADREQ"), ({"on_conflict": "replace"}, "EBADREQ"),
+                 ({"on_conflict": "SKIP"}, "EBADREQ"), ({"on_conflict": 1}, "EBADREQ"),
+                 ({"src_lang": "en_US"}, "EBADLANG"), ({"tgt_lang": ""}, "EBADLANG"),
+                 ({"tgt_lang": "fr--CA"}, "EBADLANG"),
+                 ({"src_lang": private_use_tag(64)}, "EBADLANG"),
+                 ({"tm": "no-such-tm-%d" % next(TM_NAMES)}, "ENOTFOUND")]
+        for fields, code in cases:
+            with self.subTest(fields=fields):
+                self.error("add", code, **dict(base, **fields))
+        self.assertEqual(self.tm_list()[name], 0)
+        self.assertEqual(self.lookup(name, segments=["Never stored."])[0]["matches"], [])
+
+    # ---- get, delete ---------------------------------------------------------
+
+    def test_get(self):
+        name = self.new_tm()
+        t0 = int(time.time())
+        full = {"src": "Stra\u00dfe und Br\u00fccke.", "tgt": "Rue et pont.",
+                "prev": "Vorher.", "next": "Nachher.", "author": "J\u00fcrgen",
+                "note": "checked \u2713", "origin": "docs/br\u00fccke.odt"}
+        a = self.add_one(tm=name, src_lang="de", tgt_lang="fr", **full)
+        b = self.add_one("Nur Text.", "Seulement du texte.", tm=name, src_lang="de",
+                         tgt_lang="fr")
+        t1 = int(time.time())
+        got = self.get(a)
+        self.assertEqual(set(ENTRY_STR_KEYS + ENTRY_INT_KEYS) - set(got), set())
+        self.assertEqual(got["id"], a)
+        self.assertEqual((got["tm"], got["src_lang"], got["tgt_lang"]), (name, "de", "fr"))
+        for key in ("src", "tgt", "author", "note", "origin"):
+            self.assertEqual(got[key], full[key], key)
+        self.assertTrue(t0 - 1 <= got["created"] <= t1 + 1, got)
+        self.assertGreaterEqual(got["usage"], 0)
+        got = self.get(b)
+        # "" for the fields not given.
+        self.assertEqual((got["src"], got["tgt"], got["author"], got["note"], got["origin"]),
+                         ("Nur Text.", "Seulement du texte.", "", "", ""))
+        self.assertTrue(t0 - 1 <= got["created"] <= t1 + 1, got)
+        # Over REQ too.
+        self.assertEqual(self.get(a, sock=self.socket(zmq.REQ))["tgt"], "Rue et pont.")
+        # Ids that are not entries.
+        for missing in (MISSING_ID, 0, -1, 2**64 - 1):
+            with self.subTest(id=missing):
+                self.get_missing(missing)
+        self.assertEqual(self.call(self.dealer, "delete", ids=[b]), {"deleted": 1})
+        self.get_missing(b)
+        # The entry id is required and an int; the request id is echoed, whatever it is.
+        self.dealer.send(pack({"v": 1, "op": "get"}))
+        self.check_reply(self.must_recv(self.dealer)[0], False, None, "EBADREQ")
+        self.error("get", "EBADREQ", entry_id="%d" % a)
+        self.assertEqual(self.call(self.dealer, "get", id_="req-7", entry_id=a)["entry"]["id"], a)
+
+    def test_delete(self):
+        name = self.new_tm()
+        ids = self.add([{"src": "Delete me %d." % i, "tgt": "Efface-moi %d." % i}
+                        for i in range(4)], tm=name)["ids"]
+        self.assertEqual(self.call(self.dealer, "delete", ids=[ids[0], MISSING_ID, ids[1]]),
+                         {"deleted": 2})
+        self.assertEqual(self.tm_list()[name], 2)
+        self.get_missing(ids[0])
+        self.get_missing(ids[1])
+        self.assertEqual(self.get(ids[2])["src"], "Delete me 2.")
+        # Missing ids are not an error; they are not counted.
+        self.assertEqual(self.call(self.dealer, "delete", ids=[ids[0], ids[1], MISSING_ID]),
+                         {"deleted": 0})
+        results = self.lookup(name, segments=["Delete me 0.", "Delete me 2."])
+        self.assertEqual(results[0]["matches"], [])
+        self.assertEqual(self.hits(results[1]), [(ids[2], 100, "exact")])
+        # Bad requests delete nothing.
+        for bad in ([ids[2], "x"], [ids[3], 1.5], [ids[2], None], [ids[3], True], ids[2],
+                    "%d" % ids[2], {"a": ids[2]}, None, [ids[2], [ids[3]]]):
+            with self.subTest(ids=bad):
+                self.error("delete", "EBADREQ", ids=bad)
+        self.error("delete", "EBADREQ")
+        self.assertEqual(self.tm_list()[name], 2)
+        self.assertEqual(self.call(self.dealer, "delete", ids=ids[2:]), {"deleted": 2})
+        self.assertEqual(self.tm_list()[name], 0)
+
+    # ---- lookup --------------------------------------------------------------
+
+    def test_lookup_segments_exact(self):
+        name = self.new_tm()
+        a = self.add_one("The train is late.", "Le train est en retard.", tm=name,
+                         author="ann", note="n", origin="o.txt")
+        b = self.add_one("Where is the station?", "O\u00f9 est la gare ?", tm=name)
+        segments = ["Where is the station?", "Nothing like this.", "The train is late.",
+                    "The train is late."]
+        results = self.lookup(name, segments=segments)
+        self.assertEqual([self.hits(r) for r in results],
+                         [[(b, 100, "exact")], [], [(a, 100, "exact")], [(a, 100, "exact")]])
+        # A match is an entry map as get returns it.
+        match, got = results[2]["matches"][0], self.get(a)
+        for key in ("id", "tm", "src_lang", "tgt_lang", "src", "tgt", "author", "note",
+                    "origin", "created"):
+            self.assertEqual(match[key], got[key], key)
+        self.assertEqual(match["tgt"], "Le train est en retard.")
+        # The direction and the pair matter.
+        for src_lang, tgt_lang, segs in (("fr", "en", ["O\u00f9 est la gare ?",
+                                                       "Le train est en retard."]),
+                                         ("fr", "en", segments), ("en", "de", segments),
+                                         ("de", "fr", segments), ("en", "fr-FR", segments)):
+            with self.subTest(pair=(src_lang, tgt_lang), segments=segs):
+                results = self.lookup(name, src_lang, tgt_lang, segments=segs)
+                self.assertEqual([r["matches"] for r in results], [[]] * len(segs))
+        # Other TMs do not see these entries.
+        other = self.new_tm()
+        self.assertEqual([r["matches"] for r in self.lookup(other, segments=segments)],
+                         [[]] * 4)
+        self.assertEqual([r["matches"] for r in self.lookup(segments=segments)], [[]] * 4)
+        # nil fields are absent: defaults apply.
+        results = self.lookup(name, segments=segments[:1], min_score=None, max_results=None,
+                              text=None)
+        self.assertEqual(self.hits(results[0]), [(b, 100, "exact")])
+
+    def test_lookup_limits(self):
+        name = self.new_tm()
+        src = "Many translations."
+        ids = self.add([{"src": src, "tgt": "Traduction %d." % i} for i in range(7)],
+                       tm=name)["ids"]
+        self.assertEqual(len(set(ids)), 7)
+        for max_results, count in ((None, 5), (1, 1), (2, 2), (5, 5), (7, 7), (100, 7)):
+            with self.subTest(max_results=max_results):
+                results = self.lookup(name, segments=[src], max_results=max_results)
+                hits = self.hits(results[0])
+                self.assertEqual(len(hits), count)
+                self.assertEqual(len({h[0] for h in hits}), count)
+                self.assertTrue({h[0] for h in hits} <= set(ids))
+                self.assertTrue(all(h[1:] == (100, "exact") for h in hits), hits)
+        for min_score, count in ((0, 5), (70, 5), (100, 5), (101, 0)):
+            with self.subTest(min_score=min_score):
+                results = self.lookup(name, segments=[src], min_score=min_score)
+                self.assertEqual(len(results[0]["matches"]), count)
+        base = dict(tm=name, src_lang="en", tgt_lang="fr", segments=[src])
+        bad = [{"max_results": 0}, {"max_results": 101}, {"max_results": -1},
+               {"max_results": "5"}, {"max_results": 2.0}, {"max_results": True},
+               {"min_score": -1}, {"min_score": 102}, {"min_score": "70"},
+               {"min_score": 70.5}, {"segments": None}, {"segments": src},
+               {"segments": [src, 5]}, {"segments": [b"x"]}, {"segments": {"a": src}},
+               {"text": src}, {"text": "", "segments": []}, {"src_lang": None},
+               {"tgt_lang": None}, {"src_lang": 5}, {"tm": 5}]
+        for fields in bad:
+            with self.subTest(fields=fields):
+                self.error("lookup", "EBADREQ", **dict(base, **fields))
+        self.error("lookup", "EBADREQ", tm=name, src_lang="en", tgt_lang="fr", text=5)
+        for fields in ({"src_lang": "en_GB"}, {"tgt_lang": "f"}, {"tgt_lang": ""}):
+            with self.subTest(fields=fields):
+                self.error("lookup", "EBADLANG", **dict(base, **fields))
+        self.error("lookup", "ENOTFOUND", **dict(base, tm="no-such-tm-%d" % next(TM_NAMES)))
+
+    def test_lookup_context(self):
+        name = self.new_tm()
+        prev, src, nxt = "Open the box.", "Take out the cable.", "Plug it in."
+        ctx = self.add_one(src, "Sortez le c\u00e2ble.", tm=name, prev=prev, next=nxt)
+        # Added later, so more recently changed: still ranked after the context match.
+        plain = self.add_one(src, "Retirez le c\u00e2ble.", tm=name)
+        results = self.lookup(name, segments=[prev, src, nxt])
+        self.assertEqual(results[0]["matches"], [])
+        self.assertEqual(results[2]["matches"], [])
+        self.assertEqual(self.hits(results[1]), [(ctx, 101, "context"), (plain, 100, "exact")])
+        self.assertEqual(results[1]["matches"][0]["tgt"], "Sortez le c\u00e2ble.")
+        # The neighbours compare normalised, like sources.
+        results = self.lookup(name, segments=["  Open  the box.", "Take out\tthe cable. ",
+                                              "Plug it\n in."])
+        self.assertEqual(self.hits(results[1])[0], (ctx, 101, "context"))
+        # min_score 101 keeps only context matches.
+        results = self.lookup(name, segments=[prev, src, nxt], min_score=101)
+        self.assertEqual([self.hits(r) for r in results], [[], [(ctx, 101, "context")], []])
+        # Other or missing neighbours: the stored context entry is only an exact match.
+        for segments, index in (([src], 0), ([prev, src], 1), ([src, nxt], 0),
+                                (["Close the box.", src, nxt], 1),
+                                ([prev, src, "Unplug it."], 1), ([nxt, src, prev], 1),
+                                ([prev, src, src, nxt], 1)):
+            with self.subTest(segments=segments):
+                results = self.lookup(name, segments=segments)
+                hits = dict((h[0], h[1:]) for h in self.hits(results[index]))
+                self.assertEqual(hits.get(ctx), (100, "exact"), results[index])
+                self.assertIn(plain, hits)
+                top = self.lookup(name, segments=segments, min_score=101)[index]
+                self.assertNotIn(ctx, [m["id"] for m in top["matches"]])
+        # The first segment has nothing before it, the last nothing after it.
+        first = self.add_one("Chapter one.", "Chapitre un.", tm=name, next="It was dark.")
+        last = self.add_one("The end.", "Fin.", tm=name, prev="They left.")
+        results = self.lookup(name, segments=["Chapter one.", "It was dark."])
+        self.assertEqual(self.hits(results[0]), [(first, 101, "context")])
+        results = self.lookup(name, segments=["Preface.", "Chapter one.", "It was dark."])
+        self.assertEqual(self.hits(results[1]), [(first, 100, "exact")])
+        results = self.lookup(name, segments=["They left.", "The end."])
+        self.assertEqual(self.hits(results[1]), [(last, 101, "context")])
+        results = self.lookup(name, segments=["They left.", "The end.", "Epilogue."])
+        self.assertEqual(self.hits(results[1]), [(last, 100, "exact")])
+
+    def test_lookup_text(self):
+        name = self.new_tm()
+        text = ("\u00c9lodie est all\u00e9e \u00e0 la plage. Le caf\u00e9 \u00e9tait "
+                "ferm\u00e9. Il pleuvait sur la mer.  Elle est rentr\u00e9e \u00e0 pied.")
+        sentences = ["\u00c9lodie est all\u00e9e \u00e0 la plage.",
+                     "Le caf\u00e9 \u00e9tait ferm\u00e9.", "Il pleuvait sur la mer.",
+                     "Elle est rentr\u00e9e \u00e0 pied."]
+        data = text.encode("utf-8")
+        first = self.add_one(sentences[0], "\u00c9lodie went to the beach.", tm=name,
+                             src_lang="fr", tgt_lang="en")
+        ctx = self.add_one(sentences[1], "The caf\u00e9 was closed.", tm=name, src_lang="fr",
+                           tgt_lang="en", prev=sentences[0], next=sentences[2])
+        last = self.add_one(sentences[3], "She walked home.", tm=name, src_lang="fr",
+                            tgt_lang="en")
+        results = self.lookup(name, "fr", "en", text=text)
+        self.assertEqual([r["segment"] for r in results], sentences)
+        pos = 0
+        for r in results:
+            self.assertLessEqual(pos, r["start"])
+            self.assertLess(r["start"], r["end"])
+            self.assertEqual(data[r["start"]:r["end"]], r["segment"].encode("utf-8"))
+            pos = r["end"]
+        # Byte offsets, not character offsets.
+        self.assertNotEqual(results[3]["start"], text.index(sentences[3]))
+        self.assertEqual(results[3]["end"], len(data))
+        # The same cut as segment with src_lang.
+        segs = self.segment(text, "fr")["segments"]
+        self.assertEqual([(r["segment"], r["start"], r["end"]) for r in results],
+                         [(s["text"], s["start"], s["end"]) for s in segs])
+        self.assertEqual([self.hits(r) for r in results],
+                         [[(first, 100, "exact")], [(ctx, 101, "context")], [],
+                          [(last, 100, "exact")]])
+        # Chinese, cut by zh rules.
+        zh = "\u4eca\u5929\u5929\u6c14\u5f88\u597d\u3002\u6211\u4eec\u53bb\u516c\u56ed\u5427\uff01"
+        zh_id = self.add_one("\u6211\u4eec\u53bb\u516c\u56ed\u5427\uff01",
+                             "Let's go to the park!", tm=name, src_lang="zh", tgt_lang="en")
+        results = self.lookup(name, "zh", "en", text=zh)
+        self.assertEqual([(r["segment"], r["start"], r["end"]) for r in results],
+                         [("\u4eca\u5929\u5929\u6c14\u5f88\u597d\u3002", 0, 21),
+                          ("\u6211\u4eec\u53bb\u516c\u56ed\u5427\uff01", 21, 42)])
+        self.assertEqual([self.hits(r) for r in results], [[], [(zh_id, 100, "exact")]])
+        # An empty text cuts into no sentences.
+        for empty in ("", "  \n\n "):
+            self.assertEqual(self.lookup(name, "fr", "en", text=empty), [])
+
+    # ---- a server of the test's own -------------------------------------------
+
+    def own_server(self, max_msg=MAX_MSG):
+        """A function starting a versod of this test's own on one fresh data directory, each
+        call on the same directory (a restart); returns (process, endpoint). Every process
+        it starts is killed, if still running, and the directory removed when the test ends."""
+        workdir = tempfile.mkdtemp(prefix="verso-proto-own-")
+        self.addCleanup(shutil.rmtree, workdir, True)
+
+        def stop(proc, log):
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+            log.close()
+
+        def start():
+            proc, log, endpoint = start_versod(workdir, os.path.join(workdir, "data"), "own",
+                                               max_msg)
+            self.addCleanup(stop, proc, log)
+            return proc, endpoint
+        return start
+
+    def stop_gracefully(self, proc):
+        proc.send_signal(signal.SIGTERM)
+        try:
+            status = proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            status = proc.wait()
+        self.assertEqual(status, 0)
+
+    def test_acknowledged_writes_survive_kill(self):
+        start = self.own_server()
+        proc, endpoint = start()
+        sock = self.socket(zmq.DEALER, endpoint)
+        self.assertEqual(self.tm_list(sock), {"default": 0})
+        self.assertEqual(self.call(sock, "tm_create", tm="durable"), {})
+        self.assertEqual(self.call(sock, "tm_create", tm="gone"), {})
+        self.add_one("In a TM that goes.", "Dans une MT qui part.", tm="gone", sock=sock)
+        self.assertEqual(self.call(sock, "tm_delete", tm="gone"), {})
+        expected = {}   # id -> (tm, src_lang, tgt_lang, src, tgt, author)
+        for i in range(12):
+            tm = ("default", "durable")[i % 2]
+            pair = (("en", "fr"), ("de", "zh-Hant-TW"))[i % 3 == 0]
+            entries = [{"src": "Durable %d.%d \u00e9\u4e2d." % (i, j),
+                        "tgt": "Cible %d.%d." % (i, j), "author": "a%d" % i} for j in range(3)]
+            res = self.add(entries, tm if tm != "default" else None, *pair, sock=sock)
+            self.assertEqual(res["added"], 3)
+            for id_, e in zip(res["ids"], entries):
+                expected[id_] = (tm, pair[0], pair[1], e["src"], e["tgt"], e["author"])
+        ids = sorted(expected)
+        self.assertEqual(self.call(sock, "delete", ids=ids[:2]), {"deleted": 2})
+        deleted = ids[:2]
+        for id_ in deleted:
+            del expected[id_]
+        first = expected[ids[2]]
+        res = self.add([{"src": first[3], "tgt": "R\u00e9\u00e9crit.", "author": "z"}],
+                       None if first[0] == "default" else first[0], first[1], first[2],
+                       sock=sock, on_conflict="overwrite")
+        self.assertEqual((res["updated"], res["ids"]), (1, [ids[2]]))
+        expected[ids[2]] = first[:4] + ("R\u00e9\u00e9crit.", "z")
+        # Pipelined adds, one request of three entries each: kill the server as soon as
+        # half of them are acknowledged. Acknowledged requests must all be there after the
+        # restart; the others all or nothing ("A request's writes commit together").
+        pending = {}
+        for i in range(30):
+            entries = [{"src": "Piped %d.%d." % (i, j), "tgt": "Tub\u00e9 %d.%d." % (i, j)}
+                       for j in range(3)]
+            pending["pipe-%d" % i] = entries
+            sock.send(pack({"v": 1, "id": "pipe-%d" % i, "op": "add", "tm": "durable",
+                            "src_lang": "en", "tgt_lang": "fr", "entries": entries}))
+        acked = {}
+        while len(acked) < 15:
+            reply = unpack(self.must_recv(sock)[0])
+            self.assertIs(reply["ok"], True, reply)
+            acked[reply["id"]] = reply["res"]["ids"]
+        proc.kill()   # SIGKILL, right after the 15th ok reply
+        proc.wait()
+        all_ids = ids + [id_ for v in acked.values() for id_ in v]
+
+        proc, endpoint = start()
+        sock = self.socket(zmq.DEALER, endpoint)
+        listed = self.tm_list(sock)
+        self.assertEqual(set(listed), {"default", "durable"})
+        self.assertEqual(listed["default"], sum(v[0] == "default" for v in expected.values()))
+        for id_, (tm, src_lang, tgt_lang, src, tgt, author) in expected.items():
+            got = self.get(id_, sock)
+            self.assertEqual((got["tm"], got["src_lang"], got["tgt_lang"], got["src"],
+                              got["tgt"], got["author"]),
+                             (tm, src_lang, tgt_lang, src, tgt, author))
+        for id_ in deleted:
+            self.get_missing(id_, sock)
+        for req_id, entry_ids in acked.items():
+            for id_, entry in zip(entry_ids, pending[req_id]):
+                got = self.get(id_, sock)
+                self.assertEqual((got["tm"], got["src"], got["tgt"]),
+                                 ("durable", entry["src"], entry["tgt"]))
+        unacked = 0
+        for req_id, entries in pending.items():
+            results = self.lookup("durable", sock=sock, segments=[e["src"] for e in entries])
+            found = [len(r["matches"]) for r in results]
+            self.assertIn(found, ([0, 0, 0], [1, 1, 1]), req_id)
+            if req_id in acked:
+                self.assertEqual(found, [1, 1, 1], req_id)
+            unacked += found[0]
+        self.assertEqual(listed["durable"],
+                         sum(v[0] == "durable" for v in expected.values()) + 3 * unacked)
+        # Ids are never reused, across restarts too.
+        new_id = self.add_one("After the crash.", "Apr\u00e8s la panne.", sock=sock)
+        self.assertGreater(new_id, max(all_ids))
+        self.stop_gracefully(proc)
+
+    def test_add_and_delete_count_limits(self):
+        proc, endpoint = self.own_server(max_msg=8 * 1024 * 1024)()
+        sock = self.socket(zmq.DEALER, endpoint)
+        entry = {"src": "Same.", "tgt": "Pareil."}
+        # "1 to 100,000 entries"
+        self.error("add", "EBADREQ", sock=sock, src_lang="en", tgt_lang="fr",
+                   entries=[entry] * 100001)
+        self.assertEqual(self.tm_list(sock), {"default": 0})
+        res = self.add([entry] * 100000, sock=sock)
+        self.assertEqual((res["added"], res["updated"], res["skipped"]), (1, 0, 99999))
+        self.assertEqual(set(res["ids"]), {res["ids"][0]})
+        self.assertEqual(self.tm_list(sock), {"default": 1})
+        # "(up to 100,000)" ids
+        many = [res["ids"][0]] + list(range(MISSING_ID, MISSING_ID + 100000))
+        self.error("delete", "EBADREQ", sock=sock, ids=many)
+        self.assertEqual(self.tm_list(sock), {"default": 1})
+        self.assertEqual(self.call(sock, "delete", ids=many[:100000]), {"deleted": 1})
+        self.assertEqual(self.tm_list(sock), {"default": 0})
+        self.stop_gracefully(proc)
 
 if __name__ == "__main__":
     if len(sys.argv) < 2:
