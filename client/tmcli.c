@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "mo.h"
 #include "mp.h"
 #include "utf8.h"
 
@@ -18,8 +19,10 @@
 #define S_IN_FLIGHT     4
 #define S_SHOW_REJECTS  10
 
+#define S_MAX_FILES 100000
+
 typedef struct s_opts {
-    const char *files[2];
+    const char **files; /* borrowed from argv */
     const char *src, *tgt, *tm, *on_conflict;
     int segmented;
     long min_score;
@@ -28,6 +31,9 @@ typedef struct s_opts {
 static int s_parse(int argc, char **argv, s_opts *o)
 {
     memset(o, 0, sizeof *o);
+    o->files = calloc((size_t)argc + 1, sizeof *o->files);
+    if (!o->files)
+        return -1;
     o->tm = "default";
     o->on_conflict = "keep_both";
     o->min_score = 70;
@@ -46,7 +52,7 @@ static int s_parse(int argc, char **argv, s_opts *o)
             o->min_score = atol(argv[++i]);
         else if (!strcmp(a, "--segmented"))
             o->segmented = 1;
-        else if ((a[0] != '-' || !strcmp(a, "-")) && nfiles < 2)
+        else if ((a[0] != '-' || !strcmp(a, "-")) && nfiles < S_MAX_FILES)
             o->files[nfiles++] = a;
         else
             return -1;
@@ -72,7 +78,8 @@ typedef struct s_import {
     uint64_t ids[S_IN_FLIGHT]; /* requests in flight, oldest at head */
     int head, out;
     double t0;
-    int status; /* exit status once something failed */
+    int status;       /* exit status once something failed */
+    const char *file; /* the file being read, for MO callbacks */
 } s_import;
 
 static void s_reject(s_import *im, const char *file, uint64_t line, const char *why)
@@ -206,6 +213,35 @@ static int s_import_tsv(s_import *im, const char *path)
     return im->status;
 }
 
+static int s_mo_pair(void *arg, const char *src, size_t sn, const char *tgt, size_t tn)
+{
+    s_import *im = arg;
+    return s_pair(im, im->file, src, sn, tgt, tn);
+}
+
+/* A gettext MO catalog: msgid -> msgstr pairs. */
+static int s_import_mo(s_import *im, const char *path)
+{
+    size_t len = 0;
+    char *data = verso_cli_slurp(path, &len);
+    if (!data) {
+        fprintf(stderr, "verso: cannot read %s\n", path);
+        return 2;
+    }
+    const char *why = NULL;
+    im->file = path;
+    if (verso_mo_each(data, len, s_mo_pair, im, &why) != VERSO_OK)
+        fprintf(stderr, "verso: %s: %s; the entries before it were loaded\n", path, why);
+    free(data);
+    return im->status;
+}
+
+static int s_is_mo(const char *path)
+{
+    size_t n = strlen(path);
+    return n > 3 && !strcmp(path + n - 3, ".mo");
+}
+
 /* Two files, line n of one translating line n of the other. */
 static int s_import_parallel(s_import *im, const char *sp, const char *tp)
 {
@@ -254,18 +290,28 @@ int verso_cli_import(verso_cli *cli, int argc, char **argv)
     s_opts o;
     int nfiles = s_parse(argc, argv, &o);
     if (nfiles < 0) {
-        fprintf(stderr, "usage: verso import FILE.tsv | SRC_FILE TGT_FILE --src LANG --tgt LANG "
-                        "[--tm NAME] [--on-conflict keep_both|overwrite|skip]\n");
+        fprintf(stderr, "usage: verso import FILE.tsv | SRC_FILE TGT_FILE | FILE.mo... --src LANG "
+                        "--tgt LANG [--tm NAME] [--on-conflict keep_both|overwrite|skip]\n");
+        free(o.files);
         return 2;
     }
-    s_import im = {cli, &o, {0}, 0, s_max_bytes(cli), 0, 0, 0, 0, 0, {0}, 0, 0, s_now(), 0};
+    s_import im = {cli, &o, {0}, 0, s_max_bytes(cli), 0, 0, 0, 0, 0, {0}, 0, 0, s_now(), 0, NULL};
     msgpack_sbuffer_init(&im.batch);
-    int status = nfiles == 2 ? s_import_parallel(&im, o.files[0], o.files[1])
+    int status = 0;
+    if (s_is_mo(o.files[0])) {
+        for (int i = 0; i < nfiles && !status; i++)
+            status = s_is_mo(o.files[i]) ? s_import_mo(&im, o.files[i]) : 2;
+    } else if (nfiles <= 2) {
+        status = nfiles == 2 ? s_import_parallel(&im, o.files[0], o.files[1])
                              : s_import_tsv(&im, o.files[0]);
+    } else {
+        status = 2;
+    }
     if (!status && !s_flush(&im))
         s_drain(&im, 0);
     status = status ? status : im.status;
     msgpack_sbuffer_destroy(&im.batch);
+    free(o.files);
     double dt = s_now() - im.t0;
     if (isatty(2))
         fprintf(stderr, "\n");
@@ -339,12 +385,14 @@ int verso_cli_lookup(verso_cli *cli, int argc, char **argv)
     if (s_parse(argc, argv, &o) != 1) {
         fprintf(stderr, "usage: verso lookup FILE --src LANG --tgt LANG [--tm NAME] "
                         "[--segmented] [--min-score N]\n");
+        free(o.files);
         return 2;
     }
     size_t len = 0;
     char *text = verso_cli_slurp(o.files[0], &len);
     if (!text) {
         fprintf(stderr, "verso: cannot read %s\n", o.files[0]);
+        free(o.files);
         return 2;
     }
     msgpack_sbuffer f;
@@ -371,5 +419,6 @@ int verso_cli_lookup(verso_cli *cli, int argc, char **argv)
     verso_reply_destroy(&r);
     msgpack_sbuffer_destroy(&f);
     free(text);
+    free(o.files);
     return status;
 }

@@ -9,11 +9,16 @@ build=$root/build/fuzz
 "$root/scripts/setup.sh"
 CC=clang cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Debug -DVERSO_SANITIZE=ON \
   -DVERSO_FUZZ=ON -DBUILD_TESTING=OFF >/dev/null
-cmake --build "$build" -j"$(nproc)" --target fuzz_request fuzz_segment >/dev/null
+cmake --build "$build" -j"$(nproc)" --target fuzz_request fuzz_segment fuzz_mo >/dev/null
 
 # Seeds: one valid request per op, plus a few known-hostile shapes.
 seeds=$build/seeds
-mkdir -p "$seeds/request" "$seeds/segment"
+mkdir -p "$seeds/request" "$seeds/segment" "$seeds/mo"
+# A real catalog of this machine, when there is one, seeds the MO reader.
+for f in /usr/share/locale/fr/LC_MESSAGES/adduser.mo /usr/share/locale/de/LC_MESSAGES/apt.mo; do
+  [ -f "$f" ] && cp "$f" "$seeds/mo/"
+done
+printf '\xde\x12\x04\x95\x00\x00\x00\x00\x01\x00\x00\x00\x1c\x00\x00\x00\x24\x00\x00\x00' >"$seeds/mo/header"
 printf '\x83\xa1v\x01\xa2id\x07\xa2op\xa4ping' >"$seeds/request/ping"
 printf '\x83\xa1v\x01\xa2id\xa3abc\xa2op\xa5hello' >"$seeds/request/hello"
 printf '\x82\xa1v\x01\xa2op\xa5stats' >"$seeds/request/stats"
@@ -38,3 +43,4 @@ run() {
 cd "$build"
 run request "$root/tests/fuzz/request.dict"
 run segment
+run mo

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The serve command: installs what is missing, builds an optimised Verso and
 # runs versod in the foreground on its embedded default: data in var/data
-# under the repository (git-ignored), bound to tcp://127.0.0.1:5555.
-# VERSO_BIND and VERSO_DATA override those two. Ctrl-C stops it cleanly.
+# under the repository (git-ignored), bound to tcp://127.0.0.1:5555, with a
+# sample corpus loaded on the first run (the gettext catalogs of this machine
+# for zh_CN, fr, de, es and ja: corpora/gettext.sh). VERSO_BIND and
+# VERSO_DATA override the endpoint and the directory. Ctrl-C stops it cleanly.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/setup.sh"
@@ -10,12 +12,34 @@ cmake -S "$root" -B "$root/build/release" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$root/build/release" -j"$(nproc)" >/dev/null
 bind=${VERSO_BIND:-tcp://127.0.0.1:5555}
 data=${VERSO_DATA:-$root/var/data}
-mkdir -p "$data"
+ready=$root/var/versod.ready
+mkdir -p "$data" "$(dirname "$ready")"
+rm -f "$ready"
+"$root/build/release/versod" --bind "$bind" --data "$data" --ready-file "$ready" &
+pid=$!
+trap 'kill -TERM $pid 2>/dev/null' INT TERM
+# Wait for the ready file (the condition), not for a time; give up if versod died.
+for _ in $(seq 300); do
+  [ -s "$ready" ] && break
+  kill -0 "$pid" 2>/dev/null || exit 1
+  sleep 0.1
+done
+[ -s "$ready" ] || { echo "serve: versod did not start" >&2; kill "$pid"; exit 1; }
+endpoint=$(cat "$ready")
+# First run: a sample corpus, the gettext catalogs of a few languages.
+if [ ! -e "$data/.sample-loaded" ]; then
+  echo "serve: loading the sample corpus (gettext catalogs of this machine) into TM default"
+  "$root/corpora/gettext.sh" --endpoint "$endpoint" zh_CN fr de es ja && touch "$data/.sample-loaded"
+fi
 cat <<MSG
-versod: serving $bind, data in $data
+versod: serving $endpoint, data in $data (Ctrl-C stops it)
 Query it from another terminal:
-  $root/build/release/verso --endpoint $bind hello
-  $root/build/release/verso --endpoint $bind ping
-  $root/build/release/verso --endpoint $bind --json stats
+  $root/build/release/verso --endpoint $endpoint hello
+  echo "Do you want to continue?" | $root/build/release/verso --endpoint $endpoint lookup - --src en --tgt fr
+  echo "Do you want to continue?" | $root/build/release/verso --endpoint $endpoint lookup - --src en --tgt zh-CN
 MSG
-exec "$root/build/release/versod" --bind "$bind" --data "$data"
+set +e
+wait "$pid"
+status=$?
+[ "$status" -gt 128 ] && { wait "$pid"; status=$?; } # interrupted by the trap
+exit "$status"
