@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "mo.h"
 #include "mp.h"
+#include "po.h"
 #include "utf8.h"
 
 #define S_BATCH_ENTRIES 2000
@@ -236,10 +237,47 @@ static int s_import_mo(s_import *im, const char *path)
     return im->status;
 }
 
+static int s_po_pair(void *arg, const char *src, size_t sn, const char *tgt, size_t tn, size_t line)
+{
+    s_import *im = arg;
+    im->lines = line - 1; /* reports name the msgid's line */
+    return s_pair(im, im->file, src, sn, tgt, tn);
+}
+
+static void s_po_bad(void *arg, size_t line, const char *why)
+{
+    s_import *im = arg;
+    s_reject(im, im->file, line, why);
+}
+
+/* A gettext PO catalog. */
+static int s_import_po(s_import *im, const char *path)
+{
+    size_t len = 0;
+    char *data = verso_cli_slurp(path, &len);
+    if (!data) {
+        fprintf(stderr, "verso: cannot read %s\n", path);
+        return 2;
+    }
+    uint64_t before = im->lines;
+    im->file = path;
+    im->lines = 0;
+    if (verso_po_each(data, len, s_po_pair, s_po_bad, im) != VERSO_OK)
+        im->status = 3;
+    im->lines += before + 1; /* count of entries seen, as for other formats */
+    free(data);
+    return im->status;
+}
+
+static int s_ends(const char *path, const char *ext)
+{
+    size_t n = strlen(path), e = strlen(ext);
+    return n > e && !strcmp(path + n - e, ext);
+}
+
 static int s_is_mo(const char *path)
 {
-    size_t n = strlen(path);
-    return n > 3 && !strcmp(path + n - 3, ".mo");
+    return s_ends(path, ".mo");
 }
 
 /* Two files, line n of one translating line n of the other. */
@@ -298,9 +336,11 @@ int verso_cli_import(verso_cli *cli, int argc, char **argv)
     s_import im = {cli, &o, {0}, 0, s_max_bytes(cli), 0, 0, 0, 0, 0, {0}, 0, 0, s_now(), 0, NULL};
     msgpack_sbuffer_init(&im.batch);
     int status = 0;
-    if (s_is_mo(o.files[0])) {
+    if (s_is_mo(o.files[0]) || s_ends(o.files[0], ".po")) {
         for (int i = 0; i < nfiles && !status; i++)
-            status = s_is_mo(o.files[i]) ? s_import_mo(&im, o.files[i]) : 2;
+            status = s_is_mo(o.files[i])         ? s_import_mo(&im, o.files[i])
+                     : s_ends(o.files[i], ".po") ? s_import_po(&im, o.files[i])
+                                                 : 2;
     } else if (nfiles <= 2) {
         status = nfiles == 2 ? s_import_parallel(&im, o.files[0], o.files[1])
                              : s_import_tsv(&im, o.files[0]);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang + ASan + UBSan and runs each for
-# VERSO_FUZZ_SECONDS (default 60). Prints libFuzzer's own figures (executions).
+# VERSO_FUZZ_SECONDS (default 60): the request decoder, the segmenter, and the
+# MO and PO catalog readers. Prints libFuzzer's own figures (executions).
 # Usage: scripts/fuzz.sh [seconds]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -9,11 +10,12 @@ build=$root/build/fuzz
 "$root/scripts/setup.sh"
 CC=clang cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Debug -DVERSO_SANITIZE=ON \
   -DVERSO_FUZZ=ON -DBUILD_TESTING=OFF >/dev/null
-cmake --build "$build" -j"$(nproc)" --target fuzz_request fuzz_segment fuzz_mo >/dev/null
+cmake --build "$build" -j"$(nproc)" --target fuzz_request fuzz_segment fuzz_mo fuzz_po >/dev/null
 
 # Seeds: one valid request per op, plus a few known-hostile shapes.
 seeds=$build/seeds
-mkdir -p "$seeds/request" "$seeds/segment" "$seeds/mo"
+mkdir -p "$seeds/request" "$seeds/segment" "$seeds/mo" "$seeds/po"
+printf '#, fuzzy\nmsgctxt "c"\nmsgid "a\\n"\n"b"\nmsgid_plural "p"\nmsgstr[0] "x\\"y"\nmsgstr[1] "z"\n\nmsgid "q"\nmsgstr "r"\n' >"$seeds/po/entries"
 # A real catalog of this machine, when there is one, seeds the MO reader.
 for f in /usr/share/locale/fr/LC_MESSAGES/adduser.mo /usr/share/locale/de/LC_MESSAGES/apt.mo; do
   [ -f "$f" ] && cp "$f" "$seeds/mo/"
@@ -44,3 +46,4 @@ cd "$build"
 run request "$root/tests/fuzz/request.dict"
 run segment
 run mo
+run po

@@ -192,6 +192,21 @@ static void test_cli_import_lookup(void)
              VERSO_CLI_PATH, s_proc.endpoint, en); /* the direction and pair matter */
     CHECK_INT(s_sh(cmd, out, sizeof out), 0);
     CHECK_STR(out, "Hello.\n  (no match)\nGood bye.\n  (no match)\n");
+    /* A PO catalog: fuzzy skipped, a broken entry reported, the rest loaded. */
+    char po[] = "/tmp/verso-po-XXXXXX";
+    s_write_file(po, "msgid \"\"\nmsgstr \"Content-Type: text/plain; charset=UTF-8\\n\"\n\n"
+                     "#, fuzzy\nmsgid \"Close\"\nmsgstr \"Fermer?\"\n\n"
+                     "msgid \"Broken\nmsgstr \"x\"\n\n"
+                     "msgctxt \"menu\"\nmsgid \"Quit\"\nmsgstr \"Quitter\"\n");
+    char po_named[64];
+    snprintf(po_named, sizeof po_named, "%s.po", po);
+    CHECK_INT(rename(po, po_named), 0);
+    snprintf(cmd, sizeof cmd, "%s --endpoint %s import %s --src en --tgt fr 2>&1", VERSO_CLI_PATH,
+             s_proc.endpoint, po_named);
+    CHECK_INT(s_sh(cmd, out, sizeof out), 0);
+    CHECK(strstr(out, ".po:8: skipped: unterminated string") != NULL);
+    CHECK(strstr(out, "1 added, 0 updated, 0 skipped as duplicates, 1 rejected") != NULL);
+    unlink(po_named);
     unlink(tsv);
     unlink(en);
     unlink(fr);
