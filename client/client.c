@@ -144,21 +144,31 @@ static int s_pending_take(verso_client *c, uint64_t id)
     return -1;
 }
 
-static verso_err s_pack_request(msgpack_sbuffer *sb, uint64_t id, const char *op,
-                                const msgpack_object *fields)
+/* Packs the map header for 3 + nfields pairs and the v, id, op pairs. */
+static int s_pack_head(msgpack_packer *pk, uint64_t id, const char *op, uint32_t nfields)
 {
-    uint32_t extra = fields ? fields->via.map.size : 0;
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
-    int rc = msgpack_pack_map(&pk, 3 + extra);
-    rc = rc ? rc : verso_mp_pack_kv_int(&pk, "v", VERSO_PROTOCOL);
-    rc = rc ? rc : verso_mp_pack_kv_uint(&pk, "id", id);
-    rc = rc ? rc : verso_mp_pack_kv_str(&pk, "op", op);
-    for (uint32_t i = 0; i < extra && !rc; i++) {
-        rc = msgpack_pack_object(&pk, fields->via.map.ptr[i].key);
-        rc = rc ? rc : msgpack_pack_object(&pk, fields->via.map.ptr[i].val);
+    int rc = msgpack_pack_map(pk, 3 + nfields);
+    rc = rc ? rc : verso_mp_pack_kv_int(pk, "v", VERSO_PROTOCOL);
+    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "id", id);
+    return rc ? rc : verso_mp_pack_kv_str(pk, "op", op);
+}
+
+/* Sends a packed request with the client's next id and records it as in
+ * flight. The buffer stays the caller's. */
+static verso_err s_send(verso_client *c, const msgpack_sbuffer *sb, uint64_t *id_out)
+{
+    uint64_t id = c->next_id;
+    verso_err err = s_pending_add(c, id);
+    if (!err && zmq_send(c->sock, sb->data, sb->size, 0) < 0) {
+        c->npending--;
+        err = zmq_errno() == EAGAIN ? VERSO_ETIMEOUT : VERSO_ETRANSPORT;
     }
-    return rc ? VERSO_ENOMEM : VERSO_OK;
+    if (err)
+        return err;
+    c->next_id++;
+    if (id_out)
+        *id_out = id;
+    return VERSO_OK;
 }
 
 verso_err verso_client_send(verso_client *c, const char *op, const msgpack_object *fields,
@@ -166,23 +176,19 @@ verso_err verso_client_send(verso_client *c, const char *op, const msgpack_objec
 {
     if (!op || (fields && fields->type != MSGPACK_OBJECT_MAP))
         return VERSO_EINVAL;
-    uint64_t id = c->next_id;
+    uint32_t extra = fields ? fields->via.map.size : 0;
     msgpack_sbuffer sb;
     msgpack_sbuffer_init(&sb);
-    verso_err err = s_pack_request(&sb, id, op, fields);
-    if (!err)
-        err = s_pending_add(c, id);
-    if (!err && zmq_send(c->sock, sb.data, sb.size, 0) < 0) {
-        c->npending--;
-        err = zmq_errno() == EAGAIN ? VERSO_ETIMEOUT : VERSO_ETRANSPORT;
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    int rc = s_pack_head(&pk, c->next_id, op, extra);
+    for (uint32_t i = 0; i < extra && !rc; i++) {
+        rc = msgpack_pack_object(&pk, fields->via.map.ptr[i].key);
+        rc = rc ? rc : msgpack_pack_object(&pk, fields->via.map.ptr[i].val);
     }
+    verso_err err = rc ? VERSO_ENOMEM : s_send(c, &sb, id_out);
     msgpack_sbuffer_destroy(&sb);
-    if (err)
-        return err;
-    c->next_id++;
-    if (id_out)
-        *id_out = id;
-    return VERSO_OK;
+    return err;
 }
 
 verso_err verso_client_send_packed(verso_client *c, const char *op, const void *fields, size_t len,
@@ -190,28 +196,15 @@ verso_err verso_client_send_packed(verso_client *c, const char *op, const void *
 {
     if (!op || (len && !fields) || nfields > UINT32_MAX - 3)
         return VERSO_EINVAL;
-    uint64_t id = c->next_id;
     msgpack_sbuffer sb;
     msgpack_sbuffer_init(&sb);
     msgpack_packer pk;
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    int rc = msgpack_pack_map(&pk, 3 + nfields);
-    rc = rc ? rc : verso_mp_pack_kv_int(&pk, "v", VERSO_PROTOCOL);
-    rc = rc ? rc : verso_mp_pack_kv_uint(&pk, "id", id);
-    rc = rc ? rc : verso_mp_pack_kv_str(&pk, "op", op);
+    int rc = s_pack_head(&pk, c->next_id, op, nfields);
     rc = rc ? rc : msgpack_sbuffer_write(&sb, fields, len);
-    verso_err err = rc ? VERSO_ENOMEM : s_pending_add(c, id);
-    if (!err && zmq_send(c->sock, sb.data, sb.size, 0) < 0) {
-        c->npending--;
-        err = zmq_errno() == EAGAIN ? VERSO_ETIMEOUT : VERSO_ETRANSPORT;
-    }
+    verso_err err = rc ? VERSO_ENOMEM : s_send(c, &sb, id_out);
     msgpack_sbuffer_destroy(&sb);
-    if (err)
-        return err;
-    c->next_id++;
-    if (id_out)
-        *id_out = id;
-    return VERSO_OK;
+    return err;
 }
 
 /* Reads the envelope of an unpacked reply into r. */
