@@ -153,17 +153,18 @@ static int s_flush(s_import *im)
     return 0;
 }
 
-/* Checks one pair and adds it to the batch (or reports why not). */
-static int s_pair(s_import *im, const char *file, const char *src, size_t sn, const char *tgt,
-                  size_t tn)
+/* Checks one pair and adds it to the batch (or reports why not, naming
+ * file:where, its line or entry number). */
+static int s_pair(s_import *im, const char *file, uint64_t where, const char *src, size_t sn,
+                  const char *tgt, size_t tn)
 {
     im->lines++;
     if (!sn || !tn)
-        s_reject(im, file, im->lines, sn ? "empty target" : "empty source");
+        s_reject(im, file, where, sn ? "empty target" : "empty source");
     else if (!verso_utf8_valid(src, sn, NULL) || !verso_utf8_valid(tgt, tn, NULL))
-        s_reject(im, file, im->lines, "not valid UTF-8");
+        s_reject(im, file, where, "not valid UTF-8");
     else if (sn + tn + 64 > im->max_bytes / 2)
-        s_reject(im, file, im->lines, "longer than the server accepts");
+        s_reject(im, file, where, "longer than the server accepts");
     else {
         msgpack_packer pk;
         msgpack_packer_init(&pk, &im->batch, msgpack_sbuffer_write);
@@ -206,7 +207,8 @@ static int s_import_tsv(s_import *im, const char *path)
             s_reject(im, path, im->lines, "no tab between source and target");
             continue;
         }
-        s_pair(im, path, line, (size_t)(tab - line), tab + 1, n - (size_t)(tab - line) - 1);
+        s_pair(im, path, im->lines + 1, line, (size_t)(tab - line), tab + 1,
+               n - (size_t)(tab - line) - 1);
     }
     free(line);
     if (f != stdin)
@@ -217,7 +219,7 @@ static int s_import_tsv(s_import *im, const char *path)
 static int s_mo_pair(void *arg, const char *src, size_t sn, const char *tgt, size_t tn)
 {
     s_import *im = arg;
-    return s_pair(im, im->file, src, sn, tgt, tn);
+    return s_pair(im, im->file, im->lines + 1, src, sn, tgt, tn);
 }
 
 /* A gettext MO catalog: msgid -> msgstr pairs. */
@@ -240,13 +242,13 @@ static int s_import_mo(s_import *im, const char *path)
 static int s_po_pair(void *arg, const char *src, size_t sn, const char *tgt, size_t tn, size_t line)
 {
     s_import *im = arg;
-    im->lines = line - 1; /* reports name the msgid's line */
-    return s_pair(im, im->file, src, sn, tgt, tn);
+    return s_pair(im, im->file, line, src, sn, tgt, tn); /* reports name the msgid's line */
 }
 
 static void s_po_bad(void *arg, size_t line, const char *why)
 {
     s_import *im = arg;
+    im->lines++;
     s_reject(im, im->file, line, why);
 }
 
@@ -259,12 +261,9 @@ static int s_import_po(s_import *im, const char *path)
         fprintf(stderr, "verso: cannot read %s\n", path);
         return 2;
     }
-    uint64_t before = im->lines;
     im->file = path;
-    im->lines = 0;
     if (verso_po_each(data, len, s_po_pair, s_po_bad, im) != VERSO_OK)
         im->status = 3;
-    im->lines += before + 1; /* count of entries seen, as for other formats */
     free(data);
     return im->status;
 }
@@ -300,7 +299,7 @@ static int s_import_parallel(s_import *im, const char *sp, const char *tp)
         gb = getline(&b, &cb, ft);
         if (ga < 0 || gb < 0)
             break;
-        s_pair(im, sp, a, s_chomp(a, ga), b, s_chomp(b, gb));
+        s_pair(im, sp, im->lines + 1, a, s_chomp(a, ga), b, s_chomp(b, gb));
     }
     if (!im->status && (ga >= 0) != (gb >= 0))
         fprintf(stderr, "verso: %s and %s have different line counts; extra lines ignored\n", sp,

@@ -4,73 +4,34 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <unicode/unorm2.h>
-#include <unicode/ustring.h>
 
 #include "dispatch.h"
 #include "lang.h"
 #include "mp.h"
 #include "ops.h"
 #include "segment.h"
+#include "text.h"
 
-static bool s_ascii(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] >= 0x80)
-            return false;
-    return true;
-}
-
-/* Packs s[0..n) as a str in NFC (ASCII and already-NFC text pass as is). */
-static verso_err s_pack_nfc(msgpack_packer *pk, const char *s, size_t n)
-{
-    if (s_ascii(s, n))
-        return msgpack_pack_str_with_body(pk, s, n) ? VERSO_ENOMEM : VERSO_OK;
-    UErrorCode st = U_ZERO_ERROR;
-    const UNormalizer2 *nfc = unorm2_getNFCInstance(&st);
-    int32_t ulen = 0;
-    u_strFromUTF8(NULL, 0, &ulen, s, (int32_t)n, &st);
-    st = U_ZERO_ERROR;
-    UChar *u = malloc(((size_t)ulen * 2 + 1) * sizeof *u); /* NFC grows at most x3; retried */
-    verso_err err = u ? VERSO_OK : VERSO_ENOMEM;
-    if (!err)
-        u_strFromUTF8(u, ulen + 1, NULL, s, (int32_t)n, &st);
-    if (!err && !U_FAILURE(st) && unorm2_isNormalized(nfc, u, ulen, &st)) {
-        free(u);
-        return msgpack_pack_str_with_body(pk, s, n) ? VERSO_ENOMEM : VERSO_OK;
-    }
-    int32_t cap = ulen * 3 + 1, nlen = 0, blen = 0;
-    UChar *norm = err ? NULL : malloc((size_t)cap * sizeof *norm);
-    char *out = NULL;
-    st = U_ZERO_ERROR;
-    if (norm)
-        nlen = unorm2_normalize(nfc, u, ulen, norm, cap, &st);
-    if (norm && !U_FAILURE(st) && (out = malloc((size_t)nlen * 4 + 1)))
-        u_strToUTF8(out, nlen * 4 + 1, &blen, norm, nlen, &st);
-    if (!out || U_FAILURE(st))
-        err = out || !norm ? VERSO_EINTERNAL : VERSO_ENOMEM;
-    else
-        err = msgpack_pack_str_with_body(pk, out, (size_t)blen) ? VERSO_ENOMEM : VERSO_OK;
-    free(out);
-    free(norm);
-    free(u);
-    return err;
-}
-
+/* Each sentence's text goes out in NFC (text.c); offsets point into the
+ * request's own bytes. */
 static verso_err s_pack_segments(msgpack_packer *pk, const char *text, const verso_spans *sp)
 {
+    verso_buf nfc;
+    verso_buf_init(&nfc, (size_t)1 << 31);
+    verso_err err = VERSO_OK;
     int rc = msgpack_pack_array(pk, sp->n);
-    for (size_t i = 0; i < sp->n && !rc; i++) {
+    for (size_t i = 0; i < sp->n && !rc && !err; i++) {
         const verso_span *s = &sp->v[i];
-        rc = msgpack_pack_map(pk, 4);
-        rc = rc ? rc : verso_mp_pack_cstr(pk, "text");
-        if (!rc && s_pack_nfc(pk, text + s->start, s->end - s->start))
-            return VERSO_ENOMEM;
-        rc = rc ? rc : verso_mp_pack_kv_uint(pk, "start", s->start);
-        rc = rc ? rc : verso_mp_pack_kv_uint(pk, "end", s->end);
-        rc = rc ? rc : verso_mp_pack_kv_uint(pk, "para", s->para);
+        err = verso_text_nfc(text + s->start, s->end - s->start, &nfc);
+        rc = err ? 0 : msgpack_pack_map(pk, 4);
+        rc = rc || err ? rc : verso_mp_pack_cstr(pk, "text");
+        rc = rc || err ? rc : msgpack_pack_str_with_body(pk, nfc.data ? nfc.data : "", nfc.len);
+        rc = rc || err ? rc : verso_mp_pack_kv_uint(pk, "start", s->start);
+        rc = rc || err ? rc : verso_mp_pack_kv_uint(pk, "end", s->end);
+        rc = rc || err ? rc : verso_mp_pack_kv_uint(pk, "para", s->para);
     }
-    return rc ? VERSO_ENOMEM : VERSO_OK;
+    verso_buf_fini(&nfc);
+    return err ? err : rc ? VERSO_ENOMEM : VERSO_OK;
 }
 
 static verso_err s_para_mode(const verso_req *r, verso_para_mode *mode, verso_fault *f)

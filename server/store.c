@@ -385,16 +385,6 @@ verso_err verso_store_each(verso_txn *t, verso_db db, const void *from, size_t f
     return rc && rc != MDB_NOTFOUND ? s_err(rc, s_dbs[db].name) : VERSO_OK;
 }
 
-verso_err verso_store_count(verso_txn *t, verso_db db, uint64_t *out)
-{
-    MDB_stat st;
-    int rc = mdb_stat(t->txn, t->store->dbs[db], &st);
-    if (rc)
-        return s_err(rc, s_dbs[db].name);
-    *out = st.ms_entries;
-    return VERSO_OK;
-}
-
 static verso_err s_stat_meta(verso_store *s, verso_store_stats *out)
 {
     verso_txn *t;

@@ -120,9 +120,6 @@ verso_err verso_store_each_dup(verso_txn *t, verso_db db, const void *key, size_
 verso_err verso_store_each(verso_txn *t, verso_db db, const void *from, size_t flen,
                            int (*fn)(void *arg, verso_val key, verso_val val), void *arg);
 
-/* Number of records in db. */
-verso_err verso_store_count(verso_txn *t, verso_db db, uint64_t *out);
-
 /* Fills *out with figures about the environment. Thread-safe. */
 verso_err verso_store_stat(verso_store *s, verso_store_stats *out);
 

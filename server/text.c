@@ -83,6 +83,12 @@ static bool s_ascii_normal(const char *s, size_t n)
     return !prev_space || n == 0;
 }
 
+verso_err verso_text_nfc(const char *s, size_t n, verso_buf *out)
+{
+    verso_buf_reset(out);
+    return s_nfc(s, n, out);
+}
+
 verso_err verso_text_norm(const char *s, size_t n, verso_buf *out)
 {
     verso_buf_reset(out);

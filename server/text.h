@@ -16,6 +16,10 @@
  * Errors: ENOMEM, ETOOBIG (out's cap), EINTERNAL (ICU). */
 verso_err verso_text_norm(const char *s, size_t n, verso_buf *out);
 
+/* Writes s[0..n) (valid UTF-8) in Unicode NFC into out (reset first); ASCII
+ * is copied as is. Errors: ENOMEM, ETOOBIG, EINTERNAL (ICU). */
+verso_err verso_text_nfc(const char *s, size_t n, verso_buf *out);
+
 /* FNV-1a, 64 bits: a stable hash for index keys (collisions are resolved by
  * comparing the texts themselves). */
 uint64_t verso_text_hash(const void *p, size_t n);

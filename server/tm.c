@@ -190,8 +190,6 @@ static void s_exact_key(uint32_t tm_id, verso_str sl, verso_str tl, const verso_
     s_put64(k + 8, verso_text_hash(norm->data, norm->len));
 }
 
-uint64_t verso_tm_context_hash_norm(const verso_buf *norm);
-
 static uint64_t s_ctx_hash(verso_str s, verso_buf *tmp, verso_err *err)
 {
     if (!s.n)
@@ -296,7 +294,6 @@ static verso_err s_write(verso_txn *t, const verso_tm_entry *e, const verso_buf 
 
 typedef struct s_same {
     verso_str tgt;
-    bool policy_overwrite;
     uint64_t first;     /* first same-source entry */
     uint64_t identical; /* an entry with the same target too */
     verso_tm_entry first_e;
@@ -321,7 +318,7 @@ verso_err verso_tm_add(verso_txn *t, uint32_t tm_id, const verso_tm_entry *in,
     verso_buf_init(&norm, (size_t)1 << 30);
     verso_buf_init(&tmp, (size_t)1 << 30);
     verso_tm_entry e = *in;
-    s_same same = {in->tgt, false, 0, 0, {0}};
+    s_same same = {in->tgt, 0, 0, {0}};
     e.tm_id = tm_id;
     e.created = e.changed = (int64_t)time(NULL);
     e.usage = 0;
@@ -341,8 +338,7 @@ verso_err verso_tm_add(verso_txn *t, uint32_t tm_id, const verso_tm_entry *in,
         e.id = same.first;
         e.created = same.first_e.created;
         e.usage = same.first_e.usage;
-        /* The old record's strings live in the map we are about to write:
-         * encode from the new entry only (e), which borrows from `in`. */
+        /* Only created and usage come from the old record: the rest is new. */
         err = s_write(t, &e, &norm, false);
         err = err ? err : s_log(t, 'u', e.id);
         *outcome = VERSO_TM_UPDATED;
@@ -396,13 +392,6 @@ verso_err verso_tm_delete(verso_txn *t, uint64_t id, bool *deleted)
     err = err ? err : s_log(t, 'd', id);
     verso_buf_fini(&norm);
     *deleted = !err;
-    return err;
-}
-
-verso_err verso_tm_context_hash(verso_str s, verso_buf *tmp, uint64_t *out)
-{
-    verso_err err = VERSO_OK;
-    *out = s_ctx_hash(s, tmp, &err);
     return err;
 }
 

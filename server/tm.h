@@ -87,10 +87,8 @@ verso_err verso_tm_exact_norm(verso_txn *t, uint32_t tm_id, verso_str src_lang, 
                               const verso_buf *norm, int (*fn)(void *arg, const verso_tm_entry *e),
                               void *arg);
 
-/* The hash stored for a context segment: of its normalised form, never 0;
- * 0 for an empty one. tmp is scratch space owned by the caller.
- * verso_tm_context_hash_norm: the same from the normalised form. */
-verso_err verso_tm_context_hash(verso_str s, verso_buf *tmp, uint64_t *out);
+/* The hash stored for a context segment, from its normalised form
+ * (verso_text_norm): never 0, and 0 for an empty one. */
 uint64_t verso_tm_context_hash_norm(const verso_buf *norm);
 
 /* The last change sequence number (0: no change yet). */

@@ -370,8 +370,8 @@ verso_err verso_op_delete(verso_op_ctx *ctx)
     for (size_t i = 0; i < j.n && !err; i++) {
         const msgpack_object *o = &ids->via.array.ptr[i];
         if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
-            err = verso_fault_set(ctx->fault, VERSO_EBADREQ, "ids[%zu] must be a positive integer",
-                                  i);
+            err = verso_fault_set(ctx->fault, VERSO_EBADREQ,
+                                  "ids[%zu] must be a non-negative integer", i);
         else
             j.ids[i] = o->via.u64;
     }
