@@ -32,8 +32,10 @@ static void s_usage(FILE *f)
             "  stats    uptime, request counts, storage figures\n"
             "  segment FILE --lang TAG [--paragraphs auto|line|blank] [--no-rules]\n"
             "           sentences of FILE (- for standard input), one a line\n"
-            "  import FILE.tsv | SRC_FILE TGT_FILE --src LANG --tgt LANG [--tm NAME]\n"
+            "  import FILE.tmx [--src LANG --tgt LANG] | FILE.tsv | SRC_FILE TGT_FILE |\n"
+            "         FILE.po|mo... --src LANG --tgt LANG [--tm NAME]\n"
             "         [--on-conflict keep_both|overwrite|skip]   bulk-load sentence pairs\n"
+            "  export [--tm NAME] [--src LANG] [-o FILE.tmx]   the TM as TMX 1.4b\n"
             "  lookup FILE --src LANG --tgt LANG [--tm NAME] [--segmented] [--min-score N]\n"
             "           TM matches for each sentence of FILE (each line with --segmented)\n"
             "The server is --endpoint, else $VERSO_ENDPOINT, else %s.\n",
@@ -110,6 +112,19 @@ static void s_print_stats(const msgpack_object *res)
     printf("  used %.2f MiB of a %.1f MiB map (max %.0f MiB), file %.2f MiB, last txn %s\n",
            s_mib(st, "used_bytes"), s_mib(st, "map_size"), s_mib(st, "max_map_size"),
            s_mib(st, "file_bytes"), s_field(st, "last_txn", c, sizeof c));
+    const msgpack_object *ops = verso_mp_get(res, "ops");
+    if (ops && ops->type == MSGPACK_OBJECT_MAP && ops->via.map.size)
+        printf("%-10s %10s %8s %10s %10s %10s\n", "op", "requests", "errors", "p50 us", "p99 us",
+               "max us");
+    for (uint32_t i = 0; ops && ops->type == MSGPACK_OBJECT_MAP && i < ops->via.map.size; i++) {
+        const msgpack_object_kv *kv = &ops->via.map.ptr[i];
+        if (kv->key.type != MSGPACK_OBJECT_STR)
+            continue;
+        printf("%-10.*s %10s %8s %10s %10s %10s\n", (int)kv->key.via.str.size, kv->key.via.str.ptr,
+               s_field(&kv->val, "count", a, 32), s_field(&kv->val, "errors", a + 32, 32),
+               s_field(&kv->val, "p50_us", a + 64, 32), s_field(&kv->val, "p99_us", a + 96, 32),
+               s_field(&kv->val, "max_us", a + 128, 32));
+    }
 }
 
 /* Reads a whole file (or stdin for "-"); caller frees. */
@@ -196,9 +211,10 @@ static int s_run(verso_cli *cli, const char *cmd, int argc, char **argv)
     msgpack_unpacked_init(&fields);
     char *text = NULL;
     int status = 2;
-    if (!strcmp(cmd, "import") || !strcmp(cmd, "lookup")) {
-        status = !strcmp(cmd, "import") ? verso_cli_import(cli, argc, argv)
-                                        : verso_cli_lookup(cli, argc, argv);
+    if (!strcmp(cmd, "import") || !strcmp(cmd, "lookup") || !strcmp(cmd, "export")) {
+        status = !strcmp(cmd, "import")   ? verso_cli_import(cli, argc, argv)
+                 : !strcmp(cmd, "lookup") ? verso_cli_lookup(cli, argc, argv)
+                                          : verso_cli_export(cli, argc, argv);
         goto out;
     }
     if (!strcmp(cmd, "segment")) {

@@ -23,10 +23,26 @@ char *verso_cli_slurp(const char *path, size_t *len);
 /* Prints a msgpack object as one line of JSON. */
 void verso_cli_print_json(const msgpack_object *o);
 
-/* verso import FILE [TGT_FILE] --src L --tgt L [--tm NAME] [--on-conflict P] */
+/* The options of the TM commands; files are borrowed from argv, the array
+ * is the caller's to free (also on failure). */
+typedef struct verso_cli_opts {
+    const char **files;
+    const char *src, *tgt, *tm, *on_conflict, *output;
+    int segmented;
+    long min_score;
+} verso_cli_opts;
+
+/* Parses --src --tgt --tm --on-conflict --min-score --segmented -o and
+ * file names. Returns the number of files, or -1 on a malformed option. */
+int verso_cli_parse_opts(int argc, char **argv, verso_cli_opts *o);
+
+/* verso import FILE... [--src L --tgt L] [--tm NAME] [--on-conflict P] (import.c) */
 int verso_cli_import(verso_cli *cli, int argc, char **argv);
 
 /* verso lookup FILE --src L --tgt L [--tm NAME] [--segmented] [--min-score N] */
 int verso_cli_lookup(verso_cli *cli, int argc, char **argv);
+
+/* verso export [--tm NAME] -o FILE.tmx (- or no -o: standard output) */
+int verso_cli_export(verso_cli *cli, int argc, char **argv);
 
 #endif

@@ -1,35 +1,23 @@
 /*
- * tmcli.c - the translation-memory commands of `verso`: import (TSV, or two
- * line-aligned files) and lookup. Import streams batches of `add` requests
- * under the server's max_message_bytes, keeps a few in flight, and reports
- * rejected lines with their reasons; the rest of the file still loads.
+ * tmcli.c - the translation-memory commands of `verso` other than import:
+ * lookup (an article or one segment a line) and export (a whole TM as TMX
+ * 1.4b, read page by page with the export op), and the option parser they
+ * share with import.c.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "cli.h"
-#include "mo.h"
 #include "mp.h"
-#include "po.h"
-#include "utf8.h"
-
-#define S_BATCH_ENTRIES 2000
-#define S_IN_FLIGHT     4
-#define S_SHOW_REJECTS  10
+#include "tmx.h"
+#include "verso/version.h"
 
 #define S_MAX_FILES 100000
+#define S_PAGE      1000 /* entries an export request asks for */
 
-typedef struct s_opts {
-    const char **files; /* borrowed from argv */
-    const char *src, *tgt, *tm, *on_conflict;
-    int segmented;
-    long min_score;
-} s_opts;
-
-static int s_parse(int argc, char **argv, s_opts *o)
+int verso_cli_parse_opts(int argc, char **argv, verso_cli_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->files = calloc((size_t)argc + 1, sizeof *o->files);
@@ -51,6 +39,8 @@ static int s_parse(int argc, char **argv, s_opts *o)
             o->on_conflict = argv[++i];
         else if (!strcmp(a, "--min-score") && v)
             o->min_score = atol(argv[++i]);
+        else if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && v)
+            o->output = argv[++i];
         else if (!strcmp(a, "--segmented"))
             o->segmented = 1;
         else if ((a[0] != '-' || !strcmp(a, "-")) && nfiles < S_MAX_FILES)
@@ -58,35 +48,7 @@ static int s_parse(int argc, char **argv, s_opts *o)
         else
             return -1;
     }
-    return nfiles && o->src && o->tgt ? nfiles : -1;
-}
-
-static double s_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* ---- import --------------------------------------------------------------- */
-
-typedef struct s_import {
-    verso_cli *cli;
-    const s_opts *o;
-    msgpack_sbuffer batch; /* packed entry maps */
-    size_t n, max_bytes;
-    uint64_t added, updated, skipped, rejected, lines;
-    uint64_t ids[S_IN_FLIGHT]; /* requests in flight, oldest at head */
-    int head, out;
-    double t0;
-    int status;       /* exit status once something failed */
-    const char *file; /* the file being read, for MO callbacks */
-} s_import;
-
-static void s_reject(s_import *im, const char *file, uint64_t line, const char *why)
-{
-    if (im->rejected++ < S_SHOW_REJECTS)
-        fprintf(stderr, "verso: %s:%llu: skipped: %s\n", file, (unsigned long long)line, why);
+    return nfiles;
 }
 
 static uint64_t s_uint(const msgpack_object *res, const char *key)
@@ -95,277 +57,11 @@ static uint64_t s_uint(const msgpack_object *res, const char *key)
     return o && o->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? o->via.u64 : 0;
 }
 
-/* Collects replies until at most `keep` requests are in flight. */
-static int s_drain(s_import *im, int keep)
-{
-    while (im->out > keep && !im->status) {
-        verso_reply *r = NULL;
-        verso_err err = verso_client_recv(im->cli->client, im->ids[im->head], -1, &r);
-        if (err == VERSO_OK) {
-            im->added += s_uint(verso_reply_res(r), "added");
-            im->updated += s_uint(verso_reply_res(r), "updated");
-            im->skipped += s_uint(verso_reply_res(r), "skipped");
-        } else if (err == VERSO_ESERVER) {
-            fprintf(stderr, "verso: %s: %s\n", verso_reply_err_code(r), verso_reply_err_message(r));
-            im->status = 1;
-        } else {
-            fprintf(stderr, "verso: %s\n", verso_strerror(err));
-            im->status = 3;
-        }
-        verso_reply_destroy(&r);
-        im->head = (im->head + 1) % S_IN_FLIGHT;
-        im->out--;
-    }
-    return im->status;
-}
-
-/* Sends the pending entries as one add request. */
-static int s_flush(s_import *im)
-{
-    if (!im->n || s_drain(im, S_IN_FLIGHT - 1))
-        return im->status;
-    msgpack_sbuffer f;
-    msgpack_sbuffer_init(&f);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &f, msgpack_sbuffer_write);
-    verso_mp_pack_kv_str(&pk, "tm", im->o->tm);
-    verso_mp_pack_kv_str(&pk, "src_lang", im->o->src);
-    verso_mp_pack_kv_str(&pk, "tgt_lang", im->o->tgt);
-    verso_mp_pack_kv_str(&pk, "on_conflict", im->o->on_conflict);
-    verso_mp_pack_cstr(&pk, "entries");
-    msgpack_pack_array(&pk, im->n);
-    msgpack_sbuffer_write(&f, im->batch.data, im->batch.size);
-    uint64_t id;
-    verso_err err = verso_client_send_packed(im->cli->client, "add", f.data, f.size, 5, &id);
-    msgpack_sbuffer_destroy(&f);
-    if (err) {
-        fprintf(stderr, "verso: %s\n", verso_strerror(err));
-        return im->status = 3;
-    }
-    im->ids[(im->head + im->out++) % S_IN_FLIGHT] = id;
-    msgpack_sbuffer_clear(&im->batch);
-    im->n = 0;
-    if (isatty(2)) {
-        double dt = s_now() - im->t0;
-        fprintf(stderr, "\rimported %llu lines, %.0f lines/s ", (unsigned long long)im->lines,
-                dt > 0 ? (double)im->lines / dt : 0);
-    }
-    return 0;
-}
-
-/* Checks one pair and adds it to the batch (or reports why not, naming
- * file:where, its line or entry number). */
-static int s_pair(s_import *im, const char *file, uint64_t where, const char *src, size_t sn,
-                  const char *tgt, size_t tn)
-{
-    im->lines++;
-    if (!sn || !tn)
-        s_reject(im, file, where, sn ? "empty target" : "empty source");
-    else if (!verso_utf8_valid(src, sn, NULL) || !verso_utf8_valid(tgt, tn, NULL))
-        s_reject(im, file, where, "not valid UTF-8");
-    else if (sn + tn + 64 > im->max_bytes / 2)
-        s_reject(im, file, where, "longer than the server accepts");
-    else {
-        msgpack_packer pk;
-        msgpack_packer_init(&pk, &im->batch, msgpack_sbuffer_write);
-        msgpack_pack_map(&pk, 3);
-        verso_mp_pack_cstr(&pk, "src");
-        msgpack_pack_str_with_body(&pk, src, sn);
-        verso_mp_pack_cstr(&pk, "tgt");
-        msgpack_pack_str_with_body(&pk, tgt, tn);
-        verso_mp_pack_kv_str(&pk, "origin", file);
-        im->n++;
-    }
-    if (im->n >= S_BATCH_ENTRIES || im->batch.size > im->max_bytes / 2)
-        return s_flush(im);
-    return 0;
-}
-
-static size_t s_chomp(char *line, ssize_t n)
-{
-    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-        line[--n] = '\0';
-    return (size_t)n;
-}
-
-/* TSV: source TAB target per line. */
-static int s_import_tsv(s_import *im, const char *path)
-{
-    FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
-    if (!f) {
-        fprintf(stderr, "verso: cannot read %s\n", path);
-        return 2;
-    }
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t got;
-    while (!im->status && (got = getline(&line, &cap, f)) >= 0) {
-        size_t n = s_chomp(line, got);
-        char *tab = memchr(line, '\t', n);
-        if (!tab) {
-            im->lines++;
-            s_reject(im, path, im->lines, "no tab between source and target");
-            continue;
-        }
-        s_pair(im, path, im->lines + 1, line, (size_t)(tab - line), tab + 1,
-               n - (size_t)(tab - line) - 1);
-    }
-    free(line);
-    if (f != stdin)
-        fclose(f);
-    return im->status;
-}
-
-static int s_mo_pair(void *arg, const char *src, size_t sn, const char *tgt, size_t tn)
-{
-    s_import *im = arg;
-    return s_pair(im, im->file, im->lines + 1, src, sn, tgt, tn);
-}
-
-/* A gettext MO catalog: msgid -> msgstr pairs. */
-static int s_import_mo(s_import *im, const char *path)
-{
-    size_t len = 0;
-    char *data = verso_cli_slurp(path, &len);
-    if (!data) {
-        fprintf(stderr, "verso: cannot read %s\n", path);
-        return 2;
-    }
-    const char *why = NULL;
-    im->file = path;
-    if (verso_mo_each(data, len, s_mo_pair, im, &why) != VERSO_OK)
-        fprintf(stderr, "verso: %s: %s; the entries before it were loaded\n", path, why);
-    free(data);
-    return im->status;
-}
-
-static int s_po_pair(void *arg, const char *src, size_t sn, const char *tgt, size_t tn, size_t line)
-{
-    s_import *im = arg;
-    return s_pair(im, im->file, line, src, sn, tgt, tn); /* reports name the msgid's line */
-}
-
-static void s_po_bad(void *arg, size_t line, const char *why)
-{
-    s_import *im = arg;
-    im->lines++;
-    s_reject(im, im->file, line, why);
-}
-
-/* A gettext PO catalog. */
-static int s_import_po(s_import *im, const char *path)
-{
-    size_t len = 0;
-    char *data = verso_cli_slurp(path, &len);
-    if (!data) {
-        fprintf(stderr, "verso: cannot read %s\n", path);
-        return 2;
-    }
-    im->file = path;
-    if (verso_po_each(data, len, s_po_pair, s_po_bad, im) != VERSO_OK)
-        im->status = 3;
-    free(data);
-    return im->status;
-}
-
-static int s_ends(const char *path, const char *ext)
-{
-    size_t n = strlen(path), e = strlen(ext);
-    return n > e && !strcmp(path + n - e, ext);
-}
-
-static int s_is_mo(const char *path)
-{
-    return s_ends(path, ".mo");
-}
-
-/* Two files, line n of one translating line n of the other. */
-static int s_import_parallel(s_import *im, const char *sp, const char *tp)
-{
-    FILE *fs = fopen(sp, "r"), *ft = fopen(tp, "r");
-    if (!fs || !ft) {
-        fprintf(stderr, "verso: cannot read %s\n", fs ? tp : sp);
-        if (fs)
-            fclose(fs);
-        if (ft)
-            fclose(ft);
-        return 2;
-    }
-    char *a = NULL, *b = NULL;
-    size_t ca = 0, cb = 0;
-    ssize_t ga = 0, gb = 0;
-    while (!im->status) {
-        ga = getline(&a, &ca, fs);
-        gb = getline(&b, &cb, ft);
-        if (ga < 0 || gb < 0)
-            break;
-        s_pair(im, sp, im->lines + 1, a, s_chomp(a, ga), b, s_chomp(b, gb));
-    }
-    if (!im->status && (ga >= 0) != (gb >= 0))
-        fprintf(stderr, "verso: %s and %s have different line counts; extra lines ignored\n", sp,
-                tp);
-    free(a);
-    free(b);
-    fclose(fs);
-    fclose(ft);
-    return im->status;
-}
-
-/* The server's request size limit, from hello. */
-static size_t s_max_bytes(verso_cli *cli)
-{
-    verso_reply *r = NULL;
-    size_t max = 1 << 20;
-    if (verso_client_call(cli->client, "hello", NULL, &r) == VERSO_OK)
-        max = s_uint(verso_reply_res(r), "max_message_bytes");
-    verso_reply_destroy(&r);
-    return max < 4096 ? 4096 : max > (4u << 20) ? (4u << 20) : max;
-}
-
-int verso_cli_import(verso_cli *cli, int argc, char **argv)
-{
-    s_opts o;
-    int nfiles = s_parse(argc, argv, &o);
-    if (nfiles < 0) {
-        fprintf(stderr, "usage: verso import FILE.tsv | SRC_FILE TGT_FILE | FILE.mo... --src LANG "
-                        "--tgt LANG [--tm NAME] [--on-conflict keep_both|overwrite|skip]\n");
-        free(o.files);
-        return 2;
-    }
-    s_import im = {cli, &o, {0}, 0, s_max_bytes(cli), 0, 0, 0, 0, 0, {0}, 0, 0, s_now(), 0, NULL};
-    msgpack_sbuffer_init(&im.batch);
-    int status = 0;
-    if (s_is_mo(o.files[0]) || s_ends(o.files[0], ".po")) {
-        for (int i = 0; i < nfiles && !status; i++)
-            status = s_is_mo(o.files[i])         ? s_import_mo(&im, o.files[i])
-                     : s_ends(o.files[i], ".po") ? s_import_po(&im, o.files[i])
-                                                 : 2;
-    } else if (nfiles <= 2) {
-        status = nfiles == 2 ? s_import_parallel(&im, o.files[0], o.files[1])
-                             : s_import_tsv(&im, o.files[0]);
-    } else {
-        status = 2;
-    }
-    if (!status && !s_flush(&im))
-        s_drain(&im, 0);
-    status = status ? status : im.status;
-    msgpack_sbuffer_destroy(&im.batch);
-    free(o.files);
-    double dt = s_now() - im.t0;
-    if (isatty(2))
-        fprintf(stderr, "\n");
-    printf("%llu lines in %.2f s (%.0f lines/s): %llu added, %llu updated, %llu skipped as "
-           "duplicates, %llu rejected\n",
-           (unsigned long long)im.lines, dt, dt > 0 ? (double)im.lines / dt : 0,
-           (unsigned long long)im.added, (unsigned long long)im.updated,
-           (unsigned long long)im.skipped, (unsigned long long)im.rejected);
-    return status;
-}
-
 /* ---- lookup --------------------------------------------------------------- */
 
 /* Packs the lookup fields: the text, or its lines as segments. */
-static uint32_t s_pack_lookup(msgpack_sbuffer *f, const s_opts *o, const char *text, size_t len)
+static uint32_t s_pack_lookup(msgpack_sbuffer *f, const verso_cli_opts *o, const char *text,
+                              size_t len)
 {
     msgpack_packer pk;
     msgpack_packer_init(&pk, f, msgpack_sbuffer_write);
@@ -420,8 +116,8 @@ static void s_print_results(const msgpack_object *res)
 
 int verso_cli_lookup(verso_cli *cli, int argc, char **argv)
 {
-    s_opts o;
-    if (s_parse(argc, argv, &o) != 1) {
+    verso_cli_opts o;
+    if (verso_cli_parse_opts(argc, argv, &o) != 1 || !o.src || !o.tgt) {
         fprintf(stderr, "usage: verso lookup FILE --src LANG --tgt LANG [--tm NAME] "
                         "[--segmented] [--min-score N]\n");
         free(o.files);
@@ -458,6 +154,191 @@ int verso_cli_lookup(verso_cli *cli, int argc, char **argv)
     verso_reply_destroy(&r);
     msgpack_sbuffer_destroy(&f);
     free(text);
+    free(o.files);
+    return status;
+}
+
+/* ---- export --------------------------------------------------------------- */
+
+static verso_tmx_str s_view(const msgpack_object *m, const char *key)
+{
+    const msgpack_object *o = verso_mp_get(m, key);
+    if (!o || o->type != MSGPACK_OBJECT_STR)
+        return (verso_tmx_str){"", 0};
+    return (verso_tmx_str){o->via.str.ptr, o->via.str.size};
+}
+
+static int64_t s_int(const msgpack_object *m, const char *key)
+{
+    const msgpack_object *o = verso_mp_get(m, key);
+    return o && o->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? (int64_t)o->via.u64 : 0;
+}
+
+/* The strings of an array field into v (room for n); returns how many. */
+static size_t s_strs(const msgpack_object *m, const char *key, verso_tmx_str *v, size_t n)
+{
+    const msgpack_object *a = verso_mp_get(m, key);
+    size_t k = 0;
+    for (uint32_t i = 0; a && a->type == MSGPACK_OBJECT_ARRAY && i < a->via.array.size; i++)
+        if (k < n && a->via.array.ptr[i].type == MSGPACK_OBJECT_STR)
+            v[k++] =
+                (verso_tmx_str){a->via.array.ptr[i].via.str.ptr, a->via.array.ptr[i].via.str.size};
+    return k;
+}
+
+static uint32_t s_len(const msgpack_object *m, const char *key)
+{
+    const msgpack_object *a = verso_mp_get(m, key);
+    return a && a->type == MSGPACK_OBJECT_ARRAY ? a->via.array.size : 0;
+}
+
+/* The props of an entry, plus its origin as an x-verso-origin prop. */
+static size_t s_props(const msgpack_object *e, verso_tmx_prop *v)
+{
+    const msgpack_object *a = verso_mp_get(e, "props");
+    size_t k = 0;
+    for (uint32_t i = 0; a && a->type == MSGPACK_OBJECT_ARRAY && i < a->via.array.size; i++) {
+        const msgpack_object *p = &a->via.array.ptr[i];
+        if (p->type == MSGPACK_OBJECT_ARRAY && p->via.array.size == 2 &&
+            p->via.array.ptr[0].type == MSGPACK_OBJECT_STR &&
+            p->via.array.ptr[1].type == MSGPACK_OBJECT_STR)
+            v[k++] = (verso_tmx_prop){
+                {p->via.array.ptr[0].via.str.ptr, p->via.array.ptr[0].via.str.size},
+                {p->via.array.ptr[1].via.str.ptr, p->via.array.ptr[1].via.str.size}};
+    }
+    verso_tmx_str origin = s_view(e, "origin");
+    if (origin.n)
+        v[k++] = (verso_tmx_prop){{"x-verso-origin", 14}, origin};
+    return k;
+}
+
+/* One entry of an export page as a TU. */
+static verso_err s_write_entry(const msgpack_object *e, verso_buf *out)
+{
+    char tuid[24];
+    size_t ns = s_len(e, "src_tags"), nt = s_len(e, "tgt_tags"), np = s_len(e, "props") + 1;
+    verso_tmx_str *tags = calloc(ns + nt + 1, sizeof *tags);
+    verso_tmx_prop *props = calloc(np, sizeof *props);
+    if (!tags || !props) {
+        free(tags);
+        free(props);
+        return VERSO_ENOMEM;
+    }
+    snprintf(tuid, sizeof tuid, "%lld", (long long)s_int(e, "id"));
+    verso_tmx_tuv tuvs[2] = {{s_view(e, "src_lang"), s_view(e, "src"), tags, 0},
+                             {s_view(e, "tgt_lang"), s_view(e, "tgt"), tags + ns, 0}};
+    tuvs[0].ntags = s_strs(e, "src_tags", tags, ns);
+    tuvs[1].ntags = s_strs(e, "tgt_tags", tags + ns, nt);
+    verso_tmx_tu tu = {.tuid = {tuid, strlen(tuid)},
+                       .creationid = s_view(e, "author"),
+                       .srclang = tuvs[0].lang,
+                       .created = s_int(e, "created"),
+                       .changed = s_int(e, "changed"),
+                       .usage = (uint64_t)s_int(e, "usage"),
+                       .note = s_view(e, "note"),
+                       .props = props,
+                       .nprops = s_props(e, props),
+                       .tuvs = tuvs,
+                       .ntuvs = 2};
+    verso_err err = verso_tmx_write_tu(out, &tu);
+    free(tags);
+    free(props);
+    return err;
+}
+
+typedef struct s_export {
+    verso_cli *cli;
+    const verso_cli_opts *o;
+    FILE *out;
+    verso_buf buf;
+    uint64_t n;
+} s_export;
+
+/* Asks for the page after `after`; writes its entries; *next: the cursor
+ * (0 at the end). Returns an exit status. */
+static int s_export_page(s_export *x, uint64_t after, uint64_t *next)
+{
+    msgpack_sbuffer f;
+    msgpack_sbuffer_init(&f);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &f, msgpack_sbuffer_write);
+    verso_mp_pack_kv_str(&pk, "tm", x->o->tm);
+    verso_mp_pack_kv_uint(&pk, "after", after);
+    verso_mp_pack_kv_uint(&pk, "limit", S_PAGE);
+    uint64_t id;
+    verso_reply *r = NULL;
+    verso_err err = verso_client_send_packed(x->cli->client, "export", f.data, f.size, 3, &id);
+    msgpack_sbuffer_destroy(&f);
+    err = err ? err : verso_client_recv(x->cli->client, id, -1, &r);
+    if (err) {
+        if (err == VERSO_ESERVER)
+            fprintf(stderr, "verso: %s: %s\n", verso_reply_err_code(r), verso_reply_err_message(r));
+        else
+            fprintf(stderr, "verso: %s: %s\n", x->cli->endpoint, verso_strerror(err));
+        verso_reply_destroy(&r);
+        return err == VERSO_ESERVER ? 1 : 3;
+    }
+    const msgpack_object *res = verso_reply_res(r), *es = verso_mp_get(res, "entries");
+    *next = s_uint(res, "next");
+    for (uint32_t i = 0; !err && es && es->type == MSGPACK_OBJECT_ARRAY && i < es->via.array.size;
+         i++, x->n++)
+        err = s_write_entry(&es->via.array.ptr[i], &x->buf);
+    verso_reply_destroy(&r);
+    if (err)
+        fprintf(stderr, "verso: cannot write an entry: %s\n", verso_strerror(err));
+    if (!err && fwrite(x->buf.data, 1, x->buf.len, x->out) != x->buf.len)
+        err = VERSO_EIO;
+    verso_buf_reset(&x->buf);
+    return err ? 3 : 0;
+}
+
+static int s_export_all(s_export *x)
+{
+    verso_err err = verso_tmx_write_header(
+        &x->buf, (verso_tmx_str){x->o->src ? x->o->src : "", x->o->src ? strlen(x->o->src) : 0},
+        "verso", VERSO_VERSION);
+    int status = err ? 3 : 0;
+    uint64_t after = 0, next = 1;
+    while (!status && next) {
+        status = s_export_page(x, after, &next);
+        after = next;
+    }
+    if (!status && (verso_tmx_write_footer(&x->buf) ||
+                    fwrite(x->buf.data, 1, x->buf.len, x->out) != x->buf.len))
+        status = 3;
+    return status;
+}
+
+int verso_cli_export(verso_cli *cli, int argc, char **argv)
+{
+    verso_cli_opts o;
+    if (verso_cli_parse_opts(argc, argv, &o) != 0) {
+        fprintf(stderr, "usage: verso export [--tm NAME] [--src LANG] [-o FILE.tmx]\n");
+        free(o.files);
+        return 2;
+    }
+    s_export x = {cli, &o, stdout, {0}, 0};
+    char *part = NULL;
+    bool to_file = o.output && strcmp(o.output, "-");
+    if (to_file && (part = malloc(strlen(o.output) + 6)))
+        sprintf(part, "%s.part", o.output); /* renamed when complete */
+    if (to_file && (!part || !(x.out = fopen(part, "w")))) {
+        fprintf(stderr, "verso: cannot write %s\n", part ? part : o.output);
+        free(part);
+        free(o.files);
+        return 2;
+    }
+    verso_buf_init(&x.buf, (size_t)1 << 30);
+    int status = s_export_all(&x);
+    verso_buf_fini(&x.buf);
+    if (to_file && (fclose(x.out) || (!status && rename(part, o.output))))
+        status = status ? status : 3;
+    if (to_file && status)
+        remove(part);
+    if (!status)
+        fprintf(stderr, "exported %llu entries of TM %s%s%s\n", (unsigned long long)x.n, o.tm,
+                to_file ? " to " : "", to_file ? o.output : "");
+    free(part);
     free(o.files);
     return status;
 }

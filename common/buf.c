@@ -46,6 +46,11 @@ static verso_err s_reserve(verso_buf *b, size_t extra)
     return VERSO_OK;
 }
 
+verso_err verso_buf_reserve(verso_buf *b, size_t n)
+{
+    return s_reserve(b, n);
+}
+
 verso_err verso_buf_append(verso_buf *b, const void *p, size_t n)
 {
     verso_err err = s_reserve(b, n);

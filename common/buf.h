@@ -21,6 +21,9 @@ typedef struct verso_buf {
 void verso_buf_init(verso_buf *b, size_t cap);
 void verso_buf_fini(verso_buf *b);
 void verso_buf_reset(verso_buf *b);
+/* Makes room for n more bytes: appends totalling at most n bytes then do
+ * not move data. ETOOBIG past the cap, ENOMEM. */
+verso_err verso_buf_reserve(verso_buf *b, size_t n);
 verso_err verso_buf_append(verso_buf *b, const void *p, size_t n);
 verso_err verso_buf_puts(verso_buf *b, const char *s);
 verso_err verso_buf_printf(verso_buf *b, const char *fmt, ...)

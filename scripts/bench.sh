@@ -13,3 +13,4 @@ echo
 /usr/bin/python3 "$root/bench/seg_eval.py" --versod "$root/build/release/versod" --quiet || true
 echo
 /usr/bin/python3 "$root/bench/tm_bench.py" --build "$root/build/release"
+echo; /usr/bin/python3 "$root/bench/locale_bench.py" --build "$root/build/release"

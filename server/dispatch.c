@@ -37,9 +37,13 @@ static verso_err s_run(verso_server *srv, verso_thread *th, const verso_req *req
     msgpack_packer pk;
     msgpack_packer_init(&pk, res, msgpack_sbuffer_write);
     verso_op_ctx ctx = {srv, th, req, &pk, f};
+    size_t nops;
+    uint64_t t0 = verso_metrics_now_us();
     verso_err err = op->fn(&ctx);
     if (err && f->code != err)
         verso_fault_set(f, err, "%s", verso_strerror(err));
+    verso_metrics_record(&srv->metrics, (size_t)(op - verso_op_table(&nops)),
+                         verso_metrics_now_us() - t0, err != VERSO_OK);
     return err;
 }
 

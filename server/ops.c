@@ -15,6 +15,32 @@
 
 static verso_err s_hello(verso_op_ctx *ctx);
 static verso_err s_ping(verso_op_ctx *ctx);
+/* "ops": for each op served at least once, its counts and latencies. */
+static int s_pack_ops(msgpack_packer *pk, const verso_server *srv)
+{
+    size_t n, used = 0;
+    const verso_op *ops = verso_op_table(&n);
+    for (size_t i = 0; i < n && i < VERSO_METRICS_OPS; i++)
+        used += atomic_load(&srv->metrics.ops[i].count) > 0;
+    int rc = verso_mp_pack_cstr(pk, "ops");
+    rc = rc ? rc : msgpack_pack_map(pk, used);
+    for (size_t i = 0; i < n && i < VERSO_METRICS_OPS && !rc; i++) {
+        const verso_op_metrics *o = &srv->metrics.ops[i];
+        uint64_t count = atomic_load(&o->count);
+        if (!count)
+            continue;
+        rc = verso_mp_pack_cstr(pk, ops[i].name);
+        rc = rc ? rc : msgpack_pack_map(pk, 6);
+        rc = rc ? rc : verso_mp_pack_kv_uint(pk, "count", count);
+        rc = rc ? rc : verso_mp_pack_kv_uint(pk, "errors", atomic_load(&o->errors));
+        rc = rc ? rc : verso_mp_pack_kv_uint(pk, "mean_us", atomic_load(&o->total_us) / count);
+        rc = rc ? rc : verso_mp_pack_kv_uint(pk, "p50_us", verso_metrics_quantile(o, 0.5));
+        rc = rc ? rc : verso_mp_pack_kv_uint(pk, "p99_us", verso_metrics_quantile(o, 0.99));
+        rc = rc ? rc : verso_mp_pack_kv_uint(pk, "max_us", atomic_load(&o->max_us));
+    }
+    return rc;
+}
+
 static verso_err s_stats(verso_op_ctx *ctx);
 
 static const verso_op s_ops[] = {
@@ -27,8 +53,10 @@ static const verso_op s_ops[] = {
     {"tm_delete", verso_op_tm_delete},
     {"add", verso_op_add},
     {"get", verso_op_get},
+    {"update", verso_op_update},
     {"delete", verso_op_delete},
     {"lookup", verso_op_lookup},
+    {"export", verso_op_export},
 };
 
 #define S_NOPS (sizeof s_ops / sizeof s_ops[0])
@@ -117,7 +145,7 @@ static verso_err s_stats(verso_op_ctx *ctx)
         return verso_fault_set(ctx->fault, err, "reading storage figures: %s", verso_strerror(err));
     msgpack_packer *pk = ctx->res;
     int64_t up_ms = verso_now_ms() - srv->started_ms;
-    int rc = msgpack_pack_map(pk, 7);
+    int rc = msgpack_pack_map(pk, 8);
     rc = rc ? rc : verso_mp_pack_kv_int(pk, "started", srv->started);
     rc = rc ? rc : verso_mp_pack_kv_int(pk, "uptime_s", up_ms / 1000);
     rc = rc ? rc : verso_mp_pack_kv_uint(pk, "requests", atomic_load(&srv->stats.requests));
@@ -126,5 +154,6 @@ static verso_err s_stats(verso_op_ctx *ctx)
     rc = rc ? rc : verso_mp_pack_kv_str(pk, "endpoint", srv->endpoint);
     rc = rc ? rc : verso_mp_pack_cstr(pk, "store");
     rc = rc ? rc : s_pack_store(pk, srv, &st);
+    rc = rc ? rc : s_pack_ops(pk, srv);
     return rc ? VERSO_ENOMEM : VERSO_OK;
 }

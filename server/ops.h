@@ -39,6 +39,8 @@ verso_err verso_op_tm_list(verso_op_ctx *ctx);
 verso_err verso_op_tm_delete(verso_op_ctx *ctx);
 verso_err verso_op_add(verso_op_ctx *ctx);
 verso_err verso_op_get(verso_op_ctx *ctx);
+verso_err verso_op_update(verso_op_ctx *ctx);
+verso_err verso_op_export(verso_op_ctx *ctx);
 verso_err verso_op_delete(verso_op_ctx *ctx);
 verso_err verso_op_lookup(verso_op_ctx *ctx);
 

@@ -201,14 +201,20 @@ static verso_err s_write_ready(verso_server *s)
 
 static verso_err s_tm_init_job(verso_txn *t, void *arg)
 {
-    (void)arg;
-    return verso_tm_init(t);
+    verso_store *store = arg;
+    verso_err err = verso_tm_init(t);
+    if (err || verso_store_schema(store) == VERSO_SCHEMA_VERSION)
+        return err;
+    verso_log(VERSO_LOG_INFO, "upgrading the store from schema %u to %d: re-indexing entries",
+              verso_store_schema(store), VERSO_SCHEMA_VERSION);
+    return verso_tm_upgrade(t);
 }
 
-/* Creates the "default" TM if the store has none (before any thread runs). */
+/* Creates the "default" TM if the store has none, and brings a store of an
+ * older schema up to date (before any thread runs). */
 static verso_err s_tm_init(verso_store *store)
 {
-    verso_store_job job = {s_tm_init_job, NULL, VERSO_OK};
+    verso_store_job job = {s_tm_init_job, store, VERSO_OK};
     verso_err err = verso_store_write(store, &job, 1);
     return err ? err : job.result;
 }

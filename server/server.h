@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "metrics.h"
 #include "segrules.h"
 #include "store.h"
 #include "verso/err.h"
@@ -44,6 +45,7 @@ typedef struct verso_server {
     int64_t started;    /* unix time */
     int64_t started_ms; /* CLOCK_MONOTONIC milliseconds */
     verso_server_stats stats;
+    verso_metrics metrics;   /* per op: counts and latencies (metrics.h) */
     atomic_int stopping;     /* set once a stop was requested: new requests get ESHUTDOWN */
     verso_server_impl *impl; /* sockets and threads, server.c only */
 } verso_server;

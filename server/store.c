@@ -30,6 +30,7 @@ struct verso_store {
     size_t map_size;
     size_t max_map_size;
     uint64_t map_grows;
+    unsigned schema; /* as opened; see verso_store_upgraded */
     /* Readers hold it shared for the life of a read transaction; the writer
      * takes it exclusively to resize the map, which LMDB allows only while
      * no transaction of this process is active. */
@@ -40,7 +41,15 @@ struct verso_txn {
     verso_store *store;
     MDB_txn *txn;
     int read_only;
+    MDB_cursor *dup_cursor; /* verso_store_each_dup's, kept for the transaction */
 };
+
+static void s_close_cursors(verso_txn *t)
+{
+    if (t->dup_cursor)
+        mdb_cursor_close(t->dup_cursor);
+    t->dup_cursor = NULL;
+}
 
 static verso_err s_err(int rc, const char *what)
 {
@@ -109,7 +118,7 @@ static const struct {
     unsigned flags;
 } s_dbs[VERSO_DB_COUNT_] = {
     {"meta", MDB_CREATE},    {"tms", MDB_CREATE},
-    {"entries", MDB_CREATE}, {"exact", MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED},
+    {"entries", MDB_CREATE}, {"match", MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED},
     {"changes", MDB_CREATE},
 };
 
@@ -137,16 +146,20 @@ static verso_err s_schema_init(verso_store *s)
     verso_buf v;
     verso_buf_init(&v, 64);
     err = verso_store_meta_get(&t, "schema_version", &v);
+    s->schema = VERSO_SCHEMA_VERSION;
     if (err == VERSO_ENOTFOUND) {
-        char now[32];
+        char now[32], ver[16];
         snprintf(now, sizeof now, "%lld", (long long)time(NULL));
-        err = verso_store_meta_put(&t, "schema_version", "1", 1);
+        snprintf(ver, sizeof ver, "%d", VERSO_SCHEMA_VERSION);
+        err = verso_store_meta_put(&t, "schema_version", ver, strlen(ver));
         if (!err)
             err = verso_store_meta_put(&t, "created", now, strlen(now));
-    } else if (!err && atoi(v.data) != VERSO_SCHEMA_VERSION) {
-        verso_log(VERSO_LOG_ERROR, "data directory has schema %s; this versod knows %d", v.data,
-                  VERSO_SCHEMA_VERSION);
+    } else if (!err && (atoi(v.data) < 1 || atoi(v.data) > VERSO_SCHEMA_VERSION)) {
+        verso_log(VERSO_LOG_ERROR, "data directory has schema %s; this versod knows 1 to %d",
+                  v.data, VERSO_SCHEMA_VERSION);
         err = VERSO_ESCHEMA;
+    } else if (!err) {
+        s->schema = (unsigned)atoi(v.data);
     }
     verso_buf_fini(&v);
 out:
@@ -222,6 +235,7 @@ verso_err verso_store_read_begin(verso_store *s, verso_txn **out)
     }
     t->store = s;
     t->read_only = 1;
+    t->dup_cursor = NULL;
     *out = t;
     return VERSO_OK;
 }
@@ -231,6 +245,7 @@ void verso_store_read_end(verso_txn **tp)
     verso_txn *t = *tp;
     if (!t)
         return;
+    s_close_cursors(t);
     mdb_txn_abort(t->txn);
     pthread_rwlock_unlock(&t->store->grow_lock);
     free(t);
@@ -270,8 +285,9 @@ static verso_err s_write_once(verso_store *s, verso_store_job *jobs, size_t n)
         MDB_txn *child;
         if ((rc = mdb_txn_begin(s->env, parent, 0, &child)))
             break;
-        verso_txn t = {s, child, 0};
+        verso_txn t = {s, child, 0, NULL};
         jobs[i].result = jobs[i].fn(&t, jobs[i].arg);
+        s_close_cursors(&t);
         if (jobs[i].result == VERSO_ENOSPC) {
             mdb_txn_abort(child);
             rc = MDB_MAP_FULL;
@@ -354,19 +370,25 @@ verso_err verso_store_del(verso_txn *t, verso_db db, const void *key, size_t kle
 }
 
 verso_err verso_store_each_dup(verso_txn *t, verso_db db, const void *key, size_t klen,
-                               int (*fn)(void *arg, verso_val v), void *arg)
+                               const void *from, size_t flen, int (*fn)(void *arg, verso_val v),
+                               void *arg)
 {
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open(t->txn, t->store->dbs[db], &cur);
+    /* The hot path of lookups: one cursor serves every call of a transaction
+     * (the only database with duplicates is MATCH). */
+    if (db != VERSO_DB_MATCH)
+        return VERSO_EINVAL;
+    int rc = t->dup_cursor ? 0 : mdb_cursor_open(t->txn, t->store->dbs[db], &t->dup_cursor);
     if (rc)
         return s_err(rc, s_dbs[db].name);
-    MDB_val k = {klen, (void *)key}, v;
-    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY); !rc;
-         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP))
+    MDB_cursor *cur = t->dup_cursor;
+    MDB_val k = {klen, (void *)key}, v = {flen, (void *)from};
+    rc = mdb_cursor_get(cur, &k, &v, from ? MDB_GET_BOTH_RANGE : MDB_SET_KEY);
+    if (rc == MDB_NOTFOUND)
+        return from ? VERSO_OK : VERSO_ENOTFOUND;
+    for (; !rc; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP))
         if (fn(arg, (verso_val){v.mv_data, v.mv_size}))
-            break;
-    mdb_cursor_close(cur);
-    return rc && rc != MDB_NOTFOUND ? s_err(rc, s_dbs[db].name) : VERSO_OK;
+            return VERSO_OK;
+    return rc == MDB_NOTFOUND ? VERSO_OK : s_err(rc, s_dbs[db].name);
 }
 
 verso_err verso_store_each(verso_txn *t, verso_db db, const void *from, size_t flen,
@@ -400,6 +422,29 @@ static verso_err s_stat_meta(verso_store *s, verso_store_stats *out)
     verso_buf_fini(&v);
     verso_store_read_end(&t);
     return VERSO_OK;
+}
+
+unsigned verso_store_schema(const verso_store *s)
+{
+    return s->schema;
+}
+
+verso_err verso_store_upgraded(verso_txn *t)
+{
+    char ver[16];
+    snprintf(ver, sizeof ver, "%d", VERSO_SCHEMA_VERSION);
+    if (t->store->schema < 2) { /* 1 had an "exact" index of 8-byte ids */
+        MDB_dbi dbi;
+        int rc = mdb_dbi_open(t->txn, "exact", 0, &dbi);
+        if (!rc)
+            rc = mdb_drop(t->txn, dbi, 1);
+        if (rc && rc != MDB_NOTFOUND)
+            return s_err(rc, "dropping the schema 1 index");
+    }
+    verso_err err = verso_store_meta_put(t, "schema_version", ver, strlen(ver));
+    if (!err)
+        t->store->schema = VERSO_SCHEMA_VERSION;
+    return err;
 }
 
 verso_err verso_store_stat(verso_store *s, verso_store_stats *out)

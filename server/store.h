@@ -18,7 +18,7 @@
 #include "buf.h"
 #include "verso/err.h"
 
-#define VERSO_SCHEMA_VERSION 1
+#define VERSO_SCHEMA_VERSION 2 /* 1: the "exact" index of 0.1 (upgraded on open) */
 
 typedef struct verso_store verso_store;
 typedef struct verso_txn verso_txn;
@@ -48,7 +48,7 @@ typedef enum verso_db {
     VERSO_DB_META = 0, /* str -> str: schema version, counters */
     VERSO_DB_TMS,      /* TM name -> TM record */
     VERSO_DB_ENTRIES,  /* entry id (u64 BE) -> entry record */
-    VERSO_DB_EXACT,    /* exact-match key -> entry ids (u64 BE, sorted duplicates) */
+    VERSO_DB_MATCH,    /* match key -> 16-byte values (sorted duplicates); see tm.c */
     VERSO_DB_CHANGES,  /* change sequence (u64 BE) -> change record */
     VERSO_DB_COUNT_
 } verso_db;
@@ -99,7 +99,7 @@ verso_err verso_store_meta_put(verso_txn *t, const char *key, const void *val, s
 /* Generic access to a named database.
  * get: *out is borrowed until the transaction ends (copy what you keep);
  *      ENOTFOUND when absent.
- * put: replaces the value (in EXACT, whose keys hold sorted duplicates, adds
+ * put: replaces the value (in MATCH, whose keys hold sorted duplicates, adds
  *      one; adding an existing duplicate is not an error).
  * del: with val, removes that one duplicate; without, the key and all its
  *      values; ENOTFOUND when absent.
@@ -110,10 +110,24 @@ verso_err verso_store_put(verso_txn *t, verso_db db, const void *key, size_t kle
 verso_err verso_store_del(verso_txn *t, verso_db db, const void *key, size_t klen, const void *val,
                           size_t vlen);
 
-/* Calls fn(arg, value) for each duplicate value under key in db (EXACT), in
- * sorted order, until fn returns nonzero. Values are borrowed for the call. */
+/* Calls fn(arg, value) for each duplicate value under key in db (MATCH, the
+ * one database with duplicates; EINVAL for others), in sorted order from the
+ * first value >= from (NULL: the first), until fn returns nonzero. Values
+ * are borrowed for the call. Without from, ENOTFOUND when the key is absent.
+ * One cursor serves all calls of a transaction, so fn must not call
+ * verso_store_each_dup itself. */
 verso_err verso_store_each_dup(verso_txn *t, verso_db db, const void *key, size_t klen,
-                               int (*fn)(void *arg, verso_val v), void *arg);
+                               const void *from, size_t flen, int (*fn)(void *arg, verso_val v),
+                               void *arg);
+
+/* The schema the store was opened with: VERSO_SCHEMA_VERSION, or an older
+ * one that verso_store_upgraded must follow once the caller (tm.c) has
+ * rebuilt what changed, in a write transaction. */
+unsigned verso_store_schema(const verso_store *s);
+
+/* In a write transaction: drops the databases of older schemas and records
+ * VERSO_SCHEMA_VERSION (the store's schema is updated at commit). */
+verso_err verso_store_upgraded(verso_txn *t);
 
 /* Calls fn(arg, key, value) for each record of db in key order, starting at
  * the first key >= from (NULL: the first), until fn returns nonzero. */

@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unicode/uchar.h>
 #include <unicode/unorm2.h>
 #include <unicode/ustring.h>
@@ -109,4 +110,250 @@ uint64_t verso_text_hash(const void *p, size_t n)
         h *= 1099511628211ULL;
     }
     return h;
+}
+
+/* ---- loose forms and differences ------------------------------------------ */
+
+enum { S_LETTER, S_SPACE, S_PUNCT, S_DIGIT, S_MARK };
+
+/* Classes of the ASCII characters, '0' + S_LETTER (symbols such as $ + < = >
+ * ^ ` | ~ and controls: they are not punctuation in Unicode), S_SPACE,
+ * S_PUNCT or S_DIGIT. */
+static const char s_ascii[129] = "00000000011111000000000000000000"
+                                 "12220222222022223333333333220002"
+                                 "20000000000000000000000000022202"
+                                 "00000000000000000000000000020200";
+
+static int s_class(UChar32 c)
+{
+    if (c < 0x80)
+        return s_ascii[c] - '0';
+    if (c >= 0xF0000 && c <= 0xFFFFD)
+        return S_MARK;
+    if (u_isUWhiteSpace(c))
+        return S_SPACE;
+    if (u_isdigit(c))
+        return S_DIGIT;
+    return u_ispunct(c) ? S_PUNCT : S_LETTER;
+}
+
+/* Appends to a buffer whose room was reserved (s_split): no checks. */
+static void s_add(verso_buf *b, const char *p, size_t n)
+{
+    if (n == 1)
+        b->data[b->len] = *p; /* the common case, without a call */
+    else
+        memcpy(b->data + b->len, p, n);
+    b->len += n;
+}
+
+static void s_add_cp(verso_buf *b, UChar32 c)
+{
+    if (c < 0x80) {
+        b->data[b->len++] = (char)c;
+        return;
+    }
+    int32_t n = 0;
+    U8_APPEND_UNSAFE(b->data + b->len, n, c);
+    b->len += (size_t)n;
+}
+
+/* The end of the number starting at s[i]: digits, with single '.' or ','
+ * between digits. */
+static int32_t s_number_end(const char *s, int32_t i, int32_t n)
+{
+    while (i < n) {
+        int32_t j = i;
+        UChar32 c;
+        U8_NEXT_OR_FFFD((const uint8_t *)s, j, n, c);
+        if (s_class(c) == S_DIGIT) {
+            i = j;
+            continue;
+        }
+        if ((c != '.' && c != ',') || j >= n)
+            break;
+        int32_t k = j;
+        U8_NEXT_OR_FFFD((const uint8_t *)s, k, n, c);
+        if (s_class(c) != S_DIGIT)
+            break;
+        i = k;
+    }
+    return i;
+}
+
+static UChar32 s_fold(UChar32 c)
+{
+    if (c < 0x80)
+        return c >= 'A' && c <= 'Z' ? c + 32 : c;
+    return u_foldCase(c, U_FOLD_CASE_DEFAULT);
+}
+
+/* Makes room for the parts of a text of len bytes: folding turns no code
+ * point into more than twice its bytes (and U+FFFD, 3, replaces at least
+ * one), numbers gain a newline each. */
+static verso_err s_room(verso_buf *loose, verso_text_parts *p, size_t len)
+{
+    verso_err err = verso_buf_reserve(loose, 3 * len + 1);
+    if (!err && p)
+        err = verso_buf_reserve(&p->letters, 3 * len + 1);
+    if (!err && p)
+        err = verso_buf_reserve(&p->punct, 3 * len + 1);
+    if (!err && p)
+        err = verso_buf_reserve(&p->numbers, 4 * len + 1);
+    return err;
+}
+
+static void s_terminate(verso_buf *b)
+{
+    if (b->data)
+        b->data[b->len] = '\0';
+}
+
+/* Appends the loose form of s to loose and, with p, fills the other parts. */
+static verso_err s_split(const char *s, size_t len, verso_buf *loose, verso_text_parts *p)
+{
+    int32_t n = (int32_t)len;
+    size_t start_len = loose->len;
+    verso_err err = len > INT32_MAX / 4 ? VERSO_ETOOBIG : s_room(loose, p, len);
+    if (err)
+        return err;
+    for (int32_t i = 0; i < n;) {
+        int32_t start = i;
+        UChar32 c = (unsigned char)s[i];
+        if (c < 0x80) /* without the decoder's call */
+            i++;
+        else
+            U8_NEXT_OR_FFFD((const uint8_t *)s, i, n, c);
+        switch (s_class(c)) {
+        case S_LETTER:
+            s_add_cp(loose, s_fold(c));
+            if (p)
+                s_add(&p->letters, s + start, (size_t)(i - start));
+            break;
+        case S_DIGIT:
+            i = s_number_end(s, i, n);
+            s_add(loose, "#", 1);
+            if (p) {
+                s_add(&p->numbers, s + start, (size_t)(i - start));
+                s_add(&p->numbers, "\n", 1);
+            }
+            break;
+        case S_MARK:
+            if (p)
+                p->marks++;
+            break;
+        default:
+            if (p)
+                s_add(&p->punct, s + start, (size_t)(i - start));
+        }
+    }
+    if (loose->len == start_len)
+        s_add(loose, s, len);
+    s_terminate(loose);
+    if (p) {
+        s_terminate(&p->letters);
+        s_terminate(&p->punct);
+        s_terminate(&p->numbers);
+    }
+    return VERSO_OK;
+}
+
+void verso_text_parts_init(verso_text_parts *p)
+{
+    verso_buf *b[] = {&p->loose, &p->letters, &p->punct, &p->numbers};
+    for (size_t i = 0; i < 4; i++)
+        verso_buf_init(b[i], (size_t)1 << 30);
+    p->marks = 0;
+}
+
+void verso_text_parts_fini(verso_text_parts *p)
+{
+    verso_buf *b[] = {&p->loose, &p->letters, &p->punct, &p->numbers};
+    for (size_t i = 0; i < 4; i++)
+        verso_buf_fini(b[i]);
+}
+
+verso_err verso_text_parts_of(const char *norm, size_t n, verso_text_parts *p)
+{
+    verso_buf *b[] = {&p->loose, &p->letters, &p->punct, &p->numbers};
+    for (size_t i = 0; i < 4; i++)
+        verso_buf_reset(b[i]);
+    p->marks = 0;
+    return s_split(norm, n, &p->loose, p);
+}
+
+static bool s_same(const verso_buf *a, const verso_buf *b)
+{
+    return a->len == b->len && (a->len == 0 || !memcmp(a->data, b->data, a->len));
+}
+
+unsigned verso_text_parts_diff(const verso_text_parts *a, const verso_text_parts *b)
+{
+    if (!s_same(&a->loose, &b->loose))
+        return VERSO_TEXT_UNLIKE;
+    unsigned d = s_same(&a->letters, &b->letters) ? 0 : VERSO_TEXT_CASE;
+    d |= s_same(&a->punct, &b->punct) ? 0 : VERSO_TEXT_PUNCT;
+    d |= s_same(&a->numbers, &b->numbers) ? 0 : VERSO_TEXT_NUMBERS;
+    return d | (a->marks == b->marks ? 0 : VERSO_TEXT_TAGS);
+}
+
+verso_err verso_text_loose(const char *norm, size_t n, verso_buf *out)
+{
+    verso_buf_reset(out);
+    return s_split(norm, n, out, NULL);
+}
+
+unsigned verso_text_diff(const char *a, size_t an, const char *b, size_t bn)
+{
+    if (an == bn && !memcmp(a, b, an))
+        return 0;
+    verso_text_parts pa, pb;
+    verso_text_parts_init(&pa);
+    verso_text_parts_init(&pb);
+    unsigned d = VERSO_TEXT_UNLIKE;
+    if (!verso_text_parts_of(a, an, &pa) && !verso_text_parts_of(b, bn, &pb))
+        d = verso_text_parts_diff(&pa, &pb);
+    if (!d) /* equal parts in another order, e.g. "a-b" and "ab-" */
+        d = VERSO_TEXT_PUNCT;
+    verso_text_parts_fini(&pa);
+    verso_text_parts_fini(&pb);
+    return d;
+}
+
+/* ---- index-key hash -------------------------------------------------------- */
+
+static uint64_t s_load64le(const unsigned char *b)
+{
+    uint64_t w = 0;
+    for (int i = 7; i >= 0; i--)
+        w = w << 8 | b[i];
+    return w;
+}
+
+static uint64_t s_rotl(uint64_t x, int r)
+{
+    return x << r | x >> (64 - r);
+}
+
+/* 64-bit finaliser: every input bit affects every output bit. */
+static uint64_t s_fmix(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    return h ^ h >> 33;
+}
+
+uint64_t verso_text_key_hash(const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    const uint64_t k1 = 0x87c37b91114253d5ULL, k2 = 0x4cf5ad432745937fULL;
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
+    for (; n >= 8; n -= 8, b += 8)
+        h = s_rotl(h ^ s_rotl(s_load64le(b) * k1, 31) * k2, 27) * 5 + 0x52dce729;
+    uint64_t tail = 0;
+    for (size_t i = n; i > 0; i--)
+        tail = tail << 8 | b[i - 1];
+    return s_fmix(h ^ s_rotl(tail * k1, 31) * k2);
 }

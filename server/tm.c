@@ -3,10 +3,17 @@
  *
  * Records (all integers big-endian):
  *   tms      name -> tm_id u32 | created i64
- *   entries  id u64 -> version u8 (1) | tm_id u32 | prev_hash u64 | next_hash u64 |
- *            created i64 | changed i64 | usage u64 | 7 x (len u32, bytes):
- *            src_lang, tgt_lang, src, tgt, author, note, origin
- *   exact    tm_id u32 | pair hash u32 | normalised-source hash u64 -> ids (dups)
+ *   entries  id u64 -> version u8 (2) | tm_id u32 | prev_hash u64 | next_hash u64 |
+ *            created i64 | changed i64 | usage u64 | 10 x (len u32, bytes):
+ *            src_lang, tgt_lang, src, tgt, author, note, origin, src_tags,
+ *            tgt_tags, props (the last three are lists, tm.h). Version 1
+ *            records (0.1) have the first seven only.
+ *   match    tm_id u32 | direction-pair hash u32 | loose-form hash u64 ->
+ *            normalised-text hash u64 | id u64 (sorted duplicates)
+ *            Each entry has two: its source under the hash of (src_lang,
+ *            tgt_lang), its target under that of the reversed pair, marked.
+ *            Sorting by the normalised hash puts an entry's exact matches
+ *            side by side: a lookup seeks straight to them.
  *   changes  seq u64 -> op u8 ('a' add, 'u' update, 'd' delete) | id u64
  *   meta     "next_id", "next_seq", "next_tm" -> u64; "count" | tm_id u32 -> u64
  * An entry record is checked field by field when read: a stored length is
@@ -18,11 +25,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "log.h"
 #include "text.h"
 
-#define S_REC_VERSION 1
+#define S_REC_VERSION 2
 #define S_REC_FIXED   (1 + 4 + 8 * 5)
-#define S_REC_STRS    7
+#define S_REC_STRS    10
+#define S_REC_STRS_V1 7
+#define S_REVERSED    0x9e3779b9u /* marks the pair hash of a target-side key */
 
 static void s_put64(unsigned char *p, uint64_t v)
 {
@@ -100,15 +110,72 @@ static verso_err s_count_add(verso_txn *t, uint32_t tm_id, int64_t delta)
     return err ? err : s_set_meta64(t, k, kl, (uint64_t)((int64_t)n + delta));
 }
 
-static verso_err s_log(verso_txn *t, char op, uint64_t id)
+/* The counters a run of changes to one TM moves: read once, written back
+ * once at its end (s_ctr_save), so that a batch of adds costs no more meta
+ * writes than one add. */
+typedef struct s_ctr {
+    uint32_t tm_id;
+    uint64_t next_id, next_seq; /* the last values handed out */
+    int64_t delta;              /* change of the TM's entry count */
+} s_ctr;
+
+static verso_err s_ctr_load(verso_txn *t, uint32_t tm_id, s_ctr *c)
 {
-    uint64_t seq;
-    verso_err err = s_next(t, "next_seq", &seq);
+    c->tm_id = tm_id;
+    c->delta = 0;
+    verso_err err = s_meta64(t, "next_id", 7, &c->next_id);
+    return err ? err : s_meta64(t, "next_seq", 8, &c->next_seq);
+}
+
+static verso_err s_ctr_save(verso_txn *t, const s_ctr *c)
+{
+    verso_err err = s_set_meta64(t, "next_id", 7, c->next_id);
+    err = err ? err : s_set_meta64(t, "next_seq", 8, c->next_seq);
+    return err || !c->delta ? err : s_count_add(t, c->tm_id, c->delta);
+}
+
+/* Appends a change (op on entry id) to the change sequence. */
+static verso_err s_log(verso_txn *t, s_ctr *c, char op, uint64_t id)
+{
     unsigned char k[8], v[9];
-    s_put64(k, seq);
+    s_put64(k, ++c->next_seq);
     v[0] = (unsigned char)op;
     s_put64(v + 1, id);
-    return err ? err : verso_store_put(t, VERSO_DB_CHANGES, k, 8, v, 9);
+    return verso_store_put(t, VERSO_DB_CHANGES, k, 8, v, 9);
+}
+
+/* ---- lists ----------------------------------------------------------------- */
+
+verso_err verso_tm_list_add(verso_buf *list, verso_str item)
+{
+    unsigned char len[4];
+    if (item.n > UINT32_MAX)
+        return VERSO_ETOOBIG;
+    s_put32(len, (uint32_t)item.n);
+    verso_err err = verso_buf_append(list, len, 4);
+    return err ? err : verso_buf_append(list, item.p, item.n);
+}
+
+bool verso_tm_list_next(verso_str *list, verso_str *item)
+{
+    if (list->n < 4)
+        return false;
+    uint32_t n = s_get32((const unsigned char *)list->p);
+    if (n > list->n - 4)
+        return false;
+    *item = (verso_str){list->p + 4, n};
+    list->p += 4 + n;
+    list->n -= 4 + n;
+    return true;
+}
+
+/* True when the items of list tile it exactly. */
+static bool s_list_ok(verso_str list)
+{
+    verso_str item;
+    while (verso_tm_list_next(&list, &item))
+        ;
+    return list.n == 0;
 }
 
 /* ---- entry records ------------------------------------------------------- */
@@ -123,8 +190,9 @@ static verso_err s_encode(const verso_tm_entry *e, verso_buf *out)
     s_put64(fixed + 21, (uint64_t)e->created);
     s_put64(fixed + 29, (uint64_t)e->changed);
     s_put64(fixed + 37, e->usage);
-    const verso_str *strs[S_REC_STRS] = {&e->src_lang, &e->tgt_lang, &e->src,   &e->tgt,
-                                         &e->author,   &e->note,     &e->origin};
+    const verso_str *strs[S_REC_STRS] = {&e->src_lang, &e->tgt_lang, &e->src,    &e->tgt,
+                                         &e->author,   &e->note,     &e->origin, &e->src_tags,
+                                         &e->tgt_tags, &e->props};
     verso_buf_reset(out);
     verso_err err = verso_buf_append(out, fixed, sizeof fixed);
     for (int i = 0; i < S_REC_STRS && !err; i++) {
@@ -142,7 +210,7 @@ static verso_err s_encode(const verso_tm_entry *e, verso_buf *out)
 static verso_err s_decode(verso_val v, uint64_t id, verso_tm_entry *e)
 {
     const unsigned char *p = v.data;
-    if (v.len < S_REC_FIXED || p[0] != S_REC_VERSION)
+    if (v.len < S_REC_FIXED || (p[0] != S_REC_VERSION && p[0] != 1))
         return VERSO_ESTORE;
     memset(e, 0, sizeof *e);
     e->id = id;
@@ -152,10 +220,12 @@ static verso_err s_decode(verso_val v, uint64_t id, verso_tm_entry *e)
     e->created = (int64_t)s_get64(p + 21);
     e->changed = (int64_t)s_get64(p + 29);
     e->usage = s_get64(p + 37);
-    verso_str *strs[S_REC_STRS] = {&e->src_lang, &e->tgt_lang, &e->src,   &e->tgt,
-                                   &e->author,   &e->note,     &e->origin};
+    verso_str *strs[S_REC_STRS] = {&e->src_lang, &e->tgt_lang, &e->src,    &e->tgt,
+                                   &e->author,   &e->note,     &e->origin, &e->src_tags,
+                                   &e->tgt_tags, &e->props};
     size_t off = S_REC_FIXED;
-    for (int i = 0; i < S_REC_STRS; i++) {
+    int nstrs = p[0] == 1 ? S_REC_STRS_V1 : S_REC_STRS;
+    for (int i = 0; i < nstrs; i++) {
         if (v.len - off < 4)
             return VERSO_ESTORE;
         uint32_t n = s_get32(p + off);
@@ -165,10 +235,12 @@ static verso_err s_decode(verso_val v, uint64_t id, verso_tm_entry *e)
         *strs[i] = (verso_str){(const char *)p + off, n};
         off += n;
     }
-    return off == v.len ? VERSO_OK : VERSO_ESTORE;
+    return off == v.len && s_list_ok(e->src_tags) && s_list_ok(e->tgt_tags) && s_list_ok(e->props)
+               ? VERSO_OK
+               : VERSO_ESTORE;
 }
 
-/* ---- the exact index ----------------------------------------------------- */
+/* ---- the match index ----------------------------------------------------- */
 
 static bool s_eq(verso_str a, verso_str b)
 {
@@ -181,76 +253,205 @@ static uint32_t s_pair_hash(verso_str sl, verso_str tl)
     return (uint32_t)(h ^ h >> 32);
 }
 
-/* The exact-index key of a normalised source. */
-static void s_exact_key(uint32_t tm_id, verso_str sl, verso_str tl, const verso_buf *norm,
-                        unsigned char k[16])
+/* The forms of a text that the index keys on (text.h). */
+typedef struct s_forms {
+    verso_buf norm, loose;
+} s_forms;
+
+static void s_forms_init(s_forms *f)
+{
+    verso_buf_init(&f->norm, (size_t)1 << 30);
+    verso_buf_init(&f->loose, (size_t)1 << 30);
+}
+
+static void s_forms_fini(s_forms *f)
+{
+    verso_buf_fini(&f->norm);
+    verso_buf_fini(&f->loose);
+}
+
+static verso_err s_forms_of(verso_str s, s_forms *f)
+{
+    verso_err err = verso_text_norm(s.p, s.n, &f->norm);
+    return err ? err : verso_text_loose(f->norm.data, f->norm.len, &f->loose);
+}
+
+/* The key of a text: ql is the language the text is in, ol the other one;
+ * reversed for an entry's target. */
+static void s_match_key(uint32_t tm_id, verso_str ql, verso_str ol, bool reversed,
+                        const verso_buf *loose, unsigned char k[16])
 {
     s_put32(k, tm_id);
-    s_put32(k + 4, s_pair_hash(sl, tl));
-    s_put64(k + 8, verso_text_hash(norm->data, norm->len));
+    s_put32(k + 4, reversed ? s_pair_hash(ol, ql) ^ S_REVERSED : s_pair_hash(ql, ol));
+    s_put64(k + 8, verso_text_key_hash(loose->data, loose->len));
 }
 
-static uint64_t s_ctx_hash(verso_str s, verso_buf *tmp, verso_err *err)
+/* Adds (or removes) the index record of one side of entry e. */
+static verso_err s_index_side(verso_txn *t, const verso_tm_entry *e, bool target, const s_forms *f,
+                              bool add)
 {
-    if (!s.n)
-        return 0;
-    *err = verso_text_norm(s.p, s.n, tmp);
-    return verso_tm_context_hash_norm(tmp); /* 0 means "no context" */
+    unsigned char k[16], v[16];
+    if (target)
+        s_match_key(e->tm_id, e->tgt_lang, e->src_lang, true, &f->loose, k);
+    else
+        s_match_key(e->tm_id, e->src_lang, e->tgt_lang, false, &f->loose, k);
+    s_put64(v, verso_text_key_hash(f->norm.data, f->norm.len));
+    s_put64(v + 8, e->id);
+    if (add)
+        return verso_store_put(t, VERSO_DB_MATCH, k, 16, v, 16);
+    verso_err err = verso_store_del(t, VERSO_DB_MATCH, k, 16, v, 16);
+    return err == VERSO_ENOTFOUND ? VERSO_OK : err; /* the index lacks it: fine */
 }
 
-typedef struct s_match {
+/* Indexes (or unindexes) both sides of e; src: the forms of e->src when the
+ * caller has them, else NULL. */
+static verso_err s_index(verso_txn *t, const verso_tm_entry *e, const s_forms *src, bool add)
+{
+    s_forms f;
+    s_forms_init(&f);
+    verso_err err = src ? VERSO_OK : s_forms_of(e->src, &f);
+    err = err ? err : s_index_side(t, e, false, src ? src : &f, add);
+    err = err ? err : s_forms_of(e->tgt, &f);
+    err = err ? err : s_index_side(t, e, true, &f, add);
+    s_forms_fini(&f);
+    return err;
+}
+
+/* One direction of a match: walks the values under one key. */
+typedef struct s_probe {
     verso_txn *t;
     uint32_t tm_id;
-    verso_str sl, tl;
-    const verso_buf *norm;
+    verso_str ql, ol; /* query and other language */
+    bool reversed;
+    bool near;                /* second pass: near-exact candidates */
+    int budget;               /* near-exact candidates left to examine */
+    uint64_t nhash;           /* of the query's normalised form */
+    unsigned char key[2][16]; /* the keys of both directions */
+    const verso_tm_query *q;
+    size_t exact;                    /* exact matches found */
+    bool split;                      /* qparts holds the query's parts */
+    verso_text_parts qparts, cparts; /* query and candidate, for near matches */
     verso_buf tmp;
-    int (*fn)(void *arg, const verso_tm_entry *e);
+    int (*fn)(void *arg, const verso_tm_hit *h);
     void *arg;
+    int stop; /* fn returned nonzero */
     verso_err err;
-} s_match;
+} s_probe;
 
-/* One id under an exact key: an entry of this TM and pair whose normalised
- * source really is the one asked for (the key is only a hash). */
-static int s_match_one(void *arg, verso_val v)
+/* The differences between the query and the matched side of e. */
+static unsigned s_probe_diff(s_probe *p, const verso_tm_entry *e)
 {
-    s_match *m = arg;
+    verso_str side = p->reversed ? e->tgt : e->src;
+    if (!p->near && s_eq(side, p->q->text)) /* same bytes: same normal form */
+        return 0;
+    if ((p->err = verso_text_norm(side.p, side.n, &p->tmp)))
+        return VERSO_TEXT_UNLIKE;
+    bool same =
+        s_eq((verso_str){p->tmp.data, p->tmp.len}, (verso_str){p->q->norm->data, p->q->norm->len});
+    if (!p->near || same) /* equal forms belong to the exact pass */
+        return same && !p->near ? 0 : VERSO_TEXT_UNLIKE;
+    if (!p->split && (p->err = verso_text_parts_of(p->q->norm->data, p->q->norm->len, &p->qparts)))
+        return VERSO_TEXT_UNLIKE;
+    p->split = true;
+    if ((p->err = verso_text_parts_of(p->tmp.data, p->tmp.len, &p->cparts)))
+        return VERSO_TEXT_UNLIKE;
+    unsigned d = verso_text_parts_diff(&p->qparts, &p->cparts);
+    return d ? d : VERSO_TEXT_PUNCT; /* the same parts in another order */
+}
+
+static int s_probe_one(void *arg, verso_val v)
+{
+    s_probe *p = arg;
+    if (v.len != 16)
+        return (p->err = VERSO_ESTORE), 1;
+    uint64_t nhash = s_get64(v.data), id = s_get64((const unsigned char *)v.data + 8);
+    if (!p->near && nhash != p->nhash)
+        return 1; /* past the exact matches */
+    if (p->near && (nhash == p->nhash || p->budget-- <= 0))
+        return p->budget < 0;
     verso_val rec;
-    verso_tm_entry e;
-    if (v.len != 8)
-        return (m->err = VERSO_ESTORE), 1;
-    uint64_t id = s_get64(v.data);
-    verso_err err = verso_store_get(m->t, VERSO_DB_ENTRIES, v.data, 8, &rec);
+    verso_tm_hit h = {.reversed = p->reversed};
+    unsigned char idk[8];
+    s_put64(idk, id);
+    verso_err err = verso_store_get(p->t, VERSO_DB_ENTRIES, idk, 8, &rec);
     if (err == VERSO_ENOTFOUND)
         return 0;
-    if (err || (err = s_decode(rec, id, &e)))
-        return (m->err = err), 1;
-    if (e.tm_id != m->tm_id || !s_eq(e.src_lang, m->sl) || !s_eq(e.tgt_lang, m->tl))
+    if (err || (err = s_decode(rec, id, &h.e)))
+        return (p->err = err), 1;
+    verso_str el = p->reversed ? h.e.tgt_lang : h.e.src_lang;
+    verso_str eo = p->reversed ? h.e.src_lang : h.e.tgt_lang;
+    if (h.e.tm_id != p->tm_id || !s_eq(el, p->ql) || !s_eq(eo, p->ol))
         return 0;
-    if ((err = verso_text_norm(e.src.p, e.src.n, &m->tmp)))
-        return (m->err = err), 1;
-    if (m->tmp.len != m->norm->len || memcmp(m->tmp.data, m->norm->data, m->tmp.len))
+    h.diff = s_probe_diff(p, &h.e);
+    if (p->err)
+        return 1;
+    if (h.diff == VERSO_TEXT_UNLIKE)
         return 0;
-    return m->fn(m->arg, &e);
+    p->exact += h.diff == 0;
+    return p->stop = p->fn(p->arg, &h);
 }
 
-static verso_err s_exact(verso_txn *t, uint32_t tm_id, verso_str sl, verso_str tl,
-                         const verso_buf *norm, int (*fn)(void *, const verso_tm_entry *),
+/* Runs one pass (exact or near) in one direction. */
+static verso_err s_probe_run(s_probe *p)
+{
+    unsigned char from[16];
+    s_put64(from, p->nhash);
+    memset(from + 8, 0, 8);
+    p->budget = VERSO_TM_NEAR_SCAN;
+    verso_err err = verso_store_each_dup(p->t, VERSO_DB_MATCH, p->key[p->reversed], 16,
+                                         p->near ? NULL : from, p->near ? 0 : 16, s_probe_one, p);
+    return err ? err : p->err;
+}
+
+static int s_stop_at_once(void *arg, verso_val v)
+{
+    (void)arg, (void)v;
+    return 1;
+}
+
+/* Exact matches stored this way round, then the other way round; then
+ * near-exact ones in the same order. A direction whose key is absent (the
+ * common case: a miss) costs one probe. */
+static verso_err s_match(verso_txn *t, uint32_t tm_id, verso_str sl, verso_str tl,
+                         const verso_tm_query *q, bool both_ways, bool near,
+                         int (*fn)(void *arg, const verso_tm_hit *h), void *arg)
+{
+    s_probe p = {.t = t, .tm_id = tm_id, .ql = sl, .ol = tl, .q = q, .fn = fn, .arg = arg};
+    p.nhash = verso_text_key_hash(q->norm->data, q->norm->len);
+    s_match_key(tm_id, sl, tl, false, q->loose, p.key[0]);
+    memcpy(p.key[1], p.key[0], 16); /* the same but for the pair hash */
+    s_put32(p.key[1] + 4, s_pair_hash(tl, sl) ^ S_REVERSED);
+    bool present[2];
+    verso_err err = VERSO_OK;
+    for (int d = 0; d < 2 && !err; d++) {
+        err = d && !both_ways ? VERSO_ENOTFOUND
+                              : verso_store_each_dup(t, VERSO_DB_MATCH, p.key[d], 16, NULL, 0,
+                                                     s_stop_at_once, NULL);
+        present[d] = !err;
+        err = err == VERSO_ENOTFOUND ? VERSO_OK : err;
+    }
+    verso_buf_init(&p.tmp, (size_t)1 << 30);
+    verso_text_parts_init(&p.qparts);
+    verso_text_parts_init(&p.cparts);
+    for (int pass = 0; pass < (near ? 4 : 2) && !err && !p.stop; pass++) {
+        p.reversed = pass & 1;
+        p.near = pass >= 2;
+        if (p.near && q->enough && p.exact >= q->enough)
+            break; /* near matches would rank below all those */
+        if (present[p.reversed])
+            err = s_probe_run(&p);
+    }
+    verso_text_parts_fini(&p.qparts);
+    verso_text_parts_fini(&p.cparts);
+    verso_buf_fini(&p.tmp);
+    return err;
+}
+
+verso_err verso_tm_match(verso_txn *t, uint32_t tm_id, verso_str src_lang, verso_str tgt_lang,
+                         const verso_tm_query *q, int (*fn)(void *arg, const verso_tm_hit *h),
                          void *arg)
 {
-    unsigned char k[16];
-    s_exact_key(tm_id, sl, tl, norm, k);
-    s_match m = {t, tm_id, sl, tl, norm, {0}, fn, arg, VERSO_OK};
-    verso_buf_init(&m.tmp, (size_t)1 << 30);
-    verso_err err = verso_store_each_dup(t, VERSO_DB_EXACT, k, 16, s_match_one, &m);
-    verso_buf_fini(&m.tmp);
-    return err ? err : m.err;
-}
-
-verso_err verso_tm_exact_norm(verso_txn *t, uint32_t tm_id, verso_str src_lang, verso_str tgt_lang,
-                              const verso_buf *norm, int (*fn)(void *arg, const verso_tm_entry *e),
-                              void *arg)
-{
-    return s_exact(t, tm_id, src_lang, tgt_lang, norm, fn, arg);
+    return s_match(t, tm_id, src_lang, tgt_lang, q, true, q->near, fn, arg);
 }
 
 uint64_t verso_tm_context_hash_norm(const verso_buf *norm)
@@ -261,35 +462,58 @@ uint64_t verso_tm_context_hash_norm(const verso_buf *norm)
     return h ? h : 1;
 }
 
+typedef struct s_exact_fn {
+    int (*fn)(void *arg, const verso_tm_entry *e);
+    void *arg;
+} s_exact_fn;
+
+static int s_exact_one(void *arg, const verso_tm_hit *h)
+{
+    s_exact_fn *x = arg;
+    return x->fn(x->arg, &h->e);
+}
+
+/* The forward exact matches of a source whose forms are f. */
+static verso_err s_exact(verso_txn *t, uint32_t tm_id, verso_str sl, verso_str tl, verso_str src,
+                         const s_forms *f, int (*fn)(void *, const verso_tm_entry *), void *arg)
+{
+    verso_tm_query q = {src, &f->norm, &f->loose, 0, false};
+    s_exact_fn x = {fn, arg};
+    return s_match(t, tm_id, sl, tl, &q, false, false, s_exact_one, &x);
+}
+
 verso_err verso_tm_exact(verso_txn *t, uint32_t tm_id, verso_str src_lang, verso_str tgt_lang,
                          verso_str src, int (*fn)(void *arg, const verso_tm_entry *e), void *arg)
 {
-    verso_buf norm;
-    verso_buf_init(&norm, (size_t)1 << 30);
-    verso_err err = verso_text_norm(src.p, src.n, &norm);
-    if (!err)
-        err = s_exact(t, tm_id, src_lang, tgt_lang, &norm, fn, arg);
-    verso_buf_fini(&norm);
+    s_forms f;
+    s_forms_init(&f);
+    verso_err err = s_forms_of(src, &f);
+    err = err ? err : s_exact(t, tm_id, src_lang, tgt_lang, src, &f, fn, arg);
+    s_forms_fini(&f);
     return err;
 }
 
 /* ---- entries ------------------------------------------------------------- */
 
-static verso_err s_write(verso_txn *t, const verso_tm_entry *e, const verso_buf *norm, bool index)
+static verso_err s_put_record(verso_txn *t, const verso_tm_entry *e)
 {
     verso_buf rec;
     verso_buf_init(&rec, (size_t)1 << 30);
-    unsigned char id[8], k[16];
+    unsigned char id[8];
     s_put64(id, e->id);
     verso_err err = s_encode(e, &rec);
     if (!err)
         err = verso_store_put(t, VERSO_DB_ENTRIES, id, 8, rec.data, rec.len);
-    if (!err && index) {
-        s_exact_key(e->tm_id, e->src_lang, e->tgt_lang, norm, k);
-        err = verso_store_put(t, VERSO_DB_EXACT, k, 16, id, 8);
-    }
     verso_buf_fini(&rec);
     return err;
+}
+
+static uint64_t s_ctx_hash(verso_str s, verso_buf *tmp, verso_err *err)
+{
+    if (!s.n)
+        return 0;
+    *err = verso_text_norm(s.p, s.n, tmp);
+    return verso_tm_context_hash_norm(tmp); /* 0 means "no context" */
 }
 
 typedef struct s_same {
@@ -311,50 +535,80 @@ static int s_same_one(void *arg, const verso_tm_entry *e)
     return 0;
 }
 
-verso_err verso_tm_add(verso_txn *t, uint32_t tm_id, const verso_tm_entry *in,
-                       verso_tm_conflict policy, verso_tm_outcome *outcome, uint64_t *id)
+/* Replaces the stored entry old (same id) by e, re-indexing both. */
+static verso_err s_replace(verso_txn *t, s_ctr *c, const verso_tm_entry *old,
+                           const verso_tm_entry *e)
 {
-    verso_buf norm, tmp;
-    verso_buf_init(&norm, (size_t)1 << 30);
-    verso_buf_init(&tmp, (size_t)1 << 30);
+    verso_err err = s_index(t, old, NULL, false);
+    err = err ? err : s_put_record(t, e); /* old borrowed from the record: unindexed first */
+    err = err ? err : s_index(t, e, NULL, true);
+    return err ? err : s_log(t, c, 'u', e->id);
+}
+
+/* One add of a batch; f and tmp are scratch buffers the batch reuses. */
+static verso_err s_add_one(verso_txn *t, s_ctr *c, const verso_tm_entry *in,
+                           verso_tm_conflict policy, verso_tm_outcome *outcome, uint64_t *id,
+                           s_forms *f, verso_buf *tmp)
+{
+    uint32_t tm_id = c->tm_id;
     verso_tm_entry e = *in;
     s_same same = {in->tgt, 0, 0, {0}};
     e.tm_id = tm_id;
-    e.created = e.changed = (int64_t)time(NULL);
-    e.usage = 0;
-    verso_err err = verso_text_norm(in->src.p, in->src.n, &norm);
+    e.created = in->created > 0 ? in->created : (int64_t)time(NULL);
+    e.changed = in->changed > 0 ? in->changed : e.created;
+    verso_err err = s_forms_of(in->src, f);
     if (!err)
-        e.prev_hash = s_ctx_hash(in->prev, &tmp, &err);
+        e.prev_hash = s_ctx_hash(in->prev, tmp, &err);
     if (!err)
-        e.next_hash = s_ctx_hash(in->next, &tmp, &err);
+        e.next_hash = s_ctx_hash(in->next, tmp, &err);
     if (!err)
-        err = s_exact(t, tm_id, in->src_lang, in->tgt_lang, &norm, s_same_one, &same);
+        err = s_exact(t, tm_id, in->src_lang, in->tgt_lang, in->src, f, s_same_one, &same);
     if (err)
-        goto out;
+        return err;
     if (same.first && (policy == VERSO_TM_SKIP || same.identical)) {
         *outcome = VERSO_TM_SKIPPED;
         *id = same.identical ? same.identical : same.first;
     } else if (same.first && policy == VERSO_TM_OVERWRITE) {
+        /* Only the id, created and usage come from the old entry. */
         e.id = same.first;
         e.created = same.first_e.created;
         e.usage = same.first_e.usage;
-        /* Only created and usage come from the old record: the rest is new. */
-        err = s_write(t, &e, &norm, false);
-        err = err ? err : s_log(t, 'u', e.id);
+        err = s_replace(t, c, &same.first_e, &e);
         *outcome = VERSO_TM_UPDATED;
         *id = e.id;
     } else {
-        err = s_next(t, "next_id", &e.id);
-        err = err ? err : s_write(t, &e, &norm, true);
-        err = err ? err : s_count_add(t, tm_id, 1);
-        err = err ? err : s_log(t, 'a', e.id);
+        e.id = ++c->next_id;
+        err = s_put_record(t, &e);
+        err = err ? err : s_index(t, &e, f, true);
+        err = err ? err : s_log(t, c, 'a', e.id);
+        c->delta++;
         *outcome = VERSO_TM_ADDED;
         *id = e.id;
     }
-out:
-    verso_buf_fini(&tmp);
-    verso_buf_fini(&norm);
     return err;
+}
+
+verso_err verso_tm_add_batch(verso_txn *t, uint32_t tm_id, const verso_tm_entry *entries, size_t n,
+                             verso_tm_conflict policy, verso_tm_outcome *outcomes, uint64_t *ids)
+{
+    s_ctr c;
+    s_forms f;
+    verso_buf tmp;
+    s_forms_init(&f);
+    verso_buf_init(&tmp, (size_t)1 << 30);
+    verso_err err = s_ctr_load(t, tm_id, &c);
+    for (size_t i = 0; i < n && !err; i++)
+        err = s_add_one(t, &c, &entries[i], policy, &outcomes[i], &ids[i], &f, &tmp);
+    err = err ? err : s_ctr_save(t, &c);
+    verso_buf_fini(&tmp);
+    s_forms_fini(&f);
+    return err;
+}
+
+verso_err verso_tm_add(verso_txn *t, uint32_t tm_id, const verso_tm_entry *in,
+                       verso_tm_conflict policy, verso_tm_outcome *outcome, uint64_t *id)
+{
+    return verso_tm_add_batch(t, tm_id, in, 1, policy, outcome, id);
 }
 
 verso_err verso_tm_get(verso_txn *t, uint64_t id, verso_tm_entry *e)
@@ -366,6 +620,38 @@ verso_err verso_tm_get(verso_txn *t, uint64_t id, verso_tm_entry *e)
     return err ? err : s_decode(v, id, e);
 }
 
+verso_err verso_tm_update(verso_txn *t, uint64_t id, const verso_tm_patch *p)
+{
+    verso_tm_entry old, e;
+    verso_err err = verso_tm_get(t, id, &old);
+    if (err)
+        return err;
+    e = old;
+    if (p->set & VERSO_TM_SET_SRC) {
+        e.src = p->e.src;
+        e.src_tags = p->e.src_tags;
+    }
+    if (p->set & VERSO_TM_SET_TGT) {
+        e.tgt = p->e.tgt;
+        e.tgt_tags = p->e.tgt_tags;
+    }
+    if (p->set & VERSO_TM_SET_AUTHOR)
+        e.author = p->e.author;
+    if (p->set & VERSO_TM_SET_NOTE)
+        e.note = p->e.note;
+    if (p->set & VERSO_TM_SET_PROPS)
+        e.props = p->e.props;
+    if (p->set & VERSO_TM_SET_ORIGIN)
+        e.origin = p->e.origin;
+    if (p->set)
+        e.changed = (int64_t)time(NULL);
+    e.usage = old.usage + p->use < old.usage ? UINT64_MAX : old.usage + p->use;
+    s_ctr c;
+    err = s_ctr_load(t, old.tm_id, &c);
+    err = err ? err : s_replace(t, &c, &old, &e);
+    return err ? err : s_ctr_save(t, &c);
+}
+
 verso_err verso_tm_delete(verso_txn *t, uint64_t id, bool *deleted)
 {
     verso_tm_entry e;
@@ -375,24 +661,85 @@ verso_err verso_tm_delete(verso_txn *t, uint64_t id, bool *deleted)
         return VERSO_OK;
     if (err)
         return err;
-    verso_buf norm;
-    verso_buf_init(&norm, (size_t)1 << 30);
-    unsigned char k[16], idk[8];
+    unsigned char idk[8];
     s_put64(idk, id);
-    err = verso_text_norm(e.src.p, e.src.n, &norm);
-    if (!err) {
-        s_exact_key(e.tm_id, e.src_lang, e.tgt_lang, &norm, k);
-        err = verso_store_del(t, VERSO_DB_EXACT, k, 16, idk, 8);
-        if (err == VERSO_ENOTFOUND)
-            err = VERSO_OK; /* an index without it is what we want */
-    }
-    uint32_t tm_id = e.tm_id; /* e borrows from the record we delete next */
+    s_ctr c;
+    err = s_ctr_load(t, e.tm_id, &c);
+    err = err ? err : s_index(t, &e, NULL, false); /* before the record e borrows from goes */
     err = err ? err : verso_store_del(t, VERSO_DB_ENTRIES, idk, 8, NULL, 0);
-    err = err ? err : s_count_add(t, tm_id, -1);
-    err = err ? err : s_log(t, 'd', id);
-    verso_buf_fini(&norm);
+    err = err ? err : s_log(t, &c, 'd', id);
+    c.delta = -1;
+    err = err ? err : s_ctr_save(t, &c);
     *deleted = !err;
     return err;
+}
+
+typedef struct s_walk {
+    uint32_t tm_id;
+    size_t scan;
+    uint64_t last;
+    bool stopped; /* before the end of the store */
+    int (*fn)(void *arg, const verso_tm_entry *e);
+    void *arg;
+    verso_err err;
+} s_walk;
+
+static int s_walk_one(void *arg, verso_val key, verso_val val)
+{
+    s_walk *w = arg;
+    verso_tm_entry e;
+    if (key.len != 8)
+        return (w->err = VERSO_ESTORE), 1;
+    if (w->scan == 0)
+        return w->stopped = true;
+    w->scan--;
+    w->last = s_get64(key.data);
+    if ((w->err = s_decode(val, w->last, &e)))
+        return 1;
+    return w->stopped = e.tm_id == w->tm_id && w->fn(w->arg, &e);
+}
+
+verso_err verso_tm_each_entry(verso_txn *t, uint32_t tm_id, uint64_t after, size_t scan,
+                              int (*fn)(void *arg, const verso_tm_entry *e), void *arg,
+                              uint64_t *last)
+{
+    unsigned char from[8];
+    s_walk w = {tm_id, scan, 0, false, fn, arg, VERSO_OK};
+    *last = 0;
+    if (after == UINT64_MAX)
+        return VERSO_OK;
+    s_put64(from, after + 1);
+    verso_err err = verso_store_each(t, VERSO_DB_ENTRIES, from, 8, s_walk_one, &w);
+    *last = w.stopped ? w.last : 0;
+    return err ? err : w.err;
+}
+
+typedef struct s_upgrade {
+    verso_txn *t;
+    size_t corrupt;
+    verso_err err;
+} s_upgrade;
+
+/* Indexes one entry; a corrupt record is left as it is (get reports it). */
+static int s_upgrade_one(void *arg, verso_val key, verso_val val)
+{
+    s_upgrade *u = arg;
+    verso_tm_entry e;
+    if (key.len != 8 || s_decode(val, s_get64(key.data), &e))
+        return u->corrupt++, 0;
+    u->err = s_index(u->t, &e, NULL, true);
+    return u->err != VERSO_OK;
+}
+
+verso_err verso_tm_upgrade(verso_txn *t)
+{
+    /* The walk reads entries while the index, another database, is written. */
+    s_upgrade u = {t, 0, VERSO_OK};
+    verso_err err = verso_store_each(t, VERSO_DB_ENTRIES, NULL, 0, s_upgrade_one, &u);
+    err = err ? err : u.err;
+    if (u.corrupt)
+        verso_log(VERSO_LOG_WARN, "%zu corrupt entry record(s) left out of the index", u.corrupt);
+    return err ? err : verso_store_upgraded(t);
 }
 
 verso_err verso_tm_last_change(verso_txn *t, uint64_t *seq)
@@ -459,13 +806,14 @@ typedef struct s_ids {
     verso_err err;
 } s_ids;
 
-/* Collects the ids under the exact keys of one TM (keys start with tm_id). */
+/* Collects the ids under the match keys of one TM (keys start with tm_id);
+ * each id comes twice (source and target), the second delete finds nothing. */
 static int s_collect(void *arg, verso_val key, verso_val val)
 {
     s_ids *ids = arg;
     if (key.len != 16 || s_get32(key.data) != ids->tm_id)
         return 1;
-    if (val.len != 8)
+    if (val.len != 16)
         return (ids->err = VERSO_ESTORE), 1;
     if (ids->n == ids->cap) {
         size_t cap = ids->cap ? ids->cap * 2 : 256;
@@ -475,7 +823,7 @@ static int s_collect(void *arg, verso_val key, verso_val val)
         ids->v = p;
         ids->cap = cap;
     }
-    ids->v[ids->n++] = s_get64(val.data);
+    ids->v[ids->n++] = s_get64((const unsigned char *)val.data + 8);
     return 0;
 }
 
@@ -488,7 +836,7 @@ verso_err verso_tm_drop(verso_txn *t, verso_str name)
     unsigned char from[4];
     s_put32(from, tm_id);
     s_ids ids = {tm_id, NULL, 0, 0, VERSO_OK};
-    err = verso_store_each(t, VERSO_DB_EXACT, from, 4, s_collect, &ids);
+    err = verso_store_each(t, VERSO_DB_MATCH, from, 4, s_collect, &ids);
     err = err ? err : ids.err;
     for (size_t i = 0; !err && i < ids.n; i++) {
         bool deleted;

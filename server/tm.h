@@ -1,6 +1,6 @@
 /*
  * tm.h - the translation memory over the store (store.h): named TMs,
- * entries (translation units of one language pair), the exact-match index
+ * entries (translation units of one language pair), the match index
  * and the change sequence. Every function runs inside a transaction the
  * caller owns; writing ones need a write transaction (the writer thread's).
  *
@@ -25,13 +25,25 @@ typedef struct verso_str {
     size_t n;
 } verso_str;
 
-/* An entry. For verso_tm_add, fill src_lang..origin (prev/next are the
- * neighbouring source segments, optional); id and times are assigned. */
+/* A list of strings as an entry stores it: items back to back, each a u32
+ * big-endian length then its bytes. Build with verso_tm_list_add, walk with
+ * verso_tm_list_next. An empty list is the empty string. */
+verso_err verso_tm_list_add(verso_buf *list, verso_str item);
+
+/* Takes the first item of *list into *item and advances *list past it.
+ * False at the end (or on a malformed tail, which verso_tm_get rejects). */
+bool verso_tm_list_next(verso_str *list, verso_str *item);
+
+/* An entry. For verso_tm_add, fill src_lang..props (prev/next are the
+ * neighbouring source segments, optional; created, changed and usage are
+ * kept when nonzero, as an import of dated TMX needs); id is assigned. */
 typedef struct verso_tm_entry {
     uint64_t id;
     uint32_t tm_id;
-    verso_str src_lang, tgt_lang; /* canonical BCP 47 tags */
-    verso_str src, tgt;
+    verso_str src_lang, tgt_lang;  /* canonical BCP 47 tags */
+    verso_str src, tgt;            /* inline tags as marks U+F0000 + index */
+    verso_str src_tags, tgt_tags;  /* lists: the XML of each tag, by index */
+    verso_str props;               /* list: name, value, name, value, ... */
     verso_str prev, next;          /* add only: context segments */
     uint64_t prev_hash, next_hash; /* stored: hashes of the normalised context (0: none) */
     verso_str author, note, origin;
@@ -70,6 +82,11 @@ verso_err verso_tm_each(verso_txn *t,
 verso_err verso_tm_add(verso_txn *t, uint32_t tm_id, const verso_tm_entry *e,
                        verso_tm_conflict policy, verso_tm_outcome *outcome, uint64_t *id);
 
+/* verso_tm_add of entries[0..n) in order, setting outcomes[i] and ids[i];
+ * faster than n calls (counters are read and written once). */
+verso_err verso_tm_add_batch(verso_txn *t, uint32_t tm_id, const verso_tm_entry *entries, size_t n,
+                             verso_tm_conflict policy, verso_tm_outcome *outcomes, uint64_t *ids);
+
 /* Reads entry id into *e (strings borrowed from the transaction).
  * ENOTFOUND when absent. */
 verso_err verso_tm_get(verso_txn *t, uint64_t id, verso_tm_entry *e);
@@ -78,14 +95,64 @@ verso_err verso_tm_get(verso_txn *t, uint64_t id, verso_tm_entry *e);
 verso_err verso_tm_delete(verso_txn *t, uint64_t id, bool *deleted);
 
 /* Calls fn for each entry of TM tm_id and the pair whose normalised source
- * equals the normalised src, in id order, until fn returns nonzero. */
+ * equals the normalised src, until fn returns nonzero. */
 verso_err verso_tm_exact(verso_txn *t, uint32_t tm_id, verso_str src_lang, verso_str tgt_lang,
                          verso_str src, int (*fn)(void *arg, const verso_tm_entry *e), void *arg);
 
-/* verso_tm_exact for a source already normalised (verso_text_norm). */
-verso_err verso_tm_exact_norm(verso_txn *t, uint32_t tm_id, verso_str src_lang, verso_str tgt_lang,
-                              const verso_buf *norm, int (*fn)(void *arg, const verso_tm_entry *e),
-                              void *arg);
+/* A segment to match, with its forms (text.h), computed once by the caller. */
+typedef struct verso_tm_query {
+    verso_str text;         /* as given */
+    const verso_buf *norm;  /* verso_text_norm(text) */
+    const verso_buf *loose; /* verso_text_loose(norm) */
+    size_t enough;          /* skip near-exact matches once this many exact ones (0: never) */
+    bool near;              /* near-exact matches wanted at all */
+} verso_tm_query;
+
+/* A match: an entry whose source (or, reversed, whose target) is the query
+ * up to the differences in diff (0: exact; VERSO_TEXT_* bits: near-exact). */
+typedef struct verso_tm_hit {
+    verso_tm_entry e; /* as stored; borrowed from the transaction */
+    bool reversed;    /* stored as tgt_lang -> src_lang, matched on its target */
+    unsigned diff;
+} verso_tm_hit;
+
+#define VERSO_TM_NEAR_SCAN 64 /* near-exact candidates examined per direction */
+
+/* Calls fn for the exact matches of q in TM tm_id for src_lang -> tgt_lang,
+ * stored that way or the other way round, then (when q->near) for near-exact ones (at most
+ * VERSO_TM_NEAR_SCAN candidates a direction), until fn returns nonzero. */
+verso_err verso_tm_match(verso_txn *t, uint32_t tm_id, verso_str src_lang, verso_str tgt_lang,
+                         const verso_tm_query *q, int (*fn)(void *arg, const verso_tm_hit *h),
+                         void *arg);
+
+/* Changes to an entry (verso_tm_update): the fields named in `set` are
+ * taken from e; `use` is added to the usage count. */
+#define VERSO_TM_SET_SRC    0x01u /* src and src_tags */
+#define VERSO_TM_SET_TGT    0x02u /* tgt and tgt_tags */
+#define VERSO_TM_SET_AUTHOR 0x04u
+#define VERSO_TM_SET_NOTE   0x08u
+#define VERSO_TM_SET_PROPS  0x10u
+#define VERSO_TM_SET_ORIGIN 0x20u
+typedef struct verso_tm_patch {
+    unsigned set;
+    verso_tm_entry e;
+    uint64_t use;
+} verso_tm_patch;
+
+/* Applies p to entry id and re-indexes it; its changed time is now (unless
+ * only usage changed). ENOTFOUND when absent. */
+verso_err verso_tm_update(verso_txn *t, uint64_t id, const verso_tm_patch *p);
+
+/* Calls fn for the entries of TM tm_id with ids > after, in id order, until
+ * fn returns nonzero or `scan` entries of any TM have been read; *last is the
+ * last id read (the cursor to go on from), 0 when the store has no more. */
+verso_err verso_tm_each_entry(verso_txn *t, uint32_t tm_id, uint64_t after, size_t scan,
+                              int (*fn)(void *arg, const verso_tm_entry *e), void *arg,
+                              uint64_t *last);
+
+/* Rebuilds the match index of every entry and records the current schema;
+ * run once, in a write transaction, on a store of an older schema. */
+verso_err verso_tm_upgrade(verso_txn *t);
 
 /* The hash stored for a context segment, from its normalised form
  * (verso_text_norm): never 0, and 0 for an empty one. */

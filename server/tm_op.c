@@ -4,6 +4,8 @@
  * worker's own read transaction; writes go to the writer thread as one job
  * per request, so that a batch commits whole before the reply is sent.
  */
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +16,7 @@
 #include "segment.h"
 #include "text.h"
 #include "tm.h"
+#include "tm_op.h"
 #include "writer.h"
 
 #define S_MAX_ENTRIES  100000 /* entries in one add request */
@@ -21,7 +24,7 @@
 
 /* ---- request fields ------------------------------------------------------- */
 
-static verso_err s_tm_name(verso_op_ctx *ctx, verso_str *name)
+verso_err verso_tmop_name(verso_op_ctx *ctx, verso_str *name)
 {
     const char *p = "default";
     size_t n = 7;
@@ -33,8 +36,7 @@ static verso_err s_tm_name(verso_op_ctx *ctx, verso_str *name)
     return err;
 }
 
-/* A language field, canonicalised into buf (VERSO_LANG_MAX bytes). */
-static verso_err s_lang(verso_op_ctx *ctx, const char *key, char *buf, verso_str *out)
+verso_err verso_tmop_lang(verso_op_ctx *ctx, const char *key, char *buf, verso_str *out)
 {
     const char *p = NULL;
     size_t n = 0;
@@ -48,23 +50,7 @@ static verso_err s_lang(verso_op_ctx *ctx, const char *key, char *buf, verso_str
     return VERSO_OK;
 }
 
-/* An optional str field of an entry map; wrong type: EBADREQ. */
-static verso_err s_entry_str(verso_op_ctx *ctx, const msgpack_object *m, const char *key,
-                             size_t index, bool required, verso_str *out)
-{
-    const msgpack_object *o = verso_mp_get(m, key);
-    if (o && o->type == MSGPACK_OBJECT_NIL)
-        o = NULL;
-    if (!o && !required)
-        return VERSO_OK;
-    if (!o || o->type != MSGPACK_OBJECT_STR || (required && o->via.str.size == 0))
-        return verso_fault_set(ctx->fault, VERSO_EBADREQ, "entries[%zu].%s must be a%s string",
-                               index, key, required ? " non-empty" : "");
-    *out = (verso_str){o->via.str.ptr, o->via.str.size};
-    return VERSO_OK;
-}
-
-static verso_err s_tm_missing(verso_op_ctx *ctx, verso_str name)
+verso_err verso_tmop_missing(verso_op_ctx *ctx, verso_str name)
 {
     return verso_fault_set(ctx->fault, VERSO_ENOTFOUND, "no TM named \"%.*s\"",
                            (int)(name.n > 64 ? 64 : name.n), name.p);
@@ -98,7 +84,7 @@ static verso_err s_tm_change(verso_op_ctx *ctx, bool drop)
     s_tm_job j = {{NULL, 0}, drop};
     const msgpack_object *o = verso_mp_get(ctx->req->body, "tm");
     verso_err err = o && o->type != MSGPACK_OBJECT_NIL /* nil is absent */
-                        ? s_tm_name(ctx, &j.name)
+                        ? verso_tmop_name(ctx, &j.name)
                         : verso_fault_set(ctx->fault, VERSO_EBADREQ, "missing field \"tm\"");
     if (!err && drop && j.name.n == 7 && !memcmp(j.name.p, "default", 7))
         return verso_fault_set(ctx->fault, VERSO_EBADREQ, "the default TM cannot be deleted");
@@ -107,7 +93,7 @@ static verso_err s_tm_change(verso_op_ctx *ctx, bool drop)
         return verso_fault_set(ctx->fault, err, "a TM named \"%.*s\" exists", (int)j.name.n,
                                j.name.p);
     if (err == VERSO_ENOTFOUND)
-        return s_tm_missing(ctx, j.name);
+        return verso_tmop_missing(ctx, j.name);
     return err ? err : msgpack_pack_map(ctx->res, 0) ? VERSO_ENOMEM : VERSO_OK;
 }
 
@@ -162,6 +148,112 @@ verso_err verso_op_tm_list(verso_op_ctx *ctx)
     return err ? err : p.rc ? VERSO_ENOMEM : VERSO_OK;
 }
 
+/* ---- entry fields ------------------------------------------------------------ */
+
+#define S_MAX_LIST 65534 /* tags of a segment, props of an entry */
+
+static const char *const s_list_keys[] = {"src_tags", "tgt_tags", "props"};
+
+/* An optional string field of an entry map (where: "entries[3]." or "");
+ * wrong type: EBADREQ. */
+static verso_err s_field_str(verso_op_ctx *ctx, const msgpack_object *m, const char *where,
+                             const char *key, bool required, verso_str *out)
+{
+    const msgpack_object *o = verso_mp_get(m, key);
+    if (o && o->type == MSGPACK_OBJECT_NIL)
+        o = NULL;
+    if (!o && !required)
+        return VERSO_OK;
+    if (!o || o->type != MSGPACK_OBJECT_STR || (required && o->via.str.size == 0))
+        return verso_fault_set(ctx->fault, VERSO_EBADREQ, "%s%s must be a%s string", where, key,
+                               required ? " non-empty" : "");
+    *out = (verso_str){o->via.str.ptr, o->via.str.size};
+    return VERSO_OK;
+}
+
+/* An optional non-negative integer field of an entry map. */
+static verso_err s_field_uint(verso_op_ctx *ctx, const msgpack_object *m, const char *where,
+                              const char *key, uint64_t *out)
+{
+    const msgpack_object *o = verso_mp_get(m, key);
+    if (!o || o->type == MSGPACK_OBJECT_NIL)
+        return VERSO_OK;
+    if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER || o->via.u64 > INT64_MAX)
+        return verso_fault_set(ctx->fault, VERSO_EBADREQ, "%s%s must be a non-negative integer",
+                               where, key);
+    *out = o->via.u64;
+    return VERSO_OK;
+}
+
+/* The bytes the list fields of entry map m take encoded (tm.h lists); items
+ * of the wrong type count nothing (s_field_list refuses them). */
+static size_t s_lists_size(const msgpack_object *m)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < 3 && m->type == MSGPACK_OBJECT_MAP; k++) {
+        const msgpack_object *o = verso_mp_get(m, s_list_keys[k]);
+        for (uint32_t i = 0; o && o->type == MSGPACK_OBJECT_ARRAY && i < o->via.array.size; i++) {
+            const msgpack_object *it = &o->via.array.ptr[i];
+            if (it->type == MSGPACK_OBJECT_STR)
+                n += 4 + it->via.str.size;
+            for (uint32_t p = 0; it->type == MSGPACK_OBJECT_ARRAY && p < it->via.array.size; p++)
+                if (it->via.array.ptr[p].type == MSGPACK_OBJECT_STR)
+                    n += 4 + it->via.array.ptr[p].via.str.size;
+        }
+    }
+    return n;
+}
+
+/* An optional list field: an array of strings, or for props an array of
+ * [name, value] string pairs, appended to blob (room reserved by the
+ * caller with s_lists_size, so that *out can point into it at once). */
+static verso_err s_field_list(verso_op_ctx *ctx, const msgpack_object *m, const char *where,
+                              int which, verso_buf *blob, verso_str *out)
+{
+    const char *key = s_list_keys[which];
+    const msgpack_object *o = verso_mp_get(m, key);
+    bool pairs = which == 2;
+    if (!o || o->type == MSGPACK_OBJECT_NIL)
+        return VERSO_OK;
+    bool ok = o->type == MSGPACK_OBJECT_ARRAY && o->via.array.size <= S_MAX_LIST;
+    size_t start = blob->len;
+    verso_err err = VERSO_OK;
+    for (uint32_t i = 0; ok && !err && i < o->via.array.size; i++) {
+        const msgpack_object *it = &o->via.array.ptr[i];
+        if (pairs) {
+            ok = it->type == MSGPACK_OBJECT_ARRAY && it->via.array.size == 2 &&
+                 it->via.array.ptr[0].type == MSGPACK_OBJECT_STR;
+            err = ok ? verso_tm_list_add(blob, (verso_str){it->via.array.ptr[0].via.str.ptr,
+                                                           it->via.array.ptr[0].via.str.size})
+                     : VERSO_OK;
+            it = ok ? &it->via.array.ptr[1] : it;
+        }
+        ok = ok && it->type == MSGPACK_OBJECT_STR;
+        if (ok && !err)
+            err = verso_tm_list_add(blob, (verso_str){it->via.str.ptr, it->via.str.size});
+    }
+    if (!ok)
+        return verso_fault_set(ctx->fault, VERSO_EBADREQ, "%s%s must be an array of at most %d %s",
+                               where, key, S_MAX_LIST,
+                               pairs ? "[name, value] string pairs" : "strings");
+    *out = (verso_str){blob->data + start, blob->len - start};
+    return err;
+}
+
+/* The fields of an entry map common to add and update; lists go to blob. */
+static verso_err s_parse_fields(verso_op_ctx *ctx, const msgpack_object *m, const char *where,
+                                bool required, verso_buf *blob, verso_tm_entry *e)
+{
+    verso_err err = s_field_str(ctx, m, where, "src", required, &e->src);
+    err = err ? err : s_field_str(ctx, m, where, "tgt", required, &e->tgt);
+    err = err ? err : s_field_str(ctx, m, where, "author", false, &e->author);
+    err = err ? err : s_field_str(ctx, m, where, "note", false, &e->note);
+    err = err ? err : s_field_str(ctx, m, where, "origin", false, &e->origin);
+    err = err ? err : s_field_list(ctx, m, where, 0, blob, &e->src_tags);
+    err = err ? err : s_field_list(ctx, m, where, 1, blob, &e->tgt_tags);
+    return err ? err : s_field_list(ctx, m, where, 2, blob, &e->props);
+}
+
 /* ---- add ------------------------------------------------------------------ */
 
 typedef struct s_add_job {
@@ -171,6 +263,7 @@ typedef struct s_add_job {
     verso_tm_conflict policy;
     verso_tm_outcome *outcome;
     uint64_t *ids;
+    verso_buf lists; /* the entries' encoded lists */
 } s_add_job;
 
 static verso_err s_add_run(verso_txn *t, void *arg)
@@ -178,9 +271,7 @@ static verso_err s_add_run(verso_txn *t, void *arg)
     s_add_job *j = arg;
     uint32_t tm;
     verso_err err = verso_tm_find(t, j->tm, &tm);
-    for (size_t i = 0; !err && i < j->n; i++)
-        err = verso_tm_add(t, tm, &j->entries[i], j->policy, &j->outcome[i], &j->ids[i]);
-    return err;
+    return err ? err : verso_tm_add_batch(t, tm, j->entries, j->n, j->policy, j->outcome, j->ids);
 }
 
 static verso_err s_policy(verso_op_ctx *ctx, verso_tm_conflict *policy)
@@ -201,6 +292,25 @@ static verso_err s_policy(verso_op_ctx *ctx, verso_tm_conflict *policy)
     return VERSO_OK;
 }
 
+static verso_err s_parse_entry(verso_op_ctx *ctx, const msgpack_object *m, size_t i,
+                               verso_buf *blob, verso_tm_entry *e)
+{
+    char where[40];
+    uint64_t created = 0, changed = 0;
+    snprintf(where, sizeof where, "entries[%zu].", i);
+    if (m->type != MSGPACK_OBJECT_MAP)
+        return verso_fault_set(ctx->fault, VERSO_EBADREQ, "entries[%zu] must be a map", i);
+    verso_err err = s_parse_fields(ctx, m, where, true, blob, e);
+    err = err ? err : s_field_str(ctx, m, where, "prev", false, &e->prev);
+    err = err ? err : s_field_str(ctx, m, where, "next", false, &e->next);
+    err = err ? err : s_field_uint(ctx, m, where, "created", &created);
+    err = err ? err : s_field_uint(ctx, m, where, "changed", &changed);
+    err = err ? err : s_field_uint(ctx, m, where, "usage", &e->usage);
+    e->created = (int64_t)created;
+    e->changed = (int64_t)changed;
+    return err;
+}
+
 /* Reads the "entries" array into j->entries (views into the request). */
 static verso_err s_parse_entries(verso_op_ctx *ctx, verso_str sl, verso_str tl, s_add_job *j)
 {
@@ -215,21 +325,14 @@ static verso_err s_parse_entries(verso_op_ctx *ctx, verso_str sl, verso_str tl, 
     j->ids = calloc(j->n, sizeof *j->ids);
     if (!j->entries || !j->outcome || !j->ids)
         return VERSO_ENOMEM;
-    verso_err err = VERSO_OK;
+    size_t lists = 0;
+    for (size_t i = 0; i < j->n; i++)
+        lists += s_lists_size(&arr->via.array.ptr[i]);
+    verso_err err = verso_buf_reserve(&j->lists, lists);
     for (size_t i = 0; i < j->n && !err; i++) {
-        const msgpack_object *m = &arr->via.array.ptr[i];
-        verso_tm_entry *e = &j->entries[i];
-        if (m->type != MSGPACK_OBJECT_MAP)
-            return verso_fault_set(ctx->fault, VERSO_EBADREQ, "entries[%zu] must be a map", i);
-        e->src_lang = sl;
-        e->tgt_lang = tl;
-        err = s_entry_str(ctx, m, "src", i, true, &e->src);
-        err = err ? err : s_entry_str(ctx, m, "tgt", i, true, &e->tgt);
-        err = err ? err : s_entry_str(ctx, m, "prev", i, false, &e->prev);
-        err = err ? err : s_entry_str(ctx, m, "next", i, false, &e->next);
-        err = err ? err : s_entry_str(ctx, m, "author", i, false, &e->author);
-        err = err ? err : s_entry_str(ctx, m, "note", i, false, &e->note);
-        err = err ? err : s_entry_str(ctx, m, "origin", i, false, &e->origin);
+        j->entries[i].src_lang = sl;
+        j->entries[i].tgt_lang = tl;
+        err = s_parse_entry(ctx, &arr->via.array.ptr[i], i, &j->lists, &j->entries[i]);
     }
     return err;
 }
@@ -254,24 +357,26 @@ verso_err verso_op_add(verso_op_ctx *ctx)
 {
     char slb[VERSO_LANG_MAX], tlb[VERSO_LANG_MAX];
     verso_str sl, tl;
-    s_add_job j = {{NULL, 0}, NULL, 0, VERSO_TM_KEEP_BOTH, NULL, NULL};
-    verso_err err = s_tm_name(ctx, &j.tm);
-    err = err ? err : s_lang(ctx, "src_lang", slb, &sl);
-    err = err ? err : s_lang(ctx, "tgt_lang", tlb, &tl);
+    s_add_job j = {{NULL, 0}, NULL, 0, VERSO_TM_KEEP_BOTH, NULL, NULL, {0}};
+    verso_buf_init(&j.lists, (size_t)1 << 31);
+    verso_err err = verso_tmop_name(ctx, &j.tm);
+    err = err ? err : verso_tmop_lang(ctx, "src_lang", slb, &sl);
+    err = err ? err : verso_tmop_lang(ctx, "tgt_lang", tlb, &tl);
     err = err ? err : s_policy(ctx, &j.policy);
     err = err ? err : s_parse_entries(ctx, sl, tl, &j);
     err = err ? err : s_submit(ctx, s_add_run, &j);
     if (err == VERSO_ENOTFOUND)
-        err = s_tm_missing(ctx, j.tm);
+        err = verso_tmop_missing(ctx, j.tm);
     if (!err)
         err = s_pack_add(ctx->res, &j);
     free(j.entries);
     free(j.outcome);
     free(j.ids);
+    verso_buf_fini(&j.lists);
     return err;
 }
 
-/* ---- get, delete ---------------------------------------------------------- */
+/* ---- get ------------------------------------------------------------------ */
 
 typedef struct s_tm_name_of {
     uint32_t id;
@@ -288,10 +393,27 @@ static int s_find_name(void *arg, verso_str name, uint32_t id, uint64_t entries)
     return 1;
 }
 
-/* Packs an entry's fields (n_extra more pairs are packed by the caller).
- * tm_name: the name of the entry's TM, or NULL to look it up. */
-static int s_pack_entry(verso_txn *t, msgpack_packer *pk, const verso_tm_entry *e,
-                        const verso_str *tm_name, size_t n_extra)
+/* Packs a list (tm.h) as an array of strings, or of [name, value] pairs. */
+static int s_pack_list(msgpack_packer *pk, const char *key, verso_str list, bool pairs)
+{
+    size_t n = 0;
+    verso_str a, b, walk = list;
+    while (verso_tm_list_next(&walk, &a))
+        n++;
+    int rc = verso_mp_pack_cstr(pk, key);
+    rc = rc ? rc : msgpack_pack_array(pk, pairs ? n / 2 : n);
+    while (!rc && !pairs && verso_tm_list_next(&list, &a))
+        rc = msgpack_pack_str_with_body(pk, a.p, a.n);
+    while (!rc && pairs && verso_tm_list_next(&list, &a) && verso_tm_list_next(&list, &b)) {
+        rc = msgpack_pack_array(pk, 2);
+        rc = rc ? rc : msgpack_pack_str_with_body(pk, a.p, a.n);
+        rc = rc ? rc : msgpack_pack_str_with_body(pk, b.p, b.n);
+    }
+    return rc;
+}
+
+int verso_tmop_pack_entry(verso_txn *t, msgpack_packer *pk, const verso_tm_entry *e,
+                          const verso_str *tm_name, size_t n_extra)
 {
     s_tm_name_of tm = {e->tm_id, {"", 0}};
     if (tm_name)
@@ -305,25 +427,40 @@ static int s_pack_entry(verso_txn *t, msgpack_packer *pk, const verso_tm_entry *
                 {"src", e->src},   {"tgt", e->tgt},           {"author", e->author},
                 {"note", e->note}, {"origin", e->origin}};
     size_t ns = sizeof strs / sizeof strs[0];
-    int rc = msgpack_pack_map(pk, ns + 4 + n_extra);
+    int rc = msgpack_pack_map(pk, ns + 7 + n_extra);
     rc = rc ? rc : verso_mp_pack_kv_uint(pk, "id", e->id);
     for (size_t i = 0; i < ns && !rc; i++) {
         rc = verso_mp_pack_cstr(pk, strs[i].key);
         rc = rc ? rc : msgpack_pack_str_with_body(pk, strs[i].v.p, strs[i].v.n);
     }
+    rc = rc ? rc : s_pack_list(pk, "src_tags", e->src_tags, false);
+    rc = rc ? rc : s_pack_list(pk, "tgt_tags", e->tgt_tags, false);
+    rc = rc ? rc : s_pack_list(pk, "props", e->props, true);
     rc = rc ? rc : verso_mp_pack_kv_int(pk, "created", e->created);
     rc = rc ? rc : verso_mp_pack_kv_int(pk, "changed", e->changed);
     return rc ? rc : verso_mp_pack_kv_uint(pk, "usage", e->usage);
 }
 
-verso_err verso_op_get(verso_op_ctx *ctx)
+/* "entry_id": any integer is well-formed; only positive ones can exist
+ * (*id is 0 for the others). */
+static verso_err s_entry_id(verso_op_ctx *ctx, uint64_t *id)
 {
-    /* Any integer is a well-formed id; only positive ones can exist. */
     const msgpack_object *o = verso_mp_get(ctx->req->body, "entry_id");
     if (!o ||
         (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER && o->type != MSGPACK_OBJECT_NEGATIVE_INTEGER))
         return verso_fault_set(ctx->fault, VERSO_EBADREQ, "\"entry_id\" must be an integer");
-    uint64_t id = o->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? o->via.u64 : 0;
+    *id = o->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? o->via.u64 : 0;
+    return VERSO_OK;
+}
+
+static verso_err s_no_entry(verso_op_ctx *ctx, uint64_t id)
+{
+    return verso_fault_set(ctx->fault, VERSO_ENOTFOUND, "no entry %llu", (unsigned long long)id);
+}
+
+/* Replies {"entry": <entry id as stored now>}. */
+static verso_err s_reply_entry(verso_op_ctx *ctx, uint64_t id)
+{
     verso_txn *t;
     verso_err err = verso_store_read_begin(ctx->srv->store, &t);
     if (err)
@@ -331,13 +468,151 @@ verso_err verso_op_get(verso_op_ctx *ctx)
     verso_tm_entry e;
     err = id > 0 ? verso_tm_get(t, id, &e) : VERSO_ENOTFOUND;
     if (err == VERSO_ENOTFOUND)
-        verso_fault_set(ctx->fault, err, "no entry %llu", (unsigned long long)id);
+        s_no_entry(ctx, id);
     int rc = err ? 0 : msgpack_pack_map(ctx->res, 1);
     rc = rc ? rc : verso_mp_pack_cstr(ctx->res, "entry");
-    rc = rc || err ? rc : s_pack_entry(t, ctx->res, &e, NULL, 0);
+    rc = rc || err ? rc : verso_tmop_pack_entry(t, ctx->res, &e, NULL, 0);
     verso_store_read_end(&t);
     return err ? err : rc ? VERSO_ENOMEM : VERSO_OK;
 }
+
+verso_err verso_op_get(verso_op_ctx *ctx)
+{
+    uint64_t id = 0;
+    verso_err err = s_entry_id(ctx, &id);
+    return err ? err : s_reply_entry(ctx, id);
+}
+
+/* ---- update --------------------------------------------------------------- */
+
+typedef struct s_upd_job {
+    uint64_t id;
+    verso_tm_patch p;
+} s_upd_job;
+
+static verso_err s_upd_run(verso_txn *t, void *arg)
+{
+    s_upd_job *j = arg;
+    return verso_tm_update(t, j->id, &j->p);
+}
+
+static bool s_has(const msgpack_object *m, const char *key)
+{
+    const msgpack_object *o = verso_mp_get(m, key);
+    return o && o->type != MSGPACK_OBJECT_NIL;
+}
+
+/* Which fields the request sets; "src_tags" needs "src" (and tgt alike). */
+static verso_err s_patch_set(verso_op_ctx *ctx, s_upd_job *j)
+{
+    static const struct {
+        const char *key;
+        unsigned bit;
+    } f[] = {{"src", VERSO_TM_SET_SRC},       {"tgt", VERSO_TM_SET_TGT},
+             {"author", VERSO_TM_SET_AUTHOR}, {"note", VERSO_TM_SET_NOTE},
+             {"props", VERSO_TM_SET_PROPS},   {"origin", VERSO_TM_SET_ORIGIN}};
+    const msgpack_object *m = ctx->req->body;
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+        j->p.set |= s_has(m, f[i].key) ? f[i].bit : 0;
+    if ((s_has(m, "src_tags") && !s_has(m, "src")) || (s_has(m, "tgt_tags") && !s_has(m, "tgt")))
+        return verso_fault_set(ctx->fault, VERSO_EBADREQ,
+                               "\"src_tags\" and \"tgt_tags\" go with \"src\" and \"tgt\"");
+    if (!j->p.set && !j->p.use)
+        return verso_fault_set(ctx->fault, VERSO_EBADREQ, "nothing to update");
+    return VERSO_OK;
+}
+
+verso_err verso_op_update(verso_op_ctx *ctx)
+{
+    s_upd_job j = {0};
+    verso_buf lists;
+    verso_buf_init(&lists, (size_t)1 << 31);
+    verso_err err = s_entry_id(ctx, &j.id);
+    err = err ? err : verso_buf_reserve(&lists, s_lists_size(ctx->req->body));
+    err = err ? err : s_parse_fields(ctx, ctx->req->body, "", false, &lists, &j.p.e);
+    err = err ? err : s_field_uint(ctx, ctx->req->body, "", "used", &j.p.use);
+    err = err ? err : s_patch_set(ctx, &j);
+    if (!err && (j.p.set & VERSO_TM_SET_SRC) && j.p.e.src.n == 0)
+        err = verso_fault_set(ctx->fault, VERSO_EBADREQ, "src must be a non-empty string");
+    if (!err && (j.p.set & VERSO_TM_SET_TGT) && j.p.e.tgt.n == 0)
+        err = verso_fault_set(ctx->fault, VERSO_EBADREQ, "tgt must be a non-empty string");
+    err = err ? err : j.id ? s_submit(ctx, s_upd_run, &j) : VERSO_ENOTFOUND;
+    if (err == VERSO_ENOTFOUND)
+        err = s_no_entry(ctx, j.id);
+    verso_buf_fini(&lists);
+    return err ? err : s_reply_entry(ctx, j.id);
+}
+
+/* ---- export --------------------------------------------------------------- */
+
+#define S_EXPORT_MAX  10000  /* entries a page */
+#define S_EXPORT_SCAN 200000 /* records read a page, of any TM */
+
+typedef struct s_export {
+    verso_tm_entry *v;
+    size_t n, max;
+} s_export;
+
+static int s_export_one(void *arg, const verso_tm_entry *e)
+{
+    s_export *x = arg;
+    x->v[x->n++] = *e;
+    return x->n == x->max;
+}
+
+static verso_err s_export_args(verso_op_ctx *ctx, int64_t *after, int64_t *limit)
+{
+    *after = 0;
+    *limit = 1000;
+    verso_err err = verso_req_int(ctx->req, "after", false, after, ctx->fault);
+    err = err ? err : verso_req_int(ctx->req, "limit", false, limit, ctx->fault);
+    if (!err && *after < 0)
+        err = verso_fault_set(ctx->fault, VERSO_EBADREQ, "\"after\" must be a cursor (>= 0)");
+    if (!err && (*limit < 1 || *limit > S_EXPORT_MAX))
+        err = verso_fault_set(ctx->fault, VERSO_EBADREQ, "\"limit\" must be 1 to %d", S_EXPORT_MAX);
+    return err;
+}
+
+static verso_err s_pack_export(verso_op_ctx *ctx, verso_txn *t, verso_str tm, const s_export *x,
+                               uint64_t next)
+{
+    int rc = msgpack_pack_map(ctx->res, 2);
+    rc = rc ? rc : verso_mp_pack_cstr(ctx->res, "entries");
+    rc = rc ? rc : msgpack_pack_array(ctx->res, x->n);
+    for (size_t i = 0; i < x->n && !rc; i++)
+        rc = verso_tmop_pack_entry(t, ctx->res, &x->v[i], &tm, 0);
+    rc = rc ? rc : verso_mp_pack_cstr(ctx->res, "next");
+    rc = rc ? rc : next ? msgpack_pack_uint64(ctx->res, next) : msgpack_pack_nil(ctx->res);
+    return rc ? VERSO_ENOMEM : VERSO_OK;
+}
+
+verso_err verso_op_export(verso_op_ctx *ctx)
+{
+    verso_str tm;
+    int64_t after = 0, limit = 1;
+    uint32_t tm_id = 0;
+    uint64_t last = 0;
+    verso_txn *t = NULL;
+    verso_err err = verso_tmop_name(ctx, &tm);
+    err = err ? err : s_export_args(ctx, &after, &limit);
+    s_export x = {NULL, 0, (size_t)limit};
+    if (!err && !(x.v = calloc(x.max, sizeof *x.v)))
+        err = VERSO_ENOMEM;
+    err = err ? err : verso_store_read_begin(ctx->srv->store, &t);
+    if (!err && (err = verso_tm_find(t, tm, &tm_id)) == VERSO_ENOTFOUND)
+        verso_tmop_missing(ctx, tm);
+    if (!err)
+        err =
+            verso_tm_each_entry(t, tm_id, (uint64_t)after, S_EXPORT_SCAN, s_export_one, &x, &last);
+    if (!err)
+        err = s_pack_export(ctx, t, tm, &x, last);
+    if (t)
+        verso_store_read_end(&t);
+    free(x.v);
+    return err;
+}
+
+/* ---- delete --------------------------------------------------------------- */
 
 typedef struct s_del_job {
     uint64_t *ids;
@@ -380,202 +655,4 @@ verso_err verso_op_delete(verso_op_ctx *ctx)
     rc = rc ? rc : verso_mp_pack_kv_uint(ctx->res, "deleted", j.deleted);
     free(j.ids);
     return err ? err : rc ? VERSO_ENOMEM : VERSO_OK;
-}
-
-/* ---- lookup --------------------------------------------------------------- */
-
-#define S_MAX_HITS 64 /* same-source entries considered per segment */
-
-typedef struct s_seg {
-    verso_str text;
-    size_t start, end;
-} s_seg;
-
-typedef struct s_hit {
-    verso_tm_entry e; /* borrowed from the read transaction */
-    int score;
-} s_hit;
-
-typedef struct s_hits {
-    s_hit v[S_MAX_HITS];
-    int n;
-    uint64_t prev, next; /* context hashes of the query segment */
-} s_hits;
-
-static int s_hit_one(void *arg, const verso_tm_entry *e)
-{
-    s_hits *h = arg;
-    if (h->n == S_MAX_HITS)
-        return 1;
-    bool context =
-        (e->prev_hash || e->next_hash) && e->prev_hash == h->prev && e->next_hash == h->next;
-    h->v[h->n++] = (s_hit){*e, context ? 101 : 100};
-    return 0;
-}
-
-/* Best first: score, then the most recently changed, then the most used. */
-static int s_hit_cmp(const void *a, const void *b)
-{
-    const s_hit *x = a, *y = b;
-    if (x->score != y->score)
-        return y->score - x->score;
-    if (x->e.changed != y->e.changed)
-        return y->e.changed > x->e.changed ? 1 : -1;
-    return y->e.usage > x->e.usage ? 1 : y->e.usage < x->e.usage ? -1 : 0;
-}
-
-/* The segments to look up: "segments" as given, or "text" cut by the
- * segmenter (with offsets). *segs is the caller's to free. */
-static verso_err s_segments(verso_op_ctx *ctx, verso_str sl, s_seg **segs, size_t *n,
-                            bool *positions)
-{
-    const msgpack_object *arr = verso_mp_get(ctx->req->body, "segments");
-    const char *text = NULL;
-    size_t tlen = 0;
-    verso_err err = verso_req_str(ctx->req, "text", false, &text, &tlen, ctx->fault);
-    if (err)
-        return err;
-    if ((arr != NULL) == (text != NULL))
-        return verso_fault_set(ctx->fault, VERSO_EBADREQ,
-                               "give either \"segments\" (array of str) or \"text\" (str)");
-    *positions = text != NULL;
-    if (arr) {
-        if (arr->type != MSGPACK_OBJECT_ARRAY || arr->via.array.size > S_MAX_SEGMENTS)
-            return verso_fault_set(ctx->fault, VERSO_EBADREQ,
-                                   "\"segments\" must be an array of at most %d strings",
-                                   S_MAX_SEGMENTS);
-        *n = arr->via.array.size;
-        if (!(*segs = calloc(*n + 1, sizeof **segs)))
-            return VERSO_ENOMEM;
-        for (size_t i = 0; i < *n; i++) {
-            const msgpack_object *o = &arr->via.array.ptr[i];
-            if (o->type != MSGPACK_OBJECT_STR)
-                return verso_fault_set(ctx->fault, VERSO_EBADREQ, "segments[%zu] must be a string",
-                                       i);
-            (*segs)[i].text = (verso_str){o->via.str.ptr, o->via.str.size};
-        }
-        return VERSO_OK;
-    }
-    verso_spans sp;
-    verso_spans_init(&sp);
-    err = verso_segmenter_run(ctx->th->seg, sl.p, text, tlen, VERSO_PARA_AUTO, 0, &sp);
-    *n = sp.n;
-    if (!err && !(*segs = calloc(sp.n + 1, sizeof **segs)))
-        err = VERSO_ENOMEM;
-    for (size_t i = 0; !err && i < sp.n; i++)
-        (*segs)[i] = (s_seg){
-            {text + sp.v[i].start, sp.v[i].end - sp.v[i].start}, sp.v[i].start, sp.v[i].end};
-    verso_spans_fini(&sp);
-    return err;
-}
-
-typedef struct s_lookup {
-    verso_op_ctx *ctx;
-    verso_txn *t;
-    uint32_t tm;
-    verso_str tm_name;
-    verso_str sl, tl;
-    int64_t min_score, max_results;
-    verso_buf tmp;
-    s_hits *hits; /* reused for every segment of the request */
-} s_lookup;
-
-/* Looks segment i up; norms[i] is its normalised form, hashes[] the
- * context hashes of all segments (computed once for the whole request). */
-static verso_err s_lookup_one(s_lookup *l, const s_seg *segs, size_t n, size_t i, bool positions,
-                              const verso_buf *norm, const uint64_t *hashes)
-{
-    s_hits *h = l->hits;
-    h->n = 0;
-    h->prev = i > 0 ? hashes[i - 1] : 0;
-    h->next = i + 1 < n ? hashes[i + 1] : 0;
-    verso_err err = verso_tm_exact_norm(l->t, l->tm, l->sl, l->tl, norm, s_hit_one, h);
-    if (err)
-        return err;
-    qsort(h->v, (size_t)h->n, sizeof h->v[0], s_hit_cmp);
-    int keep = 0;
-    while (keep < h->n && keep < l->max_results && h->v[keep].score >= l->min_score)
-        keep++;
-    msgpack_packer *pk = l->ctx->res;
-    int rc = msgpack_pack_map(pk, positions ? 4 : 2);
-    rc = rc ? rc : verso_mp_pack_cstr(pk, "segment");
-    rc = rc ? rc : msgpack_pack_str_with_body(pk, segs[i].text.p, segs[i].text.n);
-    if (positions) {
-        rc = rc ? rc : verso_mp_pack_kv_uint(pk, "start", segs[i].start);
-        rc = rc ? rc : verso_mp_pack_kv_uint(pk, "end", segs[i].end);
-    }
-    rc = rc ? rc : verso_mp_pack_cstr(pk, "matches");
-    rc = rc ? rc : msgpack_pack_array(pk, (size_t)keep);
-    for (int k = 0; k < keep && !rc; k++) {
-        rc = s_pack_entry(l->t, pk, &h->v[k].e, &l->tm_name, 2);
-        rc = rc ? rc : verso_mp_pack_kv_int(pk, "score", h->v[k].score);
-        rc = rc ? rc : verso_mp_pack_kv_str(pk, "kind", h->v[k].score > 100 ? "context" : "exact");
-    }
-    return rc ? VERSO_ENOMEM : VERSO_OK;
-}
-
-static verso_err s_limits(verso_op_ctx *ctx, s_lookup *l)
-{
-    l->min_score = 70;
-    l->max_results = 5;
-    verso_err err = verso_req_int(ctx->req, "min_score", false, &l->min_score, ctx->fault);
-    err = err ? err : verso_req_int(ctx->req, "max_results", false, &l->max_results, ctx->fault);
-    if (!err && (l->min_score < 0 || l->min_score > 101))
-        err = verso_fault_set(ctx->fault, VERSO_EBADREQ, "\"min_score\" must be 0 to 101");
-    if (!err && (l->max_results < 1 || l->max_results > 100))
-        err = verso_fault_set(ctx->fault, VERSO_EBADREQ, "\"max_results\" must be 1 to 100");
-    return err;
-}
-
-verso_err verso_op_lookup(verso_op_ctx *ctx)
-{
-    char slb[VERSO_LANG_MAX], tlb[VERSO_LANG_MAX];
-    s_lookup l = {ctx, NULL, 0, {NULL, 0}, {NULL, 0}, {NULL, 0}, 0, 0, {0}, malloc(sizeof(s_hits))};
-    verso_str tm;
-    s_seg *segs = NULL;
-    size_t n = 0;
-    bool positions = false;
-    verso_err err = s_tm_name(ctx, &tm);
-    err = err ? err : s_lang(ctx, "src_lang", slb, &l.sl);
-    err = err ? err : s_lang(ctx, "tgt_lang", tlb, &l.tl);
-    err = err ? err : s_limits(ctx, &l);
-    err = err ? err : s_segments(ctx, l.sl, &segs, &n, &positions);
-    l.tm_name = tm;
-    err = err ? err : verso_store_read_begin(ctx->srv->store, &l.t);
-    if (!err && (err = verso_tm_find(l.t, tm, &l.tm)) == VERSO_ENOTFOUND)
-        s_tm_missing(ctx, tm);
-    verso_buf_init(&l.tmp, (size_t)1 << 30);
-    int rc = err ? 0 : msgpack_pack_map(ctx->res, 1);
-    rc = rc ? rc : verso_mp_pack_cstr(ctx->res, "results");
-    rc = rc ? rc : msgpack_pack_array(ctx->res, n);
-    if (!err && rc)
-        err = VERSO_ENOMEM;
-    /* Each segment is normalised once: its form for the exact index, its
-     * hash for its neighbours' context. */
-    verso_buf arena;
-    verso_buf_init(&arena, (size_t)1 << 31);
-    size_t *off = calloc(n + 1, sizeof *off);
-    uint64_t *hashes = calloc(n + 1, sizeof *hashes);
-    if (!err && (!off || !hashes || !l.hits))
-        err = VERSO_ENOMEM;
-    for (size_t i = 0; !err && i < n; i++) {
-        err = verso_text_norm(segs[i].text.p, segs[i].text.n, &l.tmp);
-        hashes[i] = verso_tm_context_hash_norm(&l.tmp);
-        off[i] = arena.len;
-        err = err ? err : verso_buf_append(&arena, l.tmp.data, l.tmp.len);
-    }
-    if (off)
-        off[n] = arena.len;
-    for (size_t i = 0; !err && i < n; i++) {
-        verso_buf norm = {arena.data ? arena.data + off[i] : (char *)"", off[i + 1] - off[i], 0, 0};
-        err = s_lookup_one(&l, segs, n, i, positions, &norm, hashes);
-    }
-    free(off);
-    free(hashes);
-    free(l.hits);
-    verso_buf_fini(&arena);
-    verso_buf_fini(&l.tmp);
-    verso_store_read_end(&l.t);
-    free(segs);
-    return err;
 }

@@ -107,7 +107,7 @@ static void test_cli(void)
     CHECK(strstr(out, "\"ops\":[\"hello\",\"ping\",\"stats\",\"segment\",\"tm_create\",") != NULL);
     snprintf(cmd, sizeof cmd, "VERSO_ENDPOINT=%s %s stats", s_proc.endpoint, VERSO_CLI_PATH);
     CHECK_INT(s_sh(cmd, out, sizeof out), 0);
-    CHECK(strstr(out, "request(s)") != NULL && strstr(out, "schema 1") != NULL);
+    CHECK(strstr(out, "request(s)") != NULL && strstr(out, "schema 2") != NULL);
     /* --endpoint wins over the environment. */
     snprintf(cmd, sizeof cmd, "VERSO_ENDPOINT=tcp://127.0.0.1:1 %s --endpoint %s ping",
              VERSO_CLI_PATH, s_proc.endpoint);
@@ -177,7 +177,7 @@ static void test_cli_import_lookup(void)
     CHECK(strstr(out, ":2: skipped: no tab between source and target") != NULL);
     CHECK(strstr(out, ":5: skipped: empty source") != NULL);
     CHECK(strstr(out, ":6: skipped: not valid UTF-8") != NULL);
-    CHECK(strstr(out, "6 lines in") != NULL);
+    CHECK(strstr(out, "6 entries in") != NULL);
     CHECK(strstr(out, "2 added, 0 updated, 1 skipped as duplicates, 3 rejected") != NULL);
     snprintf(cmd, sizeof cmd, "%s --endpoint %s import %s %s --src en --tgt fr", VERSO_CLI_PATH,
              s_proc.endpoint, en, fr);
@@ -213,6 +213,157 @@ static void test_cli_import_lookup(void)
     unlink(q);
 }
 
+/* A whole file, NUL-terminated; caller frees. */
+static char *s_slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = f ? malloc(1 << 20) : NULL;
+    *len = buf ? fread(buf, 1, (1 << 20) - 1, f) : 0;
+    if (buf)
+        buf[*len] = '\0';
+    if (f)
+        fclose(f);
+    return buf;
+}
+
+/* Creates TM name through libverso. */
+static void s_tm_create(const char *name)
+{
+    verso_client *c;
+    CHECK_INT(verso_client_new(s_proc.endpoint, NULL, &c), VERSO_OK);
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 1);
+    verso_mp_pack_kv_str(&pk, "tm", name);
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    size_t off = 0;
+    msgpack_unpack_next(&u, sb.data, sb.size, &off);
+    verso_reply *r = NULL;
+    CHECK_INT(verso_client_call(c, "tm_create", &u.data, &r), VERSO_OK);
+    verso_reply_destroy(&r);
+    msgpack_unpacked_destroy(&u);
+    msgpack_sbuffer_destroy(&sb);
+    verso_client_destroy(&c);
+}
+
+/* Drops the tuid attributes (entry ids differ between TMs). */
+static void s_strip_tuids(char *s)
+{
+    char *p;
+    while ((p = strstr(s, " tuid=\""))) {
+        char *q = strchr(p + 7, '"');
+        if (!q)
+            return;
+        memmove(p, q + 1, strlen(q + 1) + 1);
+    }
+}
+
+static int s_cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Puts the <tu> blocks of an export in sorted order (ids, which set the
+ * order, differ between TMs). */
+static void s_sort_tus(char *s)
+{
+    char *tus[64], *copy = strdup(s), *p = copy, *body = strstr(s, "<tu ");
+    size_t n = 0;
+    if (!copy || !body) {
+        free(copy);
+        return;
+    }
+    for (p = strstr(copy, "<tu "); p && n < 64; p = strstr(p, "<tu ")) {
+        char *end = strstr(p, "</tu>\n");
+        if (!end)
+            break;
+        end[5] = '\0';
+        tus[n++] = p;
+        p = end + 6;
+    }
+    qsort(tus, n, sizeof tus[0], s_cmp_str);
+    char *w = body;
+    for (size_t i = 0; i < n; i++)
+        w += sprintf(w, "%s\n", tus[i]);
+    strcpy(w, "</body>\n</tmx>\n");
+    free(copy);
+}
+
+static const char s_tmx[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<tmx version=\"1.4\"><header srclang=\"en\" "
+    "creationtool=\"t\" creationtoolversion=\"1\" segtype=\"sentence\" o-tmf=\"t\" "
+    "adminlang=\"en\" "
+    "datatype=\"plaintext\"/><body>\n"
+    "<tu creationid=\"ann\" creationdate=\"20240102T030405Z\" usagecount=\"3\">"
+    "<prop type=\"x-domain\">IT</prop><prop type=\"x-domain\">UI</prop><note>checked</note>"
+    "<tuv xml:lang=\"en\"><seg>Click <bpt i=\"1\">&lt;b&gt;</bpt>Save<ept i=\"1\">&lt;/b&gt;</ept>"
+    " &amp; go.</seg></tuv>"
+    "<tuv xml:lang=\"fr\"><seg>Cliquez <bpt i=\"1\">&lt;b&gt;</bpt>Enregistrer<ept "
+    "i=\"1\">&lt;/b&gt;</ept>.</seg></tuv>"
+    "<tuv xml:lang=\"de\"><seg>Klicken Sie <hi type=\"b\">Speichern</hi>.</seg></tuv></tu>\n"
+    "<tu><tuv xml:lang=\"en\"><seg>Lonely.</seg></tuv></tu>\n"
+    "<tu><tuv xml:lang=\"en\"><seg>Page <ph x=\"1\">%d</ph> of 10</seg></tuv>"
+    "<tuv xml:lang=\"zh-CN\"><seg>\xe7\xac\xac <ph x=\"1\">%d</ph> \xe9\xa1\xb5</seg></tuv></tu>\n"
+    "<tu><tuv xml:lang=\"en\"><seg>Broken tail</seg></tuv><tuv xml:lang=\"fr\"><seg>Queue";
+
+static void test_cli_tmx_round_trip(void)
+{
+    char tmx[] = "/tmp/verso-tmx-XXXXXX", a[64], b[64], tmx_named[64], cmd[2048], out[16384];
+    s_write_file(tmx, s_tmx);
+    snprintf(tmx_named, sizeof tmx_named, "%s.tmx", tmx);
+    snprintf(a, sizeof a, "%s-a.tmx", tmx);
+    snprintf(b, sizeof b, "%s-b.tmx", tmx);
+    CHECK_INT(rename(tmx, tmx_named), 0);
+    s_tm_create("tmx-a");
+    s_tm_create("tmx-b");
+    snprintf(cmd, sizeof cmd, "%s --endpoint %s import %s --tm tmx-a 2>&1", VERSO_CLI_PATH,
+             s_proc.endpoint, tmx_named);
+    CHECK_INT(s_sh(cmd, out, sizeof out), 0);
+    /* en->fr, en->de, en->zh-CN: a multi-language TU is one entry per pair. */
+    CHECK(strstr(out, "3 added, 0 updated, 0 skipped as duplicates, 1 rejected") != NULL);
+    CHECK(strstr(out, ":4: skipped: no target tuv") != NULL);
+    CHECK(strstr(out, "broken XML") != NULL);
+    /* Only one pair when asked. */
+    snprintf(cmd, sizeof cmd, "%s --endpoint %s import %s --src en --tgt de --tm tmx-b 2>&1",
+             VERSO_CLI_PATH, s_proc.endpoint, tmx_named);
+    CHECK_INT(s_sh(cmd, out, sizeof out), 0);
+    CHECK(strstr(out, "1 added,") != NULL);
+    snprintf(cmd, sizeof cmd, "%s --endpoint %s export --tm tmx-a -o %s 2>&1", VERSO_CLI_PATH,
+             s_proc.endpoint, a);
+    CHECK_INT(s_sh(cmd, out, sizeof out), 0);
+    CHECK(strstr(out, "exported 3 entries") != NULL);
+    /* Export, import elsewhere, export again: the same TMX but for the ids. */
+    s_tm_create("tmx-c");
+    snprintf(cmd, sizeof cmd,
+             "%s --endpoint %s import %s --tm tmx-c >/dev/null 2>&1 && %s "
+             "--endpoint %s export --tm tmx-c -o %s 2>&1",
+             VERSO_CLI_PATH, s_proc.endpoint, a, VERSO_CLI_PATH, s_proc.endpoint, b);
+    CHECK_INT(s_sh(cmd, out, sizeof out), 0);
+    size_t la = 0, lb = 0;
+    char *ta = s_slurp(a, &la), *tb = s_slurp(b, &lb);
+    CHECK(ta && tb);
+    if (ta && tb) {
+        CHECK(strstr(ta, "<bpt i=\"1\">&lt;b&gt;</bpt>Save<ept i=\"1\">&lt;/b&gt;</ept>") != NULL);
+        CHECK(strstr(ta, "<hi type=\"b\">Speichern</hi>") != NULL);
+        CHECK(strstr(ta, "creationdate=\"20240102T030405Z\"") != NULL);
+        CHECK(strstr(ta, "<prop type=\"x-domain\">IT</prop>") != NULL);
+        CHECK(strstr(ta, "<prop type=\"x-domain\">UI</prop>") != NULL);
+        s_strip_tuids(ta);
+        s_strip_tuids(tb);
+        s_sort_tus(ta);
+        s_sort_tus(tb);
+        CHECK_STR(ta, tb);
+    }
+    free(ta);
+    free(tb);
+    unlink(tmx_named);
+    unlink(a);
+    unlink(b);
+}
+
 int main(void)
 {
     if (verso_proc_start(&s_proc, VERSOD_PATH, NULL, NULL) < 0)
@@ -223,6 +374,7 @@ int main(void)
     RUN(test_cli);
     RUN(test_cli_segment);
     RUN(test_cli_import_lookup);
+    RUN(test_cli_tmx_round_trip);
     int status;
     CHECK_INT(verso_proc_stop(&s_proc, SIGTERM, &status), 0);
     verso_proc_cleanup(&s_proc);

@@ -967,7 +967,8 @@ class ProtocolTest(unittest.TestCase):
         self.assertFalse(set(new_ids) & {base, cafe, decomposed})
         self.assertEqual(self.tm_list()[name], 3 + len(different))
         # Lookups compare the same way.
-        results = self.lookup(name, segments=[s for s, _ in same] + different)
+        # Lookups compare the same way (min_score 100: near-exact matches aside).
+        results = self.lookup(name, segments=[s for s, _ in same] + different, min_score=100)
         for result, (_, id_) in zip(results, same):
             self.assertEqual(self.hits(result), [(id_, 100, "exact")], result["segment"])
         for result, id_ in zip(results[len(same):], new_ids):
@@ -1133,7 +1134,7 @@ class ProtocolTest(unittest.TestCase):
         # Missing ids are not an error; they are not counted.
         self.assertEqual(self.call(self.dealer, "delete", ids=[ids[0], ids[1], MISSING_ID]),
                          {"deleted": 0})
-        results = self.lookup(name, segments=["Delete me 0.", "Delete me 2."])
+        results = self.lookup(name, segments=["Delete me 0.", "Delete me 2."], min_score=100)
         self.assertEqual(results[0]["matches"], [])
         self.assertEqual(self.hits(results[1]), [(ids[2], 100, "exact")])
         # Bad requests delete nothing.
@@ -1164,10 +1165,20 @@ class ProtocolTest(unittest.TestCase):
                     "origin", "created"):
             self.assertEqual(match[key], got[key], key)
         self.assertEqual(match["tgt"], "Le train est en retard.")
-        # The direction and the pair matter.
-        for src_lang, tgt_lang, segs in (("fr", "en", ["O\u00f9 est la gare ?",
-                                                       "Le train est en retard."]),
-                                         ("fr", "en", segments), ("en", "de", segments),
+        # The other direction of the pair finds the entries by their target,
+        # turned round ("lookups in both directions of a language pair").
+        results = self.lookup(name, "fr", "en", segments=["O\u00f9 est la gare ?",
+                                                           "Le train est en retard."])
+        self.assertEqual([self.hits(r) for r in results], [[(b, 100, "exact")],
+                                                           [(a, 100, "exact")]])
+        turned = results[1]["matches"][0]
+        self.assertEqual((turned["src_lang"], turned["tgt_lang"], turned["src"], turned["tgt"],
+                          turned["reversed"]),
+                         ("fr", "en", "Le train est en retard.", "The train is late.", True))
+        self.assertIs(self.lookup(name, segments=["The train is late."])[0]["matches"][0]
+                      ["reversed"], False)
+        # Other pairs see nothing.
+        for src_lang, tgt_lang, segs in (("fr", "en", segments), ("en", "de", segments),
                                          ("de", "fr", segments), ("en", "fr-FR", segments)):
             with self.subTest(pair=(src_lang, tgt_lang), segments=segs):
                 results = self.lookup(name, src_lang, tgt_lang, segments=segs)
@@ -1403,7 +1414,8 @@ class ProtocolTest(unittest.TestCase):
                                  ("durable", entry["src"], entry["tgt"]))
         unacked = 0
         for req_id, entries in pending.items():
-            results = self.lookup("durable", sock=sock, segments=[e["src"] for e in entries])
+            results = self.lookup("durable", sock=sock, segments=[e["src"] for e in entries],
+                                  min_score=100)
             found = [len(r["matches"]) for r in results]
             self.assertIn(found, ([0, 0, 0], [1, 1, 1]), req_id)
             if req_id in acked:

@@ -61,7 +61,7 @@ static void test_ops(void)
     CHECK(verso_mp_get(res, "protocol")->via.u64 == 1);
     CHECK(verso_mp_get(res, "max_message_bytes")->via.u64 == 4096);
     const msgpack_object *ops = verso_mp_get(res, "ops");
-    CHECK(ops && ops->type == MSGPACK_OBJECT_ARRAY && ops->via.array.size == 11);
+    CHECK(ops && ops->type == MSGPACK_OBJECT_ARRAY && ops->via.array.size == 13);
     CHECK(verso_mp_str_is(&ops->via.array.ptr[1], "ping"));
     CHECK(verso_mp_get(verso_mp_get(res, "libraries"), "icu") != NULL);
     s_request(&req, "stats", 3);
@@ -69,7 +69,7 @@ static void test_ops(void)
     res = verso_mp_get(&up.data, "res");
     CHECK(verso_mp_get(res, "requests")->via.u64 == 3);
     CHECK(verso_mp_get(res, "errors")->via.u64 == 0);
-    CHECK(verso_mp_get(verso_mp_get(res, "store"), "schema_version")->via.u64 == 1);
+    CHECK(verso_mp_get(verso_mp_get(res, "store"), "schema_version")->via.u64 == VERSO_SCHEMA_VERSION);
     s_request(&req, "fly", 4);
     s_call(req.data, req.size, &up, &out);
     CHECK_STR(s_code(&up), "EBADOP");

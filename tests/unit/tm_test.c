@@ -2,6 +2,7 @@
  * policies, the exact index (normalisation, hash collisions resolved by
  * text), deletes, drops, the change sequence, and corrupt records. */
 #include "harness.h"
+#include "text.h"
 #include "tm.h"
 
 static verso_store *s_store;
@@ -249,6 +250,214 @@ static void test_corrupt_record(void)
     verso_store_read_end(&t);
 }
 
+typedef struct s_hits {
+    uint64_t ids[8];
+    unsigned diff[8];
+    bool reversed[8];
+    int n;
+} s_hits;
+
+static int s_hit_one(void *arg, const verso_tm_hit *h)
+{
+    s_hits *x = arg;
+    if (x->n < 8) {
+        x->ids[x->n] = h->e.id;
+        x->diff[x->n] = h->diff;
+        x->reversed[x->n] = h->reversed;
+        x->n++;
+    }
+    return 0;
+}
+
+static s_hits s_match(const char *tm, verso_str sl, verso_str tl, const char *q)
+{
+    s_hits x = {{0}, {0}, {0}, 0};
+    verso_buf norm, loose;
+    verso_buf_init(&norm, 1 << 20);
+    verso_buf_init(&loose, 1 << 20);
+    CHECK_INT(verso_text_norm(q, strlen(q), &norm), VERSO_OK);
+    CHECK_INT(verso_text_loose(norm.data ? norm.data : "", norm.len, &loose), VERSO_OK);
+    verso_tm_query query = {{q, strlen(q)}, &norm, &loose, 0, true};
+    verso_txn *t;
+    uint32_t id;
+    CHECK_INT(verso_store_read_begin(s_store, &t), VERSO_OK);
+    CHECK_INT(verso_tm_find(t, (verso_str){tm, strlen(tm)}, &id), VERSO_OK);
+    CHECK_INT(verso_tm_match(t, id, sl, tl, &query, s_hit_one, &x), VERSO_OK);
+    verso_store_read_end(&t);
+    verso_buf_fini(&norm);
+    verso_buf_fini(&loose);
+    return x;
+}
+
+static void test_match_near_and_reversed(void)
+{
+    CHECK_INT(s_write(s_create_job, "near"), VERSO_OK);
+    uint64_t a =
+        s_add_one("near", s_entry(S("en"), S("fr"), S("Save the file."), S("Enregistrer.")),
+                  VERSO_TM_KEEP_BOTH, VERSO_TM_ADDED);
+    uint64_t b = s_add_one("near", s_entry(S("en"), S("fr"), S("Save the File:"), S("Sauver :")),
+                           VERSO_TM_KEEP_BOTH, VERSO_TM_ADDED);
+    /* Exact first, then near with its differences. */
+    s_hits h = s_match("near", S("en"), S("fr"), "Save the file.");
+    CHECK_INT(h.n, 2);
+    CHECK(h.ids[0] == a && h.diff[0] == 0 && !h.reversed[0]);
+    CHECK(h.ids[1] == b && h.diff[1] == (VERSO_TEXT_CASE | VERSO_TEXT_PUNCT));
+    h = s_match("near", S("en"), S("fr"), "save the file");
+    CHECK_INT(h.n, 2);
+    CHECK(h.diff[0] != 0 && h.diff[1] != 0);
+    CHECK_INT(s_match("near", S("en"), S("fr"), "Save a file.").n, 0);
+    CHECK_INT(s_match("near", S("en"), S("de"), "Save the file.").n, 0);
+    /* The other way round: found by the target, reversed. */
+    h = s_match("near", S("fr"), S("en"), "Sauver :");
+    CHECK(h.n == 1 && h.ids[0] == b && h.reversed[0] && h.diff[0] == 0);
+    h = s_match("near", S("fr"), S("en"), "sauver");
+    CHECK(h.n == 1 && h.ids[0] == b && h.diff[0] == (VERSO_TEXT_CASE | VERSO_TEXT_PUNCT));
+    CHECK_INT(s_match("near", S("en"), S("fr"), "Sauver :").n, 0);
+    CHECK_INT(s_write(s_drop_job, "near"), VERSO_OK);
+}
+
+static verso_err s_update_job(verso_txn *t, void *arg)
+{
+    const verso_tm_patch *p = arg;
+    return verso_tm_update(t, p->e.id, p);
+}
+
+static void test_update_lists(void)
+{
+    verso_buf tags, props;
+    verso_buf_init(&tags, 1 << 20);
+    verso_buf_init(&props, 1 << 20);
+    CHECK_INT(verso_tm_list_add(&tags, S("<ph x=\"1\"/>")), VERSO_OK);
+    CHECK_INT(verso_tm_list_add(&props, S("x-domain")), VERSO_OK);
+    CHECK_INT(verso_tm_list_add(&props, S("IT")), VERSO_OK);
+    verso_tm_entry e = s_entry(S("en"), S("de"), S("Press \xf3\xb0\x80\x80 now."), S("Jetzt."));
+    e.src_tags = (verso_str){tags.data, tags.len};
+    e.props = (verso_str){props.data, props.len};
+    uint64_t id = s_add_one("default", e, VERSO_TM_KEEP_BOTH, VERSO_TM_ADDED);
+    verso_tm_patch p = {VERSO_TM_SET_TGT | VERSO_TM_SET_NOTE, {0}, 2};
+    p.e.id = id;
+    p.e.tgt = S("Jetzt dr\xc3\xbc"
+                "cken.");
+    p.e.note = S("checked");
+    CHECK_INT(s_write(s_update_job, &p), VERSO_OK);
+    p.e.id = 987654;
+    CHECK_INT(s_write(s_update_job, &p), VERSO_ENOTFOUND);
+    verso_txn *t;
+    verso_tm_entry got;
+    verso_str item;
+    CHECK_INT(verso_store_read_begin(s_store, &t), VERSO_OK);
+    CHECK_INT(verso_tm_get(t, id, &got), VERSO_OK);
+    CHECK(got.tgt.n == 15 && !memcmp(got.tgt.p, "Jetzt dr", 8) && got.usage == 2);
+    CHECK(got.note.n == 7 && got.src_tags.n == tags.len);
+    CHECK(verso_tm_list_next(&got.src_tags, &item) && item.n == 11);
+    CHECK(!verso_tm_list_next(&got.src_tags, &item));
+    CHECK(verso_tm_list_next(&got.props, &item) && item.n == 8);
+    CHECK(verso_tm_list_next(&got.props, &item) && item.n == 2 && !memcmp(item.p, "IT", 2));
+    verso_store_read_end(&t);
+    /* The new target is indexed for reversed lookups, the old one is not. */
+    CHECK_INT(s_match("default", S("de"), S("en"),
+                      "Jetzt dr\xc3\xbc"
+                      "cken.")
+                  .n,
+              1);
+    CHECK_INT(s_match("default", S("de"), S("en"), "Jetzt.").n, 0);
+    /* A malformed list is refused when read. */
+    verso_str bad = {"\0\0\0\x09xy", 6};
+    CHECK(!verso_tm_list_next(&bad, &item));
+    verso_buf_fini(&tags);
+    verso_buf_fini(&props);
+}
+
+typedef struct s_walked {
+    uint64_t ids[64];
+    int n;
+} s_walked;
+
+static int s_walk_one(void *arg, const verso_tm_entry *e)
+{
+    s_walked *w = arg;
+    if (w->n < 64)
+        w->ids[w->n++] = e->id;
+    return w->n == 3; /* pages of three */
+}
+
+static void test_each_entry(void)
+{
+    CHECK_INT(s_write(s_create_job, "walk"), VERSO_OK);
+    CHECK_INT(s_write(s_create_job, "other"), VERSO_OK);
+    uint64_t mine[7];
+    char src[32];
+    for (int i = 0; i < 7; i++) {
+        snprintf(src, sizeof src, "Walk %d.", i);
+        verso_tm_entry e = s_entry(S("en"), S("fr"), (verso_str){src, strlen(src)}, S("Marche."));
+        mine[i] = s_add_one("walk", e, VERSO_TM_KEEP_BOTH, VERSO_TM_ADDED);
+        s_add_one("other", e, VERSO_TM_KEEP_BOTH, VERSO_TM_ADDED);
+    }
+    uint64_t after = 0, last = 1;
+    int seen = 0;
+    verso_txn *t;
+    CHECK_INT(verso_store_read_begin(s_store, &t), VERSO_OK);
+    while (last && seen < 20) {
+        s_walked w = {{0}, 0};
+        uint32_t tm;
+        CHECK_INT(verso_tm_find(t, S("walk"), &tm), VERSO_OK);
+        CHECK_INT(verso_tm_each_entry(t, tm, after, 1000, s_walk_one, &w, &last), VERSO_OK);
+        for (int i = 0; i < w.n; i++, seen++)
+            CHECK(seen < 7 && w.ids[i] == mine[seen]);
+        after = last;
+    }
+    CHECK_INT(seen, 7);
+    /* A scan budget ends a page early, with a cursor to go on from. */
+    s_walked w = {{0}, 0};
+    uint32_t tm;
+    CHECK_INT(verso_tm_find(t, S("walk"), &tm), VERSO_OK);
+    CHECK_INT(verso_tm_each_entry(t, tm, 0, 2, s_walk_one, &w, &last), VERSO_OK);
+    CHECK(w.n <= 2 && last != 0);
+    verso_store_read_end(&t);
+}
+
+/* A schema-1 store: an entry record of version 1, no match index. */
+static verso_err s_v1_job(verso_txn *t, void *arg)
+{
+    (void)arg;
+    unsigned char rec[45 + 7 * 4 + 2 + 2 + 11 + 6] = {1, 0, 0, 0, 1}; /* version 1, tm 1 */
+    const char *strs[7] = {"en", "ja", "Old entry.", "\xe5\x8f\xa4\xe3\x81\x84", "", "", ""};
+    size_t off = 45;
+    for (int i = 0; i < 7; i++) {
+        size_t n = strlen(strs[i]);
+        rec[off + 3] = (unsigned char)n;
+        memcpy(rec + off + 4, strs[i], n);
+        off += 4 + n;
+    }
+    unsigned char id[8] = {0, 0, 0, 0, 0, 0, 0x99, 0x01};
+    verso_err err = verso_store_put(t, VERSO_DB_ENTRIES, id, 8, rec, off);
+    return err ? err : verso_store_meta_put(t, "schema_version", "1", 1);
+}
+
+static verso_err s_upgrade_job(verso_txn *t, void *arg)
+{
+    (void)arg;
+    return verso_tm_upgrade(t);
+}
+
+/* The upgrade skips the corrupt record test_corrupt_record left. */
+static void test_upgrade(const char *dir)
+{
+    CHECK_INT(s_write(s_v1_job, NULL), VERSO_OK);
+    verso_store_destroy(&s_store);
+    CHECK_INT(verso_store_open(dir, NULL, &s_store), VERSO_OK);
+    CHECK_INT(verso_store_schema(s_store), 1);
+    CHECK_INT(s_write(s_upgrade_job, NULL), VERSO_OK);
+    CHECK_INT(verso_store_schema(s_store), VERSO_SCHEMA_VERSION);
+    s_hits h = s_match("default", S("en"), S("ja"), "Old entry.");
+    CHECK(h.n == 1 && h.ids[0] == 0x9901);
+    h = s_match("default", S("ja"), S("en"), "\xe5\x8f\xa4\xe3\x81\x84");
+    CHECK(h.n == 1 && h.reversed[0]);
+    verso_store_destroy(&s_store);
+    CHECK_INT(verso_store_open(dir, NULL, &s_store), VERSO_OK);
+    CHECK_INT(verso_store_schema(s_store), VERSO_SCHEMA_VERSION);
+}
+
 int main(void)
 {
     char dir[64];
@@ -258,7 +467,12 @@ int main(void)
     RUN(test_policies_and_exact);
     RUN(test_fields_and_context);
     RUN(test_delete_drop_changes);
+    RUN(test_match_near_and_reversed);
+    RUN(test_update_lists);
+    RUN(test_each_entry);
     RUN(test_corrupt_record);
+    test_upgrade(dir);
+    fprintf(stderr, "%s test_upgrade\n", t_failed ? "FAIL" : "ok  ");
     verso_store_destroy(&s_store);
     /* Everything is still there after a reopen. */
     CHECK_INT(verso_store_open(dir, NULL, &s_store), VERSO_OK);

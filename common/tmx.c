@@ -1,0 +1,1545 @@
+/* tmx.c - TMX reader and writer; see tmx.h. The reader is a pipeline: sniff
+ * the encoding, repair UTF-8 (U+FDD0), keep a window of the bytes expat has
+ * not finished with, parse; after an error skip to the next "<tu" and go on
+ * with a fresh parser primed with "<tmx><body>". Expat is the only XML code
+ * here; its errors become "static text + line" and VERSO_EPROTO. The writer
+ * and verso_tmx_tag_valid are at the end of the file. */
+#define _GNU_SOURCE /* memmem */
+#include "tmx.h"
+
+#include <expat.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "utf8.h"
+#include "verso/version.h"
+
+#define S_SLICE     ((size_t)64 << 10) /* bytes handed to expat at a time */
+#define S_SNIFF_MAX 1024               /* bytes read to find the encoding */
+#define S_MAX_DEPTH 256                /* element nesting */
+#define S_PRIME     "<tmx><body>"
+#define S_FDD0      "\xEF\xB7\x90"
+#define S_FFFD      "\xEF\xBF\xBD"
+
+/* ---- the TU being read ------------------------------------------------ */
+
+typedef struct s_span { /* bytes [off, off + len) of one of the TU's buffers */
+    uint32_t off, len;
+} s_span;
+
+typedef struct s_tuv {
+    s_span lang, text;
+    uint32_t tag0, ntags; /* its tags in the TU's tag table */
+    bool has_seg;
+} s_tuv;
+
+typedef struct s_prop {
+    s_span type, value;
+} s_prop;
+
+/* Text lives in three buffers whose sum is capped (VERSO_TMX_MAX_TEXT):
+ * arena (attributes, seg texts, prop values), tagx (tag XML, the tags back
+ * to back) and note. Depths are element depths, 0 when outside. */
+typedef struct s_tu {
+    bool active, skip; /* skip: a limit was hit, ignore the rest */
+    const char *problem;
+    unsigned long line, depth, tuv_depth, seg_depth, tag_depth, note_depth, prop_depth;
+    s_span tuid, creationid, changeid, srclang;
+    int64_t created, changed;
+    uint64_t usage;
+    verso_buf arena, tagx, note;
+    bool has_note;
+    s_tuv *tuvs;
+    size_t ntuvs, tuvs_cap;
+    s_prop *props;
+    size_t nprops, props_cap;
+    uint32_t *tags; /* start of each tag in tagx; the last ends at tagx_end */
+    size_t ntags, tags_cap;
+    uint32_t tagx_end, tag_start;
+    bool xchar; /* the tag being read may be an x-verso-char ph */
+    char hex[8];
+    size_t nhex;
+} s_tu;
+
+typedef enum s_enc { S_SNIFF, S_UTF8, S_OTHER } s_enc;
+
+struct verso_tmx_reader {
+    verso_tmx_tu_fn fn;
+    void *arg;
+    XML_Parser xp;
+    s_enc enc;
+    verso_buf sniff; /* the first bytes, until the encoding is known */
+    unsigned char pend[4];
+    size_t npend; /* UTF-8: an incomplete sequence at the end of a feed */
+    /* win holds the stream bytes [win_abs, win_abs + win.len) (UTF-8 after
+     * repair), from the start of expat's last event on, so parsing can
+     * resume after any error position. fed_abs: bytes before it went to
+     * expat; base: stream offset of expat's byte 0 (the prime before it). */
+    verso_buf win;
+    uint64_t win_abs, fed_abs, evt_abs, resync_abs;
+    int64_t base;
+    bool skipping;
+    uint64_t nl_abs; /* newlines before nl_abs are counted in nl */
+    unsigned long nl, line_base;
+    unsigned long depth;
+    bool halted, stopped, done;
+    const char *own_err; /* why a handler stopped expat */
+    verso_err fatal;
+    const char *err;
+    unsigned long err_line;
+    unsigned nerrors;
+    verso_buf srclang;
+    s_tu tu;
+    verso_tmx_tuv *v_tuvs; /* the views handed to fn */
+    verso_tmx_prop *v_props;
+    verso_tmx_str *v_tags;
+    size_t v_tuvs_cap, v_props_cap, v_tags_cap;
+};
+
+/* Grows the array whose pointer is at arrp (any T **) to hold at least
+ * need elements of size elem; the pointer is copied, not type-punned. */
+static verso_err s_grow(void *arrp, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return VERSO_OK;
+    size_t n = *cap ? *cap : 16;
+    while (n < need)
+        n *= 2;
+    void *arr;
+    memcpy(&arr, arrp, sizeof arr);
+    void *p = realloc(arr, n * elem);
+    if (!p)
+        return VERSO_ENOMEM;
+    memcpy(arrp, &p, sizeof p);
+    *cap = n;
+    return VERSO_OK;
+}
+
+static size_t s_utf8_put(uint32_t cp, char *out)
+{
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | (cp >> 6));
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | (cp >> 12));
+        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | (cp >> 18));
+    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+static void s_halt(verso_tmx_reader *r, const char *why, verso_err fatal)
+{
+    if (r->halted)
+        return;
+    r->halted = true;
+    r->own_err = why;
+    if (fatal)
+        r->fatal = fatal;
+    XML_StopParser(r->xp, XML_FALSE);
+}
+
+static void s_problem(s_tu *t, const char *why)
+{
+    if (!t->problem)
+        t->problem = why;
+}
+
+static void s_limit(s_tu *t, const char *why)
+{
+    s_problem(t, why);
+    t->skip = true;
+}
+
+/* Appends to one of the TU's buffers within the TU's text budget. */
+static bool s_store(verso_tmx_reader *r, verso_buf *b, const void *p, size_t n)
+{
+    s_tu *t = &r->tu;
+    if (t->skip)
+        return false;
+    if (n > VERSO_TMX_MAX_TEXT - (t->arena.len + t->tagx.len + t->note.len)) {
+        s_limit(t, "text limit exceeded");
+        return false;
+    }
+    if (verso_buf_append(b, p, n)) {
+        s_halt(r, NULL, VERSO_ENOMEM);
+        return false;
+    }
+    return true;
+}
+
+static bool s_puts(verso_tmx_reader *r, verso_buf *b, const char *s)
+{
+    return s_store(r, b, s, strlen(s));
+}
+
+static void s_check_fdd0(s_tu *t, const char *s, size_t n)
+{
+    if (memmem(s, n, S_FDD0, 3))
+        s_problem(t, "invalid UTF-8");
+}
+
+static void s_check_atts(s_tu *t, const XML_Char **atts)
+{
+    for (; *atts; atts += 2)
+        s_check_fdd0(t, atts[1], strlen(atts[1]));
+}
+
+static const char *s_att(const XML_Char **atts, const char *name)
+{
+    for (; *atts; atts += 2)
+        if (!strcmp(atts[0], name))
+            return atts[1];
+    return NULL;
+}
+
+static s_span s_store_span(verso_tmx_reader *r, const char *s)
+{
+    s_span sp = {(uint32_t)r->tu.arena.len, 0};
+    if (s && s_puts(r, &r->tu.arena, s))
+        sp.len = (uint32_t)strlen(s);
+    return sp;
+}
+
+/* Appends s escaped for the XML of a tag: & < > always, " TAB LF in
+ * attribute values, CR everywhere (normalisation would eat them). */
+static void s_store_escaped(verso_tmx_reader *r, verso_buf *b, const char *s, size_t n, bool attr)
+{
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *rep = NULL;
+        switch (s[i]) {
+        case '&': rep = "&amp;"; break;
+        case '<': rep = "&lt;"; break;
+        case '>': rep = "&gt;"; break;
+        case '\r': rep = "&#13;"; break;
+        case '"': rep = attr ? "&quot;" : NULL; break;
+        case '\t': rep = attr ? "&#9;" : NULL; break;
+        case '\n': rep = attr ? "&#10;" : NULL; break;
+        default: break;
+        }
+        if (!rep)
+            continue;
+        s_store(r, b, s + run, i - run);
+        s_puts(r, b, rep);
+        run = i + 1;
+    }
+    s_store(r, b, s + run, n - run);
+}
+
+/* ---- dates and numbers ------------------------------------------------ */
+
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
+static int64_t s_days(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static bool s_digits(const char *s, size_t n, unsigned *out)
+{
+    unsigned v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (unsigned)(s[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
+/* YYYYMMDDThhmmssZ as unix seconds; 0 when malformed. */
+static int64_t s_date(const char *s)
+{
+    static const unsigned char mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    unsigned y, mo, d, h, mi, se;
+    if (strlen(s) != 16 || s[8] != 'T' || s[15] != 'Z' || !s_digits(s, 4, &y) ||
+        !s_digits(s + 4, 2, &mo) || !s_digits(s + 6, 2, &d) || !s_digits(s + 9, 2, &h) ||
+        !s_digits(s + 11, 2, &mi) || !s_digits(s + 13, 2, &se))
+        return 0;
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap) ||
+        h > 23 || mi > 59 || se > 59)
+        return 0;
+    return s_days(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
+}
+
+static uint64_t s_uint(const char *s)
+{
+    uint64_t v = 0;
+    if (!*s)
+        return 0;
+    for (; *s; s++) {
+        uint64_t d = (uint64_t)(*s - '0');
+        if (*s < '0' || *s > '9' || v > (UINT64_MAX - d) / 10)
+            return 0; /* not a number, or past 2^64 - 1 */
+        v = v * 10 + d;
+    }
+    return v;
+}
+
+/* ---- inside a segment ------------------------------------------------- */
+
+/* Seg text: literal U+F0000..U+FFFFD (F3 B0 80 80 .. F3 BF BF BD) are
+ * reserved for marks and become U+FFFD. Expat hands over whole characters. */
+static void s_seg_text(verso_tmx_reader *r, const char *s, size_t n)
+{
+    verso_buf *a = &r->tu.arena;
+    const char *end = s + n;
+    while (s < end) {
+        const char *f3 = memchr(s, 0xF3, (size_t)(end - s));
+        if (!f3 || end - f3 < 4) {
+            s_store(r, a, s, (size_t)(end - s));
+            return;
+        }
+        const unsigned char *u = (const unsigned char *)f3;
+        bool mark = u[1] >= 0xB0 && !(u[1] == 0xBF && u[2] == 0xBF && u[3] >= 0xBE);
+        s_store(r, a, s, (size_t)(f3 - s) + (mark ? 0 : 4));
+        if (mark)
+            s_puts(r, a, S_FFFD);
+        s = f3 + 4;
+    }
+}
+
+/* Writes "<name a="v" ...>" into tagx. */
+static void s_tag_open(verso_tmx_reader *r, const XML_Char *name, const XML_Char **atts)
+{
+    verso_buf *x = &r->tu.tagx;
+    s_puts(r, x, "<");
+    s_puts(r, x, name);
+    int n = XML_GetSpecifiedAttributeCount(r->xp);
+    for (int i = 0; i + 1 < n; i += 2) {
+        s_puts(r, x, " ");
+        s_puts(r, x, atts[i]);
+        s_puts(r, x, "=\"");
+        s_store_escaped(r, x, atts[i + 1], strlen(atts[i + 1]), true);
+        s_puts(r, x, "\"");
+    }
+    s_puts(r, x, ">");
+}
+
+/* The tag at tagx[start..] is complete: number it, put its mark in the text. */
+static void s_tag_commit(verso_tmx_reader *r, uint32_t start)
+{
+    s_tu *t = &r->tu;
+    s_tuv *v = &t->tuvs[t->ntuvs - 1];
+    size_t k = t->ntags - v->tag0;
+    if (t->skip)
+        return;
+    if (k >= VERSO_TMX_MAX_TAGS) {
+        s_limit(t, "tag limit exceeded");
+        return;
+    }
+    if (s_grow(&t->tags, &t->tags_cap, t->ntags + 1, sizeof *t->tags)) {
+        s_halt(r, NULL, VERSO_ENOMEM);
+        return;
+    }
+    char mark[4];
+    if (!s_store(r, &t->arena, mark, s_utf8_put(VERSO_TMX_MARK + (uint32_t)k, mark)))
+        return;
+    t->tags[t->ntags++] = start;
+    t->tagx_end = (uint32_t)t->tagx.len;
+}
+
+/* An element inside <seg> (not inside a tag): hi is a tag of its own,
+ * anything else starts a tag that runs to its end tag. */
+static void s_seg_child(verso_tmx_reader *r, const XML_Char *name, const XML_Char **atts)
+{
+    s_tu *t = &r->tu;
+    t->tag_start = (uint32_t)t->tagx.len;
+    s_check_atts(t, atts);
+    s_tag_open(r, name, atts);
+    if (!strcmp(name, "hi")) {
+        s_tag_commit(r, t->tag_start);
+        return;
+    }
+    t->tag_depth = r->depth;
+    t->xchar = !strcmp(name, "ph") && XML_GetSpecifiedAttributeCount(r->xp) == 2 &&
+               !strcmp(atts[0], "type") && !strcmp(atts[1], "x-verso-char");
+    t->nhex = 0;
+}
+
+static void s_tag_text(verso_tmx_reader *r, const char *s, size_t n)
+{
+    s_tu *t = &r->tu;
+    if (t->xchar && n <= sizeof t->hex - 1 - t->nhex) {
+        memcpy(t->hex + t->nhex, s, n);
+        t->nhex += n;
+    } else {
+        t->xchar = false;
+    }
+    s_store_escaped(r, &t->tagx, s, n, false);
+}
+
+/* The character an x-verso-char ph stands for; false when it is no such. */
+static bool s_xchar(const s_tu *t, uint32_t *cp)
+{
+    uint32_t v = 0;
+    if (!t->xchar || !t->nhex || t->nhex > 6)
+        return false;
+    for (size_t i = 0; i < t->nhex; i++) {
+        char c = t->hex[i];
+        int d = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                       : -1;
+        if (d < 0)
+            return false;
+        v = v * 16 + (uint32_t)d;
+    }
+    *cp = v;
+    return (v < 0x20 && v != '\t' && v != '\n' && v != '\r') || v == 0xFFFE || v == 0xFFFF;
+}
+
+static void s_tag_end(verso_tmx_reader *r, const XML_Char *name, unsigned long d)
+{
+    s_tu *t = &r->tu;
+    s_puts(r, &t->tagx, "</");
+    s_puts(r, &t->tagx, name);
+    s_puts(r, &t->tagx, ">");
+    if (d != t->tag_depth)
+        return;
+    t->tag_depth = 0;
+    uint32_t cp;
+    if (!s_xchar(t, &cp)) {
+        s_tag_commit(r, t->tag_start);
+        return;
+    }
+    char c[4];
+    t->tagx.len = t->tag_start; /* not a tag after all */
+    t->tagx.data[t->tagx.len] = '\0';
+    s_store(r, &t->arena, c, s_utf8_put(cp, c));
+}
+
+/* ---- tu, tuv, note, prop ------------------------------------------------ */
+
+static void s_tu_start(verso_tmx_reader *r, const XML_Char **atts)
+{
+    s_tu *t = &r->tu;
+    t->active = true;
+    t->depth = r->depth;
+    t->line = r->line_base + (unsigned long)XML_GetCurrentLineNumber(r->xp);
+    s_check_atts(t, atts);
+    t->tuid = s_store_span(r, s_att(atts, "tuid"));
+    t->creationid = s_store_span(r, s_att(atts, "creationid"));
+    t->changeid = s_store_span(r, s_att(atts, "changeid"));
+    t->srclang = s_store_span(r, s_att(atts, "srclang"));
+    const char *v;
+    t->created = (v = s_att(atts, "creationdate")) ? s_date(v) : 0;
+    t->changed = (v = s_att(atts, "changedate")) ? s_date(v) : 0;
+    t->usage = (v = s_att(atts, "usagecount")) ? s_uint(v) : 0;
+}
+
+static void s_tuv_start(verso_tmx_reader *r, const XML_Char **atts)
+{
+    s_tu *t = &r->tu;
+    if (t->ntuvs >= VERSO_TMX_MAX_TUVS) {
+        s_limit(t, "too many tuvs");
+        return;
+    }
+    if (s_grow(&t->tuvs, &t->tuvs_cap, t->ntuvs + 1, sizeof *t->tuvs)) {
+        s_halt(r, NULL, VERSO_ENOMEM);
+        return;
+    }
+    s_tuv *v = &t->tuvs[t->ntuvs++];
+    memset(v, 0, sizeof *v);
+    s_check_atts(t, atts);
+    const char *lang = s_att(atts, "xml:lang");
+    if (!lang || !*lang)
+        lang = s_att(atts, "lang");
+    if (!lang || !*lang)
+        s_problem(t, "tuv without xml:lang");
+    v->lang = s_store_span(r, lang);
+    t->tuv_depth = r->depth;
+}
+
+static void s_prop_start(verso_tmx_reader *r, const XML_Char **atts)
+{
+    s_tu *t = &r->tu;
+    if (t->nprops >= VERSO_TMX_MAX_PROPS) {
+        s_limit(t, "too many props");
+        return;
+    }
+    if (s_grow(&t->props, &t->props_cap, t->nprops + 1, sizeof *t->props)) {
+        s_halt(r, NULL, VERSO_ENOMEM);
+        return;
+    }
+    s_check_atts(t, atts);
+    s_prop *p = &t->props[t->nprops++];
+    p->type = s_store_span(r, s_att(atts, "type"));
+    p->value = (s_span){(uint32_t)t->arena.len, 0};
+    t->prop_depth = r->depth;
+}
+
+/* A child of <tu>: tuv, note or prop; others are ignored. */
+static void s_tu_child(verso_tmx_reader *r, const XML_Char *name, const XML_Char **atts)
+{
+    s_tu *t = &r->tu;
+    if (!strcmp(name, "tuv")) {
+        s_tuv_start(r, atts);
+    } else if (!strcmp(name, "prop")) {
+        s_prop_start(r, atts);
+    } else if (!strcmp(name, "note")) {
+        s_check_atts(t, atts);
+        if (t->has_note)
+            s_puts(r, &t->note, "\n");
+        t->has_note = true;
+        t->note_depth = r->depth;
+    }
+}
+
+static void s_seg_start(verso_tmx_reader *r)
+{
+    s_tu *t = &r->tu;
+    s_tuv *v = &t->tuvs[t->ntuvs - 1];
+    if (v->has_seg) {
+        s_problem(t, "tuv with two segs");
+        return;
+    }
+    v->has_seg = true;
+    v->text.off = (uint32_t)t->arena.len;
+    v->tag0 = (uint32_t)t->ntags;
+    t->seg_depth = r->depth;
+}
+
+static void s_seg_end(verso_tmx_reader *r)
+{
+    s_tu *t = &r->tu;
+    s_tuv *v = &t->tuvs[t->ntuvs - 1];
+    v->text.len = (uint32_t)t->arena.len - v->text.off;
+    v->ntags = (uint32_t)t->ntags - v->tag0;
+    t->seg_depth = 0;
+}
+
+static void s_buf_recycle(verso_buf *b)
+{
+    if (b->alloc > ((size_t)1 << 20))
+        verso_buf_fini(b); /* do not keep a huge TU's memory for the rest */
+    else
+        verso_buf_reset(b);
+}
+
+static void s_tu_reset(s_tu *t)
+{
+    s_buf_recycle(&t->arena);
+    s_buf_recycle(&t->tagx);
+    s_buf_recycle(&t->note);
+    t->active = t->skip = t->has_note = t->xchar = false;
+    t->problem = NULL;
+    t->depth = t->tuv_depth = t->seg_depth = t->tag_depth = t->note_depth = t->prop_depth = 0;
+    t->tuid = t->creationid = t->changeid = t->srclang = (s_span){0, 0};
+    t->created = t->changed = 0;
+    t->usage = 0;
+    t->ntuvs = t->nprops = t->ntags = 0;
+    t->tagx_end = t->tag_start = 0;
+    t->nhex = 0;
+}
+
+static verso_tmx_str s_view(const verso_buf *b, s_span sp)
+{
+    return (verso_tmx_str){b->data ? b->data + sp.off : "", sp.len};
+}
+
+/* Builds the views of the TU for the callback. */
+static verso_err s_views(verso_tmx_reader *r)
+{
+    s_tu *t = &r->tu;
+    if (s_grow(&r->v_tuvs, &r->v_tuvs_cap, t->ntuvs, sizeof *r->v_tuvs) ||
+        s_grow(&r->v_props, &r->v_props_cap, t->nprops, sizeof *r->v_props) ||
+        s_grow(&r->v_tags, &r->v_tags_cap, t->ntags, sizeof *r->v_tags))
+        return VERSO_ENOMEM;
+    for (size_t k = 0; k < t->ntags; k++) {
+        uint32_t end = k + 1 < t->ntags ? t->tags[k + 1] : t->tagx_end;
+        r->v_tags[k] = s_view(&t->tagx, (s_span){t->tags[k], end - t->tags[k]});
+    }
+    for (size_t i = 0; i < t->ntuvs; i++) {
+        const s_tuv *v = &t->tuvs[i];
+        r->v_tuvs[i] = (verso_tmx_tuv){s_view(&t->arena, v->lang), s_view(&t->arena, v->text),
+                                       v->ntags ? r->v_tags + v->tag0 : NULL, v->ntags};
+    }
+    for (size_t i = 0; i < t->nprops; i++)
+        r->v_props[i] = (verso_tmx_prop){s_view(&t->arena, t->props[i].type),
+                                         s_view(&t->arena, t->props[i].value)};
+    return VERSO_OK;
+}
+
+static void s_tu_end(verso_tmx_reader *r)
+{
+    s_tu *t = &r->tu;
+    if (!t->ntuvs)
+        s_problem(t, "tu without tuv");
+    /* Expat's output of a UTF-16 or Latin-1 file gets checked too. */
+    if (!verso_utf8_valid(t->arena.data, t->arena.len, NULL) ||
+        !verso_utf8_valid(t->tagx.data, t->tagx.len, NULL) ||
+        !verso_utf8_valid(t->note.data, t->note.len, NULL))
+        s_problem(t, "invalid UTF-8");
+    if (s_views(r)) {
+        s_halt(r, NULL, VERSO_ENOMEM);
+        return;
+    }
+    verso_tmx_tu tu = {
+        .tuid = s_view(&t->arena, t->tuid),
+        .creationid = s_view(&t->arena, t->creationid),
+        .changeid = s_view(&t->arena, t->changeid),
+        .srclang = s_view(&t->arena, t->srclang),
+        .created = t->created,
+        .changed = t->changed,
+        .usage = t->usage,
+        .note = s_view(&t->note, (s_span){0, (uint32_t)t->note.len}),
+        .props = r->v_props,
+        .nprops = t->nprops,
+        .tuvs = r->v_tuvs,
+        .ntuvs = t->ntuvs,
+        .line = t->line,
+        .problem = t->problem,
+    };
+    int stop = r->fn(r->arg, &tu);
+    s_tu_reset(t);
+    if (stop) {
+        r->stopped = true;
+        s_halt(r, NULL, VERSO_OK);
+    }
+}
+
+/* ---- expat handlers --------------------------------------------------- */
+
+/* Every handler starts here: notes where the event starts (the window
+ * keeps the bytes from there on). NULL once the parser was stopped. */
+static verso_tmx_reader *s_enter(void *ud)
+{
+    verso_tmx_reader *r = ud;
+    if (r->halted)
+        return NULL;
+    XML_Index at = XML_GetCurrentByteIndex(r->xp);
+    if (at >= 0 && r->base + at >= 0)
+        r->evt_abs = (uint64_t)(r->base + at);
+    return r;
+}
+
+static void s_outside(verso_tmx_reader *r, const XML_Char *name, const XML_Char **atts)
+{
+    if (!strcmp(name, "tu")) {
+        s_tu_start(r, atts);
+    } else if (!strcmp(name, "header")) {
+        const char *v = s_att(atts, "srclang");
+        verso_buf_reset(&r->srclang);
+        if (v && verso_buf_puts(&r->srclang, v))
+            verso_buf_reset(&r->srclang); /* absurdly long: ignored */
+    }
+}
+
+static void XMLCALL s_on_start(void *ud, const XML_Char *name, const XML_Char **atts)
+{
+    verso_tmx_reader *r = s_enter(ud);
+    if (!r)
+        return;
+    if (++r->depth > S_MAX_DEPTH) {
+        s_halt(r, "elements nested too deeply", VERSO_OK);
+        return;
+    }
+    s_tu *t = &r->tu;
+    if (!t->active) {
+        s_outside(r, name, atts);
+    } else if (t->skip) {
+        return;
+    } else if (t->tag_depth) {
+        s_check_atts(t, atts);
+        s_tag_open(r, name, atts);
+        t->xchar = false;
+    } else if (t->seg_depth) {
+        s_seg_child(r, name, atts);
+    } else if (t->tuv_depth) {
+        if (r->depth == t->tuv_depth + 1 && !strcmp(name, "seg"))
+            s_seg_start(r);
+    } else if (!t->note_depth && !t->prop_depth && r->depth == t->depth + 1) {
+        s_tu_child(r, name, atts);
+    }
+}
+
+static void XMLCALL s_on_end(void *ud, const XML_Char *name)
+{
+    verso_tmx_reader *r = s_enter(ud);
+    if (!r)
+        return;
+    unsigned long d = r->depth--;
+    s_tu *t = &r->tu;
+    if (!t->active)
+        return;
+    if (d == t->depth) {
+        s_tu_end(r);
+    } else if (t->skip) {
+        return;
+    } else if (t->tag_depth) {
+        s_tag_end(r, name, d);
+    } else if (d == t->seg_depth) {
+        s_seg_end(r);
+    } else if (t->seg_depth) { /* the end of a hi */
+        uint32_t start = (uint32_t)t->tagx.len;
+        if (s_puts(r, &t->tagx, "</hi>"))
+            s_tag_commit(r, start);
+    } else if (d == t->tuv_depth) {
+        if (!t->tuvs[t->ntuvs - 1].has_seg)
+            s_problem(t, "tuv without seg");
+        t->tuv_depth = 0;
+    } else if (d == t->note_depth) {
+        t->note_depth = 0;
+    } else if (d == t->prop_depth) {
+        s_prop *p = &t->props[t->nprops - 1];
+        p->value.len = (uint32_t)t->arena.len - p->value.off;
+        t->prop_depth = 0;
+    }
+}
+
+static void XMLCALL s_on_text(void *ud, const XML_Char *s, int len)
+{
+    verso_tmx_reader *r = s_enter(ud);
+    if (!r || !r->tu.active || r->tu.skip)
+        return;
+    s_tu *t = &r->tu;
+    size_t n = (size_t)len;
+    if (t->tag_depth || t->seg_depth || t->note_depth || t->prop_depth)
+        s_check_fdd0(t, s, n);
+    if (t->tag_depth)
+        s_tag_text(r, s, n);
+    else if (t->seg_depth)
+        s_seg_text(r, s, n);
+    else if (t->note_depth)
+        s_store(r, &t->note, s, n);
+    else if (t->prop_depth)
+        s_store(r, &t->arena, s, n);
+}
+
+/* Untrusted input: no entity declarations at all (billion laughs, external
+ * entities); expat's amplification limit stays on as a second line. */
+static void XMLCALL s_on_entity(void *ud, const XML_Char *name, int is_param, const XML_Char *value,
+                                int value_len, const XML_Char *base, const XML_Char *system_id,
+                                const XML_Char *public_id, const XML_Char *notation)
+{
+    (void)name, (void)is_param, (void)value, (void)value_len, (void)base, (void)system_id;
+    (void)public_id, (void)notation;
+    verso_tmx_reader *r = s_enter(ud);
+    if (r)
+        s_halt(r, "entity declarations are not allowed", VERSO_OK);
+}
+
+static void XMLCALL s_on_comment(void *ud, const XML_Char *data)
+{
+    (void)data;
+    s_enter(ud);
+}
+
+static void XMLCALL s_on_pi(void *ud, const XML_Char *target, const XML_Char *data)
+{
+    (void)target, (void)data;
+    s_enter(ud);
+}
+
+static void s_setup(verso_tmx_reader *r)
+{
+    XML_SetUserData(r->xp, r);
+    XML_SetElementHandler(r->xp, s_on_start, s_on_end);
+    XML_SetCharacterDataHandler(r->xp, s_on_text);
+    XML_SetEntityDeclHandler(r->xp, s_on_entity);
+    XML_SetCommentHandler(r->xp, s_on_comment);
+    XML_SetProcessingInstructionHandler(r->xp, s_on_pi);
+    XML_SetParamEntityParsing(r->xp, XML_PARAM_ENTITY_PARSING_NEVER);
+}
+
+/* ---- input: encoding, UTF-8 repair, window, resynchronisation --------- */
+
+static bool s_decl_utf8(const char *d, size_t n)
+{
+    const char *e = memmem(d, n, "encoding", 8);
+    if (!e)
+        return true;
+    const char *end = d + n, *p = e + 8;
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n' || *p == '='))
+        p++;
+    if (p >= end || (*p != '"' && *p != '\''))
+        return true; /* malformed: expat will say so */
+    const char *q = memchr(p + 1, *p, (size_t)(end - p - 1));
+    size_t len = q ? (size_t)(q - p - 1) : 0;
+    return (len == 5 && !strncasecmp(p + 1, "utf-8", 5)) ||
+           (len == 4 && !strncasecmp(p + 1, "utf8", 4));
+}
+
+/* Decides the encoding from the first bytes; false when it needs more. */
+static bool s_sniff(verso_tmx_reader *r, bool enough)
+{
+    const unsigned char *p = (const unsigned char *)r->sniff.data;
+    size_t n = r->sniff.len;
+    if (n < 3 && !enough)
+        return false;
+    if (n >= 2 && ((p[0] == 0xFE && p[1] == 0xFF) || (p[0] == 0xFF && p[1] == 0xFE) || p[0] == 0 ||
+                   p[1] == 0)) {
+        r->enc = S_OTHER; /* UTF-16 (BOM or not), or worse: expat decides */
+        return true;
+    }
+    size_t bom = n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF ? 3 : 0;
+    const char *d = (const char *)p + bom;
+    size_t m = n - bom;
+    if (m < 5 && !memcmp(d, "<?xml", m) && !enough)
+        return false;
+    s_enc enc = S_UTF8;
+    if (!bom && m >= 5 && !memcmp(d, "<?xml", 5)) {
+        const char *close = memmem(d, m, "?>", 2);
+        if (!close && !enough)
+            return false;
+        enc = s_decl_utf8(d, close ? (size_t)(close - d) : m) ? S_UTF8 : S_OTHER;
+    }
+    r->enc = enc;
+    return true;
+}
+
+/* Of p[0..left): how many bytes start a valid sequence (at least 1), and
+ * in *need the length of that sequence (0: not a lead byte). */
+static size_t s_seq(const unsigned char *p, size_t left, size_t *need)
+{
+    unsigned char c = p[0];
+    *need = c < 0x80 ? 1 : c < 0xC2 || c > 0xF4 ? 0 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    if (*need <= 1)
+        return 1;
+    unsigned char lo = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80;
+    unsigned char hi = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF;
+    size_t i = 1;
+    if (left > 1 && p[1] >= lo && p[1] <= hi)
+        for (i = 2; i < *need && i < left && (p[i] & 0xC0) == 0x80;)
+            i++;
+    return i;
+}
+
+/* Completes a sequence left over by the previous feed; returns how many
+ * bytes of p it used. */
+static size_t s_repair_pending(verso_tmx_reader *r, const unsigned char *p, size_t n)
+{
+    unsigned char tmp[8];
+    size_t take = n < 4 - r->npend ? n : 4 - r->npend;
+    memcpy(tmp, r->pend, r->npend);
+    memcpy(tmp + r->npend, p, take);
+    size_t need, i = s_seq(tmp, r->npend + take, &need);
+    size_t used;
+    if (i == need) {
+        if (verso_buf_append(&r->win, tmp, need))
+            r->fatal = VERSO_ENOMEM;
+        used = need - r->npend;
+    } else if (i == r->npend + take) { /* still incomplete: p is used up */
+        memcpy(r->pend, tmp, i);
+        r->npend = i;
+        return n;
+    } else {
+        if (verso_buf_append(&r->win, S_FDD0, 3))
+            r->fatal = VERSO_ENOMEM;
+        used = i - r->npend;
+    }
+    r->npend = 0;
+    return used;
+}
+
+/* UTF-8: appends p[0..n) to the window, each invalid sequence (maximal
+ * subpart) replaced by U+FDD0; an incomplete one at the end waits. */
+static void s_repair(verso_tmx_reader *r, const unsigned char *p, size_t n)
+{
+    if (r->npend) {
+        size_t used = s_repair_pending(r, p, n);
+        p += used;
+        n -= used;
+    }
+    while (n && !r->fatal) {
+        size_t bad = n, need;
+        verso_utf8_valid((const char *)p, n, &bad);
+        if (verso_buf_append(&r->win, p, bad)) {
+            r->fatal = VERSO_ENOMEM;
+            return;
+        }
+        p += bad;
+        n -= bad;
+        if (!n)
+            return;
+        size_t i = s_seq(p, n, &need);
+        if (i == n && n < need) {
+            memcpy(r->pend, p, n);
+            r->npend = n;
+            return;
+        }
+        if (verso_buf_append(&r->win, S_FDD0, 3))
+            r->fatal = VERSO_ENOMEM;
+        p += i;
+        n -= i;
+    }
+}
+
+/* Drops the window's bytes before stream offset upto, counting newlines. */
+static void s_drop(verso_tmx_reader *r, uint64_t upto)
+{
+    size_t k = (size_t)(upto - r->win_abs);
+    if (!k)
+        return;
+    if (r->skipping && upto > r->nl_abs) {
+        size_t from = r->nl_abs > r->win_abs ? (size_t)(r->nl_abs - r->win_abs) : 0;
+        for (const char *q = r->win.data + from, *e = r->win.data + k;
+             (q = memchr(q, '\n', (size_t)(e - q))); q++)
+            r->nl++;
+        r->nl_abs = upto;
+    }
+    memmove(r->win.data, r->win.data + k, r->win.len - k);
+    r->win.len -= k;
+    r->win_abs = upto;
+}
+
+/* Records an XML error at stream offset `at` (line `line`); then, in a
+ * UTF-8 document, starts skipping to the next "<tu". */
+static void s_fail(verso_tmx_reader *r, const char *why, uint64_t at, unsigned long line)
+{
+    if (!r->nerrors) {
+        r->err = why;
+        r->err_line = line;
+    }
+    r->nerrors++;
+    s_tu_reset(&r->tu); /* the TU it broke is dropped */
+    if (r->enc != S_UTF8 || r->nerrors >= VERSO_TMX_MAX_ERRORS) {
+        r->fatal = VERSO_EPROTO;
+        return;
+    }
+    if (at < r->win_abs)
+        at = r->win_abs;
+    if (at > r->fed_abs)
+        at = r->fed_abs;
+    s_drop(r, at);
+    r->nl = line ? line - 1 : 0; /* expat knows the lines before `at` best */
+    r->nl_abs = at;
+    r->skipping = true;
+    if (r->resync_abs != UINT64_MAX && at <= r->resync_abs)
+        s_drop(r, r->resync_abs + 1); /* never restart at the same "<tu" */
+}
+
+static void s_parse_failed(verso_tmx_reader *r)
+{
+    if (r->stopped || r->fatal)
+        return;
+    const char *why = r->own_err ? r->own_err : XML_ErrorString(XML_GetErrorCode(r->xp));
+    XML_Index at = XML_GetCurrentByteIndex(r->xp);
+    uint64_t abs = at >= 0 && r->base + at >= 0 ? (uint64_t)(r->base + at) : r->fed_abs;
+    s_fail(r, why, abs, r->line_base + (unsigned long)XML_GetCurrentLineNumber(r->xp));
+}
+
+/* Skipping: drops bytes up to the next "<tu" followed by a space or '>'.
+ * True when the window now starts with one. */
+static bool s_skip(verso_tmx_reader *r, bool final)
+{
+    const char *p = r->win.data;
+    size_t n = r->win.len, i = 0;
+    for (;;) {
+        const char *lt = n > i ? memchr(p + i, '<', n - i) : NULL;
+        size_t k = lt ? (size_t)(lt - p) : n;
+        if (!lt || (n - k < 4 && !final)) {
+            s_drop(r, r->win_abs + k); /* keep a "<tu" the next feed may finish */
+            return false;
+        }
+        if (n - k >= 4 && !memcmp(lt, "<tu", 3) && lt[3] && strchr(" \t\r\n>", lt[3])) {
+            s_drop(r, r->win_abs + k);
+            return true;
+        }
+        i = k + 1;
+    }
+}
+
+/* A fresh parser for the rest of the document, primed with <tmx><body>. */
+static void s_restart(verso_tmx_reader *r)
+{
+    if (!XML_ParserReset(r->xp, "UTF-8")) {
+        r->fatal = VERSO_EINTERNAL;
+        return;
+    }
+    s_setup(r);
+    r->skipping = r->halted = false;
+    r->own_err = NULL;
+    r->depth = 0;
+    r->line_base = r->nl;
+    r->resync_abs = r->fed_abs = r->win_abs;
+    r->base = (int64_t)r->win_abs - (int64_t)strlen(S_PRIME);
+    if (XML_Parse(r->xp, S_PRIME, (int)strlen(S_PRIME), XML_FALSE) != XML_STATUS_OK)
+        r->fatal = VERSO_EINTERNAL;
+}
+
+/* Parses (or skips) what the window holds beyond fed_abs. Expat gets it
+ * in steps of S_SLICE or more, or at the end: its errors depend on where
+ * its buffers end, and so the caller's feed sizes change nothing. */
+static void s_pump(verso_tmx_reader *r, bool final)
+{
+    while (!r->stopped && !r->fatal) {
+        if (r->skipping) {
+            if (!s_skip(r, final))
+                return;
+            s_restart(r);
+            continue;
+        }
+        size_t off = (size_t)(r->fed_abs - r->win_abs), n = r->win.len - off;
+        if (n < S_SLICE && !final)
+            return;
+        const char *p = r->win.data ? r->win.data + off : "";
+        r->fed_abs += n;
+        if (XML_Parse(r->xp, p, (int)n, final) != XML_STATUS_OK) {
+            s_parse_failed(r);
+            continue;
+        }
+        if (r->evt_abs > r->win_abs)
+            s_drop(r, r->evt_abs < r->fed_abs ? r->evt_abs : r->fed_abs);
+        if (r->win.len > VERSO_TMX_MAX_TOKEN)
+            s_fail(r, "XML token too large", r->fed_abs,
+                   r->line_base + (unsigned long)XML_GetCurrentLineNumber(r->xp));
+        else
+            return;
+    }
+}
+
+/* Into the window (UTF-8 repaired; other encodings as they are), then on
+ * to expat. */
+static void s_input(verso_tmx_reader *r, const char *p, size_t n)
+{
+    while (n && !r->stopped && !r->fatal) {
+        size_t k = n < S_SLICE ? n : S_SLICE;
+        if (r->enc == S_UTF8)
+            s_repair(r, (const unsigned char *)p, k);
+        else if (verso_buf_append(&r->win, p, k))
+            r->fatal = VERSO_ENOMEM;
+        s_pump(r, false);
+        p += k;
+        n -= k;
+    }
+}
+
+static void s_finish(verso_tmx_reader *r)
+{
+    if (r->stopped || r->fatal)
+        return;
+    if (r->npend && verso_buf_append(&r->win, S_FDD0, 3))
+        r->fatal = VERSO_ENOMEM;
+    r->npend = 0;
+    s_pump(r, true);
+}
+
+/* ---- reader API ------------------------------------------------------- */
+
+verso_err verso_tmx_reader_new(verso_tmx_tu_fn fn, void *arg, verso_tmx_reader **out)
+{
+    if (!fn || !out)
+        return VERSO_EINVAL;
+    verso_tmx_reader *r = calloc(1, sizeof *r);
+    if (!r)
+        return VERSO_ENOMEM;
+    r->xp = XML_ParserCreate(NULL);
+    if (!r->xp) {
+        free(r);
+        return VERSO_ENOMEM;
+    }
+    s_setup(r);
+    r->fn = fn;
+    r->arg = arg;
+    r->resync_abs = UINT64_MAX;
+    verso_buf_init(&r->sniff, S_SNIFF_MAX);
+    verso_buf_init(&r->win, VERSO_TMX_MAX_TOKEN + 5 * S_SLICE);
+    verso_buf_init(&r->srclang, 1024);
+    verso_buf_init(&r->tu.arena, VERSO_TMX_MAX_TEXT);
+    verso_buf_init(&r->tu.tagx, VERSO_TMX_MAX_TEXT);
+    verso_buf_init(&r->tu.note, VERSO_TMX_MAX_TEXT);
+    *out = r;
+    return VERSO_OK;
+}
+
+void verso_tmx_reader_destroy(verso_tmx_reader **rp)
+{
+    verso_tmx_reader *r = rp ? *rp : NULL;
+    if (!r)
+        return;
+    XML_ParserFree(r->xp);
+    verso_buf_fini(&r->sniff);
+    verso_buf_fini(&r->win);
+    verso_buf_fini(&r->srclang);
+    verso_buf_fini(&r->tu.arena);
+    verso_buf_fini(&r->tu.tagx);
+    verso_buf_fini(&r->tu.note);
+    free(r->tu.tuvs);
+    free(r->tu.props);
+    free(r->tu.tags);
+    free(r->v_tuvs);
+    free(r->v_props);
+    free(r->v_tags);
+    free(r);
+    *rp = NULL;
+}
+
+verso_err verso_tmx_reader_feed(verso_tmx_reader *r, const void *data, size_t n, bool last)
+{
+    if (!r || (!data && n))
+        return VERSO_EINVAL;
+    if (r->stopped)
+        return VERSO_OK;
+    if (r->fatal)
+        return r->fatal;
+    if (r->done)
+        return VERSO_EINVAL;
+    r->done = last;
+    const char *p = data;
+    if (r->enc == S_SNIFF) {
+        size_t take = n < S_SNIFF_MAX - r->sniff.len ? n : S_SNIFF_MAX - r->sniff.len;
+        if (verso_buf_append(&r->sniff, p, take))
+            return r->fatal = VERSO_ENOMEM;
+        p += take;
+        n -= take;
+        if (!s_sniff(r, last || r->sniff.len == S_SNIFF_MAX))
+            return VERSO_OK;
+        s_input(r, r->sniff.data, r->sniff.len);
+        verso_buf_fini(&r->sniff);
+    }
+    s_input(r, p, n);
+    if (last)
+        s_finish(r);
+    if (r->stopped)
+        return VERSO_OK;
+    if (r->fatal)
+        return r->fatal;
+    return last && r->nerrors ? VERSO_EPROTO : VERSO_OK;
+}
+
+const char *verso_tmx_reader_error(const verso_tmx_reader *r, unsigned long *line)
+{
+    if (line)
+        *line = r->err ? r->err_line : 0;
+    return r->err;
+}
+
+unsigned verso_tmx_reader_errors(const verso_tmx_reader *r)
+{
+    return r->nerrors;
+}
+
+verso_tmx_str verso_tmx_reader_srclang(const verso_tmx_reader *r)
+{
+    return (verso_tmx_str){r->srclang.data ? r->srclang.data : "", r->srclang.len};
+}
+
+/* ---- writer ----------------------------------------------------------- */
+
+/* Appends s escaped: & < > always, " TAB LF in attributes, CR everywhere;
+ * other characters XML 1.0 cannot carry become U+FFFD. */
+static verso_err s_put_esc(verso_buf *out, verso_tmx_str s, bool attr)
+{
+    if (s.n && !s.p)
+        return VERSO_EINVAL;
+    if (!verso_utf8_valid(s.p, s.n, NULL))
+        return VERSO_EBADUTF8;
+    const unsigned char *u = (const unsigned char *)s.p;
+    size_t run = 0;
+    verso_err err = VERSO_OK;
+    for (size_t i = 0; i < s.n && !err; i++) {
+        const char *rep = NULL;
+        size_t len = 1;
+        switch (u[i]) {
+        case '&': rep = "&amp;"; break;
+        case '<': rep = "&lt;"; break;
+        case '>': rep = "&gt;"; break;
+        case '\r': rep = "&#13;"; break;
+        case '"': rep = attr ? "&quot;" : NULL; break;
+        case '\t': rep = attr ? "&#9;" : NULL; break;
+        case '\n': rep = attr ? "&#10;" : NULL; break;
+        case 0xEF:
+            if (i + 2 < s.n && u[i + 1] == 0xBF && u[i + 2] >= 0xBE)
+                rep = S_FFFD, len = 3; /* U+FFFE, U+FFFF */
+            break;
+        default: rep = u[i] < 0x20 ? S_FFFD : NULL; break;
+        }
+        if (!rep)
+            continue;
+        err = verso_buf_append(out, s.p + run, i - run);
+        if (!err)
+            err = verso_buf_puts(out, rep);
+        i += len - 1;
+        run = i + 1;
+    }
+    return err ? err : verso_buf_append(out, s.p + run, s.n - run);
+}
+
+static verso_err s_put_attr(verso_buf *out, const char *name, verso_tmx_str v)
+{
+    if (!v.n)
+        return VERSO_OK;
+    verso_err err = verso_buf_printf(out, " %s=\"", name);
+    if (!err)
+        err = s_put_esc(out, v, true);
+    return err ? err : verso_buf_puts(out, "\"");
+}
+
+static void s_civil(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    *d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+static verso_err s_put_date(verso_buf *out, const char *name, int64_t t)
+{
+    if (!t)
+        return VERSO_OK;
+    if (t < -62135596800 || t > 253402300799) /* 0001-01-01 .. 9999-12-31 */
+        return VERSO_EINVAL;
+    int64_t days = (t >= 0 ? t : t - 86399) / 86400, secs = t - days * 86400, y;
+    unsigned m, d;
+    s_civil(days, &y, &m, &d);
+    return verso_buf_printf(out, " %s=\"%04d%02u%02uT%02d%02d%02dZ\"", name, (int)y, m, d,
+                            (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
+}
+
+verso_err verso_tmx_write_header(verso_buf *out, verso_tmx_str srclang, const char *tool,
+                                 const char *tool_version)
+{
+    if (!out)
+        return VERSO_EINVAL;
+    size_t start = out->len;
+    verso_tmx_str all = {"*all*", 5};
+    verso_err err = verso_buf_puts(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                                        "<tmx version=\"1.4\">\n<header");
+    if (!err)
+        err = s_put_attr(out, "creationtool",
+                         (verso_tmx_str){tool ? tool : "verso", strlen(tool ? tool : "verso")});
+    if (!err) {
+        const char *v = tool_version ? tool_version : VERSO_VERSION;
+        err = s_put_attr(out, "creationtoolversion", (verso_tmx_str){v, strlen(v)});
+    }
+    if (!err)
+        err = verso_buf_puts(out, " segtype=\"sentence\" o-tmf=\"verso\" adminlang=\"en\"");
+    if (!err)
+        err = s_put_attr(out, "srclang", srclang.n ? srclang : all);
+    if (!err)
+        err = verso_buf_puts(out, " datatype=\"plaintext\"/>\n<body>\n");
+    if (err)
+        out->len = start;
+    if (err && out->data)
+        out->data[start] = '\0';
+    return err;
+}
+
+verso_err verso_tmx_write_footer(verso_buf *out)
+{
+    return out ? verso_buf_puts(out, "</body>\n</tmx>\n") : VERSO_EINVAL;
+}
+
+/* What the writer does with each tag of a segment. */
+typedef enum s_kind { S_UNKNOWN, S_BAD, S_ELEMENT, S_HI_OPEN, S_HI_CLOSE } s_kind;
+
+/* A segment being written: the kind of each tag (found lazily), and for
+ * the n-th hi mark of the text whether it has a partner. */
+typedef struct s_segw {
+    const verso_tmx_tuv *tuv;
+    unsigned char *kind;
+    bool *paired;
+    size_t nhi;
+} s_segw;
+
+static s_kind s_tag_kind(s_segw *w, size_t k)
+{
+    if (w->kind[k] == S_UNKNOWN) {
+        verso_tmx_str s = w->tuv->tags[k];
+        if (!verso_tmx_tag_valid(s))
+            w->kind[k] = S_BAD;
+        else if (s.n == 5 && !memcmp(s.p, "</hi>", 5))
+            w->kind[k] = S_HI_CLOSE;
+        else if (!memcmp(s.p, "<hi", 3) && (s.p[3] == '>' || strchr(" \t\r\n", s.p[3])))
+            w->kind[k] = S_HI_OPEN;
+        else
+            w->kind[k] = S_ELEMENT;
+    }
+    return (s_kind)w->kind[k];
+}
+
+/* The next code point of valid UTF-8 at *p. */
+static uint32_t s_next(const unsigned char **p)
+{
+    const unsigned char *u = *p;
+    uint32_t c = u[0];
+    if (c < 0x80) {
+        *p += 1;
+        return c;
+    }
+    size_t n = c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    c &= n == 2 ? 0x1F : n == 3 ? 0x0F : 0x07;
+    for (size_t i = 1; i < n; i++)
+        c = (c << 6) | (u[i] & 0x3F);
+    *p += n;
+    return c;
+}
+
+/* The tag index a code point stands for in this segment, or -1. */
+static long s_mark(const verso_tmx_tuv *tuv, uint32_t cp)
+{
+    if (cp < VERSO_TMX_MARK || cp >= VERSO_TMX_MARK + VERSO_TMX_MAX_TAGS)
+        return -1;
+    return cp - VERSO_TMX_MARK < tuv->ntags ? (long)(cp - VERSO_TMX_MARK) : -1;
+}
+
+/* Pairs the hi marks of the text like XML would: w->paired[i] for the i-th. */
+static verso_err s_pair_hi(s_segw *w)
+{
+    const verso_tmx_tuv *tuv = w->tuv;
+    const unsigned char *p = (const unsigned char *)tuv->text.p, *end = p + tuv->text.n;
+    size_t n = 0, depth = 0;
+    while (p < end) {
+        long k = s_mark(tuv, s_next(&p));
+        n += k >= 0 && s_tag_kind(w, (size_t)k) >= S_HI_OPEN;
+    }
+    size_t *stack = malloc((n ? n : 1) * sizeof *stack);
+    w->paired = calloc(n ? n : 1, sizeof *w->paired);
+    if (!stack || !w->paired) {
+        free(stack);
+        return VERSO_ENOMEM;
+    }
+    for (p = (const unsigned char *)tuv->text.p; p < end;) {
+        long k = s_mark(tuv, s_next(&p));
+        s_kind kind = k >= 0 ? s_tag_kind(w, (size_t)k) : S_BAD;
+        if (kind == S_HI_OPEN)
+            stack[depth++] = w->nhi;
+        else if (kind == S_HI_CLOSE && depth)
+            w->paired[stack[--depth]] = w->paired[w->nhi] = true;
+        w->nhi += kind >= S_HI_OPEN;
+    }
+    free(stack);
+    w->nhi = 0;
+    return VERSO_OK;
+}
+
+static verso_err s_put_tag(verso_buf *out, s_segw *w, size_t k)
+{
+    s_kind kind = s_tag_kind(w, k);
+    bool ok = kind == S_ELEMENT || (kind >= S_HI_OPEN && w->paired[w->nhi]);
+    w->nhi += kind >= S_HI_OPEN;
+    if (ok)
+        return verso_buf_append(out, w->tuv->tags[k].p, w->tuv->tags[k].n);
+    verso_err err = verso_buf_puts(out, "<ph type=\"x-verso-invalid\">");
+    if (!err)
+        err = s_put_esc(out, w->tuv->tags[k], false);
+    return err ? err : verso_buf_puts(out, "</ph>");
+}
+
+/* One character of the text: a tag, an x-verso-char ph, or itself. */
+static verso_err s_put_char(verso_buf *out, s_segw *w, const char *p, size_t n, uint32_t cp)
+{
+    long k = s_mark(w->tuv, cp);
+    if (k >= 0)
+        return s_put_tag(out, w, (size_t)k);
+    if ((cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || cp == 0xFFFE || cp == 0xFFFF)
+        return verso_buf_printf(out, "<ph type=\"x-verso-char\">%02X</ph>", (unsigned)cp);
+    return s_put_esc(out, (verso_tmx_str){p, n}, false);
+}
+
+static verso_err s_put_seg(verso_buf *out, const verso_tmx_tuv *tuv)
+{
+    if ((tuv->text.n && !tuv->text.p) || (tuv->ntags && !tuv->tags))
+        return VERSO_EINVAL;
+    if (!verso_utf8_valid(tuv->text.p, tuv->text.n, NULL))
+        return VERSO_EBADUTF8;
+    s_segw w = {tuv, calloc(tuv->ntags ? tuv->ntags : 1, 1), NULL, 0};
+    verso_err err = w.kind ? s_pair_hi(&w) : VERSO_ENOMEM;
+    const unsigned char *p = (const unsigned char *)tuv->text.p, *end = p + tuv->text.n;
+    const unsigned char *run = p;
+    while (!err && p < end) {
+        const unsigned char *at = p;
+        uint32_t cp = s_next(&p);
+        if (cp >= 0x20 && cp < 0xF0000 && cp != 0xFFFE && cp != 0xFFFF)
+            continue; /* plain: stays in the run */
+        err = s_put_esc(out, (verso_tmx_str){(const char *)run, (size_t)(at - run)}, false);
+        if (!err)
+            err = s_put_char(out, &w, (const char *)at, (size_t)(p - at), cp);
+        run = p;
+    }
+    if (!err)
+        err = s_put_esc(out, (verso_tmx_str){(const char *)run, (size_t)(end - run)}, false);
+    free(w.kind);
+    free(w.paired);
+    return err;
+}
+
+static verso_err s_put_elem(verso_buf *out, const char *open, verso_tmx_str text, const char *close)
+{
+    verso_err err = verso_buf_puts(out, open);
+    if (!err)
+        err = s_put_esc(out, text, false);
+    return err ? err : verso_buf_puts(out, close);
+}
+
+static verso_err s_put_tu_head(verso_buf *out, const verso_tmx_tu *tu)
+{
+    verso_err err = verso_buf_puts(out, "<tu");
+    if (!err)
+        err = s_put_attr(out, "tuid", tu->tuid);
+    if (!err)
+        err = s_put_attr(out, "creationid", tu->creationid);
+    if (!err)
+        err = s_put_date(out, "creationdate", tu->created);
+    if (!err)
+        err = s_put_attr(out, "changeid", tu->changeid);
+    if (!err)
+        err = s_put_date(out, "changedate", tu->changed);
+    if (!err)
+        err = s_put_attr(out, "srclang", tu->srclang);
+    if (!err && tu->usage)
+        err = verso_buf_printf(out, " usagecount=\"%llu\"", (unsigned long long)tu->usage);
+    if (!err)
+        err = verso_buf_puts(out, ">\n");
+    if (!err && tu->note.n)
+        err = s_put_elem(out, "  <note>", tu->note, "</note>\n");
+    for (size_t i = 0; !err && i < tu->nprops; i++) {
+        err = verso_buf_puts(out, "  <prop type=\"");
+        if (!err)
+            err = s_put_esc(out, tu->props[i].type, true);
+        if (!err)
+            err = s_put_elem(out, "\">", tu->props[i].value, "</prop>\n");
+    }
+    return err;
+}
+
+verso_err verso_tmx_write_tu(verso_buf *out, const verso_tmx_tu *tu)
+{
+    if (!out || !tu || !tu->ntuvs || !tu->tuvs || (tu->nprops && !tu->props))
+        return VERSO_EINVAL;
+    for (size_t i = 0; i < tu->ntuvs; i++)
+        if (!tu->tuvs[i].lang.n)
+            return VERSO_EINVAL;
+    size_t start = out->len;
+    verso_err err = s_put_tu_head(out, tu);
+    for (size_t i = 0; !err && i < tu->ntuvs; i++) {
+        err = verso_buf_puts(out, "  <tuv xml:lang=\"");
+        if (!err)
+            err = s_put_esc(out, tu->tuvs[i].lang, true);
+        if (!err)
+            err = verso_buf_puts(out, "\"><seg>");
+        if (!err)
+            err = s_put_seg(out, &tu->tuvs[i]);
+        if (!err)
+            err = verso_buf_puts(out, "</seg></tuv>\n");
+    }
+    if (!err)
+        err = verso_buf_puts(out, "</tu>\n");
+    if (err)
+        out->len = start;
+    if (err && out->data)
+        out->data[start] = '\0';
+    return err;
+}
+
+/* ---- verso_tmx_tag_valid ---------------------------------------------- */
+
+#define S_CHECK_DEPTH 64
+
+/* Walks the tag with expat: element names checked against the TMX DTD
+ * (bpt, ept, ph, it, ut hold sub; sub and hi hold those and hi). */
+typedef struct s_check {
+    XML_Parser xp;
+    bool bad, hi;
+    unsigned depth;
+    bool mixed[S_CHECK_DEPTH]; /* true: sub or hi, false: an inline code */
+} s_check;
+
+static void s_check_bad(s_check *c)
+{
+    if (!c->bad)
+        XML_StopParser(c->xp, XML_FALSE);
+    c->bad = true;
+}
+
+static bool s_is_code(const char *name)
+{
+    return !strcmp(name, "bpt") || !strcmp(name, "ept") || !strcmp(name, "ph") ||
+           !strcmp(name, "it") || !strcmp(name, "ut");
+}
+
+static void XMLCALL s_check_start(void *ud, const XML_Char *name, const XML_Char **atts)
+{
+    (void)atts;
+    s_check *c = ud;
+    unsigned d = c->depth++;
+    bool ok;
+    if (c->bad || d >= S_CHECK_DEPTH)
+        ok = false;
+    else if (d == 0)
+        ok = c->hi ? !strcmp(name, "hi") : s_is_code(name);
+    else if (!c->mixed[d - 1])
+        ok = !c->hi && !strcmp(name, "sub");
+    else
+        ok = !c->hi && (s_is_code(name) || !strcmp(name, "hi"));
+    if (!ok) {
+        s_check_bad(c);
+        return;
+    }
+    c->mixed[d] = !s_is_code(name);
+}
+
+static void XMLCALL s_check_end(void *ud, const XML_Char *name)
+{
+    (void)name;
+    ((s_check *)ud)->depth--;
+}
+
+static void XMLCALL s_check_text(void *ud, const XML_Char *s, int len)
+{
+    (void)s, (void)len;
+    s_check *c = ud;
+    if (c->hi)
+        s_check_bad(c); /* a hi start tag alone: nothing after it */
+}
+
+static void XMLCALL s_check_comment(void *ud, const XML_Char *data)
+{
+    (void)data;
+    s_check_bad(ud);
+}
+
+static void XMLCALL s_check_pi(void *ud, const XML_Char *target, const XML_Char *data)
+{
+    (void)target, (void)data;
+    s_check_bad(ud);
+}
+
+bool verso_tmx_tag_valid(verso_tmx_str s)
+{
+    if (!s.p || s.n < 4 || s.n > VERSO_TMX_MAX_TEXT)
+        return false;
+    if (s.n == 5 && !memcmp(s.p, "</hi>", 5))
+        return true;
+    if (s.p[0] != '<' || s.p[1] == '!' || s.p[1] == '?' || s.p[1] == '/' || s.p[s.n - 1] != '>' ||
+        !verso_utf8_valid(s.p, s.n, NULL))
+        return false;
+    s_check c = {.hi = !memcmp(s.p, "<hi", 3) && strchr(" \t\r\n>", s.p[3])};
+    c.xp = XML_ParserCreate("UTF-8");
+    if (!c.xp)
+        return false;
+    XML_SetUserData(c.xp, &c);
+    XML_SetElementHandler(c.xp, s_check_start, s_check_end);
+    XML_SetCharacterDataHandler(c.xp, s_check_text);
+    XML_SetCommentHandler(c.xp, s_check_comment);
+    XML_SetProcessingInstructionHandler(c.xp, s_check_pi);
+    bool ok = XML_Parse(c.xp, s.p, (int)s.n, !c.hi) == XML_STATUS_OK &&
+              (!c.hi || XML_Parse(c.xp, "</hi>", 5, XML_TRUE) == XML_STATUS_OK) && !c.bad;
+    XML_ParserFree(c.xp);
+    return ok;
+}
