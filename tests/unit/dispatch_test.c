@@ -69,7 +69,8 @@ static void test_ops(void)
     res = verso_mp_get(&up.data, "res");
     CHECK(verso_mp_get(res, "requests")->via.u64 == 3);
     CHECK(verso_mp_get(res, "errors")->via.u64 == 0);
-    CHECK(verso_mp_get(verso_mp_get(res, "store"), "schema_version")->via.u64 == VERSO_SCHEMA_VERSION);
+    CHECK(verso_mp_get(verso_mp_get(res, "store"), "schema_version")->via.u64 ==
+          VERSO_SCHEMA_VERSION);
     s_request(&req, "fly", 4);
     s_call(req.data, req.size, &up, &out);
     CHECK_STR(s_code(&up), "EBADOP");
