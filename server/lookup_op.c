@@ -149,7 +149,8 @@ typedef struct s_lookup {
     verso_str tm_name;
     verso_str sl, tl;
     int64_t min_score, max_results;
-    s_hits *hits; /* reused for every segment of the request */
+    unsigned skip; /* directions of the pair with no entries (tm.h) */
+    s_hits *hits;  /* reused for every segment of the request */
 } s_lookup;
 
 /* Packs one match: the entry's fields, then score, kind, penalties and
@@ -217,6 +218,17 @@ static verso_err s_limits(verso_op_ctx *ctx, s_lookup *l)
     return err;
 }
 
+/* Skips, for the whole request, the directions of the pair that the TM
+ * holds no entries of: a probe less for every segment. */
+static verso_err s_directions(s_lookup *l)
+{
+    uint64_t fwd = 0, rev = 0;
+    verso_err err = verso_tm_pair_count(l->t, l->tm, l->sl, l->tl, &fwd);
+    err = err ? err : verso_tm_pair_count(l->t, l->tm, l->tl, l->sl, &rev);
+    l->skip = (fwd ? 0 : VERSO_TM_SKIP_FORWARD) | (rev ? 0 : VERSO_TM_SKIP_REVERSE);
+    return err;
+}
+
 /* The forms of every segment, computed once: normalised and loose texts back
  * to back in one arena (off[2i], off[2i+1], off[2i+2] bound them), and the
  * context hash of each. */
@@ -267,7 +279,7 @@ static verso_buf s_view(const verso_buf *arena, size_t a, size_t b)
 verso_err verso_op_lookup(verso_op_ctx *ctx)
 {
     char slb[VERSO_LANG_MAX], tlb[VERSO_LANG_MAX];
-    s_lookup l = {ctx, NULL, 0, {NULL, 0}, {NULL, 0}, {NULL, 0}, 0, 0, malloc(sizeof(s_hits))};
+    s_lookup l = {ctx, NULL, 0, {NULL, 0}, {NULL, 0}, {NULL, 0}, 0, 0, 0, malloc(sizeof(s_hits))};
     s_forms f = {{0}, NULL, NULL};
     s_seg *segs = NULL;
     size_t n = 0;
@@ -281,6 +293,8 @@ verso_err verso_op_lookup(verso_op_ctx *ctx)
     err = err ? err : verso_store_read_begin(ctx->srv->store, &l.t);
     if (!err && (err = verso_tm_find(l.t, l.tm_name, &l.tm)) == VERSO_ENOTFOUND)
         verso_tmop_missing(ctx, l.tm_name);
+    if (!err)
+        err = s_directions(&l);
     int rc = err ? 0 : msgpack_pack_map(ctx->res, 1);
     rc = rc ? rc : verso_mp_pack_cstr(ctx->res, "results");
     rc = rc ? rc : msgpack_pack_array(ctx->res, n);
@@ -290,7 +304,8 @@ verso_err verso_op_lookup(verso_op_ctx *ctx)
         verso_buf norm = s_view(&f.arena, f.off[2 * i], f.off[2 * i + 1]);
         verso_buf loose = s_view(&f.arena, f.off[2 * i + 1], f.off[2 * i + 2]);
         /* Near-exact matches score 99 at most. */
-        verso_tm_query q = {segs[i].text, &norm, &loose, (size_t)l.max_results, l.min_score < 100};
+        verso_tm_query q = {segs[i].text,      &norm, &loose, (size_t)l.max_results,
+                            l.min_score < 100, l.skip};
         err = s_lookup_one(&l, segs, n, i, positions, &q, f.hashes);
     }
     s_forms_fini(&f);

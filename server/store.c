@@ -391,6 +391,27 @@ verso_err verso_store_each_dup(verso_txn *t, verso_db db, const void *key, size_
     return rc == MDB_NOTFOUND ? VERSO_OK : s_err(rc, s_dbs[db].name);
 }
 
+verso_err verso_store_dup_page(verso_txn *t, verso_db db, const void *key, size_t klen, size_t vlen,
+                               const void **vals, size_t *n, size_t *total)
+{
+    if (db != VERSO_DB_MATCH)
+        return VERSO_EINVAL;
+    int rc = t->dup_cursor ? 0 : mdb_cursor_open(t->txn, t->store->dbs[db], &t->dup_cursor);
+    MDB_val k = {klen, (void *)key}, v = {0, NULL};
+    size_t count = 0;
+    rc = rc ? rc : mdb_cursor_get(t->dup_cursor, &k, &v, MDB_SET_KEY);
+    rc = rc ? rc : mdb_cursor_count(t->dup_cursor, &count);
+    rc = rc ? rc : mdb_cursor_get(t->dup_cursor, &k, &v, MDB_GET_MULTIPLE);
+    if (rc)
+        return s_err(rc, s_dbs[db].name);
+    if (!vlen || v.mv_size % vlen)
+        return VERSO_ESTORE;
+    *vals = v.mv_data;
+    *n = v.mv_size / vlen;
+    *total = (size_t)count;
+    return VERSO_OK;
+}
+
 verso_err verso_store_each(verso_txn *t, verso_db db, const void *from, size_t flen,
                            int (*fn)(void *arg, verso_val key, verso_val val), void *arg)
 {

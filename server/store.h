@@ -18,7 +18,7 @@
 #include "buf.h"
 #include "verso/err.h"
 
-#define VERSO_SCHEMA_VERSION 2 /* 1: the "exact" index of 0.1 (upgraded on open) */
+#define VERSO_SCHEMA_VERSION 3 /* older ones are upgraded on open (tm.c) */
 
 typedef struct verso_store verso_store;
 typedef struct verso_txn verso_txn;
@@ -128,6 +128,15 @@ unsigned verso_store_schema(const verso_store *s);
 /* In a write transaction: drops the databases of older schemas and records
  * VERSO_SCHEMA_VERSION (the store's schema is updated at commit). */
 verso_err verso_store_upgraded(verso_txn *t);
+
+/* The first page of the duplicates under key in db (MATCH, values of vlen
+ * bytes): *vals points at *n of them back to back, in sorted order (borrowed
+ * until the transaction ends), and *total is how many the key has; when
+ * *total > *n the rest are read with verso_store_each_dup. One call serves
+ * the common case, a key with at most a page (~250) of values. ENOTFOUND
+ * when the key is absent; EINVAL for another db. */
+verso_err verso_store_dup_page(verso_txn *t, verso_db db, const void *key, size_t klen, size_t vlen,
+                               const void **vals, size_t *n, size_t *total);
 
 /* Calls fn(arg, key, value) for each record of db in key order, starting at
  * the first key >= from (NULL: the first), until fn returns nonzero. */

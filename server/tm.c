@@ -15,7 +15,8 @@
  *            Sorting by the normalised hash puts an entry's exact matches
  *            side by side: a lookup seeks straight to them.
  *   changes  seq u64 -> op u8 ('a' add, 'u' update, 'd' delete) | id u64
- *   meta     "next_id", "next_seq", "next_tm" -> u64; "count" | tm_id u32 -> u64
+ *   meta     "next_id", "next_seq", "next_tm" -> u64; "count" | tm_id u32 -> u64;
+ *            "pair" | tm_id u32 | src_lang NUL tgt_lang -> u64 (absent when 0)
  * An entry record is checked field by field when read: a stored length is
  * never trusted beyond the bytes that are there.
  */
@@ -110,6 +111,50 @@ static verso_err s_count_add(verso_txn *t, uint32_t tm_id, int64_t delta)
     return err ? err : s_set_meta64(t, k, kl, (uint64_t)((int64_t)n + delta));
 }
 
+static bool s_eq(verso_str a, verso_str b)
+{
+    return a.n == b.n && (a.n == 0 || !memcmp(a.p, b.p, a.n));
+}
+
+/* The per-pair entry counter key: "pair" | tm_id u32 | src_lang NUL tgt_lang. */
+static size_t s_pair_key(uint32_t tm_id, verso_str sl, verso_str tl, unsigned char *k)
+{
+    memcpy(k, "pair", 4);
+    s_put32(k + 4, tm_id);
+    memcpy(k + 8, sl.p, sl.n);
+    k[8 + sl.n] = '\0';
+    memcpy(k + 9 + sl.n, tl.p, tl.n);
+    return 9 + sl.n + tl.n;
+}
+
+#define S_PAIR_KEY_MAX (9 + 2 * 128) /* language tags are at most 128 bytes (lang.h) */
+
+/* Adds delta to the entry count of a pair; a count of 0 is removed. */
+static verso_err s_pair_add(verso_txn *t, uint32_t tm_id, verso_str sl, verso_str tl, int64_t delta)
+{
+    unsigned char k[S_PAIR_KEY_MAX];
+    if (sl.n > 128 || tl.n > 128)
+        return VERSO_EINVAL;
+    size_t kl = s_pair_key(tm_id, sl, tl, k);
+    uint64_t n;
+    verso_err err = s_meta64(t, k, kl, &n);
+    n = (uint64_t)((int64_t)n + delta);
+    if (err || n)
+        return err ? err : s_set_meta64(t, k, kl, n);
+    err = verso_store_del(t, VERSO_DB_META, k, kl, NULL, 0);
+    return err == VERSO_ENOTFOUND ? VERSO_OK : err;
+}
+
+verso_err verso_tm_pair_count(verso_txn *t, uint32_t tm_id, verso_str src_lang, verso_str tgt_lang,
+                              uint64_t *n)
+{
+    unsigned char k[S_PAIR_KEY_MAX];
+    *n = 0;
+    if (src_lang.n > 128 || tgt_lang.n > 128)
+        return VERSO_OK;
+    return s_meta64(t, k, s_pair_key(tm_id, src_lang, tgt_lang, k), n);
+}
+
 /* The counters a run of changes to one TM moves: read once, written back
  * once at its end (s_ctr_save), so that a batch of adds costs no more meta
  * writes than one add. */
@@ -117,20 +162,41 @@ typedef struct s_ctr {
     uint32_t tm_id;
     uint64_t next_id, next_seq; /* the last values handed out */
     int64_t delta;              /* change of the TM's entry count */
+    verso_str sl, tl;           /* the pair pair_delta counts (views) */
+    int64_t pair_delta;
 } s_ctr;
 
 static verso_err s_ctr_load(verso_txn *t, uint32_t tm_id, s_ctr *c)
 {
     c->tm_id = tm_id;
-    c->delta = 0;
+    c->delta = c->pair_delta = 0;
+    c->sl = c->tl = (verso_str){"", 0};
     verso_err err = s_meta64(t, "next_id", 7, &c->next_id);
     return err ? err : s_meta64(t, "next_seq", 8, &c->next_seq);
+}
+
+/* Counts one more (or, delta -1, one fewer) entry of the pair sl -> tl. */
+static verso_err s_ctr_pair(verso_txn *t, s_ctr *c, verso_str sl, verso_str tl, int64_t delta)
+{
+    verso_err err = VERSO_OK;
+    if (!s_eq(sl, c->sl) || !s_eq(tl, c->tl)) { /* another pair: settle the last one */
+        if (c->pair_delta)
+            err = s_pair_add(t, c->tm_id, c->sl, c->tl, c->pair_delta);
+        c->sl = sl;
+        c->tl = tl;
+        c->pair_delta = 0;
+    }
+    c->pair_delta += delta;
+    c->delta += delta;
+    return err;
 }
 
 static verso_err s_ctr_save(verso_txn *t, const s_ctr *c)
 {
     verso_err err = s_set_meta64(t, "next_id", 7, c->next_id);
     err = err ? err : s_set_meta64(t, "next_seq", 8, c->next_seq);
+    if (!err && c->pair_delta)
+        err = s_pair_add(t, c->tm_id, c->sl, c->tl, c->pair_delta);
     return err || !c->delta ? err : s_count_add(t, c->tm_id, c->delta);
 }
 
@@ -241,11 +307,6 @@ static verso_err s_decode(verso_val v, uint64_t id, verso_tm_entry *e)
 }
 
 /* ---- the match index ----------------------------------------------------- */
-
-static bool s_eq(verso_str a, verso_str b)
-{
-    return a.n == b.n && (a.n == 0 || !memcmp(a.p, b.p, a.n));
-}
 
 static uint32_t s_pair_hash(verso_str sl, verso_str tl)
 {
@@ -391,27 +452,50 @@ static int s_probe_one(void *arg, verso_val v)
     return p->stop = p->fn(p->arg, &h);
 }
 
-/* Runs one pass (exact or near) in one direction. */
-static verso_err s_probe_run(s_probe *p)
+/* The values of one direction's key: all of them in memory (n == total,
+ * the common case), or the first page of a long list. */
+typedef struct s_dir {
+    bool present;
+    const unsigned char *vals;
+    size_t n, total;
+} s_dir;
+
+/* The first value >= (nhash, 0) among n sorted ones. */
+static size_t s_lower_bound(const unsigned char *vals, size_t n, uint64_t nhash)
 {
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s_get64(vals + 16 * mid) < nhash)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Runs one pass (exact or near) in one direction, over the values in
+ * memory when they are all there, else through a cursor. */
+static verso_err s_probe_run(s_probe *p, const s_dir *d)
+{
+    p->budget = VERSO_TM_NEAR_SCAN;
+    if (d->n == d->total) {
+        size_t i = p->near ? 0 : s_lower_bound(d->vals, d->n, p->nhash);
+        while (i < d->n && !s_probe_one(p, (verso_val){d->vals + 16 * i, 16}))
+            i++;
+        return p->err;
+    }
     unsigned char from[16];
     s_put64(from, p->nhash);
     memset(from + 8, 0, 8);
-    p->budget = VERSO_TM_NEAR_SCAN;
     verso_err err = verso_store_each_dup(p->t, VERSO_DB_MATCH, p->key[p->reversed], 16,
                                          p->near ? NULL : from, p->near ? 0 : 16, s_probe_one, p);
     return err ? err : p->err;
 }
 
-static int s_stop_at_once(void *arg, verso_val v)
-{
-    (void)arg, (void)v;
-    return 1;
-}
-
 /* Exact matches stored this way round, then the other way round; then
- * near-exact ones in the same order. A direction whose key is absent (the
- * common case: a miss) costs one probe. */
+ * near-exact ones in the same order. A direction costs one index probe
+ * unless its key holds more than a page of values. */
 static verso_err s_match(verso_txn *t, uint32_t tm_id, verso_str sl, verso_str tl,
                          const verso_tm_query *q, bool both_ways, bool near,
                          int (*fn)(void *arg, const verso_tm_hit *h), void *arg)
@@ -421,13 +505,16 @@ static verso_err s_match(verso_txn *t, uint32_t tm_id, verso_str sl, verso_str t
     s_match_key(tm_id, sl, tl, false, q->loose, p.key[0]);
     memcpy(p.key[1], p.key[0], 16); /* the same but for the pair hash */
     s_put32(p.key[1] + 4, s_pair_hash(tl, sl) ^ S_REVERSED);
-    bool present[2];
+    s_dir dirs[2] = {{false, NULL, 0, 0}, {false, NULL, 0, 0}};
     verso_err err = VERSO_OK;
-    for (int d = 0; d < 2 && !err; d++) {
-        err = d && !both_ways ? VERSO_ENOTFOUND
-                              : verso_store_each_dup(t, VERSO_DB_MATCH, p.key[d], 16, NULL, 0,
-                                                     s_stop_at_once, NULL);
-        present[d] = !err;
+    for (int d = 0; d < (both_ways ? 2 : 1) && !err; d++) {
+        const void *vals = NULL;
+        if (q->skip & (d ? VERSO_TM_SKIP_REVERSE : VERSO_TM_SKIP_FORWARD))
+            continue;
+        err = verso_store_dup_page(t, VERSO_DB_MATCH, p.key[d], 16, 16, &vals, &dirs[d].n,
+                                   &dirs[d].total);
+        dirs[d].present = !err;
+        dirs[d].vals = vals;
         err = err == VERSO_ENOTFOUND ? VERSO_OK : err;
     }
     verso_buf_init(&p.tmp, (size_t)1 << 30);
@@ -438,8 +525,8 @@ static verso_err s_match(verso_txn *t, uint32_t tm_id, verso_str sl, verso_str t
         p.near = pass >= 2;
         if (p.near && q->enough && p.exact >= q->enough)
             break; /* near matches would rank below all those */
-        if (present[p.reversed])
-            err = s_probe_run(&p);
+        if (dirs[p.reversed].present)
+            err = s_probe_run(&p, &dirs[p.reversed]);
     }
     verso_text_parts_fini(&p.qparts);
     verso_text_parts_fini(&p.cparts);
@@ -477,7 +564,7 @@ static int s_exact_one(void *arg, const verso_tm_hit *h)
 static verso_err s_exact(verso_txn *t, uint32_t tm_id, verso_str sl, verso_str tl, verso_str src,
                          const s_forms *f, int (*fn)(void *, const verso_tm_entry *), void *arg)
 {
-    verso_tm_query q = {src, &f->norm, &f->loose, 0, false};
+    verso_tm_query q = {src, &f->norm, &f->loose, 0, false, 0};
     s_exact_fn x = {fn, arg};
     return s_match(t, tm_id, sl, tl, &q, false, false, s_exact_one, &x);
 }
@@ -581,7 +668,7 @@ static verso_err s_add_one(verso_txn *t, s_ctr *c, const verso_tm_entry *in,
         err = s_put_record(t, &e);
         err = err ? err : s_index(t, &e, f, true);
         err = err ? err : s_log(t, c, 'a', e.id);
-        c->delta++;
+        err = err ? err : s_ctr_pair(t, c, in->src_lang, in->tgt_lang, 1);
         *outcome = VERSO_TM_ADDED;
         *id = e.id;
     }
@@ -664,11 +751,17 @@ verso_err verso_tm_delete(verso_txn *t, uint64_t id, bool *deleted)
     unsigned char idk[8];
     s_put64(idk, id);
     s_ctr c;
+    char sl[128], tl[128]; /* e borrows from the record deleted below */
+    if (e.src_lang.n > sizeof sl || e.tgt_lang.n > sizeof tl)
+        return VERSO_ESTORE;
+    memcpy(sl, e.src_lang.p, e.src_lang.n);
+    memcpy(tl, e.tgt_lang.p, e.tgt_lang.n);
     err = s_ctr_load(t, e.tm_id, &c);
-    err = err ? err : s_index(t, &e, NULL, false); /* before the record e borrows from goes */
+    err = err ? err
+              : s_ctr_pair(t, &c, (verso_str){sl, e.src_lang.n}, (verso_str){tl, e.tgt_lang.n}, -1);
+    err = err ? err : s_index(t, &e, NULL, false); /* before the record goes */
     err = err ? err : verso_store_del(t, VERSO_DB_ENTRIES, idk, 8, NULL, 0);
     err = err ? err : s_log(t, &c, 'd', id);
-    c.delta = -1;
     err = err ? err : s_ctr_save(t, &c);
     *deleted = !err;
     return err;
@@ -728,6 +821,8 @@ static int s_upgrade_one(void *arg, verso_val key, verso_val val)
     if (key.len != 8 || s_decode(val, s_get64(key.data), &e))
         return u->corrupt++, 0;
     u->err = s_index(u->t, &e, NULL, true);
+    if (!u->err)
+        u->err = s_pair_add(u->t, e.tm_id, e.src_lang, e.tgt_lang, 1);
     return u->err != VERSO_OK;
 }
 

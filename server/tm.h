@@ -106,7 +106,11 @@ typedef struct verso_tm_query {
     const verso_buf *loose; /* verso_text_loose(norm) */
     size_t enough;          /* skip near-exact matches once this many exact ones (0: never) */
     bool near;              /* near-exact matches wanted at all */
+    unsigned skip;          /* VERSO_TM_SKIP_*: directions known to hold nothing */
 } verso_tm_query;
+
+#define VERSO_TM_SKIP_FORWARD 1u /* no entry stored src_lang -> tgt_lang */
+#define VERSO_TM_SKIP_REVERSE 2u /* no entry stored tgt_lang -> src_lang */
 
 /* A match: an entry whose source (or, reversed, whose target) is the query
  * up to the differences in diff (0: exact; VERSO_TEXT_* bits: near-exact). */
@@ -150,13 +154,18 @@ verso_err verso_tm_each_entry(verso_txn *t, uint32_t tm_id, uint64_t after, size
                               int (*fn)(void *arg, const verso_tm_entry *e), void *arg,
                               uint64_t *last);
 
-/* Rebuilds the match index of every entry and records the current schema;
- * run once, in a write transaction, on a store of an older schema. */
+/* Brings a store of an older schema up to date, in one write transaction:
+ * rebuilds the match index (schema 1 had another) and the per-pair counts
+ * (schema 2 had none) from the entries, and records the current schema. */
 verso_err verso_tm_upgrade(verso_txn *t);
 
 /* The hash stored for a context segment, from its normalised form
  * (verso_text_norm): never 0, and 0 for an empty one. */
 uint64_t verso_tm_context_hash_norm(const verso_buf *norm);
+
+/* *n: the entries of TM tm_id stored as src_lang -> tgt_lang (0: none). */
+verso_err verso_tm_pair_count(verso_txn *t, uint32_t tm_id, verso_str src_lang, verso_str tgt_lang,
+                              uint64_t *n);
 
 /* The last change sequence number (0: no change yet). */
 verso_err verso_tm_last_change(verso_txn *t, uint64_t *seq);

@@ -277,7 +277,7 @@ static s_hits s_match(const char *tm, verso_str sl, verso_str tl, const char *q)
     verso_buf_init(&loose, 1 << 20);
     CHECK_INT(verso_text_norm(q, strlen(q), &norm), VERSO_OK);
     CHECK_INT(verso_text_loose(norm.data ? norm.data : "", norm.len, &loose), VERSO_OK);
-    verso_tm_query query = {{q, strlen(q)}, &norm, &loose, 0, true};
+    verso_tm_query query = {{q, strlen(q)}, &norm, &loose, 0, true, 0};
     verso_txn *t;
     uint32_t id;
     CHECK_INT(verso_store_read_begin(s_store, &t), VERSO_OK);
@@ -287,6 +287,18 @@ static s_hits s_match(const char *tm, verso_str sl, verso_str tl, const char *q)
     verso_buf_fini(&norm);
     verso_buf_fini(&loose);
     return x;
+}
+
+static uint64_t s_pairs(const char *tm, verso_str sl, verso_str tl)
+{
+    verso_txn *t;
+    uint32_t id;
+    uint64_t n = 99;
+    CHECK_INT(verso_store_read_begin(s_store, &t), VERSO_OK);
+    CHECK_INT(verso_tm_find(t, (verso_str){tm, strlen(tm)}, &id), VERSO_OK);
+    CHECK_INT(verso_tm_pair_count(t, id, sl, tl, &n), VERSO_OK);
+    verso_store_read_end(&t);
+    return n;
 }
 
 static void test_match_near_and_reversed(void)
@@ -313,6 +325,12 @@ static void test_match_near_and_reversed(void)
     h = s_match("near", S("fr"), S("en"), "sauver");
     CHECK(h.n == 1 && h.ids[0] == b && h.diff[0] == (VERSO_TEXT_CASE | VERSO_TEXT_PUNCT));
     CHECK_INT(s_match("near", S("en"), S("fr"), "Sauver :").n, 0);
+    /* Per-pair counts follow adds and deletes. */
+    CHECK_INT(s_pairs("near", S("en"), S("fr")), 2);
+    CHECK_INT(s_pairs("near", S("fr"), S("en")), 0);
+    s_del d = {a, false};
+    CHECK_INT(s_write(s_del_job, &d), VERSO_OK);
+    CHECK_INT(s_pairs("near", S("en"), S("fr")), 1);
     CHECK_INT(s_write(s_drop_job, "near"), VERSO_OK);
 }
 
@@ -453,9 +471,44 @@ static void test_upgrade(const char *dir)
     CHECK(h.n == 1 && h.ids[0] == 0x9901);
     h = s_match("default", S("ja"), S("en"), "\xe5\x8f\xa4\xe3\x81\x84");
     CHECK(h.n == 1 && h.reversed[0]);
+    CHECK_INT(s_pairs("default", S("en"), S("ja")), 1);
     verso_store_destroy(&s_store);
     CHECK_INT(verso_store_open(dir, NULL, &s_store), VERSO_OK);
     CHECK_INT(verso_store_schema(s_store), VERSO_SCHEMA_VERSION);
+}
+
+typedef struct s_many {
+    verso_tm_entry e[300];
+    char src[300][32];
+    verso_tm_outcome out[300];
+    uint64_t ids[300];
+} s_many;
+
+static verso_err s_many_job(verso_txn *t, void *arg)
+{
+    s_many *m = arg;
+    uint32_t tm;
+    verso_err err = verso_tm_find(t, S("many"), &tm);
+    return err ? err : verso_tm_add_batch(t, tm, m->e, 300, VERSO_TM_KEEP_BOTH, m->out, m->ids);
+}
+
+/* 300 sources that share one loose form: more than a page of the index. */
+static void test_long_key(void)
+{
+    static s_many m;
+    CHECK_INT(s_write(s_create_job, "many"), VERSO_OK);
+    for (int i = 0; i < 300; i++) {
+        snprintf(m.src[i], sizeof m.src[i], "Page %d of 10", i + 1);
+        m.e[i] = s_entry(S("en"), S("fr"), (verso_str){m.src[i], strlen(m.src[i])}, S("Page."));
+    }
+    CHECK_INT(s_write(s_many_job, &m), VERSO_OK);
+    for (int i = 0; i < 300; i += 37) {
+        s_hits h = s_match("many", S("en"), S("fr"), m.src[i]);
+        CHECK(h.n == 8 && h.ids[0] == m.ids[i] && h.diff[0] == 0); /* 8: s_hits keeps 8 */
+        CHECK(h.diff[1] == VERSO_TEXT_NUMBERS);
+        CHECK_INT(s_lookup("many", S("en"), S("fr"), (verso_str){m.src[i], strlen(m.src[i])}).n, 1);
+    }
+    CHECK_INT(s_write(s_drop_job, "many"), VERSO_OK);
 }
 
 int main(void)
@@ -470,6 +523,7 @@ int main(void)
     RUN(test_match_near_and_reversed);
     RUN(test_update_lists);
     RUN(test_each_entry);
+    RUN(test_long_key);
     RUN(test_corrupt_record);
     test_upgrade(dir);
     fprintf(stderr, "%s test_upgrade\n", t_failed ? "FAIL" : "ok  ");
