@@ -507,9 +507,8 @@ static int s_tmx_tu(void *arg, const verso_tmx_tu *tu)
     size_t targets = 0;
     for (size_t i = 0; src && i < tu->ntuvs && !im->status; i++) {
         const verso_tmx_tuv *t = &tu->tuvs[i];
-        if (t == src ||
-            (im->o->tgt ? !s_lang_is(t->lang, im->o->tgt) : s_same_lang(t->lang, src->lang)))
-            continue;
+        if (t == src || (im->o->tgt && !s_lang_is(t->lang, im->o->tgt)))
+            continue; /* every other tuv, even of the same language (en -> en-US style) */
         targets++;
         s_rec r = {.src = src->text.p,
                    .sn = src->text.n,

@@ -331,10 +331,17 @@ static void test_cli_tmx_round_trip(void)
              VERSO_CLI_PATH, s_proc.endpoint, tmx_named);
     CHECK_INT(s_sh(cmd, out, sizeof out), 0);
     CHECK(strstr(out, "1 added,") != NULL);
+    /* An entry whose languages are the same (a style revision) survives too. */
+    char tsv[] = "/tmp/verso-tsv-XXXXXX";
+    s_write_file(tsv, "Colour\tColor\n");
+    snprintf(cmd, sizeof cmd, "%s --endpoint %s import %s --src en --tgt en --tm tmx-a 2>&1",
+             VERSO_CLI_PATH, s_proc.endpoint, tsv);
+    CHECK_INT(s_sh(cmd, out, sizeof out), 0);
+    unlink(tsv);
     snprintf(cmd, sizeof cmd, "%s --endpoint %s export --tm tmx-a -o %s 2>&1", VERSO_CLI_PATH,
              s_proc.endpoint, a);
     CHECK_INT(s_sh(cmd, out, sizeof out), 0);
-    CHECK(strstr(out, "exported 3 entries") != NULL);
+    CHECK(strstr(out, "exported 4 entries") != NULL);
     /* Export, import elsewhere, export again: the same TMX but for the ids. */
     s_tm_create("tmx-c");
     snprintf(cmd, sizeof cmd,
