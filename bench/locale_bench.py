@@ -12,8 +12,11 @@ pair) and misses (the same sources, altered), printing p50 and p99 per batch
 and per segment, and the server's share of the mean round trip when `stats`
 exposes per-op timings ("ops": count, mean_us).
 
+Finally it exports the TM to TMX with `verso export` and imports that file into
+a new TM (entries/s both ways, and the count that arrived).
+
 Usage: bench/locale_bench.py [--build DIR] [--locales all|L1,L2] [--batches B]
-                             [--min-score N]
+                             [--min-score N] [--no-tmx]
 Skips (exit 0) when the build is missing.
 """
 import argparse
@@ -200,11 +203,33 @@ def run_lookups(conn, batches, extra):
     return times, per_seg, matched, exact, segs, server_us
 
 
+def tmx_round_trip(conn, verso, endpoint, tmp):
+    """verso export of TM default to TMX, then verso import of that file into
+    a new TM: (entries, export s, entries/s, MB, import s, entries/s, count)."""
+    path = os.path.join(tmp, "all.tmx")
+    t0 = time.perf_counter()
+    subprocess.run([verso, "--endpoint", endpoint, "export", "-o", path], check=True,
+                   capture_output=True)
+    t_exp = time.perf_counter() - t0
+    n = next(t["entries"] for t in conn.call("tm_list")[0]["tms"] if t["name"] == "default")
+    conn.call("tm_create", tm="tmx-again")
+    t0 = time.perf_counter()
+    subprocess.run([verso, "--endpoint", endpoint, "import", path, "--tm", "tmx-again"],
+                   check=True, capture_output=True)
+    t_imp = time.perf_counter() - t0
+    again = next(t["entries"] for t in conn.call("tm_list")[0]["tms"] if t["name"] == "tmx-again")
+    size = os.path.getsize(path) / 1e6
+    os.unlink(path)
+    return (n, t_exp, n / t_exp, size, t_imp, n / t_imp, again)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default=os.path.join(ROOT, "build", "release"))
     ap.add_argument("--locales", default="all", help="all, or a comma-separated list")
     ap.add_argument("--batches", type=int, default=50, help="lookup batches of each kind")
+    ap.add_argument("--no-tmx", dest="tmx", action="store_false",
+                    help="skip the TMX round trip (export everything, import it back)")
     ap.add_argument("--min-score", type=int, help="lookup min_score (default: the server's, "
                     "which lets near-exact matches in; 100: exact and context only)")
     a = ap.parse_args()
@@ -257,6 +282,7 @@ def main():
                 extra = {} if a.min_score is None else {"min_score": a.min_score}
                 rows.append((name,) + run_lookups(conn, batches, extra))
         rss = peak_rss_mb(proc.pid)
+        tmx = tmx_round_trip(conn, verso, endpoint, tmp) if a.tmx else None
         conn.close()
 
         skipped = sum(1 for l in locales if not tag_of(l))
@@ -288,6 +314,9 @@ def main():
             print("%-8s %7d %8d %8d %7d %7.2f ms %7.2f ms %7.1f us %7.1f us %s" % (
                 name, len(times), segs, matched, exact, pct(times, .5), pct(times, .99),
                 pct(per_seg, .5), pct(per_seg, .99), share))
+        if tmx:
+            print("tmx      export %d entries in %.1f s (%.0f entries/s, %.0f MB); import into a "
+                  "new TM in %.1f s (%.0f entries/s): %d entries there" % tmx)
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait()

@@ -34,6 +34,8 @@ WHITE_SPACE = set("\t\n\v\f\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000") | \
 TM_OPS = {"tm_create", "tm_delete", "tm_list", "add", "get", "delete", "lookup"}
 ENTRY_STR_KEYS = ("tm", "src_lang", "tgt_lang", "src", "tgt", "author", "note", "origin")
 ENTRY_INT_KEYS = ("id", "created", "changed", "usage")
+# Near-exact penalties, in points (section 6, lookup).
+PENALTIES = {"case": 1, "tags": 1, "punctuation": 2, "numbers": 3}
 MISSING_ID = 2**62          # positive, and far beyond any id these tests can cause
 TM_NAMES = itertools.count(1)   # fresh TM names: the server is shared by all tests
 
@@ -70,6 +72,11 @@ def private_use_tag(length, prefix="en-x"):
         i += 1
         tag += "-pu%06d" % i
     return tag + "-" + "z" * (length - len(tag) - 1)
+
+
+def mark(k):
+    """The tag mark of the k-th inline tag of a segment: U+F0000 + k."""
+    return chr(0xF0000 + k)
 
 
 def raw_request(*pairs):
@@ -360,6 +367,95 @@ class ProtocolTest(unittest.TestCase):
     def hits(self, result):
         """A lookup result's matches as (id, score, kind), best first."""
         return [(m["id"], m["score"], m["kind"]) for m in result["matches"]]
+
+    # ---- near-exact, reversed, tags, update and export helpers -----------------
+
+    def match_info(self, result):
+        """A lookup result's matches as (id, score, kind, penalties, reversed), best first,
+        with what section 6 promises of every match checked."""
+        out = []
+        for m in result["matches"]:
+            self.assertIsInstance(m.get("penalties"), dict, m)
+            self.assertIsInstance(m.get("reversed"), bool, m)
+            self.check_tags(m)
+            if m["kind"] in ("exact", "context"):
+                # "penalties (... empty for exact and context matches)"
+                self.assertEqual(m["penalties"], {}, m)
+                self.assertEqual(m["score"], 100 if m["kind"] == "exact" else 101, m)
+            if m["kind"] == "near":
+                self.assertTrue(m["penalties"], m)
+                for penalty, points in m["penalties"].items():
+                    self.assertEqual(points, PENALTIES.get(penalty), m)
+                # "score 100 minus its penalties"
+                self.assertEqual(m["score"], 100 - sum(m["penalties"].values()), m)
+            out.append((m["id"], m["score"], m["kind"], m["penalties"], m["reversed"]))
+        return out
+
+    def look(self, tm, segment, src_lang="en", tgt_lang="fr", **fields):
+        """Look one segment up; its matches as match_info gives them."""
+        return self.match_info(self.lookup(tm, src_lang, tgt_lang, segments=[segment],
+                                           **fields)[0])
+
+    def check_tags(self, entry):
+        """The tag lists and properties of an entry map (get, lookup, update, export)."""
+        for key in ("src_tags", "tgt_tags"):
+            self.assertIsInstance(entry.get(key), list, (key, entry))
+            self.assertTrue(all(isinstance(t, str) for t in entry[key]), (key, entry))
+        self.assertIsInstance(entry.get("props"), list, entry)
+        for prop in entry["props"]:
+            self.assertIsInstance(prop, list, entry)
+            self.assertEqual(len(prop), 2, entry)
+            self.assertTrue(all(isinstance(x, str) for x in prop), entry)
+
+    def full_get(self, entry_id, sock=None):
+        entry = self.get(entry_id, sock)
+        self.check_tags(entry)
+        return entry
+
+    def update(self, entry_id, sock=None, **fields):
+        """update, checked: the result is the entry as get returns it now."""
+        res = self.call(sock or self.dealer, "update", entry_id=entry_id, **fields)
+        entry = res.get("entry")
+        self.check_entry(entry)
+        self.check_tags(entry)
+        self.assertEqual(entry["id"], entry_id)
+        self.assertEqual(entry, self.full_get(entry_id, sock))
+        return entry
+
+    def export_all(self, tm=None, limit=None, after=None, sock=None):
+        """Read a TM with export, page after page until next is nil, checking every page.
+        Returns (entries, pages)."""
+        entries, pages = [], 0
+        cursor = after
+        while True:
+            fields = {}
+            if tm is not None:
+                fields["tm"] = tm
+            if limit is not None:
+                fields["limit"] = limit
+            if cursor is not None:
+                fields["after"] = cursor
+            res = self.call(sock or self.dealer, "export", **fields)
+            pages += 1
+            self.assertIsInstance(res.get("entries"), list, res)
+            self.assertIn("next", res)
+            self.assertLessEqual(len(res["entries"]), 1000 if limit is None else limit, res)
+            floor = cursor or 0
+            for entry in res["entries"]:
+                self.check_entry(entry)
+                self.check_tags(entry)
+                self.assertEqual(entry["tm"], "default" if tm is None else tm, entry)
+                # "in id order, with ids greater than after"
+                self.assertGreater(entry["id"], floor, entry)
+                floor = entry["id"]
+            entries += res["entries"]
+            if res["next"] is None:
+                return entries, pages
+            self.assertTrue(is_int(res["next"]), res)
+            self.assertGreater(res["next"], cursor or 0, res)   # a cursor that moves on
+            self.assertGreaterEqual(res["next"], floor, res)
+            cursor = res["next"]
+            self.assertLess(pages, 100000, "export never ends")
 
     # ---- ops -----------------------------------------------------------------
 
@@ -1315,6 +1411,783 @@ class ProtocolTest(unittest.TestCase):
         for empty in ("", "  \n\n "):
             self.assertEqual(self.lookup(name, "fr", "en", text=empty), [])
 
+    # ---- near-exact matches ----------------------------------------------------
+
+    def test_lookup_near_penalties_alone(self):
+        name = self.new_tm()
+        tags = ['<bpt i="1" x="1">&lt;b&gt;</bpt>', '<ept i="1">&lt;/b&gt;</ept>']
+        file_ = self.add_one("Save the file.", "Enregistrez le fichier.", tm=name)
+        cafe = self.add_one("Caf\u00e9 au lait.", "Caf\u00e9 au lait.", tm=name)
+        click = self.add_one("Click " + mark(0) + "OK" + mark(1) + " now",
+                             "Cliquez sur " + mark(0) + "OK" + mark(1) + " maintenant",
+                             tm=name, src_tags=tags, tgt_tags=tags)
+        page = self.add_one("Page 3 of 10", "Page 3 sur 10", tm=name)
+        cases = [("save the file.", file_, {"case": 1}),
+                 ("SAVE THE FILE.", file_, {"case": 1}),
+                 ("CAF\u00c9 AU LAIT.", cafe, {"case": 1}),
+                 ("Save the file", file_, {"punctuation": 2}),
+                 ("Save the file!", file_, {"punctuation": 2}),
+                 ("Save, the file.", file_, {"punctuation": 2}),
+                 ("\u00bfSave the file?", file_, {"punctuation": 2}),
+                 ("Save the file .", file_, {"punctuation": 2}),     # spacing
+                 ("Savethe file.", file_, {"punctuation": 2}),       # spacing
+                 ("Click OK now", click, {"tags": 1}),
+                 ("Click " + mark(0) + "OK now", click, {"tags": 1}),
+                 ("Click " + mark(0) + "OK" + mark(1) + mark(2) + " now", click, {"tags": 1}),
+                 ("Page 4 of 10", page, {"numbers": 3}),            # the document's example
+                 ("Page 3 of 12", page, {"numbers": 3}),
+                 ("Page 4 of 11", page, {"numbers": 3})]
+        for segment, id_, penalties in cases:
+            with self.subTest(segment=segment):
+                score = 100 - sum(penalties.values())
+                self.assertEqual(self.look(name, segment),
+                                 [(id_, score, "near", penalties, False)])
+        # The stored sources themselves are exact matches, without penalties.
+        for src, id_ in (("Save the file.", file_), ("Caf\u00e9 au lait.", cafe),
+                         ("Click " + mark(0) + "OK" + mark(1) + " now", click),
+                         ("Page 3 of 10", page), ("  Save  the file. ", file_)):
+            with self.subTest(segment=src):
+                self.assertEqual(self.look(name, src), [(id_, 100, "exact", {}, False)])
+
+    def test_lookup_near_combined_and_ranked(self):
+        name = self.new_tm()
+        ph = ['<ph x="1"/>', '<ph x="2"/>']
+        # The document's example: "Save the file." for the stored "Save the File:" is 97.
+        colon = self.add_one("Save the File:", "Enregistrez le fichier :", tm=name)
+        self.assertEqual(self.look(name, "Save the file."),
+                         [(colon, 97, "near", {"case": 1, "punctuation": 2}, False)])
+        every = self.add_one("Press " + mark(0) + "Save" + mark(1) + " to keep 3 files.",
+                             "Appuyez sur " + mark(0) + "Enregistrer" + mark(1) +
+                             " pour garder 3 fichiers.", tm=name, src_tags=ph, tgt_tags=ph)
+        self.assertEqual(self.look(name, "press save to keep 4 files"),
+                         [(every, 93, "near", {"case": 1, "tags": 1, "punctuation": 2,
+                                                "numbers": 3}, False)])
+        self.assertEqual(self.look(name, "PRESS " + mark(0) + "SAVE" + mark(1) +
+                                   " TO KEEP 3 FILES."),
+                         [(every, 99, "near", {"case": 1}, False)])
+        self.assertEqual(self.look(name, "Press Save to keep 12 files."),
+                         [(every, 96, "near", {"tags": 1, "numbers": 3}, False)])
+        page = self.add_one("Page 3.", "Page 3.", tm=name)
+        self.assertEqual(self.look(name, "page 4"),
+                         [(page, 94, "near", {"case": 1, "punctuation": 2, "numbers": 3},
+                           False)])
+        # Exact is 100 and comes before every near match, even older ones; near matches
+        # rank by score, ties by the most recently changed.
+        other = self.new_tm()
+        old = dict(created=1000, changed=1000)
+        exact = self.add_one("Close the door.", "Fermez la porte.", tm=other, **old)
+        n99 = self.add_one("CLOSE THE DOOR.", "FERMEZ LA PORTE.", tm=other)
+        n98 = self.add_one("Close the door!", "Fermez la porte !", tm=other)
+        n97a = self.add_one("Close, " + mark(0) + "the door.", "Fermez " + mark(0) +
+                            "la porte.", tm=other, src_tags=ph[:1], tgt_tags=ph[:1],
+                            created=1000, changed=2000)
+        n97b = self.add_one("close the door", "fermez la porte", tm=other, created=1000,
+                            changed=3000)
+        ranked = [(exact, 100, "exact", {}, False), (n99, 99, "near", {"case": 1}, False),
+                  (n98, 98, "near", {"punctuation": 2}, False),
+                  (n97b, 97, "near", {"case": 1, "punctuation": 2}, False),
+                  (n97a, 97, "near", {"tags": 1, "punctuation": 2}, False)]
+        self.assertEqual(self.look(other, "Close the door."), ranked)
+        self.assertEqual(self.look(other, "Close the door.", max_results=2), ranked[:2])
+        # min_score leaves near matches out.
+        for min_score, count in ((0, 5), (97, 5), (98, 3), (99, 2), (100, 1), (101, 0)):
+            with self.subTest(min_score=min_score):
+                self.assertEqual(self.look(other, "Close the door.", min_score=min_score),
+                                 ranked[:count])
+        self.assertEqual(self.look(other, "Close the door:", min_score=99),
+                         [])
+        # A near match is never a context match.
+        ctx = self.new_tm()
+        c = self.add_one("Open the window.", "Ouvrez la fen\u00eatre.", tm=ctx,
+                         prev="It is hot.", next="Thank you.")
+        results = self.lookup(ctx, segments=["It is hot.", "open the window.", "Thank you."])
+        self.assertEqual(self.match_info(results[1]), [(c, 99, "near", {"case": 1}, False)])
+        results = self.lookup(ctx, segments=["It is hot.", "open the window.", "Thank you."],
+                              min_score=101)
+        self.assertEqual([r["matches"] for r in results], [[], [], []])
+        results = self.lookup(ctx, segments=["It is hot.", "Open the window.", "Thank you."])
+        self.assertEqual(self.match_info(results[1]), [(c, 101, "context", {}, False)])
+
+    def test_lookup_near_punctuation_only_sources(self):
+        name = self.new_tm()
+        dots = self.add_one("...", "...", tm=name)
+        bangs = self.add_one("!!!", "!!!", tm=name)
+        question = self.add_one("?", "?", tm=name)
+        dash = self.add_one("\u2014 \u00bb", "\u2014 \u00bb", tm=name)
+        only_mark = self.add_one(mark(0), mark(0), tm=name, src_tags=['<ph x="1"/>'],
+                                 tgt_tags=['<ph x="1"/>'])
+        # Sources with nothing left after removal have only exact matches.
+        cases = [("...", [dots]), ("!!!", [bangs]), (" ? ", [question]),
+                 ("\u2014  \u00bb", [dash]), (mark(0), [only_mark]), ("\u2026", []),
+                 (". . .", []), ("!", []), ("?!", []), ("\u2014\u00bb", []), ("\u00bb", []),
+                 (mark(0) + mark(1), []), ("\u3002", [])]
+        for segment, ids in cases:
+            with self.subTest(segment=segment):
+                self.assertEqual(self.look(name, segment, min_score=0),
+                                 [(id_, 100, "exact", {}, False) for id_ in ids])
+        # A source with words is no near match for them either, nor they for it.
+        word = self.add_one("Yes!", "Oui !", tm=name)
+        self.assertEqual(self.look(name, "!", min_score=0), [])
+        self.assertEqual(self.look(name, "Yes", min_score=0),
+                         [(word, 98, "near", {"punctuation": 2}, False)])
+
+    def test_lookup_near_cjk(self):
+        name = self.new_tm()
+        hello = self.add_one("\u4f60\u597d\uff0c\u4e16\u754c\u3002", "Hello, world.",
+                             tm=name, src_lang="zh", tgt_lang="en")
+        punct = {"punctuation": 2}
+        cases = [("\u4f60\u597d\u4e16\u754c", punct),                 # 你好世界
+                 ("\u4f60\u597d, \u4e16\u754c.", punct),              # ASCII punctuation
+                 ("\u4f60\u597d\uff0c\u4e16\u754c\uff01", punct),     # ！ for 。
+                 ("\u4f60\u597d\u3000\u4e16\u754c\u3002", punct),     # ideographic space
+                 ("\u300c\u4f60\u597d\uff0c\u4e16\u754c\u3002\u300d", punct)]
+        for segment, penalties in cases:
+            with self.subTest(segment=segment):
+                self.assertEqual(self.look(name, segment, "zh", "en"),
+                                 [(hello, 98, "near", penalties, False)])
+        self.assertEqual(self.look(name, "\u4f60\u597d\uff0c\u4e16\u754c\u3002", "zh", "en"),
+                         [(hello, 100, "exact", {}, False)])
+        # Other characters are not near matches.
+        for segment in ("\u4f60\u597d\uff0c\u5730\u7403\u3002", "\u4f60\u597d",
+                        "\u4f60\u597d\uff0c\u4e16\u754c\u554a\u3002"):
+            with self.subTest(segment=segment):
+                kinds = [i[2] for i in self.look(name, segment, "zh", "en", min_score=0)]
+                self.assertFalse({"exact", "near", "context"} & set(kinds), kinds)
+        # Reversed, on the target: "Hello world" for "Hello, world." looked up en->zh.
+        self.assertEqual(self.look(name, "hello world", "en", "zh"),
+                         [(hello, 97, "near", {"case": 1, "punctuation": 2}, True)])
+
+    def test_lookup_near_numbers(self):
+        name = self.new_tm()
+        total = self.add_one("Total: 1,234.5 kg", "Total : 1 234,5 kg", tm=name)
+        version = self.add_one("Version 1.2 and 3", "Version 1.2 et 3", tm=name)
+        numbers = {"numbers": 3}
+        near = [("Total: 1,234.6 kg", total, numbers),
+                ("Total: 9,876.5 kg", total, numbers),
+                ("Total: 7 kg", total, numbers),              # one number for another
+                ("Total: 12,345,678.25 kg", total, numbers),
+                ("total: 1,234.5 kg", total, {"case": 1}),
+                ("Total 1,234.5 kg", total, {"punctuation": 2}),
+                ("Total: 1,234.5 kg.", total, {"punctuation": 2}),
+                ("Total; 7 kg", total, {"punctuation": 2, "numbers": 3}),
+                ("Version 1 and 2.3", version, numbers),
+                ("Version 1.2.3 and 4", version, numbers),
+                ("Version 10,5 and 3", version, numbers),
+                ("version 1.2 and 3.", version, {"case": 1, "punctuation": 2})]
+        for segment, id_, penalties in near:
+            with self.subTest(segment=segment):
+                score = 100 - sum(penalties.values())
+                self.assertEqual(self.look(name, segment), [(id_, score, "near", penalties,
+                                                             False)])
+        # A separator doubled, or numbers missing or added, make other token lists.
+        for segment in ("Total: 1,,234.5 kg", "Total: 1..234 kg", "Total: kg",
+                        "Total: 1 and 2 kg", "Version 1.2 and", "Version 1.2 and 3 4",
+                        "Version 1..2 and 3", "Total: one kg"):
+            with self.subTest(segment=segment):
+                kinds = [i[2] for i in self.look(name, segment, min_score=0)]
+                self.assertFalse({"exact", "near", "context"} & set(kinds), kinds)
+
+    def test_lookup_near_other_words(self):
+        name = self.new_tm()
+        self.add_one("Save the file.", "Enregistrez le fichier.", tm=name)
+        self.add_one("The cat sleeps.", "Le chat dort.", tm=name)
+        for segment in ("Save the fire.", "Save file.", "Save the files.", "Save the file now.",
+                        "Sav the file.", "Save a file.", "Save the fil\u00e9.", "The cats sleep.",
+                        "The dog sleeps.", "Sleeps the cat."):
+            with self.subTest(segment=segment):
+                kinds = [i[2] for i in self.look(name, segment, min_score=0)]
+                self.assertFalse({"exact", "near", "context"} & set(kinds), kinds)
+
+    def test_lookup_ties(self):
+        name = self.new_tm()
+        src = "Tie breaker."
+        spec = [("A", 3000, 1), ("B", 3000, 5), ("C", 4000, 0), ("D", 3000, 5), ("E", 2000, 9)]
+        ids = {}
+        for tgt, changed, usage in spec:
+            ids[tgt] = self.add_one(src, tgt, tm=name, created=1000, changed=changed,
+                                    usage=usage)
+        self.assertLess(ids["B"], ids["D"])
+        # "the most recently changed entry, then the most used, then the lowest id"
+        order = [ids[t] for t in "CBDAE"]
+        self.assertEqual([i[0] for i in self.look(name, src)], order)
+        # Near matches of one score likewise, after all exact ones.
+        n1 = self.add_one("tie breaker.", "a", tm=name, created=1000, changed=1500)
+        n2 = self.add_one("TIE BREAKER.", "b", tm=name, created=1000, changed=1600)
+        self.assertEqual([i[0] for i in self.look(name, src, max_results=7)],
+                         order + [n2, n1])
+        # used raises usage without changing changed: A becomes the most used of 3000.
+        self.update(ids["A"], used=10)
+        self.assertEqual([i[0] for i in self.look(name, src)],
+                         [ids[t] for t in "CABDE"])
+
+    def test_lookup_near_cap_never_misses_exact(self):
+        name = self.new_tm()
+        # Hundreds of entries that share the source up to case and punctuation.
+        near = self.add([{"src": ("turn it off", "TURN IT OFF!", "Turn it off")[i % 3],
+                          "tgt": "\u00c9teins %d." % i} for i in range(240)], tm=name)["ids"]
+        self.assertEqual(len(set(near)), 240)
+        exact = self.add([{"src": "Turn it off.", "tgt": "Arr\u00eate %d." % i}
+                          for i in range(3)], tm=name)["ids"]
+        results = self.lookup(name, segments=["Turn it off."], max_results=100)
+        info = self.match_info(results[0])
+        self.assertEqual(sorted(i[0] for i in info[:3]), sorted(exact))
+        self.assertTrue(all(i[1:3] == (100, "exact") for i in info[:3]), info[:3])
+        self.assertTrue(all(i[2] == "near" and i[0] in near for i in info[3:]), info)
+        self.assertGreater(len(info), 3)
+        # Exact matches are never capped: 150 of them, and 240 near ones.
+        more = self.add([{"src": "Turn it off.", "tgt": "Coupe %d." % i} for i in range(147)],
+                        tm=name)["ids"]
+        for min_score in (0, 100):
+            with self.subTest(min_score=min_score):
+                info = self.look(name, "Turn it off.", max_results=100, min_score=min_score)
+                self.assertEqual(len(info), 100)
+                self.assertTrue(all(i[1:3] == (100, "exact") for i in info), info)
+                self.assertTrue({i[0] for i in info} <= set(exact + more))
+        # The most recently added exact ones (the most recently changed) come first.
+        info = self.look(name, "Turn it off.", max_results=5)
+        self.assertTrue({i[0] for i in info} <= set(more[-5:] + exact), info)
+
+    def test_lookup_near_after_normalisation(self):
+        name = self.new_tm()
+        cafe = self.add_one("Caf\u00e9 au lait.", "Caf\u00e9 au lait.", tm=name)
+        # The segment is NFC-normalised and its white space runs folded first: these are
+        # exact matches, not near ones.
+        for segment in ("Cafe\u0301 au lait.", "Caf\u00e9\u00a0au\u3000lait.",
+                        "\u2003Caf\u00e9 \t au lait.\u2029"):
+            with self.subTest(segment=segment):
+                self.assertEqual(self.look(name, segment), [(cafe, 100, "exact", {}, False)])
+        self.assertEqual(self.look(name, "CAFE\u0301 AU LAIT."),
+                         [(cafe, 99, "near", {"case": 1}, False)])
+        self.assertEqual(self.look(name, "Cafe\u0301 au lait"),
+                         [(cafe, 98, "near", {"punctuation": 2}, False)])
+
+    def test_update_keeps_id_tm_pair_context(self):
+        name, other = self.new_tm(), self.new_tm()
+        a = self.add_one("Keep me here.", "Garde-moi ici.", tm=name, prev="Before.",
+                         next="After.", created=1000, changed=1000, usage=4)
+        # tm, the language pair, the context and the dated fields are not update fields:
+        # unknown keys, ignored.
+        self.error("update", "EBADREQ", entry_id=a, tm=other, src_lang="de", prev="P.")
+        entry = self.update(a, tgt="Reste ici.", tm=other, src_lang="de", tgt_lang="it",
+                            prev="P.", next="N.", created=5, changed=6, usage=9)
+        self.assertEqual((entry["id"], entry["tm"], entry["src_lang"], entry["tgt_lang"],
+                          entry["created"], entry["usage"]), (a, name, "en", "fr", 1000, 4))
+        self.assertNotEqual(entry["changed"], 6)
+        self.assertEqual(self.tm_list()[other], 0)
+        results = self.lookup(name, segments=["Before.", "Keep me here.", "After."])
+        self.assertEqual(self.match_info(results[1]), [(a, 101, "context", {}, False)])
+        results = self.lookup(name, segments=["P.", "Keep me here.", "N."])
+        self.assertEqual(self.match_info(results[1]), [(a, 100, "exact", {}, False)])
+        self.assertEqual(self.look(other, "Keep me here.", min_score=0), [])
+
+    def test_add_overwrite_tags_and_props(self):
+        name = self.new_tm()
+        tags = ['<ph x="1"/>']
+        a = self.add_one("Overwrite " + mark(0) + "me.", "\u00c9crase " + mark(0) + "moi.",
+                         tm=name, src_tags=tags, tgt_tags=tags, props=[["k", "v"]],
+                         author="ann")
+        # The new entry's fields replace the old ones, and fields it does not give are lost.
+        res = self.add([{"src": "Overwrite " + mark(0) + "me.", "src_tags": tags,
+                         "tgt": "Remplace " + mark(0) + "moi.", "tgt_tags": ['<ph x="2"/>'],
+                         "props": [["k", "w"], ["j", "x"]]}], tm=name, on_conflict="overwrite")
+        self.assertEqual((res["updated"], res["ids"]), (1, [a]))
+        got = self.full_get(a)
+        self.assertEqual((got["tgt"], got["tgt_tags"], got["props"], got["author"]),
+                         ("Remplace " + mark(0) + "moi.", ['<ph x="2"/>'],
+                          [["k", "w"], ["j", "x"]], ""))
+        res = self.add([{"src": "Overwrite " + mark(0) + "me.", "src_tags": tags,
+                         "tgt": "Remplace-moi."}], tm=name, on_conflict="overwrite")
+        self.assertEqual((res["updated"], res["ids"]), (1, [a]))
+        got = self.full_get(a)
+        self.assertEqual((got["tgt"], got["tgt_tags"], got["props"]), ("Remplace-moi.", [], []))
+
+    # ---- reversed matches --------------------------------------------------------
+
+    def test_lookup_reversed(self):
+        name = self.new_tm()
+        src_tags = ['<bpt i="1" x="1">&lt;b&gt;</bpt>', '<ept i="1">&lt;/b&gt;</ept>']
+        tgt_tags = ['<bpt i="1" x="1">&lt;strong&gt;</bpt>', '<ept i="1">&lt;/strong&gt;</ept>']
+        src = "Click " + mark(0) + "OK" + mark(1) + " to go on."
+        tgt = "Cliquez sur " + mark(0) + "OK" + mark(1) + " pour continuer."
+        a = self.add_one(src, tgt, tm=name, src_tags=src_tags, tgt_tags=tgt_tags,
+                         props=[["x-domain", "ui"], ["x-client", "ACME"]], author="ann",
+                         note="checked", origin="ui.po", prev="Read this.", next="Wait.")
+        got = self.full_get(a)
+        turned = dict(got, src=got["tgt"], tgt=got["src"], src_lang=got["tgt_lang"],
+                      tgt_lang=got["src_lang"], src_tags=got["tgt_tags"],
+                      tgt_tags=got["src_tags"])
+        extra = {"score", "kind", "penalties", "reversed"}
+        # en->fr on its source: as stored.
+        results = self.lookup(name, "en", "fr", segments=[src])
+        self.assertEqual(self.match_info(results[0]), [(a, 100, "exact", {}, False)])
+        m = results[0]["matches"][0]
+        self.assertEqual({k: v for k, v in m.items() if k not in extra}, got)
+        # fr->en on its target: turned round, everything else as stored.
+        results = self.lookup(name, "fr", "en", segments=[tgt])
+        self.assertEqual(self.match_info(results[0]), [(a, 100, "exact", {}, True)])
+        m = results[0]["matches"][0]
+        self.assertEqual({k: v for k, v in m.items() if k not in extra}, turned)
+        self.assertEqual((m["src"], m["tgt"], m["src_lang"], m["tgt_lang"], m["src_tags"],
+                          m["tgt_tags"]), (tgt, src, "fr", "en", tgt_tags, src_tags))
+        # Near matches on the target, turned round too.
+        results = self.lookup(name, "fr", "en", segments=["cliquez sur OK pour continuer"])
+        self.assertEqual(self.match_info(results[0]),
+                         [(a, 96, "near", {"case": 1, "tags": 1, "punctuation": 2}, True)])
+        self.assertEqual(results[0]["matches"][0]["tgt"], src)
+        # Never a context match, whatever the neighbours.
+        for segments in (["Read this.", tgt, "Wait."], [tgt], ["Lisez ceci.", tgt, "Attendez."]):
+            with self.subTest(segments=segments):
+                index = segments.index(tgt)
+                results = self.lookup(name, "fr", "en", segments=segments)
+                self.assertEqual(self.match_info(results[index]),
+                                 [(a, 100, "exact", {}, True)])
+                results = self.lookup(name, "fr", "en", segments=segments, min_score=101)
+                self.assertEqual([r["matches"] for r in results], [[]] * len(segments))
+        # The forward direction still has its context match.
+        results = self.lookup(name, "en", "fr", segments=["Read this.", src, "Wait."])
+        self.assertEqual(self.match_info(results[1]), [(a, 101, "context", {}, False)])
+        # No other pair finds it, on its source or its target.
+        for pair in (("fr", "en-GB"), ("fr-CA", "en"), ("fr", "de"), ("de", "en"), ("en", "en"),
+                     ("fr", "fr"), ("en", "de"), ("de", "fr"), ("en-US", "fr")):
+            with self.subTest(pair=pair):
+                results = self.lookup(name, *pair, segments=[src, tgt], min_score=0)
+                self.assertEqual([r["matches"] for r in results], [[], []])
+        # The forward pair does not find it by its target, nor the reverse by its source.
+        self.assertEqual(self.lookup(name, "en", "fr", segments=[tgt])[0]["matches"], [])
+        self.assertEqual(self.lookup(name, "fr", "en", segments=[src])[0]["matches"], [])
+        # Regions count: an en-US entry is found by fr->en-US (any case), not by fr->en.
+        color = self.add_one("Color.", "Couleur.", tm=name, src_lang="en-us")
+        for pair in (("fr", "en-US"), ("FR", "en-us")):
+            with self.subTest(pair=pair):
+                results = self.lookup(name, *pair, segments=["Couleur."])
+                self.assertEqual(self.match_info(results[0]),
+                                 [(color, 100, "exact", {}, True)])
+                m = results[0]["matches"][0]
+                self.assertEqual((m["src_lang"], m["tgt_lang"], m["tgt"]),
+                                 ("fr", "en-US", "Color."))
+        self.assertEqual(self.lookup(name, "fr", "en", segments=["Couleur."])[0]["matches"],
+                         [])
+        # Forward and reversed matches together, ranked as one list (ties: most recently
+        # changed first), "tgt" always in the requested tgt_lang.
+        yes = self.add_one("Yes.", "Oui.", tm=name, created=1000, changed=2000)
+        oui = self.add_one("Oui.", "Yes indeed.", tm=name, src_lang="fr", tgt_lang="en",
+                           created=1000, changed=1500)
+        results = self.lookup(name, "fr", "en", segments=["Oui."])
+        self.assertEqual(self.match_info(results[0]), [(yes, 100, "exact", {}, True),
+                                                       (oui, 100, "exact", {}, False)])
+        self.assertEqual([m["tgt"] for m in results[0]["matches"]], ["Yes.", "Yes indeed."])
+        no = self.add_one("No.", "Non.", tm=name, created=1000, changed=1000)
+        non = self.add_one("Non.", "No way.", tm=name, src_lang="fr", tgt_lang="en",
+                           created=1000, changed=3000)
+        results = self.lookup(name, "fr", "en", segments=["Non.", "non"])
+        self.assertEqual(self.match_info(results[0]), [(non, 100, "exact", {}, False),
+                                                       (no, 100, "exact", {}, True)])
+        self.assertEqual(self.match_info(results[1]),
+                         [(non, 97, "near", {"case": 1, "punctuation": 2}, False),
+                          (no, 97, "near", {"case": 1, "punctuation": 2}, True)])
+        # Other TMs do not see it either way.
+        other = self.new_tm()
+        results = self.lookup(other, "fr", "en", segments=[tgt, "Oui."], min_score=0)
+        self.assertEqual([r["matches"] for r in results], [[], []])
+
+    # ---- inline tags, properties, dated fields ----------------------------------
+
+    def test_add_tags_and_props(self):
+        name = self.new_tm()
+        src_tags = ['<bpt i="1" x="1">&lt;b&gt;</bpt>', '<ept i="1">&lt;/b&gt;</ept>',
+                    '<ph x="2"/>', '<hi x="3" type="b">', '</hi>']
+        tgt_tags = ['<ph x="2"/>', '<bpt i="1" x="1">&lt;b&gt;</bpt>',
+                    '<ept i="1">&lt;/b&gt;</ept>', "not XML & <", "\u00e9\u4e2d"]
+        src = ("Press " + mark(0) + "Enter" + mark(1) + " " + mark(2) + " or " + mark(3) +
+               "Tab" + mark(4) + ".")
+        tgt = (mark(0) + " Appuyez sur " + mark(1) + "Entr\u00e9e" + mark(2) + " ou " +
+               mark(3) + "Tab" + mark(4) + ".")
+        props = [["x-client", "ACME"], ["x-domain", "IT"], ["x-client", "Other \u00e9"],
+                 ["", ""]]
+        res = self.add([{"src": src, "tgt": tgt, "src_tags": src_tags, "tgt_tags": tgt_tags,
+                         "props": props},
+                        {"src": "Plain.", "tgt": "Simple."},
+                        {"src": "Nil lists.", "tgt": "Listes nil.", "src_tags": None,
+                         "tgt_tags": None, "props": None},
+                        {"src": "Empty lists.", "tgt": "Listes vides.", "src_tags": [],
+                         "tgt_tags": [], "props": []},
+                        {"src": "Only props.", "tgt": "Seulement.",
+                         "props": [["note", "a"], ["note", "a"]]}], tm=name)
+        a, plain, nil, empty, only = res["ids"]
+        got = self.full_get(a)
+        self.assertEqual((got["src"], got["tgt"], got["src_tags"], got["tgt_tags"],
+                          got["props"]), (src, tgt, src_tags, tgt_tags, props))
+        self.assertEqual(got["src"].count(chr(0xF0000)), 1)
+        for id_ in (plain, nil, empty):
+            got = self.full_get(id_)
+            self.assertEqual((got["src_tags"], got["tgt_tags"], got["props"]), ([], [], []))
+        self.assertEqual(self.full_get(only)["props"], [["note", "a"], ["note", "a"]])
+        # Lookups return them too, and match with the marks as part of the source.
+        results = self.lookup(name, segments=[src])
+        self.assertEqual(self.match_info(results[0]), [(a, 100, "exact", {}, False)])
+        m = results[0]["matches"][0]
+        self.assertEqual((m["src_tags"], m["tgt_tags"], m["props"]), (src_tags, tgt_tags, props))
+
+    def test_add_tags_and_props_validation(self):
+        name = self.new_tm()
+        good = [{"src": "Fine %d." % i, "tgt": "Bien %d." % i} for i in range(3)]
+        bad = [({"src_tags": "<ph/>"}, "src_tags str"), ({"src_tags": {"a": "b"}}, "src_tags map"),
+               ({"src_tags": 5}, "src_tags int"), ({"src_tags": [5]}, "src_tags int item"),
+               ({"src_tags": ["<ph/>", b"<ph/>"]}, "src_tags bin item"),
+               ({"src_tags": [["<ph/>"]]}, "src_tags array item"),
+               ({"src_tags": [True]}, "src_tags bool item"),
+               ({"src_tags": ["<ph/>", None]}, "src_tags nil item"),
+               ({"tgt_tags": "x"}, "tgt_tags str"), ({"tgt_tags": [1.5]}, "tgt_tags float item"),
+               ({"tgt_tags": [{"x": 1}]}, "tgt_tags map item"),
+               ({"props": "a=b"}, "props str"), ({"props": {"a": "b"}}, "props map"),
+               ({"props": ["a", "b"]}, "props of str"), ({"props": [["a"]]}, "props single"),
+               ({"props": [["a", "b", "c"]]}, "props triple"), ({"props": [[]]}, "props empty"),
+               ({"props": [["a", 5]]}, "props int value"), ({"props": [[5, "b"]]}, "props int name"),
+               ({"props": [["a", None]]}, "props nil value"),
+               ({"props": [["a", b"b"]]}, "props bin value"),
+               ({"props": [["a", "b"], "c"]}, "props str item"),
+               ({"props": [{"a": "b"}]}, "props map item"),
+               ({"created": -1}, "created negative"), ({"changed": "5"}, "changed str"),
+               ({"usage": -2}, "usage negative"), ({"usage": 1.0}, "usage float"),
+               ({"created": True}, "created bool")]
+        for fields, what in bad:
+            for index in (0, 2):
+                entries = good[:index] + [dict(src="Bad.", tgt="Mauvais.", **fields)] + \
+                    good[index:]
+                with self.subTest(what, index=index):
+                    err = self.error("add", "EBADREQ", tm=name, src_lang="en", tgt_lang="fr",
+                                     entries=entries)
+                    self.assertIn("entries[%d]" % index, err["message"])
+        self.assertEqual(self.tm_list()[name], 0)
+
+    def test_add_dated_fields(self):
+        name = self.new_tm()
+        t0 = int(time.time())
+        res = self.add([{"src": "All three.", "tgt": "Les trois.", "created": 1000000000,
+                         "changed": 1200000000, "usage": 7},
+                        {"src": "Created only.", "tgt": "Cr\u00e9\u00e9.", "created": 1000000000},
+                        {"src": "Usage only.", "tgt": "Usage.", "usage": 3},
+                        {"src": "Zeros.", "tgt": "Z\u00e9ros.", "created": 0, "changed": 0,
+                         "usage": 0},
+                        {"src": "Changed only.", "tgt": "Modifi\u00e9.", "changed": 1300000000},
+                        {"src": "Nils.", "tgt": "Nils.", "created": None, "changed": None,
+                         "usage": None},
+                        {"src": "Big.", "tgt": "Grand.", "created": 2**40, "changed": 2**40 + 1,
+                         "usage": 2**40}],
+                       tm=name)
+        t1 = int(time.time())
+        now = lambda x: t0 - 1 <= x <= t1 + 1
+        dated = [self.full_get(id_) for id_ in res["ids"]]
+        got = [(e["created"], e["changed"], e["usage"]) for e in dated]
+        self.assertEqual(got[0], (1000000000, 1200000000, 7))
+        # "A new entry's changed equals its created unless given."
+        self.assertEqual(got[1], (1000000000, 1000000000, 0))
+        self.assertTrue(now(got[2][0]) and got[2][1] == got[2][0] and got[2][2] == 3, got[2])
+        self.assertTrue(now(got[3][0]) and got[3][1] == got[3][0] and got[3][2] == 0, got[3])
+        self.assertTrue(now(got[4][0]) and got[4][1:] == (1300000000, 0), got[4])
+        self.assertTrue(now(got[5][0]) and got[5][1] == got[5][0] and got[5][2] == 0, got[5])
+        self.assertEqual(got[6], (2**40, 2**40 + 1, 2**40))
+        # Lookups show the same.
+        results = self.lookup(name, segments=["All three."])
+        m = results[0]["matches"][0]
+        self.assertEqual((m["created"], m["changed"], m["usage"]), (1000000000, 1200000000, 7))
+
+    # ---- update ------------------------------------------------------------------
+
+    def test_update_fields(self):
+        name = self.new_tm()
+        a = self.add_one("The lamp is on.", "La lampe est allum\u00e9e.", tm=name, author="ann",
+                         note="n1", origin="o1.txt", props=[["k", "v"]], prev="Look.",
+                         next="Nice.", created=1000, changed=1000, usage=2)
+        other = self.add_one("The lamp is off.", "La lampe est \u00e9teinte.", tm=name)
+        other_before = self.full_get(other)
+        expected = self.full_get(a)
+        t0 = int(time.time())
+        steps = [{"tgt": "La lampe brille."}, {"author": "bob"}, {"note": "n2 \u2713"},
+                 {"origin": "o2.txt"}, {"props": [["a", "1"], ["b", "2"], ["a", "3"]]},
+                 {"src": "The lamp shines."}, {"author": ""}, {"props": []},
+                 {"tgt": "La lampe luit.", "author": "cy", "note": "", "origin": "o3.txt",
+                  "props": [["x", "y"]]},
+                 {"note": "n4", "author": None, "colour": "red"}]   # nil and unknown: absent
+        for fields in steps:
+            with self.subTest(fields=fields):
+                entry = self.update(a, **fields)
+                expected.update((k, v) for k, v in fields.items()
+                                if v is not None and k != "colour")
+                t1 = int(time.time())
+                # "changed becomes now"; the rest as sent, or kept.
+                self.assertTrue(t0 - 1 <= entry["changed"] <= t1 + 1, entry)
+                self.assertEqual(dict(entry, changed=None), dict(expected, changed=None))
+        # Kept: id, TM, language pair, created, usage, the other entry.
+        entry = self.full_get(a)
+        self.assertEqual((entry["id"], entry["tm"], entry["src_lang"], entry["tgt_lang"],
+                          entry["created"], entry["usage"]), (a, name, "en", "fr", 1000, 2))
+        self.assertEqual(self.full_get(other), other_before)
+        self.assertEqual(self.tm_list()[name], 2)
+
+    def test_update_used_and_changed(self):
+        name = self.new_tm()
+        a = self.add_one("Use me.", "Utilise-moi.", tm=name, created=1000, changed=2000)
+        # Only used: usage grows, changed stays.
+        for used, usage in ((1, 1), (4, 5), (0, 5), (2**31, 2**31 + 5)):
+            with self.subTest(used=used):
+                entry = self.update(a, used=used)
+                self.assertEqual((entry["usage"], entry["changed"], entry["created"]),
+                                 (usage, 2000, 1000))
+        entry = self.update(a, used=1, tgt=None, note=None)   # nil fields are absent
+        self.assertEqual((entry["usage"], entry["changed"]), (2**31 + 6, 2000))
+        # used with another field: changed becomes now.
+        t0 = int(time.time())
+        entry = self.update(a, used=1, note="taken")
+        t1 = int(time.time())
+        self.assertEqual((entry["usage"], entry["note"], entry["created"]),
+                         (2**31 + 7, "taken", 1000))
+        self.assertTrue(t0 - 1 <= entry["changed"] <= t1 + 1, entry)
+        # Usage given at add is the base.
+        b = self.add_one("Used before.", "D\u00e9j\u00e0 utilis\u00e9.", tm=name, usage=7)
+        self.assertEqual(self.update(b, used=3)["usage"], 10)
+        # Lookups show the new usage.
+        m = self.lookup(name, segments=["Used before."])[0]["matches"][0]
+        self.assertEqual((m["id"], m["usage"]), (b, 10))
+
+    def test_update_tags(self):
+        name = self.new_tm()
+        s = ['<bpt i="1" x="1">&lt;b&gt;</bpt>', '<ept i="1">&lt;/b&gt;</ept>']
+        t = ['<bpt i="1" x="1">&lt;strong&gt;</bpt>', '<ept i="1">&lt;/strong&gt;</ept>']
+        src = "Press " + mark(0) + "Enter" + mark(1) + "."
+        tgt = "Appuyez sur " + mark(0) + "Entr\u00e9e" + mark(1) + "."
+        a = self.add_one(src, tgt, tm=name, src_tags=s, tgt_tags=t, props=[["p", "q"]])
+        before = self.full_get(a)
+        # A tag list without its text is EBADREQ, and changes nothing.
+        for fields in ({"src_tags": ["<ph/>"]}, {"tgt_tags": ["<ph/>"]},
+                       {"tgt": "Autre " + mark(0) + ".", "src_tags": ["<ph/>"]},
+                       {"src": "Other " + mark(0) + ".", "tgt_tags": ["<ph/>"]},
+                       {"src_tags": [], "tgt_tags": []},
+                       {"src": "Bad " + mark(0) + ".", "src_tags": [5]},
+                       {"tgt": "Mauvais " + mark(0) + ".", "tgt_tags": "<ph/>"}):
+            with self.subTest(fields=fields):
+                self.error("update", "EBADREQ", entry_id=a, **fields)
+                self.assertEqual(self.full_get(a), before)
+        # tgt alone: tgt_tags emptied, src_tags kept.
+        entry = self.update(a, tgt="Appuyez sur Entr\u00e9e.")
+        self.assertEqual((entry["src"], entry["src_tags"], entry["tgt_tags"], entry["props"]),
+                         (src, s, [], [["p", "q"]]))
+        # tgt with tgt_tags.
+        tgt2 = mark(0) + " Appuyez."
+        entry = self.update(a, tgt=tgt2, tgt_tags=['<ph x="9"/>'])
+        self.assertEqual((entry["tgt"], entry["tgt_tags"], entry["src_tags"]),
+                         (tgt2, ['<ph x="9"/>'], s))
+        # src alone (or with nil src_tags): src_tags emptied, tgt_tags kept.
+        entry = self.update(a, src="Press Enter.")
+        self.assertEqual((entry["src"], entry["src_tags"], entry["tgt_tags"]),
+                         ("Press Enter.", [], ['<ph x="9"/>']))
+        entry = self.update(a, src=src, src_tags=s)
+        self.assertEqual((entry["src"], entry["src_tags"]), (src, s))
+        entry = self.update(a, src="Press the Enter key.", src_tags=None)
+        self.assertEqual((entry["src"], entry["src_tags"]), ("Press the Enter key.", []))
+        # Both at once; then other fields leave the lists alone.
+        entry = self.update(a, src=src, src_tags=s, tgt=tgt, tgt_tags=t)
+        self.assertEqual((entry["src"], entry["tgt"], entry["src_tags"], entry["tgt_tags"]),
+                         (src, tgt, s, t))
+        entry = self.update(a, note="n", used=1)
+        self.assertEqual((entry["src_tags"], entry["tgt_tags"]), (s, t))
+        # Lookups see the new tags: the old mark-less source is now near (tags), not exact.
+        self.assertEqual(self.look(name, src), [(a, 100, "exact", {}, False)])
+        self.assertEqual(self.look(name, "Press Enter."), [(a, 99, "near", {"tags": 1}, False)])
+
+    def test_update_bad_requests(self):
+        name = self.new_tm()
+        a = self.add_one("Stay as you are.", "Reste comme tu es.", tm=name, author="ann")
+        before = self.full_get(a)
+        # Nothing to update: EBADREQ.
+        for fields in ({}, {"tgt": None, "author": None}, {"colour": "red"},
+                       {"src_tags": None, "tgt_tags": None, "used": None, "props": None}):
+            with self.subTest(fields=fields):
+                self.error("update", "EBADREQ", entry_id=a, **fields)
+        # A missing or bad entry_id.
+        self.error("update", "EBADREQ", tgt="x")
+        self.error("update", "EBADREQ", entry_id=None, tgt="x")
+        for entry_id in ("%d" % a, 1.0 * a, True, [a]):
+            with self.subTest(entry_id=entry_id):
+                self.error("update", "EBADREQ", entry_id=entry_id, tgt="x")
+        # Fields of the wrong type.
+        bad = [{"src": ""}, {"tgt": ""}, {"src": 5}, {"tgt": b"x"}, {"tgt": ["x"]},
+               {"author": 5}, {"note": []}, {"origin": True}, {"props": "a"},
+               {"props": [["a"]]}, {"props": [["a", 1]]}, {"props": ["a", "b"]},
+               {"used": -1}, {"used": "1"}, {"used": 1.5}, {"used": True},
+               {"tgt": "Bien.", "author": 5}, {"used": 1, "note": 7}]
+        for fields in bad:
+            with self.subTest(fields=fields):
+                self.error("update", "EBADREQ", entry_id=a, **fields)
+        self.assertEqual(self.full_get(a), before)
+        # A missing entry: ENOTFOUND.
+        gone = self.add_one("Soon gone.", "Bient\u00f4t parti.", tm=name)
+        self.assertEqual(self.call(self.dealer, "delete", ids=[gone]), {"deleted": 1})
+        for entry_id in (MISSING_ID, 0, gone):
+            for fields in ({"tgt": "x"}, {"used": 1}, {"src": "y", "src_tags": []}):
+                with self.subTest(entry_id=entry_id, fields=fields):
+                    self.error("update", "ENOTFOUND", entry_id=entry_id, **fields)
+        self.get_missing(gone)
+        self.assertEqual(self.full_get(a), before)
+        self.assertEqual(self.tm_list()[name], 1)
+
+    def test_update_seen_by_lookups(self):
+        name = self.new_tm()
+        a = self.add_one("The door is open.", "La porte est ouverte.", tm=name,
+                         prev="Come in.", next="Sit down.")
+        b = self.add_one("The window is shut.", "La fen\u00eatre est ferm\u00e9e.", tm=name)
+        self.update(a, src="The gate is open.")
+        # The old source is no longer a match of any kind; the new one is exact.
+        for segment in ("The door is open.", "the door is open"):
+            with self.subTest(segment=segment):
+                self.assertEqual(self.look(name, segment, min_score=0), [])
+        self.assertEqual(self.look(name, "The gate is open."), [(a, 100, "exact", {}, False)])
+        self.assertEqual(self.look(name, "the gate is open."),
+                         [(a, 99, "near", {"case": 1}, False)])
+        # Its context is kept.
+        results = self.lookup(name, segments=["Come in.", "The gate is open.", "Sit down."])
+        self.assertEqual(self.match_info(results[1]), [(a, 101, "context", {}, False)])
+        self.assertEqual(results[1]["matches"][0]["tgt"], "La porte est ouverte.")
+        # The reverse direction sees the new source as the target.
+        results = self.lookup(name, "fr", "en", segments=["La porte est ouverte."])
+        self.assertEqual(self.match_info(results[0]), [(a, 100, "exact", {}, True)])
+        self.assertEqual(results[0]["matches"][0]["tgt"], "The gate is open.")
+        # A new target: the reverse direction finds it by the new one only.
+        self.update(a, tgt="Le portail est ouvert.")
+        self.assertEqual(self.look(name, "La porte est ouverte.", "fr", "en", min_score=0), [])
+        self.assertEqual(self.look(name, "Le portail est ouvert.", "fr", "en"),
+                         [(a, 100, "exact", {}, True)])
+        self.assertEqual(self.lookup(name, segments=["The gate is open."])[0]["matches"][0]
+                         ["tgt"], "Le portail est ouvert.")
+        # add's conflict rules see the new source, not the old one.
+        res = self.add([{"src": "The gate is open.", "tgt": "Autre."},
+                        {"src": "The door is open.", "tgt": "La porte est ouverte."}],
+                       tm=name, on_conflict="skip")
+        self.assertEqual((res["added"], res["skipped"], res["ids"][0]), (1, 1, a))
+        door = res["ids"][1]
+        self.assertNotIn(door, (a, b))
+        # An update that gives two entries the same source keeps both.
+        self.update(b, src="The gate is open.", tgt="Le portail est ferm\u00e9.")
+        self.assertEqual(sorted(i[:3] for i in self.look(name, "The gate is open.")),
+                         sorted([(a, 100, "exact"), (b, 100, "exact")]))
+        self.assertEqual(self.look(name, "The window is shut.", min_score=0), [])
+        self.assertEqual(self.tm_list()[name], 3)
+
+    # ---- export --------------------------------------------------------------------
+
+    def test_update_and_export_in_hello(self):
+        ops = self.call(self.dealer, "hello")["ops"]
+        self.assertTrue({"update", "export"} <= set(ops), ops)
+
+    def test_export_pages(self):
+        name, other = self.new_tm(), self.new_tm()
+        ids = []
+        for i in range(23):   # ids of the two TMs interleaved
+            entry = {"src": "Export %d." % i, "tgt": "Exporter %d." % i}
+            if i % 3 == 0:
+                entry.update(src="Export " + mark(0) + "%d." % i, src_tags=['<ph x="1"/>'],
+                             props=[["n", str(i)]], author="a%d" % i, prev="Before.",
+                             created=1000 + i, changed=2000 + i, usage=i)
+            ids.append(self.add_one(tm=name, **entry))
+            self.add_one("Other %d." % i, "Autre %d." % i, tm=other)
+            if i % 5 == 0:   # another language pair, same TM
+                ids.append(self.add_one("Umgekehrt %d." % i, "Inversé %d." % i, tm=name,
+                                        src_lang="de", tgt_lang="fr"))
+        self.assertEqual(self.call(self.dealer, "delete", ids=[ids[4], ids[9]]), {"deleted": 2})
+        expected = [id_ for id_ in ids if id_ not in (ids[4], ids[9])]
+        self.assertEqual(self.tm_list()[name], len(expected))
+        for limit in (None, 1, 2, 7, 10000):
+            with self.subTest(limit=limit):
+                entries, pages = self.export_all(name, limit)
+                # Every entry of the TM exactly once, in id order, none of other TMs.
+                self.assertEqual([e["id"] for e in entries], expected)
+                if limit is not None:
+                    self.assertGreaterEqual(pages, -(-len(expected) // limit))
+        # Fields as get gives them.
+        entries, _ = self.export_all(name, 5)
+        for entry in entries:
+            self.assertEqual(entry, self.full_get(entry["id"]))
+        first = entries[0]
+        self.assertEqual((first["src"], first["src_tags"], first["props"], first["created"],
+                          first["changed"], first["usage"], first["author"]),
+                         ("Export " + mark(0) + "0.", ['<ph x="1"/>'], [["n", "0"]], 1000,
+                          2000, 0, "a0"))
+        # after: only the ids above it; nil is absent.
+        for index in (0, 5, len(expected) - 2, len(expected) - 1):
+            with self.subTest(after_index=index):
+                entries, _ = self.export_all(name, 4, after=expected[index])
+                self.assertEqual([e["id"] for e in entries], expected[index + 1:])
+        self.assertEqual(self.export_all(name, 3, after=MISSING_ID)[0], [])
+        # The other TM has only its own.
+        entries, _ = self.export_all(other, 10)
+        self.assertEqual(len(entries), 23)
+        self.assertFalse({e["id"] for e in entries} & set(expected))
+        self.assertTrue(all(e["src"].startswith("Other ") for e in entries))
+        # An empty TM.
+        self.assertEqual(self.export_all(self.new_tm(), 10)[0], [])
+
+    def test_export_pages_are_snapshots(self):
+        name = self.new_tm()
+        ids = self.add([{"src": "Snap %d." % i, "tgt": "Instantan\u00e9 %d." % i}
+                        for i in range(9)], tm=name)["ids"]
+        res = self.call(self.dealer, "export", tm=name, limit=3)
+        seen = [e["id"] for e in res["entries"]]
+        self.assertIsNotNone(res["next"])
+        cursor = res["next"]
+        self.assertEqual(seen, ids[:len(seen)])
+        # Between pages: one entry added (its id is above the cursor), the last deleted,
+        # one already read deleted, one already read updated.
+        late = self.add_one("Snap late.", "Instantan\u00e9 tardif.", tm=name)
+        self.assertEqual(self.call(self.dealer, "delete", ids=[ids[-1], ids[0]]),
+                         {"deleted": 2})
+        self.update(ids[1], tgt="Chang\u00e9.")
+        rest, _ = self.export_all(name, 3, after=cursor)
+        self.assertEqual([e["id"] for e in rest], [i for i in ids[1:-1] if i > cursor] + [late])
+        self.assertEqual(rest[-1]["src"], "Snap late.")
+
+    def test_export_default_tm(self):
+        n = next(TM_NAMES)
+        mine = self.add_one("Default export %d." % n, "Export par d\u00e9faut %d." % n)
+        entries, _ = self.export_all(None, 10000, after=mine - 1)
+        self.assertIn(mine, [e["id"] for e in entries])   # export_all checks tm == "default"
+        entries, _ = self.export_all("default", 10000, after=mine - 1)
+        self.assertIn(mine, [e["id"] for e in entries])
+        self.assertEqual(self.call(self.dealer, "delete", ids=[mine]), {"deleted": 1})
+
+    def test_export_default_limit(self):
+        name = self.new_tm()
+        ids = self.add([{"src": "Bulk %d." % i, "tgt": "Lot %d." % i} for i in range(1234)],
+                       tm=name)["ids"]
+        entries, pages = self.export_all(name)   # checks at most 1,000 a page
+        self.assertEqual([e["id"] for e in entries], sorted(ids))
+        self.assertGreaterEqual(pages, 2)
+        entries, pages = self.export_all(name, 10000)
+        self.assertEqual([e["id"] for e in entries], sorted(ids))
+        # A deleted TM is not found.
+        self.assertEqual(self.call(self.dealer, "tm_delete", tm=name), {})
+        self.error("export", "ENOTFOUND", tm=name)
+
+    def test_export_bad_requests(self):
+        name = self.new_tm()
+        self.add_one("Exported.", "Export\u00e9.", tm=name)
+        for fields in ({"limit": 0}, {"limit": 10001}, {"limit": -1}, {"limit": "5"},
+                       {"limit": 1.5}, {"limit": True}, {"limit": [5]},
+                       {"after": "0"}, {"after": 1.5}, {"after": True}, {"after": [1]},
+                       {"after": {"id": 1}}, {"tm": 5}, {"tm": ""}, {"tm": "x" * 129},
+                       {"tm": b"bin"}, {"tm": [name]}):
+            with self.subTest(fields=fields):
+                self.error("export", "EBADREQ", **dict({"tm": name}, **fields))
+        self.error("export", "ENOTFOUND", tm="no-such-tm-%d" % next(TM_NAMES))
+        self.error("export", "ENOTFOUND", tm="no-such-tm-%d" % next(TM_NAMES), limit=5)
+        # The bounds themselves are fine.
+        for limit in (1, 10000):
+            with self.subTest(limit=limit):
+                entries, _ = self.export_all(name, limit)
+                self.assertEqual([e["src"] for e in entries], ["Exported."])
+        # nil fields are absent.
+        res = self.call(self.dealer, "export", tm=name, after=None, limit=None)
+        self.assertIsInstance(res.get("entries"), list, res)
+
     # ---- a server of the test's own -------------------------------------------
 
     def own_server(self, max_msg=MAX_MSG):
@@ -1447,6 +2320,35 @@ class ProtocolTest(unittest.TestCase):
         self.assertEqual(self.call(sock, "delete", ids=many[:100000]), {"deleted": 1})
         self.assertEqual(self.tm_list(sock), {"default": 0})
         self.stop_gracefully(proc)
+
+    def test_add_tag_list_limit(self):
+        proc, endpoint = self.own_server(max_msg=4 * 1024 * 1024)()
+        sock = self.socket(zmq.DEALER, endpoint)
+        # "at most 65,534": the marks U+F0000 to U+FFFFD.
+        most = ['<ph x="%d"/>' % k for k in range(65534)]
+        text = "".join(mark(k) for k in range(65534))
+        self.assertEqual(text[-1], "\U000FFFFD")
+        good = {"src": "Fine.", "tgt": "Bien."}
+        for key in ("src_tags", "tgt_tags"):
+            with self.subTest(key=key):
+                bad = {"src": "x" + text, "tgt": "y" + text, "src_tags": most,
+                       "tgt_tags": most, key: most + ['<ph/>']}
+                err = self.error("add", "EBADREQ", sock=sock, src_lang="en", tgt_lang="fr",
+                                 entries=[good, bad])
+                self.assertIn("entries[1]", err["message"])
+        self.assertEqual(self.tm_list(sock), {"default": 0})
+        a = self.add_one("x" + text, "y" + text, sock=sock, src_tags=most, tgt_tags=most)
+        got = self.full_get(a, sock)
+        self.assertEqual((got["src"], got["tgt"], got["src_tags"], got["tgt_tags"]),
+                         ("x" + text, "y" + text, most, most))
+        # update has the same limit.
+        self.error("update", "EBADREQ", sock=sock, entry_id=a, src="z" + text,
+                   src_tags=most + ['<ph/>'])
+        self.assertEqual(self.full_get(a, sock), got)
+        entry = self.update(a, sock=sock, tgt="w" + text, tgt_tags=most[::-1])
+        self.assertEqual(entry["tgt_tags"], most[::-1])
+        self.stop_gracefully(proc)
+
 
 if __name__ == "__main__":
     if len(sys.argv) < 2:
