@@ -15,7 +15,7 @@
 #include "tm_op.h"
 
 #define S_MAX_SEGMENTS 100000
-#define S_MAX_HITS     64 /* matches considered per segment */
+#define S_MAX_RESULTS  100 /* the largest max_results */
 
 /* Near-exact penalties (docs/PROTOCOL.md, "lookup"). */
 static const struct {
@@ -40,9 +40,10 @@ typedef struct s_hit {
     bool reversed;
 } s_hit;
 
+/* The best matches of one segment so far, best first (at most max). */
 typedef struct s_hits {
-    s_hit v[S_MAX_HITS];
-    int n;
+    s_hit v[S_MAX_RESULTS];
+    int n, max, min_score;
     uint64_t prev, next; /* context hashes of the query segment */
 } s_hits;
 
@@ -69,25 +70,10 @@ static verso_tm_entry s_turn(const verso_tm_entry *e)
     return r;
 }
 
-static int s_hit_one(void *arg, const verso_tm_hit *m)
+/* Best first: score, then the most recently changed, then the most used,
+ * then the lowest id. */
+static int s_hit_cmp(const s_hit *x, const s_hit *y)
 {
-    s_hits *h = arg;
-    if (h->n == S_MAX_HITS)
-        return 1;
-    s_hit *x = &h->v[h->n++];
-    x->e = m->reversed ? s_turn(&m->e) : m->e;
-    x->diff = m->diff;
-    x->reversed = m->reversed;
-    bool context = !m->diff && (x->e.prev_hash || x->e.next_hash) && x->e.prev_hash == h->prev &&
-                   x->e.next_hash == h->next;
-    x->score = context ? 101 : s_score(m->diff);
-    return 0;
-}
-
-/* Best first: score, then the most recently changed, then the most used. */
-static int s_hit_cmp(const void *a, const void *b)
-{
-    const s_hit *x = a, *y = b;
     if (x->score != y->score)
         return y->score - x->score;
     if (x->e.changed != y->e.changed)
@@ -95,6 +81,23 @@ static int s_hit_cmp(const void *a, const void *b)
     if (x->e.usage != y->e.usage)
         return y->e.usage > x->e.usage ? 1 : -1;
     return x->e.id < y->e.id ? -1 : x->e.id > y->e.id;
+}
+
+/* Keeps a match if it ranks among the best max seen so far. */
+static int s_hit_one(void *arg, const verso_tm_hit *m)
+{
+    s_hits *h = arg;
+    s_hit x = {m->reversed ? s_turn(&m->e) : m->e, m->diff, 0, m->reversed};
+    bool context = !m->diff && (x.e.prev_hash || x.e.next_hash) && x.e.prev_hash == h->prev &&
+                   x.e.next_hash == h->next;
+    x.score = context ? 101 : s_score(m->diff);
+    if (x.score < h->min_score || (h->n == h->max && s_hit_cmp(&x, &h->v[h->n - 1]) >= 0))
+        return 0;
+    int i = h->n < h->max ? h->n++ : h->n - 1; /* the worst goes when full */
+    for (; i > 0 && s_hit_cmp(&x, &h->v[i - 1]) < 0; i--)
+        h->v[i] = h->v[i - 1];
+    h->v[i] = x;
+    return 0;
 }
 
 /* The segments to look up: "segments" as given, or "text" cut by the
@@ -181,15 +184,14 @@ static verso_err s_lookup_one(s_lookup *l, const s_seg *segs, size_t n, size_t i
 {
     s_hits *h = l->hits;
     h->n = 0;
+    h->max = (int)l->max_results;
+    h->min_score = (int)l->min_score;
     h->prev = i > 0 ? hashes[i - 1] : 0;
     h->next = i + 1 < n ? hashes[i + 1] : 0;
     verso_err err = verso_tm_match(l->t, l->tm, l->sl, l->tl, q, s_hit_one, h);
     if (err)
         return err;
-    qsort(h->v, (size_t)h->n, sizeof h->v[0], s_hit_cmp);
-    int keep = 0;
-    while (keep < h->n && keep < l->max_results && h->v[keep].score >= l->min_score)
-        keep++;
+    int keep = h->n;
     msgpack_packer *pk = l->ctx->res;
     int rc = msgpack_pack_map(pk, positions ? 4 : 2);
     rc = rc ? rc : verso_mp_pack_cstr(pk, "segment");
@@ -213,8 +215,9 @@ static verso_err s_limits(verso_op_ctx *ctx, s_lookup *l)
     err = err ? err : verso_req_int(ctx->req, "max_results", false, &l->max_results, ctx->fault);
     if (!err && (l->min_score < 0 || l->min_score > 101))
         err = verso_fault_set(ctx->fault, VERSO_EBADREQ, "\"min_score\" must be 0 to 101");
-    if (!err && (l->max_results < 1 || l->max_results > 100))
-        err = verso_fault_set(ctx->fault, VERSO_EBADREQ, "\"max_results\" must be 1 to 100");
+    if (!err && (l->max_results < 1 || l->max_results > S_MAX_RESULTS))
+        err = verso_fault_set(ctx->fault, VERSO_EBADREQ, "\"max_results\" must be 1 to %d",
+                              S_MAX_RESULTS);
     return err;
 }
 

@@ -297,6 +297,30 @@ unsigned verso_text_parts_diff(const verso_text_parts *a, const verso_text_parts
     return d | (a->marks == b->marks ? 0 : VERSO_TEXT_TAGS);
 }
 
+/* Compares a and b without their tag marks (code points U+F0000.. are
+ * 4 bytes, starting 0xF3 0xB0..0xBF). */
+static bool s_same_without_marks(const char *a, size_t an, const char *b, size_t bn)
+{
+    size_t i = 0, j = 0;
+    for (;;) {
+        while (i + 4 <= an && (unsigned char)a[i] == 0xF3 &&
+               ((unsigned char)a[i + 1] & 0xF0) == 0xB0)
+            i += 4;
+        while (j + 4 <= bn && (unsigned char)b[j] == 0xF3 &&
+               ((unsigned char)b[j + 1] & 0xF0) == 0xB0)
+            j += 4;
+        if (i == an || j == bn)
+            return i == an && j == bn;
+        if (a[i++] != b[j++])
+            return false;
+    }
+}
+
+unsigned verso_text_reordered(const char *a, size_t an, const char *b, size_t bn)
+{
+    return s_same_without_marks(a, an, b, bn) ? VERSO_TEXT_TAGS : VERSO_TEXT_PUNCT;
+}
+
 verso_err verso_text_loose(const char *norm, size_t n, verso_buf *out)
 {
     verso_buf_reset(out);
@@ -313,8 +337,8 @@ unsigned verso_text_diff(const char *a, size_t an, const char *b, size_t bn)
     unsigned d = VERSO_TEXT_UNLIKE;
     if (!verso_text_parts_of(a, an, &pa) && !verso_text_parts_of(b, bn, &pb))
         d = verso_text_parts_diff(&pa, &pb);
-    if (!d) /* equal parts in another order, e.g. "a-b" and "ab-" */
-        d = VERSO_TEXT_PUNCT;
+    if (!d)
+        d = verso_text_reordered(a, an, b, bn);
     verso_text_parts_fini(&pa);
     verso_text_parts_fini(&pb);
     return d;

@@ -53,8 +53,12 @@ void verso_text_parts_fini(verso_text_parts *p);
 verso_err verso_text_parts_of(const char *norm, size_t n, verso_text_parts *p);
 
 /* verso_text_diff on split texts. Texts that differ only in the order of
- * their parts ("a-b", "ab-") give 0 here: compare them first. */
+ * their parts ("a-b", "ab-") give 0 here: verso_text_reordered says how. */
 unsigned verso_text_parts_diff(const verso_text_parts *a, const verso_text_parts *b);
+
+/* For two different texts with the same parts: VERSO_TEXT_TAGS when only tag
+ * marks moved, else VERSO_TEXT_PUNCT (punctuation or spacing moved). */
+unsigned verso_text_reordered(const char *a, size_t an, const char *b, size_t bn);
 
 /* FNV-1a, 64 bits: the stable hash of context segments, stored in entries
  * since schema 1 (never change it). */

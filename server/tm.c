@@ -417,7 +417,7 @@ static unsigned s_probe_diff(s_probe *p, const verso_tm_entry *e)
     if ((p->err = verso_text_parts_of(p->tmp.data, p->tmp.len, &p->cparts)))
         return VERSO_TEXT_UNLIKE;
     unsigned d = verso_text_parts_diff(&p->qparts, &p->cparts);
-    return d ? d : VERSO_TEXT_PUNCT; /* the same parts in another order */
+    return d ? d : verso_text_reordered(p->q->norm->data, p->q->norm->len, p->tmp.data, p->tmp.len);
 }
 
 static int s_probe_one(void *arg, verso_val v)

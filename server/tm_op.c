@@ -517,7 +517,7 @@ static verso_err s_patch_set(verso_op_ctx *ctx, s_upd_job *j)
     if ((s_has(m, "src_tags") && !s_has(m, "src")) || (s_has(m, "tgt_tags") && !s_has(m, "tgt")))
         return verso_fault_set(ctx->fault, VERSO_EBADREQ,
                                "\"src_tags\" and \"tgt_tags\" go with \"src\" and \"tgt\"");
-    if (!j->p.set && !j->p.use)
+    if (!j->p.set && !s_has(m, "used"))
         return verso_fault_set(ctx->fault, VERSO_EBADREQ, "nothing to update");
     return VERSO_OK;
 }

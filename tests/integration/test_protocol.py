@@ -1494,8 +1494,7 @@ class ProtocolTest(unittest.TestCase):
             with self.subTest(min_score=min_score):
                 self.assertEqual(self.look(other, "Close the door.", min_score=min_score),
                                  ranked[:count])
-        self.assertEqual(self.look(other, "Close the door:", min_score=99),
-                         [])
+        self.assertEqual(self.look(other, "Close the door:", min_score=99), [])
         # A near match is never a context match.
         ctx = self.new_tm()
         c = self.add_one("Open the window.", "Ouvrez la fen\u00eatre.", tm=ctx,
@@ -1634,18 +1633,30 @@ class ProtocolTest(unittest.TestCase):
         self.assertTrue(all(i[1:3] == (100, "exact") for i in info[:3]), info[:3])
         self.assertTrue(all(i[2] == "near" and i[0] in near for i in info[3:]), info)
         self.assertGreater(len(info), 3)
-        # Exact matches are never capped: 150 of them, and 240 near ones.
+        # Exact matches are never capped: 150 of them, and 240 near ones; and 30 more
+        # stored the other way round (fr->en, target "Turn it off."), changed later so that
+        # they rank first.
         more = self.add([{"src": "Turn it off.", "tgt": "Coupe %d." % i} for i in range(147)],
                         tm=name)["ids"]
+        turned = self.add([{"src": "\u00c9teins-le %d." % i, "tgt": "Turn it off.",
+                            "created": 1000, "changed": 4000000000} for i in range(30)],
+                          tm=name, src_lang="fr", tgt_lang="en")["ids"]
+        self.assertEqual(len(set(exact + more + turned)), 180)
+        # Ranked by the tie rules: most recently changed, most used, lowest id.
+        got = [self.full_get(id_) for id_ in exact + more + turned]
+        ranked = [e["id"] for e in sorted(got, key=lambda e: (-e["changed"], -e["usage"],
+                                                               e["id"]))]
+        self.assertEqual(ranked[:30], sorted(turned))
         for min_score in (0, 100):
             with self.subTest(min_score=min_score):
                 info = self.look(name, "Turn it off.", max_results=100, min_score=min_score)
-                self.assertEqual(len(info), 100)
+                self.assertEqual([i[0] for i in info], ranked[:100])
                 self.assertTrue(all(i[1:3] == (100, "exact") for i in info), info)
-                self.assertTrue({i[0] for i in info} <= set(exact + more))
-        # The most recently added exact ones (the most recently changed) come first.
-        info = self.look(name, "Turn it off.", max_results=5)
-        self.assertTrue({i[0] for i in info} <= set(more[-5:] + exact), info)
+                self.assertEqual([i[4] for i in info], [True] * 30 + [False] * 70)
+        for max_results in (1, 5, 64, 65, 99):
+            with self.subTest(max_results=max_results):
+                info = self.look(name, "Turn it off.", max_results=max_results)
+                self.assertEqual([i[0] for i in info], ranked[:max_results])
 
     def test_lookup_near_after_normalisation(self):
         name = self.new_tm()
@@ -1842,7 +1853,8 @@ class ProtocolTest(unittest.TestCase):
                ({"props": "a=b"}, "props str"), ({"props": {"a": "b"}}, "props map"),
                ({"props": ["a", "b"]}, "props of str"), ({"props": [["a"]]}, "props single"),
                ({"props": [["a", "b", "c"]]}, "props triple"), ({"props": [[]]}, "props empty"),
-               ({"props": [["a", 5]]}, "props int value"), ({"props": [[5, "b"]]}, "props int name"),
+               ({"props": [["a", 5]]}, "props int value"),
+               ({"props": [[5, "b"]]}, "props int name"),
                ({"props": [["a", None]]}, "props nil value"),
                ({"props": [["a", b"b"]]}, "props bin value"),
                ({"props": [["a", "b"], "c"]}, "props str item"),

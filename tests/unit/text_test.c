@@ -70,6 +70,10 @@ static void test_diff(void)
                      "Bold"),
               VERSO_TEXT_TAGS);
     CHECK_INT(s_diff("a-b", "ab-"), VERSO_TEXT_PUNCT); /* same parts, other order */
+    CHECK_INT(s_diff("\xf3\xb0\x80\x80"
+                     "Bold text",
+                     "Bold\xf3\xb0\x80\x80 text"),
+              VERSO_TEXT_TAGS); /* a mark moved */
     CHECK_INT(s_diff("Save the file.", "Save a file."), VERSO_TEXT_UNLIKE);
     CHECK_INT(s_diff("Page 3 of 10", "Page 3 of 10 11"), VERSO_TEXT_UNLIKE);
     CHECK_INT(s_diff("", "."), VERSO_TEXT_UNLIKE);
