@@ -42,6 +42,12 @@ static void s_usage(FILE *f)
             VERSO_DEFAULT_ENDPOINT);
 }
 
+uint64_t verso_cli_uint(const msgpack_object *map, const char *key)
+{
+    const msgpack_object *o = verso_mp_get(map, key);
+    return o && o->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? o->via.u64 : 0;
+}
+
 void verso_cli_print_json(const msgpack_object *o)
 {
     verso_buf b;

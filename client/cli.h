@@ -7,6 +7,7 @@
 #define VERSO_CLI_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "verso/client.h"
 
@@ -19,6 +20,9 @@ typedef struct verso_cli {
 
 /* Reads a whole file ("-": standard input); caller frees. NULL on failure. */
 char *verso_cli_slurp(const char *path, size_t *len);
+
+/* An unsigned integer field of a map, 0 when absent or of another type. */
+uint64_t verso_cli_uint(const msgpack_object *map, const char *key);
 
 /* Prints a msgpack object as one line of JSON. */
 void verso_cli_print_json(const msgpack_object *o);

@@ -6,6 +6,7 @@
  * server's max_message_bytes, a few requests in flight. A bad record is
  * reported (file:line and why) and skipped; the rest of the file loads.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,7 @@ typedef struct s_rec {
     const verso_tmx_prop *props;
     size_t nprops;
     verso_tmx_str note, author, origin;
+    bool has_origin; /* origin given (else the file's name), even empty */
     int64_t created, changed;
     uint64_t usage;
 } s_rec;
@@ -102,12 +104,6 @@ static void s_reject(s_import *im, uint64_t line, const char *why)
     s_reject_n(im, line, why, 1, false);
 }
 
-static uint64_t s_uint(const msgpack_object *res, const char *key)
-{
-    const msgpack_object *o = verso_mp_get(res, key);
-    return o && o->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? o->via.u64 : 0;
-}
-
 /* A progress line on a terminal: share of the bytes, entries/s, ETA. */
 static void s_progress(s_import *im, bool force)
 {
@@ -137,12 +133,17 @@ static int s_drain(s_import *im, int keep)
         size_t n = im->out[im->head].n;
         verso_err err = verso_client_recv(im->cli->client, im->out[im->head].id, -1, &r);
         if (err == VERSO_OK) {
-            im->added += s_uint(verso_reply_res(r), "added");
-            im->updated += s_uint(verso_reply_res(r), "updated");
-            im->skipped += s_uint(verso_reply_res(r), "skipped");
-        } else if (err == VERSO_ESERVER && verso_reply_err(r) == VERSO_EBADLANG) {
-            fprintf(stderr, "verso: %s\n", verso_reply_err_message(r));
-            s_reject_n(im, 0, "language tag refused by the server", n, true);
+            im->added += verso_cli_uint(verso_reply_res(r), "added");
+            im->updated += verso_cli_uint(verso_reply_res(r), "updated");
+            im->skipped += verso_cli_uint(verso_reply_res(r), "skipped");
+        } else if (err == VERSO_ESERVER &&
+                   (verso_reply_err(r) == VERSO_EBADLANG || verso_reply_err(r) == VERSO_EBADREQ)) {
+            /* The batch, not the import: report it, count it, go on. */
+            fprintf(stderr, "verso: %s: %s\n", verso_reply_err_code(r), verso_reply_err_message(r));
+            s_reject_n(im, 0,
+                       verso_reply_err(r) == VERSO_EBADLANG ? "language tag refused by the server"
+                                                            : "batch refused by the server",
+                       n, true);
         } else if (err == VERSO_ESERVER) {
             fprintf(stderr, "verso: %s: %s\n", verso_reply_err_code(r), verso_reply_err_message(r));
             im->status = 1;
@@ -197,8 +198,25 @@ static int s_flush_all(s_import *im)
 }
 
 /* The batch of a pair, created on first use; NULL past S_MAX_PAIRS. */
-static s_batch *s_batch_of(s_import *im, const char *src, size_t sn, const char *tgt, size_t tn)
+/* A language tag as written in a file, with '_' as '-' (en_US -> en-US, which
+ * the server takes; it canonicalises the rest); NULL past 128 bytes. */
+static const char *s_tag(const char *p, size_t n, char buf[129])
 {
+    if (n > 128)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        buf[i] = p[i] == '_' ? '-' : p[i];
+    buf[n] = '\0';
+    return buf;
+}
+
+static s_batch *s_batch_of(s_import *im, const char *src_raw, size_t sn, const char *tgt_raw,
+                           size_t tn)
+{
+    char sb[129], tb[129];
+    const char *src = s_tag(src_raw, sn, sb), *tgt = s_tag(tgt_raw, tn, tb);
+    if (!src || !tgt)
+        return NULL;
     for (size_t i = 0; i < im->npairs; i++) {
         s_batch *b = &im->pairs[i];
         if (strlen(b->src) == sn && !memcmp(b->src, src, sn) && strlen(b->tgt) == tn &&
@@ -208,7 +226,7 @@ static s_batch *s_batch_of(s_import *im, const char *src, size_t sn, const char 
     if (im->npairs == S_MAX_PAIRS)
         return NULL;
     s_batch *b = &im->pairs[im->npairs];
-    if (!(b->src = strndup(src, sn)) || !(b->tgt = strndup(tgt, tn))) {
+    if (!(b->src = strdup(src)) || !(b->tgt = strdup(tgt))) {
         free(b->src);
         return NULL;
     }
@@ -232,6 +250,11 @@ static void s_pack_tags(msgpack_packer *pk, const char *key, const verso_tmx_str
         msgpack_pack_str_with_body(pk, t[i].p, t[i].n);
 }
 
+static bool s_is_origin(const verso_tmx_prop *p)
+{
+    return p->type.n == strlen(S_ORIGIN_PROP) && !memcmp(p->type.p, S_ORIGIN_PROP, p->type.n);
+}
+
 /* Packs the fields a record has beyond src, tgt and origin; returns their count. */
 static uint32_t s_pack_extra(msgpack_packer *pk, const s_rec *r, size_t nprops)
 {
@@ -249,7 +272,7 @@ static uint32_t s_pack_extra(msgpack_packer *pk, const s_rec *r, size_t nprops)
         msgpack_pack_array(pk, nprops);
         for (size_t i = 0; i < r->nprops; i++) {
             const verso_tmx_prop *p = &r->props[i];
-            if (p->type.n == strlen(S_ORIGIN_PROP) && !memcmp(p->type.p, S_ORIGIN_PROP, p->type.n))
+            if (s_is_origin(p))
                 continue;
             msgpack_pack_array(pk, 2);
             msgpack_pack_str_with_body(pk, p->type.p, p->type.n);
@@ -259,8 +282,10 @@ static uint32_t s_pack_extra(msgpack_packer *pk, const s_rec *r, size_t nprops)
     const struct {
         const char *key;
         uint64_t v;
-    } ints[] = {
-        {"created", (uint64_t)r->created}, {"changed", (uint64_t)r->changed}, {"usage", r->usage}};
+    } ints[] = {/* only what the server takes: dates after 1970, counts of int64 */
+                {"created", r->created > 0 ? (uint64_t)r->created : 0},
+                {"changed", r->changed > 0 ? (uint64_t)r->changed : 0},
+                {"usage", r->usage > INT64_MAX ? (uint64_t)INT64_MAX : r->usage}};
     for (size_t i = 0; i < 3; i++)
         if (ints[i].v && ++n)
             verso_mp_pack_kv_uint(pk, ints[i].key, ints[i].v);
@@ -272,8 +297,7 @@ static size_t s_nprops(const s_rec *r)
 {
     size_t n = 0;
     for (size_t i = 0; i < r->nprops; i++)
-        n += !(r->props[i].type.n == strlen(S_ORIGIN_PROP) &&
-               !memcmp(r->props[i].type.p, S_ORIGIN_PROP, r->props[i].type.n));
+        n += !s_is_origin(&r->props[i]);
     return n;
 }
 
@@ -283,7 +307,7 @@ static int s_entry(s_import *im, s_batch *b, uint64_t line, const s_rec *r)
 {
     im->records++;
     if (!b)
-        s_reject(im, line, "too many language pairs");
+        s_reject(im, line, "too many language pairs, or a language tag over 128 bytes");
     else if (!r->sn || !r->tn)
         s_reject(im, line, r->sn ? "empty target" : "empty source");
     else if (!verso_utf8_valid(r->src, r->sn, NULL) || !verso_utf8_valid(r->tgt, r->tn, NULL))
@@ -299,7 +323,7 @@ static int s_entry(s_import *im, s_batch *b, uint64_t line, const s_rec *r)
         msgpack_pack_map(&pk, 3 + n);
         s_pack_str(&pk, "src", r->src, r->sn);
         s_pack_str(&pk, "tgt", r->tgt, r->tn);
-        if (r->origin.n)
+        if (r->has_origin)
             s_pack_str(&pk, "origin", r->origin.p, r->origin.n);
         else
             verso_mp_pack_kv_str(&pk, "origin", im->file);
@@ -467,7 +491,8 @@ static bool s_lang_is(verso_tmx_str have, const char *want)
         if ((a | 0x20) != (b | 0x20))
             return false;
     }
-    return i == w && (have.n == w || (have.p[w] == '-' && !memchr(want, '-', w)));
+    return i == w && (have.n == w || ((have.p[w] == '-' || have.p[w] == '_') &&
+                                      !memchr(want, '-', w) && !memchr(want, '_', w)));
 }
 
 static bool s_same_lang(verso_tmx_str a, verso_tmx_str b)
@@ -526,9 +551,10 @@ static int s_tmx_tu(void *arg, const verso_tmx_tu *tu)
                    .changed = tu->changed,
                    .usage = tu->usage};
         for (size_t k = 0; k < tu->nprops; k++)
-            if (tu->props[k].type.n == strlen(S_ORIGIN_PROP) &&
-                !memcmp(tu->props[k].type.p, S_ORIGIN_PROP, tu->props[k].type.n))
+            if (s_is_origin(&tu->props[k])) {
                 r.origin = tu->props[k].value;
+                r.has_origin = true;
+            }
         s_entry(im, s_batch_of(im, src->lang.p, src->lang.n, t->lang.p, t->lang.n), tu->line, &r);
     }
     if (!src || !targets) {
@@ -581,7 +607,7 @@ static size_t s_max_bytes(verso_cli *cli)
     verso_reply *r = NULL;
     size_t max = 1 << 20;
     if (verso_client_call(cli->client, "hello", NULL, &r) == VERSO_OK)
-        max = s_uint(verso_reply_res(r), "max_message_bytes");
+        max = verso_cli_uint(verso_reply_res(r), "max_message_bytes");
     verso_reply_destroy(&r);
     return max < 4096 ? 4096 : max > (4u << 20) ? (4u << 20) : max;
 }

@@ -51,12 +51,6 @@ int verso_cli_parse_opts(int argc, char **argv, verso_cli_opts *o)
     return nfiles;
 }
 
-static uint64_t s_uint(const msgpack_object *res, const char *key)
-{
-    const msgpack_object *o = verso_mp_get(res, key);
-    return o && o->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? o->via.u64 : 0;
-}
-
 /* ---- lookup --------------------------------------------------------------- */
 
 /* Packs the lookup fields: the text, or its lines as segments. */
@@ -105,10 +99,10 @@ static void s_print_results(const msgpack_object *res)
         }
         const msgpack_object *m = &ms->via.array.ptr[0];
         const msgpack_object *tgt = verso_mp_get(m, "tgt"), *kind = verso_mp_get(m, "kind");
-        printf("  [%llu %.*s #%llu] %.*s\n", (unsigned long long)s_uint(m, "score"),
+        printf("  [%llu %.*s #%llu] %.*s\n", (unsigned long long)verso_cli_uint(m, "score"),
                kind && kind->type == MSGPACK_OBJECT_STR ? (int)kind->via.str.size : 0,
                kind && kind->type == MSGPACK_OBJECT_STR ? kind->via.str.ptr : "",
-               (unsigned long long)s_uint(m, "id"),
+               (unsigned long long)verso_cli_uint(m, "id"),
                tgt && tgt->type == MSGPACK_OBJECT_STR ? (int)tgt->via.str.size : 0,
                tgt && tgt->type == MSGPACK_OBJECT_STR ? tgt->via.str.ptr : "");
     }
@@ -206,9 +200,8 @@ static size_t s_props(const msgpack_object *e, verso_tmx_prop *v)
                 {p->via.array.ptr[0].via.str.ptr, p->via.array.ptr[0].via.str.size},
                 {p->via.array.ptr[1].via.str.ptr, p->via.array.ptr[1].via.str.size}};
     }
-    verso_tmx_str origin = s_view(e, "origin");
-    if (origin.n)
-        v[k++] = (verso_tmx_prop){{"x-verso-origin", 14}, origin};
+    /* Always, even empty: an import then restores it as it was. */
+    v[k++] = (verso_tmx_prop){{"x-verso-origin", 14}, s_view(e, "origin")};
     return k;
 }
 
@@ -279,7 +272,7 @@ static int s_export_page(s_export *x, uint64_t after, uint64_t *next)
         return err == VERSO_ESERVER ? 1 : 3;
     }
     const msgpack_object *res = verso_reply_res(r), *es = verso_mp_get(res, "entries");
-    *next = s_uint(res, "next");
+    *next = verso_cli_uint(res, "next");
     for (uint32_t i = 0; !err && es && es->type == MSGPACK_OBJECT_ARRAY && i < es->via.array.size;
          i++, x->n++)
         err = s_write_entry(&es->via.array.ptr[i], &x->buf);

@@ -2,7 +2,7 @@
  * metrics.h - per-op request counts and latency histograms, updated by the
  * worker threads without locks (relaxed atomics) and read by `stats`.
  * Latencies go to log-linear buckets: 4 per power of two of microseconds,
- * so a reported quantile is within 19% above the true value.
+ * so a reported quantile is at most 25% above the true value.
  */
 #ifndef VERSO_METRICS_H
 #define VERSO_METRICS_H

@@ -19,14 +19,16 @@ static verso_err s_ping(verso_op_ctx *ctx);
 static int s_pack_ops(msgpack_packer *pk, const verso_server *srv)
 {
     size_t n, used = 0;
+    uint64_t counts[VERSO_METRICS_OPS];
     const verso_op *ops = verso_op_table(&n);
-    for (size_t i = 0; i < n && i < VERSO_METRICS_OPS; i++)
-        used += atomic_load(&srv->metrics.ops[i].count) > 0;
+    n = n < VERSO_METRICS_OPS ? n : VERSO_METRICS_OPS;
+    for (size_t i = 0; i < n; i++) /* read once: other workers count on meanwhile */
+        used += (counts[i] = atomic_load(&srv->metrics.ops[i].count)) > 0;
     int rc = verso_mp_pack_cstr(pk, "ops");
     rc = rc ? rc : msgpack_pack_map(pk, used);
-    for (size_t i = 0; i < n && i < VERSO_METRICS_OPS && !rc; i++) {
+    for (size_t i = 0; i < n && !rc; i++) {
         const verso_op_metrics *o = &srv->metrics.ops[i];
-        uint64_t count = atomic_load(&o->count);
+        uint64_t count = counts[i];
         if (!count)
             continue;
         rc = verso_mp_pack_cstr(pk, ops[i].name);

@@ -216,7 +216,10 @@ static verso_err s_tm_init(verso_store *store)
 {
     verso_store_job job = {s_tm_init_job, store, VERSO_OK};
     verso_err err = verso_store_write(store, &job, 1);
-    return err ? err : job.result;
+    err = err ? err : job.result;
+    if (!err)
+        verso_store_upgrade_done(store); /* a no-op for a current store */
+    return err;
 }
 
 static verso_err s_start(verso_server *s)

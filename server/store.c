@@ -30,7 +30,7 @@ struct verso_store {
     size_t map_size;
     size_t max_map_size;
     uint64_t map_grows;
-    unsigned schema; /* as opened; see verso_store_upgraded */
+    unsigned schema; /* as opened, until verso_store_upgrade_done */
     /* Readers hold it shared for the life of a read transaction; the writer
      * takes it exclusively to resize the map, which LMDB allows only while
      * no transaction of this process is active. */
@@ -401,6 +401,9 @@ verso_err verso_store_dup_page(verso_txn *t, verso_db db, const void *key, size_
     size_t count = 0;
     rc = rc ? rc : mdb_cursor_get(t->dup_cursor, &k, &v, MDB_SET_KEY);
     rc = rc ? rc : mdb_cursor_count(t->dup_cursor, &count);
+    /* GET_MULTIPLE returns the values of the cursor's page of duplicates; a
+     * key with a single value has no such page, and LMDB then answers with
+     * that value in v, which is what we want too. */
     rc = rc ? rc : mdb_cursor_get(t->dup_cursor, &k, &v, MDB_GET_MULTIPLE);
     if (rc)
         return s_err(rc, s_dbs[db].name);
@@ -462,10 +465,17 @@ verso_err verso_store_upgraded(verso_txn *t)
         if (rc && rc != MDB_NOTFOUND)
             return s_err(rc, "dropping the schema 1 index");
     }
-    verso_err err = verso_store_meta_put(t, "schema_version", ver, strlen(ver));
-    if (!err)
-        t->store->schema = VERSO_SCHEMA_VERSION;
-    return err;
+    return verso_store_meta_put(t, "schema_version", ver, strlen(ver));
+}
+
+void verso_store_upgrade_done(verso_store *s)
+{
+    s->schema = VERSO_SCHEMA_VERSION;
+}
+
+verso_err verso_store_clear(verso_txn *t, verso_db db)
+{
+    return s_err(mdb_drop(t->txn, t->store->dbs[db], 0), s_dbs[db].name);
 }
 
 verso_err verso_store_stat(verso_store *s, verso_store_stats *out)

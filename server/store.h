@@ -18,7 +18,7 @@
 #include "buf.h"
 #include "verso/err.h"
 
-#define VERSO_SCHEMA_VERSION 3 /* older ones are upgraded on open (tm.c) */
+#define VERSO_SCHEMA_VERSION 4 /* older ones are upgraded on open (tm.c) */
 
 typedef struct verso_store verso_store;
 typedef struct verso_txn verso_txn;
@@ -114,20 +114,27 @@ verso_err verso_store_del(verso_txn *t, verso_db db, const void *key, size_t kle
  * one database with duplicates; EINVAL for others), in sorted order from the
  * first value >= from (NULL: the first), until fn returns nonzero. Values
  * are borrowed for the call. Without from, ENOTFOUND when the key is absent.
- * One cursor serves all calls of a transaction, so fn must not call
- * verso_store_each_dup itself. */
+ * One cursor serves all calls of a transaction (and verso_store_dup_page),
+ * so fn must not call either. */
 verso_err verso_store_each_dup(verso_txn *t, verso_db db, const void *key, size_t klen,
                                const void *from, size_t flen, int (*fn)(void *arg, verso_val v),
                                void *arg);
 
 /* The schema the store was opened with: VERSO_SCHEMA_VERSION, or an older
- * one that verso_store_upgraded must follow once the caller (tm.c) has
- * rebuilt what changed, in a write transaction. */
+ * one. The caller (tm.c) upgrades an older one in a write transaction that
+ * rebuilds what changed and calls verso_store_upgraded; once that commits,
+ * verso_store_upgrade_done. */
 unsigned verso_store_schema(const verso_store *s);
 
 /* In a write transaction: drops the databases of older schemas and records
- * VERSO_SCHEMA_VERSION (the store's schema is updated at commit). */
+ * VERSO_SCHEMA_VERSION. */
 verso_err verso_store_upgraded(verso_txn *t);
+
+/* After the upgrade committed: verso_store_schema is current from now on. */
+void verso_store_upgrade_done(verso_store *s);
+
+/* Empties db (write transaction). */
+verso_err verso_store_clear(verso_txn *t, verso_db db);
 
 /* The first page of the duplicates under key in db (MATCH, values of vlen
  * bytes): *vals points at *n of them back to back, in sorted order (borrowed

@@ -9,7 +9,7 @@
 #include <unicode/ustring.h>
 #include <unicode/utf8.h>
 
-/* s[0..n) in NFC into out; ASCII and already-NFC text are copied. */
+/* s[0..n) in NFC into out; ASCII is copied as it is. */
 static verso_err s_nfc(const char *s, size_t n, verso_buf *out)
 {
     bool ascii = true;
@@ -193,7 +193,7 @@ static UChar32 s_fold(UChar32 c)
  * one), numbers gain a newline each. */
 static verso_err s_room(verso_buf *loose, verso_text_parts *p, size_t len)
 {
-    verso_err err = verso_buf_reserve(loose, 3 * len + 1);
+    verso_err err = verso_buf_reserve(loose, 3 * len + 2);
     if (!err && p)
         err = verso_buf_reserve(&p->letters, 3 * len + 1);
     if (!err && p)
@@ -247,8 +247,10 @@ static verso_err s_split(const char *s, size_t len, verso_buf *loose, verso_text
                 s_add(&p->punct, s + start, (size_t)(i - start));
         }
     }
-    if (loose->len == start_len)
+    if (loose->len == start_len) { /* nothing left: the text itself, marked */
+        s_add(loose, "\xff", 1);
         s_add(loose, s, len);
+    }
     s_terminate(loose);
     if (p) {
         s_terminate(&p->letters);

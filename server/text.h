@@ -24,8 +24,10 @@ verso_err verso_text_nfc(const char *s, size_t n, verso_buf *out);
 /* The loose form of a normalised text (verso_text_norm), which near-exact
  * matches share: letters case-folded, every number (digits with inner . or ,)
  * as one '#', punctuation, white space and tag marks (U+F0000..U+FFFFD)
- * dropped. A text with nothing left keeps its normalised form. Into out
- * (reset first). Errors: ENOMEM, ETOOBIG. */
+ * dropped. A text with nothing left (only punctuation, say) has the byte
+ * 0xFF, which no other loose form holds, then its normalised form: it shares
+ * its loose form with itself alone. Into out (reset first). Errors: ENOMEM,
+ * ETOOBIG. */
 verso_err verso_text_loose(const char *norm, size_t n, verso_buf *out);
 
 /* What differs between two normalised texts: 0 when they are equal, else

@@ -626,9 +626,10 @@ static int s_same_one(void *arg, const verso_tm_entry *e)
 static verso_err s_replace(verso_txn *t, s_ctr *c, const verso_tm_entry *old,
                            const verso_tm_entry *e)
 {
+    /* old, and e's unchanged fields, borrow from the record: it is rewritten last. */
     verso_err err = s_index(t, old, NULL, false);
-    err = err ? err : s_put_record(t, e); /* old borrowed from the record: unindexed first */
     err = err ? err : s_index(t, e, NULL, true);
+    err = err ? err : s_put_record(t, e);
     return err ? err : s_log(t, c, 'u', e->id);
 }
 
@@ -711,8 +712,8 @@ verso_err verso_tm_update(verso_txn *t, uint64_t id, const verso_tm_patch *p)
 {
     verso_tm_entry old, e;
     verso_err err = verso_tm_get(t, id, &old);
-    if (err)
-        return err;
+    if (err || (!p->set && !p->use))
+        return err; /* nothing changes */
     e = old;
     if (p->set & VERSO_TM_SET_SRC) {
         e.src = p->e.src;
@@ -826,11 +827,41 @@ static int s_upgrade_one(void *arg, verso_val key, verso_val val)
     return u->err != VERSO_OK;
 }
 
+typedef struct s_keys {
+    verso_buf keys; /* (len u32, bytes)... as a list (tm.h) */
+    verso_err err;
+} s_keys;
+
+static int s_pair_key_one(void *arg, verso_val key, verso_val val)
+{
+    (void)val;
+    s_keys *k = arg;
+    if (key.len < 4 || memcmp(key.data, "pair", 4))
+        return 1;
+    return (k->err = verso_tm_list_add(&k->keys, (verso_str){key.data, key.len})) != VERSO_OK;
+}
+
+/* Removes every per-pair counter (they are rebuilt from the entries). */
+static verso_err s_pairs_clear(verso_txn *t)
+{
+    s_keys k = {{0}, VERSO_OK};
+    verso_buf_init(&k.keys, (size_t)1 << 30);
+    verso_err err = verso_store_each(t, VERSO_DB_META, "pair", 4, s_pair_key_one, &k);
+    err = err ? err : k.err;
+    verso_str list = {k.keys.data, k.keys.len}, key;
+    while (!err && verso_tm_list_next(&list, &key))
+        err = verso_store_del(t, VERSO_DB_META, key.p, key.n, NULL, 0);
+    verso_buf_fini(&k.keys);
+    return err;
+}
+
 verso_err verso_tm_upgrade(verso_txn *t)
 {
     /* The walk reads entries while the index, another database, is written. */
     s_upgrade u = {t, 0, VERSO_OK};
-    verso_err err = verso_store_each(t, VERSO_DB_ENTRIES, NULL, 0, s_upgrade_one, &u);
+    verso_err err = verso_store_clear(t, VERSO_DB_MATCH);
+    err = err ? err : s_pairs_clear(t);
+    err = err ? err : verso_store_each(t, VERSO_DB_ENTRIES, NULL, 0, s_upgrade_one, &u);
     err = err ? err : u.err;
     if (u.corrupt)
         verso_log(VERSO_LOG_WARN, "%zu corrupt entry record(s) left out of the index", u.corrupt);

@@ -155,8 +155,9 @@ verso_err verso_tm_each_entry(verso_txn *t, uint32_t tm_id, uint64_t after, size
                               uint64_t *last);
 
 /* Brings a store of an older schema up to date, in one write transaction:
- * rebuilds the match index (schema 1 had another) and the per-pair counts
- * (schema 2 had none) from the entries, and records the current schema. */
+ * rebuilds the match index (schema 1 had another, 3 other keys for texts
+ * of punctuation only) and the per-pair counts (schema 2 had none) from
+ * the entries, and records the current schema. */
 verso_err verso_tm_upgrade(verso_txn *t);
 
 /* The hash stored for a context segment, from its normalised form

@@ -1,6 +1,6 @@
 /*
- * tm_op.c - the translation-memory ops: tm_create, tm_list, tm_delete, add,
- * get, delete and lookup (exact and in-context matches). Reads run in the
+ * tm_op.c - the translation-memory ops but lookup (lookup_op.c): tm_create,
+ * tm_list, tm_delete, add, get, update, delete and export. Reads run in the
  * worker's own read transaction; writes go to the writer thread as one job
  * per request, so that a batch commits whole before the reply is sent.
  */
@@ -13,14 +13,11 @@
 #include "lang.h"
 #include "mp.h"
 #include "ops.h"
-#include "segment.h"
-#include "text.h"
 #include "tm.h"
 #include "tm_op.h"
 #include "writer.h"
 
-#define S_MAX_ENTRIES  100000 /* entries in one add request */
-#define S_MAX_SEGMENTS 100000
+#define S_MAX_ENTRIES 100000 /* entries in one add request */
 
 /* ---- request fields ------------------------------------------------------- */
 
@@ -29,9 +26,9 @@ verso_err verso_tmop_name(verso_op_ctx *ctx, verso_str *name)
     const char *p = "default";
     size_t n = 7;
     verso_err err = verso_req_str(ctx->req, "tm", false, &p, &n, ctx->fault);
-    if (!err && (n == 0 || n > VERSO_TM_NAME_MAX))
-        err = verso_fault_set(ctx->fault, VERSO_EBADREQ, "\"tm\" must be 1 to %d bytes",
-                              VERSO_TM_NAME_MAX);
+    if (!err && (n == 0 || n > VERSO_TM_NAME_MAX || memchr(p, '\0', n)))
+        err = verso_fault_set(ctx->fault, VERSO_EBADREQ,
+                              "\"tm\" must be 1 to %d bytes, without NUL", VERSO_TM_NAME_MAX);
     *name = (verso_str){p, n};
     return err;
 }
@@ -545,19 +542,22 @@ verso_err verso_op_update(verso_op_ctx *ctx)
 
 /* ---- export --------------------------------------------------------------- */
 
-#define S_EXPORT_MAX  10000  /* entries a page */
-#define S_EXPORT_SCAN 200000 /* records read a page, of any TM */
+#define S_EXPORT_MAX   10000             /* entries a page */
+#define S_EXPORT_SCAN  200000            /* records read a page, of any TM */
+#define S_EXPORT_BYTES ((size_t)8 << 20) /* a page ends once its entries pass this */
 
 typedef struct s_export {
     verso_tm_entry *v;
-    size_t n, max;
+    size_t n, max, bytes;
 } s_export;
 
 static int s_export_one(void *arg, const verso_tm_entry *e)
 {
     s_export *x = arg;
     x->v[x->n++] = *e;
-    return x->n == x->max;
+    x->bytes += 256 + e->src.n + e->tgt.n + e->author.n + e->note.n + e->origin.n + e->src_tags.n +
+                e->tgt_tags.n + e->props.n;
+    return x->n == x->max || x->bytes >= S_EXPORT_BYTES;
 }
 
 static verso_err s_export_args(verso_op_ctx *ctx, int64_t *after, int64_t *limit)
@@ -595,7 +595,7 @@ verso_err verso_op_export(verso_op_ctx *ctx)
     verso_txn *t = NULL;
     verso_err err = verso_tmop_name(ctx, &tm);
     err = err ? err : s_export_args(ctx, &after, &limit);
-    s_export x = {NULL, 0, (size_t)limit};
+    s_export x = {NULL, 0, (size_t)limit, 0};
     if (!err && !(x.v = calloc(x.max, sizeof *x.v)))
         err = VERSO_ENOMEM;
     err = err ? err : verso_store_read_begin(ctx->srv->store, &t);

@@ -107,7 +107,7 @@ static void test_cli(void)
     CHECK(strstr(out, "\"ops\":[\"hello\",\"ping\",\"stats\",\"segment\",\"tm_create\",") != NULL);
     snprintf(cmd, sizeof cmd, "VERSO_ENDPOINT=%s %s stats", s_proc.endpoint, VERSO_CLI_PATH);
     CHECK_INT(s_sh(cmd, out, sizeof out), 0);
-    CHECK(strstr(out, "request(s)") != NULL && strstr(out, "schema 3") != NULL);
+    CHECK(strstr(out, "request(s)") != NULL && strstr(out, "schema 4") != NULL);
     /* --endpoint wins over the environment. */
     snprintf(cmd, sizeof cmd, "VERSO_ENDPOINT=tcp://127.0.0.1:1 %s --endpoint %s ping",
              VERSO_CLI_PATH, s_proc.endpoint);
@@ -307,6 +307,9 @@ static const char s_tmx[] =
     "<tu><tuv xml:lang=\"en\"><seg>Lonely.</seg></tuv></tu>\n"
     "<tu><tuv xml:lang=\"en\"><seg>Page <ph x=\"1\">%d</ph> of 10</seg></tuv>"
     "<tuv xml:lang=\"zh-CN\"><seg>\xe7\xac\xac <ph x=\"1\">%d</ph> \xe9\xa1\xb5</seg></tuv></tu>\n"
+    /* Dates before 1970 and counts past int64 are left out or clamped, not fatal. */
+    "<tu creationdate=\"19650101T000000Z\" usagecount=\"18446744073709551615\"><tuv "
+    "xml:lang=\"en_US\"><seg>Old.</seg></tuv><tuv xml:lang=\"fr\"><seg>Vieux.</seg></tuv></tu>\n"
     "<tu><tuv xml:lang=\"en\"><seg>Broken tail</seg></tuv><tuv xml:lang=\"fr\"><seg>Queue";
 
 static void test_cli_tmx_round_trip(void)
@@ -323,14 +326,18 @@ static void test_cli_tmx_round_trip(void)
              s_proc.endpoint, tmx_named);
     CHECK_INT(s_sh(cmd, out, sizeof out), 0);
     /* en->fr, en->de, en->zh-CN: a multi-language TU is one entry per pair. */
-    CHECK(strstr(out, "3 added, 0 updated, 0 skipped as duplicates, 1 rejected") != NULL);
+    CHECK(strstr(out, "4 added, 0 updated, 0 skipped as duplicates, 1 rejected") != NULL);
     CHECK(strstr(out, ":4: skipped: no target tuv") != NULL);
     CHECK(strstr(out, "broken XML") != NULL);
-    /* Only one pair when asked. */
+    /* Only one pair when asked; a bare language matches its regional tags. */
     snprintf(cmd, sizeof cmd, "%s --endpoint %s import %s --src en --tgt de --tm tmx-b 2>&1",
              VERSO_CLI_PATH, s_proc.endpoint, tmx_named);
     CHECK_INT(s_sh(cmd, out, sizeof out), 0);
     CHECK(strstr(out, "1 added,") != NULL);
+    snprintf(cmd, sizeof cmd, "%s --endpoint %s import %s --src en --tgt fr --tm tmx-b 2>&1",
+             VERSO_CLI_PATH, s_proc.endpoint, tmx_named);
+    CHECK_INT(s_sh(cmd, out, sizeof out), 0);
+    CHECK(strstr(out, "2 added,") != NULL); /* "en" and "en_US" -> "fr" */
     /* An entry whose languages are the same (a style revision) survives too. */
     char tsv[] = "/tmp/verso-tsv-XXXXXX";
     s_write_file(tsv, "Colour\tColor\n");
@@ -341,7 +348,7 @@ static void test_cli_tmx_round_trip(void)
     snprintf(cmd, sizeof cmd, "%s --endpoint %s export --tm tmx-a -o %s 2>&1", VERSO_CLI_PATH,
              s_proc.endpoint, a);
     CHECK_INT(s_sh(cmd, out, sizeof out), 0);
-    CHECK(strstr(out, "exported 4 entries") != NULL);
+    CHECK(strstr(out, "exported 5 entries") != NULL);
     /* Export, import elsewhere, export again: the same TMX but for the ids. */
     s_tm_create("tmx-c");
     snprintf(cmd, sizeof cmd,

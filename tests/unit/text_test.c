@@ -52,7 +52,9 @@ static void test_loose(void)
                       "Bold\xf3\xb0\x80\x81 text"),
               "boldtext");
     /* Nothing left: the normalised form itself. */
-    CHECK_STR(s_loose(" ... "), "...");
+    CHECK_STR(s_loose(" ... "), "\xff...");
+    CHECK_STR(s_loose("#"), "\xff#"); /* never the loose form of a number */
+    CHECK_STR(s_loose("42"), "#");
     CHECK_STR(s_loose("\xce\xa3\xce\x99\xce\xa3"), "\xcf\x83\xce\xb9\xcf\x83"); /* ΣΙΣ -> σισ */
 }
 
