@@ -64,7 +64,6 @@ void verso_segmenter_destroy(verso_segmenter **sp)
         if (s->iters[i].bi)
             ubrk_close(s->iters[i].bi);
     free(s->cand);
-    free(s->hard);
     free(s->icu);
     free(s->brk);
     free(s);
@@ -212,20 +211,24 @@ static verso_err s_block(verso_seg_ctx *c, unsigned flags)
     c->sent_start = c->block_start;
     c->brackets = -1;
     verso_err err = s_icu_candidates(c);
+    s->nicu_cand = s->nsoft_cand = s->ncand;
     if (!err && !(flags & VERSO_SEG_ICU_ONLY))
         err = verso_seg_scan_soft(c);
+    verso_seg_cand_sort_from(s, s->nicu_cand);
+    s->nsoft_cand = s->ncand; /* later scans may drop these two runs' candidates */
     if (!err && !(flags & VERSO_SEG_ICU_ONLY))
         err = verso_seg_scan_ellipses(c);
     if (!err && !(flags & VERSO_SEG_ICU_ONLY))
         err = verso_seg_scan_dots(c);
     if (!err && !(flags & VERSO_SEG_ICU_ONLY))
         err = verso_seg_scan_list(c);
+    verso_seg_cand_sort(s);
     for (size_t i = 0; !err && i < s->ncand; i++) {
-        size_t b = s->cand[i];
-        if ((s->hard[i] & VERSO_SEG_DROP) && !(s->hard[i] & VERSO_SEG_HARD))
+        size_t b = s->cand[i].pos;
+        unsigned char kind = s->cand[i].kind;
+        if ((kind & VERSO_SEG_DROP) && !(kind & VERSO_SEG_HARD))
             continue;
-        if (!(flags & VERSO_SEG_ICU_ONLY) && !(s->hard[i] & VERSO_SEG_HARD) &&
-            !verso_seg_keep(c, b))
+        if (!(flags & VERSO_SEG_ICU_ONLY) && !(kind & VERSO_SEG_HARD) && !verso_seg_keep(c, b))
             continue;
         err = s_emit(c, c->sent_start, b);
         c->sent_start = b;

@@ -33,10 +33,11 @@ struct verso_segmenter {
     const verso_seg_rules *rules;
     verso_seg_iter iters[VERSO_SEG_ITERS];
     unsigned next_slot;
-    size_t *cand;        /* candidate boundaries of the current block */
-    unsigned char *hard; /* their kinds: VERSO_SEG_HARD, VERSO_SEG_DROP (below) */
+    struct verso_seg_cand *cand; /* candidate boundaries of the current block */
     size_t ncand, cap;
-    size_t *icu; /* ICU's boundaries over the whole text */
+    size_t nicu_cand;  /* cand[0..nicu_cand): ICU's, in text order */
+    size_t nsoft_cand; /* cand[nicu_cand..nsoft_cand): the soft scan's, sorted */
+    size_t *icu;       /* ICU's boundaries over the whole text */
     size_t nicu, icu_cap, icu_next;
     struct s_brk *brk; /* bracket events of the current block (segdecide.c) */
     size_t nbrk, brk_cap;
@@ -151,12 +152,26 @@ static inline bool verso_seg_has(const verso_seg_ctx *c, verso_seg_list which, s
 
 /* ---- candidates (segscan.c) ---------------------------------------------- */
 
+/* A candidate boundary and its kind: 0 (the rules decide), VERSO_SEG_HARD,
+ * VERSO_SEG_DROP (below). */
+typedef struct verso_seg_cand {
+    size_t pos;
+    unsigned char kind;
+} verso_seg_cand;
+
 /*
- * Adds a candidate boundary at pos to sg's list of the current block (kept
- * sorted), or ORs kind (0, VERSO_SEG_HARD) into the one already there.
+ * Appends a candidate boundary at pos of kind (0, VERSO_SEG_HARD) to sg's
+ * list of the current block, in O(1): the list is sorted, with the kinds of
+ * equal positions ORed, once by verso_seg_cand_sort after the scans.
  * Errors: ENOMEM (the list is unchanged).
  */
 verso_err verso_seg_cand_add(verso_segmenter *s, size_t pos, unsigned char kind);
+
+/* Sorts sg's candidates by position and merges those at one position. */
+void verso_seg_cand_sort(verso_segmenter *s);
+
+/* Sorts sg's candidates from index from on (without merging). */
+void verso_seg_cand_sort_from(verso_segmenter *s, size_t from);
 
 /*
  * The pre-scans of a block [c->block_start, c->block_end): each adds the

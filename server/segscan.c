@@ -12,42 +12,70 @@
 
 /* ---- candidates ---------------------------------------------------------- */
 
-/* Adds a candidate at pos, keeping the list sorted; see segment_int.h. */
+/* Appends a candidate; see segment_int.h. */
 verso_err verso_seg_cand_add(verso_segmenter *s, size_t pos, unsigned char kind)
 {
     if (s->ncand == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 64;
-        size_t *c = realloc(s->cand, cap * sizeof *c);
-        unsigned char *h = c ? realloc(s->hard, cap) : NULL;
-        if (c)
-            s->cand = c;
-        if (!c || !h)
+        verso_seg_cand *c = realloc(s->cand, cap * sizeof *c);
+        if (!c)
             return VERSO_ENOMEM;
-        s->hard = h;
+        s->cand = c;
         s->cap = cap;
     }
-    /* Keep the list sorted; pre-scans add few, mostly in order. */
-    size_t i = s->ncand;
-    while (i > 0 && s->cand[i - 1] > pos)
-        i--;
-    if (i > 0 && s->cand[i - 1] == pos) {
-        s->hard[i - 1] |= kind;
-        return VERSO_OK;
-    }
-    memmove(s->cand + i + 1, s->cand + i, (s->ncand - i) * sizeof *s->cand);
-    memmove(s->hard + i + 1, s->hard + i, s->ncand - i);
-    s->cand[i] = pos;
-    s->hard[i] = kind;
-    s->ncand++;
+    s->cand[s->ncand++] = (verso_seg_cand){pos, kind};
     return VERSO_OK;
 }
 
-/* Marks ICU candidates in [a, b] as overruled. */
+static int s_cand_cmp(const void *a, const void *b)
+{
+    size_t x = ((const verso_seg_cand *)a)->pos, y = ((const verso_seg_cand *)b)->pos;
+    return x < y ? -1 : x > y;
+}
+
+void verso_seg_cand_sort_from(verso_segmenter *s, size_t from)
+{
+    qsort(s->cand + from, s->ncand - from, sizeof *s->cand, s_cand_cmp);
+}
+
+void verso_seg_cand_sort(verso_segmenter *s)
+{
+    if (s->ncand > s->nicu_cand) /* the ICU ones alone are in order already */
+        qsort(s->cand, s->ncand, sizeof *s->cand, s_cand_cmp);
+    size_t w = 0;
+    for (size_t i = 0; i < s->ncand; i++) {
+        if (w > 0 && s->cand[w - 1].pos == s->cand[i].pos)
+            s->cand[w - 1].kind |= s->cand[i].kind;
+        else
+            s->cand[w++] = s->cand[i];
+    }
+    s->ncand = w;
+}
+
+/* Marks the candidates of the sorted run cand[from, to) in [a, b] that are
+ * not hard as overruled. */
+static void s_drop_run(verso_segmenter *s, size_t from, size_t to, size_t a, size_t b)
+{
+    size_t lo = from, hi = to;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->cand[mid].pos < a)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; lo < to && s->cand[lo].pos <= b; lo++)
+        if (!(s->cand[lo].kind & VERSO_SEG_HARD))
+            s->cand[lo].kind |= VERSO_SEG_DROP;
+}
+
+/* Marks the candidates in [a, b] that are not hard as overruled: ICU's and
+ * the soft scan's, two sorted runs (segment.c sorts the second), searched
+ * in O(log n): a pre-scan calls this once per finding. */
 static void s_cand_drop(verso_segmenter *s, size_t a, size_t b)
 {
-    for (size_t i = 0; i < s->ncand; i++)
-        if (s->cand[i] >= a && s->cand[i] <= b && !(s->hard[i] & VERSO_SEG_HARD))
-            s->hard[i] |= VERSO_SEG_DROP;
+    s_drop_run(s, 0, s->nicu_cand, a, b);
+    s_drop_run(s, s->nicu_cand, s->nsoft_cand, a, b);
 }
 
 /* ---- scans --------------------------------------------------------------- */
