@@ -35,12 +35,13 @@ static int s_cand_cmp(const void *a, const void *b)
 
 void verso_seg_cand_sort_from(verso_segmenter *s, size_t from)
 {
-    qsort(s->cand + from, s->ncand - from, sizeof *s->cand, s_cand_cmp);
+    if (s->ncand > from + 1) /* qsort of none: the list may not even exist yet */
+        qsort(s->cand + from, s->ncand - from, sizeof *s->cand, s_cand_cmp);
 }
 
 void verso_seg_cand_sort(verso_segmenter *s)
 {
-    if (s->ncand > s->nicu_cand) /* the ICU ones alone are in order already */
+    if (s->ncand > s->nicu_cand && s->ncand > 1) /* ICU's alone are in order already */
         qsort(s->cand, s->ncand, sizeof *s->cand, s_cand_cmp);
     size_t w = 0;
     for (size_t i = 0; i < s->ncand; i++) {
