@@ -41,14 +41,18 @@ struct verso_txn {
     verso_store *store;
     MDB_txn *txn;
     int read_only;
-    MDB_cursor *dup_cursor; /* verso_store_each_dup's, kept for the transaction */
+    MDB_cursor *dup_cursor;   /* verso_store_each_dup's, kept for the transaction */
+    MDB_cursor *fuzzy_cursor; /* the same for FUZZY */
 };
 
 static void s_close_cursors(verso_txn *t)
 {
     if (t->dup_cursor)
         mdb_cursor_close(t->dup_cursor);
+    if (t->fuzzy_cursor)
+        mdb_cursor_close(t->fuzzy_cursor);
     t->dup_cursor = NULL;
+    t->fuzzy_cursor = NULL;
 }
 
 static verso_err s_err(int rc, const char *what)
@@ -119,7 +123,7 @@ static const struct {
 } s_dbs[VERSO_DB_COUNT_] = {
     {"meta", MDB_CREATE},    {"tms", MDB_CREATE},
     {"entries", MDB_CREATE}, {"match", MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED},
-    {"changes", MDB_CREATE},
+    {"changes", MDB_CREATE}, {"fuzzy", MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED},
 };
 
 static verso_err s_open_dbs(verso_store *s, MDB_txn *txn)
@@ -236,6 +240,7 @@ verso_err verso_store_read_begin(verso_store *s, verso_txn **out)
     t->store = s;
     t->read_only = 1;
     t->dup_cursor = NULL;
+    t->fuzzy_cursor = NULL;
     *out = t;
     return VERSO_OK;
 }
@@ -285,7 +290,7 @@ static verso_err s_write_once(verso_store *s, verso_store_job *jobs, size_t n)
         MDB_txn *child;
         if ((rc = mdb_txn_begin(s->env, parent, 0, &child)))
             break;
-        verso_txn t = {s, child, 0, NULL};
+        verso_txn t = {s, child, 0, NULL, NULL};
         jobs[i].result = jobs[i].fn(&t, jobs[i].arg);
         s_close_cursors(&t);
         if (jobs[i].result == VERSO_ENOSPC) {
@@ -369,18 +374,29 @@ verso_err verso_store_del(verso_txn *t, verso_db db, const void *key, size_t kle
     return s_err(mdb_del(t->txn, t->store->dbs[db], &k, val ? &v : NULL), s_dbs[db].name);
 }
 
+/* The kept cursor of a database with duplicates (MATCH or FUZZY), opened on
+ * first use; EINVAL for the others. */
+static int s_dup_cursor(verso_txn *t, verso_db db, MDB_cursor **out)
+{
+    MDB_cursor **cur = db == VERSO_DB_MATCH   ? &t->dup_cursor
+                       : db == VERSO_DB_FUZZY ? &t->fuzzy_cursor
+                                              : NULL;
+    if (!cur)
+        return EINVAL;
+    int rc = *cur ? 0 : mdb_cursor_open(t->txn, t->store->dbs[db], cur);
+    *out = *cur;
+    return rc;
+}
+
 verso_err verso_store_each_dup(verso_txn *t, verso_db db, const void *key, size_t klen,
                                const void *from, size_t flen, int (*fn)(void *arg, verso_val v),
                                void *arg)
 {
-    /* The hot path of lookups: one cursor serves every call of a transaction
-     * (the only database with duplicates is MATCH). */
-    if (db != VERSO_DB_MATCH)
-        return VERSO_EINVAL;
-    int rc = t->dup_cursor ? 0 : mdb_cursor_open(t->txn, t->store->dbs[db], &t->dup_cursor);
+    /* The hot path of lookups: one cursor serves every call of a transaction. */
+    MDB_cursor *cur;
+    int rc = s_dup_cursor(t, db, &cur);
     if (rc)
-        return s_err(rc, s_dbs[db].name);
-    MDB_cursor *cur = t->dup_cursor;
+        return rc == EINVAL ? VERSO_EINVAL : s_err(rc, s_dbs[db].name);
     MDB_val k = {klen, (void *)key}, v = {flen, (void *)from};
     rc = mdb_cursor_get(cur, &k, &v, from ? MDB_GET_BOTH_RANGE : MDB_SET_KEY);
     if (rc == MDB_NOTFOUND)
@@ -394,17 +410,18 @@ verso_err verso_store_each_dup(verso_txn *t, verso_db db, const void *key, size_
 verso_err verso_store_dup_page(verso_txn *t, verso_db db, const void *key, size_t klen, size_t vlen,
                                const void **vals, size_t *n, size_t *total)
 {
-    if (db != VERSO_DB_MATCH)
+    MDB_cursor *cur;
+    int rc = s_dup_cursor(t, db, &cur);
+    if (rc == EINVAL)
         return VERSO_EINVAL;
-    int rc = t->dup_cursor ? 0 : mdb_cursor_open(t->txn, t->store->dbs[db], &t->dup_cursor);
     MDB_val k = {klen, (void *)key}, v = {0, NULL};
     size_t count = 0;
-    rc = rc ? rc : mdb_cursor_get(t->dup_cursor, &k, &v, MDB_SET_KEY);
-    rc = rc ? rc : mdb_cursor_count(t->dup_cursor, &count);
+    rc = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
+    rc = rc ? rc : mdb_cursor_count(cur, &count);
     /* GET_MULTIPLE returns the values of the cursor's page of duplicates; a
      * key with a single value has no such page, and LMDB then answers with
      * that value in v, which is what we want too. */
-    rc = rc ? rc : mdb_cursor_get(t->dup_cursor, &k, &v, MDB_GET_MULTIPLE);
+    rc = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_GET_MULTIPLE);
     if (rc)
         return s_err(rc, s_dbs[db].name);
     if (!vlen || v.mv_size % vlen)
@@ -413,6 +430,60 @@ verso_err verso_store_dup_page(verso_txn *t, verso_db db, const void *key, size_
     *n = v.mv_size / vlen;
     *total = (size_t)count;
     return VERSO_OK;
+}
+
+verso_err verso_store_dup_count(verso_txn *t, verso_db db, const void *key, size_t klen, size_t *n)
+{
+    MDB_cursor *cur;
+    int rc = s_dup_cursor(t, db, &cur);
+    if (rc == EINVAL)
+        return VERSO_EINVAL;
+    MDB_val k = {klen, (void *)key}, v;
+    size_t count = 0;
+    rc = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
+    rc = rc ? rc : mdb_cursor_count(cur, &count);
+    if (rc && rc != MDB_NOTFOUND)
+        return s_err(rc, s_dbs[db].name);
+    *n = rc ? 0 : count;
+    return VERSO_OK;
+}
+
+/* The first of the n values at p (vlen bytes each, sorted) that is >= from. */
+static size_t s_lower_bound(const unsigned char *p, size_t n, size_t vlen, const void *from)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (memcmp(p + mid * vlen, from, vlen) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+verso_err verso_store_dup_runs(verso_txn *t, verso_db db, const void *key, size_t klen,
+                               const void *from, size_t vlen,
+                               int (*fn)(void *arg, const void *vals, size_t n), void *arg)
+{
+    MDB_cursor *cur;
+    int rc = s_dup_cursor(t, db, &cur);
+    if (rc == EINVAL || !vlen)
+        return VERSO_EINVAL;
+    MDB_val k = {klen, (void *)key}, v = {vlen, (void *)from};
+    rc = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH_RANGE);
+    /* GET_MULTIPLE answers with the whole page of duplicates the cursor is
+     * on (a key with one value has none and leaves v as it is): skip the
+     * values of that page below from. NEXT_MULTIPLE gives the next pages. */
+    rc = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_GET_MULTIPLE);
+    for (int first = 1; !rc; first = 0, rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_MULTIPLE)) {
+        if (v.mv_size % vlen)
+            return VERSO_ESTORE;
+        size_t n = v.mv_size / vlen, skip = first ? s_lower_bound(v.mv_data, n, vlen, from) : 0;
+        if (skip < n && fn(arg, (const unsigned char *)v.mv_data + skip * vlen, n - skip))
+            return VERSO_OK;
+    }
+    return rc == MDB_NOTFOUND ? VERSO_OK : s_err(rc, s_dbs[db].name);
 }
 
 verso_err verso_store_each(verso_txn *t, verso_db db, const void *from, size_t flen,

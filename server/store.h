@@ -50,6 +50,7 @@ typedef enum verso_db {
     VERSO_DB_ENTRIES,  /* entry id (u64 BE) -> entry record */
     VERSO_DB_MATCH,    /* match key -> 16-byte values (sorted duplicates); see tm.c */
     VERSO_DB_CHANGES,  /* change sequence (u64 BE) -> change record */
+    VERSO_DB_FUZZY,    /* fuzzy postings -> 12-byte values (sorted duplicates); see fuzzidx.c */
     VERSO_DB_COUNT_
 } verso_db;
 
@@ -110,15 +111,31 @@ verso_err verso_store_put(verso_txn *t, verso_db db, const void *key, size_t kle
 verso_err verso_store_del(verso_txn *t, verso_db db, const void *key, size_t klen, const void *val,
                           size_t vlen);
 
-/* Calls fn(arg, value) for each duplicate value under key in db (MATCH, the
- * one database with duplicates; EINVAL for others), in sorted order from the
- * first value >= from (NULL: the first), until fn returns nonzero. Values
- * are borrowed for the call. Without from, ENOTFOUND when the key is absent.
- * One cursor serves all calls of a transaction (and verso_store_dup_page),
- * so fn must not call either. */
+/* Calls fn(arg, value) for each duplicate value under key in db (MATCH or
+ * FUZZY, the databases with duplicates; EINVAL for others), in sorted order
+ * from the first value >= from (NULL: the first), until fn returns nonzero.
+ * Values are borrowed for the call. Without from, ENOTFOUND when the key is
+ * absent. One cursor per database serves all calls of a transaction (and
+ * the other dup functions), so fn must not call them. */
 verso_err verso_store_each_dup(verso_txn *t, verso_db db, const void *key, size_t klen,
                                const void *from, size_t flen, int (*fn)(void *arg, verso_val v),
                                void *arg);
+
+/* *n = the number of duplicates under key in db (MATCH or FUZZY; EINVAL
+ * for others), 0 when the key is absent: one descent of the tree, LMDB
+ * keeps the count in the key's node. Shares verso_store_each_dup's cursor. */
+verso_err verso_store_dup_count(verso_txn *t, verso_db db, const void *key, size_t klen, size_t *n);
+
+/* Calls fn(arg, vals, n) over the duplicates >= from (vlen bytes, compared
+ * as bytes) under key in db (MATCH or FUZZY, whose values all have vlen
+ * bytes; EINVAL for others), in sorted order, a run of n values back to
+ * back at a time (at most a page, ~340 of 12 bytes; borrowed for the call),
+ * until fn returns nonzero. An absent key, or none >= from, is not an
+ * error (fn is not called). ESTORE when a value is not vlen bytes. Shares
+ * verso_store_each_dup's cursor: fn must not call the dup functions. */
+verso_err verso_store_dup_runs(verso_txn *t, verso_db db, const void *key, size_t klen,
+                               const void *from, size_t vlen,
+                               int (*fn)(void *arg, const void *vals, size_t n), void *arg);
 
 /* The schema the store was opened with: VERSO_SCHEMA_VERSION, or an older
  * one. The caller (tm.c) upgrades an older one in a write transaction that
@@ -136,7 +153,7 @@ void verso_store_upgrade_done(verso_store *s);
 /* Empties db (write transaction). */
 verso_err verso_store_clear(verso_txn *t, verso_db db);
 
-/* The first page of the duplicates under key in db (MATCH, values of vlen
+/* The first page of the duplicates under key in db (MATCH or FUZZY, values of vlen
  * bytes): *vals points at *n of them back to back, in sorted order (borrowed
  * until the transaction ends), and *total is how many the key has; when
  * *total > *n the rest are read with verso_store_each_dup. One call serves

@@ -1,0 +1,330 @@
+/*
+ * fuzzidx.c - token postings and candidate retrieval for fuzzy matching;
+ * see fuzzidx.h and docs/MATCHING.md §8 (layout, proof of no miss).
+ *
+ * Records of the FUZZY database (big-endian):
+ *   tm_id u32 | directed pair hash u32 | token id u32  ->
+ *   token count of the side u32 | entry id u64        (sorted duplicates)
+ * so a token's postings are ordered by length, and a length range is one
+ * cursor run.
+ */
+#include "fuzzidx.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzzy.h"
+
+#define S_KEY      12
+#define S_VAL      12
+#define S_STACK    256 /* distinct ids sorted on the stack up to this many */
+#define S_MIN_SLOT 1024
+
+static void s_put32(unsigned char *p, uint32_t v)
+{
+    for (int i = 3; i >= 0; i--, v >>= 8)
+        p[i] = (unsigned char)v;
+}
+
+static uint32_t s_get32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint64_t s_get64(const unsigned char *p)
+{
+    return (uint64_t)s_get32(p) << 32 | s_get32(p + 4);
+}
+
+static void s_key(unsigned char k[S_KEY], uint32_t tm_id, uint32_t pair, uint32_t tok)
+{
+    s_put32(k, tm_id);
+    s_put32(k + 4, pair);
+    s_put32(k + 8, tok);
+}
+
+static void s_val(unsigned char v[S_VAL], uint32_t len, uint64_t id)
+{
+    s_put32(v, len);
+    s_put32(v + 4, (uint32_t)(id >> 32));
+    s_put32(v + 8, (uint32_t)id);
+}
+
+static int s_cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Writes (put) or removes (!put) the postings of one side. */
+static verso_err s_postings(verso_txn *t, uint32_t tm_id, uint32_t pair, const uint32_t *ids,
+                            size_t n, uint64_t entry_id, int put)
+{
+    if (n && !ids)
+        return VERSO_EINVAL;
+    uint32_t stack[S_STACK], *d = n <= S_STACK ? stack : malloc(n * sizeof *d);
+    if (!d)
+        return VERSO_ENOMEM;
+    memcpy(d, ids, n * sizeof *d);
+    qsort(d, n, sizeof *d, s_cmp_u32);
+    unsigned char k[S_KEY], v[S_VAL];
+    s_val(v, n > VERSO_FUZZIDX_MAX_LEN ? VERSO_FUZZIDX_MAX_LEN : (uint32_t)n, entry_id);
+    verso_err err = VERSO_OK;
+    for (size_t i = 0; i < n && !err; i++) {
+        if (i && d[i] == d[i - 1])
+            continue;
+        s_key(k, tm_id, pair, d[i]);
+        err = put ? verso_store_put(t, VERSO_DB_FUZZY, k, S_KEY, v, S_VAL)
+                  : verso_store_del(t, VERSO_DB_FUZZY, k, S_KEY, v, S_VAL);
+        if (err == VERSO_ENOTFOUND && !put)
+            err = VERSO_OK;
+    }
+    if (d != stack)
+        free(d);
+    return err;
+}
+
+verso_err verso_fuzzidx_put(verso_txn *t, uint32_t tm_id, uint32_t pair, const uint32_t *ids,
+                            size_t n, uint64_t entry_id)
+{
+    return s_postings(t, tm_id, pair, ids, n, entry_id, 1);
+}
+
+verso_err verso_fuzzidx_del(verso_txn *t, uint32_t tm_id, uint32_t pair, const uint32_t *ids,
+                            size_t n, uint64_t entry_id)
+{
+    return s_postings(t, tm_id, pair, ids, n, entry_id, 0);
+}
+
+/* ---- scratch --------------------------------------------------------------- */
+
+void verso_fuzzidx_init(verso_fuzzidx *x, size_t max_cands)
+{
+    memset(x, 0, sizeof *x);
+    x->max_cands = max_cands ? max_cands : VERSO_FUZZIDX_MAX_CANDS;
+    if (x->max_cands > (size_t)1 << 30)
+        x->max_cands = (size_t)1 << 30;
+}
+
+void verso_fuzzidx_fini(verso_fuzzidx *x)
+{
+    free(x->toks);
+    free(x->slots);
+    free(x->cands);
+    free(x->cand_slot);
+    size_t max = x->max_cands;
+    memset(x, 0, sizeof *x);
+    x->max_cands = max;
+}
+
+static size_t s_slot_of(uint64_t id, size_t nslots)
+{
+    return (size_t)((id * 0x9e3779b97f4a7c15u) >> 32) & (nslots - 1);
+}
+
+/* Doubles the table (or makes the first one) and re-inserts the candidates. */
+static verso_err s_grow_slots(verso_fuzzidx *x)
+{
+    size_t n = x->nslots ? x->nslots * 2 : S_MIN_SLOT;
+    uint32_t *slots = calloc(n, sizeof *slots);
+    if (!slots)
+        return VERSO_ENOMEM;
+    for (size_t i = 0; i < x->ncands; i++) {
+        size_t s = s_slot_of(x->cands[i].id, n);
+        while (slots[s])
+            s = (s + 1) & (n - 1);
+        slots[s] = (uint32_t)i + 1;
+        x->cand_slot[i] = (uint32_t)s;
+    }
+    free(x->slots);
+    x->slots = slots;
+    x->nslots = n;
+    return VERSO_OK;
+}
+
+static verso_err s_grow_cands(verso_fuzzidx *x)
+{
+    size_t n = x->cands_cap ? x->cands_cap * 2 : S_MIN_SLOT / 2;
+    if (n > x->max_cands)
+        n = x->max_cands;
+    verso_fuzzidx_cand *c = realloc(x->cands, n * sizeof *c);
+    if (!c)
+        return VERSO_ENOMEM;
+    x->cands = c;
+    uint32_t *cs = realloc(x->cand_slot, n * sizeof *cs);
+    if (!cs)
+        return VERSO_ENOMEM;
+    x->cand_slot = cs;
+    x->cands_cap = n;
+    return VERSO_OK;
+}
+
+/* Adds hits to entry id (len tokens), a new candidate if need be.
+ * ETOOBIG past the cap. */
+static verso_err s_hit(verso_fuzzidx *x, uint64_t id, uint32_t len, uint32_t hits)
+{
+    size_t s = s_slot_of(id, x->nslots);
+    for (; x->slots[s]; s = (s + 1) & (x->nslots - 1)) {
+        verso_fuzzidx_cand *c = &x->cands[x->slots[s] - 1];
+        if (c->id == id) {
+            c->hits += hits;
+            return VERSO_OK;
+        }
+    }
+    if (x->ncands == x->max_cands)
+        return VERSO_ETOOBIG;
+    verso_err err = x->ncands == x->cands_cap ? s_grow_cands(x) : VERSO_OK;
+    if (err)
+        return err;
+    x->cands[x->ncands] = (verso_fuzzidx_cand){id, len, hits};
+    x->cand_slot[x->ncands] = (uint32_t)s;
+    x->slots[s] = (uint32_t)++x->ncands;
+    /* At most half full: probe runs stay short. */
+    return x->ncands * 2 > x->nslots ? s_grow_slots(x) : VERSO_OK;
+}
+
+/* Empties the table by its used slots alone (not the whole table). */
+static void s_clear_slots(verso_fuzzidx *x)
+{
+    for (size_t i = 0; i < x->ncands; i++)
+        x->slots[x->cand_slot[i]] = 0;
+}
+
+/* ---- candidates ------------------------------------------------------------ */
+
+/* The query's distinct tokens with their multiplicities, into x->toks. */
+static verso_err s_distinct(verso_fuzzidx *x, const uint32_t *q, size_t m, size_t *nd)
+{
+    if (m > x->toks_cap) {
+        verso_fuzzidx_tok *n = realloc(x->toks, m * sizeof *n);
+        if (!n)
+            return VERSO_ENOMEM;
+        x->toks = n;
+        x->toks_cap = m;
+    }
+    for (size_t i = 0; i < m; i++)
+        x->toks[i] = (verso_fuzzidx_tok){q[i], 1, 0};
+    qsort(x->toks, m, sizeof *x->toks, s_cmp_u32); /* id is the first member */
+    size_t d = 0;
+    for (size_t i = 0; i < m; i++) {
+        if (d && x->toks[d - 1].id == x->toks[i].id)
+            x->toks[d - 1].qcount++;
+        else
+            x->toks[d++] = x->toks[i];
+    }
+    *nd = d;
+    return VERSO_OK;
+}
+
+/* Rarest first; ties by id, so equal ids stay together and the order is a
+ * fixed total order on ids for the query. */
+static int s_cmp_df(const void *a, const void *b)
+{
+    const verso_fuzzidx_tok *x = a, *y = b;
+    if (x->df != y->df)
+        return x->df < y->df ? -1 : 1;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+typedef struct s_probe {
+    verso_fuzzidx *x;
+    uint32_t hi, qcount;
+    uint64_t postings;
+    verso_err err;
+} s_probe;
+
+static int s_probe_run(void *arg, const void *vals, size_t n)
+{
+    s_probe *p = arg;
+    const unsigned char *v = vals;
+    for (size_t i = 0; i < n; i++, v += S_VAL) {
+        uint32_t len = s_get32(v);
+        if (len > p->hi)
+            return 1;
+        p->postings++;
+        if ((p->err = s_hit(p->x, s_get64(v + 4), len, p->qcount)))
+            return 1;
+    }
+    return 0;
+}
+
+/* Reads the postings of the first nprobe tokens within [lo, hi]. */
+static verso_err s_probe_all(verso_txn *t, verso_fuzzidx *x, uint32_t tm_id, uint32_t pair,
+                             size_t nprobe, uint32_t lo, uint32_t hi, verso_fuzzidx_result *out)
+{
+    s_probe p = {x, hi, 0, 0, VERSO_OK};
+    unsigned char k[S_KEY], from[S_VAL];
+    s_val(from, lo, 0);
+    verso_err err = x->nslots ? VERSO_OK : s_grow_slots(x);
+    for (size_t i = 0; i < nprobe && !err && !p.err; i++) {
+        if (!x->toks[i].df)
+            continue;
+        s_key(k, tm_id, pair, x->toks[i].id);
+        p.qcount = x->toks[i].qcount;
+        err = verso_store_dup_runs(t, VERSO_DB_FUZZY, k, S_KEY, from, S_VAL, s_probe_run, &p);
+    }
+    out->postings = p.postings;
+    return err ? err : p.err;
+}
+
+/* Keeps the candidates whose shared tokens can reach the overlap their
+ * length needs: hits + the query positions not probed >= ceil(L s / 100). */
+static void s_count_bound(verso_fuzzidx *x, size_t m, int min_score, size_t rest)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < x->ncands; i++) {
+        const verso_fuzzidx_cand *c = &x->cands[i];
+        size_t l = c->len > m ? c->len : m;
+        if (c->hits + rest >= verso_fuzzy_min_overlap(l, min_score))
+            x->cands[kept++] = *c;
+    }
+    x->ncands = kept;
+}
+
+verso_err verso_fuzzidx_candidates(verso_txn *t, verso_fuzzidx *x, uint32_t tm_id, uint32_t pair,
+                                   const uint32_t *q, size_t m, int min_score,
+                                   verso_fuzzidx_result *out)
+{
+    if (min_score < 1 || min_score > 100 || (m && !q))
+        return VERSO_EINVAL;
+    verso_fuzzidx_result r = {0};
+    r.cands = x->cands;
+    r.min_overlap = verso_fuzzy_min_overlap(m, min_score);
+    verso_fuzzy_len_range(m, min_score, &r.len_lo, &r.len_hi);
+    if (!m) {
+        r.flags = VERSO_FUZZIDX_NO_TOKENS;
+        *out = r;
+        return VERSO_OK;
+    }
+    size_t nd = 0, need = m - r.min_overlap + 1; /* t >= 1 here: need <= m */
+    verso_err err = s_distinct(x, q, m, &nd);
+    for (size_t i = 0; i < nd && !err; i++) {
+        unsigned char k[S_KEY];
+        s_key(k, tm_id, pair, x->toks[i].id);
+        err = verso_store_dup_count(t, VERSO_DB_FUZZY, k, S_KEY, &x->toks[i].df);
+    }
+    if (err)
+        return err;
+    qsort(x->toks, nd, sizeof *x->toks, s_cmp_df);
+    while (r.probed_positions < need)
+        r.probed_positions += x->toks[r.probed_tokens++].qcount;
+    /* Capped lengths: a side of more than MAX_LEN tokens is stored as MAX_LEN. */
+    uint32_t lo = r.len_lo > VERSO_FUZZIDX_MAX_LEN ? VERSO_FUZZIDX_MAX_LEN : (uint32_t)r.len_lo;
+    uint32_t hi = r.len_hi > VERSO_FUZZIDX_MAX_LEN ? VERSO_FUZZIDX_MAX_LEN : (uint32_t)r.len_hi;
+    err = s_probe_all(t, x, tm_id, pair, r.probed_tokens, lo, hi, &r);
+    r.seen = x->ncands;
+    s_clear_slots(x);
+    if (err == VERSO_ETOOBIG) {
+        r.flags = VERSO_FUZZIDX_TOO_MANY;
+        x->ncands = 0;
+        err = VERSO_OK;
+    }
+    if (!err)
+        s_count_bound(x, m, min_score, m - r.probed_positions);
+    r.cands = x->cands;
+    r.n = x->ncands;
+    x->ncands = 0;
+    if (!err)
+        *out = r;
+    return err;
+}

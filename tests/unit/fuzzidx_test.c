@@ -1,0 +1,393 @@
+/* fuzzidx_test.c - the fuzzy retrieval index over a real store: postings
+ * written and removed, length ranges over keys of several pages, TMs and
+ * pairs kept apart, the candidate cap, and the no-miss property against a
+ * brute-force scan of thousands of random entries. */
+#include "fuzzidx.h"
+#include "fuzzy.h"
+#include "harness.h"
+
+#include <math.h>
+
+static verso_store *s_store;
+static verso_fuzzy s_f;
+static verso_fuzzidx s_x;
+
+/* ---- a small TM of token sequences ---------------------------------------- */
+
+#define S_MAXLEN 60
+
+typedef struct s_doc {
+    uint32_t tm, pair;
+    uint64_t id;
+    uint32_t ids[S_MAXLEN + 8];
+    size_t n;
+    int live;
+} s_doc;
+
+typedef struct s_batch {
+    s_doc *docs;
+    size_t n;
+    int del;
+} s_batch;
+
+static verso_err s_batch_job(verso_txn *t, void *arg)
+{
+    s_batch *b = arg;
+    verso_err err = VERSO_OK;
+    for (size_t i = 0; i < b->n && !err; i++) {
+        s_doc *d = &b->docs[i];
+        err = b->del ? verso_fuzzidx_del(t, d->tm, d->pair, d->ids, d->n, d->id)
+                     : verso_fuzzidx_put(t, d->tm, d->pair, d->ids, d->n, d->id);
+    }
+    return err;
+}
+
+static verso_err s_write(s_doc *docs, size_t n, int del)
+{
+    s_batch b = {docs, n, del};
+    verso_store_job job = {s_batch_job, &b, VERSO_EINTERNAL};
+    verso_err err = verso_store_write(s_store, &job, 1);
+    return err ? err : job.result;
+}
+
+/* The candidates of q; *r filled, returns the error. */
+static verso_err s_cands(uint32_t tm, uint32_t pair, const uint32_t *q, size_t m, int s,
+                         verso_fuzzidx_result *r)
+{
+    verso_txn *t;
+    verso_err err = verso_store_read_begin(s_store, &t);
+    if (!err)
+        err = verso_fuzzidx_candidates(t, &s_x, tm, pair, q, m, s, r);
+    verso_store_read_end(&t);
+    return err;
+}
+
+static const verso_fuzzidx_cand *s_find(const verso_fuzzidx_result *r, uint64_t id)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (r->cands[i].id == id)
+            return &r->cands[i];
+    return NULL;
+}
+
+static s_doc s_mk(uint32_t tm, uint32_t pair, uint64_t id, const uint32_t *ids, size_t n)
+{
+    s_doc d = {tm, pair, id, {0}, n, 1};
+    memcpy(d.ids, ids, n * sizeof *ids);
+    return d;
+}
+
+/* ---- hand-made cases ------------------------------------------------------ */
+
+static void test_small(void)
+{
+    /* 1 2 3 4 5 / 1 2 3 4 9 / 1 1 1 1 / 7 8 / 1 2 3 4 5 6 7 8 9 10 11 12 */
+    static const uint32_t a[] = {1, 2, 3, 4, 5}, b[] = {1, 2, 3, 4, 9}, c[] = {1, 1, 1, 1},
+                          d[] = {7, 8}, e[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+    s_doc docs[] = {s_mk(1, 10, 100, a, 5), s_mk(1, 10, 101, b, 5), s_mk(1, 10, 102, c, 4),
+                    s_mk(1, 10, 103, d, 2), s_mk(1, 10, 104, e, 12)};
+    CHECK_INT(s_write(docs, 5, 0), VERSO_OK);
+    CHECK_INT(s_write(docs, 5, 0), VERSO_OK); /* again: no error, no duplicate */
+    verso_fuzzidx_result r;
+    /* 1 2 3 4 5 at 80: t = 4, probe 2 positions, lengths 4..6. */
+    CHECK_INT(s_cands(1, 10, a, 5, 80, &r), VERSO_OK);
+    CHECK_INT(r.flags, 0);
+    CHECK_INT(r.min_overlap, 4);
+    CHECK(r.len_lo == 4 && r.len_hi == 6);
+    CHECK(r.probed_positions == 2 && r.probed_tokens == 2);
+    CHECK(s_find(&r, 100) && s_find(&r, 100)->len == 5);
+    CHECK(s_find(&r, 101) != NULL);
+    CHECK(s_find(&r, 103) == NULL && s_find(&r, 104) == NULL); /* lengths 2 and 12 */
+    /* Rarest first: 5 (2 postings), then 2 (3, the least id of three). */
+    CHECK(s_find(&r, 100)->hits == 2 && s_find(&r, 101)->hits == 1);
+    CHECK(s_find(&r, 102) == NULL); /* 1 1 1 1 holds neither */
+    /* The query 1 1 1 1 at 75: t = 3, one distinct id covers every position. */
+    CHECK_INT(s_cands(1, 10, c, 4, 75, &r), VERSO_OK);
+    CHECK(r.probed_tokens == 1 && r.probed_positions == 4);
+    CHECK(s_find(&r, 102) && s_find(&r, 102)->hits == 4);
+    /* hits counts query positions: 1 2 3 4 5 holds one 1, its hits are 4
+     * all the same (an upper bound of the overlap; the scorer decides). */
+    CHECK(s_find(&r, 100) && s_find(&r, 100)->hits == 4);
+    CHECK_INT(r.n, 3); /* 100, 101, 102 */
+    /* No tokens, bad scores. */
+    CHECK_INT(s_cands(1, 10, a, 0, 70, &r), VERSO_OK);
+    CHECK(r.flags == VERSO_FUZZIDX_NO_TOKENS && r.n == 0);
+    CHECK_INT(s_cands(1, 10, a, 5, 0, &r), VERSO_EINVAL);
+    CHECK_INT(s_cands(1, 10, a, 5, 101, &r), VERSO_EINVAL);
+    /* Delete 100 (and a posting that is not there: 105). */
+    s_doc gone[] = {docs[0], s_mk(1, 10, 105, a, 5)};
+    CHECK_INT(s_write(gone, 2, 1), VERSO_OK);
+    CHECK_INT(s_cands(1, 10, a, 5, 50, &r), VERSO_OK);
+    CHECK(s_find(&r, 100) == NULL && s_find(&r, 101) != NULL);
+    CHECK_INT(s_write(docs + 1, 4, 1), VERSO_OK);
+    CHECK_INT(s_cands(1, 10, a, 5, 50, &r), VERSO_OK);
+    CHECK_INT(r.n, 0);
+    CHECK_INT(r.postings, 0);
+}
+
+static void test_apart(void)
+{
+    static const uint32_t a[] = {5, 6, 7};
+    s_doc docs[] = {s_mk(3, 1, 1, a, 3), s_mk(3, 2, 2, a, 3), s_mk(4, 1, 3, a, 3),
+                    s_mk(4, 2, 4, a, 3)};
+    CHECK_INT(s_write(docs, 4, 0), VERSO_OK);
+    for (int i = 0; i < 4; i++) {
+        verso_fuzzidx_result r;
+        CHECK_INT(s_cands(docs[i].tm, docs[i].pair, a, 3, 100, &r), VERSO_OK);
+        CHECK(r.n == 1 && r.cands[0].id == docs[i].id && r.cands[0].hits == 1);
+    }
+    verso_fuzzidx_result r;
+    CHECK_INT(s_cands(5, 1, a, 3, 50, &r), VERSO_OK);
+    CHECK_INT(r.n, 0);
+    CHECK_INT(s_write(docs, 4, 1), VERSO_OK);
+}
+
+/* One token under thousands of entries of every length: several pages of
+ * duplicates; a length range is read exactly. */
+static void test_big_key(void)
+{
+    enum { N = 3000 };
+    static s_doc docs[N];
+    for (int i = 0; i < N; i++) {
+        size_t n = 1 + (size_t)(i * 7919 % 60);
+        uint32_t ids[S_MAXLEN];
+        for (size_t j = 0; j < n; j++)
+            ids[j] = j == n / 2 ? 42 : 1000 + (uint32_t)(i * 61 + j);
+        docs[i] = s_mk(6, 1, (uint64_t)i + 1, ids, n);
+    }
+    CHECK_INT(s_write(docs, N, 0), VERSO_OK);
+    verso_txn *t;
+    CHECK_INT(verso_store_read_begin(s_store, &t), VERSO_OK);
+    unsigned char k[12] = {0, 0, 0, 6, 0, 0, 0, 1, 0, 0, 0, 42};
+    size_t df = 0;
+    CHECK_INT(verso_store_dup_count(t, VERSO_DB_FUZZY, k, 12, &df), VERSO_OK);
+    CHECK_INT(df, N);
+    verso_store_read_end(&t);
+    /* A query of 42 ten times (at 70: lengths 7..14), or once (at 100: 1). */
+    static const uint32_t q[10] = {42, 42, 42, 42, 42, 42, 42, 42, 42, 42};
+    verso_fuzzidx_result r;
+    for (int s = 50; s <= 100; s += 10) {
+        size_t lo, hi, want = 0;
+        verso_fuzzy_len_range(10, s, &lo, &hi);
+        for (int i = 0; i < N; i++)
+            want += docs[i].n >= lo && docs[i].n <= hi;
+        CHECK_INT(s_cands(6, 1, q, 10, s, &r), VERSO_OK);
+        CHECK_INT(r.postings, want);
+        CHECK_INT(r.n, want);
+    }
+    /* Tokens no entry holds are the rarest: 1..9 cover the positions to
+     * probe, and no entry can share enough with the query. */
+    static const uint32_t q2[10] = {42, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+    CHECK_INT(s_cands(6, 1, q2, 10, 50, &r), VERSO_OK);
+    CHECK(r.probed_tokens == 6 && r.postings == 0 && r.n == 0);
+    CHECK_INT(s_cands(6, 1, q, 1, 100, &r), VERSO_OK);
+    CHECK_INT(r.n, N / 60);
+    /* The cap. */
+    verso_fuzzidx small;
+    verso_fuzzidx_init(&small, 10);
+    CHECK_INT(verso_store_read_begin(s_store, &t), VERSO_OK);
+    CHECK_INT(verso_fuzzidx_candidates(t, &small, 6, 1, q, 10, 50, &r), VERSO_OK);
+    CHECK(r.flags == VERSO_FUZZIDX_TOO_MANY && r.n == 0 && r.seen == 10);
+    CHECK_INT(verso_fuzzidx_candidates(t, &small, 6, 1, q, 1, 100, &r), VERSO_OK);
+    CHECK(r.flags == VERSO_FUZZIDX_TOO_MANY); /* 50 entries of length 1 */
+    verso_store_read_end(&t);
+    verso_fuzzidx_fini(&small);
+    verso_fuzzidx_fini(&small);
+    CHECK_INT(s_write(docs, N, 1), VERSO_OK);
+    CHECK_INT(s_cands(6, 1, q, 10, 50, &r), VERSO_OK);
+    CHECK_INT(r.postings, 0);
+}
+
+/* ---- no miss, against brute force ------------------------------------------ */
+
+static uint64_t s_rng = 0x9e3779b97f4a7c15u;
+
+static uint64_t s_next(void)
+{
+    s_rng ^= s_rng << 13;
+    s_rng ^= s_rng >> 7;
+    s_rng ^= s_rng << 17;
+    return s_rng;
+}
+
+/* Zipf(1) over [0, k): a table of cumulative weights. */
+typedef struct s_zipf {
+    double *cdf;
+    size_t k;
+} s_zipf;
+
+static void s_zipf_init(s_zipf *z, size_t k)
+{
+    z->cdf = malloc(k * sizeof *z->cdf);
+    z->k = k;
+    double sum = 0;
+    for (size_t i = 0; i < k; i++)
+        z->cdf[i] = sum += 1.0 / (double)(i + 1);
+}
+
+static uint32_t s_zipf_draw(const s_zipf *z)
+{
+    double u = (double)(s_next() >> 11) / 9007199254740992.0 * z->cdf[z->k - 1];
+    size_t lo = 0, hi = z->k - 1;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (z->cdf[mid] < u)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return (uint32_t)lo * 2654435761u + 17; /* spread the ids */
+}
+
+/* A query: an edited copy of a stored sequence, or a fresh one. */
+static size_t s_query(const s_zipf *z, const s_doc *docs, size_t nd, uint32_t *q)
+{
+    size_t m;
+    if (s_next() % 3) {
+        const s_doc *d = &docs[s_next() % nd];
+        m = d->n;
+        memcpy(q, d->ids, m * sizeof *q);
+        for (int e = (int)(s_next() % 6); e > 0; e--) {
+            size_t at = m ? s_next() % m : 0;
+            switch (s_next() % 3) {
+            case 0: q[at] = s_zipf_draw(z); break;
+            case 1:
+                if (m < S_MAXLEN + 4) {
+                    memmove(q + at + 1, q + at, (m - at) * sizeof *q);
+                    q[at] = s_zipf_draw(z);
+                    m++;
+                }
+                break;
+            default:
+                if (m > 1) {
+                    memmove(q + at, q + at + 1, (m - at - 1) * sizeof *q);
+                    m--;
+                }
+            }
+        }
+    } else {
+        m = 1 + s_next() % S_MAXLEN;
+        for (size_t i = 0; i < m; i++)
+            q[i] = s_zipf_draw(z);
+    }
+    return m;
+}
+
+static const int s_scores[] = {50, 60, 70, 75, 80, 90, 95, 100};
+#define S_NSCORES (sizeof s_scores / sizeof *s_scores)
+
+/* Checks every live entry of base >= s against the candidates of q.
+ * Returns the number of (query, score, entry) matches checked. */
+static size_t s_check_query(const s_doc *docs, size_t nd, const uint32_t *q, size_t m,
+                            uint64_t *cands_total)
+{
+    static int base[6000];
+    static unsigned char in[6000];
+    size_t checked = 0;
+    for (size_t i = 0; i < nd; i++) {
+        size_t ed = 0;
+        base[i] = -1;
+        if (docs[i].live && verso_fuzzy_ed(&s_f, q, m, docs[i].ids, docs[i].n, &ed) == VERSO_OK)
+            base[i] = verso_fuzzy_base(m, docs[i].n, ed);
+    }
+    for (size_t s = 0; s < S_NSCORES; s++) {
+        verso_fuzzidx_result r;
+        CHECK_INT(s_cands(docs[0].tm, docs[0].pair, q, m, s_scores[s], &r), VERSO_OK);
+        CHECK_INT(r.flags, 0);
+        *cands_total += r.n;
+        memset(in, 0, nd);
+        size_t stray = 0;
+        for (size_t i = 0; i < r.n; i++) {
+            uint64_t at = r.cands[i].id - docs[0].id;
+            if (at < nd && base[at] >= 0)
+                in[at] = 1;
+            else
+                stray++; /* a deleted entry, or not one of ours */
+        }
+        CHECK_INT(stray, 0);
+        for (size_t i = 0; i < nd; i++) {
+            if (base[i] < s_scores[s])
+                continue;
+            checked++;
+            if (!in[i]) {
+                CHECK(in[i]);
+                fprintf(stderr, "missed entry %zu (base %d, m %zu, n %zu) at %d\n", i, base[i], m,
+                        docs[i].n, s_scores[s]);
+            }
+        }
+    }
+    return checked;
+}
+
+static void s_no_miss(uint32_t tm, size_t alphabet, size_t nd, size_t nq)
+{
+    s_zipf z;
+    s_zipf_init(&z, alphabet);
+    s_doc *docs = calloc(nd, sizeof *docs);
+    for (size_t i = 0; i < nd; i++) {
+        docs[i] = (s_doc){tm, 77, 1000 + i, {0}, 1 + s_next() % S_MAXLEN, 1};
+        for (size_t j = 0; j < docs[i].n; j++)
+            docs[i].ids[j] = s_zipf_draw(&z);
+    }
+    CHECK_INT(s_write(docs, nd, 0), VERSO_OK);
+    uint32_t q[S_MAXLEN + 8];
+    size_t checked = 0;
+    uint64_t cands = 0;
+    for (size_t k = 0; k < nq; k++) {
+        size_t m = s_query(&z, docs, nd, q);
+        checked += s_check_query(docs, nd, q, m, &cands);
+    }
+    /* Delete a third; the rest is still found, the deleted never. */
+    s_doc *gone = calloc(nd / 3 + 1, sizeof *gone);
+    size_t ng = 0;
+    for (size_t i = 0; i < nd; i += 3) {
+        gone[ng++] = docs[i];
+        docs[i].live = 0;
+    }
+    CHECK_INT(s_write(gone, ng, 1), VERSO_OK);
+    free(gone);
+    for (size_t k = 0; k < nq / 4; k++) {
+        size_t m = s_query(&z, docs, nd, q);
+        checked += s_check_query(docs, nd, q, m, &cands);
+    }
+    fprintf(stderr,
+            "  alphabet %zu: %zu entries, %zu queries x %zu scores, %zu matches checked, "
+            "%.1f candidates a query\n",
+            alphabet, nd, nq + nq / 4, S_NSCORES, checked,
+            (double)cands / (double)((nq + nq / 4) * S_NSCORES));
+    CHECK(checked > nq); /* the edited queries do match */
+    free(docs);
+    free(z.cdf);
+}
+
+static void test_no_miss_small_alphabet(void)
+{
+    s_no_miss(10, 12, 3000, 300);
+}
+
+static void test_no_miss_large_alphabet(void)
+{
+    s_no_miss(11, 5000, 5000, 400);
+}
+
+int main(void)
+{
+    char dir[64];
+    CHECK(t_tmpdir(dir, sizeof dir) != NULL);
+    CHECK_INT(verso_store_open(dir, NULL, &s_store), VERSO_OK);
+    if (verso_fuzzy_init(&s_f, "en") != VERSO_OK) {
+        fprintf(stderr, "verso_fuzzy_init failed\n");
+        return 1;
+    }
+    verso_fuzzidx_init(&s_x, 0);
+    RUN(test_small);
+    RUN(test_apart);
+    RUN(test_big_key);
+    RUN(test_no_miss_small_alphabet);
+    RUN(test_no_miss_large_alphabet);
+    verso_fuzzidx_fini(&s_x);
+    verso_fuzzy_fini(&s_f);
+    verso_store_destroy(&s_store);
+    t_rmtree(dir);
+    return t_report();
+}
