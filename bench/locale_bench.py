@@ -35,7 +35,7 @@ import time
 import msgpack
 import zmq
 
-from tm_bench import pct, peak_rss_mb, start
+from tm_bench import pct, peak_rss_mb, start, stop
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LOCALEDIR = "/usr/share/locale"
@@ -318,9 +318,7 @@ def main():
             print("tmx      export %d entries in %.1f s (%.0f entries/s, %.0f MB); import into a "
                   "new TM in %.1f s (%.0f entries/s): %d entries there" % tmx)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait()
-        shutil.rmtree(tmp, ignore_errors=True)
+        stop(proc, tmp)
     return 0
 
 

@@ -68,6 +68,13 @@ def start(build, tmp):
     raise SystemExit("tm_bench: versod did not start")
 
 
+def stop(proc, tmp):
+    """Stops a server started by start() and removes its directory."""
+    proc.send_signal(signal.SIGTERM)
+    proc.wait()
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
 def peak_rss_mb(pid):
     for line in open("/proc/%d/status" % pid):
         if line.startswith("VmHWM:"):
@@ -141,9 +148,7 @@ def main():
                   % (name, a.batches, hits, pct(times, .5), pct(times, .99),
                      pct(times, .5) * 1000 / 1000, pct(times, .99) * 1000 / 1000))
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait()
-        shutil.rmtree(tmp, ignore_errors=True)
+        stop(proc, tmp)
     return 0
 
 

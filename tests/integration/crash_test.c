@@ -130,15 +130,21 @@ static bool s_entry_is(const msgpack_object *e, const s_batch *b, int idx)
 
 /* ---- requests ------------------------------------------------------------- */
 
+/* Starts the fields of a request in sb: the language pair of every entry. */
+static void s_pack_pair(msgpack_sbuffer *sb, msgpack_packer *pk)
+{
+    msgpack_sbuffer_init(sb);
+    msgpack_packer_init(pk, sb, msgpack_sbuffer_write);
+    verso_mp_pack_kv_str(pk, "src_lang", "en");
+    verso_mp_pack_kv_str(pk, "tgt_lang", "zh-CN");
+}
+
 static verso_err s_send_add(verso_client *c, s_batch *b)
 {
     static char buf[S_TXT];
     msgpack_sbuffer sb;
-    msgpack_sbuffer_init(&sb);
     msgpack_packer pk;
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    verso_mp_pack_kv_str(&pk, "src_lang", "en");
-    verso_mp_pack_kv_str(&pk, "tgt_lang", "zh-CN");
+    s_pack_pair(&sb, &pk);
     verso_mp_pack_cstr(&pk, "entries");
     msgpack_pack_array(&pk, (size_t)b->n);
     for (int i = 0; i < b->n; i++) {
@@ -194,11 +200,8 @@ static verso_err s_send_lookup(verso_client *c, const s_batch *b, s_pick pick, u
 {
     static char buf[S_TXT];
     msgpack_sbuffer sb;
-    msgpack_sbuffer_init(&sb);
     msgpack_packer pk;
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    verso_mp_pack_kv_str(&pk, "src_lang", "en");
-    verso_mp_pack_kv_str(&pk, "tgt_lang", "zh-CN");
+    s_pack_pair(&sb, &pk);
     verso_mp_pack_kv_int(&pk, "min_score", 100);
     verso_mp_pack_cstr(&pk, "segments");
     msgpack_pack_array(&pk, s_picked(b, pick));
