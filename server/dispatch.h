@@ -14,8 +14,9 @@
 
 /* What one thread brings to every request it handles. Owned by the thread. */
 typedef struct verso_thread {
-    void *writer;         /* connection to the writer (writer.h), or NULL */
-    verso_segmenter *seg; /* this thread's segmenter */
+    void *writer;             /* connection to the writer (writer.h), or NULL */
+    verso_segmenter *seg;     /* this thread's segmenter */
+    struct verso_tmfuzzy *fz; /* this thread's fuzzy matcher (tmfuzzy.h), or NULL */
 } verso_thread;
 
 /*

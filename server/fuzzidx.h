@@ -95,6 +95,35 @@ verso_err verso_fuzzidx_put(verso_txn *t, uint32_t tm_id, uint32_t pair, const u
 verso_err verso_fuzzidx_del(verso_txn *t, uint32_t tm_id, uint32_t pair, const uint32_t *ids,
                             size_t n, uint64_t entry_id);
 
+/* Postings waiting to be written. Writing a batch of entries' postings in
+ * key order costs several times less than one entry at a time (each B-tree
+ * page is copied and dirtied once, and stays in cache), so writers queue
+ * them here and apply them at the end of the batch. Caller-owned. */
+typedef struct verso_fuzzidx_rec {
+    uint64_t key; /* tm_id << 32 | pair */
+    uint32_t tok, len;
+    uint64_t id;
+} verso_fuzzidx_rec;
+
+typedef struct verso_fuzzidx_batch {
+    verso_fuzzidx_rec *v;
+    size_t n, cap;
+    uint32_t *tmp; /* distinct ids of one side */
+    size_t tmp_cap;
+} verso_fuzzidx_batch;
+
+void verso_fuzzidx_batch_init(verso_fuzzidx_batch *b);
+void verso_fuzzidx_batch_fini(verso_fuzzidx_batch *b);
+
+/* Queues what verso_fuzzidx_put(t, tm_id, pair, ids, n, entry_id) would
+ * write. Errors: ENOMEM. */
+verso_err verso_fuzzidx_batch_add(verso_fuzzidx_batch *b, uint32_t tm_id, uint32_t pair,
+                                  const uint32_t *ids, size_t n, uint64_t entry_id);
+
+/* Writes the queued postings in key order and empties the batch (also on
+ * error). Write transaction. */
+verso_err verso_fuzzidx_batch_put(verso_txn *t, verso_fuzzidx_batch *b);
+
 /* The entries under (tm_id, pair) that can have a base score >= min_score
  * (1..100, else EINVAL) against the query ids q[0..m): every such entry
  * with at least one token is in out->cands (docs/MATCHING.md §8 proves it);

@@ -18,6 +18,7 @@
 
 #include "log.h"
 #include "tm.h"
+#include "tmfuzzy.h"
 #include "worker.h"
 #include "writer.h"
 
@@ -222,6 +223,14 @@ static verso_err s_tm_init(verso_store *store)
     return err;
 }
 
+/* The writer's background work: posting the fuzzy index of new entries
+ * in bulk (tmfuzzy.h), 1M entries at most a transaction. */
+static verso_err s_index_step(verso_txn *t, void *arg, bool *more)
+{
+    (void)arg;
+    return verso_tmfuzzy_step(t, (size_t)1 << 20, more);
+}
+
 static verso_err s_start(verso_server *s)
 {
     verso_server_impl *im = s->impl;
@@ -241,7 +250,7 @@ static verso_err s_start(verso_server *s)
     }
     if (!(im->zctx = zmq_ctx_new()) || pipe2(im->sigpipe, O_CLOEXEC | O_NONBLOCK) < 0)
         return VERSO_ETRANSPORT;
-    if ((err = verso_writer_new(im->zctx, s->store, &im->writer)))
+    if ((err = verso_writer_new(im->zctx, s->store, s_index_step, NULL, &im->writer)))
         return err;
     if ((err = s_start_workers(s)))
         return err;

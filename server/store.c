@@ -35,6 +35,8 @@ struct verso_store {
      * takes it exclusively to resize the map, which LMDB allows only while
      * no transaction of this process is active. */
     pthread_rwlock_t grow_lock;
+    void *wscratch; /* verso_store_wscratch's object, and how to free it */
+    void (*wscratch_free)(void *);
 };
 
 struct verso_txn {
@@ -124,6 +126,7 @@ static const struct {
     {"meta", MDB_CREATE},    {"tms", MDB_CREATE},
     {"entries", MDB_CREATE}, {"match", MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED},
     {"changes", MDB_CREATE}, {"fuzzy", MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED},
+    {"tokens", MDB_CREATE},
 };
 
 static verso_err s_open_dbs(verso_store *s, MDB_txn *txn)
@@ -215,6 +218,8 @@ void verso_store_destroy(verso_store **sp)
     verso_store *s = *sp;
     if (!s)
         return;
+    if (s->wscratch_free && s->wscratch)
+        s->wscratch_free(s->wscratch);
     if (s->env)
         mdb_env_close(s->env);
     if (s->lock_fd >= 0)
@@ -363,6 +368,23 @@ verso_err verso_store_put(verso_txn *t, verso_db db, const void *key, size_t kle
     MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
     int rc = mdb_put(t->txn, t->store->dbs[db], &k, &v, 0);
     return rc == MDB_KEYEXIST ? VERSO_OK : s_err(rc, s_dbs[db].name);
+}
+
+verso_err verso_store_put_many(verso_txn *t, verso_db db, const void *keys, size_t klen,
+                               const void *vals, size_t vlen, size_t n)
+{
+    if (t->read_only)
+        return VERSO_EINVAL;
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(t->txn, t->store->dbs[db], &cur);
+    for (size_t i = 0; i < n && !rc; i++) {
+        MDB_val k = {klen, (char *)keys + i * klen}, v = {vlen, (char *)vals + i * vlen};
+        rc = mdb_cursor_put(cur, &k, &v, 0);
+        rc = rc == MDB_KEYEXIST ? 0 : rc;
+    }
+    if (cur)
+        mdb_cursor_close(cur);
+    return s_err(rc, s_dbs[db].name);
 }
 
 verso_err verso_store_del(verso_txn *t, verso_db db, const void *key, size_t klen, const void *val,
@@ -537,6 +559,14 @@ verso_err verso_store_upgraded(verso_txn *t)
             return s_err(rc, "dropping the schema 1 index");
     }
     return verso_store_meta_put(t, "schema_version", ver, strlen(ver));
+}
+
+void **verso_store_wscratch(verso_txn *t, void (*free_fn)(void *))
+{
+    if (t->read_only)
+        return NULL;
+    t->store->wscratch_free = free_fn;
+    return &t->store->wscratch;
 }
 
 void verso_store_upgrade_done(verso_store *s)

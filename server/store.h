@@ -18,7 +18,7 @@
 #include "buf.h"
 #include "verso/err.h"
 
-#define VERSO_SCHEMA_VERSION 4 /* older ones are upgraded on open (tm.c) */
+#define VERSO_SCHEMA_VERSION 5 /* older ones are upgraded on open (tm.c) */
 
 typedef struct verso_store verso_store;
 typedef struct verso_txn verso_txn;
@@ -51,6 +51,7 @@ typedef enum verso_db {
     VERSO_DB_MATCH,    /* match key -> 16-byte values (sorted duplicates); see tm.c */
     VERSO_DB_CHANGES,  /* change sequence (u64 BE) -> change record */
     VERSO_DB_FUZZY,    /* fuzzy postings -> 12-byte values (sorted duplicates); see fuzzidx.c */
+    VERSO_DB_TOKENS,   /* entry id (u64 BE) -> token ids of its sides; see tmfuzzy.c */
     VERSO_DB_COUNT_
 } verso_db;
 
@@ -108,6 +109,12 @@ verso_err verso_store_meta_put(verso_txn *t, const char *key, const void *val, s
 verso_err verso_store_get(verso_txn *t, verso_db db, const void *key, size_t klen, verso_val *out);
 verso_err verso_store_put(verso_txn *t, verso_db db, const void *key, size_t klen, const void *val,
                           size_t vlen);
+/* Puts n records through one cursor: keys (and vals) are n keys of klen
+ * bytes (values of vlen) back to back. In sorted order this is several
+ * times faster than n puts (the cursor stays on its page). A record that
+ * is there already is not an error. Write transaction. */
+verso_err verso_store_put_many(verso_txn *t, verso_db db, const void *keys, size_t klen,
+                               const void *vals, size_t vlen, size_t n);
 verso_err verso_store_del(verso_txn *t, verso_db db, const void *key, size_t klen, const void *val,
                           size_t vlen);
 
@@ -146,6 +153,12 @@ unsigned verso_store_schema(const verso_store *s);
 /* In a write transaction: drops the databases of older schemas and records
  * VERSO_SCHEMA_VERSION. */
 verso_err verso_store_upgraded(verso_txn *t);
+
+/* A slot for one object that the store keeps for its write transactions,
+ * which never overlap (e.g. the writer's tokeniser): *slot is NULL until
+ * the caller sets it, and free_fn(*slot) runs when the store is destroyed.
+ * NULL in a read transaction. */
+void **verso_store_wscratch(verso_txn *t, void (*free_fn)(void *));
 
 /* After the upgrade committed: verso_store_schema is current from now on. */
 void verso_store_upgrade_done(verso_store *s);

@@ -28,6 +28,7 @@
 
 #include "log.h"
 #include "text.h"
+#include "tmfuzzy.h"
 
 #define S_REC_VERSION 2
 #define S_REC_FIXED   (1 + 4 + 8 * 5)
@@ -337,13 +338,18 @@ static verso_err s_forms_of(verso_str s, s_forms *f)
     return err ? err : verso_text_loose(f->norm.data, f->norm.len, &f->loose);
 }
 
+uint32_t verso_tm_pair_key(verso_str ql, verso_str ol, bool reversed)
+{
+    return reversed ? s_pair_hash(ol, ql) ^ S_REVERSED : s_pair_hash(ql, ol);
+}
+
 /* The key of a text: ql is the language the text is in, ol the other one;
  * reversed for an entry's target. */
 static void s_match_key(uint32_t tm_id, verso_str ql, verso_str ol, bool reversed,
                         const verso_buf *loose, unsigned char k[16])
 {
     s_put32(k, tm_id);
-    s_put32(k + 4, reversed ? s_pair_hash(ol, ql) ^ S_REVERSED : s_pair_hash(ql, ol));
+    s_put32(k + 4, verso_tm_pair_key(ql, ol, reversed));
     s_put64(k + 8, verso_text_key_hash(loose->data, loose->len));
 }
 
@@ -364,17 +370,30 @@ static verso_err s_index_side(verso_txn *t, const verso_tm_entry *e, bool target
     return err == VERSO_ENOTFOUND ? VERSO_OK : err; /* the index lacks it: fine */
 }
 
-/* Indexes (or unindexes) both sides of e; src: the forms of e->src when the
- * caller has them, else NULL. */
+/* Indexes (or unindexes) both sides of e in the match index and the fuzzy
+ * one (tmfuzzy.h: its postings wait for verso_tmfuzzy_flush); src: the
+ * forms of e->src when the caller has them, else NULL. */
 static verso_err s_index(verso_txn *t, const verso_tm_entry *e, const s_forms *src, bool add)
 {
-    s_forms f;
+    s_forms f, g;
     s_forms_init(&f);
+    s_forms_init(&g);
+    const s_forms *sf = src ? src : &f;
     verso_err err = src ? VERSO_OK : s_forms_of(e->src, &f);
-    err = err ? err : s_index_side(t, e, false, src ? src : &f, add);
-    err = err ? err : s_forms_of(e->tgt, &f);
-    err = err ? err : s_index_side(t, e, true, &f, add);
+    err = err ? err : s_index_side(t, e, false, sf, add);
+    err = err ? err : s_forms_of(e->tgt, &g);
+    err = err ? err : s_index_side(t, e, true, &g, add);
+    if (!err && add) {
+        verso_tmfuzzy_side a = {verso_tm_pair_key(e->src_lang, e->tgt_lang, false), sf->norm.data,
+                                sf->norm.len};
+        verso_tmfuzzy_side b = {verso_tm_pair_key(e->tgt_lang, e->src_lang, true), g.norm.data,
+                                g.norm.len};
+        err = verso_tmfuzzy_index(t, e->tm_id, e->id, &a, &b);
+    } else if (!err) {
+        err = verso_tmfuzzy_unindex(t, e->id);
+    }
     s_forms_fini(&f);
+    s_forms_fini(&g);
     return err;
 }
 
@@ -688,6 +707,9 @@ verso_err verso_tm_add_batch(verso_txn *t, uint32_t tm_id, const verso_tm_entry 
     for (size_t i = 0; i < n && !err; i++)
         err = s_add_one(t, &c, &entries[i], policy, &outcomes[i], &ids[i], &f, &tmp);
     err = err ? err : s_ctr_save(t, &c);
+    err = err ? err : verso_tmfuzzy_flush(t);
+    if (err)
+        verso_tmfuzzy_discard(t);
     verso_buf_fini(&tmp);
     s_forms_fini(&f);
     return err;
@@ -737,7 +759,11 @@ verso_err verso_tm_update(verso_txn *t, uint64_t id, const verso_tm_patch *p)
     s_ctr c;
     err = s_ctr_load(t, old.tm_id, &c);
     err = err ? err : s_replace(t, &c, &old, &e);
-    return err ? err : s_ctr_save(t, &c);
+    err = err ? err : s_ctr_save(t, &c);
+    err = err ? err : verso_tmfuzzy_flush(t);
+    if (err)
+        verso_tmfuzzy_discard(t);
+    return err;
 }
 
 verso_err verso_tm_delete(verso_txn *t, uint64_t id, bool *deleted)
@@ -860,9 +886,13 @@ verso_err verso_tm_upgrade(verso_txn *t)
     /* The walk reads entries while the index, another database, is written. */
     s_upgrade u = {t, 0, VERSO_OK};
     verso_err err = verso_store_clear(t, VERSO_DB_MATCH);
+    err = err ? err : verso_tmfuzzy_reset(t);
     err = err ? err : s_pairs_clear(t);
     err = err ? err : verso_store_each(t, VERSO_DB_ENTRIES, NULL, 0, s_upgrade_one, &u);
     err = err ? err : u.err;
+    err = err ? err : verso_tmfuzzy_flush(t);
+    if (err)
+        verso_tmfuzzy_discard(t);
     if (u.corrupt)
         verso_log(VERSO_LOG_WARN, "%zu corrupt entry record(s) left out of the index", u.corrupt);
     return err ? err : verso_store_upgraded(t);

@@ -168,6 +168,11 @@ uint64_t verso_tm_context_hash_norm(const verso_buf *norm);
 verso_err verso_tm_pair_count(verso_txn *t, uint32_t tm_id, verso_str src_lang, verso_str tgt_lang,
                               uint64_t *n);
 
+/* The directed pair key under which the match and fuzzy indexes file a
+ * text in language ql of an entry whose other side is in ol: the source
+ * of an ql -> ol entry, or (reversed) the target of an ol -> ql one. */
+uint32_t verso_tm_pair_key(verso_str ql, verso_str ol, bool reversed);
+
 /* The last change sequence number (0: no change yet). */
 verso_err verso_tm_last_change(verso_txn *t, uint64_t *seq);
 

@@ -1,11 +1,13 @@
 /* worker.c - worker thread loop and message framing; see worker.h. */
 #include "worker.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
 
 #include "dispatch.h"
 #include "log.h"
+#include "tmfuzzy.h"
 #include "writer.h"
 
 #define S_MAX_FRAMES 3 /* [client id][""]?[body] */
@@ -91,6 +93,8 @@ static int s_thread_init(verso_worker *w, void **sock, verso_thread *th)
     th->writer = verso_writer_connect(w->zctx);
     if (!*sock || !th->writer || verso_segmenter_new(w->srv->rules, &th->seg))
         return -1;
+    if (!(th->fz = malloc(sizeof *th->fz)) || verso_tmfuzzy_init(th->fz))
+        return -1;
     zmq_setsockopt(*sock, ZMQ_ROUTING_ID, id, sizeof id);
     zmq_setsockopt(*sock, ZMQ_LINGER, &linger, sizeof linger);
     if (zmq_connect(*sock, VERSO_WORKER_ENDPOINT) < 0)
@@ -102,7 +106,7 @@ static void *s_main(void *arg)
 {
     verso_worker *w = arg;
     void *sock = NULL;
-    verso_thread th = {NULL, NULL};
+    verso_thread th = {NULL, NULL, NULL};
     msgpack_sbuffer out;
     msgpack_sbuffer_init(&out);
     if (s_thread_init(w, &sock, &th) < 0) {
@@ -125,6 +129,9 @@ static void *s_main(void *arg)
 out:
     msgpack_sbuffer_destroy(&out);
     verso_segmenter_destroy(&th.seg);
+    if (th.fz)
+        verso_tmfuzzy_fini(th.fz);
+    free(th.fz);
     if (th.writer)
         zmq_close(th.writer);
     if (sock)

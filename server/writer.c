@@ -14,8 +14,12 @@ struct verso_writer {
     void *zctx;
     void *sock; /* ROUTER, used by the writer thread only once started */
     verso_store *store;
+    verso_writer_idle_fn idle;
+    void *idle_arg;
     pthread_t thread;
 };
+
+#define S_IDLE_FORCE 16 /* busy batches after which background work runs anyway */
 
 typedef struct s_batch {
     zmq_msg_t peer[VERSO_WRITER_BATCH];
@@ -62,17 +66,61 @@ static void s_reply_all(void *sock, s_batch *b)
     b->n = 0;
 }
 
+typedef struct s_idle {
+    verso_writer *w;
+    bool more;
+} s_idle;
+
+static verso_err s_idle_job(verso_txn *t, void *arg)
+{
+    s_idle *i = arg;
+    return i->w->idle(t, i->w->idle_arg, &i->more);
+}
+
+/* Runs one piece of background work in its own transaction; *more: there
+ * is more to do (false after an error, logged, so that it is not retried
+ * in a loop; the next write batch tries again). */
+static void s_idle_run(verso_writer *w, bool *more)
+{
+    s_idle i = {w, false};
+    verso_store_job job = {s_idle_job, &i, VERSO_OK};
+    verso_err err = verso_store_write(w->store, &job, 1);
+    err = err ? err : job.result;
+    if (err)
+        verso_log(VERSO_LOG_ERROR, "writer: background work failed: %s", verso_err_symbol(err));
+    *more = !err && i.more;
+}
+
+/* Waits for the next job; while background work is pending, runs it when
+ * no job is waiting, or every S_IDLE_FORCE batches. Returns s_recv_one's. */
+static int s_next(verso_writer *w, s_batch *b, bool *more, int *busy)
+{
+    while (w->idle && *more) {
+        int got = s_recv_one(w->sock, b, ZMQ_DONTWAIT);
+        if (got && ++*busy < S_IDLE_FORCE)
+            return got;
+        *busy = 0;
+        s_idle_run(w, more);
+        if (got)
+            return got;
+    }
+    return s_recv_one(w->sock, b, 0);
+}
+
 static void *s_main(void *arg)
 {
     verso_writer *w = arg;
     s_batch *b = calloc(1, sizeof *b);
+    bool more = true; /* a previous run may have left work */
+    int busy = 0;
     while (b && !b->stop) {
-        if (s_recv_one(w->sock, b, 0) < 0)
+        if (s_next(w, b, &more, &busy) < 0)
             break;
         while (b->n < VERSO_WRITER_BATCH && s_recv_one(w->sock, b, ZMQ_DONTWAIT) > 0)
             ;
         if (b->n)
             verso_store_write(w->store, b->copy, b->n);
+        more = more || b->n > 0;
         s_reply_all(w->sock, b);
     }
     /* Stopping: jobs that still come are refused, never half-done. */
@@ -86,13 +134,16 @@ static void *s_main(void *arg)
     return NULL;
 }
 
-verso_err verso_writer_new(void *zctx, verso_store *store, verso_writer **out)
+verso_err verso_writer_new(void *zctx, verso_store *store, verso_writer_idle_fn idle,
+                           void *idle_arg, verso_writer **out)
 {
     verso_writer *w = calloc(1, sizeof *w);
     if (!w)
         return VERSO_ENOMEM;
     w->zctx = zctx;
     w->store = store;
+    w->idle = idle;
+    w->idle_arg = idle_arg;
     w->sock = zmq_socket(zctx, ZMQ_ROUTER);
     if (!w->sock || zmq_bind(w->sock, VERSO_WRITER_ENDPOINT) < 0)
         goto fail;

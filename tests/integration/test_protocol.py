@@ -951,9 +951,9 @@ class ProtocolTest(unittest.TestCase):
         self.assertEqual(res["added"], 1)
         self.assertEqual(self.get(res["ids"][0])["tm"], "default")
         self.assertEqual(self.tm_list()["default"], before + 2)
-        results = self.lookup(segments=["Default TM sentence %d." % n])
+        results = self.lookup(segments=["Default TM sentence %d." % n], min_score=100)
         self.assertEqual(self.hits(results[0]), [(first, 100, "exact")])
-        results = self.lookup("default", segments=["Default TM nil %d." % n])
+        results = self.lookup("default", segments=["Default TM nil %d." % n], min_score=100)
         self.assertEqual(self.hits(results[0]), [(res["ids"][0], 100, "exact")])
         self.assertEqual(self.call(self.dealer, "delete", ids=[first, res["ids"][0]]),
                          {"deleted": 2})
@@ -1727,7 +1727,7 @@ class ProtocolTest(unittest.TestCase):
         turned = dict(got, src=got["tgt"], tgt=got["src"], src_lang=got["tgt_lang"],
                       tgt_lang=got["src_lang"], src_tags=got["tgt_tags"],
                       tgt_tags=got["src_tags"])
-        extra = {"score", "kind", "penalties", "reversed"}
+        extra = {"score", "kind", "penalties", "reversed", "base", "diffs", "substituted"}
         # en->fr on its source: as stored.
         results = self.lookup(name, "en", "fr", segments=[src])
         self.assertEqual(self.match_info(results[0]), [(a, 100, "exact", {}, False)])
@@ -2049,10 +2049,12 @@ class ProtocolTest(unittest.TestCase):
                          prev="Come in.", next="Sit down.")
         b = self.add_one("The window is shut.", "La fen\u00eatre est ferm\u00e9e.", tm=name)
         self.update(a, src="The gate is open.")
-        # The old source is no longer a match of any kind; the new one is exact.
+        # The old source is no longer an exact or near match (the new one is a fuzzy
+        # match of it, one word apart); the new one is exact.
         for segment in ("The door is open.", "the door is open"):
             with self.subTest(segment=segment):
-                self.assertEqual(self.look(name, segment, min_score=0), [])
+                got = self.look(name, segment, min_score=0)
+                self.assertTrue(got and all(m[2] == "fuzzy" and m[1] < 90 for m in got), got)
         self.assertEqual(self.look(name, "The gate is open."), [(a, 100, "exact", {}, False)])
         self.assertEqual(self.look(name, "the gate is open."),
                          [(a, 99, "near", {"case": 1}, False)])
@@ -2066,7 +2068,8 @@ class ProtocolTest(unittest.TestCase):
         self.assertEqual(results[0]["matches"][0]["tgt"], "The gate is open.")
         # A new target: the reverse direction finds it by the new one only.
         self.update(a, tgt="Le portail est ouvert.")
-        self.assertEqual(self.look(name, "La porte est ouverte.", "fr", "en", min_score=0), [])
+        got = self.look(name, "La porte est ouverte.", "fr", "en", min_score=0)
+        self.assertTrue(all(m[2] == "fuzzy" and m[1] < 90 for m in got), got)
         self.assertEqual(self.look(name, "Le portail est ouvert.", "fr", "en"),
                          [(a, 100, "exact", {}, True)])
         self.assertEqual(self.lookup(name, segments=["The gate is open."])[0]["matches"][0]
@@ -2081,8 +2084,8 @@ class ProtocolTest(unittest.TestCase):
         # An update that gives two entries the same source keeps both.
         self.update(b, src="The gate is open.", tgt="Le portail est ferm\u00e9.")
         self.assertEqual(sorted(i[:3] for i in self.look(name, "The gate is open.")),
-                         sorted([(a, 100, "exact"), (b, 100, "exact")]))
-        self.assertEqual(self.look(name, "The window is shut.", min_score=0), [])
+                         sorted([(a, 100, "exact"), (b, 100, "exact"), (door, 75, "fuzzy")]))
+        self.assertEqual(self.look(name, "The window is shut.", min_score=51), [])
         self.assertEqual(self.tm_list()[name], 3)
 
     # ---- export --------------------------------------------------------------------

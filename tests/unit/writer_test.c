@@ -49,7 +49,7 @@ static void test_concurrent_submitters(void)
     CHECK_INT(verso_store_open(dir, NULL, &s), VERSO_OK);
     void *zctx = zmq_ctx_new();
     verso_writer *w;
-    CHECK_INT(verso_writer_new(zctx, s, &w), VERSO_OK);
+    CHECK_INT(verso_writer_new(zctx, s, NULL, NULL, &w), VERSO_OK);
     pthread_t th[S_THREADS];
     s_ctx ctx[S_THREADS];
     for (int i = 0; i < S_THREADS; i++) {

@@ -1,0 +1,476 @@
+/*
+ * tmfuzzy.c - fuzzy index maintenance and search over the TM; see
+ * tmfuzzy.h and docs/MATCHING.md §9.
+ *
+ * TOKENS records (key: entry id u64 big-endian), all fields u32 in host
+ * order (an LMDB file is not portable across byte orders anyway):
+ *   tm_id | source pair | target pair | n_src | n_tgt | ids of the source | ids of the target
+ */
+#include "tmfuzzy.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define S_HEAD       5                 /* u32 fields before the ids */
+#define S_FLUSH_RECS ((size_t)1 << 22) /* queued postings flushed early past this */
+#define S_UPTO       "fuzzy_upto"      /* meta: every entry id <= this has its postings */
+#define S_UPTO_LEN   10
+
+static void s_put64(unsigned char *p, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        p[i] = (unsigned char)v;
+}
+
+static uint64_t s_get64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* The indexed watermark (meta S_UPTO; 0 when absent). */
+static verso_err s_upto(verso_txn *t, uint64_t *upto)
+{
+    verso_val v;
+    verso_err err = verso_store_get(t, VERSO_DB_META, S_UPTO, S_UPTO_LEN, &v);
+    *upto = 0;
+    if (err == VERSO_ENOTFOUND)
+        return VERSO_OK;
+    if (!err && v.len != 8)
+        err = VERSO_ESTORE;
+    if (!err)
+        *upto = s_get64(v.data);
+    return err;
+}
+
+static verso_err s_reserve(void **p, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return VERSO_OK;
+    size_t c = *cap ? *cap : 64;
+    while (c < need)
+        c *= 2;
+    void *q = realloc(*p, c * size);
+    if (!q)
+        return VERSO_ENOMEM;
+    *p = q;
+    *cap = c;
+    return VERSO_OK;
+}
+
+/* ---- write side ---------------------------------------------------------- */
+
+/* What the store keeps for its write transactions. */
+typedef struct s_writer {
+    verso_fuzzy f;
+    verso_fuzzy_text side;
+    verso_fuzzidx_batch batch;
+    verso_buf rec;
+    uint32_t *ids; /* a record's ids, aligned */
+    size_t ids_cap;
+} s_writer;
+
+static void s_writer_free(void *p)
+{
+    s_writer *w = p;
+    verso_fuzzy_fini(&w->f);
+    verso_fuzzy_text_fini(&w->side);
+    verso_fuzzidx_batch_fini(&w->batch);
+    verso_buf_fini(&w->rec);
+    free(w->ids);
+    free(w);
+}
+
+static verso_err s_writer_of(verso_txn *t, s_writer **out)
+{
+    void **slot = verso_store_wscratch(t, s_writer_free);
+    if (!slot)
+        return VERSO_EINVAL;
+    if (!*slot) {
+        s_writer *w = calloc(1, sizeof *w);
+        if (!w)
+            return VERSO_ENOMEM;
+        verso_err err = verso_fuzzy_init(&w->f, "");
+        if (err) {
+            free(w);
+            return err;
+        }
+        verso_fuzzy_text_init(&w->side);
+        verso_fuzzidx_batch_init(&w->batch);
+        verso_buf_init(&w->rec, (size_t)1 << 31);
+        *slot = w;
+    }
+    *out = *slot;
+    return VERSO_OK;
+}
+
+static verso_err s_u32(verso_buf *b, uint32_t v)
+{
+    return verso_buf_append(b, &v, sizeof v);
+}
+
+/* Tokenises one side and appends its ids to w->rec. */
+static verso_err s_side(s_writer *w, const verso_tmfuzzy_side *s, uint32_t *n)
+{
+    verso_err err = verso_fuzzy_tokenize(&w->f, s->norm, s->len, &w->side);
+    if (!err && w->side.n > UINT32_MAX / 8)
+        err = VERSO_ETOOBIG;
+    if (err)
+        return err;
+    *n = (uint32_t)w->side.n;
+    return verso_buf_append(&w->rec, w->side.ids, w->side.n * sizeof *w->side.ids);
+}
+
+/* A token record read back: header fields and the two id runs. */
+typedef struct s_rec {
+    uint32_t tm_id, pair[2], n[2];
+    const unsigned char *ids; /* n[0] + n[1] u32, unaligned */
+} s_rec;
+
+static bool s_rec_parse(verso_val v, s_rec *r)
+{
+    uint32_t h[S_HEAD];
+    if (v.len < sizeof h)
+        return false;
+    memcpy(h, v.data, sizeof h);
+    *r = (s_rec){h[0], {h[1], h[2]}, {h[3], h[4]}, (const unsigned char *)v.data + sizeof h};
+    return (uint64_t)h[3] + h[4] == (v.len - sizeof h) / 4 && (v.len - sizeof h) % 4 == 0;
+}
+
+/* Queues the postings of both sides of a record (ids copied to align them). */
+static verso_err s_queue(s_writer *w, const s_rec *r, uint64_t id)
+{
+    size_t n = (size_t)r->n[0] + r->n[1];
+    verso_err err = s_reserve((void **)&w->ids, &w->ids_cap, n + 1, sizeof *w->ids);
+    if (err)
+        return err;
+    memcpy(w->ids, r->ids, n * sizeof *w->ids);
+    err = verso_fuzzidx_batch_add(&w->batch, r->tm_id, r->pair[0], w->ids, r->n[0], id);
+    return err ? err
+               : verso_fuzzidx_batch_add(&w->batch, r->tm_id, r->pair[1], w->ids + r->n[0], r->n[1],
+                                         id);
+}
+
+verso_err verso_tmfuzzy_index(verso_txn *t, uint32_t tm_id, uint64_t id,
+                              const verso_tmfuzzy_side *src, const verso_tmfuzzy_side *tgt)
+{
+    s_writer *w;
+    verso_err err = s_writer_of(t, &w);
+    if (err)
+        return err;
+    uint32_t ns = 0, nt = 0;
+    verso_buf_reset(&w->rec);
+    err = s_u32(&w->rec, tm_id);
+    err = err ? err : s_u32(&w->rec, src->pair);
+    err = err ? err : s_u32(&w->rec, tgt->pair);
+    err = err ? err : s_u32(&w->rec, 0);
+    err = err ? err : s_u32(&w->rec, 0);
+    err = err ? err : s_side(w, src, &ns);
+    err = err ? err : s_side(w, tgt, &nt);
+    if (err)
+        return err;
+    memcpy(w->rec.data + 3 * sizeof ns, &ns, sizeof ns);
+    memcpy(w->rec.data + 4 * sizeof nt, &nt, sizeof nt);
+    unsigned char k[8];
+    uint64_t upto;
+    s_put64(k, id);
+    err = verso_store_put(t, VERSO_DB_TOKENS, k, 8, w->rec.data, w->rec.len);
+    err = err ? err : s_upto(t, &upto);
+    if (err || id > upto)
+        return err; /* above the watermark: verso_tmfuzzy_step posts it */
+    s_rec r;
+    verso_val v = {w->rec.data, w->rec.len};
+    if (!s_rec_parse(v, &r))
+        return VERSO_EINTERNAL;
+    err = s_queue(w, &r, id);
+    if (!err && w->batch.n > S_FLUSH_RECS)
+        err = verso_fuzzidx_batch_put(t, &w->batch);
+    return err;
+}
+
+typedef struct s_step {
+    s_writer *w;
+    size_t left; /* records still to read */
+    uint64_t last;
+    bool full; /* the batch is as big as one transaction should take */
+    verso_err err;
+} s_step;
+
+static int s_step_one(void *arg, verso_val key, verso_val val)
+{
+    s_step *st = arg;
+    s_rec r;
+    if (!st->left)
+        return 1;
+    if (key.len != 8)
+        return (st->err = VERSO_ESTORE), 1;
+    st->left--;
+    st->last = s_get64(key.data);
+    if (!s_rec_parse(val, &r))
+        return 0; /* corrupt: searches skip it too */
+    st->err = s_queue(st->w, &r, st->last);
+    st->full = st->w->batch.n > S_FLUSH_RECS;
+    return st->err != VERSO_OK || st->full;
+}
+
+verso_err verso_tmfuzzy_step(verso_txn *t, size_t max, bool *more)
+{
+    s_writer *w = NULL;
+    uint64_t upto;
+    unsigned char from[8];
+    *more = false;
+    verso_err err = s_writer_of(t, &w);
+    err = err ? err : verso_fuzzidx_batch_put(t, &w->batch);
+    err = err ? err : s_upto(t, &upto);
+    if (err || upto == UINT64_MAX)
+        return err;
+    s_step st = {w, max ? max : 1, upto, false, VERSO_OK};
+    s_put64(from, upto + 1);
+    err = verso_store_each(t, VERSO_DB_TOKENS, from, 8, s_step_one, &st);
+    err = err ? err : st.err;
+    *more = !err && (st.full || !st.left);
+    err = err ? err : verso_fuzzidx_batch_put(t, &w->batch);
+    if (!err && st.last != upto) {
+        unsigned char v[8];
+        s_put64(v, st.last);
+        err = verso_store_put(t, VERSO_DB_META, S_UPTO, S_UPTO_LEN, v, 8);
+    }
+    if (err)
+        w->batch.n = 0;
+    return err;
+}
+
+verso_err verso_tmfuzzy_reset(verso_txn *t)
+{
+    verso_err err = verso_store_clear(t, VERSO_DB_FUZZY);
+    err = err ? err : verso_store_clear(t, VERSO_DB_TOKENS);
+    if (!err) {
+        err = verso_store_del(t, VERSO_DB_META, S_UPTO, S_UPTO_LEN, NULL, 0);
+        err = err == VERSO_ENOTFOUND ? VERSO_OK : err;
+    }
+    return err;
+}
+
+verso_err verso_tmfuzzy_unindex(verso_txn *t, uint64_t id)
+{
+    s_writer *w = NULL;
+    verso_err err = s_writer_of(t, &w);
+    err = err ? err : verso_fuzzidx_batch_put(t, &w->batch);
+    unsigned char k[8];
+    verso_val v;
+    s_put64(k, id);
+    err = err ? err : verso_store_get(t, VERSO_DB_TOKENS, k, 8, &v);
+    if (err)
+        return err == VERSO_ENOTFOUND ? VERSO_OK : err;
+    s_rec r;
+    if (!s_rec_parse(v, &r))
+        return verso_store_del(t, VERSO_DB_TOKENS, k, 8, NULL, 0); /* corrupt: drop it */
+    verso_buf_reset(&w->rec); /* the ids, aligned, before the record goes */
+    err = verso_buf_append(&w->rec, r.ids, ((size_t)r.n[0] + r.n[1]) * 4);
+    const uint32_t *ids = (const uint32_t *)(void *)w->rec.data;
+    err = err ? err : verso_fuzzidx_del(t, r.tm_id, r.pair[0], ids, r.n[0], id);
+    err = err ? err : verso_fuzzidx_del(t, r.tm_id, r.pair[1], ids + r.n[0], r.n[1], id);
+    return err ? err : verso_store_del(t, VERSO_DB_TOKENS, k, 8, NULL, 0);
+}
+
+verso_err verso_tmfuzzy_flush(verso_txn *t)
+{
+    s_writer *w;
+    verso_err err = s_writer_of(t, &w);
+    return err ? err : verso_fuzzidx_batch_put(t, &w->batch);
+}
+
+void verso_tmfuzzy_discard(verso_txn *t)
+{
+    void **slot = verso_store_wscratch(t, s_writer_free);
+    if (slot && *slot)
+        ((s_writer *)*slot)->batch.n = 0;
+}
+
+/* ---- read side ----------------------------------------------------------- */
+
+verso_err verso_tmfuzzy_init(verso_tmfuzzy *z)
+{
+    memset(z, 0, sizeof *z);
+    verso_fuzzy_text_init(&z->q);
+    verso_buf_init(&z->qnorm, (size_t)1 << 30);
+    verso_fuzzidx_init(&z->x, 0);
+    return verso_fuzzy_init(&z->f, "");
+}
+
+void verso_tmfuzzy_fini(verso_tmfuzzy *z)
+{
+    verso_fuzzy_fini(&z->f);
+    verso_fuzzidx_fini(&z->x);
+    verso_fuzzy_text_fini(&z->q);
+    verso_buf_fini(&z->qnorm);
+    free(z->ids);
+    z->ids = NULL;
+    z->ids_cap = 0;
+}
+
+verso_err verso_tmfuzzy_query(verso_tmfuzzy *z, const char *norm, size_t n)
+{
+    verso_buf_reset(&z->qnorm);
+    verso_err err = verso_buf_append(&z->qnorm, norm, n);
+    return err ? err : verso_fuzzy_tokenize(&z->f, z->qnorm.data, z->qnorm.len, &z->q);
+}
+
+/* One search in progress. */
+typedef struct s_search {
+    verso_tmfuzzy *z;
+    int *min_score;
+    int (*fn)(void *arg, uint64_t id, int base);
+    void *arg;
+    verso_tmfuzzy_stats *st;
+    int stop;
+} s_search;
+
+typedef struct s_scan {
+    verso_txn *t;
+    struct s_search *s;
+    uint32_t tm_id, pair;
+    bool target;
+    verso_err err;
+} s_scan;
+
+/* Scores one side's ids (unaligned, n of them) against the query; reports
+ * it when its base reaches the current bound. */
+static verso_err s_verify(s_search *s, uint64_t id, const unsigned char *ids, size_t n)
+{
+    verso_tmfuzzy *z = s->z;
+    size_t m = z->q.n;
+    long k = verso_fuzzy_max_ed(m, n, *s->min_score);
+    if (!n || k < 0 || (size_t)k < (m > n ? m - n : n - m))
+        return VERSO_OK;
+    if (s_reserve((void **)&z->ids, &z->ids_cap, n, sizeof *z->ids))
+        return VERSO_ENOMEM;
+    memcpy(z->ids, ids, n * sizeof *z->ids);
+    bool yes;
+    size_t ed;
+    s->st->verified++;
+    verso_err err = verso_fuzzy_within(&z->f, z->q.ids, m, z->ids, n, (size_t)k, &yes);
+    if (err || !yes)
+        return err;
+    err = verso_fuzzy_ed(&z->f, z->q.ids, m, z->ids, n, &ed);
+    if (err)
+        return err;
+    int base = verso_fuzzy_base(m, n, ed);
+    if (base < *s->min_score)
+        return VERSO_OK;
+    s->st->matches++;
+    s->stop = s->fn(s->arg, id, base);
+    return VERSO_OK;
+}
+
+/* Reads entry id's token record and verifies the side asked for. */
+static verso_err s_verify_id(verso_txn *t, s_search *s, uint64_t id, bool target)
+{
+    unsigned char k[8];
+    verso_val v;
+    s_rec r;
+    s_put64(k, id);
+    verso_err err = verso_store_get(t, VERSO_DB_TOKENS, k, 8, &v);
+    if (err == VERSO_ENOTFOUND)
+        return VERSO_OK; /* a posting left by a failed write: no entry */
+    if (err)
+        return err;
+    if (!s_rec_parse(v, &r))
+        return VERSO_ESTORE;
+    return s_verify(s, id, target ? r.ids + 4 * (size_t)r.n[0] : r.ids, r.n[target]);
+}
+
+/* Whether a candidate can still reach the (possibly raised) bound: the
+ * length filter and the count bound of docs/MATCHING.md §8 for it. */
+static bool s_may_reach(const verso_fuzzidx_result *res, const verso_fuzzidx_cand *c, size_t m,
+                        int s)
+{
+    size_t lo, hi;
+    verso_fuzzy_len_range(m, s, &lo, &hi);
+    if (c->len < VERSO_FUZZIDX_MAX_LEN && (c->len < lo || c->len > hi))
+        return false;
+    size_t L = m > c->len ? m : c->len;
+    return (size_t)c->hits + (m - res->probed_positions) >= (L * (size_t)s + 99) / 100;
+}
+
+/* The candidates in order of hits, most first (a counting sort into
+ * z->ids' room is not possible: ids are reused; use a local array). */
+static verso_err s_by_hits(const verso_fuzzidx_result *res, size_t m, uint32_t **order)
+{
+    size_t *count = calloc(m + 2, sizeof *count);
+    *order = malloc((res->n + 1) * sizeof **order);
+    if (!count || !*order) {
+        free(count);
+        return VERSO_ENOMEM;
+    }
+    for (size_t i = 0; i < res->n; i++)
+        count[m - (res->cands[i].hits > m ? m : res->cands[i].hits)]++;
+    for (size_t h = 0, at = 0; h <= m; h++) {
+        size_t c = count[h];
+        count[h] = at;
+        at += c;
+    }
+    for (size_t i = 0; i < res->n; i++)
+        (*order)[count[m - (res->cands[i].hits > m ? m : res->cands[i].hits)]++] = (uint32_t)i;
+    free(count);
+    return VERSO_OK;
+}
+
+static int s_scan_one(void *arg, verso_val key, verso_val val)
+{
+    s_scan *sc = arg;
+    s_rec r;
+    if (key.len != 8 || !s_rec_parse(val, &r))
+        return 0; /* a corrupt record: get reports it */
+    if (r.tm_id != sc->tm_id || r.pair[sc->target] != sc->pair)
+        return 0;
+    const unsigned char *ids = sc->target ? r.ids + 4 * (size_t)r.n[0] : r.ids;
+    sc->err = s_verify(sc->s, s_get64(key.data), ids, r.n[sc->target]);
+    return sc->err || sc->s->stop;
+}
+
+verso_err verso_tmfuzzy_search(verso_txn *t, verso_tmfuzzy *z, uint32_t tm_id, uint32_t pair,
+                               bool target, int *min_score,
+                               int (*fn)(void *arg, uint64_t id, int base), void *arg,
+                               verso_tmfuzzy_stats *st)
+{
+    verso_tmfuzzy_stats dummy;
+    s_search s = {z, min_score, fn, arg, st ? st : &dummy, 0};
+    memset(s.st, 0, sizeof *s.st);
+    if (*min_score < 1 || *min_score > 100)
+        return VERSO_EINVAL;
+    verso_fuzzidx_result res;
+    verso_err err =
+        verso_fuzzidx_candidates(t, &z->x, tm_id, pair, z->q.ids, z->q.n, *min_score, &res);
+    if (err || (res.flags & VERSO_FUZZIDX_NO_TOKENS))
+        return err;
+    s.st->postings = res.postings;
+    uint64_t upto;
+    unsigned char from[8];
+    s_scan sc = {t, &s, tm_id, pair, target, VERSO_OK};
+    if ((err = s_upto(t, &upto)))
+        return err;
+    if (res.flags & VERSO_FUZZIDX_TOO_MANY) {
+        s.st->scanned = true;
+        err = verso_store_each(t, VERSO_DB_TOKENS, NULL, 0, s_scan_one, &sc);
+        return err ? err : sc.err;
+    }
+    s.st->candidates = res.n;
+    uint32_t *order;
+    if ((err = s_by_hits(&res, z->q.n, &order)))
+        return err;
+    for (size_t i = 0; i < res.n && !err && !s.stop; i++) {
+        const verso_fuzzidx_cand *c = &res.cands[order[i]];
+        if (s_may_reach(&res, c, z->q.n, *min_score))
+            err = s_verify_id(t, &s, c->id, target);
+    }
+    free(order);
+    if (!err && !s.stop && upto < UINT64_MAX) { /* entries not posted yet */
+        s_put64(from, upto + 1);
+        err = verso_store_each(t, VERSO_DB_TOKENS, from, 8, s_scan_one, &sc);
+        err = err ? err : sc.err;
+    }
+    return err;
+}
