@@ -192,6 +192,7 @@ typedef struct s_lookup {
     int nlb;
     bool reversed;       /* the direction being searched */
     bool oom;            /* a candidate could not be kept */
+    bool scan;           /* "method": "scan" */
     int *bound;          /* the search's current minimum base */
     verso_buf cnorm;     /* a candidate's normalised source */
     verso_fuzzy_text ct; /* its tokens */
@@ -569,6 +570,23 @@ static verso_err s_lookup_one(s_lookup *l, const s_seg *segs, size_t n, size_t i
     return rc ? VERSO_ENOMEM : VERSO_OK;
 }
 
+/* "method": "index" (default) or "scan" (every token record read: a check
+ * of the index, for benchmarks and operators). */
+static verso_err s_method(verso_op_ctx *ctx, s_lookup *l)
+{
+    const char *m = NULL;
+    size_t n = 0;
+    verso_err err = verso_req_str(ctx->req, "method", false, &m, &n, ctx->fault);
+    if (err || !m)
+        return err;
+    if (n == 4 && !memcmp(m, "scan", 4))
+        l->scan = true;
+    else if (n != 5 || memcmp(m, "index", 5))
+        return verso_fault_set(ctx->fault, VERSO_EBADREQ,
+                               "\"method\" must be \"index\" or \"scan\"");
+    return VERSO_OK;
+}
+
 static verso_err s_limits(verso_op_ctx *ctx, s_lookup *l)
 {
     l->min_score = 70;
@@ -658,6 +676,9 @@ verso_err verso_op_lookup(verso_op_ctx *ctx)
     err = err ? err : verso_tmop_lang(ctx, "src_lang", slb, &l.sl);
     err = err ? err : verso_tmop_lang(ctx, "tgt_lang", tlb, &l.tl);
     err = err ? err : s_limits(ctx, &l);
+    err = err ? err : s_method(ctx, &l);
+    if (!err)
+        l.fz->scan = l.scan;
     err = err ? err : s_segments(ctx, l.sl, &segs, &n, &positions);
     err = err ? err : s_forms_build(segs, n, &f);
     err = err ? err : verso_store_read_begin(ctx->srv->store, &l.t);

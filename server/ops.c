@@ -11,6 +11,8 @@
 #include <zmq.h>
 
 #include "mp.h"
+#include "tm.h"
+#include "tmfuzzy.h"
 #include "verso/version.h"
 
 static verso_err s_hello(verso_op_ctx *ctx);
@@ -147,7 +149,16 @@ static verso_err s_stats(verso_op_ctx *ctx)
         return verso_fault_set(ctx->fault, err, "reading storage figures: %s", verso_strerror(err));
     msgpack_packer *pk = ctx->res;
     int64_t up_ms = verso_now_ms() - srv->started_ms;
-    int rc = msgpack_pack_map(pk, 8);
+    uint64_t upto = 0, last = 0;
+    verso_txn *t;
+    if (!(err = verso_store_read_begin(srv->store, &t))) {
+        err = verso_tmfuzzy_upto(t, &upto);
+        err = err ? err : verso_tm_last_id(t, &last);
+        verso_store_read_end(&t);
+    }
+    if (err)
+        return verso_fault_set(ctx->fault, err, "reading the index state: %s", verso_strerror(err));
+    int rc = msgpack_pack_map(pk, 9);
     rc = rc ? rc : verso_mp_pack_kv_int(pk, "started", srv->started);
     rc = rc ? rc : verso_mp_pack_kv_int(pk, "uptime_s", up_ms / 1000);
     rc = rc ? rc : verso_mp_pack_kv_uint(pk, "requests", atomic_load(&srv->stats.requests));
@@ -156,6 +167,10 @@ static verso_err s_stats(verso_op_ctx *ctx)
     rc = rc ? rc : verso_mp_pack_kv_str(pk, "endpoint", srv->endpoint);
     rc = rc ? rc : verso_mp_pack_cstr(pk, "store");
     rc = rc ? rc : s_pack_store(pk, srv, &st);
+    rc = rc ? rc : verso_mp_pack_cstr(pk, "fuzzy_index");
+    rc = rc ? rc : msgpack_pack_map(pk, 2);
+    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "posted_upto", upto < last ? upto : last);
+    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "pending_ids", upto < last ? last - upto : 0);
     rc = rc ? rc : s_pack_ops(pk, srv);
     return rc ? VERSO_ENOMEM : VERSO_OK;
 }

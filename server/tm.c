@@ -898,6 +898,11 @@ verso_err verso_tm_upgrade(verso_txn *t)
     return err ? err : verso_store_upgraded(t);
 }
 
+verso_err verso_tm_last_id(verso_txn *t, uint64_t *id)
+{
+    return s_meta64(t, "next_id", 7, id);
+}
+
 verso_err verso_tm_last_change(verso_txn *t, uint64_t *seq)
 {
     return s_meta64(t, "next_seq", 8, seq);

@@ -173,6 +173,9 @@ verso_err verso_tm_pair_count(verso_txn *t, uint32_t tm_id, verso_str src_lang, 
  * of an ql -> ol entry, or (reversed) the target of an ol -> ql one. */
 uint32_t verso_tm_pair_key(verso_str ql, verso_str ol, bool reversed);
 
+/* *id: the last entry id handed out (0: none yet). */
+verso_err verso_tm_last_id(verso_txn *t, uint64_t *id);
+
 /* The last change sequence number (0: no change yet). */
 verso_err verso_tm_last_change(verso_txn *t, uint64_t *seq);
 

@@ -242,6 +242,11 @@ verso_err verso_tmfuzzy_step(verso_txn *t, size_t max, bool *more)
     return err;
 }
 
+verso_err verso_tmfuzzy_upto(verso_txn *t, uint64_t *upto)
+{
+    return s_upto(t, upto);
+}
+
 verso_err verso_tmfuzzy_reset(verso_txn *t)
 {
     verso_err err = verso_store_clear(t, VERSO_DB_FUZZY);
@@ -452,7 +457,7 @@ verso_err verso_tmfuzzy_search(verso_txn *t, verso_tmfuzzy *z, uint32_t tm_id, u
     s_scan sc = {t, &s, tm_id, pair, target, VERSO_OK};
     if ((err = s_upto(t, &upto)))
         return err;
-    if (res.flags & VERSO_FUZZIDX_TOO_MANY) {
+    if ((res.flags & VERSO_FUZZIDX_TOO_MANY) || z->scan) {
         s.st->scanned = true;
         err = verso_store_each(t, VERSO_DB_TOKENS, NULL, 0, s_scan_one, &sc);
         return err ? err : sc.err;

@@ -63,6 +63,9 @@ void verso_tmfuzzy_discard(verso_txn *t);
  * The writer calls it when idle (writer.h). */
 verso_err verso_tmfuzzy_step(verso_txn *t, size_t max, bool *more);
 
+/* *upto: every entry id up to it has its postings (the watermark). */
+verso_err verso_tmfuzzy_upto(verso_txn *t, uint64_t *upto);
+
 /* Empties the fuzzy index and the token records, watermark 0 (an upgrade
  * then indexes every entry again). */
 verso_err verso_tmfuzzy_reset(verso_txn *t);
@@ -76,6 +79,7 @@ typedef struct verso_tmfuzzy {
     verso_fuzzidx x;    /* candidate scratch */
     verso_fuzzy_text q; /* the query */
     verso_buf qnorm;    /* its normalised text, which q borrows */
+    bool scan;          /* search by reading every token record (a check of the index) */
     uint32_t *ids;      /* one candidate's ids */
     size_t ids_cap;
 } verso_tmfuzzy;
