@@ -2088,6 +2088,522 @@ class ProtocolTest(unittest.TestCase):
         self.assertEqual(self.look(name, "The window is shut.", min_score=51), [])
         self.assertEqual(self.tm_list()[name], 3)
 
+    # ---- fuzzy matches ---------------------------------------------------------------
+
+    def fuzzy_look(self, tm, segment, src_lang="en", tgt_lang="fr", **fields):
+        """Look one segment up; its match maps, with match_info's checks and what section 6
+        says of base, penalties, diffs and substituted checked for every match."""
+        result = self.lookup(tm, src_lang, tgt_lang, segments=[segment], **fields)[0]
+        self.match_info(result)
+        seg_bytes = segment.encode("utf-8")
+        for m in result["matches"]:
+            self.assertTrue(is_int(m.get("base")), m)
+            self.assertIsInstance(m.get("substituted"), bool, m)
+            self.assertIn("diffs", m)
+            if m["kind"] in ("exact", "context", "near"):
+                self.assertEqual(m["base"], 100, m)
+            if m["kind"] in ("exact", "context"):
+                self.assertEqual(m["diffs"], [], m)
+                self.assertIs(m["substituted"], False, m)
+            if m["kind"] == "fuzzy":
+                # ED >= 1 (else the tokens are the query's: near) and "base >= 1".
+                self.assertTrue(1 <= m["base"] <= 99, m)
+                self.assertTrue(set(m["penalties"]) <= set(PENALTIES), m)
+                self.assertTrue(all(is_int(p) and p > 0 for p in m["penalties"].values()), m)
+                self.assertEqual(m["score"], max(0, m["base"] - sum(m["penalties"].values())),
+                                 m)
+                self.assertIs(m["substituted"], False, m)   # not every token is paired
+            if m["diffs"] is None:
+                continue
+            self.assertIsInstance(m["diffs"], list, m)
+            src_bytes = m["src"].encode("utf-8")
+            last = (0, 0)
+            for d in m["diffs"]:
+                self.assertIsInstance(d, dict, m)
+                self.assertIn(d.get("kind"), ("edit", "case", "numbers"), m)
+                for key, text in (("segment", seg_bytes), ("src", src_bytes)):
+                    span = d.get(key)
+                    self.assertIsInstance(span, list, m)
+                    self.assertEqual(len(span), 2, m)
+                    self.assertTrue(all(is_int(x) for x in span), m)
+                    self.assertTrue(0 <= span[0] <= span[1] <= len(text), (key, m))
+                    text[span[0]:span[1]].decode("utf-8")   # on character boundaries
+                # "in text order"
+                here = (d["segment"][0], d["src"][0])
+                self.assertTrue(here[0] >= last[0] and here[1] >= last[1], m)
+                last = here
+                if d["kind"] != "edit":
+                    self.assertTrue(d["segment"][0] < d["segment"][1] and
+                                    d["src"][0] < d["src"][1], m)
+        return result["matches"]
+
+    def diff_texts(self, segment, match):
+        """A match's diffs as (kind, the segment's bytes, the src's bytes), decoded."""
+        seg, src = segment.encode("utf-8"), match["src"].encode("utf-8")
+        return [(d["kind"], seg[d["segment"][0]:d["segment"][1]].decode("utf-8"),
+                 src[d["src"][0]:d["src"][1]].decode("utf-8")) for d in match["diffs"]]
+
+    def assert_gap(self, text, offset, before, after):
+        """`offset` (bytes into text) is in the space between the words `before` and
+        `after`, the place where an insertion's tokens go."""
+        data = text.encode("utf-8")
+        self.assertTrue(data[:offset].rstrip().endswith(before.encode("utf-8")),
+                        (text, offset))
+        self.assertTrue(data[offset:].lstrip().startswith(after.encode("utf-8")),
+                        (text, offset))
+
+    def test_lookup_fuzzy_replaced_word(self):
+        name = self.new_tm()
+        src = "Save the file before closing the window."
+        a = self.add_one(src, "Enregistrez le fichier avant de fermer la fen\u00eatre.",
+                         tm=name)
+        # 7 tokens, 1 replaced: base floor(100 x (1 - 1/7)) = 85; the same punctuation.
+        seg = "Save the files before closing the window."
+        [m] = self.fuzzy_look(name, seg)
+        self.assertEqual((m["id"], m["kind"], m["base"], m["score"], m["penalties"],
+                          m["reversed"]), (a, "fuzzy", 85, 85, {}, False))
+        self.assertEqual((m["src"], m["tgt"]), (src, self.get(a)["tgt"]))
+        self.assertEqual(self.diff_texts(seg, m), [("edit", "files", "file")])
+        self.assertEqual(m["diffs"][0]["segment"], [9, 14])
+        # The document's example: "!" for "." costs punctuation 2.
+        seg = "Save the files before closing the window!"
+        [m] = self.fuzzy_look(name, seg)
+        self.assertEqual((m["id"], m["kind"], m["base"], m["score"], m["penalties"]),
+                         (a, "fuzzy", 85, 83, {"punctuation": 2}))
+        self.assertEqual(self.diff_texts(seg, m), [("edit", "files", "file")])
+        # A word in other case is a case diff and costs 1, in text order with the edit.
+        seg = "SAVE the files before closing the window."
+        [m] = self.fuzzy_look(name, seg)
+        self.assertEqual((m["kind"], m["base"], m["score"], m["penalties"]),
+                         ("fuzzy", 85, 84, {"case": 1}))
+        self.assertEqual(self.diff_texts(seg, m), [("case", "SAVE", "Save"),
+                                                   ("edit", "files", "file")])
+        # Non-ASCII text: byte offsets are not character offsets.
+        cafe = "Le caf\u00e9 \u00e9tait tr\u00e8s froid \u00e0 Z\u00fcrich."
+        b = self.add_one(cafe, "The coffee was very cold in Z\u00fcrich.", tm=name)
+        seg = "Le caf\u00e9 \u00e9tait tr\u00e8s chaud \u00e0 Z\u00fcrich."
+        [m] = self.fuzzy_look(name, seg)
+        self.assertEqual((m["id"], m["kind"], m["base"], m["score"]), (b, "fuzzy", 85, 85))
+        self.assertEqual(self.diff_texts(seg, m), [("edit", "chaud", "froid")])
+        start = len("Le caf\u00e9 \u00e9tait tr\u00e8s ".encode("utf-8"))
+        self.assertEqual(start, seg.index("chaud") + 3)
+        self.assertEqual((m["diffs"][0]["segment"], m["diffs"][0]["src"]),
+                         ([start, start + 5], [start, start + 5]))
+        # Tag marks are not tokens; a different count of them between paired tokens
+        # costs tags 1. 6 tokens, 1 replaced: base 83.
+        ph = ['<ph x="1"/>', '<ph x="2"/>']
+        c = self.add_one("Click " + mark(0) + "Save" + mark(1) + " to keep the file",
+                         "Cliquez sur " + mark(0) + "Enregistrer" + mark(1) +
+                         " pour garder le fichier", tm=name, src_tags=ph, tgt_tags=ph)
+        seg = "Click Save to keep the files"
+        [m] = self.fuzzy_look(name, seg)
+        self.assertEqual((m["id"], m["kind"], m["base"], m["score"], m["penalties"]),
+                         (c, "fuzzy", 83, 82, {"tags": 1}))
+        self.assertEqual(self.diff_texts(seg, m), [("edit", "files", "file")])
+        # Not in NFC: no diffs (the offsets would not be exact), the match all the same.
+        seg = "Le cafe\u0301 \u00e9tait tr\u00e8s chaud \u00e0 Z\u00fcrich."
+        [m] = self.fuzzy_look(name, seg)
+        self.assertEqual((m["id"], m["kind"], m["base"], m["score"], m["diffs"]),
+                         (b, "fuzzy", 85, 85, None))
+        # Offsets are into the segment as sent and the src as returned, white space and all.
+        other = self.new_tm()
+        padded = "  Save the  file before closing the window. "
+        d = self.add_one(padded, "Enregistrez.", tm=other)
+        seg = "   Save  the files\u00a0before closing the window."
+        [m] = self.fuzzy_look(other, seg)
+        self.assertEqual((m["id"], m["kind"], m["base"], m["src"]), (d, "fuzzy", 85, padded))
+        self.assertEqual(self.diff_texts(seg, m), [("edit", "files", "file")])
+        self.assertEqual((m["diffs"][0]["segment"], m["diffs"][0]["src"]),
+                         ([13, 18], [12, 16]))
+
+    def test_lookup_fuzzy_inserted_and_deleted_words(self):
+        name = self.new_tm()
+        src = "Save the file before closing the window."
+        a = self.add_one(src, "Enregistrez le fichier avant de fermer la fen\u00eatre.",
+                         tm=name)
+        # One token inserted: 8 against 7, base floor(100 x (1 - 1/8)) = 87.
+        seg = "Save the file now before closing the window."
+        [m] = self.fuzzy_look(name, seg)
+        self.assertEqual((m["id"], m["kind"], m["base"], m["score"]), (a, "fuzzy", 87, 87))
+        [d] = m["diffs"]
+        self.assertEqual(d["kind"], "edit")
+        self.assertEqual(self.diff_texts(seg, m)[0][1], "now")
+        self.assertEqual(d["src"][0], d["src"][1])
+        self.assert_gap(src, d["src"][0], "file", "before")
+        # One token deleted: 6 against 7, base floor(100 x (1 - 1/7)) = 85.
+        seg = "Save file before closing the window."
+        [m] = self.fuzzy_look(name, seg)
+        self.assertEqual((m["id"], m["kind"], m["base"], m["score"]), (a, "fuzzy", 85, 85))
+        [d] = m["diffs"]
+        self.assertEqual(d["kind"], "edit")
+        self.assertEqual(self.diff_texts(seg, m)[0][2], "the")
+        self.assertEqual(d["segment"][0], d["segment"][1])
+        self.assert_gap(seg, d["segment"][0], "Save", "file")
+        # At the ends, and in a non-ASCII text.
+        # Κλείστε το παράθυρο τώρα: 4 tokens.
+        greek = "\u039a\u03bb\u03b5\u03af\u03c3\u03c4\u03b5 \u03c4\u03bf \u03c0\u03b1\u03c1" \
+                "\u03ac\u03b8\u03c5\u03c1\u03bf \u03c4\u03ce\u03c1\u03b1"
+        b = self.add_one(greek, "Fermez la fen\u00eatre maintenant.", tm=name, src_lang="el")
+        seg = greek + " \u03b1\u03bc\u03ad\u03c3\u03c9\u03c2"    # ... αμέσως: 5 against 4
+        [m] = self.fuzzy_look(name, seg, "el", "fr")
+        self.assertEqual((m["id"], m["kind"], m["base"]), (b, "fuzzy", 80))
+        [d] = m["diffs"]
+        self.assertEqual(self.diff_texts(seg, m), [("edit", "\u03b1\u03bc\u03ad\u03c3\u03c9"
+                                                    "\u03c2", "")])
+        self.assertEqual(d["src"], [len(greek.encode("utf-8"))] * 2)
+        seg = greek.split(" ", 1)[1]    # the first word deleted: 3 against 4, base 75
+        [m] = self.fuzzy_look(name, seg, "el", "fr")
+        self.assertEqual((m["id"], m["kind"], m["base"]), (b, "fuzzy", 75))
+        self.assertEqual(self.diff_texts(seg, m), [("edit", "", greek.split(" ")[0])])
+        self.assertEqual(m["diffs"][0]["segment"], [0, 0])
+        self.assertEqual(m["diffs"][0]["src"], [0, len(greek.split(" ")[0].encode("utf-8"))])
+
+    def test_lookup_fuzzy_min_score_max_results_ranking(self):
+        name = self.new_tm()
+        seg = "one two three four five six seven"
+        # 1, 2 and 3 of 7 tokens replaced: bases 85, 71 and 57.
+        e85 = self.add_one("one two three four five six eight", "a", tm=name)
+        e71 = self.add_one("one two three four five nine eight", "b", tm=name)
+        e57 = self.add_one("one two three four ten nine eight", "c", tm=name)
+        ranked = [(e85, 85), (e71, 71), (e57, 57)]
+        for fields, count in (({}, 2), ({"min_score": 0}, 3), ({"min_score": 57}, 3),
+                              ({"min_score": 58}, 2), ({"min_score": 71}, 2),
+                              ({"min_score": 72}, 1), ({"min_score": 80}, 1),
+                              ({"min_score": 85}, 1), ({"min_score": 86}, 0),
+                              ({"min_score": 100}, 0), ({"min_score": 0, "max_results": 2}, 2),
+                              ({"min_score": 0, "max_results": 1}, 1)):
+            with self.subTest(fields=fields):
+                got = self.fuzzy_look(name, seg, **fields)
+                self.assertEqual([(m["id"], m["score"]) for m in got], ranked[:count])
+                self.assertTrue(all(m["kind"] == "fuzzy" and m["base"] == m["score"]
+                                    for m in got), got)
+        # Exact and near matches rank above fuzzy ones; a near one of base 100 too.
+        near = self.add_one("One two three four five six seven!", "d", tm=name)
+        exact = self.add_one(seg, "e", tm=name)
+        got = self.fuzzy_look(name, seg, min_score=0, max_results=100)
+        self.assertEqual([(m["id"], m["score"], m["kind"]) for m in got],
+                         [(exact, 100, "exact"), (near, 97, "near"), (e85, 85, "fuzzy"),
+                          (e71, 71, "fuzzy"), (e57, 57, "fuzzy")])
+        self.assertEqual(self.diff_texts(seg, got[1]), [("case", "one", "One")])
+        # Penalties count against min_score: base 85, score 84.
+        seg = "One two three four five six seven"
+        got = self.fuzzy_look(name, seg, min_score=85)
+        self.assertNotIn(e85, [m["id"] for m in got])
+        got = self.fuzzy_look(name, seg, min_score=84)
+        self.assertIn((e85, 85, 84, {"case": 1}),
+                      [(m["id"], m["base"], m["score"], m["penalties"]) for m in got])
+
+    def test_lookup_fuzzy_exhaustive(self):
+        rng = random.Random(5)
+        name = self.new_tm()
+        words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel",
+                 "india", "juliet"]
+        others = ["kilo", "lima", "mike", "november", "oscar", "papa", "quebec", "romeo",
+                  "sierra", "tango", "uniform", "victor"]
+
+        def distance(a, b):
+            """Edit distance of two token lists (insert, delete, replace: 1 each)."""
+            row = list(range(len(b) + 1))
+            for i, x in enumerate(a, 1):
+                prev, row[0] = row[0], i
+                for j, y in enumerate(b, 1):
+                    prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1,
+                                               prev + (x != y))
+            return row[-1]
+
+        # k = 0 to 5 random edits (fewer entries for small k, so that most thresholds
+        # below keep within max_results 100).
+        edits = [0] * 5 + [1] * 15 + [2] * 30 + [3] * 40 + [4] * 50 + [5] * 60
+        rng.shuffle(edits)
+        entries, expected = [], {}
+        for i, k in enumerate(edits):
+            tokens = list(words)
+            for _ in range(k):
+                op = rng.choice(("replace", "insert", "delete"))
+                if op == "replace":
+                    tokens[rng.randrange(len(tokens))] = rng.choice(others)
+                elif op == "insert":
+                    tokens.insert(rng.randrange(len(tokens) + 1), rng.choice(others))
+                else:
+                    del tokens[rng.randrange(len(tokens))]
+            entries.append({"src": " ".join(tokens), "tgt": "target %d" % i})
+        # Half of them given time to be posted, the other half just added: lookups see both.
+        ids = self.add(entries[:100], tm=name)["ids"]
+        time.sleep(1)
+        ids += self.add(entries[100:], tm=name)["ids"]
+        self.assertEqual(len(set(ids)), 200)
+        for id_, entry in zip(ids, entries):
+            tokens = entry["src"].split()
+            ed = distance(words, tokens)
+            expected[id_] = 100 * (max(len(words), len(tokens)) - ed) // \
+                max(len(words), len(tokens))
+        seg = " ".join(words)
+
+        def check(min_score):
+            want = {id_: base for id_, base in expected.items() if base >= min_score and
+                    base >= 1}
+            got = self.fuzzy_look(name, seg, min_score=min_score, max_results=100)
+            for m in got:
+                self.assertEqual(m["base"], expected.get(m["id"]), m)
+                self.assertEqual(m["score"], m["base"], m)
+                self.assertEqual(m["kind"], "fuzzy" if m["base"] < 100 else "exact", m)
+            if len(want) <= 100:
+                self.assertEqual({m["id"]: m["base"] for m in got}, want)
+            else:
+                # The best 100: every entry scoring above the last one's score, and some of
+                # those that tie with it.
+                self.assertEqual(len(got), 100)
+                self.assertEqual([m["score"] for m in got],
+                                 sorted(want.values(), reverse=True)[:100])
+                last = got[-1]["score"]
+                self.assertEqual({m["id"] for m in got if m["score"] > last},
+                                 {id_ for id_, base in want.items() if base > last})
+            return len(want)
+
+        # Right after the second add (entries perhaps not posted yet), and a moment later.
+        counts = []
+        for min_score in (90, 80, 75, 70, 60, 1):
+            with self.subTest(min_score=min_score):
+                counts.append(check(min_score))
+        time.sleep(1)
+        for min_score in (95, 85, 72, 65, 55):
+            with self.subTest(min_score=min_score, later=True):
+                counts.append(check(min_score))
+        self.assertTrue(any(50 < n <= 100 for n in counts), counts)
+        self.assertTrue(any(n > 100 for n in counts), counts)
+
+    def test_lookup_numbers_substituted(self):
+        name = self.new_tm()
+        page = self.add_one("Page 3 of 10", "Seite 3 von 10", tm=name, src_lang="en",
+                            tgt_lang="de")
+        # The document's example.
+        seg = "Page 4 of 12"
+        [m] = self.fuzzy_look(name, seg, "en", "de")
+        self.assertEqual((m["id"], m["kind"], m["base"], m["score"], m["penalties"],
+                          m["substituted"], m["tgt"], m["src"]),
+                         (page, "near", 100, 97, {"numbers": 3}, True, "Seite 4 von 12",
+                          "Page 3 of 10"))
+        self.assertEqual(self.diff_texts(seg, m), [("numbers", "4", "3"),
+                                                   ("numbers", "12", "10")])
+        self.assertEqual(self.get(page)["tgt"], "Seite 3 von 10")    # stored as it was
+        # Only the differing numbers are replaced.
+        [m] = self.fuzzy_look(name, "Page 3 of 11", "en", "de")
+        self.assertEqual((m["substituted"], m["tgt"]), (True, "Seite 3 von 11"))
+        # The exact source: nothing substituted.
+        [m] = self.fuzzy_look(name, "Page 3 of 10", "en", "de")
+        self.assertEqual((m["kind"], m["substituted"], m["tgt"]),
+                         ("exact", False, "Seite 3 von 10"))
+        # The target's decimal marks: "1,5" in the source, "1.5" in the target.
+        weight = self.add_one("Gewicht: 1,5 kg", "Weight: 1.5 kg", tm=name, src_lang="de",
+                              tgt_lang="en")
+        for seg, tgt in (("Gewicht: 2,5 kg", "Weight: 2.5 kg"),
+                         ("Gewicht: 12,75 kg", "Weight: 12.75 kg")):
+            with self.subTest(segment=seg):
+                [m] = self.fuzzy_look(name, seg, "de", "en")
+                self.assertEqual((m["id"], m["kind"], m["score"], m["substituted"], m["tgt"]),
+                                 (weight, "near", 97, True, tgt))
+                self.assertEqual([d[0] for d in self.diff_texts(seg, m)], ["numbers"])
+        # A differing number that is not in the target: not substituted, tgt as stored.
+        spelled = self.add_one("Step 3 of 10", "\u00c9tape trois sur 10", tm=name)
+        [m] = self.fuzzy_look(name, "Step 4 of 10")
+        self.assertEqual((m["id"], m["kind"], m["score"], m["substituted"], m["tgt"]),
+                         (spelled, "near", 97, False, "\u00c9tape trois sur 10"))
+        # One stored number that stands for two different query numbers: not substituted.
+        twice = self.add_one("From 5 to 5", "De 5 \u00e0 5", tm=name)
+        for seg, substituted, tgt in (("From 6 to 7", False, "De 5 \u00e0 5"),
+                                      ("From 6 to 6", True, "De 6 \u00e0 6")):
+            with self.subTest(segment=seg):
+                [m] = self.fuzzy_look(name, seg)
+                self.assertEqual((m["id"], m["kind"], m["score"], m["substituted"], m["tgt"]),
+                                 (twice, "near", 97, substituted, tgt))
+        # A word differs too: a fuzzy match, not substituted. 4 tokens, 1 replaced: base 75,
+        # and the differing number costs numbers 3.
+        seg = "Sheet 4 of 10"
+        [m] = self.fuzzy_look(name, seg, "en", "de")
+        self.assertEqual((m["id"], m["kind"], m["base"], m["score"], m["penalties"],
+                          m["substituted"], m["tgt"]),
+                         (page, "fuzzy", 75, 72, {"numbers": 3}, False, "Seite 3 von 10"))
+        self.assertEqual(self.diff_texts(seg, m), [("edit", "Sheet", "Page"),
+                                                   ("numbers", "4", "3")])
+        # A token inserted: every number paired, but not every token: not substituted.
+        seg = "Page 4 of 10 now"
+        [m] = self.fuzzy_look(name, seg, "en", "de")
+        self.assertEqual((m["id"], m["kind"], m["base"], m["score"], m["substituted"],
+                          m["tgt"]), (page, "fuzzy", 80, 77, False, "Seite 3 von 10"))
+        # Reversed: an entry stored de->en, found by its target, substituted in its source
+        # (the tgt of the turned match).
+        other = self.new_tm()
+        back = self.add_one("Seite 3 von 10", "Page 3 of 10", tm=other, src_lang="de",
+                            tgt_lang="en")
+        [m] = self.fuzzy_look(other, "Page 4 of 12", "en", "de")
+        self.assertEqual((m["id"], m["kind"], m["score"], m["reversed"], m["substituted"],
+                          m["src"], m["tgt"]),
+                         (back, "near", 97, True, True, "Page 3 of 10", "Seite 4 von 12"))
+        self.assertEqual(self.get(back)["src"], "Seite 3 von 10")
+
+    def test_lookup_near_diffs_and_beyond_the_cap(self):
+        name = self.new_tm()
+        src = "Save the file 1,234.5 times."
+        a = self.add_one(src, "Enregistrez le fichier 1 234,5 fois.", tm=name)
+        # Near matches locate case and numbers differences, not punctuation ones.
+        for seg, penalties, diffs in (
+                ("Save the file 1,234.5 times", {"punctuation": 2}, []),
+                ("Save, the file 1,234.5 times!", {"punctuation": 2}, []),
+                ("save the FILE 1,234.5 times.", {"case": 1},
+                 [("case", "save", "Save"), ("case", "FILE", "file")]),
+                ("Save the file 1234.5 times.", {"numbers": 3},
+                 [("numbers", "1234.5", "1,234.5")]),
+                ("\u00c9pargnez: save the file 7 times", None, None)):
+            with self.subTest(segment=seg):
+                got = self.fuzzy_look(name, seg, min_score=0)
+                if penalties is None:   # a word inserted: fuzzy, 6 tokens against 5
+                    self.assertEqual([(m["id"], m["kind"], m["base"]) for m in got],
+                                     [(a, "fuzzy", 83)])
+                    self.assertEqual([d[:2] for d in self.diff_texts(seg, got[0])],
+                                     [("edit", "\u00c9pargnez"), ("case", "save"),
+                                      ("numbers", "7")])
+                    continue
+                self.assertEqual([(m["id"], m["kind"], m["penalties"]) for m in got],
+                                 [(a, "near", penalties)])
+                self.assertEqual(self.diff_texts(seg, got[0]), diffs)
+        # More near candidates than the cap of 64: fuzzy matching finds the others, as
+        # near matches of base 100, so the best 100 come back.
+        other = self.new_tm()
+        spec = {"turn it off": 97, "TURN IT OFF!": 97, "Turn it off": 98}
+        srcs = list(spec) * 80
+        ids = self.add([{"src": s, "tgt": "\u00c9teins %d." % i} for i, s in enumerate(srcs)],
+                       tm=other)["ids"]
+        score = {id_: spec[s] for id_, s in zip(ids, srcs)}
+        exact = self.add([{"src": "Turn it off.", "tgt": "Arr\u00eate %d." % i}
+                          for i in range(3)], tm=other)["ids"]
+        got = self.fuzzy_look(other, "Turn it off.", max_results=100)
+        self.assertEqual(len(got), 100)
+        self.assertEqual(sorted(m["id"] for m in got[:3]), sorted(exact))
+        self.assertTrue(all(m["kind"] == "near" and m["base"] == 100 and
+                            m["score"] == score[m["id"]] for m in got[3:]), got)
+        # All 80 of 98, then 17 of 97.
+        self.assertEqual([m["score"] for m in got], [100] * 3 + [98] * 80 + [97] * 17)
+
+    def test_lookup_fuzzy_cjk(self):
+        name = self.new_tm()
+        # 我明天早上去北京开会。: 10 Han characters, 10 tokens.
+        src = "\u6211\u660e\u5929\u65e9\u4e0a\u53bb\u5317\u4eac\u5f00\u4f1a\u3002"
+        a = self.add_one(src, "I am going to a meeting in Beijing tomorrow morning.",
+                         tm=name, src_lang="zh", tgt_lang="en")
+        # 北 -> 南: 1 of 10 replaced, base 90.
+        seg = src.replace("\u5317", "\u5357")
+        [m] = self.fuzzy_look(name, seg, "zh", "en")
+        self.assertEqual((m["id"], m["kind"], m["base"], m["score"]), (a, "fuzzy", 90, 90))
+        self.assertEqual(self.diff_texts(seg, m), [("edit", "\u5357", "\u5317")])
+        self.assertEqual(m["diffs"][0]["segment"], [18, 21])     # 6 characters of 3 bytes
+        # 要 inserted: 11 against 10, base floor(100 x (1 - 1/11)) = 90.
+        seg = src.replace("\u53bb", "\u8981\u53bb")
+        [m] = self.fuzzy_look(name, seg, "zh", "en")
+        self.assertEqual((m["id"], m["kind"], m["base"]), (a, "fuzzy", 90))
+        self.assertEqual(self.diff_texts(seg, m), [("edit", "\u8981", "")])
+        # Two characters replaced (北京 -> 上海): base 80; not at min_score 81.
+        seg = src.replace("\u5317\u4eac", "\u4e0a\u6d77")
+        [m] = self.fuzzy_look(name, seg, "zh", "en")
+        self.assertEqual((m["id"], m["kind"], m["base"]), (a, "fuzzy", 80))
+        self.assertEqual(self.fuzzy_look(name, seg, "zh", "en", min_score=81), [])
+        # Kana are single-character tokens too: テレビを見る, 6 tokens; を -> も: base
+        # floor(100 x (1 - 1/6)) = 83.
+        kana = "\u30c6\u30ec\u30d3\u3092\u898b\u308b"
+        b = self.add_one(kana, "Watch TV.", tm=name, src_lang="ja", tgt_lang="en")
+        seg = kana.replace("\u3092", "\u3082")
+        [m] = self.fuzzy_look(name, seg, "ja", "en")
+        self.assertEqual((m["id"], m["kind"], m["base"]), (b, "fuzzy", 83))
+        self.assertEqual(self.diff_texts(seg, m), [("edit", "\u3082", "\u3092")])
+
+    def test_lookup_fuzzy_reversed(self):
+        name = self.new_tm()
+        fr = "Fermez la fen\u00eatre avant de partir."
+        en = "Close the window before you leave."
+        a = self.add_one(fr, en, tm=name, src_lang="fr", tgt_lang="en", author="ann",
+                         created=1000, changed=3000)
+        # en->fr finds it by its target: 6 tokens, 1 replaced, base 83; turned round.
+        seg = "Close the door before you leave."
+        [m] = self.fuzzy_look(name, seg, "en", "fr")
+        self.assertEqual((m["id"], m["kind"], m["base"], m["score"], m["reversed"]),
+                         (a, "fuzzy", 83, 83, True))
+        self.assertEqual((m["src"], m["tgt"], m["src_lang"], m["tgt_lang"], m["author"]),
+                         (en, fr, "en", "fr", "ann"))
+        self.assertEqual(self.diff_texts(seg, m), [("edit", "door", "window")])
+        # fr->en finds it by its source, as stored.
+        seg = "Fermez la porte avant de partir."
+        [m] = self.fuzzy_look(name, seg, "fr", "en")
+        self.assertEqual((m["id"], m["kind"], m["base"], m["reversed"], m["tgt"]),
+                         (a, "fuzzy", 83, False, en))
+        self.assertEqual(self.diff_texts(seg, m), [("edit", "porte", "fen\u00eatre")])
+        # The forward pair does not find it by its target, nor the reverse by its source.
+        self.assertEqual(self.fuzzy_look(name, "Close the door before you leave.", "fr", "en",
+                                         min_score=0), [])
+        self.assertEqual(self.fuzzy_look(name, "Fermez la porte avant de partir.", "en", "fr",
+                                         min_score=0), [])
+        # Forward and reversed fuzzy matches rank together (a tie: the most recently
+        # changed first).
+        b = self.add_one("Close the door before you go.", "Fermez la porte avant d'y aller.",
+                         tm=name, created=1000, changed=2000)
+        got = self.fuzzy_look(name, "Close the door before you leave.", "en", "fr")
+        self.assertEqual([(m["id"], m["base"], m["reversed"]) for m in got],
+                         [(a, 83, True), (b, 83, False)])
+
+    def test_lookup_fuzzy_sees_writes_at_once(self):
+        name = self.new_tm()
+        fox = "the quick brown fox jumps over the lazy dog"
+        seg = "the quick brown fox jumps over the lazy cat"      # 9 tokens, base 88
+        a = self.add_one(fox, "le renard", tm=name)
+        self.assertEqual([(m["id"], m["base"]) for m in self.fuzzy_look(name, seg)],
+                         [(a, 88)])
+        self.assertEqual(self.call(self.dealer, "delete", ids=[a]), {"deleted": 1})
+        self.assertEqual(self.fuzzy_look(name, seg, min_score=0), [])
+        # Many entries, given time to be posted, then updated and deleted.
+        self.add([{"src": "filler %d number %d" % (i, i * 7), "tgt": "x %d" % i}
+                  for i in range(500)], tm=name)
+        b = self.add_one(fox, "le renard encore", tm=name)
+        c = self.add_one("a slow green turtle walks under the busy bridge", "la tortue",
+                         tm=name)
+        time.sleep(1)
+        self.assertEqual([(m["id"], m["base"]) for m in self.fuzzy_look(name, seg)],
+                         [(b, 88)])
+        turtle = "a slow green turtle walks under the busy road"
+        self.assertEqual([(m["id"], m["base"]) for m in self.fuzzy_look(name, turtle)],
+                         [(c, 88)])
+        self.update(b, src="a slow green turtle walks under the old bridge")
+        self.assertEqual(self.fuzzy_look(name, seg), [])   # only "the" left in common
+        self.assertEqual([(m["id"], m["base"]) for m in self.fuzzy_look(name, turtle)],
+                         [(c, 88), (b, 77)])
+        self.update(c, src=fox)
+        self.assertEqual([(m["id"], m["base"]) for m in self.fuzzy_look(name, seg)],
+                         [(c, 88)])
+        self.assertEqual([(m["id"], m["base"]) for m in self.fuzzy_look(name, turtle)],
+                         [(b, 77)])
+        self.assertEqual(self.call(self.dealer, "delete", ids=[b, c]), {"deleted": 2})
+        self.assertEqual(self.fuzzy_look(name, seg, min_score=0), [])
+        self.assertEqual(self.fuzzy_look(name, turtle, min_score=0), [])
+        # An add answered is matched by the next lookup.
+        d = self.add_one(fox, "le renard de nouveau", tm=name)
+        self.assertEqual([(m["id"], m["base"]) for m in self.fuzzy_look(name, seg)],
+                         [(d, 88)])
+
+    def test_lookup_fuzzy_needs_tokens(self):
+        name = self.new_tm()
+        self.add_one("Hello world.", "Bonjour le monde.", tm=name)
+        self.add_one("...", "...", tm=name)
+        four = self.add_one("one two three four", "un deux trois quatre", tm=name)
+        # A segment without tokens has no fuzzy matches (and "..." only its exact one).
+        for segment in ("!?", "\u2014", ". . ,", mark(0), mark(0) + " " + mark(1), "\u3002"):
+            with self.subTest(segment=segment):
+                self.assertEqual(self.fuzzy_look(name, segment, min_score=0), [])
+        self.assertEqual([m["kind"] for m in self.fuzzy_look(name, "...", min_score=0)],
+                         ["exact"])
+        # base 0 is no match, even at min_score 0: no token in common.
+        self.assertEqual(self.fuzzy_look(name, "five six seven", min_score=0), [])
+        # 4 edits for 5 tokens: base 20.
+        got = self.fuzzy_look(name, "one five six seven eight", min_score=0)
+        self.assertEqual([(m["id"], m["base"], m["score"], m["kind"]) for m in got],
+                         [(four, 20, 20, "fuzzy")])
+
     # ---- export --------------------------------------------------------------------
 
     def test_update_and_export_in_hello(self):
