@@ -2,6 +2,7 @@
 #include "buf.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,5 +84,24 @@ verso_err verso_buf_printf(verso_buf *b, const char *fmt, ...)
     vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
     va_end(ap);
     b->len += (size_t)n;
+    return VERSO_OK;
+}
+
+verso_err verso_array_grow(void *arrp, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return VERSO_OK;
+    size_t n = *cap ? *cap : 16;
+    while (n < need && n <= SIZE_MAX / 2)
+        n *= 2;
+    if (n < need || !elem || n > SIZE_MAX / elem)
+        return VERSO_ENOMEM;
+    void *arr;
+    memcpy(&arr, arrp, sizeof arr);
+    void *p = realloc(arr, n * elem);
+    if (!p)
+        return VERSO_ENOMEM;
+    memcpy(arrp, &p, sizeof p);
+    *cap = n;
     return VERSO_OK;
 }

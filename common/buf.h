@@ -29,4 +29,10 @@ verso_err verso_buf_puts(verso_buf *b, const char *s);
 verso_err verso_buf_printf(verso_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Grows the array whose pointer is at arrp (any T **, NULL at first) to
+ * hold at least need elements of elem bytes, doubling from 16; *cap is its
+ * capacity in elements. The pointer is copied, not type-punned. ENOMEM
+ * (also when the size would overflow); the array is unchanged then. */
+verso_err verso_array_grow(void *arrp, size_t *cap, size_t need, size_t elem);
+
 #endif

@@ -96,25 +96,6 @@ struct verso_tmx_reader {
     size_t v_tuvs_cap, v_props_cap, v_tags_cap;
 };
 
-/* Grows the array whose pointer is at arrp (any T **) to hold at least
- * need elements of size elem; the pointer is copied, not type-punned. */
-static verso_err s_grow(void *arrp, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return VERSO_OK;
-    size_t n = *cap ? *cap : 16;
-    while (n < need)
-        n *= 2;
-    void *arr;
-    memcpy(&arr, arrp, sizeof arr);
-    void *p = realloc(arr, n * elem);
-    if (!p)
-        return VERSO_ENOMEM;
-    memcpy(arrp, &p, sizeof p);
-    *cap = n;
-    return VERSO_OK;
-}
-
 static size_t s_utf8_put(uint32_t cp, char *out)
 {
     if (cp < 0x80) {
@@ -334,7 +315,7 @@ static void s_tag_commit(verso_tmx_reader *r, uint32_t start)
         s_limit(t, "tag limit exceeded");
         return;
     }
-    if (s_grow(&t->tags, &t->tags_cap, t->ntags + 1, sizeof *t->tags)) {
+    if (verso_array_grow(&t->tags, &t->tags_cap, t->ntags + 1, sizeof *t->tags)) {
         s_halt(r, NULL, VERSO_ENOMEM);
         return;
     }
@@ -441,7 +422,7 @@ static void s_tuv_start(verso_tmx_reader *r, const XML_Char **atts)
         s_limit(t, "too many tuvs");
         return;
     }
-    if (s_grow(&t->tuvs, &t->tuvs_cap, t->ntuvs + 1, sizeof *t->tuvs)) {
+    if (verso_array_grow(&t->tuvs, &t->tuvs_cap, t->ntuvs + 1, sizeof *t->tuvs)) {
         s_halt(r, NULL, VERSO_ENOMEM);
         return;
     }
@@ -464,7 +445,7 @@ static void s_prop_start(verso_tmx_reader *r, const XML_Char **atts)
         s_limit(t, "too many props");
         return;
     }
-    if (s_grow(&t->props, &t->props_cap, t->nprops + 1, sizeof *t->props)) {
+    if (verso_array_grow(&t->props, &t->props_cap, t->nprops + 1, sizeof *t->props)) {
         s_halt(r, NULL, VERSO_ENOMEM);
         return;
     }
@@ -548,9 +529,9 @@ static verso_tmx_str s_view(const verso_buf *b, s_span sp)
 static verso_err s_views(verso_tmx_reader *r)
 {
     s_tu *t = &r->tu;
-    if (s_grow(&r->v_tuvs, &r->v_tuvs_cap, t->ntuvs, sizeof *r->v_tuvs) ||
-        s_grow(&r->v_props, &r->v_props_cap, t->nprops, sizeof *r->v_props) ||
-        s_grow(&r->v_tags, &r->v_tags_cap, t->ntags, sizeof *r->v_tags))
+    if (verso_array_grow(&r->v_tuvs, &r->v_tuvs_cap, t->ntuvs, sizeof *r->v_tuvs) ||
+        verso_array_grow(&r->v_props, &r->v_props_cap, t->nprops, sizeof *r->v_props) ||
+        verso_array_grow(&r->v_tags, &r->v_tags_cap, t->ntags, sizeof *r->v_tags))
         return VERSO_ENOMEM;
     for (size_t k = 0; k < t->ntags; k++) {
         uint32_t end = k + 1 < t->ntags ? t->tags[k + 1] : t->tagx_end;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "be.h"
 #include "fuzzy.h"
 
 #define S_KEY      12
@@ -20,34 +21,18 @@
 #define S_STACK    256 /* distinct ids sorted on the stack up to this many */
 #define S_MIN_SLOT 1024
 
-static void s_put32(unsigned char *p, uint32_t v)
-{
-    for (int i = 3; i >= 0; i--, v >>= 8)
-        p[i] = (unsigned char)v;
-}
-
-static uint32_t s_get32(const unsigned char *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t s_get64(const unsigned char *p)
-{
-    return (uint64_t)s_get32(p) << 32 | s_get32(p + 4);
-}
-
 static void s_key(unsigned char k[S_KEY], uint32_t tm_id, uint32_t pair, uint32_t tok)
 {
-    s_put32(k, tm_id);
-    s_put32(k + 4, pair);
-    s_put32(k + 8, tok);
+    verso_be_put32(k, tm_id);
+    verso_be_put32(k + 4, pair);
+    verso_be_put32(k + 8, tok);
 }
 
 static void s_val(unsigned char v[S_VAL], uint32_t len, uint64_t id)
 {
-    s_put32(v, len);
-    s_put32(v + 4, (uint32_t)(id >> 32));
-    s_put32(v + 8, (uint32_t)id);
+    verso_be_put32(v, len);
+    verso_be_put32(v + 4, (uint32_t)(id >> 32));
+    verso_be_put32(v + 8, (uint32_t)id);
 }
 
 static int s_cmp_u32(const void *a, const void *b)
@@ -110,28 +95,13 @@ void verso_fuzzidx_batch_fini(verso_fuzzidx_batch *b)
     memset(b, 0, sizeof *b);
 }
 
-static verso_err s_reserve(void **p, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap)
-        return VERSO_OK;
-    size_t c = *cap ? *cap : 256;
-    while (c < need)
-        c *= 2;
-    void *q = realloc(*p, c * size);
-    if (!q)
-        return VERSO_ENOMEM;
-    *p = q;
-    *cap = c;
-    return VERSO_OK;
-}
-
 verso_err verso_fuzzidx_batch_add(verso_fuzzidx_batch *b, uint32_t tm_id, uint32_t pair,
                                   const uint32_t *ids, size_t n, uint64_t entry_id)
 {
     if (!n)
         return VERSO_OK;
-    if (s_reserve((void **)&b->tmp, &b->tmp_cap, n, sizeof *b->tmp) ||
-        s_reserve((void **)&b->v, &b->cap, b->n + n, sizeof *b->v))
+    if (verso_array_grow(&b->tmp, &b->tmp_cap, n, sizeof *b->tmp) ||
+        verso_array_grow(&b->v, &b->cap, b->n + n, sizeof *b->v))
         return VERSO_ENOMEM;
     memcpy(b->tmp, ids, n * sizeof *ids);
     qsort(b->tmp, n, sizeof *b->tmp, s_cmp_u32);
@@ -358,11 +328,11 @@ static int s_probe_run(void *arg, const void *vals, size_t n)
     s_probe *p = arg;
     const unsigned char *v = vals;
     for (size_t i = 0; i < n; i++, v += S_VAL) {
-        uint32_t len = s_get32(v);
+        uint32_t len = verso_be_get32(v);
         if (len > p->hi)
             return 1;
         p->postings++;
-        if ((p->err = s_hit(p->x, s_get64(v + 4), len, p->qcount)))
+        if ((p->err = s_hit(p->x, verso_be_get64(v + 4), len, p->qcount)))
             return 1;
     }
     return 0;

@@ -26,21 +26,6 @@
 /* ---- growth -------------------------------------------------------------- */
 
 /* Grows *p (elements of size sz) to at least need elements. */
-static verso_err s_grow(void **p, size_t *cap, size_t need, size_t sz)
-{
-    if (need <= *cap)
-        return VERSO_OK;
-    size_t n = *cap ? *cap : 16;
-    while (n < need)
-        n *= 2;
-    void *q = realloc(*p, n * sz);
-    if (!q)
-        return VERSO_ENOMEM;
-    *p = q;
-    *cap = n;
-    return VERSO_OK;
-}
-
 /* ---- lifecycles ----------------------------------------------------------- */
 
 void verso_fuzzy_text_init(verso_fuzzy_text *t)
@@ -199,7 +184,7 @@ static verso_err s_fold(verso_fuzzy *f, const char *s, uint32_t n, verso_buf *ou
         return VERSO_OK;
     }
     /* UTF-16 of the token in u16[0..n), its folding in u16[n..4n). */
-    verso_err err = s_grow((void **)&f->u16, &f->u16_cap, 4 * (size_t)n, sizeof *f->u16);
+    verso_err err = verso_array_grow(&f->u16, &f->u16_cap, 4 * (size_t)n, sizeof *f->u16);
     if (err)
         return err;
     UChar *src = f->u16, *dst = f->u16 + n;
@@ -223,9 +208,9 @@ static verso_err s_push(verso_fuzzy *f, verso_fuzzy_text *t, uint32_t start, uin
 {
     if (t->n == t->cap) {
         size_t cap = t->cap;
-        verso_err err = s_grow((void **)&t->tok, &cap, t->n + 1, sizeof *t->tok);
+        verso_err err = verso_array_grow(&t->tok, &cap, t->n + 1, sizeof *t->tok);
         if (!err)
-            err = s_grow((void **)&t->ids, &t->cap, t->n + 1, sizeof *t->ids);
+            err = verso_array_grow(&t->ids, &t->cap, t->n + 1, sizeof *t->ids);
         if (err)
             return err;
     }
@@ -358,9 +343,9 @@ static verso_err s_peq_build(verso_fuzzy *f, const uint32_t *p, size_t m, size_t
     unsigned bits = 4;
     for (; nslots < 2 * m; nslots *= 2)
         bits++;
-    verso_err err = s_grow((void **)&f->slots, &f->slots_cap, nslots, sizeof *f->slots);
+    verso_err err = verso_array_grow(&f->slots, &f->slots_cap, nslots, sizeof *f->slots);
     if (!err)
-        err = s_grow((void **)&f->peq, &f->peq_cap, m * w, sizeof *f->peq);
+        err = verso_array_grow(&f->peq, &f->peq_cap, m * w, sizeof *f->peq);
     if (err)
         return err;
     verso_fuzzy_slot *sl = f->slots;
@@ -518,11 +503,11 @@ static verso_err s_distance(verso_fuzzy *f, const uint32_t *a, size_t m, const u
     verso_err err = s_peq_build(f, a, m, w);
     size_t pcap = f->blocks_cap, mcap = f->blocks_cap;
     if (!err)
-        err = s_grow((void **)&f->pv, &pcap, w, sizeof *f->pv);
+        err = verso_array_grow(&f->pv, &pcap, w, sizeof *f->pv);
     if (!err)
-        err = s_grow((void **)&f->mv, &mcap, w, sizeof *f->mv);
+        err = verso_array_grow(&f->mv, &mcap, w, sizeof *f->mv);
     if (!err)
-        err = s_grow((void **)&f->bsc, &f->blocks_cap, w, sizeof *f->bsc);
+        err = verso_array_grow(&f->bsc, &f->blocks_cap, w, sizeof *f->bsc);
     if (err)
         return err;
     *d = w == 1 ? s_word(f, m, b, n, k) : s_blocks(f, m, w, b, n, k);
@@ -615,9 +600,9 @@ static verso_err s_align(verso_fuzzy *f, const verso_fuzzy_text *q, const verso_
     if (m > S_MAX_ALIGN || n > S_MAX_ALIGN || (m + 1) * (n + 1) > S_MAX_CELLS)
         return VERSO_ETOOBIG;
     size_t cols = n + 1;
-    verso_err err = s_grow((void **)&f->dp, &f->dp_cap, (m + 1) * cols, sizeof *f->dp);
+    verso_err err = verso_array_grow(&f->dp, &f->dp_cap, (m + 1) * cols, sizeof *f->dp);
     if (!err)
-        err = s_grow((void **)&f->ops, &f->ops_cap, m + n, 1);
+        err = verso_array_grow(&f->ops, &f->ops_cap, m + n, 1);
     if (err)
         return err;
     uint16_t *d = f->dp;
@@ -746,7 +731,7 @@ static unsigned s_near(verso_fuzzy *f, const verso_fuzzy_text *q, const verso_fu
 /* The script of equal id sequences: every pair matched. */
 static verso_err s_diagonal(verso_fuzzy *f, size_t n, size_t *nops)
 {
-    verso_err err = s_grow((void **)&f->ops, &f->ops_cap, n, 1);
+    verso_err err = verso_array_grow(&f->ops, &f->ops_cap, n, 1);
     if (!err)
         memset(f->ops, S_MATCH, n);
     *nops = n;
@@ -765,7 +750,7 @@ verso_err verso_fuzzy_compare(verso_fuzzy *f, const verso_fuzzy_text *q, const v
     bool same = q->n == c->n && (q->n == 0 || !memcmp(q->ids, c->ids, q->n * sizeof *q->ids));
     verso_err err = same ? s_diagonal(f, q->n, &nops) : s_align(f, q, c, &ed, &nops);
     if (!err)
-        err = s_grow((void **)&f->hunks, &f->hunks_cap, nops + 1, sizeof *f->hunks);
+        err = verso_array_grow(&f->hunks, &f->hunks_cap, nops + 1, sizeof *f->hunks);
     if (err)
         return err;
     unsigned pen = s_walk(f, q, c, nops, ed > 0);

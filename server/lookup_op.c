@@ -381,7 +381,7 @@ static bool s_substitute(s_lookup *l, const verso_fuzzy_match *m, const char *qn
                          verso_str tgt)
 {
     enum { MAXP = 64 };
-    size_t np = 0;
+    size_t np = m->nhunks;
     bool used[MAXP] = {false};
     if (m->ed || !m->nhunks || m->nhunks > MAXP)
         return false;
@@ -399,7 +399,6 @@ static bool s_substitute(s_lookup *l, const verso_fuzzy_match *m, const char *qn
                 return false;
         }
     }
-    np = m->nhunks;
     verso_buf_reset(&l->tgt);
     verso_err err = VERSO_OK;
     for (size_t j = 0; j < tgt.n && !err;) {
@@ -445,18 +444,6 @@ static const char *s_hunk_kind(unsigned what)
     return what == VERSO_TEXT_CASE ? "case" : what == VERSO_TEXT_NUMBERS ? "numbers" : "edit";
 }
 
-static verso_err s_grow_map(uint32_t **map, size_t *cap, size_t need)
-{
-    if (need <= *cap)
-        return VERSO_OK;
-    uint32_t *p = realloc(*map, need * sizeof *p);
-    if (!p)
-        return VERSO_ENOMEM;
-    *map = p;
-    *cap = need;
-    return VERSO_OK;
-}
-
 /* Packs "diffs": the hunks as byte ranges of the segment as sent and of
  * the match's source as returned; nil when either text is not in NFC. */
 static int s_pack_diffs(s_lookup *l, verso_str seg, const s_hit *h, const verso_fuzzy_match *m)
@@ -464,8 +451,8 @@ static int s_pack_diffs(s_lookup *l, verso_str seg, const s_hit *h, const verso_
     msgpack_packer *pk = l->ctx->res;
     const verso_buf *qn = &l->fz->qnorm;
     int rc = verso_mp_pack_cstr(pk, "diffs");
-    if (rc || s_grow_map(&l->qmap, &l->qmap_cap, qn->len + 1) ||
-        s_grow_map(&l->cmap, &l->cmap_cap, l->cnorm.len + 1))
+    if (rc || verso_array_grow(&l->qmap, &l->qmap_cap, qn->len + 1, sizeof *l->qmap) ||
+        verso_array_grow(&l->cmap, &l->cmap_cap, l->cnorm.len + 1, sizeof *l->cmap))
         return -1;
     if (!s_map(seg.p, seg.n, qn->data, qn->len, l->qmap) ||
         !s_map(h->e.src.p, h->e.src.n, l->cnorm.data, l->cnorm.len, l->cmap))
@@ -549,7 +536,9 @@ static verso_err s_lookup_one(s_lookup *l, const s_seg *segs, size_t n, size_t i
     h->prev = i > 0 ? hashes[i - 1] : 0;
     h->next = i + 1 < n ? hashes[i + 1] : 0;
     verso_err err = verso_tm_match(l->t, l->tm, l->sl, l->tl, q, s_hit_one, h);
-    err = err ? err : verso_tmfuzzy_query(l->fz, q->norm->data, q->norm->len);
+    /* Near-exact and fuzzy scores are below 100: their tokens are needed only then. */
+    if (!err && l->min_score < 100)
+        err = verso_tmfuzzy_query(l->fz, q->norm->data, q->norm->len);
     if (!err && l->min_score < 100 && l->fz->q.n)
         err = s_fuzzy(l);
     if (err)

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "be.h"
 #include "log.h"
 #include "text.h"
 #include "tmfuzzy.h"
@@ -35,31 +36,6 @@
 #define S_REC_STRS    10
 #define S_REC_STRS_V1 7
 #define S_REVERSED    0x9e3779b9u /* marks the pair hash of a target-side key */
-
-static void s_put64(unsigned char *p, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--, v >>= 8)
-        p[i] = (unsigned char)v;
-}
-
-static uint64_t s_get64(const unsigned char *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | p[i];
-    return v;
-}
-
-static void s_put32(unsigned char *p, uint32_t v)
-{
-    for (int i = 3; i >= 0; i--, v >>= 8)
-        p[i] = (unsigned char)v;
-}
-
-static uint32_t s_get32(const unsigned char *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 /* Reads a u64 from meta (0 when absent). */
 static verso_err s_meta64(verso_txn *t, const void *key, size_t klen, uint64_t *out)
@@ -73,14 +49,14 @@ static verso_err s_meta64(verso_txn *t, const void *key, size_t klen, uint64_t *
         return err;
     if (v.len != 8)
         return VERSO_ESTORE;
-    *out = s_get64(v.data);
+    *out = verso_be_get64(v.data);
     return VERSO_OK;
 }
 
 static verso_err s_set_meta64(verso_txn *t, const void *key, size_t klen, uint64_t val)
 {
     unsigned char b[8];
-    s_put64(b, val);
+    verso_be_put64(b, val);
     return verso_store_put(t, VERSO_DB_META, key, klen, b, 8);
 }
 
@@ -99,7 +75,7 @@ static verso_err s_next(verso_txn *t, const char *name, uint64_t *out)
 static size_t s_count_key(uint32_t tm_id, unsigned char *k)
 {
     memcpy(k, "count", 5);
-    s_put32(k + 5, tm_id);
+    verso_be_put32(k + 5, tm_id);
     return 9;
 }
 
@@ -121,7 +97,7 @@ static bool s_eq(verso_str a, verso_str b)
 static size_t s_pair_key(uint32_t tm_id, verso_str sl, verso_str tl, unsigned char *k)
 {
     memcpy(k, "pair", 4);
-    s_put32(k + 4, tm_id);
+    verso_be_put32(k + 4, tm_id);
     memcpy(k + 8, sl.p, sl.n);
     k[8 + sl.n] = '\0';
     memcpy(k + 9 + sl.n, tl.p, tl.n);
@@ -205,9 +181,9 @@ static verso_err s_ctr_save(verso_txn *t, const s_ctr *c)
 static verso_err s_log(verso_txn *t, s_ctr *c, char op, uint64_t id)
 {
     unsigned char k[8], v[9];
-    s_put64(k, ++c->next_seq);
+    verso_be_put64(k, ++c->next_seq);
     v[0] = (unsigned char)op;
-    s_put64(v + 1, id);
+    verso_be_put64(v + 1, id);
     return verso_store_put(t, VERSO_DB_CHANGES, k, 8, v, 9);
 }
 
@@ -218,7 +194,7 @@ verso_err verso_tm_list_add(verso_buf *list, verso_str item)
     unsigned char len[4];
     if (item.n > UINT32_MAX)
         return VERSO_ETOOBIG;
-    s_put32(len, (uint32_t)item.n);
+    verso_be_put32(len, (uint32_t)item.n);
     verso_err err = verso_buf_append(list, len, 4);
     return err ? err : verso_buf_append(list, item.p, item.n);
 }
@@ -227,7 +203,7 @@ bool verso_tm_list_next(verso_str *list, verso_str *item)
 {
     if (list->n < 4)
         return false;
-    uint32_t n = s_get32((const unsigned char *)list->p);
+    uint32_t n = verso_be_get32((const unsigned char *)list->p);
     if (n > list->n - 4)
         return false;
     *item = (verso_str){list->p + 4, n};
@@ -251,12 +227,12 @@ static verso_err s_encode(const verso_tm_entry *e, verso_buf *out)
 {
     unsigned char fixed[S_REC_FIXED];
     fixed[0] = S_REC_VERSION;
-    s_put32(fixed + 1, e->tm_id);
-    s_put64(fixed + 5, e->prev_hash);
-    s_put64(fixed + 13, e->next_hash);
-    s_put64(fixed + 21, (uint64_t)e->created);
-    s_put64(fixed + 29, (uint64_t)e->changed);
-    s_put64(fixed + 37, e->usage);
+    verso_be_put32(fixed + 1, e->tm_id);
+    verso_be_put64(fixed + 5, e->prev_hash);
+    verso_be_put64(fixed + 13, e->next_hash);
+    verso_be_put64(fixed + 21, (uint64_t)e->created);
+    verso_be_put64(fixed + 29, (uint64_t)e->changed);
+    verso_be_put64(fixed + 37, e->usage);
     const verso_str *strs[S_REC_STRS] = {&e->src_lang, &e->tgt_lang, &e->src,    &e->tgt,
                                          &e->author,   &e->note,     &e->origin, &e->src_tags,
                                          &e->tgt_tags, &e->props};
@@ -266,7 +242,7 @@ static verso_err s_encode(const verso_tm_entry *e, verso_buf *out)
         unsigned char len[4];
         if (strs[i]->n > UINT32_MAX)
             return VERSO_ETOOBIG;
-        s_put32(len, (uint32_t)strs[i]->n);
+        verso_be_put32(len, (uint32_t)strs[i]->n);
         err = verso_buf_append(out, len, 4);
         if (!err)
             err = verso_buf_append(out, strs[i]->p, strs[i]->n);
@@ -281,12 +257,12 @@ static verso_err s_decode(verso_val v, uint64_t id, verso_tm_entry *e)
         return VERSO_ESTORE;
     memset(e, 0, sizeof *e);
     e->id = id;
-    e->tm_id = s_get32(p + 1);
-    e->prev_hash = s_get64(p + 5);
-    e->next_hash = s_get64(p + 13);
-    e->created = (int64_t)s_get64(p + 21);
-    e->changed = (int64_t)s_get64(p + 29);
-    e->usage = s_get64(p + 37);
+    e->tm_id = verso_be_get32(p + 1);
+    e->prev_hash = verso_be_get64(p + 5);
+    e->next_hash = verso_be_get64(p + 13);
+    e->created = (int64_t)verso_be_get64(p + 21);
+    e->changed = (int64_t)verso_be_get64(p + 29);
+    e->usage = verso_be_get64(p + 37);
     verso_str *strs[S_REC_STRS] = {&e->src_lang, &e->tgt_lang, &e->src,    &e->tgt,
                                    &e->author,   &e->note,     &e->origin, &e->src_tags,
                                    &e->tgt_tags, &e->props};
@@ -295,7 +271,7 @@ static verso_err s_decode(verso_val v, uint64_t id, verso_tm_entry *e)
     for (int i = 0; i < nstrs; i++) {
         if (v.len - off < 4)
             return VERSO_ESTORE;
-        uint32_t n = s_get32(p + off);
+        uint32_t n = verso_be_get32(p + off);
         off += 4;
         if (n > v.len - off)
             return VERSO_ESTORE;
@@ -348,9 +324,9 @@ uint32_t verso_tm_pair_key(verso_str ql, verso_str ol, bool reversed)
 static void s_match_key(uint32_t tm_id, verso_str ql, verso_str ol, bool reversed,
                         const verso_buf *loose, unsigned char k[16])
 {
-    s_put32(k, tm_id);
-    s_put32(k + 4, verso_tm_pair_key(ql, ol, reversed));
-    s_put64(k + 8, verso_text_key_hash(loose->data, loose->len));
+    verso_be_put32(k, tm_id);
+    verso_be_put32(k + 4, verso_tm_pair_key(ql, ol, reversed));
+    verso_be_put64(k + 8, verso_text_key_hash(loose->data, loose->len));
 }
 
 /* Adds (or removes) the index record of one side of entry e. */
@@ -362,8 +338,8 @@ static verso_err s_index_side(verso_txn *t, const verso_tm_entry *e, bool target
         s_match_key(e->tm_id, e->tgt_lang, e->src_lang, true, &f->loose, k);
     else
         s_match_key(e->tm_id, e->src_lang, e->tgt_lang, false, &f->loose, k);
-    s_put64(v, verso_text_key_hash(f->norm.data, f->norm.len));
-    s_put64(v + 8, e->id);
+    verso_be_put64(v, verso_text_key_hash(f->norm.data, f->norm.len));
+    verso_be_put64(v + 8, e->id);
     if (add)
         return verso_store_put(t, VERSO_DB_MATCH, k, 16, v, 16);
     verso_err err = verso_store_del(t, VERSO_DB_MATCH, k, 16, v, 16);
@@ -444,7 +420,7 @@ static int s_probe_one(void *arg, verso_val v)
     s_probe *p = arg;
     if (v.len != 16)
         return (p->err = VERSO_ESTORE), 1;
-    uint64_t nhash = s_get64(v.data), id = s_get64((const unsigned char *)v.data + 8);
+    uint64_t nhash = verso_be_get64(v.data), id = verso_be_get64((const unsigned char *)v.data + 8);
     if (!p->near && nhash != p->nhash)
         return 1; /* past the exact matches */
     if (p->near && (nhash == p->nhash || p->budget-- <= 0))
@@ -452,7 +428,7 @@ static int s_probe_one(void *arg, verso_val v)
     verso_val rec;
     verso_tm_hit h = {.reversed = p->reversed};
     unsigned char idk[8];
-    s_put64(idk, id);
+    verso_be_put64(idk, id);
     verso_err err = verso_store_get(p->t, VERSO_DB_ENTRIES, idk, 8, &rec);
     if (err == VERSO_ENOTFOUND)
         return 0;
@@ -485,7 +461,7 @@ static size_t s_lower_bound(const unsigned char *vals, size_t n, uint64_t nhash)
     size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (s_get64(vals + 16 * mid) < nhash)
+        if (verso_be_get64(vals + 16 * mid) < nhash)
             lo = mid + 1;
         else
             hi = mid;
@@ -505,7 +481,7 @@ static verso_err s_probe_run(s_probe *p, const s_dir *d)
         return p->err;
     }
     unsigned char from[16];
-    s_put64(from, p->nhash);
+    verso_be_put64(from, p->nhash);
     memset(from + 8, 0, 8);
     verso_err err = verso_store_each_dup(p->t, VERSO_DB_MATCH, p->key[p->reversed], 16,
                                          p->near ? NULL : from, p->near ? 0 : 16, s_probe_one, p);
@@ -523,7 +499,7 @@ static verso_err s_match(verso_txn *t, uint32_t tm_id, verso_str sl, verso_str t
     p.nhash = verso_text_key_hash(q->norm->data, q->norm->len);
     s_match_key(tm_id, sl, tl, false, q->loose, p.key[0]);
     memcpy(p.key[1], p.key[0], 16); /* the same but for the pair hash */
-    s_put32(p.key[1] + 4, s_pair_hash(tl, sl) ^ S_REVERSED);
+    verso_be_put32(p.key[1] + 4, s_pair_hash(tl, sl) ^ S_REVERSED);
     s_dir dirs[2] = {{false, NULL, 0, 0}, {false, NULL, 0, 0}};
     verso_err err = VERSO_OK;
     for (int d = 0; d < (both_ways ? 2 : 1) && !err; d++) {
@@ -606,7 +582,7 @@ static verso_err s_put_record(verso_txn *t, const verso_tm_entry *e)
     verso_buf rec;
     verso_buf_init(&rec, (size_t)1 << 30);
     unsigned char id[8];
-    s_put64(id, e->id);
+    verso_be_put64(id, e->id);
     verso_err err = s_encode(e, &rec);
     if (!err)
         err = verso_store_put(t, VERSO_DB_ENTRIES, id, 8, rec.data, rec.len);
@@ -725,7 +701,7 @@ verso_err verso_tm_get(verso_txn *t, uint64_t id, verso_tm_entry *e)
 {
     unsigned char k[8];
     verso_val v;
-    s_put64(k, id);
+    verso_be_put64(k, id);
     verso_err err = verso_store_get(t, VERSO_DB_ENTRIES, k, 8, &v);
     return err ? err : s_decode(v, id, e);
 }
@@ -776,7 +752,7 @@ verso_err verso_tm_delete(verso_txn *t, uint64_t id, bool *deleted)
     if (err)
         return err;
     unsigned char idk[8];
-    s_put64(idk, id);
+    verso_be_put64(idk, id);
     s_ctr c;
     char sl[128], tl[128]; /* e borrows from the record deleted below */
     if (e.src_lang.n > sizeof sl || e.tgt_lang.n > sizeof tl)
@@ -813,7 +789,7 @@ static int s_walk_one(void *arg, verso_val key, verso_val val)
     if (w->scan == 0)
         return w->stopped = true;
     w->scan--;
-    w->last = s_get64(key.data);
+    w->last = verso_be_get64(key.data);
     if ((w->err = s_decode(val, w->last, &e)))
         return 1;
     return w->stopped = e.tm_id == w->tm_id && w->fn(w->arg, &e);
@@ -828,7 +804,7 @@ verso_err verso_tm_each_entry(verso_txn *t, uint32_t tm_id, uint64_t after, size
     *last = 0;
     if (after == UINT64_MAX)
         return VERSO_OK;
-    s_put64(from, after + 1);
+    verso_be_put64(from, after + 1);
     verso_err err = verso_store_each(t, VERSO_DB_ENTRIES, from, 8, s_walk_one, &w);
     *last = w.stopped ? w.last : 0;
     return err ? err : w.err;
@@ -845,7 +821,7 @@ static int s_upgrade_one(void *arg, verso_val key, verso_val val)
 {
     s_upgrade *u = arg;
     verso_tm_entry e;
-    if (key.len != 8 || s_decode(val, s_get64(key.data), &e))
+    if (key.len != 8 || s_decode(val, verso_be_get64(key.data), &e))
         return u->corrupt++, 0;
     u->err = s_index(u->t, &e, NULL, true);
     if (!u->err)
@@ -925,7 +901,7 @@ verso_err verso_tm_find(verso_txn *t, verso_str name, uint32_t *id)
         return err;
     if (v.len != 12)
         return VERSO_ESTORE;
-    *id = s_get32(v.data);
+    *id = verso_be_get32(v.data);
     return VERSO_OK;
 }
 
@@ -945,8 +921,8 @@ verso_err verso_tm_create(verso_txn *t, verso_str name, uint32_t *id)
     if (next > UINT32_MAX)
         return VERSO_ENOSPC;
     unsigned char v[12];
-    s_put32(v, (uint32_t)next);
-    s_put64(v + 4, (uint64_t)time(NULL));
+    verso_be_put32(v, (uint32_t)next);
+    verso_be_put64(v + 4, (uint64_t)time(NULL));
     err = verso_store_put(t, VERSO_DB_TMS, name.p, name.n, v, sizeof v);
     if (!err)
         *id = (uint32_t)next;
@@ -972,7 +948,7 @@ typedef struct s_ids {
 static int s_collect(void *arg, verso_val key, verso_val val)
 {
     s_ids *ids = arg;
-    if (key.len != 16 || s_get32(key.data) != ids->tm_id)
+    if (key.len != 16 || verso_be_get32(key.data) != ids->tm_id)
         return 1;
     if (val.len != 16)
         return (ids->err = VERSO_ESTORE), 1;
@@ -984,7 +960,7 @@ static int s_collect(void *arg, verso_val key, verso_val val)
         ids->v = p;
         ids->cap = cap;
     }
-    ids->v[ids->n++] = s_get64((const unsigned char *)val.data + 8);
+    ids->v[ids->n++] = verso_be_get64((const unsigned char *)val.data + 8);
     return 0;
 }
 
@@ -995,7 +971,7 @@ verso_err verso_tm_drop(verso_txn *t, verso_str name)
     if (err)
         return err;
     unsigned char from[4];
-    s_put32(from, tm_id);
+    verso_be_put32(from, tm_id);
     s_ids ids = {tm_id, NULL, 0, 0, VERSO_OK};
     err = verso_store_each(t, VERSO_DB_MATCH, from, 4, s_collect, &ids);
     err = err ? err : ids.err;
@@ -1025,7 +1001,7 @@ static int s_each_tm_one(void *arg, verso_val key, verso_val val)
     s_each_tm *e = arg;
     if (val.len != 12)
         return (e->err = VERSO_ESTORE), 1;
-    uint32_t id = s_get32(val.data);
+    uint32_t id = verso_be_get32(val.data);
     unsigned char ck[9];
     uint64_t n;
     size_t ckl = s_count_key(id, ck);

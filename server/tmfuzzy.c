@@ -11,24 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "be.h"
+
 #define S_HEAD       5                 /* u32 fields before the ids */
 #define S_FLUSH_RECS ((size_t)1 << 22) /* queued postings flushed early past this */
 #define S_UPTO       "fuzzy_upto"      /* meta: every entry id <= this has its postings */
 #define S_UPTO_LEN   10
-
-static void s_put64(unsigned char *p, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--, v >>= 8)
-        p[i] = (unsigned char)v;
-}
-
-static uint64_t s_get64(const unsigned char *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | p[i];
-    return v;
-}
 
 /* The indexed watermark (meta S_UPTO; 0 when absent). */
 static verso_err s_upto(verso_txn *t, uint64_t *upto)
@@ -41,23 +29,8 @@ static verso_err s_upto(verso_txn *t, uint64_t *upto)
     if (!err && v.len != 8)
         err = VERSO_ESTORE;
     if (!err)
-        *upto = s_get64(v.data);
+        *upto = verso_be_get64(v.data);
     return err;
-}
-
-static verso_err s_reserve(void **p, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap)
-        return VERSO_OK;
-    size_t c = *cap ? *cap : 64;
-    while (c < need)
-        c *= 2;
-    void *q = realloc(*p, c * size);
-    if (!q)
-        return VERSO_ENOMEM;
-    *p = q;
-    *cap = c;
-    return VERSO_OK;
 }
 
 /* ---- write side ---------------------------------------------------------- */
@@ -143,7 +116,7 @@ static bool s_rec_parse(verso_val v, s_rec *r)
 static verso_err s_queue(s_writer *w, const s_rec *r, uint64_t id)
 {
     size_t n = (size_t)r->n[0] + r->n[1];
-    verso_err err = s_reserve((void **)&w->ids, &w->ids_cap, n + 1, sizeof *w->ids);
+    verso_err err = verso_array_grow(&w->ids, &w->ids_cap, n + 1, sizeof *w->ids);
     if (err)
         return err;
     memcpy(w->ids, r->ids, n * sizeof *w->ids);
@@ -175,7 +148,7 @@ verso_err verso_tmfuzzy_index(verso_txn *t, uint32_t tm_id, uint64_t id,
     memcpy(w->rec.data + 4 * sizeof nt, &nt, sizeof nt);
     unsigned char k[8];
     uint64_t upto;
-    s_put64(k, id);
+    verso_be_put64(k, id);
     err = verso_store_put(t, VERSO_DB_TOKENS, k, 8, w->rec.data, w->rec.len);
     err = err ? err : s_upto(t, &upto);
     if (err || id > upto)
@@ -207,7 +180,7 @@ static int s_step_one(void *arg, verso_val key, verso_val val)
     if (key.len != 8)
         return (st->err = VERSO_ESTORE), 1;
     st->left--;
-    st->last = s_get64(key.data);
+    st->last = verso_be_get64(key.data);
     if (!s_rec_parse(val, &r))
         return 0; /* corrupt: searches skip it too */
     st->err = s_queue(st->w, &r, st->last);
@@ -227,14 +200,14 @@ verso_err verso_tmfuzzy_step(verso_txn *t, size_t max, bool *more)
     if (err || upto == UINT64_MAX)
         return err;
     s_step st = {w, max ? max : 1, upto, false, VERSO_OK};
-    s_put64(from, upto + 1);
+    verso_be_put64(from, upto + 1);
     err = verso_store_each(t, VERSO_DB_TOKENS, from, 8, s_step_one, &st);
     err = err ? err : st.err;
     *more = !err && (st.full || !st.left);
     err = err ? err : verso_fuzzidx_batch_put(t, &w->batch);
     if (!err && st.last != upto) {
         unsigned char v[8];
-        s_put64(v, st.last);
+        verso_be_put64(v, st.last);
         err = verso_store_put(t, VERSO_DB_META, S_UPTO, S_UPTO_LEN, v, 8);
     }
     if (err)
@@ -265,7 +238,7 @@ verso_err verso_tmfuzzy_unindex(verso_txn *t, uint64_t id)
     err = err ? err : verso_fuzzidx_batch_put(t, &w->batch);
     unsigned char k[8];
     verso_val v;
-    s_put64(k, id);
+    verso_be_put64(k, id);
     err = err ? err : verso_store_get(t, VERSO_DB_TOKENS, k, 8, &v);
     if (err)
         return err == VERSO_ENOTFOUND ? VERSO_OK : err;
@@ -350,7 +323,7 @@ static verso_err s_verify(s_search *s, uint64_t id, const unsigned char *ids, si
     long k = verso_fuzzy_max_ed(m, n, *s->min_score);
     if (!n || k < 0 || (size_t)k < (m > n ? m - n : n - m))
         return VERSO_OK;
-    if (s_reserve((void **)&z->ids, &z->ids_cap, n, sizeof *z->ids))
+    if (verso_array_grow(&z->ids, &z->ids_cap, n, sizeof *z->ids))
         return VERSO_ENOMEM;
     memcpy(z->ids, ids, n * sizeof *z->ids);
     bool yes;
@@ -376,7 +349,7 @@ static verso_err s_verify_id(verso_txn *t, s_search *s, uint64_t id, bool target
     unsigned char k[8];
     verso_val v;
     s_rec r;
-    s_put64(k, id);
+    verso_be_put64(k, id);
     verso_err err = verso_store_get(t, VERSO_DB_TOKENS, k, 8, &v);
     if (err == VERSO_ENOTFOUND)
         return VERSO_OK; /* a posting left by a failed write: no entry */
@@ -400,8 +373,8 @@ static bool s_may_reach(const verso_fuzzidx_result *res, const verso_fuzzidx_can
     return (size_t)c->hits + (m - res->probed_positions) >= (L * (size_t)s + 99) / 100;
 }
 
-/* The candidates in order of hits, most first (a counting sort into
- * z->ids' room is not possible: ids are reused; use a local array). */
+/* *order: the indices of res's candidates, most hits first (a counting
+ * sort); the caller frees it. */
 static verso_err s_by_hits(const verso_fuzzidx_result *res, size_t m, uint32_t **order)
 {
     size_t *count = calloc(m + 2, sizeof *count);
@@ -432,7 +405,7 @@ static int s_scan_one(void *arg, verso_val key, verso_val val)
     if (r.tm_id != sc->tm_id || r.pair[sc->target] != sc->pair)
         return 0;
     const unsigned char *ids = sc->target ? r.ids + 4 * (size_t)r.n[0] : r.ids;
-    sc->err = s_verify(sc->s, s_get64(key.data), ids, r.n[sc->target]);
+    sc->err = s_verify(sc->s, verso_be_get64(key.data), ids, r.n[sc->target]);
     return sc->err || sc->s->stop;
 }
 
@@ -473,7 +446,7 @@ verso_err verso_tmfuzzy_search(verso_txn *t, verso_tmfuzzy *z, uint32_t tm_id, u
     }
     free(order);
     if (!err && !s.stop && upto < UINT64_MAX) { /* entries not posted yet */
-        s_put64(from, upto + 1);
+        verso_be_put64(from, upto + 1);
         err = verso_store_each(t, VERSO_DB_TOKENS, from, 8, s_scan_one, &sc);
         err = err ? err : sc.err;
     }
