@@ -36,8 +36,11 @@ static void s_usage(FILE *f)
             "         FILE.po|mo... --src LANG --tgt LANG [--tm NAME]\n"
             "         [--on-conflict keep_both|overwrite|skip]   bulk-load sentence pairs\n"
             "  export [--tm NAME] [--src LANG] [-o FILE.tmx]   the TM as TMX 1.4b\n"
-            "  lookup FILE --src LANG --tgt LANG [--tm NAME] [--segmented] [--min-score N]\n"
-            "           TM matches for each sentence of FILE (each line with --segmented)\n"
+            "  lookup FILE|TEXT --src LANG --tgt LANG [--tm NAME] [--text] [--segmented]\n"
+            "         [--min-score N] [--max-results N]   TM matches for each sentence of\n"
+            "           FILE (- for standard input; each line with --segmented), or of\n"
+            "           TEXT when it names no file (always with --text); the TM source\n"
+            "           shows [-its words-]{+the query's+} where they differ\n"
             "The server is --endpoint, else $VERSO_ENDPOINT, else %s.\n",
             VERSO_DEFAULT_ENDPOINT);
 }

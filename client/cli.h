@@ -32,18 +32,22 @@ void verso_cli_print_json(const msgpack_object *o);
 typedef struct verso_cli_opts {
     const char **files;
     const char *src, *tgt, *tm, *on_conflict, *output;
-    int segmented;
-    long min_score;
+    int segmented, text;         /* text: lookup's argument is the text, not a file */
+    long min_score, max_results; /* max_results: -1 leaves it to the server */
 } verso_cli_opts;
 
-/* Parses --src --tgt --tm --on-conflict --min-score --segmented -o and
- * file names. Returns the number of files, or -1 on a malformed option. */
+/* Parses --src --tgt --tm --on-conflict --min-score --max-results
+ * --segmented --text -o and file names (every argument after "--" is a
+ * name). Returns the number of names, or -1 on a malformed option. */
 int verso_cli_parse_opts(int argc, char **argv, verso_cli_opts *o);
 
 /* verso import FILE... [--src L --tgt L] [--tm NAME] [--on-conflict P] (import.c) */
 int verso_cli_import(verso_cli *cli, int argc, char **argv);
 
-/* verso lookup FILE --src L --tgt L [--tm NAME] [--segmented] [--min-score N] */
+/* verso lookup FILE|TEXT --src L --tgt L [--tm NAME] [--text] [--segmented]
+ * [--min-score N] [--max-results N]: FILE when it is "-" or a readable file
+ * (and not --text), else the text itself. Prints a table of matches, the
+ * differences from the query marked in the TM source (tmcli.c). */
 int verso_cli_lookup(verso_cli *cli, int argc, char **argv);
 
 /* verso export [--tm NAME] -o FILE.tmx (- or no -o: standard output) */

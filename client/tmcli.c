@@ -1,13 +1,16 @@
 /*
  * tmcli.c - the translation-memory commands of `verso` other than import:
- * lookup (an article or one segment a line) and export (a whole TM as TMX
- * 1.4b, read page by page with the export op), and the option parser they
- * share with import.c.
+ * lookup (an article, one segment a line, or a sentence given on the command
+ * line; shown as a table of matches whose TM source marks what differs from
+ * the query, or as raw JSON) and export (a whole TM as TMX 1.4b, read page by
+ * page with the export op), and the option parser they share with import.c.
  */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "mp.h"
@@ -16,6 +19,17 @@
 
 #define S_MAX_FILES 100000
 #define S_PAGE      1000 /* entries an export request asks for */
+
+/* A whole decimal integer (no trailing text) into *out. */
+static bool s_whole_number(const char *s, long *out)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end)
+        return false;
+    *out = v;
+    return true;
+}
 
 int verso_cli_parse_opts(int argc, char **argv, verso_cli_opts *o)
 {
@@ -26,10 +40,15 @@ int verso_cli_parse_opts(int argc, char **argv, verso_cli_opts *o)
     o->tm = "default";
     o->on_conflict = "keep_both";
     o->min_score = 70;
-    int nfiles = 0;
+    o->max_results = -1;
+    int nfiles = 0, only_files = 0;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--src") && v)
+        if ((a[0] != '-' || !strcmp(a, "-") || only_files) && nfiles < S_MAX_FILES)
+            o->files[nfiles++] = a;
+        else if (!strcmp(a, "--"))
+            only_files = 1;
+        else if (!strcmp(a, "--src") && v)
             o->src = argv[++i];
         else if (!strcmp(a, "--tgt") && v)
             o->tgt = argv[++i];
@@ -41,19 +60,46 @@ int verso_cli_parse_opts(int argc, char **argv, verso_cli_opts *o)
             o->min_score = atol(argv[++i]);
         else if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && v)
             o->output = argv[++i];
-        else if (!strcmp(a, "--segmented"))
+        else if (!strcmp(a, "--max-results") && v) {
+            if (!s_whole_number(argv[++i], &o->max_results))
+                return -1;
+        } else if (!strcmp(a, "--segmented"))
             o->segmented = 1;
-        else if ((a[0] != '-' || !strcmp(a, "-")) && nfiles < S_MAX_FILES)
-            o->files[nfiles++] = a;
+        else if (!strcmp(a, "--text"))
+            o->text = 1;
         else
             return -1;
     }
     return nfiles;
 }
 
+/* ---- reply fields --------------------------------------------------------- */
+
+/* A str field as a view into the reply ("" when absent or not a str). */
+static verso_tmx_str s_view(const msgpack_object *m, const char *key)
+{
+    const msgpack_object *o = verso_mp_get(m, key);
+    if (!o || o->type != MSGPACK_OBJECT_STR)
+        return (verso_tmx_str){"", 0};
+    return (verso_tmx_str){o->via.str.ptr, o->via.str.size};
+}
+
+static int64_t s_int(const msgpack_object *m, const char *key)
+{
+    const msgpack_object *o = verso_mp_get(m, key);
+    return o && o->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? (int64_t)o->via.u64 : 0;
+}
+
+static bool s_true(const msgpack_object *m, const char *key)
+{
+    const msgpack_object *o = verso_mp_get(m, key);
+    return o && o->type == MSGPACK_OBJECT_BOOLEAN && o->via.boolean;
+}
+
 /* ---- lookup --------------------------------------------------------------- */
 
-/* Packs the lookup fields: the text, or its lines as segments. */
+/* Packs the lookup fields: the text, or its lines as segments. Returns
+ * their number. */
 static uint32_t s_pack_lookup(msgpack_sbuffer *f, const verso_cli_opts *o, const char *text,
                               size_t len)
 {
@@ -63,10 +109,13 @@ static uint32_t s_pack_lookup(msgpack_sbuffer *f, const verso_cli_opts *o, const
     verso_mp_pack_kv_str(&pk, "src_lang", o->src);
     verso_mp_pack_kv_str(&pk, "tgt_lang", o->tgt);
     verso_mp_pack_kv_int(&pk, "min_score", o->min_score);
+    if (o->max_results != -1)
+        verso_mp_pack_kv_int(&pk, "max_results", o->max_results);
+    uint32_t nf = o->max_results != -1 ? 6 : 5;
     if (!o->segmented) {
         verso_mp_pack_cstr(&pk, "text");
         msgpack_pack_str_with_body(&pk, text, len);
-        return 5;
+        return nf;
     }
     size_t n = 0;
     for (size_t i = 0; i < len; i++)
@@ -82,62 +131,212 @@ static uint32_t s_pack_lookup(msgpack_sbuffer *f, const verso_cli_opts *o, const
         msgpack_pack_str_with_body(&pk, text + i, k - i);
         i = e + 1;
     }
-    return 5;
+    return nf;
 }
 
-static void s_print_results(const msgpack_object *res)
+/* How differences show: marks around the TM source's own words and around
+ * the query's words that replace them (plain like git's --word-diff, or
+ * ANSI red strike-through and green on a terminal). */
+typedef struct s_marks {
+    const char *del_on, *del_off, *ins_on, *ins_off;
+} s_marks;
+
+static const s_marks s_plain = {"[-", "-]", "{+", "+}"};
+static const s_marks s_ansi = {"\x1b[9;31m", "\x1b[0m", "\x1b[32m", "\x1b[0m"};
+
+/* Writes server text on one line: line breaks and tabs as spaces, other
+ * control characters (a stored escape sequence, say) as '?'. */
+static void s_put(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c == '\n' || c == '\r' || c == '\t')
+            c = ' ';
+        else if (c < 0x20 || c == 0x7f)
+            c = '?';
+        putchar(c);
+    }
+}
+
+static bool s_space(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* One side of a diff, [start, end) into t: two integers, in order, inside t,
+ * on UTF-8 character boundaries. The server's offsets are checked, never
+ * trusted. */
+static bool s_range(const msgpack_object *d, const char *key, verso_tmx_str t, size_t r[2])
+{
+    const msgpack_object *a = verso_mp_get(d, key);
+    if (!a || a->type != MSGPACK_OBJECT_ARRAY || a->via.array.size != 2)
+        return false;
+    const msgpack_object *s = &a->via.array.ptr[0], *e = &a->via.array.ptr[1];
+    if (s->type != MSGPACK_OBJECT_POSITIVE_INTEGER || e->type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
+        s->via.u64 > e->via.u64 || e->via.u64 > t.n)
+        return false;
+    r[0] = (size_t)s->via.u64;
+    r[1] = (size_t)e->via.u64;
+    for (int i = 0; i < 2; i++)
+        if (r[i] < t.n && ((unsigned char)t.p[r[i]] & 0xc0) == 0x80)
+            return false;
+    return true;
+}
+
+/* Whether every diff of a match is sound against the query q and the TM
+ * source src, in text order without overlaps on both sides; nil is not. */
+static bool s_diffs_ok(const msgpack_object *diffs, verso_tmx_str q, verso_tmx_str src)
+{
+    if (!diffs || diffs->type != MSGPACK_OBJECT_ARRAY)
+        return false;
+    size_t q_at = 0, src_at = 0, a[2], b[2];
+    for (uint32_t i = 0; i < diffs->via.array.size; i++) {
+        const msgpack_object *d = &diffs->via.array.ptr[i];
+        if (!s_range(d, "segment", q, a) || !s_range(d, "src", src, b) || a[0] < q_at ||
+            b[0] < src_at)
+            return false;
+        q_at = a[1];
+        src_at = b[1];
+    }
+    return true;
+}
+
+/* One difference: the source's span a-struck, the query's span a-added. A
+ * pure insertion gets the space between words the query has around it, so
+ * that "Open the file" for "Open the big file" reads "Open the {+big+} file". */
+static void s_put_change(verso_tmx_str q, const size_t a[2], verso_tmx_str src, const size_t b[2],
+                         const s_marks *mk)
+{
+    if (b[0] < b[1]) {
+        fputs(mk->del_on, stdout);
+        s_put(src.p + b[0], b[1] - b[0]);
+        fputs(mk->del_off, stdout);
+    }
+    if (a[0] == a[1])
+        return;
+    bool insertion = b[0] == b[1];
+    bool before =
+        insertion && a[0] > 0 && s_space(q.p[a[0] - 1]) && b[0] > 0 && !s_space(src.p[b[0] - 1]);
+    bool after =
+        insertion && a[1] < q.n && s_space(q.p[a[1]]) && b[0] < src.n && !s_space(src.p[b[0]]);
+    fputs(before ? " " : "", stdout);
+    fputs(mk->ins_on, stdout);
+    s_put(q.p + a[0], a[1] - a[0]);
+    fputs(mk->ins_off, stdout);
+    fputs(after ? " " : "", stdout);
+}
+
+/* The TM source with its differences from the query marked (diffs already
+ * checked by s_diffs_ok). */
+static void s_put_marked(const msgpack_object *diffs, verso_tmx_str q, verso_tmx_str src,
+                         const s_marks *mk)
+{
+    size_t at = 0, a[2], b[2];
+    for (uint32_t i = 0; i < diffs->via.array.size; i++) {
+        s_range(&diffs->via.array.ptr[i], "segment", q, a);
+        s_range(&diffs->via.array.ptr[i], "src", src, b);
+        s_put(src.p + at, b[0] - at);
+        s_put_change(q, a, src, b, mk);
+        at = b[1];
+    }
+    s_put(src.p + at, src.n - at);
+}
+
+/* After the target: the penalties by name, and what else a translator
+ * should know about the match. */
+static void s_put_notes(const msgpack_object *m)
+{
+    const msgpack_object *p = verso_mp_get(m, "penalties");
+    const char *sep = "  (";
+    for (uint32_t i = 0; p && p->type == MSGPACK_OBJECT_MAP && i < p->via.map.size; i++) {
+        const msgpack_object *k = &p->via.map.ptr[i].key;
+        if (k->type != MSGPACK_OBJECT_STR)
+            continue;
+        fputs(sep, stdout);
+        s_put(k->via.str.ptr, k->via.str.size);
+        sep = ", ";
+    }
+    fputs(*sep == ',' ? ")" : "", stdout);
+    fputs(s_true(m, "substituted") ? "  (numbers substituted)" : "", stdout);
+    fputs(s_true(m, "reversed") ? "  (reversed)" : "", stdout);
+}
+
+/* One row: score, kind, entry id, marked TM source, target, notes. */
+static void s_put_match(const msgpack_object *m, verso_tmx_str q, const s_marks *mk)
+{
+    verso_tmx_str kind = s_view(m, "kind"), src = s_view(m, "src"), tgt = s_view(m, "tgt");
+    printf("  %3lld ", (long long)s_int(m, "score"));
+    s_put(kind.p, kind.n);
+    printf("%*s #%-7lld ", kind.n < 7 ? (int)(7 - kind.n) : 0, "", (long long)s_int(m, "id"));
+    const msgpack_object *diffs = verso_mp_get(m, "diffs");
+    if (s_diffs_ok(diffs, q, src))
+        s_put_marked(diffs, q, src, mk);
+    else
+        s_put(src.p, src.n);
+    fputs("  ->  ", stdout);
+    s_put(tgt.p, tgt.n);
+    s_put_notes(m);
+    putchar('\n');
+}
+
+static void s_print_results(const msgpack_object *res, const s_marks *mk)
 {
     const msgpack_object *rs = verso_mp_get(res, "results");
     for (uint32_t i = 0; rs && rs->type == MSGPACK_OBJECT_ARRAY && i < rs->via.array.size; i++) {
-        const msgpack_object *r = &rs->via.array.ptr[i];
-        const msgpack_object *seg = verso_mp_get(r, "segment"), *ms = verso_mp_get(r, "matches");
-        if (seg && seg->type == MSGPACK_OBJECT_STR)
-            printf("%.*s\n", (int)seg->via.str.size, seg->via.str.ptr);
-        if (!ms || ms->type != MSGPACK_OBJECT_ARRAY || !ms->via.array.size) {
+        const msgpack_object *r = &rs->via.array.ptr[i], *ms = verso_mp_get(r, "matches");
+        verso_tmx_str seg = s_view(r, "segment");
+        s_put(seg.p, seg.n);
+        putchar('\n');
+        if (!ms || ms->type != MSGPACK_OBJECT_ARRAY || !ms->via.array.size)
             printf("  (no match)\n");
-            continue;
-        }
-        const msgpack_object *m = &ms->via.array.ptr[0];
-        const msgpack_object *tgt = verso_mp_get(m, "tgt"), *kind = verso_mp_get(m, "kind");
-        printf("  [%llu %.*s #%llu] %.*s\n", (unsigned long long)verso_cli_uint(m, "score"),
-               kind && kind->type == MSGPACK_OBJECT_STR ? (int)kind->via.str.size : 0,
-               kind && kind->type == MSGPACK_OBJECT_STR ? kind->via.str.ptr : "",
-               (unsigned long long)verso_cli_uint(m, "id"),
-               tgt && tgt->type == MSGPACK_OBJECT_STR ? (int)tgt->via.str.size : 0,
-               tgt && tgt->type == MSGPACK_OBJECT_STR ? tgt->via.str.ptr : "");
+        for (uint32_t j = 0; ms && ms->type == MSGPACK_OBJECT_ARRAY && j < ms->via.array.size; j++)
+            s_put_match(&ms->via.array.ptr[j], seg, mk);
     }
 }
 
-int verso_cli_lookup(verso_cli *cli, int argc, char **argv)
+/* The text to look up: argument arg itself (with --text, or when it is
+ * not "-" and names no readable file), else the file's content. *owned
+ * is what the caller frees. Returns an exit status. */
+static int s_lookup_input(const verso_cli_opts *o, const char *arg, const char **text, size_t *len,
+                          char **owned)
 {
-    verso_cli_opts o;
-    if (verso_cli_parse_opts(argc, argv, &o) != 1 || !o.src || !o.tgt) {
-        fprintf(stderr, "usage: verso lookup FILE --src LANG --tgt LANG [--tm NAME] "
-                        "[--segmented] [--min-score N]\n");
-        free(o.files);
+    struct stat st;
+    bool file = !o->text && (!strcmp(arg, "-") ||
+                             (!stat(arg, &st) && !S_ISDIR(st.st_mode) && !access(arg, R_OK)));
+    *owned = NULL;
+    if (!file) {
+        *text = arg;
+        *len = strlen(arg);
+        return 0;
+    }
+    if (!(*owned = verso_cli_slurp(arg, len))) {
+        fprintf(stderr, "verso: cannot read %s\n", arg);
         return 2;
     }
-    size_t len = 0;
-    char *text = verso_cli_slurp(o.files[0], &len);
-    if (!text) {
-        fprintf(stderr, "verso: cannot read %s\n", o.files[0]);
-        free(o.files);
-        return 2;
-    }
+    *text = *owned;
+    return 0;
+}
+
+/* Sends the lookup and prints its reply. Returns an exit status. */
+static int s_lookup_call(verso_cli *cli, const verso_cli_opts *o, const char *text, size_t len)
+{
     msgpack_sbuffer f;
     msgpack_sbuffer_init(&f);
-    uint32_t nf = s_pack_lookup(&f, &o, text, len);
+    uint32_t nf = s_pack_lookup(&f, o, text, len);
     uint64_t id;
     verso_reply *r = NULL;
     verso_err err = verso_client_send_packed(cli->client, "lookup", f.data, f.size, nf, &id);
+    msgpack_sbuffer_destroy(&f);
     if (!err)
         err = verso_client_recv(cli->client, id, -1, &r);
     int status = 0;
     if (err == VERSO_OK) {
+        const char *no_color = getenv("NO_COLOR");
+        bool ansi = isatty(STDOUT_FILENO) && !(no_color && *no_color);
         if (cli->json)
             verso_cli_print_json(verso_reply_res(r));
         else
-            s_print_results(verso_reply_res(r));
+            s_print_results(verso_reply_res(r), ansi ? &s_ansi : &s_plain);
     } else if (err == VERSO_ESERVER) {
         fprintf(stderr, "verso: %s: %s\n", verso_reply_err_code(r), verso_reply_err_message(r));
         status = 1;
@@ -146,27 +345,27 @@ int verso_cli_lookup(verso_cli *cli, int argc, char **argv)
         status = 3;
     }
     verso_reply_destroy(&r);
-    msgpack_sbuffer_destroy(&f);
-    free(text);
+    return status;
+}
+
+int verso_cli_lookup(verso_cli *cli, int argc, char **argv)
+{
+    verso_cli_opts o;
+    const char *text = NULL;
+    char *owned = NULL;
+    size_t len = 0;
+    int status = 2;
+    if (verso_cli_parse_opts(argc, argv, &o) != 1 || !o.src || !o.tgt)
+        fprintf(stderr, "usage: verso lookup FILE|TEXT --src LANG --tgt LANG [--tm NAME] "
+                        "[--text] [--segmented] [--min-score N] [--max-results N]\n");
+    else if (!(status = s_lookup_input(&o, o.files[0], &text, &len, &owned)))
+        status = s_lookup_call(cli, &o, text, len);
+    free(owned);
     free(o.files);
     return status;
 }
 
 /* ---- export --------------------------------------------------------------- */
-
-static verso_tmx_str s_view(const msgpack_object *m, const char *key)
-{
-    const msgpack_object *o = verso_mp_get(m, key);
-    if (!o || o->type != MSGPACK_OBJECT_STR)
-        return (verso_tmx_str){"", 0};
-    return (verso_tmx_str){o->via.str.ptr, o->via.str.size};
-}
-
-static int64_t s_int(const msgpack_object *m, const char *key)
-{
-    const msgpack_object *o = verso_mp_get(m, key);
-    return o && o->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? (int64_t)o->via.u64 : 0;
-}
 
 /* The strings of an array field into v (room for n); returns how many. */
 static size_t s_strs(const msgpack_object *m, const char *key, verso_tmx_str *v, size_t n)

@@ -1,10 +1,14 @@
 /*
  * client_test.c - libverso and the verso CLI against a real versod:
- * pipelining by id, timeouts, endpoint resolution, exit statuses, --json.
+ * pipelining by id, timeouts, endpoint resolution, exit statuses, --json,
+ * the lookup table (marked differences, a sentence as argument); and the
+ * CLI against a fake server whose lookup replies carry broken byte ranges.
  */
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
+#include <zmq.h>
 
 #include "harness.h"
 #include "mp.h"
@@ -157,6 +161,23 @@ static void s_write_file(char *path, const char *text)
     close(fd);
 }
 
+/* Replaces the entry id column of lookup rows ("#123     ") with "#N " (ids
+ * depend on what earlier tests added). */
+static void s_mask_ids(char *s)
+{
+    for (char *p = strstr(s, " #"); p; p = strstr(p + 1, " #")) {
+        char *q = p + 2;
+        while (*q >= '0' && *q <= '9')
+            q++;
+        if (q == p + 2 || *q != ' ')
+            continue;
+        while (*q == ' ')
+            q++;
+        memcpy(p + 2, "N ", 2);
+        memmove(p + 4, q, strlen(q) + 1);
+    }
+}
+
 static void test_cli_import_lookup(void)
 {
     char tsv[] = "/tmp/verso-tsv-XXXXXX", en[] = "/tmp/verso-en-XXXXXX";
@@ -186,8 +207,9 @@ static void test_cli_import_lookup(void)
     snprintf(cmd, sizeof cmd, "%s --endpoint %s lookup %s --src en --tgt fr", VERSO_CLI_PATH,
              s_proc.endpoint, q);
     CHECK_INT(s_sh(cmd, out, sizeof out), 0);
-    CHECK(strstr(out, "Hello.\n  [100 exact #") != NULL && strstr(out, "] Bonjour.\n") != NULL);
-    CHECK(strstr(out, "I want to Save.\n  (no match)\n") != NULL);
+    s_mask_ids(out);
+    CHECK_STR(out,
+              "Hello.\n  100 exact   #N Hello.  ->  Bonjour.\nI want to Save.\n  (no match)\n");
     snprintf(cmd, sizeof cmd, "%s --endpoint %s lookup %s --src en --tgt de --segmented",
              VERSO_CLI_PATH, s_proc.endpoint, en); /* the direction and pair matter */
     CHECK_INT(s_sh(cmd, out, sizeof out), 0);
@@ -378,6 +400,232 @@ static void test_cli_tmx_round_trip(void)
     unlink(b);
 }
 
+/* Runs `verso [pre] lookup ARGS` against the server into out, ids masked;
+ * returns the exit status. */
+static int s_lookup(const char *pre, const char *args, char *out, size_t n)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "%s --endpoint %s %s lookup %s", VERSO_CLI_PATH, s_proc.endpoint, pre,
+             args);
+    int status = s_sh(cmd, out, n);
+    s_mask_ids(out);
+    return status;
+}
+
+static void test_cli_lookup_table(void)
+{
+    char tsv[] = "/tmp/verso-tsv-XXXXXX", q[] = "/tmp/verso-q-XXXXXX", cmd[2048], out[8192];
+    s_write_file(tsv, "Open the file\tOuvrir le fichier\nPage 3 of 10\tPage 3 sur 10\n"
+                      "Save the File:\tEnregistrer le fichier\nSave as\tEnregistrer sous\n"
+                      "Save As\tEnregistrer sous\n");
+    s_write_file(q, "Open the big file\nPage 4 of 12\n");
+    s_tm_create("table");
+    snprintf(cmd, sizeof cmd, "%s --endpoint %s import %s --src en --tgt fr --tm table 2>&1",
+             VERSO_CLI_PATH, s_proc.endpoint, tsv);
+    CHECK_INT(s_sh(cmd, out, sizeof out), 0);
+    /* A sentence on the command line; a fuzzy match marks the query's word. */
+    CHECK_INT(s_lookup("", "--src en --tgt fr --tm table 'Open the big file'", out, sizeof out), 0);
+    CHECK_STR(out, "Open the big file\n"
+                   "   75 fuzzy   #N Open the {+big+} file  ->  Ouvrir le fichier\n");
+    /* Numbers: the stored ones struck, the query's added, the target rewritten. */
+    CHECK_INT(s_lookup("", "--src en --tgt fr --tm table --text 'Page 4 of 12'", out, sizeof out),
+              0);
+    CHECK_STR(out, "Page 4 of 12\n   97 near    #N Page [-3-]{+4+} of [-10-]{+12+}  ->  "
+                   "Page 4 sur 12  (numbers)  (numbers substituted)\n");
+    /* The same lines from a file, one segment each. */
+    snprintf(cmd, sizeof cmd, "%s --src en --tgt fr --tm table --segmented", q);
+    CHECK_INT(s_lookup("", cmd, out, sizeof out), 0);
+    CHECK(strstr(out, "Open the big file\n   75 fuzzy   #N Open the {+big+} file  ->  ") != NULL);
+    CHECK(strstr(out, "\nPage 4 of 12\n   97 near    #N Page [-3-]{+4+} of") != NULL);
+    /* Case and punctuation: penalties named; every match a row. */
+    CHECK_INT(s_lookup("", "--src en --tgt fr --tm table 'Save the file.'", out, sizeof out), 0);
+    CHECK_STR(out, "Save the file.\n   97 near    #N Save the [-File-]{+file+}:  ->  "
+                   "Enregistrer le fichier  (case, punctuation)\n");
+    CHECK_INT(s_lookup("", "--src en --tgt fr --tm table 'Save as'", out, sizeof out), 0);
+    CHECK_STR(out, "Save as\n  100 exact   #N Save as  ->  Enregistrer sous\n"
+                   "   99 near    #N Save [-As-]{+as+}  ->  Enregistrer sous  (case)\n");
+    unlink(tsv);
+    unlink(q);
+}
+
+/* The options of lookup, on the TM of test_cli_lookup_table. */
+static void test_cli_lookup_options(void)
+{
+    char q[] = "/tmp/verso-q-XXXXXX", cmd[2048], out[8192];
+    s_write_file(q, "Open the big file\n");
+    /* --text: the name of an existing file is looked up as text. */
+    snprintf(cmd, sizeof cmd, "--src en --tgt fr --tm table --text %s", q);
+    CHECK_INT(s_lookup("", cmd, out, sizeof out), 0);
+    CHECK(strstr(out, "\n  (no match)\n") != NULL && strstr(out, "Open") == NULL);
+    /* "-" is standard input. */
+    snprintf(cmd, sizeof cmd, "- --src en --tgt fr --tm table < %s", q);
+    CHECK_INT(s_lookup("", cmd, out, sizeof out), 0);
+    CHECK(strstr(out, "Open the big file\n   75 fuzzy   #N Open the {+big+} file  ->  ") != NULL);
+    /* --max-results reaches the server. */
+    CHECK_INT(
+        s_lookup("", "--src en --tgt fr --tm table --max-results 1 'Save as'", out, sizeof out), 0);
+    CHECK_STR(out, "Save as\n  100 exact   #N Save as  ->  Enregistrer sous\n");
+    CHECK_INT(s_lookup("", "--src en --tgt fr --max-results 0 x 2>&1", out, sizeof out), 1);
+    CHECK(strstr(out, "EBADREQ") != NULL);
+    CHECK_INT(s_lookup("", "--src en --tgt fr --max-results many x 2>/dev/null", out, sizeof out),
+              2);
+    /* --json stays the raw result. */
+    CHECK_INT(
+        s_lookup("--json", "--src en --tgt fr --tm table 'Open the big file'", out, sizeof out), 0);
+    const char *json = "{\"results\":[{\"segment\":\"Open the big file\",\"start\":0,\"end\":17,";
+    CHECK(strncmp(out, json, strlen(json)) == 0);
+    CHECK(strstr(out, "\"diffs\":[{\"kind\":\"edit\",\"segment\":[9,12],\"src\":[8,8]}]") != NULL);
+    /* On a terminal: colours instead of marks (skipped without script(1)). */
+    snprintf(cmd, sizeof cmd,
+             "command -v script >/dev/null || exit 77; script -qec \"%s --endpoint %s lookup "
+             "--src en --tgt fr --tm table 'Page 4 of 12'\" /dev/null",
+             VERSO_CLI_PATH, s_proc.endpoint);
+    int status = s_sh(cmd, out, sizeof out);
+    CHECK(status == 0 || status == 77);
+    if (status == 0)
+        CHECK(strstr(out, "Page \x1b[9;31m3\x1b[0m\x1b[32m4\x1b[0m of ") != NULL);
+    unlink(q);
+}
+
+/* ---- a fake server: lookup replies with hostile diffs ---------------------- */
+
+/* Packs a match of "Open the big file" with diffs given as n quadruples
+ * (segment start, end, src start, end); n < 0 packs nil. */
+static void s_pack_match(msgpack_packer *pk, uint64_t id, const char *src, const int64_t *d, int n)
+{
+    msgpack_pack_map(pk, 6);
+    verso_mp_pack_kv_uint(pk, "id", id);
+    verso_mp_pack_kv_uint(pk, "score", 75);
+    verso_mp_pack_kv_str(pk, "kind", "fuzzy");
+    verso_mp_pack_kv_str(pk, "src", src);
+    verso_mp_pack_kv_str(pk, "tgt", "T");
+    verso_mp_pack_cstr(pk, "diffs");
+    if (n < 0)
+        msgpack_pack_nil(pk);
+    else
+        msgpack_pack_array(pk, (size_t)n);
+    for (int i = 0; i < n; i++, d += 4) {
+        msgpack_pack_map(pk, 3);
+        verso_mp_pack_kv_str(pk, "kind", "edit");
+        verso_mp_pack_cstr(pk, "segment");
+        msgpack_pack_array(pk, 2);
+        msgpack_pack_int64(pk, d[0]);
+        msgpack_pack_int64(pk, d[1]);
+        verso_mp_pack_cstr(pk, "src");
+        msgpack_pack_array(pk, 2);
+        msgpack_pack_int64(pk, d[2]);
+        msgpack_pack_int64(pk, d[3]);
+    }
+}
+
+/* The reply to request id: one segment, a sound match then broken ones. */
+static void s_pack_hostile(msgpack_sbuffer *sb, uint64_t id)
+{
+    static const int64_t ok[] = {9, 12, 8, 8}, src_past[] = {9, 12, 8, 14},
+                         seg_back[] = {12, 9, 8, 8}, seg_past[] = {9, 18, 8, 8},
+                         overlap[] = {0, 4, 0, 4, 9, 12, 2, 2}, neg[] = {-1, 3, 0, 0},
+                         huge[] = {9, 12, 8, INT64_MAX};
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 4);
+    verso_mp_pack_kv_int(&pk, "v", 1);
+    verso_mp_pack_kv_uint(&pk, "id", id);
+    verso_mp_pack_cstr(&pk, "ok");
+    msgpack_pack_true(&pk);
+    verso_mp_pack_cstr(&pk, "res");
+    msgpack_pack_map(&pk, 1);
+    verso_mp_pack_cstr(&pk, "results");
+    msgpack_pack_array(&pk, 1);
+    msgpack_pack_map(&pk, 2);
+    verso_mp_pack_kv_str(&pk, "segment", "Open the big file");
+    verso_mp_pack_cstr(&pk, "matches");
+    msgpack_pack_array(&pk, 9);
+    s_pack_match(&pk, 1, "Open the file", ok, 1);
+    s_pack_match(&pk, 2, "Open the file", src_past, 1);
+    s_pack_match(&pk, 3, "Open the file", seg_back, 1);
+    s_pack_match(&pk, 4, "Open the file", seg_past, 1);
+    s_pack_match(&pk, 5, "Open the file", overlap, 2);
+    s_pack_match(&pk, 6, "Open th\xc3\xa9 file", ok, 1); /* 8: inside the é */
+    s_pack_match(&pk, 7, "Open the file", NULL, -1);
+    s_pack_match(&pk, 8, "Open the file", neg, 1);
+    s_pack_match(&pk, 9, "Open \x1b[2Jthe\nfile", huge, 1);
+}
+
+typedef struct s_fake {
+    void *sock;
+    int64_t max_results; /* as the request gave it, -1 when absent */
+    char text[64];
+} s_fake;
+
+/* Answers one request of the ROUTER socket with s_pack_hostile. */
+static void *s_fake_serve(void *arg)
+{
+    s_fake *f = arg;
+    zmq_msg_t who, body;
+    zmq_msg_init(&who);
+    zmq_msg_init(&body);
+    zmq_pollitem_t it = {f->sock, 0, ZMQ_POLLIN, 0};
+    if (zmq_poll(&it, 1, 10000) == 1 && zmq_msg_recv(&who, f->sock, 0) >= 0 &&
+        zmq_msg_recv(&body, f->sock, 0) >= 0) {
+        msgpack_unpacked up;
+        msgpack_unpacked_init(&up);
+        size_t off = 0;
+        msgpack_unpack_next(&up, zmq_msg_data(&body), zmq_msg_size(&body), &off);
+        const msgpack_object *id = verso_mp_get(&up.data, "id");
+        const msgpack_object *mr = verso_mp_get(&up.data, "max_results");
+        const msgpack_object *t = verso_mp_get(&up.data, "text");
+        f->max_results =
+            mr && mr->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? (int64_t)mr->via.u64 : -1;
+        if (t && t->type == MSGPACK_OBJECT_STR && t->via.str.size < sizeof f->text)
+            memcpy(f->text, t->via.str.ptr, t->via.str.size);
+        msgpack_sbuffer sb;
+        msgpack_sbuffer_init(&sb);
+        s_pack_hostile(&sb, id && id->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? id->via.u64 : 0);
+        zmq_msg_send(&who, f->sock, ZMQ_SNDMORE);
+        zmq_send(f->sock, sb.data, sb.size, 0);
+        msgpack_sbuffer_destroy(&sb);
+        msgpack_unpacked_destroy(&up);
+    }
+    zmq_msg_close(&who);
+    zmq_msg_close(&body);
+    return NULL;
+}
+
+/* The CLI checks every byte range of a reply: a broken one shows the TM
+ * source unmarked, never out-of-bounds reads (ASan) or split characters. */
+static void test_cli_lookup_hostile_diffs(void)
+{
+    void *ctx = zmq_ctx_new(), *sock = zmq_socket(ctx, ZMQ_ROUTER);
+    char endpoint[256], cmd[1024], out[8192];
+    size_t n = sizeof endpoint;
+    int linger = 0;
+    zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
+    CHECK_INT(zmq_bind(sock, "tcp://127.0.0.1:*"), 0);
+    zmq_getsockopt(sock, ZMQ_LAST_ENDPOINT, endpoint, &n);
+    s_fake f = {sock, 0, ""};
+    pthread_t th;
+    CHECK_INT(pthread_create(&th, NULL, s_fake_serve, &f), 0);
+    snprintf(cmd, sizeof cmd,
+             "%s --endpoint %s lookup --src en --tgt fr --max-results 9 'Open the big file'",
+             VERSO_CLI_PATH, endpoint);
+    CHECK_INT(s_sh(cmd, out, sizeof out), 0);
+    pthread_join(th, NULL);
+    CHECK_INT(f.max_results, 9);
+    CHECK_STR(f.text, "Open the big file");
+    CHECK_STR(out, "Open the big file\n"
+                   "   75 fuzzy   #1       Open the {+big+} file  ->  T\n"
+                   "   75 fuzzy   #2       Open the file  ->  T\n"
+                   "   75 fuzzy   #3       Open the file  ->  T\n"
+                   "   75 fuzzy   #4       Open the file  ->  T\n"
+                   "   75 fuzzy   #5       Open the file  ->  T\n"
+                   "   75 fuzzy   #6       Open th\xc3\xa9 file  ->  T\n"
+                   "   75 fuzzy   #7       Open the file  ->  T\n"
+                   "   75 fuzzy   #8       Open the file  ->  T\n"
+                   "   75 fuzzy   #9       Open ?[2Jthe file  ->  T\n");
+    zmq_close(sock);
+    zmq_ctx_term(ctx);
+}
+
 int main(void)
 {
     if (verso_proc_start(&s_proc, VERSOD_PATH, NULL, NULL) < 0)
@@ -388,6 +636,9 @@ int main(void)
     RUN(test_cli);
     RUN(test_cli_segment);
     RUN(test_cli_import_lookup);
+    RUN(test_cli_lookup_table);
+    RUN(test_cli_lookup_options);
+    RUN(test_cli_lookup_hostile_diffs);
     RUN(test_cli_tmx_round_trip);
     int status;
     CHECK_INT(verso_proc_stop(&s_proc, SIGTERM, &status), 0);
