@@ -61,6 +61,7 @@ static const verso_op s_ops[] = {
     {"delete", verso_op_delete},
     {"lookup", verso_op_lookup},
     {"export", verso_op_export},
+    {"concordance", verso_op_concordance},
 };
 
 #define S_NOPS (sizeof s_ops / sizeof s_ops[0])

@@ -2604,6 +2604,317 @@ class ProtocolTest(unittest.TestCase):
         self.assertEqual([(m["id"], m["base"], m["score"], m["kind"]) for m in got],
                          [(four, 20, 20, "fuzzy")])
 
+    # ---- concordance -----------------------------------------------------------------
+
+    def concordance(self, query, lang="en", tm=None, sock=None, **fields):
+        """concordance, with what section 6 promises of its result checked; returns res."""
+        if tm is not None:
+            fields["tm"] = tm
+        res = self.call(sock or self.dealer, "concordance", query=query, lang=lang, **fields)
+        self.assertIsInstance(res.get("results"), list, res)
+        self.assertIsInstance(res.get("more"), bool, res)
+        max_results = fields.get("max_results")
+        self.assertLessEqual(len(res["results"]), 20 if max_results is None else max_results)
+        side = fields.get("side") or "src"
+        for r in res["results"]:
+            self.check_entry(r)
+            self.check_tags(r)
+            self.assertEqual(r["tm"], "default" if tm is None else tm, r)
+            self.assertIsInstance(r.get("phrase"), bool, r)
+            self.assertIn("spans", r)
+            if r["spans"] is None:
+                continue
+            self.assertIsInstance(r["spans"], list, r)
+            self.assertTrue(r["spans"], r)   # every query word occurs
+            text = r[side].encode("utf-8")
+            end = 0
+            for span in r["spans"]:
+                self.assertIsInstance(span, list, r)
+                self.assertEqual(len(span), 2, r)
+                self.assertTrue(all(is_int(x) for x in span), r)
+                # sorted, never overlapping, inside the searched text, never empty
+                self.assertTrue(end <= span[0] < span[1] <= len(text), r)
+                text[span[0]:span[1]].decode("utf-8")   # on character boundaries
+                end = span[1]
+        # "phrase matches first, then newest first (higher id)"
+        phrases = [r["phrase"] for r in res["results"]]
+        self.assertEqual(phrases, sorted(phrases, reverse=True), res)
+        for group in (True, False):
+            ids = [r["id"] for r in res["results"] if r["phrase"] is group]
+            self.assertEqual(ids, sorted(ids, reverse=True), res)
+        return res
+
+    def conc(self, query, lang="en", side=None, **fields):
+        """A concordance's results as (id, [the text of each span], phrase)."""
+        if side is not None:
+            fields["side"] = side
+        res = self.concordance(query, lang, **fields)
+        out = []
+        for r in res["results"]:
+            text = r[side or "src"].encode("utf-8")
+            spans = None if r["spans"] is None else \
+                [text[a:b].decode("utf-8") for a, b in r["spans"]]
+            out.append((r["id"], spans, r["phrase"]))
+        return out
+
+    def wait_posted(self, upto):
+        """Waits until the fuzzy index has the postings of every entry up to `upto`."""
+        deadline = time.monotonic() + 20
+        while self.call(self.dealer, "stats")["fuzzy_index"]["posted_upto"] < upto:
+            self.assertLess(time.monotonic(), deadline, "postings never written")
+            time.sleep(0.02)   # polling interval for the condition above
+
+    def test_concordance_in_hello(self):
+        self.assertIn("concordance", self.call(self.dealer, "hello")["ops"])
+
+    def test_concordance_words_case_insensitive(self):
+        name = self.new_tm()
+        a = self.add_one("Open the File", "Ouvrir le fichier", tm=name)
+        b = self.add_one("Save the file now.", "Enregistrer le fichier maintenant.", tm=name)
+        c = self.add_one("Close the window", "Fermer la fen\u00eatre", tm=name)
+        self.add_one("Open files", "Ouvrir des fichiers", tm=name)   # "files" is another word
+        self.add_one("My profile", "Mon profil", tm=name)            # words are whole
+        e = self.add_one("A file", "Un fichier", tm=name, src_lang="en-GB")
+        self.add_one("file", "fichier", tm=self.new_tm())            # another TM
+        self.assertEqual(self.conc("FILE", tm=name), [(b, ["file"], True), (a, ["File"], True)])
+        # Every word, in any order; each occurrence is a span.
+        self.assertEqual(self.conc("file the", tm=name),
+                         [(b, ["the", "file"], False), (a, ["the", "File"], False)])
+        self.assertEqual(self.conc("the FILE", tm=name),
+                         [(b, ["the", "file"], True), (a, ["the", "File"], True)])
+        # A repeated query word needs one occurrence, but the phrase has it twice.
+        self.assertEqual(self.conc("the the", tm=name),
+                         [(c, ["the"], False), (b, ["the"], False), (a, ["the"], False)])
+        self.assertEqual(self.conc("open window", tm=name), [])
+        # The language: canonicalised, and only that one.
+        self.assertEqual(self.conc("file", lang="EN-gb", tm=name), [(e, ["file"], True)])
+        self.assertEqual(self.conc("file", lang="en-US", tm=name), [])
+
+    def test_concordance_spans_non_ascii(self):
+        name = self.new_tm()
+        g = self.add_one("Gr\u00f6\u00dfe der Datei \u00e4ndern", "Change the file size",
+                         tm=name, src_lang="de", tgt_lang="en")
+        # White space as stored (runs, U+00A0) and full case folding (GR\u00d6SSE).
+        h = self.add_one("\u00c4ndern  Sie\u00a0die GR\u00d6SSE", "Change the size", tm=name,
+                         src_lang="de", tgt_lang="en")
+        i = self.add_one("  Die Stra\u00dfe \U0001F697 ist lang", "The road is long", tm=name,
+                         src_lang="de", tgt_lang="en")
+        self.assertEqual(self.conc("gr\u00f6\u00dfe \u00c4NDERN", "de", tm=name),
+                         [(h, ["\u00c4ndern", "GR\u00d6SSE"], False),
+                          (g, ["Gr\u00f6\u00dfe", "\u00e4ndern"], False)])
+        self.assertEqual(self.conc("strasse", "de", tm=name),
+                         [(i, ["Stra\u00dfe"], True)])
+        self.assertEqual(self.conc("\U0001F697 IST", "de", tm=name),
+                         [(i, ["\U0001F697", "ist"], True)])
+        # A stored text not in NFC has no exact offsets: spans nil; the query is
+        # normalised, so either form finds it.
+        j = self.add_one("Cafe\u0301 noir", "Black coffee", tm=name, src_lang="fr",
+                         tgt_lang="en")
+        k = self.add_one("Un caf\u00e9", "A coffee", tm=name, src_lang="fr", tgt_lang="en")
+        for query in ("CAF\u00c9", "cafe\u0301"):
+            with self.subTest(query=query):
+                self.assertEqual(self.conc(query, "fr", tm=name),
+                                 [(k, ["caf\u00e9"], True), (j, None, True)])
+        # Tag marks are not words; a span never holds one.
+        t = self.add_one("Click " + mark(0) + "Save" + mark(1) + " now", "Cliquez", tm=name,
+                         src_tags=["<bpt i=\"1\">&lt;b&gt;</bpt>", "<ept i=\"1\">&lt;/b&gt;</ept>"])
+        self.assertEqual(self.conc("save now", tm=name), [(t, ["Save", "now"], True)])
+
+    def test_concordance_phrase_first(self):
+        name = self.new_tm()
+        p1 = self.add_one("the big house", "la grande maison", tm=name)
+        p2 = self.add_one("house big", "x", tm=name)
+        p3 = self.add_one("big, house", "x", tm=name)            # punctuation between
+        p4 = self.add_one("Big   HOUSE here", "x", tm=name)      # case and white space
+        p5 = self.add_one("the house is big", "x", tm=name)
+        p6 = self.add_one("big " + mark(0) + "house", "x", tm=name, src_tags=['<ph x="1"/>'])
+        p7 = self.add_one("a big-house", "x", tm=name)
+        p8 = self.add_one("house big and big house", "x", tm=name)
+        self.add_one("big home", "x", tm=name)
+        got = self.conc("big house", tm=name)
+        self.assertEqual([(i, phrase) for i, _, phrase in got],
+                         [(p8, True), (p6, True), (p4, True), (p1, True),
+                          (p7, False), (p5, False), (p3, False), (p2, False)])
+        self.assertEqual(got[0][1], ["house", "big", "big", "house"])   # every occurrence
+        self.assertEqual(got[2][1], ["Big", "HOUSE"])
+        # The query's own punctuation between its words counts; around them it does not.
+        self.assertEqual([(i, phrase) for i, _, phrase in self.conc("big-house", tm=name)],
+                         [(p7, True), (p8, False), (p6, False), (p5, False), (p4, False),
+                          (p3, False), (p2, False), (p1, False)])
+        self.assertEqual(self.conc("\u00abBig house.\u00bb", tm=name), got)
+        self.assertEqual([i for i, _, phrase in self.conc("big , house", tm=name) if phrase],
+                         [p3])
+
+    def test_concordance_newest_first_posted_or_not(self):
+        name = self.new_tm()
+        ids = [self.add_one("apple %d" % n, "pomme %d" % n, tm=name) for n in range(5)]
+        expect = [(i, ["apple"], True) for i in reversed(ids)]
+        self.assertEqual(self.conc("Apple", tm=name), expect)
+        # The same once the index holds their postings.
+        self.wait_posted(ids[-1])
+        self.assertEqual(self.conc("Apple", tm=name), expect)
+        # Deletes and updates are seen at once.
+        self.assertEqual(self.call(self.dealer, "delete", ids=[ids[1]]), {"deleted": 1})
+        self.update(ids[2], src="pear 2")
+        self.assertEqual([i for i, _, _ in self.conc("apple", tm=name)],
+                         [ids[4], ids[3], ids[0]])
+        self.assertEqual(self.conc("pear", tm=name), [(ids[2], ["pear"], True)])
+        new = self.add_one("An apple", "Une pomme", tm=name)
+        self.assertEqual([i for i, _, _ in self.conc("apple", tm=name)],
+                         [new, ids[4], ids[3], ids[0]])
+
+    def test_concordance_target_side(self):
+        name = self.new_tm()
+        e1 = self.add_one("Open the file", "Ouvrir le fichier", tm=name)
+        e2 = self.add_one("Datei \u00f6ffnen", "Ouvrir le Fichier", tm=name, src_lang="de")
+        e3 = self.add_one("Le fichier est ouvert", "The file is open", tm=name,
+                          src_lang="fr", tgt_lang="en")
+        e4 = self.add_one("Open the file", "Datei \u00f6ffnen", tm=name, tgt_lang="de")
+        for lang in ("fr", "FR"):
+            got = self.conc("fichier", lang, side="tgt", tm=name)
+            self.assertEqual(got, [(e2, ["Fichier"], True), (e1, ["fichier"], True)])
+        self.assertEqual(self.conc("fichier", "fr", side="src", tm=name),
+                         [(e3, ["fichier"], True)])
+        self.assertEqual(self.conc("fichier", "fr", tm=name), [(e3, ["fichier"], True)])
+        self.assertEqual(self.conc("file", "en", side="tgt", tm=name), [(e3, ["file"], True)])
+        self.assertEqual(self.conc("file", "en", tm=name),
+                         [(e4, ["file"], True), (e1, ["file"], True)])
+        self.assertEqual(self.conc("datei", "de", side="tgt", tm=name),
+                         [(e4, ["Datei"], True)])
+        # Entries come as stored, never turned round.
+        res = self.concordance("fichier", "fr", side="tgt", tm=name)["results"]
+        self.assertEqual([(r["src_lang"], r["tgt_lang"], r["src"]) for r in res],
+                         [("de", "fr", "Datei \u00f6ffnen"), ("en", "fr", "Open the file")])
+
+    def test_concordance_cjk(self):
+        name = self.new_tm()
+        c1 = self.add_one("\u6253\u5f00\u6587\u4ef6", "Open the file", tm=name,
+                          src_lang="zh-CN", tgt_lang="en")
+        c2 = self.add_one("\u6587\u4ef6\u5df2\u4fdd\u5b58\u3002", "File saved.", tm=name,
+                          src_lang="zh-CN", tgt_lang="en")
+        c3 = self.add_one("\u4fdd\u5b58\u6587\u4ef6\u5939", "Save the folder", tm=name,
+                          src_lang="zh-CN", tgt_lang="en")
+        c4 = self.add_one("\u4ef6\u548c\u6587", "x", tm=name, src_lang="zh-CN", tgt_lang="en")
+        self.add_one("\u6587\u672c", "Text", tm=name, src_lang="zh-CN", tgt_lang="en")
+        # Every character is a word: each is a span of its own (3 bytes).
+        want = [(c3, ["\u6587", "\u4ef6"], True), (c2, ["\u6587", "\u4ef6"], True),
+                (c1, ["\u6587", "\u4ef6"], True), (c4, ["\u4ef6", "\u6587"], False)]
+        for query in ("\u6587\u4ef6", "\u6587 \u4ef6", "\u300c\u6587\u4ef6\u300d"):
+            with self.subTest(query=query):
+                self.assertEqual(self.conc(query, "zh-cn", tm=name), want)
+        res = self.concordance("\u6587\u4ef6", "zh-CN", tm=name)["results"]
+        self.assertEqual(res[0]["spans"], [[6, 9], [9, 12]])
+        # Japanese: kana one by one, a Latin word whole.
+        j = self.add_one("USB\u30e1\u30e2\u30ea\u30fc\u3092\u633f\u5165", "Insert the USB stick",
+                         tm=name, src_lang="ja", tgt_lang="en")
+        self.assertEqual(self.conc("\u30e1\u30e2\u30ea\u30fc", "ja", tm=name),
+                         [(j, ["\u30e1", "\u30e2", "\u30ea", "\u30fc"], True)])
+        self.assertEqual(self.conc("usb \u633f\u5165", "ja", tm=name),
+                         [(j, ["USB", "\u633f", "\u5165"], False)])
+
+    def test_concordance_numbers_match_as_written(self):
+        name = self.new_tm()
+        n1 = self.add_one("Page 3 of 10", "Page 3 sur 10", tm=name)
+        n2 = self.add_one("Page 4 of 10", "Page 4 sur 10", tm=name)
+        n3 = self.add_one("Page 3,5 of 10", "Page 3,5 sur 10", tm=name)
+        n4 = self.add_one("Page 13 of 10", "Page 13 sur 10", tm=name)
+        n5 = self.add_one("Page 10 of 3", "Page 10 sur 3", tm=name)
+        self.assertEqual(self.conc("page 3", tm=name),
+                         [(n1, ["Page", "3"], True), (n5, ["Page", "3"], False)])
+        self.assertEqual(self.conc("3,5", tm=name), [(n3, ["3,5"], True)])
+        self.assertEqual(self.conc("3.5", tm=name), [])
+        self.assertEqual(self.conc("page 7", tm=name), [])
+        self.assertEqual([i for i, _, _ in self.conc("10", tm=name)], [n5, n4, n3, n2, n1])
+        self.assertEqual(self.conc("10 of 3", tm=name)[0], (n5, ["10", "of", "3"], True))
+        self.assertEqual(self.conc("of 10", tm=name)[:1], [(n4, ["of", "10"], True)])
+
+    def test_concordance_max_results_and_more(self):
+        name = self.new_tm()
+        phrase = self.add([{"src": "Ship item %d" % n, "tgt": "x"} for n in range(5)],
+                          tm=name)["ids"]
+        other = self.add([{"src": "Item ship %d" % n, "tgt": "x"} for n in range(25)],
+                         tm=name)["ids"]
+        newest = sorted(phrase, reverse=True) + sorted(other, reverse=True)
+
+        def ids(**fields):
+            res = self.concordance("ship item", tm=name, **fields)
+            return [r["id"] for r in res["results"]], res["more"]
+
+        self.assertEqual(ids(), (newest[:20], True))   # default 20
+        self.assertEqual(ids(max_results=None), (newest[:20], True))   # nil is absent
+        for n, more in ((1, True), (3, True), (5, True), (6, True), (29, True),
+                        (30, False), (31, False), (1000, False)):
+            with self.subTest(max_results=n):
+                self.assertEqual(ids(max_results=n), (newest[:n], more))
+        self.assertEqual(self.conc("ship item 3", tm=name),
+                         [(phrase[3], ["Ship", "item", "3"], True),
+                          (other[3], ["Item", "ship", "3"], False)])
+        got = self.concordance("ship item 3", tm=name, max_results=1)
+        self.assertEqual(([r["id"] for r in got["results"]], got["more"]), ([phrase[3]], True))
+
+    def test_concordance_examines_a_bounded_number_of_entries(self):
+        # "At most 20 x max_results + 1,000 entries are examined, newest first": a phrase
+        # match older than that is not reached, and more says that results were left.
+        name = self.new_tm()
+        old = self.add_one("zebra crossing", "passage pour pi\u00e9tons", tm=name)
+        newer = self.add([{"src": "crossing zebra %d" % n, "tgt": "x"} for n in range(1100)],
+                         tm=name)["ids"]
+        for n, first in ((1, newer[-1]), (5, newer[-1]), (6, old)):
+            with self.subTest(max_results=n):
+                res = self.concordance("zebra crossing", tm=name, max_results=n)
+                self.assertEqual(res["results"][0]["id"], first)
+                self.assertEqual(len(res["results"]), n)
+                self.assertIs(res["more"], True)
+        # With the phrase found, the rest are the newest others.
+        res = self.concordance("zebra crossing", tm=name, max_results=6)
+        self.assertEqual([r["id"] for r in res["results"]],
+                         [old] + sorted(newer, reverse=True)[:5])
+
+    def test_concordance_bad_requests(self):
+        name = self.new_tm()
+        self.add_one("Hello world", "Bonjour le monde", tm=name)
+        ok = dict(query="hello", lang="en", tm=name)
+        cases = [
+            ("EBADREQ", dict(query="hello", tm=name)),                  # no lang
+            ("EBADREQ", dict(ok, lang=5)),
+            ("EBADLANG", dict(ok, lang="en_US")),
+            ("EBADLANG", dict(ok, lang="")),
+            ("EBADREQ", dict(ok, side="both")),
+            ("EBADREQ", dict(ok, side="")),
+            ("EBADREQ", dict(ok, side="SRC")),
+            ("EBADREQ", dict(ok, side=1)),
+            ("EBADREQ", dict(lang="en", tm=name)),                      # no query
+            ("EBADREQ", dict(ok, query="")),
+            ("EBADREQ", dict(ok, query=5)),
+            ("EBADREQ", dict(ok, query=b"hello")),
+            ("EBADREQ", dict(ok, query=["hello"])),
+            ("EBADREQ", dict(ok, query="a " * 2100)),                  # over 4,096 bytes
+            ("EBADREQ", dict(ok, query="a " * 257)),                   # over 256 words
+            ("EBADREQ", dict(ok, max_results=0)),
+            ("EBADREQ", dict(ok, max_results=-1)),
+            ("EBADREQ", dict(ok, max_results=1001)),
+            ("EBADREQ", dict(ok, max_results=5000)),
+            ("EBADREQ", dict(ok, max_results="5")),
+            ("EBADREQ", dict(ok, max_results=1.5)),
+            ("EBADREQ", dict(ok, tm="")),
+            ("EBADREQ", dict(ok, tm=5)),
+            ("ENOTFOUND", dict(ok, tm="no such tm %d" % next(TM_NAMES))),
+        ]
+        for code, fields in cases:
+            with self.subTest(fields=fields):
+                self.error("concordance", code, **fields)
+        # Only punctuation, white space or tags: no word to look for.
+        for query in ("...", " ", "\u3002\uff01", mark(0), "- , -"):
+            with self.subTest(query=query):
+                err = self.error("concordance", "EBADREQ", **dict(ok, query=query))
+                self.assertIn("query", err["message"])
+        # The limits themselves are fine, and nil is absent.
+        self.concordance("a " * 256, tm=name)
+        self.concordance("hello", tm=name, max_results=1000, side=None)
+        self.assertEqual(self.conc("hello", tm=name, side="src", max_results=1),
+                         self.conc("hello", tm=name))
+        self.assert_ping(self.dealer)
+
     # ---- export --------------------------------------------------------------------
 
     def test_update_and_export_in_hello(self):
