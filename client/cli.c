@@ -36,6 +36,8 @@ static void s_usage(FILE *f)
             "         FILE.po|mo... --src LANG --tgt LANG [--tm NAME]\n"
             "         [--on-conflict keep_both|overwrite|skip]   bulk-load sentence pairs\n"
             "  export [--tm NAME] [--src LANG] [-o FILE.tmx]   the TM as TMX 1.4b\n"
+            "  concordance QUERY --lang LANG [--side src|tgt] [--tm NAME] [--max-results N]\n"
+            "           entries whose source (target) holds every word of QUERY, marked\n"
             "  lookup FILE|TEXT --src LANG --tgt LANG [--tm NAME] [--text] [--segmented]\n"
             "         [--min-score N] [--max-results N]   TM matches for each sentence of\n"
             "           FILE (- for standard input; each line with --segmented), or of\n"
@@ -220,6 +222,10 @@ static int s_run(verso_cli *cli, const char *cmd, int argc, char **argv)
     msgpack_unpacked_init(&fields);
     char *text = NULL;
     int status = 2;
+    if (!strcmp(cmd, "concordance")) {
+        status = verso_cli_concordance(cli, argc, argv);
+        goto out;
+    }
     if (!strcmp(cmd, "import") || !strcmp(cmd, "lookup") || !strcmp(cmd, "export")) {
         status = !strcmp(cmd, "import")   ? verso_cli_import(cli, argc, argv)
                  : !strcmp(cmd, "lookup") ? verso_cli_lookup(cli, argc, argv)

@@ -53,4 +53,9 @@ int verso_cli_lookup(verso_cli *cli, int argc, char **argv);
 /* verso export [--tm NAME] -o FILE.tmx (- or no -o: standard output) */
 int verso_cli_export(verso_cli *cli, int argc, char **argv);
 
+/* verso concordance QUERY --lang L [--side src|tgt] [--tm NAME]
+ * [--max-results N]: the entries holding every word of QUERY, the words
+ * marked, each with its other side (conccli.c). */
+int verso_cli_concordance(verso_cli *cli, int argc, char **argv);
+
 #endif

@@ -626,6 +626,75 @@ static void test_cli_lookup_hostile_diffs(void)
     zmq_ctx_term(ctx);
 }
 
+/* verso concordance: the query's words marked, phrase matches first, the
+ * other side after each; --side, --max-results, --json, usage and errors. */
+static int s_conc(const char *args, char *out, size_t n)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "%s --endpoint %s concordance %s", VERSO_CLI_PATH, s_proc.endpoint,
+             args);
+    int status = s_sh(cmd, out, n);
+    s_mask_ids(out);
+    return status;
+}
+
+static void test_cli_concordance(void)
+{
+    char tsv[] = "/tmp/verso-tsv-XXXXXX", zh[] = "/tmp/verso-zh-XXXXXX", cmd[2048], out[8192];
+    s_write_file(tsv, "Open the file\tOuvrir le fichier\nThe file, open it\tLe fichier, ouvrez-le\n"
+                      "Save the File before closing.\tEnregistrer le fichier avant de fermer.\n");
+    s_write_file(zh, "\xe6\x89\x93\xe5\xbc\x80\xe6\x96\x87\xe4\xbb\xb6\tOpen the file\n");
+    s_tm_create("conc");
+    snprintf(cmd, sizeof cmd, "%s --endpoint %s import %s --src en --tgt fr --tm conc 2>&1",
+             VERSO_CLI_PATH, s_proc.endpoint, tsv);
+    CHECK_INT(s_sh(cmd, out, sizeof out), 0);
+    snprintf(cmd, sizeof cmd, "%s --endpoint %s import %s --src zh --tgt en --tm conc 2>&1",
+             VERSO_CLI_PATH, s_proc.endpoint, zh);
+    CHECK_INT(s_sh(cmd, out, sizeof out), 0);
+    /* Phrase matches first, each newest first; the words are the query's. */
+    CHECK_INT(s_conc("the file --lang en --tm conc", out, sizeof out), 0);
+    CHECK_STR(out, "  #N Save [[the]] [[File]] before closing.  ->  "
+                   "Enregistrer le fichier avant de fermer.\n"
+                   "  #N [[The]] [[file]], open it  ->  Le fichier, ouvrez-le\n"
+                   "  #N Open [[the]] [[file]]  ->  Ouvrir le fichier\n");
+    CHECK_INT(s_conc("'OPEN file' --lang en --tm conc", out, sizeof out), 0);
+    CHECK_STR(out, "  #N The [[file]], [[open]] it  ->  Le fichier, ouvrez-le\n"
+                   "  #N [[Open]] the [[file]]  ->  Ouvrir le fichier\n");
+    CHECK_INT(s_conc("--tm conc --max-results 1 --lang en -- the file", out, sizeof out), 0);
+    CHECK_STR(out, "  #N Save [[the]] [[File]] before closing.  ->  "
+                   "Enregistrer le fichier avant de fermer.\n"
+                   "  (more entries match: raise --max-results)\n");
+    /* The target side, and its source as the translation. */
+    CHECK_INT(s_conc("fichier --lang fr --side tgt --tm conc", out, sizeof out), 0);
+    CHECK_STR(out, "  #N Enregistrer le [[fichier]] avant de fermer.  ->  "
+                   "Save the File before closing.\n"
+                   "  #N Le [[fichier]], ouvrez-le  ->  The file, open it\n"
+                   "  #N Ouvrir le [[fichier]]  ->  Open the file\n");
+    /* Characters of a Chinese word are spans of their own, marked as one. */
+    CHECK_INT(s_conc("\xe6\x96\x87\xe4\xbb\xb6 --lang zh --tm conc", out, sizeof out), 0);
+    CHECK_STR(out,
+              "  #N \xe6\x89\x93\xe5\xbc\x80[[\xe6\x96\x87\xe4\xbb\xb6]]  ->  Open the file\n");
+    CHECK_INT(s_conc("zebra --lang en --tm conc", out, sizeof out), 0);
+    CHECK_STR(out, "  (no match)\n");
+    snprintf(cmd, sizeof cmd, "%s --endpoint %s --json concordance open --lang en --tm conc",
+             VERSO_CLI_PATH, s_proc.endpoint);
+    CHECK_INT(s_sh(cmd, out, sizeof out), 0);
+    CHECK(strstr(out, "\"src\":\"Open the file\"") != NULL);
+    CHECK(strstr(out, "\"spans\":[[0,4]],\"phrase\":true}],\"more\":false}") != NULL);
+    /* Error replies exit 1, usage errors 2. */
+    CHECK_INT(s_conc("'...' --lang en --tm conc 2>&1", out, sizeof out), 1);
+    CHECK(strstr(out, "EBADREQ") != NULL);
+    CHECK_INT(s_conc("file --lang en --tm nope 2>&1", out, sizeof out), 1);
+    CHECK(strstr(out, "ENOTFOUND") != NULL);
+    CHECK_INT(s_conc("file --lang en --max-results 0 --tm conc 2>&1", out, sizeof out), 1);
+    CHECK_INT(s_conc("file --tm conc 2>/dev/null", out, sizeof out), 2);      /* no --lang */
+    CHECK_INT(s_conc("--lang en --tm conc 2>/dev/null", out, sizeof out), 2); /* no query */
+    CHECK_INT(s_conc("file --lang en --max-results x 2>/dev/null", out, sizeof out), 2);
+    CHECK_INT(s_conc("file --lang en --bold 2>/dev/null", out, sizeof out), 2);
+    unlink(tsv);
+    unlink(zh);
+}
+
 int main(void)
 {
     if (verso_proc_start(&s_proc, VERSOD_PATH, NULL, NULL) < 0)
@@ -640,6 +709,7 @@ int main(void)
     RUN(test_cli_lookup_options);
     RUN(test_cli_lookup_hostile_diffs);
     RUN(test_cli_tmx_round_trip);
+    RUN(test_cli_concordance);
     int status;
     CHECK_INT(verso_proc_stop(&s_proc, SIGTERM, &status), 0);
     verso_proc_cleanup(&s_proc);
