@@ -125,13 +125,13 @@ static void s_print_stats(const msgpack_object *res)
            s_mib(st, "file_bytes"), s_field(st, "last_txn", c, sizeof c));
     const msgpack_object *ops = verso_mp_get(res, "ops");
     if (ops && ops->type == MSGPACK_OBJECT_MAP && ops->via.map.size)
-        printf("%-10s %10s %8s %10s %10s %10s\n", "op", "requests", "errors", "p50 us", "p99 us",
+        printf("%-12s %10s %8s %10s %10s %10s\n", "op", "requests", "errors", "p50 us", "p99 us",
                "max us");
     for (uint32_t i = 0; ops && ops->type == MSGPACK_OBJECT_MAP && i < ops->via.map.size; i++) {
         const msgpack_object_kv *kv = &ops->via.map.ptr[i];
         if (kv->key.type != MSGPACK_OBJECT_STR)
             continue;
-        printf("%-10.*s %10s %8s %10s %10s %10s\n", (int)kv->key.via.str.size, kv->key.via.str.ptr,
+        printf("%-12.*s %10s %8s %10s %10s %10s\n", (int)kv->key.via.str.size, kv->key.via.str.ptr,
                s_field(&kv->val, "count", a, 32), s_field(&kv->val, "errors", a + 32, 32),
                s_field(&kv->val, "p50_us", a + 64, 32), s_field(&kv->val, "p99_us", a + 96, 32),
                s_field(&kv->val, "max_us", a + 128, 32));

@@ -22,7 +22,7 @@
 #include "tmx.h"
 #include "utf8.h"
 
-#define S_BATCH_ENTRIES 2000
+#define S_BATCH_ENTRIES 16000
 #define S_IN_FLIGHT     4
 #define S_SHOW_REJECTS  10
 #define S_MAX_PAIRS     1024

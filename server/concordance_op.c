@@ -205,12 +205,6 @@ static verso_err s_candidates(s_conc *c)
 {
     verso_err err = verso_tm_each_pair(c->t, c->tm, s_pair_one, c);
     err = err ? err : c->err;
-    /* Workaround: verso_tmfuzzy_containing qsorts its candidate array even
-     * when it found none, and it is NULL until the thread's first candidate
-     * (UBSan: null argument). Remove once tmfuzzy.c guards the qsort. */
-    if (!err && !c->fz->cids &&
-        verso_array_grow(&c->fz->cids, &c->fz->cids_cap, 1, sizeof *c->fz->cids))
-        err = VERSO_ENOMEM;
     for (size_t i = 0; !err && i < c->npairs; i++) {
         c->pair_n = 0;
         err = verso_tmfuzzy_containing(c->t, c->fz, c->tm, c->pairs[i], c->target, c->qids, c->q.n,

@@ -3,10 +3,12 @@
  * see fuzzidx.h and docs/MATCHING.md §8 (layout, proof of no miss).
  *
  * Records of the FUZZY database (big-endian):
- *   tm_id u32 | directed pair hash u32 | token id u32  ->
- *   token count of the side u32 | entry id u64        (sorted duplicates)
- * so a token's postings are ordered by length, and a length range is one
- * cursor run.
+ *   tm_id u32 | directed pair hash u32 | token id u32 | side's token count u16
+ *     -> entry id u64                                    (sorted duplicates)
+ * A token's postings of one length are one key, its keys of a length range
+ * are neighbours (one cursor walk), and new entries, whose ids are the
+ * highest, go at the end of each key's list: a bulk post dirties the last
+ * page of each key it touches, not pages all over the index.
  */
 #include "fuzzidx.h"
 
@@ -16,23 +18,28 @@
 #include "be.h"
 #include "fuzzy.h"
 
-#define S_KEY      12
-#define S_VAL      12
+#define S_KEY      14
+#define S_VAL      8
 #define S_STACK    256 /* distinct ids sorted on the stack up to this many */
 #define S_MIN_SLOT 1024
 
-static void s_key(unsigned char k[S_KEY], uint32_t tm_id, uint32_t pair, uint32_t tok)
+static void s_key(unsigned char k[S_KEY], uint32_t tm_id, uint32_t pair, uint32_t tok, uint32_t len)
 {
     verso_be_put32(k, tm_id);
     verso_be_put32(k + 4, pair);
     verso_be_put32(k + 8, tok);
+    k[12] = (unsigned char)(len >> 8);
+    k[13] = (unsigned char)len;
 }
 
-static void s_val(unsigned char v[S_VAL], uint32_t len, uint64_t id)
+static uint32_t s_key_len(const unsigned char *k)
 {
-    verso_be_put32(v, len);
-    verso_be_put32(v + 4, (uint32_t)(id >> 32));
-    verso_be_put32(v + 8, (uint32_t)id);
+    return (uint32_t)k[12] << 8 | k[13];
+}
+
+static uint32_t s_cap(size_t n)
+{
+    return n > VERSO_FUZZIDX_MAX_LEN ? VERSO_FUZZIDX_MAX_LEN : (uint32_t)n;
 }
 
 static int s_cmp_u32(const void *a, const void *b)
@@ -53,12 +60,12 @@ static verso_err s_postings(verso_txn *t, uint32_t tm_id, uint32_t pair, const u
     memcpy(d, ids, n * sizeof *d);
     qsort(d, n, sizeof *d, s_cmp_u32);
     unsigned char k[S_KEY], v[S_VAL];
-    s_val(v, n > VERSO_FUZZIDX_MAX_LEN ? VERSO_FUZZIDX_MAX_LEN : (uint32_t)n, entry_id);
+    verso_be_put64(v, entry_id);
     verso_err err = VERSO_OK;
     for (size_t i = 0; i < n && !err; i++) {
         if (i && d[i] == d[i - 1])
             continue;
-        s_key(k, tm_id, pair, d[i]);
+        s_key(k, tm_id, pair, d[i], s_cap(n));
         err = put ? verso_store_put(t, VERSO_DB_FUZZY, k, S_KEY, v, S_VAL)
                   : verso_store_del(t, VERSO_DB_FUZZY, k, S_KEY, v, S_VAL);
         if (err == VERSO_ENOTFOUND && !put)
@@ -91,99 +98,192 @@ void verso_fuzzidx_batch_init(verso_fuzzidx_batch *b)
 void verso_fuzzidx_batch_fini(verso_fuzzidx_batch *b)
 {
     free(b->v);
+    free(b->tmp_v);
+    free(b->pairs);
+    free(b->rank);
+    free(b->sorted);
     free(b->tmp);
     memset(b, 0, sizeof *b);
+}
+
+void verso_fuzzidx_batch_clear(verso_fuzzidx_batch *b)
+{
+    b->n = b->npairs = 0;
+}
+
+/* The index of (tm_id, pair) in b->pairs, added when new. A batch holds a
+ * few pairs: the last one found is tried first. */
+static verso_err s_pair_index(verso_fuzzidx_batch *b, uint64_t key, uint64_t *idx)
+{
+    for (size_t i = b->npairs; i-- > 0;)
+        if (b->pairs[i] == key)
+            return (*idx = i), VERSO_OK;
+    if (b->npairs == VERSO_FUZZIDX_BATCH_PAIRS)
+        return VERSO_ETOOBIG;
+    if (verso_array_grow(&b->pairs, &b->pairs_cap, b->npairs + 1, sizeof *b->pairs))
+        return VERSO_ENOMEM;
+    b->pairs[b->npairs] = key;
+    *idx = b->npairs++;
+    return VERSO_OK;
 }
 
 verso_err verso_fuzzidx_batch_add(verso_fuzzidx_batch *b, uint32_t tm_id, uint32_t pair,
                                   const uint32_t *ids, size_t n, uint64_t entry_id)
 {
+    uint64_t pi;
     if (!n)
         return VERSO_OK;
+    verso_err err = s_pair_index(b, (uint64_t)tm_id << 32 | pair, &pi);
+    if (err)
+        return err;
     if (verso_array_grow(&b->tmp, &b->tmp_cap, n, sizeof *b->tmp) ||
         verso_array_grow(&b->v, &b->cap, b->n + n, sizeof *b->v))
         return VERSO_ENOMEM;
     memcpy(b->tmp, ids, n * sizeof *ids);
     qsort(b->tmp, n, sizeof *b->tmp, s_cmp_u32);
-    uint32_t len = n > VERSO_FUZZIDX_MAX_LEN ? VERSO_FUZZIDX_MAX_LEN : (uint32_t)n;
+    uint64_t head = pi << 48 | s_cap(n);
     for (size_t i = 0; i < n; i++)
         if (!i || b->tmp[i] != b->tmp[i - 1])
-            b->v[b->n++] =
-                (verso_fuzzidx_rec){(uint64_t)tm_id << 32 | pair, b->tmp[i], len, entry_id};
+            b->v[b->n++] = (verso_fuzzidx_rec){head | (uint64_t)b->tmp[i] << 16, entry_id};
     return VERSO_OK;
 }
 
-/* Record order: the order of the keys and values as LMDB sorts their bytes. */
-static int s_rec_less(const verso_fuzzidx_rec *x, const verso_fuzzidx_rec *y)
+static int s_cmp_u64(const void *a, const void *b)
 {
-    if (x->key != y->key)
-        return x->key < y->key;
-    if (x->tok != y->tok)
-        return x->tok < y->tok;
-    if (x->len != y->len)
-        return x->len < y->len;
-    return x->id < y->id;
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
 }
 
-/* Quicksort (median of three, insertion sort for short ranges) with the
- * comparison inlined: several times qsort's speed on these records. */
-static void s_rec_sort(verso_fuzzidx_rec *v, size_t n)
+/* The index of x in the sorted v[0..n) (x is there). */
+static size_t s_rank(const uint64_t *v, size_t n, uint64_t x)
 {
-    while (n > 16) {
-        verso_fuzzidx_rec *a = &v[0], *m = &v[n / 2], *z = &v[n - 1], t;
-        if (s_rec_less(m, a))
-            t = *m, *m = *a, *a = t;
-        if (s_rec_less(z, m))
-            t = *z, *z = *m, *m = t;
-        if (s_rec_less(m, a))
-            t = *m, *m = *a, *a = t;
-        verso_fuzzidx_rec p = *m;
-        size_t i = 0, j = n - 1;
-        for (;;) {
-            while (s_rec_less(&v[i], &p))
-                i++;
-            while (s_rec_less(&p, &v[j]))
-                j--;
-            if (i >= j)
-                break;
-            t = v[i], v[i] = v[j], v[j] = t;
-            i++, j--;
-        }
-        /* [0, j] <= p <= [j + 1, n): recurse on the smaller side. */
-        if (j + 1 < n - j - 1) {
-            s_rec_sort(v, j + 1);
-            v += j + 1, n -= j + 1;
-        } else {
-            s_rec_sort(v + j + 1, n - j - 1);
-            n = j + 1;
-        }
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v[mid] < x)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    for (size_t i = 1; i < n; i++) {
-        verso_fuzzidx_rec x = v[i];
-        size_t j = i;
-        for (; j > 0 && s_rec_less(&x, &v[j - 1]); j--)
-            v[j] = v[j - 1];
-        v[j] = x;
+    return lo;
+}
+
+/* One stable counting pass on byte `shift / 8` of the sort field: from
+ * src into dst, by the counts in cnt (256 of them). */
+static void s_radix_pass(const verso_fuzzidx_rec *src, verso_fuzzidx_rec *dst, size_t n,
+                         unsigned shift, const size_t *cnt)
+{
+    size_t at[256];
+    for (size_t d = 0, sum = 0; d < 256; d++)
+        at[d] = sum, sum += cnt[d];
+    for (size_t i = 0; i < n; i++)
+        dst[at[(src[i].sort >> shift) & 0xff]++] = src[i];
+}
+
+/* Sorts b->v by the sort field (LSD radix, stable: records of one key keep
+ * their order), skipping the bytes all records share. The pair indices are
+ * first renumbered in (tm_id, pair) order, so that the field's order is the
+ * order of the store's keys. */
+static verso_err s_batch_sort(verso_fuzzidx_batch *b)
+{
+    if (verso_array_grow(&b->tmp_v, &b->tmp_v_cap, b->n, sizeof *b->tmp_v) ||
+        verso_array_grow(&b->rank, &b->rank_cap, b->npairs, sizeof *b->rank) ||
+        verso_array_grow(&b->sorted, &b->sorted_cap, b->npairs, sizeof *b->sorted))
+        return VERSO_ENOMEM;
+    memcpy(b->sorted, b->pairs, b->npairs * sizeof *b->pairs);
+    qsort(b->sorted, b->npairs, sizeof *b->sorted, s_cmp_u64);
+    for (size_t i = 0; i < b->npairs; i++) /* pairs are distinct: ranks are too */
+        b->rank[i] = (uint16_t)s_rank(b->sorted, b->npairs, b->pairs[i]);
+    size_t(*cnt)[256] = b->cnt;
+    memset(b->cnt, 0, sizeof b->cnt);
+    for (size_t i = 0; i < b->n; i++) {
+        uint64_t s = b->v[i].sort;
+        s = (uint64_t)b->rank[s >> 48] << 48 | (s & 0xffffffffffffu);
+        b->v[i].sort = s;
+        for (unsigned d = 0; d < 8; d++)
+            cnt[d][(s >> (8 * d)) & 0xff]++;
     }
+    for (unsigned d = 0; d < 8 && b->n; d++) {
+        if (cnt[d][(b->v[0].sort >> (8 * d)) & 0xff] == b->n)
+            continue; /* every record has this byte */
+        s_radix_pass(b->v, b->tmp_v, b->n, 8 * d, cnt[d]);
+        verso_fuzzidx_rec *x = b->v;
+        b->v = b->tmp_v, b->tmp_v = x;
+        size_t c = b->cap;
+        b->cap = b->tmp_v_cap, b->tmp_v_cap = c;
+    }
+    return VERSO_OK;
 }
 
 verso_err verso_fuzzidx_batch_put(verso_txn *t, verso_fuzzidx_batch *b)
 {
-    s_rec_sort(b->v, b->n);
-    verso_err err = VERSO_OK;
+    verso_err err = b->n ? s_batch_sort(b) : VERSO_OK;
     enum { CHUNK = 2048 };
     unsigned char k[CHUNK][S_KEY], v[CHUNK][S_VAL];
     for (size_t i = 0; i < b->n && !err; i += CHUNK) {
         size_t n = b->n - i < CHUNK ? b->n - i : CHUNK;
         for (size_t j = 0; j < n; j++) {
-            const verso_fuzzidx_rec *r = &b->v[i + j];
-            s_key(k[j], (uint32_t)(r->key >> 32), (uint32_t)r->key, r->tok);
-            s_val(v[j], r->len, r->id);
+            uint64_t s = b->v[i + j].sort, pk = b->sorted[s >> 48];
+            s_key(k[j], (uint32_t)(pk >> 32), (uint32_t)pk, (uint32_t)(s >> 16),
+                  (uint32_t)(s & 0xffff));
+            verso_be_put64(v[j], b->v[i + j].id);
         }
         err = verso_store_put_many(t, VERSO_DB_FUZZY, k, S_KEY, v, S_VAL, n);
     }
-    b->n = 0;
+    verso_fuzzidx_batch_clear(b);
     return err;
+}
+
+/* ---- reading one token's postings ------------------------------------------ */
+
+static int s_add_count(void *arg, const void *key, size_t n)
+{
+    (void)key;
+    *(size_t *)arg += n;
+    return 0;
+}
+
+/* *df: the postings of tok with lengths in [lo, hi]. */
+static verso_err s_df(verso_txn *t, uint32_t tm_id, uint32_t pair, uint32_t tok, uint32_t lo,
+                      uint32_t hi, size_t *df)
+{
+    unsigned char from[S_KEY], to[S_KEY];
+    s_key(from, tm_id, pair, tok, lo);
+    s_key(to, tm_id, pair, tok, hi);
+    *df = 0;
+    return verso_store_key_counts(t, VERSO_DB_FUZZY, from, to, S_KEY, s_add_count, df);
+}
+
+verso_err verso_fuzzidx_df(verso_txn *t, uint32_t tm_id, uint32_t pair, uint32_t tok, size_t *df)
+{
+    return s_df(t, tm_id, pair, tok, 0, VERSO_FUZZIDX_MAX_LEN, df);
+}
+
+typedef struct s_each {
+    int (*fn)(void *arg, uint64_t id, uint32_t len);
+    void *arg;
+} s_each;
+
+static int s_each_run(void *arg, const void *key, const void *vals, size_t n)
+{
+    s_each *e = arg;
+    const unsigned char *v = vals;
+    uint32_t len = s_key_len(key);
+    for (size_t i = 0; i < n; i++, v += S_VAL)
+        if (e->fn(e->arg, verso_be_get64(v), len))
+            return 1;
+    return 0;
+}
+
+verso_err verso_fuzzidx_each(verso_txn *t, uint32_t tm_id, uint32_t pair, uint32_t tok,
+                             uint32_t min_len, int (*fn)(void *arg, uint64_t id, uint32_t len),
+                             void *arg)
+{
+    unsigned char from[S_KEY], to[S_KEY];
+    s_each e = {fn, arg};
+    s_key(from, tm_id, pair, tok, s_cap(min_len));
+    s_key(to, tm_id, pair, tok, VERSO_FUZZIDX_MAX_LEN);
+    return verso_store_range_runs(t, VERSO_DB_FUZZY, from, to, S_KEY, S_VAL, s_each_run, &e);
 }
 
 /* ---- scratch --------------------------------------------------------------- */
@@ -318,23 +418,20 @@ static int s_cmp_df(const void *a, const void *b)
 
 typedef struct s_probe {
     verso_fuzzidx *x;
-    uint32_t hi, qcount;
+    uint32_t qcount;
     uint64_t postings;
     verso_err err;
 } s_probe;
 
-static int s_probe_run(void *arg, const void *vals, size_t n)
+static int s_probe_run(void *arg, const void *key, const void *vals, size_t n)
 {
     s_probe *p = arg;
     const unsigned char *v = vals;
-    for (size_t i = 0; i < n; i++, v += S_VAL) {
-        uint32_t len = verso_be_get32(v);
-        if (len > p->hi)
+    uint32_t len = s_key_len(key);
+    p->postings += n;
+    for (size_t i = 0; i < n; i++, v += S_VAL)
+        if ((p->err = s_hit(p->x, verso_be_get64(v), len, p->qcount)))
             return 1;
-        p->postings++;
-        if ((p->err = s_hit(p->x, verso_be_get64(v + 4), len, p->qcount)))
-            return 1;
-    }
     return 0;
 }
 
@@ -342,16 +439,16 @@ static int s_probe_run(void *arg, const void *vals, size_t n)
 static verso_err s_probe_all(verso_txn *t, verso_fuzzidx *x, uint32_t tm_id, uint32_t pair,
                              size_t nprobe, uint32_t lo, uint32_t hi, verso_fuzzidx_result *out)
 {
-    s_probe p = {x, hi, 0, 0, VERSO_OK};
-    unsigned char k[S_KEY], from[S_VAL];
-    s_val(from, lo, 0);
+    s_probe p = {x, 0, 0, VERSO_OK};
+    unsigned char from[S_KEY], to[S_KEY];
     verso_err err = x->nslots ? VERSO_OK : s_grow_slots(x);
     for (size_t i = 0; i < nprobe && !err && !p.err; i++) {
         if (!x->toks[i].df)
             continue;
-        s_key(k, tm_id, pair, x->toks[i].id);
+        s_key(from, tm_id, pair, x->toks[i].id, lo);
+        s_key(to, tm_id, pair, x->toks[i].id, hi);
         p.qcount = x->toks[i].qcount;
-        err = verso_store_dup_runs(t, VERSO_DB_FUZZY, k, S_KEY, from, S_VAL, s_probe_run, &p);
+        err = verso_store_range_runs(t, VERSO_DB_FUZZY, from, to, S_KEY, S_VAL, s_probe_run, &p);
     }
     out->postings = p.postings;
     return err ? err : p.err;
@@ -387,20 +484,16 @@ verso_err verso_fuzzidx_candidates(verso_txn *t, verso_fuzzidx *x, uint32_t tm_i
         return VERSO_OK;
     }
     size_t nd = 0, need = m - r.min_overlap + 1; /* t >= 1 here: need <= m */
+    /* Capped lengths: a side of more than MAX_LEN tokens is stored as MAX_LEN. */
+    uint32_t lo = s_cap(r.len_lo), hi = s_cap(r.len_hi);
     verso_err err = s_distinct(x, q, m, &nd);
-    for (size_t i = 0; i < nd && !err; i++) {
-        unsigned char k[S_KEY];
-        s_key(k, tm_id, pair, x->toks[i].id);
-        err = verso_store_dup_count(t, VERSO_DB_FUZZY, k, S_KEY, &x->toks[i].df);
-    }
+    for (size_t i = 0; i < nd && !err; i++) /* df within the length range */
+        err = s_df(t, tm_id, pair, x->toks[i].id, lo, hi, &x->toks[i].df);
     if (err)
         return err;
     qsort(x->toks, nd, sizeof *x->toks, s_cmp_df);
     while (r.probed_positions < need)
         r.probed_positions += x->toks[r.probed_tokens++].qcount;
-    /* Capped lengths: a side of more than MAX_LEN tokens is stored as MAX_LEN. */
-    uint32_t lo = r.len_lo > VERSO_FUZZIDX_MAX_LEN ? VERSO_FUZZIDX_MAX_LEN : (uint32_t)r.len_lo;
-    uint32_t hi = r.len_hi > VERSO_FUZZIDX_MAX_LEN ? VERSO_FUZZIDX_MAX_LEN : (uint32_t)r.len_hi;
     err = s_probe_all(t, x, tm_id, pair, r.probed_tokens, lo, hi, &r);
     r.seen = x->ncands;
     s_clear_slots(x);

@@ -74,6 +74,16 @@ typedef struct verso_fuzzidx {
     size_t ncands, cands_cap;
 } verso_fuzzidx;
 
+/* *df: the postings of token tok under (tm_id, pair), of all lengths. */
+verso_err verso_fuzzidx_df(verso_txn *t, uint32_t tm_id, uint32_t pair, uint32_t tok, size_t *df);
+
+/* Calls fn(arg, id, len) for each posting of token tok under (tm_id, pair)
+ * whose side has at least min_len tokens (as capped), in no particular
+ * order, until fn returns nonzero. fn must not read postings itself. */
+verso_err verso_fuzzidx_each(verso_txn *t, uint32_t tm_id, uint32_t pair, uint32_t tok,
+                             uint32_t min_len, int (*fn)(void *arg, uint64_t id, uint32_t len),
+                             void *arg);
+
 /* max_cands: the most candidates a query may gather (0: the default,
  * VERSO_FUZZIDX_MAX_CANDS; at most 2^30). Allocates nothing; fini is safe
  * twice. */
@@ -100,15 +110,22 @@ verso_err verso_fuzzidx_del(verso_txn *t, uint32_t tm_id, uint32_t pair, const u
  * page is copied and dirtied once, and stays in cache), so writers queue
  * them here and apply them at the end of the batch. Caller-owned. */
 typedef struct verso_fuzzidx_rec {
-    uint64_t key; /* tm_id << 32 | pair */
-    uint32_t tok, len;
+    uint64_t sort; /* index into pairs << 48 | token << 16 | length */
     uint64_t id;
 } verso_fuzzidx_rec;
 
+#define VERSO_FUZZIDX_BATCH_PAIRS 65536u /* distinct (tm_id, pair) in one batch */
+
 typedef struct verso_fuzzidx_batch {
-    verso_fuzzidx_rec *v;
-    size_t n, cap;
-    uint32_t *tmp; /* distinct ids of one side */
+    verso_fuzzidx_rec *v, *tmp_v; /* the records, and room to sort them */
+    size_t n, cap, tmp_v_cap;
+    uint64_t *pairs; /* tm_id << 32 | pair, by index */
+    size_t npairs, pairs_cap;
+    uint64_t *sorted; /* sorting: the pairs in order */
+    uint16_t *rank;   /* and the rank of each */
+    size_t sorted_cap, rank_cap;
+    size_t cnt[8][256]; /* sorting: counts of each byte value */
+    uint32_t *tmp;      /* distinct ids of one side */
     size_t tmp_cap;
 } verso_fuzzidx_batch;
 
@@ -116,13 +133,17 @@ void verso_fuzzidx_batch_init(verso_fuzzidx_batch *b);
 void verso_fuzzidx_batch_fini(verso_fuzzidx_batch *b);
 
 /* Queues what verso_fuzzidx_put(t, tm_id, pair, ids, n, entry_id) would
- * write. Errors: ENOMEM. */
+ * write. Errors: ENOMEM; ETOOBIG when the batch holds VERSO_FUZZIDX_BATCH_PAIRS
+ * pairs already (put it, then add again). */
 verso_err verso_fuzzidx_batch_add(verso_fuzzidx_batch *b, uint32_t tm_id, uint32_t pair,
                                   const uint32_t *ids, size_t n, uint64_t entry_id);
 
 /* Writes the queued postings in key order and empties the batch (also on
- * error). Write transaction. */
+ * error). Write transaction. Errors: ENOMEM, store errors. */
 verso_err verso_fuzzidx_batch_put(verso_txn *t, verso_fuzzidx_batch *b);
+
+/* Empties the batch without writing it. */
+void verso_fuzzidx_batch_clear(verso_fuzzidx_batch *b);
 
 /* The entries under (tm_id, pair) that can have a base score >= min_score
  * (1..100, else EINVAL) against the query ids q[0..m): every such entry

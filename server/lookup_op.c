@@ -308,41 +308,6 @@ static verso_err s_fuzzy(s_lookup *l)
 
 /* ---- differences and substitution --------------------------------------- */
 
-/* Whether o[j] starts a white-space character (text.c's rule); *next is
- * the byte after it. */
-static bool s_space_at(const char *o, size_t olen, size_t j, size_t *next)
-{
-    UChar32 c;
-    int32_t k = (int32_t)j;
-    U8_NEXT_OR_FFFD((const uint8_t *)o, k, (int32_t)olen, c);
-    *next = (size_t)k;
-    return c < 0x80 ? c == ' ' || (c >= '\t' && c <= '\r') : u_isUWhiteSpace(c);
-}
-
-/* map[i]: the byte of o (as sent or stored) where byte i of its normalised
- * form n starts; map[nlen]: the end of its last character. False when n is
- * not o with its white space squeezed (o was not in NFC): no offsets then. */
-static bool s_map(const char *o, size_t olen, const char *n, size_t nlen, uint32_t *map)
-{
-    size_t j = 0, end = 0, next;
-    while (j < olen && s_space_at(o, olen, j, &next))
-        j = next;
-    for (size_t i = 0; i < nlen; i++) {
-        if (n[i] == ' ' && j < olen && s_space_at(o, olen, j, &next)) {
-            map[i] = (uint32_t)j;
-            while (j < olen && s_space_at(o, olen, j, &next))
-                j = next;
-            continue;
-        }
-        if (j >= olen || o[j] != n[i])
-            return false;
-        map[i] = (uint32_t)j++;
-        end = j;
-    }
-    map[nlen] = (uint32_t)end;
-    return true;
-}
-
 /* A number of the target: ASCII digits, each '.' or ',' between two
  * digits included (text.h's rule); returns its end, or start when none. */
 static size_t s_number_end(const char *s, size_t n, size_t start)
@@ -454,8 +419,8 @@ static int s_pack_diffs(s_lookup *l, verso_str seg, const s_hit *h, const verso_
     if (rc || verso_array_grow(&l->qmap, &l->qmap_cap, qn->len + 1, sizeof *l->qmap) ||
         verso_array_grow(&l->cmap, &l->cmap_cap, l->cnorm.len + 1, sizeof *l->cmap))
         return -1;
-    if (!s_map(seg.p, seg.n, qn->data, qn->len, l->qmap) ||
-        !s_map(h->e.src.p, h->e.src.n, l->cnorm.data, l->cnorm.len, l->cmap))
+    if (!verso_text_map(seg.p, seg.n, qn->data, qn->len, l->qmap) ||
+        !verso_text_map(h->e.src.p, h->e.src.n, l->cnorm.data, l->cnorm.len, l->cmap))
         return msgpack_pack_nil(pk);
     rc = msgpack_pack_array(pk, m->nhunks);
     for (size_t i = 0; i < m->nhunks && !rc; i++) {

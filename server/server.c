@@ -225,9 +225,27 @@ static verso_err s_tm_init(verso_store *store)
 
 /* The writer's background work: posting the fuzzy index of new entries
  * in bulk (tmfuzzy.h), 1M entries at most a transaction. */
-static verso_err s_index_step(verso_txn *t, void *arg, bool *more)
+#define S_POST_MIN ((uint64_t)1 << 16) /* entries left unposted while writes keep coming */
+
+/* The writer's background work: posting the fuzzy index (tmfuzzy.h). Each
+ * step dirties pages all over the index, so while jobs keep coming (a bulk
+ * import) postings wait until the entries not posted number S_POST_MIN and
+ * a quarter of those posted: fewer, bigger steps cost less in all, and
+ * lookups meanwhile read those entries' token records. Once the writer is
+ * quiet, everything is posted. */
+static verso_err s_index_step(verso_txn *t, void *arg, bool quiet, bool *more)
 {
+    uint64_t upto, last;
     (void)arg;
+    verso_err err = verso_tmfuzzy_upto(t, &upto);
+    err = err ? err : verso_tm_last_id(t, &last);
+    if (err)
+        return err;
+    uint64_t pending = last > upto ? last - upto : 0;
+    if (!quiet && (pending < S_POST_MIN || pending < upto / 4)) {
+        *more = pending > 0;
+        return VERSO_OK;
+    }
     return verso_tmfuzzy_step(t, (size_t)1 << 20, more);
 }
 

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <lmdb.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -468,6 +469,70 @@ verso_err verso_store_dup_count(verso_txn *t, verso_db db, const void *key, size
         return s_err(rc, s_dbs[db].name);
     *n = rc ? 0 : count;
     return VERSO_OK;
+}
+
+/* Whether the cursor's key k is within [.., to] and of klen bytes. */
+static bool s_key_in(const MDB_val *k, const void *to, size_t klen)
+{
+    return k->mv_size == klen && memcmp(k->mv_data, to, klen) <= 0;
+}
+
+verso_err verso_store_key_counts(verso_txn *t, verso_db db, const void *from, const void *to,
+                                 size_t klen, int (*fn)(void *arg, const void *key, size_t n),
+                                 void *arg)
+{
+    MDB_cursor *cur;
+    int rc = s_dup_cursor(t, db, &cur);
+    if (rc == EINVAL)
+        return VERSO_EINVAL;
+    MDB_val k = {klen, (void *)from}, v;
+    rc = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    for (; !rc && s_key_in(&k, to, klen); rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_NODUP)) {
+        size_t count = 0;
+        if ((rc = mdb_cursor_count(cur, &count)) != 0)
+            break;
+        if (fn(arg, k.mv_data, count))
+            return VERSO_OK;
+    }
+    return !rc || rc == MDB_NOTFOUND ? VERSO_OK : s_err(rc, s_dbs[db].name);
+}
+
+/* Calls fn over the values of the key the cursor is on (v: its first). */
+static int s_key_runs(MDB_cursor *cur, MDB_val *k, MDB_val *v, size_t vlen,
+                      int (*fn)(void *arg, const void *key, const void *vals, size_t n), void *arg,
+                      int *stop)
+{
+    /* GET_MULTIPLE leaves v as it is for a key of one value (no page of
+     * duplicates), which is that value. */
+    int rc = mdb_cursor_get(cur, k, v, MDB_GET_MULTIPLE);
+    for (; !rc; rc = mdb_cursor_get(cur, k, v, MDB_NEXT_MULTIPLE)) {
+        if (v->mv_size % vlen)
+            return EBADMSG;
+        if ((*stop = fn(arg, k->mv_data, v->mv_data, v->mv_size / vlen)) != 0)
+            return 0;
+    }
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+verso_err verso_store_range_runs(verso_txn *t, verso_db db, const void *from, const void *to,
+                                 size_t klen, size_t vlen,
+                                 int (*fn)(void *arg, const void *key, const void *vals, size_t n),
+                                 void *arg)
+{
+    MDB_cursor *cur;
+    int rc = s_dup_cursor(t, db, &cur), stop = 0;
+    if (rc == EINVAL || !vlen)
+        return VERSO_EINVAL;
+    MDB_val k = {klen, (void *)from}, v;
+    rc = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    while (!rc && !stop && s_key_in(&k, to, klen)) {
+        MDB_val key = k; /* NEXT_MULTIPLE's NOTFOUND may leave k unset */
+        rc = s_key_runs(cur, &key, &v, vlen, fn, arg, &stop);
+        rc = rc || stop ? rc : mdb_cursor_get(cur, &k, &v, MDB_NEXT_NODUP);
+    }
+    if (rc == EBADMSG)
+        return VERSO_ESTORE;
+    return !rc || rc == MDB_NOTFOUND ? VERSO_OK : s_err(rc, s_dbs[db].name);
 }
 
 /* The first of the n values at p (vlen bytes each, sorted) that is >= from. */

@@ -18,7 +18,7 @@
 #include "buf.h"
 #include "verso/err.h"
 
-#define VERSO_SCHEMA_VERSION 5 /* older ones are upgraded on open (tm.c) */
+#define VERSO_SCHEMA_VERSION 6 /* older ones are upgraded on open (tm.c) */
 
 typedef struct verso_store verso_store;
 typedef struct verso_txn verso_txn;
@@ -143,6 +143,23 @@ verso_err verso_store_dup_count(verso_txn *t, verso_db db, const void *key, size
 verso_err verso_store_dup_runs(verso_txn *t, verso_db db, const void *key, size_t klen,
                                const void *from, size_t vlen,
                                int (*fn)(void *arg, const void *vals, size_t n), void *arg);
+
+/* Calls fn(arg, key, n) for each key of db (MATCH or FUZZY; EINVAL for
+ * others) from the first >= from to the last <= to (keys of klen bytes,
+ * compared as bytes; keys of another length end the walk), with its number
+ * of duplicates, until fn returns nonzero. The key is borrowed for the
+ * call. Shares verso_store_each_dup's cursor. */
+verso_err verso_store_key_counts(verso_txn *t, verso_db db, const void *from, const void *to,
+                                 size_t klen, int (*fn)(void *arg, const void *key, size_t n),
+                                 void *arg);
+
+/* Like verso_store_dup_runs over every key in [from, to] (as in
+ * verso_store_key_counts): fn(arg, key, vals, n) gets each key's values
+ * (vlen bytes each, sorted) a run at a time, until fn returns nonzero. */
+verso_err verso_store_range_runs(verso_txn *t, verso_db db, const void *from, const void *to,
+                                 size_t klen, size_t vlen,
+                                 int (*fn)(void *arg, const void *key, const void *vals, size_t n),
+                                 void *arg);
 
 /* The schema the store was opened with: VERSO_SCHEMA_VERSION, or an older
  * one. The caller (tm.c) upgrades an older one in a write transaction that

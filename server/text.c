@@ -383,3 +383,35 @@ uint64_t verso_text_key_hash(const void *p, size_t n)
         tail = tail << 8 | b[i - 1];
     return s_fmix(h ^ s_rotl(tail * k1, 31) * k2);
 }
+
+/* Whether o[j] starts a white-space character (text.c's rule); *next is
+ * the byte after it. */
+static bool s_space_at(const char *o, size_t olen, size_t j, size_t *next)
+{
+    UChar32 c;
+    int32_t k = (int32_t)j;
+    U8_NEXT_OR_FFFD((const uint8_t *)o, k, (int32_t)olen, c);
+    *next = (size_t)k;
+    return c < 0x80 ? c == ' ' || (c >= '\t' && c <= '\r') : u_isUWhiteSpace(c);
+}
+
+bool verso_text_map(const char *o, size_t olen, const char *n, size_t nlen, uint32_t *map)
+{
+    size_t j = 0, end = 0, next;
+    while (j < olen && s_space_at(o, olen, j, &next))
+        j = next;
+    for (size_t i = 0; i < nlen; i++) {
+        if (n[i] == ' ' && j < olen && s_space_at(o, olen, j, &next)) {
+            map[i] = (uint32_t)j;
+            while (j < olen && s_space_at(o, olen, j, &next))
+                j = next;
+            continue;
+        }
+        if (j >= olen || o[j] != n[i])
+            return false;
+        map[i] = (uint32_t)j++;
+        end = j;
+    }
+    map[nlen] = (uint32_t)end;
+    return true;
+}

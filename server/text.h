@@ -7,6 +7,7 @@
 #ifndef VERSO_TEXT_H
 #define VERSO_TEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -69,5 +70,11 @@ uint64_t verso_text_hash(const void *p, size_t n);
 /* A stable 64-bit hash for the match index, eight bytes a step (index
  * collisions are resolved by comparing the texts themselves). */
 uint64_t verso_text_key_hash(const void *p, size_t n);
+
+/* map[i]: the byte of o (as sent or stored) where byte i of its normalised
+ * form n (verso_text_norm(o)) starts; map[nlen]: the end of its last
+ * character. map has room for nlen + 1. False when n is not o with its
+ * white space squeezed (o was not in NFC): no offsets then. */
+bool verso_text_map(const char *o, size_t olen, const char *n, size_t nlen, uint32_t *map);
 
 #endif

@@ -132,6 +132,37 @@ verso_err verso_tm_pair_count(verso_txn *t, uint32_t tm_id, verso_str src_lang, 
     return s_meta64(t, k, s_pair_key(tm_id, src_lang, tgt_lang, k), n);
 }
 
+typedef struct s_pairs {
+    unsigned char prefix[8];
+    int (*fn)(void *arg, verso_str sl, verso_str tl, uint64_t n);
+    void *arg;
+} s_pairs;
+
+static int s_pair_one(void *arg, verso_val key, verso_val val)
+{
+    s_pairs *p = arg;
+    if (key.len < 8 || memcmp(key.data, p->prefix, 8) != 0)
+        return 1;
+    const char *sl = (const char *)key.data + 8;
+    const char *nul = memchr(sl, '\0', key.len - 8);
+    if (!nul || val.len != 8)
+        return 0; /* not a pair count */
+    verso_str a = {sl, (size_t)(nul - sl)};
+    verso_str b = {nul + 1, key.len - 9 - a.n};
+    return p->fn(p->arg, a, b, verso_be_get64(val.data));
+}
+
+verso_err verso_tm_each_pair(verso_txn *t, uint32_t tm_id,
+                             int (*fn)(void *arg, verso_str src_lang, verso_str tgt_lang,
+                                       uint64_t n),
+                             void *arg)
+{
+    s_pairs p = {{0}, fn, arg};
+    memcpy(p.prefix, "pair", 4);
+    verso_be_put32(p.prefix + 4, tm_id);
+    return verso_store_each(t, VERSO_DB_META, p.prefix, 8, s_pair_one, &p);
+}
+
 /* The counters a run of changes to one TM moves: read once, written back
  * once at its end (s_ctr_save), so that a batch of adds costs no more meta
  * writes than one add. */

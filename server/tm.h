@@ -168,6 +168,14 @@ uint64_t verso_tm_context_hash_norm(const verso_buf *norm);
 verso_err verso_tm_pair_count(verso_txn *t, uint32_t tm_id, verso_str src_lang, verso_str tgt_lang,
                               uint64_t *n);
 
+/* Calls fn for each language pair of TM tm_id that holds entries, with
+ * their count, in byte order of (src_lang, tgt_lang), until fn returns
+ * nonzero. The strings are borrowed for the call. */
+verso_err verso_tm_each_pair(verso_txn *t, uint32_t tm_id,
+                             int (*fn)(void *arg, verso_str src_lang, verso_str tgt_lang,
+                                       uint64_t n),
+                             void *arg);
+
 /* The directed pair key under which the match and fuzzy indexes file a
  * text in language ql of an entry whose other side is in ol: the source
  * of an ql -> ol entry, or (reversed) the target of an ol -> ql one. */

@@ -112,18 +112,28 @@ static bool s_rec_parse(verso_val v, s_rec *r)
     return (uint64_t)h[3] + h[4] == (v.len - sizeof h) / 4 && (v.len - sizeof h) % 4 == 0;
 }
 
+/* Queues one side's postings; a batch full of pairs is written first. */
+static verso_err s_queue_side(verso_txn *t, s_writer *w, uint32_t tm_id, uint32_t pair,
+                              const uint32_t *ids, size_t n, uint64_t id)
+{
+    verso_err err = verso_fuzzidx_batch_add(&w->batch, tm_id, pair, ids, n, id);
+    if (err == VERSO_ETOOBIG) {
+        err = verso_fuzzidx_batch_put(t, &w->batch);
+        err = err ? err : verso_fuzzidx_batch_add(&w->batch, tm_id, pair, ids, n, id);
+    }
+    return err;
+}
+
 /* Queues the postings of both sides of a record (ids copied to align them). */
-static verso_err s_queue(s_writer *w, const s_rec *r, uint64_t id)
+static verso_err s_queue(verso_txn *t, s_writer *w, const s_rec *r, uint64_t id)
 {
     size_t n = (size_t)r->n[0] + r->n[1];
     verso_err err = verso_array_grow(&w->ids, &w->ids_cap, n + 1, sizeof *w->ids);
     if (err)
         return err;
     memcpy(w->ids, r->ids, n * sizeof *w->ids);
-    err = verso_fuzzidx_batch_add(&w->batch, r->tm_id, r->pair[0], w->ids, r->n[0], id);
-    return err ? err
-               : verso_fuzzidx_batch_add(&w->batch, r->tm_id, r->pair[1], w->ids + r->n[0], r->n[1],
-                                         id);
+    err = s_queue_side(t, w, r->tm_id, r->pair[0], w->ids, r->n[0], id);
+    return err ? err : s_queue_side(t, w, r->tm_id, r->pair[1], w->ids + r->n[0], r->n[1], id);
 }
 
 verso_err verso_tmfuzzy_index(verso_txn *t, uint32_t tm_id, uint64_t id,
@@ -157,13 +167,14 @@ verso_err verso_tmfuzzy_index(verso_txn *t, uint32_t tm_id, uint64_t id,
     verso_val v = {w->rec.data, w->rec.len};
     if (!s_rec_parse(v, &r))
         return VERSO_EINTERNAL;
-    err = s_queue(w, &r, id);
+    err = s_queue(t, w, &r, id);
     if (!err && w->batch.n > S_FLUSH_RECS)
         err = verso_fuzzidx_batch_put(t, &w->batch);
     return err;
 }
 
 typedef struct s_step {
+    verso_txn *t;
     s_writer *w;
     size_t left; /* records still to read */
     uint64_t last;
@@ -183,7 +194,7 @@ static int s_step_one(void *arg, verso_val key, verso_val val)
     st->last = verso_be_get64(key.data);
     if (!s_rec_parse(val, &r))
         return 0; /* corrupt: searches skip it too */
-    st->err = s_queue(st->w, &r, st->last);
+    st->err = s_queue(st->t, st->w, &r, st->last);
     st->full = st->w->batch.n > S_FLUSH_RECS;
     return st->err != VERSO_OK || st->full;
 }
@@ -199,7 +210,7 @@ verso_err verso_tmfuzzy_step(verso_txn *t, size_t max, bool *more)
     err = err ? err : s_upto(t, &upto);
     if (err || upto == UINT64_MAX)
         return err;
-    s_step st = {w, max ? max : 1, upto, false, VERSO_OK};
+    s_step st = {t, w, max ? max : 1, upto, false, VERSO_OK};
     verso_be_put64(from, upto + 1);
     err = verso_store_each(t, VERSO_DB_TOKENS, from, 8, s_step_one, &st);
     err = err ? err : st.err;
@@ -211,7 +222,7 @@ verso_err verso_tmfuzzy_step(verso_txn *t, size_t max, bool *more)
         err = verso_store_put(t, VERSO_DB_META, S_UPTO, S_UPTO_LEN, v, 8);
     }
     if (err)
-        w->batch.n = 0;
+        verso_fuzzidx_batch_clear(&w->batch);
     return err;
 }
 
@@ -264,7 +275,7 @@ void verso_tmfuzzy_discard(verso_txn *t)
 {
     void **slot = verso_store_wscratch(t, s_writer_free);
     if (slot && *slot)
-        ((s_writer *)*slot)->batch.n = 0;
+        verso_fuzzidx_batch_clear(&((s_writer *)*slot)->batch);
 }
 
 /* ---- read side ----------------------------------------------------------- */
@@ -285,8 +296,11 @@ void verso_tmfuzzy_fini(verso_tmfuzzy *z)
     verso_fuzzy_text_fini(&z->q);
     verso_buf_fini(&z->qnorm);
     free(z->ids);
-    z->ids = NULL;
-    z->ids_cap = 0;
+    free(z->want);
+    free(z->cids);
+    z->ids = z->want = NULL;
+    z->cids = NULL;
+    z->ids_cap = z->want_cap = z->cids_cap = z->ncids = 0;
 }
 
 verso_err verso_tmfuzzy_query(verso_tmfuzzy *z, const char *norm, size_t n)
@@ -451,4 +465,154 @@ verso_err verso_tmfuzzy_search(verso_txn *t, verso_tmfuzzy *z, uint32_t tm_id, u
         err = err ? err : sc.err;
     }
     return err;
+}
+
+/* ---- entries holding every token (concordance) ------------------------------ */
+
+static int s_cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int s_cmp_u64_desc(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x < y) - (x > y);
+}
+
+/* Whether ids (unaligned, n of them) hold every one of want[0..nw). */
+static bool s_holds_all(const unsigned char *ids, size_t n, const uint32_t *want, size_t nw)
+{
+    for (size_t i = 0; i < nw; i++) {
+        size_t j = 0;
+        for (uint32_t v; j < n; j++) {
+            memcpy(&v, ids + 4 * j, 4);
+            if (v == want[i])
+                break;
+        }
+        if (j == n)
+            return false;
+    }
+    return true;
+}
+
+typedef struct s_contain {
+    verso_tmfuzzy *z;
+    uint32_t tm_id, pair, nw;
+    bool target;
+    uint64_t upto;
+    verso_err err;
+} s_contain;
+
+/* Whether record val (of entry id) is of the TM and pair and holds them all. */
+static bool s_rec_holds(const s_contain *c, verso_val val)
+{
+    s_rec r;
+    if (!s_rec_parse(val, &r) || r.tm_id != c->tm_id || r.pair[c->target] != c->pair)
+        return false;
+    const unsigned char *ids = c->target ? r.ids + 4 * (size_t)r.n[0] : r.ids;
+    return s_holds_all(ids, r.n[c->target], c->z->want, c->nw);
+}
+
+static verso_err s_cid_add(verso_tmfuzzy *z, uint64_t id)
+{
+    if (verso_array_grow(&z->cids, &z->cids_cap, z->ncids + 1, sizeof *z->cids))
+        return VERSO_ENOMEM;
+    z->cids[z->ncids++] = id;
+    return VERSO_OK;
+}
+
+static int s_contain_posting(void *arg, uint64_t id, uint32_t len)
+{
+    s_contain *c = arg;
+    (void)len;
+    if (id <= c->upto) /* those above are read from their records */
+        c->err = s_cid_add(c->z, id);
+    return c->err != VERSO_OK;
+}
+
+static int s_contain_unposted(void *arg, verso_val key, verso_val val)
+{
+    s_contain *c = arg;
+    if (key.len == 8 && s_rec_holds(c, val))
+        c->err = s_cid_add(c->z, verso_be_get64(key.data));
+    return c->err != VERSO_OK;
+}
+
+/* The distinct tokens of toks into z->want; *nw their number. */
+static verso_err s_want(verso_tmfuzzy *z, const uint32_t *toks, size_t n, size_t *nw)
+{
+    if (verso_array_grow(&z->want, &z->want_cap, n, sizeof *z->want))
+        return VERSO_ENOMEM;
+    memcpy(z->want, toks, n * sizeof *toks);
+    qsort(z->want, n, sizeof *z->want, s_cmp_u32);
+    size_t d = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!d || z->want[d - 1] != z->want[i])
+            z->want[d++] = z->want[i];
+    *nw = d;
+    return VERSO_OK;
+}
+
+/* The posted candidates: the postings of the rarest wanted token. */
+static verso_err s_contain_posted(verso_txn *t, s_contain *c)
+{
+    verso_tmfuzzy *z = c->z;
+    size_t best = SIZE_MAX, df;
+    uint32_t rare = 0;
+    for (size_t i = 0; i < c->nw && best; i++) {
+        verso_err err = verso_fuzzidx_df(t, c->tm_id, c->pair, z->want[i], &df);
+        if (err)
+            return err;
+        if (df < best)
+            best = df, rare = z->want[i];
+    }
+    if (!best)
+        return VERSO_OK;
+    verso_err err = verso_fuzzidx_each(t, c->tm_id, c->pair, rare, c->nw, s_contain_posting, c);
+    return err ? err : c->err;
+}
+
+verso_err verso_tmfuzzy_containing(verso_txn *t, verso_tmfuzzy *z, uint32_t tm_id, uint32_t pair,
+                                   bool target, const uint32_t *toks, size_t n,
+                                   int (*fn)(void *arg, uint64_t id), void *arg)
+{
+    size_t nw = 0;
+    s_contain c = {z, tm_id, pair, 0, target, 0, VERSO_OK};
+    unsigned char k[8];
+    z->ncids = 0;
+    verso_err err = n ? s_want(z, toks, n, &nw) : VERSO_OK;
+    if (err || !nw)
+        return err;
+    c.nw = nw > UINT32_MAX ? UINT32_MAX : (uint32_t)nw;
+    err = s_upto(t, &c.upto);
+    err = err ? err : s_contain_posted(t, &c);
+    if (!err && c.upto < UINT64_MAX) {
+        verso_be_put64(k, c.upto + 1);
+        err = verso_store_each(t, VERSO_DB_TOKENS, k, 8, s_contain_unposted, &c);
+        err = err ? err : c.err;
+    }
+    if (err)
+        return err;
+    if (z->ncids) /* cids is NULL until the first candidate */
+        qsort(z->cids, z->ncids, sizeof *z->cids, s_cmp_u64_desc);
+    for (size_t i = 0; i < z->ncids; i++) {
+        verso_val v;
+        if (i && z->cids[i] == z->cids[i - 1])
+            continue;
+        verso_be_put64(k, z->cids[i]);
+        if (z->cids[i] <= c.upto) { /* from a posting: its record decides */
+            err = verso_store_get(t, VERSO_DB_TOKENS, k, 8, &v);
+            if (err == VERSO_ENOTFOUND)
+                continue;
+            if (err)
+                return err;
+            if (!s_rec_holds(&c, v))
+                continue;
+        }
+        if (fn(arg, z->cids[i]))
+            break;
+    }
+    return VERSO_OK;
 }

@@ -82,6 +82,10 @@ typedef struct verso_tmfuzzy {
     bool scan;          /* search by reading every token record (a check of the index) */
     uint32_t *ids;      /* one candidate's ids */
     size_t ids_cap;
+    uint32_t *want; /* verso_tmfuzzy_containing: the distinct tokens */
+    size_t want_cap;
+    uint64_t *cids; /* and its candidates */
+    size_t ncids, cids_cap;
 } verso_tmfuzzy;
 
 /* Counters of one search, for stats and benchmarks. */
@@ -113,5 +117,16 @@ verso_err verso_tmfuzzy_search(verso_txn *t, verso_tmfuzzy *z, uint32_t tm_id, u
                                bool target, int *min_score,
                                int (*fn)(void *arg, uint64_t id, int base), void *arg,
                                verso_tmfuzzy_stats *st);
+
+/* Calls fn(arg, id) for each entry of TM tm_id whose side indexed under
+ * pair (its target when target) holds every token of toks[0..n) (token ids
+ * as verso_fuzzy_tokenize gives them; repeats count once), newest (highest
+ * id) first, until fn returns nonzero: the candidates of concordance. The
+ * postings of the rarest token give the candidates, their token records
+ * decide; entries not posted yet are read from their records. Nothing is
+ * reported when n is 0. Errors: ENOMEM, ESTORE, store errors. */
+verso_err verso_tmfuzzy_containing(verso_txn *t, verso_tmfuzzy *z, uint32_t tm_id, uint32_t pair,
+                                   bool target, const uint32_t *toks, size_t n,
+                                   int (*fn)(void *arg, uint64_t id), void *arg);
 
 #endif

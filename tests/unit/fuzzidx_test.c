@@ -77,6 +77,126 @@ static s_doc s_mk(uint32_t tm, uint32_t pair, uint64_t id, const uint32_t *ids, 
     return d;
 }
 
+/* ---- queued postings ------------------------------------------------------ */
+
+/* Queues docs (TM tm instead of theirs) in one batch and puts it, several
+ * puts when every is nonzero. */
+typedef struct s_queued {
+    s_doc *docs;
+    size_t n, every;
+    uint32_t tm;
+} s_queued;
+
+static verso_err s_queued_job(verso_txn *t, void *arg)
+{
+    s_queued *q = arg;
+    verso_fuzzidx_batch b;
+    verso_fuzzidx_batch_init(&b);
+    verso_err err = VERSO_OK;
+    for (size_t i = 0; i < q->n && !err; i++) {
+        s_doc *d = &q->docs[i];
+        err = verso_fuzzidx_batch_add(&b, q->tm, d->pair, d->ids, d->n, d->id);
+        if (!err && q->every && (i + 1) % q->every == 0)
+            err = verso_fuzzidx_batch_put(t, &b);
+    }
+    err = err ? err : verso_fuzzidx_batch_put(t, &b);
+    verso_fuzzidx_batch_fini(&b);
+    return err;
+}
+
+/* The records of TM tm, as "pair tok len id" lines. */
+typedef struct s_dump {
+    uint32_t tm;
+    char *out;
+    size_t len, cap;
+} s_dump;
+
+static int s_dump_one(void *arg, verso_val key, verso_val val)
+{
+    s_dump *d = arg;
+    const unsigned char *k = key.data, *v = val.data;
+    if (key.len != 14 || val.len != 8)
+        return 1;
+    uint32_t tm = (uint32_t)k[0] << 24 | (uint32_t)k[1] << 16 | (uint32_t)k[2] << 8 | k[3];
+    if (tm != d->tm)
+        return tm > d->tm;
+    char line[96];
+    uint64_t id = 0;
+    for (int i = 0; i < 8; i++)
+        id = id << 8 | v[i];
+    int n = snprintf(line, sizeof line, "%02x%02x%02x%02x %02x%02x%02x%02x %u %llu\n", k[4], k[5],
+                     k[6], k[7], k[8], k[9], k[10], k[11], (unsigned)(k[12] << 8 | k[13]),
+                     (unsigned long long)id);
+    if (d->len + (size_t)n + 1 > d->cap) {
+        d->cap = (d->cap + (size_t)n + 1) * 2;
+        d->out = realloc(d->out, d->cap);
+    }
+    memcpy(d->out + d->len, line, (size_t)n + 1);
+    d->len += (size_t)n;
+    return 0;
+}
+
+static char *s_dump_tm(uint32_t tm)
+{
+    s_dump d = {tm, NULL, 0, 0};
+    unsigned char from[4] = {(unsigned char)(tm >> 24), (unsigned char)(tm >> 16),
+                             (unsigned char)(tm >> 8), (unsigned char)tm};
+    verso_txn *t;
+    CHECK_INT(verso_store_read_begin(s_store, &t), VERSO_OK);
+    CHECK_INT(verso_store_each(t, VERSO_DB_FUZZY, from, 4, s_dump_one, &d), VERSO_OK);
+    verso_store_read_end(&t);
+    return d.out ? d.out : calloc(1, 1);
+}
+
+/* A batch, sorted by radix passes, writes exactly what puts one at a time
+ * write: many pairs out of order, ids out of order, repeated tokens, lengths
+ * past the cap, and several puts of one batch. */
+static void test_batch_equals_put(void)
+{
+    enum { N = 1500 };
+    static s_doc docs[N];
+    uint64_t x = 88172645463325252u;
+    for (int i = 0; i < N; i++) {
+        uint32_t ids[S_MAXLEN];
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t n = 1 + (size_t)(x % S_MAXLEN);
+        for (size_t j = 0; j < n; j++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            ids[j] = (uint32_t)(x % 300) * 0x01010101u; /* every byte varies */
+        }
+        uint32_t pair = (uint32_t)(x >> 40) % 7 * 0x9e3779b9u;
+        docs[i] = s_mk(20, pair, (uint64_t)((i * 7919) % N) << 33 | (uint64_t)i, ids, n);
+    }
+    CHECK_INT(s_write(docs, N, 0), VERSO_OK); /* TM 20: one put per doc */
+    for (uint32_t tm = 21; tm <= 22; tm++) {
+        s_queued q = {docs, N, tm == 22 ? 97 : 0, tm};
+        verso_store_job job = {s_queued_job, &q, VERSO_EINTERNAL};
+        CHECK_INT(verso_store_write(s_store, &job, 1), VERSO_OK);
+        CHECK_INT(job.result, VERSO_OK);
+    }
+    char *a = s_dump_tm(20), *b = s_dump_tm(21), *c = s_dump_tm(22);
+    CHECK(strlen(a) > 1000);
+    CHECK_STR(b, a);
+    CHECK_STR(c, a);
+    free(a), free(b), free(c);
+}
+
+/* More distinct pairs than a batch holds: ETOOBIG, and the batch is intact. */
+static void test_batch_pairs_cap(void)
+{
+    verso_fuzzidx_batch b;
+    verso_fuzzidx_batch_init(&b);
+    uint32_t tok = 5;
+    for (uint32_t p = 0; p < VERSO_FUZZIDX_BATCH_PAIRS; p++)
+        CHECK_INT(verso_fuzzidx_batch_add(&b, 1, p, &tok, 1, p + 1), VERSO_OK);
+    CHECK_INT(verso_fuzzidx_batch_add(&b, 1, VERSO_FUZZIDX_BATCH_PAIRS, &tok, 1, 1), VERSO_ETOOBIG);
+    CHECK_INT(verso_fuzzidx_batch_add(&b, 1, 17, &tok, 1, 99), VERSO_OK); /* a known pair */
+    CHECK_INT(b.n, VERSO_FUZZIDX_BATCH_PAIRS + 1);
+    verso_fuzzidx_batch_clear(&b);
+    CHECK_INT(b.n, 0);
+    verso_fuzzidx_batch_fini(&b);
+}
+
 /* ---- hand-made cases ------------------------------------------------------ */
 
 static void test_small(void)
@@ -158,10 +278,13 @@ static void test_big_key(void)
     CHECK_INT(s_write(docs, N, 0), VERSO_OK);
     verso_txn *t;
     CHECK_INT(verso_store_read_begin(s_store, &t), VERSO_OK);
-    unsigned char k[12] = {0, 0, 0, 6, 0, 0, 0, 1, 0, 0, 0, 42};
     size_t df = 0;
-    CHECK_INT(verso_store_dup_count(t, VERSO_DB_FUZZY, k, 12, &df), VERSO_OK);
+    CHECK_INT(verso_fuzzidx_df(t, 6, 1, 42, &df), VERSO_OK);
     CHECK_INT(df, N);
+    CHECK_INT(verso_fuzzidx_df(t, 6, 1, 43, &df), VERSO_OK);
+    CHECK_INT(df, 0);
+    CHECK_INT(verso_fuzzidx_df(t, 6, 2, 42, &df), VERSO_OK);
+    CHECK_INT(df, 0);
     verso_store_read_end(&t);
     /* A query of 42 ten times (at 70: lengths 7..14), or once (at 100: 1). */
     static const uint32_t q[10] = {42, 42, 42, 42, 42, 42, 42, 42, 42, 42};
@@ -383,6 +506,8 @@ int main(void)
     RUN(test_small);
     RUN(test_apart);
     RUN(test_big_key);
+    RUN(test_batch_equals_put);
+    RUN(test_batch_pairs_cap);
     RUN(test_no_miss_small_alphabet);
     RUN(test_no_miss_large_alphabet);
     verso_fuzzidx_fini(&s_x);
