@@ -3,23 +3,28 @@
 
 #include <time.h>
 
-/* Bucket of a latency: 4 sub-buckets per power of two (below 4 us, exact). */
+#define S_SUB_BITS 4 /* 16 sub-buckets per power of two */
+#define S_SUB      (1u << S_SUB_BITS)
+
+/* Bucket of a latency: S_SUB sub-buckets per power of two (below S_SUB us,
+ * exact). */
 static size_t s_bucket(uint64_t us)
 {
-    if (us < 4)
+    if (us < S_SUB)
         return (size_t)us;
-    int log = 63 - __builtin_clzll(us); /* >= 2 */
-    size_t b = (size_t)log * 4 + (size_t)((us >> (log - 2)) & 3) - 4;
+    int log = 63 - __builtin_clzll(us); /* >= S_SUB_BITS */
+    size_t b =
+        (size_t)(log - S_SUB_BITS + 1) * S_SUB + (size_t)((us >> (log - S_SUB_BITS)) & (S_SUB - 1));
     return b < VERSO_METRICS_BUCKETS ? b : VERSO_METRICS_BUCKETS - 1;
 }
 
 /* The largest latency of bucket b. */
 static uint64_t s_bucket_top(size_t b)
 {
-    if (b < 4)
+    if (b < S_SUB)
         return b;
-    size_t log = (b + 4) / 4, sub = (b + 4) % 4;
-    return ((uint64_t)(4 + sub + 1) << (log - 2)) - 1;
+    size_t log = b / S_SUB + S_SUB_BITS - 1, sub = b % S_SUB;
+    return ((uint64_t)(S_SUB + sub + 1) << (log - S_SUB_BITS)) - 1;
 }
 
 void verso_metrics_record(verso_metrics *m, size_t op, uint64_t us, bool failed)

@@ -1,8 +1,8 @@
 /*
  * metrics.h - per-op request counts and latency histograms, updated by the
  * worker threads without locks (relaxed atomics) and read by `stats`.
- * Latencies go to log-linear buckets: 4 per power of two of microseconds,
- * so a reported quantile is at most 25% above the true value.
+ * Latencies go to log-linear buckets: 16 per power of two of microseconds,
+ * so a reported quantile is at most 6.25% above the true value.
  */
 #ifndef VERSO_METRICS_H
 #define VERSO_METRICS_H
@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #define VERSO_METRICS_OPS     32
-#define VERSO_METRICS_BUCKETS 160 /* up to 2^40 us */
+#define VERSO_METRICS_BUCKETS 640 /* up to 2^43 us */
 
 typedef struct verso_op_metrics {
     atomic_uint_fast64_t count, errors, total_us, max_us;
