@@ -4,7 +4,7 @@
  *
  * Records of the FUZZY database (big-endian):
  *   tm_id u32 | directed pair hash u32 | token id u32 | side's token count u16
- *     -> entry id u64                                    (sorted duplicates)
+ *     -> entry id u64 | signature of the side u64        (sorted duplicates)
  * A token's postings of one length are one key, its keys of a length range
  * are neighbours (one cursor walk), and new entries, whose ids are the
  * highest, go at the end of each key's list: a bulk post dirties the last
@@ -19,7 +19,7 @@
 #include "fuzzy.h"
 
 #define S_KEY      14
-#define S_VAL      8
+#define S_VAL      16
 #define S_STACK    256 /* distinct ids sorted on the stack up to this many */
 #define S_MIN_SLOT 1024
 
@@ -35,6 +35,25 @@ static void s_key(unsigned char k[S_KEY], uint32_t tm_id, uint32_t pair, uint32_
 static uint32_t s_key_len(const unsigned char *k)
 {
     return (uint32_t)k[12] << 8 | k[13];
+}
+
+unsigned verso_fuzzidx_sig_bit(uint32_t id)
+{
+    return (unsigned)((id * 0x9e3779b1u) >> 26); /* token ids are hashes already: mix, top 6 bits */
+}
+
+uint64_t verso_fuzzidx_sig(const uint32_t *ids, size_t n)
+{
+    uint64_t sig = 0;
+    for (size_t i = 0; i < n; i++)
+        sig |= (uint64_t)1 << verso_fuzzidx_sig_bit(ids[i]);
+    return sig;
+}
+
+static void s_val(unsigned char v[S_VAL], uint64_t id, uint64_t sig)
+{
+    verso_be_put64(v, id);
+    verso_be_put64(v + 8, sig);
 }
 
 static uint32_t s_cap(size_t n)
@@ -60,7 +79,7 @@ static verso_err s_postings(verso_txn *t, uint32_t tm_id, uint32_t pair, const u
     memcpy(d, ids, n * sizeof *d);
     qsort(d, n, sizeof *d, s_cmp_u32);
     unsigned char k[S_KEY], v[S_VAL];
-    verso_be_put64(v, entry_id);
+    s_val(v, entry_id, verso_fuzzidx_sig(ids, n));
     verso_err err = VERSO_OK;
     for (size_t i = 0; i < n && !err; i++) {
         if (i && d[i] == d[i - 1])
@@ -141,10 +160,10 @@ verso_err verso_fuzzidx_batch_add(verso_fuzzidx_batch *b, uint32_t tm_id, uint32
         return VERSO_ENOMEM;
     memcpy(b->tmp, ids, n * sizeof *ids);
     qsort(b->tmp, n, sizeof *b->tmp, s_cmp_u32);
-    uint64_t head = pi << 48 | s_cap(n);
+    uint64_t head = pi << 48 | s_cap(n), sig = verso_fuzzidx_sig(ids, n);
     for (size_t i = 0; i < n; i++)
         if (!i || b->tmp[i] != b->tmp[i - 1])
-            b->v[b->n++] = (verso_fuzzidx_rec){head | (uint64_t)b->tmp[i] << 16, entry_id};
+            b->v[b->n++] = (verso_fuzzidx_rec){head | (uint64_t)b->tmp[i] << 16, entry_id, sig};
     return VERSO_OK;
 }
 
@@ -226,7 +245,7 @@ verso_err verso_fuzzidx_batch_put(verso_txn *t, verso_fuzzidx_batch *b)
             uint64_t s = b->v[i + j].sort, pk = b->sorted[s >> 48];
             s_key(k[j], (uint32_t)(pk >> 32), (uint32_t)pk, (uint32_t)(s >> 16),
                   (uint32_t)(s & 0xffff));
-            verso_be_put64(v[j], b->v[i + j].id);
+            s_val(v[j], b->v[i + j].id, b->v[i + j].sig);
         }
         err = verso_store_put_many(t, VERSO_DB_FUZZY, k, S_KEY, v, S_VAL, n);
     }
@@ -262,6 +281,7 @@ verso_err verso_fuzzidx_df(verso_txn *t, uint32_t tm_id, uint32_t pair, uint32_t
 typedef struct s_each {
     int (*fn)(void *arg, uint64_t id, uint32_t len);
     void *arg;
+    uint64_t sig_all;
 } s_each;
 
 static int s_each_run(void *arg, const void *key, const void *vals, size_t n)
@@ -270,17 +290,18 @@ static int s_each_run(void *arg, const void *key, const void *vals, size_t n)
     const unsigned char *v = vals;
     uint32_t len = s_key_len(key);
     for (size_t i = 0; i < n; i++, v += S_VAL)
-        if (e->fn(e->arg, verso_be_get64(v), len))
+        if ((verso_be_get64(v + 8) & e->sig_all) == e->sig_all &&
+            e->fn(e->arg, verso_be_get64(v), len))
             return 1;
     return 0;
 }
 
 verso_err verso_fuzzidx_each(verso_txn *t, uint32_t tm_id, uint32_t pair, uint32_t tok,
-                             uint32_t min_len, int (*fn)(void *arg, uint64_t id, uint32_t len),
-                             void *arg)
+                             uint32_t min_len, uint64_t sig_all,
+                             int (*fn)(void *arg, uint64_t id, uint32_t len), void *arg)
 {
     unsigned char from[S_KEY], to[S_KEY];
-    s_each e = {fn, arg};
+    s_each e = {fn, arg, sig_all};
     s_key(from, tm_id, pair, tok, s_cap(min_len));
     s_key(to, tm_id, pair, tok, VERSO_FUZZIDX_MAX_LEN);
     return verso_store_range_runs(t, VERSO_DB_FUZZY, from, to, S_KEY, S_VAL, s_each_run, &e);
@@ -351,7 +372,7 @@ static verso_err s_grow_cands(verso_fuzzidx *x)
 
 /* Adds hits to entry id (len tokens), a new candidate if need be.
  * ETOOBIG past the cap. */
-static verso_err s_hit(verso_fuzzidx *x, uint64_t id, uint32_t len, uint32_t hits)
+static verso_err s_hit(verso_fuzzidx *x, uint64_t id, uint32_t len, uint32_t hits, uint64_t sig)
 {
     size_t s = s_slot_of(id, x->nslots);
     for (; x->slots[s]; s = (s + 1) & (x->nslots - 1)) {
@@ -366,7 +387,7 @@ static verso_err s_hit(verso_fuzzidx *x, uint64_t id, uint32_t len, uint32_t hit
     verso_err err = x->ncands == x->cands_cap ? s_grow_cands(x) : VERSO_OK;
     if (err)
         return err;
-    x->cands[x->ncands] = (verso_fuzzidx_cand){id, len, hits};
+    x->cands[x->ncands] = (verso_fuzzidx_cand){id, sig, len, hits, 0};
     x->cand_slot[x->ncands] = (uint32_t)s;
     x->slots[s] = (uint32_t)++x->ncands;
     /* At most half full: probe runs stay short. */
@@ -430,7 +451,7 @@ static int s_probe_run(void *arg, const void *key, const void *vals, size_t n)
     uint32_t len = s_key_len(key);
     p->postings += n;
     for (size_t i = 0; i < n; i++, v += S_VAL)
-        if ((p->err = s_hit(p->x, verso_be_get64(v), len, p->qcount)))
+        if ((p->err = s_hit(p->x, verso_be_get64(v), len, p->qcount, verso_be_get64(v + 8))))
             return 1;
     return 0;
 }
@@ -454,16 +475,37 @@ static verso_err s_probe_all(verso_txn *t, verso_fuzzidx *x, uint32_t tm_id, uin
     return err ? err : p.err;
 }
 
+/* The query positions whose token's signature bit is in sig: at least the
+ * overlap of the query and a side of that signature. */
+static uint32_t s_upper(const verso_fuzzidx *x, uint64_t sig)
+{
+    uint32_t ub = 0;
+    for (uint64_t b = sig & x->qsig; b; b &= b - 1)
+        ub += x->qweight[__builtin_ctzll(b)];
+    return ub;
+}
+
+/* The signature bits of the query and the positions behind each. */
+static void s_query_sig(verso_fuzzidx *x, const uint32_t *q, size_t m)
+{
+    memset(x->qweight, 0, sizeof x->qweight);
+    for (size_t i = 0; i < m; i++)
+        x->qweight[verso_fuzzidx_sig_bit(q[i])]++;
+    x->qsig = verso_fuzzidx_sig(q, m);
+}
+
 /* Keeps the candidates whose shared tokens can reach the overlap their
- * length needs: hits + the query positions not probed >= ceil(L s / 100). */
+ * length needs: min(hits + the query positions not probed, ub) >=
+ * ceil(L s / 100), with ub the signature bound (s_upper). */
 static void s_count_bound(verso_fuzzidx *x, size_t m, int min_score, size_t rest)
 {
     size_t kept = 0;
     for (size_t i = 0; i < x->ncands; i++) {
-        const verso_fuzzidx_cand *c = &x->cands[i];
-        size_t l = c->len > m ? c->len : m;
-        if (c->hits + rest >= verso_fuzzy_min_overlap(l, min_score))
-            x->cands[kept++] = *c;
+        verso_fuzzidx_cand c = x->cands[i];
+        size_t l = c.len > m ? c.len : m, need = verso_fuzzy_min_overlap(l, min_score);
+        c.ub = s_upper(x, c.sig);
+        if (c.hits + rest >= need && c.ub >= need)
+            x->cands[kept++] = c;
     }
     x->ncands = kept;
 }
@@ -486,6 +528,7 @@ verso_err verso_fuzzidx_candidates(verso_txn *t, verso_fuzzidx *x, uint32_t tm_i
     size_t nd = 0, need = m - r.min_overlap + 1; /* t >= 1 here: need <= m */
     /* Capped lengths: a side of more than MAX_LEN tokens is stored as MAX_LEN. */
     uint32_t lo = s_cap(r.len_lo), hi = s_cap(r.len_hi);
+    s_query_sig(x, q, m);
     verso_err err = s_distinct(x, q, m, &nd);
     for (size_t i = 0; i < nd && !err; i++) /* df within the length range */
         err = s_df(t, tm_id, pair, x->toks[i].id, lo, hi, &x->toks[i].df);

@@ -35,9 +35,18 @@
  * passed the length and count bounds. */
 typedef struct verso_fuzzidx_cand {
     uint64_t id;   /* entry id */
+    uint64_t sig;  /* its side's signature (verso_fuzzidx_sig) */
     uint32_t len;  /* its indexed side's token count (capped) */
     uint32_t hits; /* query positions whose token it holds, among the probed ones */
+    uint32_t ub;   /* query positions whose token's bit its signature has: >= the overlap */
 } verso_fuzzidx_cand;
+
+/* The signature of a side: bit verso_fuzzidx_sig_bit(id) set for each of
+ * its token ids. Stored with each posting, so that an upper bound of the
+ * overlap of a candidate and the query (the query positions whose bit the
+ * candidate has) costs no read of the candidate. */
+uint64_t verso_fuzzidx_sig(const uint32_t *ids, size_t n);
+unsigned verso_fuzzidx_sig_bit(uint32_t id);
 
 /* What verso_fuzzidx_candidates found. cands is borrowed from the scratch
  * until its next call (or fini), in no particular order. */
@@ -70,7 +79,9 @@ typedef struct verso_fuzzidx {
     uint32_t *slots; /* open addressing: 1 + index into cands, 0 free */
     size_t nslots;   /* a power of two, at least twice the candidates */
     verso_fuzzidx_cand *cands;
-    uint32_t *cand_slot; /* the slot of each candidate, to clear it */
+    uint32_t *cand_slot;  /* the slot of each candidate, to clear it */
+    uint32_t qweight[64]; /* query positions whose token has each signature bit */
+    uint64_t qsig;        /* the bits of the query's tokens */
     size_t ncands, cands_cap;
 } verso_fuzzidx;
 
@@ -78,11 +89,12 @@ typedef struct verso_fuzzidx {
 verso_err verso_fuzzidx_df(verso_txn *t, uint32_t tm_id, uint32_t pair, uint32_t tok, size_t *df);
 
 /* Calls fn(arg, id, len) for each posting of token tok under (tm_id, pair)
- * whose side has at least min_len tokens (as capped), in no particular
- * order, until fn returns nonzero. fn must not read postings itself. */
+ * whose side has at least min_len tokens (as capped) and a signature with
+ * every bit of sig_all, in no particular order, until fn returns nonzero.
+ * fn must not read postings itself. */
 verso_err verso_fuzzidx_each(verso_txn *t, uint32_t tm_id, uint32_t pair, uint32_t tok,
-                             uint32_t min_len, int (*fn)(void *arg, uint64_t id, uint32_t len),
-                             void *arg);
+                             uint32_t min_len, uint64_t sig_all,
+                             int (*fn)(void *arg, uint64_t id, uint32_t len), void *arg);
 
 /* max_cands: the most candidates a query may gather (0: the default,
  * VERSO_FUZZIDX_MAX_CANDS; at most 2^30). Allocates nothing; fini is safe
@@ -92,8 +104,8 @@ void verso_fuzzidx_fini(verso_fuzzidx *x);
 
 /* Indexes one side of entry entry_id: one posting per distinct id of
  * ids[0..n) (verso_fuzzy_tokenize's ids of that side's normalised text)
- * under (tm_id, pair, id), valued (min(n, VERSO_FUZZIDX_MAX_LEN),
- * entry_id). pair is the directed pair hash of the side (tm.c's match
+ * under (tm_id, pair, id, min(n, VERSO_FUZZIDX_MAX_LEN)), valued
+ * (entry_id, the side's signature). pair is the directed pair hash of the side (tm.c's match
  * keys). A side without tokens writes nothing. Writing an existing posting
  * is not an error. Write transaction. Errors: ENOMEM, store errors. */
 verso_err verso_fuzzidx_put(verso_txn *t, uint32_t tm_id, uint32_t pair, const uint32_t *ids,
@@ -111,7 +123,7 @@ verso_err verso_fuzzidx_del(verso_txn *t, uint32_t tm_id, uint32_t pair, const u
  * them here and apply them at the end of the batch. Caller-owned. */
 typedef struct verso_fuzzidx_rec {
     uint64_t sort; /* index into pairs << 48 | token << 16 | length */
-    uint64_t id;
+    uint64_t id, sig;
 } verso_fuzzidx_rec;
 
 #define VERSO_FUZZIDX_BATCH_PAIRS 65536u /* distinct (tm_id, pair) in one batch */

@@ -227,26 +227,38 @@ static verso_err s_tm_init(verso_store *store)
  * in bulk (tmfuzzy.h), 1M entries at most a transaction. */
 #define S_POST_MIN ((uint64_t)1 << 16) /* entries left unposted while writes keep coming */
 
-/* The writer's background work: posting the fuzzy index (tmfuzzy.h). Each
- * step dirties pages all over the index, so while jobs keep coming (a bulk
- * import) postings wait until the entries not posted number S_POST_MIN and
- * a quarter of those posted: fewer, bigger steps cost less in all, and
- * lookups meanwhile read those entries' token records. Once the writer is
- * quiet, everything is posted. */
+/* Whether deferred index work of `pending` items over `done` ones should
+ * run now: always once the writer is quiet; while writes keep coming, only
+ * when it is S_POST_MIN items and a quarter of those done. */
+static bool s_due(bool quiet, uint64_t pending, uint64_t done)
+{
+    return pending && (quiet || (pending >= S_POST_MIN && pending >= done / 4));
+}
+
+/* The writer's background work: posting the fuzzy index (tmfuzzy.h), then
+ * merging the recent match records (tm.h), one transaction a call. Each
+ * dirties pages all over its index, so fewer, bigger steps cost less in all
+ * (s_due); reads meanwhile also look at what is not merged or posted. */
 static verso_err s_index_step(verso_txn *t, void *arg, bool quiet, bool *more)
 {
-    uint64_t upto, last;
+    uint64_t upto, last, recent, merged;
     (void)arg;
     verso_err err = verso_tmfuzzy_upto(t, &upto);
     err = err ? err : verso_tm_last_id(t, &last);
+    err = err ? err : verso_store_count(t, VERSO_DB_MATCH_RECENT, &recent);
+    err = err ? err : verso_store_count(t, VERSO_DB_MATCH, &merged);
     if (err)
         return err;
     uint64_t pending = last > upto ? last - upto : 0;
-    if (!quiet && (pending < S_POST_MIN || pending < upto / 4)) {
-        *more = pending > 0;
-        return VERSO_OK;
+    bool post_more = pending > 0;
+    if (s_due(quiet, pending, upto))
+        err = verso_tmfuzzy_step(t, (size_t)1 << 20, &post_more);
+    if (!err && s_due(quiet, recent, merged)) {
+        err = verso_tm_merge_recent(t);
+        recent = 0;
     }
-    return verso_tmfuzzy_step(t, (size_t)1 << 20, more);
+    *more = post_more || recent > 0;
+    return err;
 }
 
 static verso_err s_start(verso_server *s)

@@ -44,18 +44,15 @@ struct verso_txn {
     verso_store *store;
     MDB_txn *txn;
     int read_only;
-    MDB_cursor *dup_cursor;   /* verso_store_each_dup's, kept for the transaction */
-    MDB_cursor *fuzzy_cursor; /* the same for FUZZY */
+    MDB_cursor *cursors[VERSO_DB_COUNT_]; /* the dup functions', kept for the transaction */
 };
 
 static void s_close_cursors(verso_txn *t)
 {
-    if (t->dup_cursor)
-        mdb_cursor_close(t->dup_cursor);
-    if (t->fuzzy_cursor)
-        mdb_cursor_close(t->fuzzy_cursor);
-    t->dup_cursor = NULL;
-    t->fuzzy_cursor = NULL;
+    for (int i = 0; i < VERSO_DB_COUNT_; i++)
+        if (t->cursors[i])
+            mdb_cursor_close(t->cursors[i]);
+    memset(t->cursors, 0, sizeof t->cursors);
 }
 
 static verso_err s_err(int rc, const char *what)
@@ -127,7 +124,7 @@ static const struct {
     {"meta", MDB_CREATE},    {"tms", MDB_CREATE},
     {"entries", MDB_CREATE}, {"match", MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED},
     {"changes", MDB_CREATE}, {"fuzzy", MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED},
-    {"tokens", MDB_CREATE},
+    {"tokens", MDB_CREATE},  {"match_recent", MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED},
 };
 
 static verso_err s_open_dbs(verso_store *s, MDB_txn *txn)
@@ -245,8 +242,7 @@ verso_err verso_store_read_begin(verso_store *s, verso_txn **out)
     }
     t->store = s;
     t->read_only = 1;
-    t->dup_cursor = NULL;
-    t->fuzzy_cursor = NULL;
+    memset(t->cursors, 0, sizeof t->cursors);
     *out = t;
     return VERSO_OK;
 }
@@ -296,7 +292,7 @@ static verso_err s_write_once(verso_store *s, verso_store_job *jobs, size_t n)
         MDB_txn *child;
         if ((rc = mdb_txn_begin(s->env, parent, 0, &child)))
             break;
-        verso_txn t = {s, child, 0, NULL, NULL};
+        verso_txn t = {s, child, 0, {NULL}};
         jobs[i].result = jobs[i].fn(&t, jobs[i].arg);
         s_close_cursors(&t);
         if (jobs[i].result == VERSO_ENOSPC) {
@@ -397,15 +393,13 @@ verso_err verso_store_del(verso_txn *t, verso_db db, const void *key, size_t kle
     return s_err(mdb_del(t->txn, t->store->dbs[db], &k, val ? &v : NULL), s_dbs[db].name);
 }
 
-/* The kept cursor of a database with duplicates (MATCH or FUZZY), opened on
- * first use; EINVAL for the others. */
+/* The kept cursor of a database with duplicates (MATCH, MATCH_RECENT or
+ * FUZZY), opened on first use; EINVAL for the others. */
 static int s_dup_cursor(verso_txn *t, verso_db db, MDB_cursor **out)
 {
-    MDB_cursor **cur = db == VERSO_DB_MATCH   ? &t->dup_cursor
-                       : db == VERSO_DB_FUZZY ? &t->fuzzy_cursor
-                                              : NULL;
-    if (!cur)
+    if (db != VERSO_DB_MATCH && db != VERSO_DB_MATCH_RECENT && db != VERSO_DB_FUZZY)
         return EINVAL;
+    MDB_cursor **cur = &t->cursors[db];
     int rc = *cur ? 0 : mdb_cursor_open(t->txn, t->store->dbs[db], cur);
     *out = *cur;
     return rc;
@@ -637,6 +631,14 @@ void **verso_store_wscratch(verso_txn *t, void (*free_fn)(void *))
 void verso_store_upgrade_done(verso_store *s)
 {
     s->schema = VERSO_SCHEMA_VERSION;
+}
+
+verso_err verso_store_count(verso_txn *t, verso_db db, uint64_t *n)
+{
+    MDB_stat st;
+    int rc = mdb_stat(t->txn, t->store->dbs[db], &st);
+    *n = rc ? 0 : (uint64_t)st.ms_entries;
+    return s_err(rc, s_dbs[db].name);
 }
 
 verso_err verso_store_clear(verso_txn *t, verso_db db)

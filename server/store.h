@@ -18,7 +18,7 @@
 #include "buf.h"
 #include "verso/err.h"
 
-#define VERSO_SCHEMA_VERSION 6 /* older ones are upgraded on open (tm.c) */
+#define VERSO_SCHEMA_VERSION 7 /* older ones are upgraded on open (tm.c) */
 
 typedef struct verso_store verso_store;
 typedef struct verso_txn verso_txn;
@@ -45,13 +45,14 @@ typedef struct verso_store_stats {
 
 /* The named databases of a store (docs/ARCHITECTURE.md, "Storage"). */
 typedef enum verso_db {
-    VERSO_DB_META = 0, /* str -> str: schema version, counters */
-    VERSO_DB_TMS,      /* TM name -> TM record */
-    VERSO_DB_ENTRIES,  /* entry id (u64 BE) -> entry record */
-    VERSO_DB_MATCH,    /* match key -> 16-byte values (sorted duplicates); see tm.c */
-    VERSO_DB_CHANGES,  /* change sequence (u64 BE) -> change record */
-    VERSO_DB_FUZZY,    /* fuzzy postings -> 12-byte values (sorted duplicates); see fuzzidx.c */
-    VERSO_DB_TOKENS,   /* entry id (u64 BE) -> token ids of its sides; see tmfuzzy.c */
+    VERSO_DB_META = 0,     /* str -> str: schema version, counters */
+    VERSO_DB_TMS,          /* TM name -> TM record */
+    VERSO_DB_ENTRIES,      /* entry id (u64 BE) -> entry record */
+    VERSO_DB_MATCH,        /* match key -> 16-byte values (sorted duplicates); see tm.c */
+    VERSO_DB_CHANGES,      /* change sequence (u64 BE) -> change record */
+    VERSO_DB_FUZZY,        /* fuzzy postings -> 16-byte values (sorted duplicates); see fuzzidx.c */
+    VERSO_DB_TOKENS,       /* entry id (u64 BE) -> token ids of its sides; see tmfuzzy.c */
+    VERSO_DB_MATCH_RECENT, /* like MATCH: its records added since the last merge; see tm.c */
     VERSO_DB_COUNT_
 } verso_db;
 
@@ -118,7 +119,7 @@ verso_err verso_store_put_many(verso_txn *t, verso_db db, const void *keys, size
 verso_err verso_store_del(verso_txn *t, verso_db db, const void *key, size_t klen, const void *val,
                           size_t vlen);
 
-/* Calls fn(arg, value) for each duplicate value under key in db (MATCH or
+/* Calls fn(arg, value) for each duplicate value under key in db (MATCH, MATCH_RECENT or
  * FUZZY, the databases with duplicates; EINVAL for others), in sorted order
  * from the first value >= from (NULL: the first), until fn returns nonzero.
  * Values are borrowed for the call. Without from, ENOTFOUND when the key is
@@ -128,13 +129,13 @@ verso_err verso_store_each_dup(verso_txn *t, verso_db db, const void *key, size_
                                const void *from, size_t flen, int (*fn)(void *arg, verso_val v),
                                void *arg);
 
-/* *n = the number of duplicates under key in db (MATCH or FUZZY; EINVAL
+/* *n = the number of duplicates under key in db (MATCH, MATCH_RECENT or FUZZY; EINVAL
  * for others), 0 when the key is absent: one descent of the tree, LMDB
  * keeps the count in the key's node. Shares verso_store_each_dup's cursor. */
 verso_err verso_store_dup_count(verso_txn *t, verso_db db, const void *key, size_t klen, size_t *n);
 
 /* Calls fn(arg, vals, n) over the duplicates >= from (vlen bytes, compared
- * as bytes) under key in db (MATCH or FUZZY, whose values all have vlen
+ * as bytes) under key in db (MATCH, MATCH_RECENT or FUZZY, whose values all have vlen
  * bytes; EINVAL for others), in sorted order, a run of n values back to
  * back at a time (at most a page, ~340 of 12 bytes; borrowed for the call),
  * until fn returns nonzero. An absent key, or none >= from, is not an
@@ -144,7 +145,7 @@ verso_err verso_store_dup_runs(verso_txn *t, verso_db db, const void *key, size_
                                const void *from, size_t vlen,
                                int (*fn)(void *arg, const void *vals, size_t n), void *arg);
 
-/* Calls fn(arg, key, n) for each key of db (MATCH or FUZZY; EINVAL for
+/* Calls fn(arg, key, n) for each key of db (MATCH, MATCH_RECENT or FUZZY; EINVAL for
  * others) from the first >= from to the last <= to (keys of klen bytes,
  * compared as bytes; keys of another length end the walk), with its number
  * of duplicates, until fn returns nonzero. The key is borrowed for the
@@ -180,10 +181,13 @@ void **verso_store_wscratch(verso_txn *t, void (*free_fn)(void *));
 /* After the upgrade committed: verso_store_schema is current from now on. */
 void verso_store_upgrade_done(verso_store *s);
 
+/* *n: the records of db (duplicates counted). */
+verso_err verso_store_count(verso_txn *t, verso_db db, uint64_t *n);
+
 /* Empties db (write transaction). */
 verso_err verso_store_clear(verso_txn *t, verso_db db);
 
-/* The first page of the duplicates under key in db (MATCH or FUZZY, values of vlen
+/* The first page of the duplicates under key in db (MATCH, MATCH_RECENT or FUZZY, values of vlen
  * bytes): *vals points at *n of them back to back, in sorted order (borrowed
  * until the transaction ends), and *total is how many the key has; when
  * *total > *n the rest are read with verso_store_each_dup. One call serves

@@ -371,9 +371,11 @@ static verso_err s_index_side(verso_txn *t, const verso_tm_entry *e, bool target
         s_match_key(e->tm_id, e->src_lang, e->tgt_lang, false, &f->loose, k);
     verso_be_put64(v, verso_text_key_hash(f->norm.data, f->norm.len));
     verso_be_put64(v + 8, e->id);
-    if (add)
-        return verso_store_put(t, VERSO_DB_MATCH, k, 16, v, 16);
+    if (add) /* merged into MATCH later, in bulk (verso_tm_merge_recent) */
+        return verso_store_put(t, VERSO_DB_MATCH_RECENT, k, 16, v, 16);
     verso_err err = verso_store_del(t, VERSO_DB_MATCH, k, 16, v, 16);
+    if (err == VERSO_ENOTFOUND)
+        err = verso_store_del(t, VERSO_DB_MATCH_RECENT, k, 16, v, 16);
     return err == VERSO_ENOTFOUND ? VERSO_OK : err; /* the index lacks it: fine */
 }
 
@@ -484,6 +486,7 @@ typedef struct s_dir {
     bool present;
     const unsigned char *vals;
     size_t n, total;
+    verso_db db; /* MATCH or MATCH_RECENT */
 } s_dir;
 
 /* The first value >= (nhash, 0) among n sorted ones. */
@@ -514,7 +517,7 @@ static verso_err s_probe_run(s_probe *p, const s_dir *d)
     unsigned char from[16];
     verso_be_put64(from, p->nhash);
     memset(from + 8, 0, 8);
-    verso_err err = verso_store_each_dup(p->t, VERSO_DB_MATCH, p->key[p->reversed], 16,
+    verso_err err = verso_store_each_dup(p->t, d->db, p->key[p->reversed], 16,
                                          p->near ? NULL : from, p->near ? 0 : 16, s_probe_one, p);
     return err ? err : p->err;
 }
@@ -531,16 +534,19 @@ static verso_err s_match(verso_txn *t, uint32_t tm_id, verso_str sl, verso_str t
     s_match_key(tm_id, sl, tl, false, q->loose, p.key[0]);
     memcpy(p.key[1], p.key[0], 16); /* the same but for the pair hash */
     verso_be_put32(p.key[1] + 4, s_pair_hash(tl, sl) ^ S_REVERSED);
-    s_dir dirs[2] = {{false, NULL, 0, 0}, {false, NULL, 0, 0}};
+    s_dir dirs[2][2]; /* direction, then MATCH and MATCH_RECENT */
+    memset(dirs, 0, sizeof dirs);
     verso_err err = VERSO_OK;
-    for (int d = 0; d < (both_ways ? 2 : 1) && !err; d++) {
+    for (int i = 0; i < 4 && !err; i++) {
+        int d = i >> 1;
+        s_dir *x = &dirs[d][i & 1];
         const void *vals = NULL;
-        if (q->skip & (d ? VERSO_TM_SKIP_REVERSE : VERSO_TM_SKIP_FORWARD))
+        if ((d && !both_ways) || (q->skip & (d ? VERSO_TM_SKIP_REVERSE : VERSO_TM_SKIP_FORWARD)))
             continue;
-        err = verso_store_dup_page(t, VERSO_DB_MATCH, p.key[d], 16, 16, &vals, &dirs[d].n,
-                                   &dirs[d].total);
-        dirs[d].present = !err;
-        dirs[d].vals = vals;
+        x->db = i & 1 ? VERSO_DB_MATCH_RECENT : VERSO_DB_MATCH;
+        err = verso_store_dup_page(t, x->db, p.key[d], 16, 16, &vals, &x->n, &x->total);
+        x->present = !err;
+        x->vals = vals;
         err = err == VERSO_ENOTFOUND ? VERSO_OK : err;
     }
     verso_buf_init(&p.tmp, (size_t)1 << 30);
@@ -551,8 +557,9 @@ static verso_err s_match(verso_txn *t, uint32_t tm_id, verso_str sl, verso_str t
         p.near = pass >= 2;
         if (p.near && q->enough && p.exact >= q->enough)
             break; /* near matches would rank below all those */
-        if (dirs[p.reversed].present)
-            err = s_probe_run(&p, &dirs[p.reversed]);
+        for (int db = 0; db < 2 && !err && !p.stop; db++)
+            if (dirs[p.reversed][db].present)
+                err = s_probe_run(&p, &dirs[p.reversed][db]);
     }
     verso_text_parts_fini(&p.qparts);
     verso_text_parts_fini(&p.cparts);
@@ -893,6 +900,7 @@ verso_err verso_tm_upgrade(verso_txn *t)
     /* The walk reads entries while the index, another database, is written. */
     s_upgrade u = {t, 0, VERSO_OK};
     verso_err err = verso_store_clear(t, VERSO_DB_MATCH);
+    err = err ? err : verso_store_clear(t, VERSO_DB_MATCH_RECENT);
     err = err ? err : verso_tmfuzzy_reset(t);
     err = err ? err : s_pairs_clear(t);
     err = err ? err : verso_store_each(t, VERSO_DB_ENTRIES, NULL, 0, s_upgrade_one, &u);
@@ -995,6 +1003,43 @@ static int s_collect(void *arg, verso_val key, verso_val val)
     return 0;
 }
 
+typedef struct s_merge {
+    verso_txn *t;
+    unsigned char k[2048][16], v[2048][16];
+    size_t n;
+    verso_err err;
+} s_merge;
+
+static int s_merge_one(void *arg, verso_val key, verso_val val)
+{
+    s_merge *m = arg;
+    if (key.len != 16 || val.len != 16)
+        return 0; /* not a match record: dropped with the rest */
+    memcpy(m->k[m->n], key.data, 16);
+    memcpy(m->v[m->n], val.data, 16);
+    if (++m->n == 2048) {
+        m->err = verso_store_put_many(m->t, VERSO_DB_MATCH, m->k, 16, m->v, 16, m->n);
+        m->n = 0;
+    }
+    return m->err != VERSO_OK;
+}
+
+verso_err verso_tm_merge_recent(verso_txn *t)
+{
+    s_merge *m = malloc(sizeof *m);
+    if (!m)
+        return VERSO_ENOMEM;
+    m->t = t;
+    m->n = 0;
+    m->err = VERSO_OK;
+    verso_err err = verso_store_each(t, VERSO_DB_MATCH_RECENT, NULL, 0, s_merge_one, m);
+    err = err ? err : m->err;
+    if (!err && m->n)
+        err = verso_store_put_many(t, VERSO_DB_MATCH, m->k, 16, m->v, 16, m->n);
+    free(m);
+    return err ? err : verso_store_clear(t, VERSO_DB_MATCH_RECENT);
+}
+
 verso_err verso_tm_drop(verso_txn *t, verso_str name)
 {
     uint32_t tm_id;
@@ -1005,6 +1050,8 @@ verso_err verso_tm_drop(verso_txn *t, verso_str name)
     verso_be_put32(from, tm_id);
     s_ids ids = {tm_id, NULL, 0, 0, VERSO_OK};
     err = verso_store_each(t, VERSO_DB_MATCH, from, 4, s_collect, &ids);
+    err = err ? err : ids.err;
+    err = err ? err : verso_store_each(t, VERSO_DB_MATCH_RECENT, from, 4, s_collect, &ids);
     err = err ? err : ids.err;
     for (size_t i = 0; !err && i < ids.n; i++) {
         bool deleted;

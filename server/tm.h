@@ -181,6 +181,14 @@ verso_err verso_tm_each_pair(verso_txn *t, uint32_t tm_id,
  * of an ql -> ol entry, or (reversed) the target of an ol -> ql one. */
 uint32_t verso_tm_pair_key(verso_str ql, verso_str ol, bool reversed);
 
+/* Adds write their match-index records to a small database of their own
+ * (MATCH_RECENT), which every read consults too, so that a batch of adds
+ * dirties few pages: random inserts into the whole index would dirty a page
+ * each. This moves them into the main index in key order, in bulk, and
+ * empties the small one (the writer calls it when idle, like the fuzzy
+ * index's posting). */
+verso_err verso_tm_merge_recent(verso_txn *t);
+
 /* *id: the last entry id handed out (0: none yet). */
 verso_err verso_tm_last_id(verso_txn *t, uint64_t *id);
 

@@ -383,8 +383,8 @@ static bool s_may_reach(const verso_fuzzidx_result *res, const verso_fuzzidx_can
     verso_fuzzy_len_range(m, s, &lo, &hi);
     if (c->len < VERSO_FUZZIDX_MAX_LEN && (c->len < lo || c->len > hi))
         return false;
-    size_t L = m > c->len ? m : c->len;
-    return (size_t)c->hits + (m - res->probed_positions) >= (L * (size_t)s + 99) / 100;
+    size_t L = m > c->len ? m : c->len, need = (L * (size_t)s + 99) / 100;
+    return (size_t)c->hits + (m - res->probed_positions) >= need && c->ub >= need;
 }
 
 /* *order: the indices of res's candidates, most hits first (a counting
@@ -570,7 +570,8 @@ static verso_err s_contain_posted(verso_txn *t, s_contain *c)
     }
     if (!best)
         return VERSO_OK;
-    verso_err err = verso_fuzzidx_each(t, c->tm_id, c->pair, rare, c->nw, s_contain_posting, c);
+    verso_err err = verso_fuzzidx_each(t, c->tm_id, c->pair, rare, c->nw,
+                                       verso_fuzzidx_sig(z->want, c->nw), s_contain_posting, c);
     return err ? err : c->err;
 }
 

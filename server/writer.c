@@ -19,7 +19,7 @@ struct verso_writer {
     pthread_t thread;
 };
 
-#define S_IDLE_FORCE 16 /* busy batches after which background work runs anyway */
+#define S_IDLE_FORCE 1 /* busy batches after which background work runs anyway */
 
 typedef struct s_batch {
     zmq_msg_t peer[VERSO_WRITER_BATCH];

@@ -31,7 +31,7 @@ typedef verso_err (*verso_writer_idle_fn)(verso_txn *t, void *arg, bool quiet, b
  * borrowed and must outlive the writer. idle (may be NULL) is called, with
  * idle_arg, at start and after write batches until it reports no more work:
  * quiet once no job came for VERSO_WRITER_QUIET_MS, and not quiet between
- * every S_IDLE_FORCE (16) batches while jobs keep coming, so that its work
+ * every S_IDLE_FORCE (1) batch while jobs keep coming, so that its work
  * never falls far behind. *out is the caller's. */
 verso_err verso_writer_new(void *zctx, verso_store *store, verso_writer_idle_fn idle,
                            void *idle_arg, verso_writer **out);

@@ -111,7 +111,7 @@ static void test_cli(void)
     CHECK(strstr(out, "\"ops\":[\"hello\",\"ping\",\"stats\",\"segment\",\"tm_create\",") != NULL);
     snprintf(cmd, sizeof cmd, "VERSO_ENDPOINT=%s %s stats", s_proc.endpoint, VERSO_CLI_PATH);
     CHECK_INT(s_sh(cmd, out, sizeof out), 0);
-    CHECK(strstr(out, "request(s)") != NULL && strstr(out, "schema 6") != NULL);
+    CHECK(strstr(out, "request(s)") != NULL && strstr(out, "schema 7") != NULL);
     /* --endpoint wins over the environment. */
     snprintf(cmd, sizeof cmd, "VERSO_ENDPOINT=tcp://127.0.0.1:1 %s --endpoint %s ping",
              VERSO_CLI_PATH, s_proc.endpoint);

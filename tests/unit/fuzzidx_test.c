@@ -115,18 +115,19 @@ static int s_dump_one(void *arg, verso_val key, verso_val val)
 {
     s_dump *d = arg;
     const unsigned char *k = key.data, *v = val.data;
-    if (key.len != 14 || val.len != 8)
+    if (key.len != 14 || val.len != 16)
         return 1;
     uint32_t tm = (uint32_t)k[0] << 24 | (uint32_t)k[1] << 16 | (uint32_t)k[2] << 8 | k[3];
     if (tm != d->tm)
         return tm > d->tm;
     char line[96];
     uint64_t id = 0;
+    uint64_t sig = 0;
     for (int i = 0; i < 8; i++)
-        id = id << 8 | v[i];
-    int n = snprintf(line, sizeof line, "%02x%02x%02x%02x %02x%02x%02x%02x %u %llu\n", k[4], k[5],
-                     k[6], k[7], k[8], k[9], k[10], k[11], (unsigned)(k[12] << 8 | k[13]),
-                     (unsigned long long)id);
+        id = id << 8 | v[i], sig = sig << 8 | v[8 + i];
+    int n = snprintf(line, sizeof line, "%02x%02x%02x%02x %02x%02x%02x%02x %u %llu %llx\n", k[4],
+                     k[5], k[6], k[7], k[8], k[9], k[10], k[11], (unsigned)(k[12] << 8 | k[13]),
+                     (unsigned long long)id, (unsigned long long)sig);
     if (d->len + (size_t)n + 1 > d->cap) {
         d->cap = (d->cap + (size_t)n + 1) * 2;
         d->out = realloc(d->out, d->cap);

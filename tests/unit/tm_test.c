@@ -230,6 +230,70 @@ static void test_delete_drop_changes(void)
     CHECK_INT(s_lookup("default", S("en"), S("zh-CN"), S("Hello world.")).n, 1);
 }
 
+static verso_err s_merge_job(verso_txn *t, void *arg)
+{
+    (void)arg;
+    return verso_tm_merge_recent(t);
+}
+
+static uint64_t s_count(verso_db db)
+{
+    verso_txn *t;
+    uint64_t n = 0;
+    CHECK_INT(verso_store_read_begin(s_store, &t), VERSO_OK);
+    CHECK_INT(verso_store_count(t, db, &n), VERSO_OK);
+    verso_store_read_end(&t);
+    return n;
+}
+
+/* Match records of new entries wait in MATCH_RECENT until a merge; exact
+ * matches, conflicts, deletes and drops see both halves the same way. */
+static void test_recent_and_merged(void)
+{
+    CHECK_INT(s_write(s_create_job, "halves"), VERSO_OK);
+    CHECK_INT(s_write(s_merge_job, NULL), VERSO_OK);
+    uint64_t merged0 = s_count(VERSO_DB_MATCH);
+    CHECK_INT(s_count(VERSO_DB_MATCH_RECENT), 0);
+    uint64_t a = s_add_one("halves", s_entry(S("en"), S("de"), S("Old one."), S("Alt.")),
+                           VERSO_TM_KEEP_BOTH, VERSO_TM_ADDED);
+    uint64_t b = s_add_one("halves", s_entry(S("en"), S("de"), S("Gone soon."), S("Bald weg.")),
+                           VERSO_TM_KEEP_BOTH, VERSO_TM_ADDED);
+    CHECK_INT(s_count(VERSO_DB_MATCH_RECENT), 4); /* source and target of each */
+    CHECK_INT(s_write(s_merge_job, NULL), VERSO_OK);
+    CHECK_INT(s_count(VERSO_DB_MATCH_RECENT), 0);
+    CHECK_INT(s_count(VERSO_DB_MATCH), merged0 + 4);
+    /* A new entry with the same source: one merged, one recent. */
+    uint64_t c = s_add_one("halves", s_entry(S("en"), S("de"), S("Old one."), S("Das alte.")),
+                           VERSO_TM_KEEP_BOTH, VERSO_TM_ADDED);
+    s_found f = s_lookup("halves", S("en"), S("de"), S("Old one."));
+    CHECK_INT(f.n, 2);
+    CHECK((f.ids[0] == a && f.ids[1] == c) || (f.ids[0] == c && f.ids[1] == a));
+    /* Conflicts see the recent half: the same pair again is a duplicate. */
+    s_add_one("halves", s_entry(S("en"), S("de"), S("Old one."), S("Das alte.")),
+              VERSO_TM_KEEP_BOTH, VERSO_TM_SKIPPED);
+    /* Reversed matches find targets in both halves. */
+    CHECK_INT(s_lookup("halves", S("de"), S("en"), S("Bald weg.")).n, 0); /* exact is one way */
+    /* Deletes remove from whichever half holds the records. */
+    s_del d = {b, false};
+    CHECK_INT(s_write(s_del_job, &d), VERSO_OK);
+    CHECK(d.deleted);
+    d = (s_del){c, false};
+    CHECK_INT(s_write(s_del_job, &d), VERSO_OK);
+    CHECK(d.deleted);
+    CHECK_INT(s_count(VERSO_DB_MATCH_RECENT), 0);
+    CHECK_INT(s_count(VERSO_DB_MATCH), merged0 + 2);
+    CHECK_INT(s_lookup("halves", S("en"), S("de"), S("Gone soon.")).n, 0);
+    f = s_lookup("halves", S("en"), S("de"), S("Old one."));
+    CHECK_INT(f.n, 1);
+    CHECK_INT(f.ids[0], a);
+    /* A drop finds the entries of both halves. */
+    s_add_one("halves", s_entry(S("en"), S("de"), S("Fresh."), S("Frisch.")), VERSO_TM_KEEP_BOTH,
+              VERSO_TM_ADDED);
+    CHECK_INT(s_write(s_drop_job, "halves"), VERSO_OK);
+    CHECK_INT(s_count(VERSO_DB_MATCH_RECENT), 0);
+    CHECK_INT(s_count(VERSO_DB_MATCH), merged0);
+}
+
 /* A record whose stored lengths lie is refused, never read past. */
 static verso_err s_corrupt_job(verso_txn *t, void *arg)
 {
@@ -527,6 +591,7 @@ int main(void)
     RUN(test_update_lists);
     RUN(test_each_entry);
     RUN(test_long_key);
+    RUN(test_recent_and_merged);
     RUN(test_corrupt_record);
     test_upgrade(dir);
     fprintf(stderr, "%s test_upgrade\n", t_failed ? "FAIL" : "ok  ");
