@@ -67,6 +67,23 @@ static int s_cmp_u32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Sorts v[0..n): insertion sort for the few ids of a sentence (libc's
+ * qsort allocates), qsort past that. */
+static void s_sort_u32(uint32_t *v, size_t n)
+{
+    if (n > 48) {
+        qsort(v, n, sizeof *v, s_cmp_u32);
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        uint32_t x = v[i];
+        size_t j = i;
+        for (; j > 0 && v[j - 1] > x; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
+}
+
 /* Writes (put) or removes (!put) the postings of one side. */
 static verso_err s_postings(verso_txn *t, uint32_t tm_id, uint32_t pair, const uint32_t *ids,
                             size_t n, uint64_t entry_id, int put)
@@ -77,7 +94,7 @@ static verso_err s_postings(verso_txn *t, uint32_t tm_id, uint32_t pair, const u
     if (!d)
         return VERSO_ENOMEM;
     memcpy(d, ids, n * sizeof *d);
-    qsort(d, n, sizeof *d, s_cmp_u32);
+    s_sort_u32(d, n);
     unsigned char k[S_KEY], v[S_VAL];
     s_val(v, entry_id, verso_fuzzidx_sig(ids, n));
     verso_err err = VERSO_OK;
@@ -159,7 +176,7 @@ verso_err verso_fuzzidx_batch_add(verso_fuzzidx_batch *b, uint32_t tm_id, uint32
         verso_array_grow(&b->v, &b->cap, b->n + n, sizeof *b->v))
         return VERSO_ENOMEM;
     memcpy(b->tmp, ids, n * sizeof *ids);
-    qsort(b->tmp, n, sizeof *b->tmp, s_cmp_u32);
+    s_sort_u32(b->tmp, n);
     uint64_t head = pi << 48 | s_cap(n), sig = verso_fuzzidx_sig(ids, n);
     for (size_t i = 0; i < n; i++)
         if (!i || b->tmp[i] != b->tmp[i - 1])

@@ -31,7 +31,7 @@ static void s_usage(FILE *f)
             "  --rules DIR              segmentation rule files (default %s)\n"
             "  --ready-file PATH        write the bound endpoint here once serving\n"
             "  --max-message-bytes N    largest request accepted (default 16M)\n"
-            "  --map-size N             initial LMDB map size (default 64M; grows)\n"
+            "  --map-size N             initial LMDB map size (default 1G; grows)\n"
             "  --max-map-size N         LMDB map growth limit (default 1T)\n"
             "  --log-level LEVEL        error, warn, info (default) or debug\n"
             "  --version, --help\n"

@@ -225,7 +225,8 @@ static verso_err s_tm_init(verso_store *store)
 
 /* The writer's background work: posting the fuzzy index of new entries
  * in bulk (tmfuzzy.h), 1M entries at most a transaction. */
-#define S_POST_MIN ((uint64_t)1 << 16) /* entries left unposted while writes keep coming */
+#define S_POST_MIN   ((uint64_t)1 << 16) /* entries left unposted while writes keep coming */
+#define S_POST_RATIO 4                   /* postings wait for as many entries as are posted */
 
 /* Whether deferred index work of `pending` items over `done` ones should
  * run now: always once the writer is quiet; while writes keep coming, only
@@ -251,10 +252,20 @@ static verso_err s_index_step(verso_txn *t, void *arg, bool quiet, bool *more)
         return err;
     uint64_t pending = last > upto ? last - upto : 0;
     bool post_more = pending > 0;
-    if (s_due(quiet, pending, upto))
+    int64_t t0 = verso_now_ms();
+    if (s_due(quiet, pending, upto * S_POST_RATIO)) {
         err = verso_tmfuzzy_step(t, (size_t)1 << 20, &post_more);
+        err = err ? err : verso_tmfuzzy_upto(t, &upto);
+        verso_log(VERSO_LOG_DEBUG, "fuzzy index: posted up to %llu of %llu entries in %lld ms",
+                  (unsigned long long)upto, (unsigned long long)last,
+                  (long long)(verso_now_ms() - t0));
+    }
     if (!err && s_due(quiet, recent, merged)) {
+        t0 = verso_now_ms();
         err = verso_tm_merge_recent(t);
+        verso_log(VERSO_LOG_DEBUG, "match index: merged %llu recent records into %llu in %lld ms",
+                  (unsigned long long)recent, (unsigned long long)merged,
+                  (long long)(verso_now_ms() - t0));
         recent = 0;
     }
     *more = post_more || recent > 0;

@@ -20,7 +20,7 @@
 
 #include "log.h"
 
-#define S_DEFAULT_MAP     ((size_t)64 << 20)
+#define S_DEFAULT_MAP     ((size_t)1 << 30) /* address space only: the file grows as used */
 #define S_DEFAULT_MAX_MAP ((size_t)1 << 40)
 
 struct verso_store {

@@ -17,7 +17,7 @@ static void test_counts_and_quantiles(void)
     CHECK_INT(atomic_load(&o->max_us), 1000);
     uint64_t p50 = verso_metrics_quantile(o, 0.5), p99 = verso_metrics_quantile(o, 0.99);
     CHECK(p50 >= 500 && p50 <= 500 * 1.0625); /* within one bucket above */
-    CHECK(p99 >= 990 && p99 <= 1000);       /* capped by the maximum */
+    CHECK(p99 >= 990 && p99 <= 1000);         /* capped by the maximum */
     CHECK_INT(verso_metrics_quantile(o, 1.0), 1000);
     /* Small values are exact; huge ones land in the last bucket. */
     verso_metrics_record(&s_m, 1, 3, false);
