@@ -227,20 +227,28 @@ static verso_err s_tm_init(verso_store *store)
  * in bulk (tmfuzzy.h), 1M entries at most a transaction. */
 #define S_POST_MIN   ((uint64_t)1 << 16) /* entries left unposted while writes keep coming */
 #define S_POST_RATIO 4                   /* postings wait for as many entries as are posted */
+#define S_SMALL      4096                /* pending work done after a short quiet */
+#define S_LONG_MS    1000                /* a long quiet: everything is done */
 
 /* Whether deferred index work of `pending` items over `done` ones should
- * run now: always once the writer is quiet; while writes keep coming, only
- * when it is S_POST_MIN items and a quarter of those done. */
-static bool s_due(bool quiet, uint64_t pending, uint64_t done)
+ * run now. While writes keep coming (or pause briefly, as between the
+ * requests of a bulk import), only when it is S_POST_MIN items and a
+ * quarter of those done; a little of it (interactive adds) after
+ * VERSO_WRITER_QUIET_MS without writes, and all of it after S_LONG_MS. */
+static bool s_due(int64_t quiet_ms, uint64_t pending, uint64_t done)
 {
-    return pending && (quiet || (pending >= S_POST_MIN && pending >= done / 4));
+    if (!pending)
+        return false;
+    if (quiet_ms >= S_LONG_MS || (quiet_ms > 0 && pending <= S_SMALL))
+        return true;
+    return pending >= S_POST_MIN && pending >= done / 4;
 }
 
 /* The writer's background work: posting the fuzzy index (tmfuzzy.h), then
  * merging the recent match records (tm.h), one transaction a call. Each
  * dirties pages all over its index, so fewer, bigger steps cost less in all
  * (s_due); reads meanwhile also look at what is not merged or posted. */
-static verso_err s_index_step(verso_txn *t, void *arg, bool quiet, bool *more)
+static verso_err s_index_step(verso_txn *t, void *arg, int64_t quiet_ms, bool *more)
 {
     uint64_t upto, last, recent, merged;
     (void)arg;
@@ -253,14 +261,14 @@ static verso_err s_index_step(verso_txn *t, void *arg, bool quiet, bool *more)
     uint64_t pending = last > upto ? last - upto : 0;
     bool post_more = pending > 0;
     int64_t t0 = verso_now_ms();
-    if (s_due(quiet, pending, upto * S_POST_RATIO)) {
+    if (s_due(quiet_ms, pending, upto * S_POST_RATIO)) {
         err = verso_tmfuzzy_step(t, (size_t)1 << 20, &post_more);
         err = err ? err : verso_tmfuzzy_upto(t, &upto);
         verso_log(VERSO_LOG_DEBUG, "fuzzy index: posted up to %llu of %llu entries in %lld ms",
                   (unsigned long long)upto, (unsigned long long)last,
                   (long long)(verso_now_ms() - t0));
     }
-    if (!err && s_due(quiet, recent, merged)) {
+    if (!err && s_due(quiet_ms, recent, merged)) {
         t0 = verso_now_ms();
         err = verso_tm_merge_recent(t);
         verso_log(VERSO_LOG_DEBUG, "match index: merged %llu recent records into %llu in %lld ms",

@@ -382,21 +382,23 @@ static verso_err s_index_side(verso_txn *t, const verso_tm_entry *e, bool target
 /* Indexes (or unindexes) both sides of e in the match index and the fuzzy
  * one (tmfuzzy.h: its postings wait for verso_tmfuzzy_flush); src: the
  * forms of e->src when the caller has them, else NULL. */
-static verso_err s_index(verso_txn *t, const verso_tm_entry *e, const s_forms *src, bool add)
+static verso_err s_index(verso_txn *t, const verso_tm_entry *e, const s_forms *src,
+                         const verso_tm_prep *prep, bool add)
 {
     s_forms f, g;
     s_forms_init(&f);
     s_forms_init(&g);
-    const s_forms *sf = src ? src : &f;
+    s_forms pt = prep ? (s_forms){prep->norm[1], prep->loose[1]} : g; /* views, not freed */
+    const s_forms *sf = src ? src : &f, *tf = prep ? &pt : &g;
     verso_err err = src ? VERSO_OK : s_forms_of(e->src, &f);
     err = err ? err : s_index_side(t, e, false, sf, add);
-    err = err ? err : s_forms_of(e->tgt, &g);
-    err = err ? err : s_index_side(t, e, true, &g, add);
+    err = err || prep ? err : s_forms_of(e->tgt, &g);
+    err = err ? err : s_index_side(t, e, true, tf, add);
     if (!err && add) {
         verso_tmfuzzy_side a = {verso_tm_pair_key(e->src_lang, e->tgt_lang, false), sf->norm.data,
-                                sf->norm.len};
-        verso_tmfuzzy_side b = {verso_tm_pair_key(e->tgt_lang, e->src_lang, true), g.norm.data,
-                                g.norm.len};
+                                sf->norm.len, prep ? prep->ids[0] : NULL, prep ? prep->nids[0] : 0};
+        verso_tmfuzzy_side b = {verso_tm_pair_key(e->tgt_lang, e->src_lang, true), tf->norm.data,
+                                tf->norm.len, prep ? prep->ids[1] : NULL, prep ? prep->nids[1] : 0};
         err = verso_tmfuzzy_index(t, e->tm_id, e->id, &a, &b);
     } else if (!err) {
         err = verso_tmfuzzy_unindex(t, e->id);
@@ -636,6 +638,58 @@ static uint64_t s_ctx_hash(verso_str s, verso_buf *tmp, verso_err *err)
     return verso_tm_context_hash_norm(tmp); /* 0 means "no context" */
 }
 
+void verso_tm_prep_init(verso_tm_prep *p)
+{
+    memset(p, 0, sizeof *p);
+    for (int i = 0; i < 2; i++) {
+        verso_buf_init(&p->norm[i], (size_t)1 << 30);
+        verso_buf_init(&p->loose[i], (size_t)1 << 30);
+    }
+}
+
+void verso_tm_prep_fini(verso_tm_prep *p)
+{
+    for (int i = 0; i < 2; i++) {
+        verso_buf_fini(&p->norm[i]);
+        verso_buf_fini(&p->loose[i]);
+        free(p->ids[i]);
+    }
+    memset(p, 0, sizeof *p);
+}
+
+/* One side's forms and token ids into p's slot i. */
+static verso_err s_prep_side(verso_tm_prep *p, int i, verso_str s, verso_fuzzy *f,
+                             verso_fuzzy_text *tt)
+{
+    verso_err err = verso_text_norm(s.p, s.n, &p->norm[i]);
+    err = err ? err : verso_text_loose(p->norm[i].data, p->norm[i].len, &p->loose[i]);
+    err = err ? err : verso_fuzzy_tokenize(f, p->norm[i].data, p->norm[i].len, tt);
+    err = err ? err : verso_array_grow(&p->ids[i], &p->cap[i], tt->n + 1, sizeof *p->ids[i]);
+    if (!err) {
+        if (tt->n) /* ids is NULL until a text has tokens */
+            memcpy(p->ids[i], tt->ids, tt->n * sizeof *tt->ids);
+        p->nids[i] = tt->n;
+    }
+    return err;
+}
+
+verso_err verso_tm_prepare(verso_tm_prep *p, const verso_tm_entry *e, verso_fuzzy *f)
+{
+    verso_fuzzy_text tt;
+    verso_fuzzy_text_init(&tt);
+    verso_err err = s_prep_side(p, 0, e->src, f, &tt);
+    err = err ? err : s_prep_side(p, 1, e->tgt, f, &tt);
+    verso_fuzzy_text_fini(&tt);
+    verso_buf tmp;
+    verso_buf_init(&tmp, (size_t)1 << 30);
+    if (!err)
+        p->prev_hash = s_ctx_hash(e->prev, &tmp, &err);
+    if (!err)
+        p->next_hash = s_ctx_hash(e->next, &tmp, &err);
+    verso_buf_fini(&tmp);
+    return err;
+}
+
 typedef struct s_same {
     verso_str tgt;
     uint64_t first;     /* first same-source entry */
@@ -660,8 +714,8 @@ static verso_err s_replace(verso_txn *t, s_ctr *c, const verso_tm_entry *old,
                            const verso_tm_entry *e)
 {
     /* old, and e's unchanged fields, borrow from the record: it is rewritten last. */
-    verso_err err = s_index(t, old, NULL, false);
-    err = err ? err : s_index(t, e, NULL, true);
+    verso_err err = s_index(t, old, NULL, NULL, false);
+    err = err ? err : s_index(t, e, NULL, NULL, true);
     err = err ? err : s_put_record(t, e);
     return err ? err : s_log(t, c, 'u', e->id);
 }
@@ -677,11 +731,20 @@ static verso_err s_add_one(verso_txn *t, s_ctr *c, const verso_tm_entry *in,
     e.tm_id = tm_id;
     e.created = in->created > 0 ? in->created : (int64_t)time(NULL);
     e.changed = in->changed > 0 ? in->changed : e.created;
-    verso_err err = s_forms_of(in->src, f);
-    if (!err)
-        e.prev_hash = s_ctx_hash(in->prev, tmp, &err);
-    if (!err)
-        e.next_hash = s_ctx_hash(in->next, tmp, &err);
+    s_forms pv; /* a view of the prepared forms, not freed */
+    verso_err err = VERSO_OK;
+    if (in->prep) {
+        pv = (s_forms){in->prep->norm[0], in->prep->loose[0]};
+        f = &pv;
+        e.prev_hash = in->prep->prev_hash;
+        e.next_hash = in->prep->next_hash;
+    } else {
+        err = s_forms_of(in->src, f);
+        if (!err)
+            e.prev_hash = s_ctx_hash(in->prev, tmp, &err);
+        if (!err)
+            e.next_hash = s_ctx_hash(in->next, tmp, &err);
+    }
     if (!err)
         err = s_exact(t, tm_id, in->src_lang, in->tgt_lang, in->src, f, s_same_one, &same);
     if (err)
@@ -700,7 +763,7 @@ static verso_err s_add_one(verso_txn *t, s_ctr *c, const verso_tm_entry *in,
     } else {
         e.id = ++c->next_id;
         err = s_put_record(t, &e);
-        err = err ? err : s_index(t, &e, f, true);
+        err = err ? err : s_index(t, &e, f, in->prep, true);
         err = err ? err : s_log(t, c, 'a', e.id);
         err = err ? err : s_ctr_pair(t, c, in->src_lang, in->tgt_lang, 1);
         *outcome = VERSO_TM_ADDED;
@@ -800,7 +863,7 @@ verso_err verso_tm_delete(verso_txn *t, uint64_t id, bool *deleted)
     err = s_ctr_load(t, e.tm_id, &c);
     err = err ? err
               : s_ctr_pair(t, &c, (verso_str){sl, e.src_lang.n}, (verso_str){tl, e.tgt_lang.n}, -1);
-    err = err ? err : s_index(t, &e, NULL, false); /* before the record goes */
+    err = err ? err : s_index(t, &e, NULL, NULL, false); /* before the record goes */
     err = err ? err : verso_store_del(t, VERSO_DB_ENTRIES, idk, 8, NULL, 0);
     err = err ? err : s_log(t, &c, 'd', id);
     err = err ? err : s_ctr_save(t, &c);
@@ -861,7 +924,7 @@ static int s_upgrade_one(void *arg, verso_val key, verso_val val)
     verso_tm_entry e;
     if (key.len != 8 || s_decode(val, verso_be_get64(key.data), &e))
         return u->corrupt++, 0;
-    u->err = s_index(u->t, &e, NULL, true);
+    u->err = s_index(u->t, &e, NULL, NULL, true);
     if (!u->err)
         u->err = s_pair_add(u->t, e.tm_id, e.src_lang, e.tgt_lang, 1);
     return u->err != VERSO_OK;

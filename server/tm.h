@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "fuzzy.h"
 #include "store.h"
 #include "verso/err.h"
 
@@ -34,9 +35,12 @@ verso_err verso_tm_list_add(verso_buf *list, verso_str item);
  * False at the end (or on a malformed tail, which verso_tm_get rejects). */
 bool verso_tm_list_next(verso_str *list, verso_str *item);
 
+typedef struct verso_tm_prep verso_tm_prep;
+
 /* An entry. For verso_tm_add, fill src_lang..props (prev/next are the
  * neighbouring source segments, optional; created, changed and usage are
- * kept when nonzero, as an import of dated TMX needs); id is assigned. */
+ * kept when nonzero, as an import of dated TMX needs; prep, optional, holds
+ * what verso_tm_prepare derived from the texts); id is assigned. */
 typedef struct verso_tm_entry {
     uint64_t id;
     uint32_t tm_id;
@@ -49,7 +53,28 @@ typedef struct verso_tm_entry {
     verso_str author, note, origin;
     int64_t created, changed; /* unix seconds */
     uint64_t usage;
+    const verso_tm_prep *prep; /* add only: derived forms, or NULL (computed then) */
 } verso_tm_entry;
+
+/* What an add derives from an entry's texts: both sides' normalised and
+ * loose forms (text.h), their token ids (fuzzy.h) and the hashes of the
+ * context segments. verso_tm_prepare computes them outside the write
+ * transaction (in a worker thread), so that the single writer does not
+ * have to. Caller-owned: init, prepare, fini; its fields are private. */
+struct verso_tm_prep {
+    verso_buf norm[2], loose[2]; /* [0] the source, [1] the target */
+    uint32_t *ids[2];
+    size_t nids[2], cap[2];
+    uint64_t prev_hash, next_hash;
+};
+
+void verso_tm_prep_init(verso_tm_prep *p);
+void verso_tm_prep_fini(verso_tm_prep *p);
+
+/* Fills p from e's src, tgt, prev and next, tokenising with f (a root-
+ * locale tokeniser, as tmfuzzy.h's). Errors: ENOMEM, ETOOBIG, EINTERNAL;
+ * the caller may then leave the entry without a prep. */
+verso_err verso_tm_prepare(verso_tm_prep *p, const verso_tm_entry *e, verso_fuzzy *f);
 
 typedef enum verso_tm_conflict {
     VERSO_TM_KEEP_BOTH = 0, /* add another entry, unless source and target are identical */

@@ -15,6 +15,7 @@
 #include "ops.h"
 #include "tm.h"
 #include "tm_op.h"
+#include "tmfuzzy.h"
 #include "writer.h"
 
 #define S_MAX_ENTRIES 100000 /* entries in one add request */
@@ -260,7 +261,8 @@ typedef struct s_add_job {
     verso_tm_conflict policy;
     verso_tm_outcome *outcome;
     uint64_t *ids;
-    verso_buf lists; /* the entries' encoded lists */
+    verso_buf lists;      /* the entries' encoded lists */
+    verso_tm_prep *preps; /* their derived forms, computed here, not by the writer */
 } s_add_job;
 
 static verso_err s_add_run(verso_txn *t, void *arg)
@@ -334,6 +336,31 @@ static verso_err s_parse_entries(verso_op_ctx *ctx, verso_str sl, verso_str tl, 
     return err;
 }
 
+/* Derives each entry's forms in this worker thread (verso_tm_prepare), so
+ * that the single writer thread only writes. An entry that fails here is
+ * left for the writer, which reports its error. */
+static void s_prepare(verso_op_ctx *ctx, s_add_job *j)
+{
+    if (!ctx->th || !ctx->th->fz || !(j->preps = calloc(j->n, sizeof *j->preps)))
+        return;
+    for (size_t i = 0; i < j->n; i++) {
+        verso_tm_prep_init(&j->preps[i]);
+        if (verso_tm_prepare(&j->preps[i], &j->entries[i], &ctx->th->fz->f) == VERSO_OK)
+            j->entries[i].prep = &j->preps[i];
+    }
+}
+
+static void s_add_job_fini(s_add_job *j)
+{
+    for (size_t i = 0; j->preps && i < j->n; i++)
+        verso_tm_prep_fini(&j->preps[i]);
+    free(j->preps);
+    free(j->entries);
+    free(j->outcome);
+    free(j->ids);
+    verso_buf_fini(&j->lists);
+}
+
 static verso_err s_pack_add(msgpack_packer *pk, const s_add_job *j)
 {
     uint64_t n[3] = {0, 0, 0};
@@ -354,22 +381,21 @@ verso_err verso_op_add(verso_op_ctx *ctx)
 {
     char slb[VERSO_LANG_MAX], tlb[VERSO_LANG_MAX];
     verso_str sl, tl;
-    s_add_job j = {{NULL, 0}, NULL, 0, VERSO_TM_KEEP_BOTH, NULL, NULL, {0}};
+    s_add_job j = {{NULL, 0}, NULL, 0, VERSO_TM_KEEP_BOTH, NULL, NULL, {0}, NULL};
     verso_buf_init(&j.lists, (size_t)1 << 31);
     verso_err err = verso_tmop_name(ctx, &j.tm);
     err = err ? err : verso_tmop_lang(ctx, "src_lang", slb, &sl);
     err = err ? err : verso_tmop_lang(ctx, "tgt_lang", tlb, &tl);
     err = err ? err : s_policy(ctx, &j.policy);
     err = err ? err : s_parse_entries(ctx, sl, tl, &j);
+    if (!err)
+        s_prepare(ctx, &j);
     err = err ? err : s_submit(ctx, s_add_run, &j);
     if (err == VERSO_ENOTFOUND)
         err = verso_tmop_missing(ctx, j.tm);
     if (!err)
         err = s_pack_add(ctx->res, &j);
-    free(j.entries);
-    free(j.outcome);
-    free(j.ids);
-    verso_buf_fini(&j.lists);
+    s_add_job_fini(&j);
     return err;
 }
 

@@ -14,7 +14,7 @@
 #include "be.h"
 
 #define S_HEAD       5                 /* u32 fields before the ids */
-#define S_FLUSH_RECS ((size_t)1 << 22) /* queued postings flushed early past this */
+#define S_FLUSH_RECS ((size_t)1 << 21) /* queued postings flushed early past this */
 #define S_UPTO       "fuzzy_upto"      /* meta: every entry id <= this has its postings */
 #define S_UPTO_LEN   10
 
@@ -84,9 +84,16 @@ static verso_err s_u32(verso_buf *b, uint32_t v)
     return verso_buf_append(b, &v, sizeof v);
 }
 
-/* Tokenises one side and appends its ids to w->rec. */
+/* Tokenises one side (unless its ids are given) and appends its ids to
+ * w->rec. */
 static verso_err s_side(s_writer *w, const verso_tmfuzzy_side *s, uint32_t *n)
 {
+    if (s->ids) {
+        if (s->nids > UINT32_MAX / 8)
+            return VERSO_ETOOBIG;
+        *n = (uint32_t)s->nids;
+        return verso_buf_append(&w->rec, s->ids, s->nids * sizeof *s->ids);
+    }
     verso_err err = verso_fuzzy_tokenize(&w->f, s->norm, s->len, &w->side);
     if (!err && w->side.n > UINT32_MAX / 8)
         err = VERSO_ETOOBIG;

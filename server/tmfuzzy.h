@@ -29,11 +29,14 @@
 /* ---- write side ---------------------------------------------------------- */
 
 /* One entry side to index: its directed pair key (verso_tm_pair_key) and
- * its normalised text (verso_text_norm). */
+ * its normalised text (verso_text_norm); ids, when not NULL, are its
+ * nids token ids already (the writer's tokeniser's, computed elsewhere). */
 typedef struct verso_tmfuzzy_side {
     uint32_t pair;
     const char *norm;
     size_t len;
+    const uint32_t *ids;
+    size_t nids;
 } verso_tmfuzzy_side;
 
 /* Indexes entry id of TM tm_id: tokenises both sides and stores their ids

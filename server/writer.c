@@ -68,21 +68,22 @@ static void s_reply_all(void *sock, s_batch *b)
 
 typedef struct s_idle {
     verso_writer *w;
-    bool quiet, more;
+    int64_t quiet_ms;
+    bool more;
 } s_idle;
 
 static verso_err s_idle_job(verso_txn *t, void *arg)
 {
     s_idle *i = arg;
-    return i->w->idle(t, i->w->idle_arg, i->quiet, &i->more);
+    return i->w->idle(t, i->w->idle_arg, i->quiet_ms, &i->more);
 }
 
 /* Runs one piece of background work in its own transaction; *more: there
  * is more to do (false after an error, logged, so that it is not retried
  * in a loop; the next write batch tries again). */
-static void s_idle_run(verso_writer *w, bool quiet, bool *more)
+static void s_idle_run(verso_writer *w, int64_t quiet_ms, bool *more)
 {
-    s_idle i = {w, quiet, false};
+    s_idle i = {w, quiet_ms, false};
     verso_store_job job = {s_idle_job, &i, VERSO_OK};
     verso_err err = verso_store_write(w->store, &job, 1);
     err = err ? err : job.result;
@@ -91,17 +92,18 @@ static void s_idle_run(verso_writer *w, bool quiet, bool *more)
     *more = !err && i.more;
 }
 
-/* Waits for the next job; while background work is pending, runs it once
- * no job came for VERSO_WRITER_QUIET_MS, or (not quiet) every S_IDLE_FORCE
- * batches. Returns s_recv_one's. */
+/* Waits for the next job; while background work is pending, runs it every
+ * VERSO_WRITER_QUIET_MS that no job comes, and every S_IDLE_FORCE batches
+ * while they keep coming. Returns s_recv_one's. */
 static int s_next(verso_writer *w, s_batch *b, bool *more, int *busy)
 {
+    int64_t quiet_ms = 0;
     while (w->idle && *more) {
         int got = s_recv_one(w->sock, b, ZMQ_DONTWAIT);
         if (got) {
             if (got > 0 && ++*busy >= S_IDLE_FORCE) {
                 *busy = 0;
-                s_idle_run(w, false, more);
+                s_idle_run(w, 0, more);
             }
             return got;
         }
@@ -110,7 +112,7 @@ static int s_next(verso_writer *w, s_batch *b, bool *more, int *busy)
         if (rc < 0 && zmq_errno() != EINTR)
             return -1;
         if (rc == 0)
-            s_idle_run(w, true, more);
+            s_idle_run(w, quiet_ms += VERSO_WRITER_QUIET_MS, more);
     }
     return s_recv_one(w->sock, b, 0);
 }

@@ -89,8 +89,83 @@ static void test_concurrent_submitters(void)
     t_rmtree(dir);
 }
 
+/* ---- background work --------------------------------------------------- */
+
+typedef struct s_bg {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int64_t calls[64];
+    int ncalls, rounds;
+} s_bg;
+
+/* Work that finishes only after 100 ms without jobs, recording each call. */
+static verso_err s_bg_fn(verso_txn *t, void *arg, int64_t quiet_ms, bool *more)
+{
+    (void)t;
+    s_bg *b = arg;
+    pthread_mutex_lock(&b->mu);
+    if (b->ncalls < 64)
+        b->calls[b->ncalls++] = quiet_ms;
+    *more = quiet_ms < 100;
+    b->rounds += !*more;
+    pthread_cond_broadcast(&b->cv);
+    pthread_mutex_unlock(&b->mu);
+    return VERSO_OK;
+}
+
+/* Waits (bounded) until the work has finished `rounds` times. */
+static int s_bg_wait(s_bg *b, int rounds)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 10;
+    pthread_mutex_lock(&b->mu);
+    int rc = 0;
+    while (b->rounds < rounds && rc == 0)
+        rc = pthread_cond_timedwait(&b->cv, &b->mu, &until);
+    int ok = b->rounds >= rounds;
+    pthread_mutex_unlock(&b->mu);
+    return ok;
+}
+
+/* The writer calls its background work while it reports more: every
+ * VERSO_WRITER_QUIET_MS without jobs, with the quiet time so far (and with
+ * 0 between batches while jobs keep waiting), not again once it is done. */
+static void test_background_work(void)
+{
+    char dir[64];
+    CHECK(t_tmpdir(dir, sizeof dir) != NULL);
+    verso_store *s;
+    CHECK_INT(verso_store_open(dir, NULL, &s), VERSO_OK);
+    void *zctx = zmq_ctx_new();
+    s_bg b = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, {0}, 0, 0};
+    verso_writer *w;
+    CHECK_INT(verso_writer_new(zctx, s, s_bg_fn, &b, &w), VERSO_OK);
+    CHECK(s_bg_wait(&b, 1)); /* at start: work may be left from a previous run */
+    pthread_mutex_lock(&b.mu);
+    int first = b.ncalls;
+    pthread_mutex_unlock(&b.mu);
+    void *conn = verso_writer_connect(zctx);
+    s_put p = {"bg"};
+    verso_store_job job = {s_put_job, &p, VERSO_EINTERNAL};
+    CHECK_INT(verso_writer_submit(conn, &job), VERSO_OK);
+    CHECK(s_bg_wait(&b, 2));
+    pthread_mutex_lock(&b.mu);
+    CHECK_INT(b.ncalls - first, 5); /* 20, 40, 60, 80, 100 after a lone job */
+    for (int i = first; i < b.ncalls; i++)
+        CHECK_INT(b.calls[i], (int64_t)(i - first + 1) * VERSO_WRITER_QUIET_MS);
+    pthread_mutex_unlock(&b.mu);
+    zmq_close(conn);
+    verso_writer_destroy(&w);
+    CHECK_INT(b.rounds, 2); /* done: not called again */
+    zmq_ctx_term(zctx);
+    verso_store_destroy(&s);
+    t_rmtree(dir);
+}
+
 int main(void)
 {
     RUN(test_concurrent_submitters);
+    RUN(test_background_work);
     return t_report();
 }
