@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "cli.h"
@@ -60,6 +61,36 @@ void verso_cli_print_json(const msgpack_object *o)
     if (verso_mp_to_json(o, &b) == VERSO_OK)
         printf("%s\n", b.data);
     verso_buf_fini(&b);
+}
+
+int verso_cli_colour(void)
+{
+    const char *no_color = getenv("NO_COLOR");
+    return isatty(STDOUT_FILENO) && !(no_color && *no_color);
+}
+
+int verso_cli_request(verso_cli *cli, const char *op, const msgpack_sbuffer *f, uint32_t nf,
+                      void (*print)(void *arg, const msgpack_object *res), void *arg)
+{
+    uint64_t id;
+    verso_reply *r = NULL;
+    verso_err err = verso_client_send_packed(cli->client, op, f->data, f->size, nf, &id);
+    if (!err)
+        err = verso_client_recv(cli->client, id, -1, &r);
+    int status = 0;
+    if (err == VERSO_OK && cli->json) {
+        verso_cli_print_json(verso_reply_res(r));
+    } else if (err == VERSO_OK) {
+        print(arg, verso_reply_res(r));
+    } else if (err == VERSO_ESERVER) {
+        fprintf(stderr, "verso: %s: %s\n", verso_reply_err_code(r), verso_reply_err_message(r));
+        status = 1;
+    } else {
+        fprintf(stderr, "verso: %s: %s\n", cli->endpoint, verso_strerror(err));
+        status = 3;
+    }
+    verso_reply_destroy(&r);
+    return status;
 }
 
 /* Fetches a printable field of a map as text (str, int, or "?"). */

@@ -27,6 +27,16 @@ uint64_t verso_cli_uint(const msgpack_object *map, const char *key);
 /* Prints a msgpack object as one line of JSON. */
 void verso_cli_print_json(const msgpack_object *o);
 
+/* Whether to colour output: standard output is a terminal and NO_COLOR is
+ * unset or empty. */
+int verso_cli_colour(void);
+
+/* Sends op with the nf fields packed in f, waits for the reply and prints
+ * its res: as JSON with --json, else with print(arg, res). Errors go to
+ * standard error. Returns the exit status (0, 1 error reply, 3 transport). */
+int verso_cli_request(verso_cli *cli, const char *op, const msgpack_sbuffer *f, uint32_t nf,
+                      void (*print)(void *arg, const msgpack_object *res), void *arg);
+
 /* The options of the TM commands; files are borrowed from argv, the array
  * is the caller's to free (also on failure). */
 typedef struct verso_cli_opts {

@@ -198,35 +198,26 @@ static uint32_t s_pack(msgpack_sbuffer *f, const s_opts *o)
     return n;
 }
 
+typedef struct s_printer {
+    bool target;
+    const s_marks *mk;
+} s_printer;
+
+static void s_print_conc(void *arg, const msgpack_object *res)
+{
+    const s_printer *p = arg;
+    s_print(res, p->target, p->mk);
+}
+
 /* Sends the request and prints the reply. Returns an exit status. */
 static int s_call(verso_cli *cli, const s_opts *o)
 {
     msgpack_sbuffer f;
     msgpack_sbuffer_init(&f);
     uint32_t nf = s_pack(&f, o);
-    uint64_t id;
-    verso_reply *r = NULL;
-    verso_err err = verso_client_send_packed(cli->client, "concordance", f.data, f.size, nf, &id);
+    s_printer p = {o->side && !strcmp(o->side, "tgt"), verso_cli_colour() ? &s_bold : &s_plain};
+    int status = verso_cli_request(cli, "concordance", &f, nf, s_print_conc, &p);
     msgpack_sbuffer_destroy(&f);
-    if (!err)
-        err = verso_client_recv(cli->client, id, -1, &r);
-    int status = 0;
-    if (err == VERSO_OK) {
-        const char *no_color = getenv("NO_COLOR");
-        bool bold = isatty(STDOUT_FILENO) && !(no_color && *no_color);
-        if (cli->json)
-            verso_cli_print_json(verso_reply_res(r));
-        else
-            s_print(verso_reply_res(r), o->side && !strcmp(o->side, "tgt"),
-                    bold ? &s_bold : &s_plain);
-    } else if (err == VERSO_ESERVER) {
-        fprintf(stderr, "verso: %s: %s\n", verso_reply_err_code(r), verso_reply_err_message(r));
-        status = 1;
-    } else {
-        fprintf(stderr, "verso: %s: %s\n", cli->endpoint, verso_strerror(err));
-        status = 3;
-    }
-    verso_reply_destroy(&r);
     return status;
 }
 

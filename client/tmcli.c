@@ -317,34 +317,20 @@ static int s_lookup_input(const verso_cli_opts *o, const char *arg, const char *
     return 0;
 }
 
+static void s_print_lookup(void *arg, const msgpack_object *res)
+{
+    s_print_results(res, arg);
+}
+
 /* Sends the lookup and prints its reply. Returns an exit status. */
 static int s_lookup_call(verso_cli *cli, const verso_cli_opts *o, const char *text, size_t len)
 {
     msgpack_sbuffer f;
     msgpack_sbuffer_init(&f);
     uint32_t nf = s_pack_lookup(&f, o, text, len);
-    uint64_t id;
-    verso_reply *r = NULL;
-    verso_err err = verso_client_send_packed(cli->client, "lookup", f.data, f.size, nf, &id);
+    int status = verso_cli_request(cli, "lookup", &f, nf, s_print_lookup,
+                                   (void *)(verso_cli_colour() ? &s_ansi : &s_plain));
     msgpack_sbuffer_destroy(&f);
-    if (!err)
-        err = verso_client_recv(cli->client, id, -1, &r);
-    int status = 0;
-    if (err == VERSO_OK) {
-        const char *no_color = getenv("NO_COLOR");
-        bool ansi = isatty(STDOUT_FILENO) && !(no_color && *no_color);
-        if (cli->json)
-            verso_cli_print_json(verso_reply_res(r));
-        else
-            s_print_results(verso_reply_res(r), ansi ? &s_ansi : &s_plain);
-    } else if (err == VERSO_ESERVER) {
-        fprintf(stderr, "verso: %s: %s\n", verso_reply_err_code(r), verso_reply_err_message(r));
-        status = 1;
-    } else {
-        fprintf(stderr, "verso: %s: %s\n", cli->endpoint, verso_strerror(err));
-        status = 3;
-    }
-    verso_reply_destroy(&r);
     return status;
 }
 
