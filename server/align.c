@@ -1,0 +1,779 @@
+/*
+ * align.c - the sentence aligner: per-sentence features (length in
+ * graphemes, anchor hashes), then a banded monotone dynamic programme over
+ * eight bead types and a back-trace (docs/ALIGNMENT.md). Pure computation:
+ * no I/O, no server state; the scratch space lives in the verso_aligner and
+ * only grows, so a call allocates nothing per DP cell.
+ */
+#include "align.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unicode/uchar.h>
+#include <unicode/uscript.h>
+
+/* The bead types, in back-pointer order (index + 1 is stored; 0 = none). */
+static const uint8_t s_bead_di[8] = {1, 0, 1, 1, 2, 2, 1, 3};
+static const uint8_t s_bead_dj[8] = {0, 1, 1, 2, 1, 2, 3, 1};
+/* -log prior of each type (Gale & Church 1993 frequencies: 1-1 0.89,
+ * 1-0/0-1 0.0099, 2-1/1-2 0.089, 2-2 0.011, split between the two
+ * directions; 1-3/3-1 as rare as a deletion). */
+static const float s_bead_prior[8] = {5.3f, 5.3f, 0.12f, 3.1f, 3.1f, 4.5f, 5.3f, 5.3f};
+#define NBEAD 8
+
+#define S_INF        1e30f
+#define S_PARA_COST  4.0f       /* a bead crossing a paragraph break on one side only */
+#define S_PARA_START 2.5f       /* a bead starting a paragraph on one side only */
+#define S_UNMATCHED  0.25f      /* per unit of anchor weight left unmatched */
+#define S_MATCHED    1.0f       /* per unit of anchor weight matched */
+#define S_SCORE_MID  3.0f       /* bead cost at which the confidence is 0.5 */
+#define S_MAX_CELLS  450000000u /* back-pointer bytes of one DP */
+
+/* Anchor kinds, in the low two bits of a feature hash. */
+enum { F_NUM = 0, F_TOKEN = 1, F_PUNCT = 2, F_COGNATE = 3 };
+static const float s_kind_weight[4] = {3.0f, 2.0f, 1.0f, 1.0f};
+
+typedef struct s_feat {
+    uint32_t h;
+    float w;
+} s_feat;
+
+/* One side of the pair, prepared. */
+typedef struct s_side {
+    size_t n;
+    double *len;  /* prefix sums of grapheme counts, n + 1 */
+    float *fw;    /* total anchor weight of each sentence */
+    float *fm;    /* the part of fw found on the other side too */
+    size_t *foff; /* features of sentence i: feat[foff[i] .. foff[i + 1]) */
+    s_feat *feat;
+    size_t nfeat, capfeat;
+    uint32_t *para; /* paragraph of each sentence */
+    bool paras;     /* more than one paragraph */
+} s_side;
+
+struct verso_aligner {
+    s_side side[2];
+    uint8_t *bp; /* back-pointers, (ns + 1) x width */
+    size_t capbp;
+    float *cost; /* 4 rolling DP rows */
+    float *m;    /* 4 rolling rows of pairwise anchor overlap */
+    size_t caprow;
+    uint32_t *tmp; /* feature scratch of one sentence */
+    size_t captmp;
+    uint32_t *all; /* all hashes with their side, for document frequencies */
+    size_t capall;
+    verso_align_bead *beads;
+    size_t capbeads;
+    float lentab[2001]; /* -log(erfc(x / sqrt 2)) at x = k / 100 */
+};
+
+verso_err verso_aligner_new(verso_aligner **out)
+{
+    verso_aligner *a = calloc(1, sizeof *a);
+    if (!a)
+        return VERSO_ENOMEM;
+    for (int k = 0; k <= 2000; k++)
+        a->lentab[k] = (float)-log(erfc((double)k / 100.0 / sqrt(2.0)));
+    *out = a;
+    return VERSO_OK;
+}
+
+static void s_side_fini(s_side *s)
+{
+    free(s->len);
+    free(s->fw);
+    free(s->fm);
+    free(s->foff);
+    free(s->feat);
+    free(s->para);
+    memset(s, 0, sizeof *s);
+}
+
+void verso_aligner_destroy(verso_aligner **pa)
+{
+    verso_aligner *a = pa ? *pa : NULL;
+    if (!a)
+        return;
+    s_side_fini(&a->side[0]);
+    s_side_fini(&a->side[1]);
+    free(a->bp);
+    free(a->cost);
+    free(a->m);
+    free(a->tmp);
+    free(a->all);
+    free(a->beads);
+    free(a);
+    *pa = NULL;
+}
+
+/* Grows *p to hold at least n elements of size sz; keeps the contents. */
+static bool s_grow(void **p, size_t *cap, size_t n, size_t sz)
+{
+    if (n <= *cap)
+        return true;
+    size_t c = *cap ? *cap : 16;
+    while (c < n)
+        c *= 2;
+    void *q = realloc(*p, c * sz);
+    if (!q)
+        return false;
+    *p = q;
+    *cap = c;
+    return true;
+}
+
+/* ---- text features ---------------------------------------------------- */
+
+/* Next code point of s[*i .. n); an invalid byte counts as U+FFFD. */
+static UChar32 s_next(const char *s, size_t n, size_t *i)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    unsigned char b = u[*i];
+    if (b < 0x80) {
+        (*i)++;
+        return (UChar32)b;
+    }
+    int k = b < 0x80 ? 0 : b >= 0xF0 ? 3 : b >= 0xE0 ? 2 : b >= 0xC0 ? 1 : -1;
+    if (k < 0 || *i + (size_t)k >= n) {
+        (*i)++;
+        return b < 0x80 ? (UChar32)b : 0xFFFD;
+    }
+    UChar32 c = b & (0x3F >> k);
+    for (int j = 1; j <= k; j++) {
+        if ((u[*i + (size_t)j] & 0xC0) != 0x80) {
+            (*i)++;
+            return 0xFFFD;
+        }
+        c = (c << 6) | (u[*i + (size_t)j] & 0x3F);
+    }
+    *i += (size_t)k + 1;
+    return c;
+}
+
+static bool s_is_cjk(UChar32 c)
+{
+    UErrorCode st = U_ZERO_ERROR;
+    UScriptCode sc = uscript_getScript(c, &st);
+    return sc == USCRIPT_HAN || sc == USCRIPT_HIRAGANA || sc == USCRIPT_KATAKANA ||
+           sc == USCRIPT_HANGUL;
+}
+
+/* Punctuation class 1.. of a code point, 0 for none: the signature marks. */
+static int s_punct_class(UChar32 c)
+{
+    switch (c) {
+    case '?':
+    case 0xFF1F: return 1;
+    case '!':
+    case 0xFF01: return 2;
+    case ':':
+    case 0xFF1A: return 3;
+    case ';':
+    case 0xFF1B: return 4;
+    case '"':
+    case 0xAB:
+    case 0xBB:
+    case 0x201C:
+    case 0x201D:
+    case 0x201E:
+    case 0x300C:
+    case 0x300D:
+    case 0x300E:
+    case 0x300F: return 5;
+    case '(':
+    case ')':
+    case '[':
+    case ']':
+    case 0xFF08:
+    case 0xFF09:
+    case 0x3010:
+    case 0x3011: return 6;
+    default: return 0;
+    }
+}
+
+/* FNV-1a over bytes, continued from h. */
+static uint32_t s_fnv(uint32_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 16777619u;
+    return h;
+}
+
+static uint32_t s_hash_kind(uint32_t h, int kind)
+{
+    return (h & ~3u) | (uint32_t)kind;
+}
+
+/* Case-folded, accent-stripped form of a Latin letter (for cognates). */
+static UChar32 s_fold(UChar32 c)
+{
+    c = u_tolower(c);
+    static const char lat1[] = "aaaaaaaceeeeiiiidnooooo/ouuuuyty";
+    if (c >= 0xE0 && c <= 0xFF)
+        return (UChar32)lat1[c - 0xE0];
+    return c;
+}
+
+typedef struct s_tok {
+    uint32_t exact, num, prefix; /* running hashes */
+    int letters, digits, graphs;
+    bool upper;
+} s_tok;
+
+/* Emits the features of a finished token into a->tmp. */
+static bool s_tok_emit(verso_aligner *a, size_t *nt, const s_tok *t, bool cognates)
+{
+    uint32_t out[3];
+    int k = 0;
+    if (t->digits && !t->letters)
+        out[k++] = s_hash_kind(t->num, F_NUM);
+    else if ((t->digits && t->letters) || (t->upper && t->graphs >= 2))
+        out[k++] = s_hash_kind(t->exact, F_TOKEN);
+    if (cognates && !t->digits && t->letters >= 5)
+        out[k++] = s_hash_kind(t->prefix, F_COGNATE);
+    if (!s_grow((void **)&a->tmp, &a->captmp, *nt + (size_t)k, sizeof *a->tmp))
+        return false;
+    for (int i = 0; i < k; i++)
+        a->tmp[(*nt)++] = out[i];
+    return true;
+}
+
+static int s_cmp_u32(const void *x, const void *y)
+{
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+/* Scans one sentence: its grapheme count and raw anchor hashes (in a->tmp,
+ * count in *nt). Numbers keep digits only ("9.42" = "9,42" = "942"). */
+static bool s_scan(verso_aligner *a, const verso_align_seg *sg, bool cognates, double *len,
+                   size_t *nt)
+{
+    s_tok t = {2166136261u, 2166136261u, 2166136261u, 0, 0, 0, false};
+    const s_tok fresh = t;
+    size_t i = 0, n = sg->n;
+    *nt = 0;
+    *len = 0;
+    while (i < n) {
+        size_t at = i;
+        UChar32 c = s_next(sg->p, n, &i);
+        bool sep = (c == '.' || c == ',' || c == '\'' || c == 0x2019) && t.digits && !t.letters &&
+                   i < n && sg->p[i] >= '0' && sg->p[i] <= '9';
+        if (!u_isUWhiteSpace(c) && u_getCombiningClass(c) == 0)
+            *len += 1;
+        if (sep)
+            continue;
+        bool cjk = c >= 0x2E80 && s_is_cjk(c);
+        if (!cjk && (u_isalpha(c) || u_isdigit(c))) {
+            bool dig = u_isdigit(c);
+            if (dig) {
+                char d = (char)('0' + u_charDigitValue(c));
+                t.num = s_fnv(t.num, &d, 1);
+                t.digits++;
+            } else {
+                if (!t.letters && !t.digits)
+                    t.upper = u_isupper(c) || u_istitle(c);
+                t.letters++;
+                if (t.letters <= 4) {
+                    UChar32 f = s_fold(c);
+                    t.prefix = s_fnv(t.prefix, &f, sizeof f);
+                }
+            }
+            t.exact = s_fnv(t.exact, sg->p + at, i - at);
+            t.graphs++;
+            continue;
+        }
+        if (t.graphs && !s_tok_emit(a, nt, &t, cognates))
+            return false;
+        t = fresh;
+        int pc = s_punct_class(c);
+        if (pc) {
+            if (!s_grow((void **)&a->tmp, &a->captmp, *nt + 1, sizeof *a->tmp))
+                return false;
+            a->tmp[(*nt)++] = s_hash_kind(s_fnv(2166136261u, &pc, sizeof pc), F_PUNCT);
+        }
+    }
+    if (t.graphs && !s_tok_emit(a, nt, &t, cognates))
+        return false;
+    /* A multiset becomes a set: the k-th copy of a feature gets its own hash. */
+    qsort(a->tmp, *nt, sizeof *a->tmp, s_cmp_u32);
+    uint32_t prev = 0;
+    for (size_t k = 0, run = 0; k < *nt; k++) {
+        uint32_t h = a->tmp[k];
+        run = (k && h == prev) ? run + 1 : 0;
+        prev = h;
+        if (run)
+            a->tmp[k] = s_hash_kind(s_fnv(a->tmp[k], &run, sizeof run), (int)(a->tmp[k] & 3));
+    }
+    qsort(a->tmp, *nt, sizeof *a->tmp, s_cmp_u32);
+    return true;
+}
+
+/* Prepares one side: prefix lengths, per-sentence sorted features. */
+static verso_err s_side_prepare(verso_aligner *a, s_side *sd, const verso_align_seg *seg, size_t n,
+                                bool cognates)
+{
+    free(sd->len);
+    free(sd->fw);
+    free(sd->fm);
+    free(sd->foff);
+    free(sd->para);
+    sd->fm = malloc((n + 1) * sizeof *sd->fm);
+    sd->len = malloc((n + 1) * sizeof *sd->len);
+    sd->fw = malloc((n + 1) * sizeof *sd->fw);
+    sd->foff = malloc((n + 1) * sizeof *sd->foff);
+    sd->para = malloc((n + 1) * sizeof *sd->para);
+    if (!sd->len || !sd->fw || !sd->fm || !sd->foff || !sd->para)
+        return VERSO_ENOMEM;
+    sd->n = n;
+    sd->nfeat = 0;
+    sd->len[0] = 0;
+    sd->paras = false;
+    for (size_t i = 0; i < n; i++) {
+        double l;
+        size_t nt;
+        if (!s_scan(a, &seg[i], cognates, &l, &nt))
+            return VERSO_ENOMEM;
+        sd->len[i + 1] = sd->len[i] + l;
+        sd->foff[i] = sd->nfeat;
+        if (!s_grow((void **)&sd->feat, &sd->capfeat, sd->nfeat + nt, sizeof *sd->feat))
+            return VERSO_ENOMEM;
+        for (size_t k = 0; k < nt; k++)
+            sd->feat[sd->nfeat++] = (s_feat){a->tmp[k], 0};
+        sd->para[i] = seg[i].para;
+        if (seg[i].para != seg[0].para)
+            sd->paras = true;
+    }
+    sd->foff[n] = sd->nfeat;
+    return VERSO_OK;
+}
+
+static size_t s_count(const uint32_t *v, size_t n, uint32_t x)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v[mid] < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t k = lo;
+    while (k < n && v[k] == x)
+        k++;
+    return k - lo;
+}
+
+/* Feature weights: kind weight / document frequency on the more frequent
+ * side, so that a feature common in the document (a recurring name, a
+ * frequent cognate prefix) anchors little; a feature absent from the other
+ * side counts half, as unmatched only. */
+static verso_err s_weigh(verso_aligner *a)
+{
+    size_t n0 = a->side[0].nfeat, n1 = a->side[1].nfeat;
+    if (!s_grow((void **)&a->all, &a->capall, n0 + n1 + 1, sizeof *a->all))
+        return VERSO_ENOMEM;
+    for (int s = 0; s < 2; s++) {
+        s_side *sd = &a->side[s];
+        uint32_t *v = a->all + (s ? n0 : 0);
+        for (size_t k = 0; k < sd->nfeat; k++)
+            v[k] = sd->feat[k].h;
+        qsort(v, sd->nfeat, sizeof *v, s_cmp_u32);
+    }
+    for (int s = 0; s < 2; s++) {
+        s_side *sd = &a->side[s];
+        const uint32_t *own = a->all + (s ? n0 : 0), *oth = a->all + (s ? 0 : n0);
+        size_t nown = s ? n1 : n0, noth = s ? n0 : n1;
+        for (size_t i = 0; i < sd->n; i++) {
+            float tot = 0, match = 0;
+            for (size_t k = sd->foff[i]; k < sd->foff[i + 1]; k++) {
+                uint32_t h = sd->feat[k].h;
+                size_t d0 = s_count(own, nown, h), d1 = s_count(oth, noth, h);
+                size_t df = d0 > d1 ? d0 : d1;
+                float w = s_kind_weight[h & 3] / (float)(df ? df : 1);
+                sd->feat[k].w = d1 ? w : 0.5f * w;
+                tot += sd->feat[k].w;
+                match += d1 ? w : 0;
+            }
+            sd->fw[i] = tot;
+            sd->fm[i] = match;
+        }
+    }
+    return VERSO_OK;
+}
+
+/* Matched anchor weight of sentence i (side 0) with sentence j (side 1). */
+static float s_overlap(const verso_aligner *a, size_t i, size_t j)
+{
+    const s_side *x = &a->side[0], *y = &a->side[1];
+    size_t p = x->foff[i], pe = x->foff[i + 1], q = y->foff[j], qe = y->foff[j + 1];
+    float m = 0;
+    while (p < pe && q < qe) {
+        uint32_t u = x->feat[p].h, v = y->feat[q].h;
+        if (u == v) {
+            m += x->feat[p].w < y->feat[q].w ? x->feat[p].w : y->feat[q].w;
+            p++;
+            q++;
+        } else if (u < v) {
+            p++;
+        } else {
+            q++;
+        }
+    }
+    return m;
+}
+
+/* ---- dynamic programme ------------------------------------------------ */
+
+/* The band of one DP: row i (source prefix length) holds target prefix
+ * lengths [lo(i), hi(i)], stored from base(i) = centre(i) - w. */
+typedef struct s_dp {
+    size_t ns, nt, w, width;
+    double c, s2; /* target length per source grapheme; variance per grapheme */
+    const uint32_t *para[2];
+    long mlo[4], mhi[4]; /* the j range of each rolling overlap row */
+    bool direct;         /* overlaps computed afresh, not from the rows */
+} s_dp;
+
+static long s_base(const s_dp *d, size_t i)
+{
+    return (long)((double)i * (double)d->nt / (double)d->ns + 0.5) - (long)d->w;
+}
+
+static long s_lo(const s_dp *d, size_t i)
+{
+    long b = s_base(d, i);
+    return b < 0 ? 0 : b;
+}
+
+static long s_hi(const s_dp *d, size_t i)
+{
+    long h = s_base(d, i) + (long)d->w * 2;
+    return h > (long)d->nt ? (long)d->nt : h;
+}
+
+static float s_overlap(const verso_aligner *a, size_t i, size_t j);
+
+static float s_m(const verso_aligner *a, const s_dp *d, size_t i, long j)
+{
+    if (d->direct)
+        return s_overlap(a, i, (size_t)j);
+    int r = (int)(i & 3);
+    if (j < d->mlo[r] || j > d->mhi[r])
+        return 0;
+    return a->m[(size_t)r * (d->width + 8) + (size_t)(j - d->mlo[r])];
+}
+
+static bool s_crosses(const uint32_t *para, size_t from, size_t to)
+{
+    return to > from + 1 && para[from] != para[to - 1];
+}
+
+static bool s_starts(const uint32_t *para, size_t at, size_t n)
+{
+    return at == 0 || at >= n || para[at] != para[at - 1];
+}
+
+/* Cost of bead type t ending at (i, j); *prior receives its type prior. */
+static float s_bead_cost(const verso_aligner *a, const s_dp *d, size_t i, size_t j, int t,
+                         float *prior)
+{
+    size_t di = s_bead_di[t], dj = s_bead_dj[t], i0 = i - di, j0 = j - dj;
+    const s_side *x = &a->side[0], *y = &a->side[1];
+    float cost = 0;
+    {
+        /* A sentence left alone is judged as Gale and Church do: its
+         * length against an empty translation. */
+        double l1 = x->len[i] - x->len[i0], l2 = (y->len[j] - y->len[j0]) / d->c;
+        double mean = di && dj ? (l1 + l2) / 2 : l1 + l2;
+        double z = fabs(l2 - l1) / sqrt(d->s2 * (mean > 1 ? mean : 1)) * 100.0;
+        cost += z < 2000 ? a->lentab[(size_t)z] : (float)(z * z / 20000.0 + log(z / 100.0));
+    }
+    /* Pairwise overlaps summed over the bead, at most what each side can
+     * match: a feature repeated within a side is not counted twice. */
+    float m = 0, fs = 0, ft = 0, ms = 0, mt = 0;
+    for (size_t p = i0; p < i; p++) {
+        fs += x->fw[p];
+        ms += x->fm[p];
+        for (size_t q = j0; q < j; q++)
+            m += s_m(a, d, p, (long)q);
+    }
+    for (size_t q = j0; q < j; q++) {
+        ft += y->fw[q];
+        mt += y->fm[q];
+    }
+    m = m < ms ? m : ms;
+    m = m < mt ? m : mt;
+    cost += S_UNMATCHED * (fs + ft - 2 * m) - S_MATCHED * m;
+    if (d->para[0] && di && dj) {
+        if (s_crosses(d->para[0], i0, i) != s_crosses(d->para[1], j0, j))
+            cost += S_PARA_COST;
+        if (s_starts(d->para[0], i0, d->ns) != s_starts(d->para[1], j0, d->nt))
+            cost += S_PARA_START;
+        if (s_starts(d->para[0], i, d->ns) != s_starts(d->para[1], j, d->nt))
+            cost += S_PARA_START; /* ends a paragraph on one side only */
+    }
+    *prior = s_bead_prior[t];
+    return cost + *prior;
+}
+
+/* Fills the rolling overlap row of source sentence i - 1 for DP row i. */
+static void s_fill_m(verso_aligner *a, s_dp *d, size_t i)
+{
+    size_t s = i - 1, last = i + 2 > d->ns ? d->ns : i + 2;
+    int r = (int)(s & 3);
+    long lo = s_lo(d, i) - 3, hi = s_hi(d, last) - 1;
+    if (lo < 0)
+        lo = 0;
+    if (hi - lo + 1 > (long)d->width + 8)
+        hi = lo + (long)d->width + 7;
+    d->mlo[r] = lo;
+    d->mhi[r] = hi;
+    float *row = a->m + (size_t)r * (d->width + 8);
+    for (long j = lo; j <= hi; j++)
+        row[j - lo] = (size_t)j < d->nt ? s_overlap(a, s, (size_t)j) : 0;
+}
+
+/* One DP row: the best bead into every cell (i, j) of the band. */
+static void s_row(verso_aligner *a, s_dp *d, size_t i)
+{
+    long base = s_base(d, i), lo = s_lo(d, i), hi = s_hi(d, i);
+    float *cur = a->cost + (size_t)(i & 3) * d->width;
+    uint8_t *bp = a->bp + i * d->width;
+    memset(bp, 0, d->width);
+    for (size_t k = 0; k < d->width; k++)
+        cur[k] = S_INF;
+    for (long j = lo; j <= hi; j++) {
+        float best = S_INF, prior;
+        int bt = -1;
+        if (i == 0 && j == 0)
+            best = 0;
+        for (int t = 0; t < NBEAD; t++) {
+            size_t di = s_bead_di[t], dj = s_bead_dj[t];
+            if (i < di || (size_t)j < dj)
+                continue;
+            size_t i0 = i - di;
+            long j0 = j - (long)dj;
+            if (j0 < s_lo(d, i0) || j0 > s_hi(d, i0))
+                continue;
+            float prev = a->cost[(i0 & 3) * d->width + (size_t)(j0 - s_base(d, i0))];
+            if (prev >= S_INF)
+                continue;
+            float c = prev + s_bead_cost(a, d, i, (size_t)j, t, &prior);
+            if (c < best) {
+                best = c;
+                bt = t;
+            }
+        }
+        cur[j - base] = best;
+        bp[j - base] = (uint8_t)(bt + 1);
+    }
+}
+
+/* Traces the path back from (ns, nt) into a->beads; *edge is set when the
+ * path runs along a band edge that is not the matrix edge. */
+static verso_err s_trace(verso_aligner *a, const s_dp *d, size_t *nb, bool *edge)
+{
+    size_t i = d->ns, j = d->nt, n = 0;
+    *edge = false;
+    while (i || j) {
+        long base = s_base(d, i), lo = s_lo(d, i), hi = s_hi(d, i);
+        if ((lo > 0 && (long)j - lo < 2) || (hi < (long)d->nt && hi - (long)j < 2))
+            *edge = true;
+        int t = a->bp[i * d->width + (size_t)((long)j - base)] - 1;
+        if (t < 0)
+            return VERSO_EINTERNAL;
+        if (!s_grow((void **)&a->beads, &a->capbeads, n + 1, sizeof *a->beads))
+            return VERSO_ENOMEM;
+        float prior;
+        float c = s_bead_cost(a, d, i, j, t, &prior);
+        bool null = !s_bead_di[t] || !s_bead_dj[t];
+        double conf = 1.0 / (1.0 + exp((double)(null ? c : c - prior) - S_SCORE_MID));
+        i -= s_bead_di[t];
+        j -= s_bead_dj[t];
+        a->beads[n++] =
+            (verso_align_bead){(uint32_t)i, s_bead_di[t], (uint32_t)j, s_bead_dj[t], conf};
+    }
+    for (size_t k = 0; k < n / 2; k++) {
+        verso_align_bead tmp = a->beads[k];
+        a->beads[k] = a->beads[n - 1 - k];
+        a->beads[n - 1 - k] = tmp;
+    }
+    *nb = n;
+    return VERSO_OK;
+}
+
+/* Runs the DP over the whole band and traces it. */
+static verso_err s_run(verso_aligner *a, s_dp *d, size_t *nb, bool *edge)
+{
+    d->width = 2 * d->w + 1;
+    size_t cells = (d->ns + 1) * d->width;
+    if (!s_grow((void **)&a->bp, &a->capbp, cells, 1) ||
+        !s_grow((void **)&a->cost, &a->caprow, 4 * (d->width + 8), sizeof *a->cost))
+        return VERSO_ENOMEM;
+    free(a->m);
+    a->m = malloc(4 * (d->width + 8) * sizeof *a->m);
+    if (!a->m)
+        return VERSO_ENOMEM;
+    for (int r = 0; r < 4; r++)
+        d->mlo[r] = 1, d->mhi[r] = 0;
+    d->direct = false;
+    for (size_t i = 0; i <= d->ns; i++) {
+        if (i)
+            s_fill_m(a, d, i);
+        s_row(a, d, i);
+    }
+    d->direct = true;
+    return s_trace(a, d, nb, edge);
+}
+
+/* True for languages written without spaces in a script other than Latin,
+ * Greek or Cyrillic: no cognates across such a pair. */
+static bool s_unspaced(const char *lang)
+{
+    static const char *const tags[] = {"zh", "ja", "ko", "yue", "wuu", "th", "lo", "km", "my"};
+    if (!lang)
+        return false;
+    for (size_t k = 0; k < sizeof tags / sizeof *tags; k++) {
+        size_t n = strlen(tags[k]);
+        if (strncasecmp(lang, tags[k], n) == 0 &&
+            (lang[n] == '\0' || lang[n] == '-' || lang[n] == '_'))
+            return true;
+    }
+    return false;
+}
+
+static int s_cmp_float(const void *x, const void *y)
+{
+    float a = *(const float *)x, b = *(const float *)y;
+    return a < b ? -1 : a > b;
+}
+
+/* Re-estimates the length ratio and variance from the 1-1 beads of a first
+ * pass: c = their total target / total source length, s2 = median of the
+ * squared normalised differences / 0.455 (the median of chi-square(1)). */
+static verso_err s_estimate(verso_aligner *a, s_dp *d, size_t nb)
+{
+    const s_side *x = &a->side[0], *y = &a->side[1];
+    double l1 = 0, l2 = 0;
+    size_t n = 0;
+    for (size_t k = 0; k < nb; k++) {
+        const verso_align_bead *b = &a->beads[k];
+        if (b->nsrc == 1 && b->ntgt == 1) {
+            l1 += x->len[b->src + 1] - x->len[b->src];
+            l2 += y->len[b->tgt + 1] - y->len[b->tgt];
+            n++;
+        }
+    }
+    if (n < 2 || l1 <= 0 || l2 <= 0)
+        return VERSO_OK;
+    if (n < 20) { /* too few for a variance: the ratio alone */
+        d->c = l2 / l1;
+        return VERSO_OK;
+    }
+    float *r = malloc(n * sizeof *r);
+    if (!r)
+        return VERSO_ENOMEM;
+    double c = l2 / l1;
+    n = 0;
+    for (size_t k = 0; k < nb; k++) {
+        const verso_align_bead *b = &a->beads[k];
+        if (b->nsrc != 1 || b->ntgt != 1)
+            continue;
+        double u = x->len[b->src + 1] - x->len[b->src];
+        double v = (y->len[b->tgt + 1] - y->len[b->tgt]) / c;
+        double mean = (u + v) / 2;
+        r[n++] = (float)((u - v) * (u - v) / (mean > 1 ? mean : 1));
+    }
+    qsort(r, n, sizeof *r, s_cmp_float);
+    double s2 = r[n / 2] / 0.455;
+    free(r);
+    d->c = c;
+    d->s2 = s2 < 1 ? 1 : s2 > 100 ? 100 : s2;
+    return VERSO_OK;
+}
+
+/* Beads of a pair with an empty side: every sentence alone. */
+static verso_err s_trivial(verso_aligner *a, size_t ns, size_t nt, size_t *nb)
+{
+    if (!s_grow((void **)&a->beads, &a->capbeads, ns + nt + 1, sizeof *a->beads))
+        return VERSO_ENOMEM;
+    size_t n = 0;
+    for (size_t i = 0; i < ns; i++)
+        a->beads[n++] = (verso_align_bead){(uint32_t)i, 1, 0, 0, 0.0};
+    for (size_t j = 0; j < nt; j++)
+        a->beads[n++] = (verso_align_bead){(uint32_t)ns, 0, (uint32_t)j, 1, 0.0};
+    *nb = n;
+    return VERSO_OK;
+}
+
+static verso_err s_align(verso_aligner *a, const verso_align_opts *o, const verso_align_seg *src,
+                         size_t ns, const verso_align_seg *tgt, size_t nt, size_t *nb)
+{
+    if (!ns || !nt)
+        return s_trivial(a, ns, nt, nb);
+    bool cognates = !o || (!s_unspaced(o->src_lang) && !s_unspaced(o->tgt_lang));
+    verso_err e = s_side_prepare(a, &a->side[0], src, ns, cognates);
+    if (!e)
+        e = s_side_prepare(a, &a->side[1], tgt, nt, cognates);
+    if (!e)
+        e = s_weigh(a);
+    if (e)
+        return e;
+    s_dp d = {.ns = ns, .nt = nt, .c = 1.0, .s2 = 6.8};
+    if (a->side[0].len[ns] > 0 && a->side[1].len[nt] > 0)
+        d.c = a->side[1].len[nt] / a->side[0].len[ns];
+    if (a->side[0].paras && a->side[1].paras) {
+        d.para[0] = a->side[0].para;
+        d.para[1] = a->side[1].para;
+    }
+    size_t n = ns > nt ? ns : nt, slope = (nt + ns - 1) / ns;
+    size_t w = (size_t)(8 * sqrt((double)n));
+    w = w < 50 ? 50 : w;
+    w = w < slope + 4 ? slope + 4 : w;
+    size_t wmax = S_MAX_CELLS / (ns + 1) / 2;
+    if (wmax < slope + 4)
+        return VERSO_ETOOBIG;
+    for (int pass = 0; pass < 2; pass++) {
+        bool edge = true;
+        for (d.w = w < wmax ? w : wmax; edge;) {
+            e = s_run(a, &d, nb, &edge);
+            if (e)
+                return e;
+            if (d.w >= wmax || d.w >= n)
+                break;
+            d.w = 2 * d.w < wmax ? 2 * d.w : wmax; /* the path hugged an edge: widen */
+        }
+        if (pass == 0 && (e = s_estimate(a, &d, *nb)))
+            return e;
+    }
+    return VERSO_OK;
+}
+
+verso_err verso_align(verso_aligner *a, const verso_align_opts *o, const verso_align_seg *src,
+                      size_t ns, const verso_align_seg *tgt, size_t nt,
+                      const verso_align_bead **beads, size_t *nbeads)
+{
+    if (!a || !beads || !nbeads || (ns && !src) || (nt && !tgt))
+        return VERSO_EINVAL;
+    if (ns > VERSO_ALIGN_MAX || nt > VERSO_ALIGN_MAX)
+        return VERSO_ETOOBIG;
+    for (size_t i = 0; i < ns; i++)
+        if (src[i].n && !src[i].p)
+            return VERSO_EINVAL;
+    for (size_t j = 0; j < nt; j++)
+        if (tgt[j].n && !tgt[j].p)
+            return VERSO_EINVAL;
+    size_t nb = 0;
+    verso_err e = s_align(a, o, src, ns, tgt, nt, &nb);
+    if (e)
+        return e;
+    *beads = a->beads;
+    *nbeads = nb;
+    return VERSO_OK;
+}

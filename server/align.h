@@ -1,0 +1,59 @@
+/*
+ * align.h - sentence alignment of a document and its translation: a
+ * monotone sequence of beads (0-1, 1-0, 1-1, 1-2, 2-1, 2-2, 1-3, 3-1)
+ * covering every sentence of both sides, found by banded dynamic
+ * programming over a log-linear bead score (docs/ALIGNMENT.md): a length
+ * model on grapheme counts with the ratio and variance estimated per
+ * document pair, lexical anchors (numbers, identical tokens, punctuation
+ * and markup signatures) and paragraph boundaries.
+ *
+ * A verso_aligner (scratch space) belongs to one thread; the segments are
+ * borrowed for the call; the beads are borrowed from the aligner until its
+ * next call.
+ */
+#ifndef VERSO_ALIGN_H
+#define VERSO_ALIGN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "verso/err.h"
+
+/* One sentence: its text (valid UTF-8, NFC) and the index of the paragraph
+ * it belongs to (0 when the document has none). */
+typedef struct verso_align_seg {
+    const char *p;
+    size_t n;
+    uint32_t para;
+} verso_align_seg;
+
+/* One bead: source sentences [src, src + nsrc) with target sentences
+ * [tgt, tgt + ntgt); score in [0, 1], the aligner's confidence. */
+typedef struct verso_align_bead {
+    uint32_t src, nsrc, tgt, ntgt;
+    double score;
+} verso_align_bead;
+
+typedef struct verso_align_opts {
+    const char *src_lang, *tgt_lang; /* BCP 47 tags: unspaced scripts are counted by grapheme */
+} verso_align_opts;
+
+typedef struct verso_aligner verso_aligner;
+
+/* Errors: ENOMEM. *out is the caller's (verso_aligner_destroy). */
+verso_err verso_aligner_new(verso_aligner **out);
+
+/* Frees *a; safe with *a == NULL; sets *a = NULL. */
+void verso_aligner_destroy(verso_aligner **a);
+
+/* Aligns src[0..ns) with tgt[0..nt): *beads (borrowed from a) in document
+ * order, covering every sentence of both sides exactly once; either side
+ * may be empty (then every bead is 1-0 or 0-1). Memory is O((ns + nt) x
+ * band). Errors: EINVAL (NULL arguments with nonzero counts), ETOOBIG
+ * (more than VERSO_ALIGN_MAX sentences a side), ENOMEM. */
+#define VERSO_ALIGN_MAX 1000000u
+verso_err verso_align(verso_aligner *a, const verso_align_opts *o, const verso_align_seg *src,
+                      size_t ns, const verso_align_seg *tgt, size_t nt,
+                      const verso_align_bead **beads, size_t *nbeads);
+
+#endif

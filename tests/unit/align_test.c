@@ -1,0 +1,268 @@
+/*
+ * align_test.c - the sentence aligner on small document pairs written for
+ * the test (1-1, split, merge, deletion, untranslated paragraph, numbers,
+ * zh-en), bad input, and the coverage invariant on random pairs.
+ */
+#include <stdint.h>
+
+#include "align.h"
+#include "harness.h"
+
+static verso_aligner *g_a;
+
+/* Splits "a|b|c" into segments; '#' starts a new paragraph. */
+static size_t t_segs(const char *text, verso_align_seg *seg, size_t max)
+{
+    size_t n = 0;
+    uint32_t para = 0;
+    const char *p = text;
+    while (*p && n < max) {
+        if (*p == '#') {
+            para++;
+            p++;
+            continue;
+        }
+        const char *e = p;
+        while (*e && *e != '|' && *e != '#')
+            e++;
+        seg[n++] = (verso_align_seg){p, (size_t)(e - p), para};
+        p = *e == '|' ? e + 1 : e;
+    }
+    return n;
+}
+
+/* Every sentence of both sides exactly once, beads in document order. */
+static int t_covers(const verso_align_bead *b, size_t nb, size_t ns, size_t nt)
+{
+    uint32_t i = 0, j = 0;
+    for (size_t k = 0; k < nb; k++) {
+        if (b[k].src != i || b[k].tgt != j || (!b[k].nsrc && !b[k].ntgt))
+            return 0;
+        if (!(b[k].score >= 0 && b[k].score <= 1))
+            return 0;
+        i += b[k].nsrc;
+        j += b[k].ntgt;
+    }
+    return i == ns && j == nt;
+}
+
+/* Aligns two '|'-separated documents; returns the beads as "[0]:[0] ..." */
+static const char *t_align(const char *sl, const char *s, const char *tl, const char *t,
+                           const verso_align_bead **beads, size_t *nb)
+{
+    static char out[4096];
+    verso_align_seg src[64], tgt[64];
+    size_t ns = t_segs(s, src, 64), nt = t_segs(t, tgt, 64);
+    verso_align_opts o = {sl, tl};
+    out[0] = '\0';
+    if (verso_align(g_a, &o, src, ns, tgt, nt, beads, nb) != VERSO_OK)
+        return "error";
+    CHECK(t_covers(*beads, *nb, ns, nt));
+    size_t len = 0;
+    for (size_t k = 0; k < *nb && len < sizeof out - 64; k++) {
+        const verso_align_bead *b = &(*beads)[k];
+        len += (size_t)snprintf(out + len, sizeof out - len, "%s%u+%u:%u+%u", k ? " " : "", b->src,
+                                b->nsrc, b->tgt, b->ntgt);
+    }
+    return out;
+}
+
+static void test_one_to_one(void)
+{
+    const verso_align_bead *b;
+    size_t nb;
+    CHECK_STR(t_align("de", "Der Berg ist hoch.|Wir gingen am Morgen los.|Das Wetter war gut.",
+                      "fr", "La montagne est haute.|Nous partîmes le matin.|Il faisait beau.", &b,
+                      &nb),
+              "0+1:0+1 1+1:1+1 2+1:2+1");
+    CHECK(b[0].score > 0.5);
+}
+
+static const char *s_de =
+    "Die Expedition erreichte das Basislager am 12. Mai.|"
+    "Am nächsten Tag begann der Aufstieg über den Gletscher, der von tiefen Spalten "
+    "durchzogen war und viel Zeit kostete.|"
+    "Das Wetter blieb unbeständig.|"
+    "Erst am 20. Mai stand Lager III auf 7100 Metern.|"
+    "Zwei Sherpas erkrankten und mussten absteigen.";
+
+static void test_split_and_merge(void)
+{
+    const verso_align_bead *b;
+    size_t nb;
+    const char *fr_split = "L'expédition atteignit le camp de base le 12 mai.|"
+                           "Le lendemain commença la montée sur le glacier.|"
+                           "Il était traversé de profondes crevasses et demanda beaucoup de temps.|"
+                           "Le temps resta instable.|"
+                           "Le camp III ne fut installé à 7100 mètres que le 20 mai.|"
+                           "Deux sherpas tombèrent malades et durent redescendre.";
+    CHECK_STR(t_align("de", s_de, "fr", fr_split, &b, &nb),
+              "0+1:0+1 1+1:1+2 2+1:3+1 3+1:4+1 4+1:5+1");
+    /* The same pair the other way round: a 2-1 bead. */
+    CHECK_STR(t_align("fr", fr_split, "de", s_de, &b, &nb),
+              "0+1:0+1 1+2:1+1 3+1:2+1 4+1:3+1 5+1:4+1");
+}
+
+static void test_missing_sentence(void)
+{
+    const verso_align_bead *b;
+    size_t nb;
+    /* The long fourth sentence has no translation. */
+    const char *fr = "L'expédition atteignit le camp de base le 12 mai.|"
+                     "Le lendemain commença la montée sur le glacier, traversé de profondes "
+                     "crevasses, ce qui demanda beaucoup de temps.|"
+                     "Le temps resta instable.|"
+                     "Deux sherpas tombèrent malades et durent redescendre.";
+    /* Known limitation (docs/ALIGNMENT.md): next to a short neighbour, the
+     * untranslated sentence is absorbed into a 2-1 bead rather than left
+     * 1-0; the bead's low confidence keeps it out of the TM. */
+    CHECK_STR(t_align("de", s_de, "fr", fr, &b, &nb), "0+1:0+1 1+1:1+1 2+1:2+1 3+2:3+1");
+    CHECK(b[3].score < 0.5);
+    CHECK(b[0].score > 0.5);
+}
+
+static void test_untranslated_paragraph(void)
+{
+    const verso_align_bead *b;
+    size_t nb;
+    const char *de = "Der Berg ist hoch.|Wir gingen am Morgen los.#"
+                     "Dieser Absatz fehlt in der Übersetzung.|Er hat drei Sätze.|"
+                     "Der letzte ist etwas länger als die anderen beiden.#"
+                     "Das Wetter war gut.|Am Abend kamen wir zurück.";
+    const char *fr = "La montagne est haute.|Nous partîmes le matin.#"
+                     "Il faisait beau.|Le soir, nous sommes rentrés.";
+    /* Known limitation: the paragraph after the gap comes out right, the
+     * one before it is merged with the gap (next step: paragraph beads). */
+    t_align("de", de, "fr", fr, &b, &nb);
+    CHECK(nb >= 3);
+    CHECK(b[nb - 1].src == 6 && b[nb - 1].nsrc == 1 && b[nb - 1].tgt == 3 && b[nb - 1].ntgt == 1);
+    CHECK(b[nb - 2].src == 5 && b[nb - 2].nsrc == 1 && b[nb - 2].tgt == 2 && b[nb - 2].ntgt == 1);
+}
+
+static void test_numbers(void)
+{
+    const verso_align_bead *b;
+    size_t nb;
+    /* Equal lengths everywhere: only the numbers tell which is which,
+     * and "9.42" is "9,42". */
+    const char *de = "Der Preis lag bei 9.42 Franken.|Es gab nur 3 Plätze.|"
+                     "Die Reise dauerte 17 Tage.";
+    const char *fr = "Le prix était de 9,42 francs.|Il n'y avait que 3 places.|"
+                     "Le voyage dura 17 jours.";
+    CHECK_STR(t_align("de", de, "fr", fr, &b, &nb), "0+1:0+1 1+1:1+1 2+1:2+1");
+    double agree = b[2].score;
+    const char *fr2 = "Le prix était de 9,42 francs.|Il n'y avait que 3 places.|"
+                      "Le voyage dura 71 jours.";
+    CHECK_STR(t_align("de", de, "fr", fr2, &b, &nb), "0+1:0+1 1+1:1+1 2+1:2+1");
+    CHECK(b[2].score < agree); /* numbers that disagree lower the confidence */
+}
+
+static void test_zh_en(void)
+{
+    const verso_align_bead *b;
+    size_t nb;
+    const char *en = "In 1953 the first ascent of Mount Everest succeeded.|"
+                     "The weather was bad for many days, and the climbers waited in the camp.|"
+                     "Why did they not give up?|"
+                     "They believed that the summit could be reached.";
+    const char *zh = "1953年，珠穆朗玛峰首次登顶成功。|"
+                     "许多天天气恶劣，登山者在营地里等待。|"
+                     "他们为什么没有放弃？|"
+                     "他们相信能够登上顶峰。";
+    CHECK_STR(t_align("en", en, "zh", zh, &b, &nb), "0+1:0+1 1+1:1+1 2+1:2+1 3+1:3+1");
+}
+
+static void test_bad_input(void)
+{
+    const verso_align_bead *b = NULL;
+    size_t nb = 99;
+    verso_align_seg one = {"Ein Satz.", 9, 0};
+    CHECK_INT(verso_align(g_a, NULL, NULL, 0, NULL, 0, &b, &nb), VERSO_OK);
+    CHECK_INT(nb, 0);
+    CHECK_INT(verso_align(g_a, NULL, &one, 1, NULL, 0, &b, &nb), VERSO_OK);
+    CHECK_INT(nb, 1);
+    CHECK(b[0].nsrc == 1 && b[0].ntgt == 0);
+    CHECK_INT(verso_align(g_a, NULL, NULL, 0, &one, 1, &b, &nb), VERSO_OK);
+    CHECK(nb == 1 && b[0].nsrc == 0 && b[0].ntgt == 1);
+    CHECK_INT(verso_align(g_a, NULL, NULL, 1, &one, 1, &b, &nb), VERSO_EINVAL);
+    CHECK_INT(verso_align(NULL, NULL, &one, 1, &one, 1, &b, &nb), VERSO_EINVAL);
+    CHECK_INT(verso_align(g_a, NULL, &one, 1, &one, 1, NULL, &nb), VERSO_EINVAL);
+    verso_align_seg nullp = {NULL, 3, 0};
+    CHECK_INT(verso_align(g_a, NULL, &nullp, 1, &one, 1, &b, &nb), VERSO_EINVAL);
+    CHECK_INT(verso_align(g_a, NULL, &one, VERSO_ALIGN_MAX + 1, &one, 1, &b, &nb), VERSO_ETOOBIG);
+    /* Invalid UTF-8 and empty sentences are counted, not trusted. */
+    verso_align_seg bad[3] = {{"\xff\xfe\xc3", 3, 0}, {"", 0, 0}, {"\xe4\xb8", 2, 0}};
+    CHECK_INT(verso_align(g_a, NULL, bad, 3, bad, 2, &b, &nb), VERSO_OK);
+    CHECK(t_covers(b, nb, 3, 2));
+}
+
+/* A tiny deterministic generator (xorshift). */
+static uint32_t g_seed = 2463534242u;
+static uint32_t t_rand(void)
+{
+    g_seed ^= g_seed << 13;
+    g_seed ^= g_seed >> 17;
+    g_seed ^= g_seed << 5;
+    return g_seed;
+}
+
+static char g_text[2][400000];
+
+static size_t t_random_doc(int side, verso_align_seg *seg, size_t n)
+{
+    static const char *const words[] = {"Berg", "9,42",     "le",   "Gletscher", "?", "Everest",
+                                        "und",  "montagne", "1956", "峰",        "(", "Sherpa"};
+    size_t off = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t start = off, nw = t_rand() % 12;
+        for (size_t w = 0; w < nw && off < sizeof g_text[0] - 32; w++)
+            off += (size_t)snprintf(g_text[side] + off, 32, "%s ", words[t_rand() % 12]);
+        seg[i] = (verso_align_seg){g_text[side] + start, off - start, (uint32_t)(i / 7)};
+    }
+    return n;
+}
+
+static void test_random_coverage(void)
+{
+    static verso_align_seg src[800], tgt[800];
+    for (int round = 0; round < 40; round++) {
+        size_t ns = t_rand() % (round < 30 ? 60 : 800), nt = t_rand() % (round < 30 ? 60 : 800);
+        t_random_doc(0, src, ns);
+        t_random_doc(1, tgt, nt);
+        const verso_align_bead *b;
+        size_t nb;
+        verso_align_opts o = {"de", round % 2 ? "zh" : "fr"};
+        CHECK_INT(verso_align(g_a, &o, src, ns, tgt, nt, &b, &nb), VERSO_OK);
+        CHECK(t_covers(b, nb, ns, nt));
+    }
+}
+
+static void test_lopsided(void)
+{
+    static verso_align_seg src[3], tgt[300];
+    t_random_doc(0, src, 3);
+    t_random_doc(1, tgt, 300);
+    const verso_align_bead *b;
+    size_t nb;
+    CHECK_INT(verso_align(g_a, NULL, src, 3, tgt, 300, &b, &nb), VERSO_OK);
+    CHECK(t_covers(b, nb, 3, 300));
+    CHECK_INT(verso_align(g_a, NULL, tgt, 300, src, 3, &b, &nb), VERSO_OK);
+    CHECK(t_covers(b, nb, 300, 3));
+}
+
+int main(void)
+{
+    CHECK_INT(verso_aligner_new(&g_a), VERSO_OK);
+    RUN(test_one_to_one);
+    RUN(test_split_and_merge);
+    RUN(test_missing_sentence);
+    RUN(test_untranslated_paragraph);
+    RUN(test_numbers);
+    RUN(test_zh_en);
+    RUN(test_bad_input);
+    RUN(test_random_coverage);
+    RUN(test_lopsided);
+    verso_aligner_destroy(&g_a);
+    verso_aligner_destroy(&g_a);
+    return t_report();
+}
