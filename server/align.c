@@ -7,6 +7,7 @@
  */
 #include "align.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -23,6 +24,8 @@ static const uint8_t s_bead_dj[8] = {0, 1, 1, 2, 1, 2, 3, 1};
  * directions; 1-3/3-1 as rare as a deletion). */
 static const float s_bead_prior[8] = {5.3f, 5.3f, 0.12f, 3.1f, 3.1f, 4.5f, 5.3f, 5.3f};
 #define NBEAD 8
+/* The order of evaluation: the likely bead first gives the bound its bite. */
+static const uint8_t s_bead_order[8] = {2, 3, 4, 0, 1, 5, 6, 7};
 
 #define S_INF        1e30f
 #define S_PARA_COST  4.0f       /* a bead crossing a paragraph break on one side only */
@@ -30,6 +33,9 @@ static const float s_bead_prior[8] = {5.3f, 5.3f, 0.12f, 3.1f, 3.1f, 4.5f, 5.3f,
 #define S_UNMATCHED  0.25f      /* per unit of anchor weight left unmatched */
 #define S_MATCHED    1.0f       /* per unit of anchor weight matched */
 #define S_SCORE_MID  3.0f       /* bead cost at which the confidence is 0.5 */
+#define S_BAND_SQRT  8.0        /* first band: max(50, 8 sqrt(n)) cells either side */
+#define S_BAND_PATH  25         /* second band: cells either side of the first path */
+#define S_BEAM       150.0f     /* cells this much worse than their row's best are dropped */
 #define S_MAX_CELLS  450000000u /* back-pointer bytes of one DP */
 
 /* Anchor kinds, in the low two bits of a feature hash. */
@@ -47,6 +53,7 @@ typedef struct s_side {
     double *len;  /* prefix sums of grapheme counts, n + 1 */
     float *fw;    /* total anchor weight of each sentence */
     float *fm;    /* the part of fw found on the other side too */
+    double *pfm;  /* prefix sums of fm, n + 1 */
     size_t *foff; /* features of sentence i: feat[foff[i] .. foff[i + 1]) */
     s_feat *feat;
     size_t nfeat, capfeat;
@@ -67,6 +74,8 @@ struct verso_aligner {
     size_t capall;
     verso_align_bead *beads;
     size_t capbeads;
+    long *band; /* lo and hi of each DP row */
+    size_t capband;
     float lentab[2001]; /* -log(erfc(x / sqrt 2)) at x = k / 100 */
 };
 
@@ -86,6 +95,7 @@ static void s_side_fini(s_side *s)
     free(s->len);
     free(s->fw);
     free(s->fm);
+    free(s->pfm);
     free(s->foff);
     free(s->feat);
     free(s->para);
@@ -105,6 +115,7 @@ void verso_aligner_destroy(verso_aligner **pa)
     free(a->tmp);
     free(a->all);
     free(a->beads);
+    free(a->band);
     free(a);
     *pa = NULL;
 }
@@ -321,6 +332,8 @@ static verso_err s_side_prepare(verso_aligner *a, s_side *sd, const verso_align_
     free(sd->len);
     free(sd->fw);
     free(sd->fm);
+    free(sd->pfm);
+    sd->pfm = malloc((n + 1) * sizeof *sd->pfm);
     free(sd->foff);
     free(sd->para);
     sd->fm = malloc((n + 1) * sizeof *sd->fm);
@@ -328,7 +341,7 @@ static verso_err s_side_prepare(verso_aligner *a, s_side *sd, const verso_align_
     sd->fw = malloc((n + 1) * sizeof *sd->fw);
     sd->foff = malloc((n + 1) * sizeof *sd->foff);
     sd->para = malloc((n + 1) * sizeof *sd->para);
-    if (!sd->len || !sd->fw || !sd->fm || !sd->foff || !sd->para)
+    if (!sd->len || !sd->fw || !sd->fm || !sd->pfm || !sd->foff || !sd->para)
         return VERSO_ENOMEM;
     sd->n = n;
     sd->nfeat = 0;
@@ -389,6 +402,7 @@ static verso_err s_weigh(verso_aligner *a)
         s_side *sd = &a->side[s];
         const uint32_t *own = a->all + (s ? n0 : 0), *oth = a->all + (s ? 0 : n0);
         size_t nown = s ? n1 : n0, noth = s ? n0 : n1;
+        sd->pfm[0] = 0;
         for (size_t i = 0; i < sd->n; i++) {
             float tot = 0, match = 0;
             for (size_t k = sd->foff[i]; k < sd->foff[i + 1]; k++) {
@@ -402,6 +416,7 @@ static verso_err s_weigh(verso_aligner *a)
             }
             sd->fw[i] = tot;
             sd->fm[i] = match;
+            sd->pfm[i + 1] = sd->pfm[i] + match;
         }
     }
     return VERSO_OK;
@@ -433,28 +448,66 @@ static float s_overlap(const verso_aligner *a, size_t i, size_t j)
 /* The band of one DP: row i (source prefix length) holds target prefix
  * lengths [lo(i), hi(i)], stored from base(i) = centre(i) - w. */
 typedef struct s_dp {
-    size_t ns, nt, w, width;
-    double c, s2; /* target length per source grapheme; variance per grapheme */
+    size_t ns, nt, width, mwidth;
+    long *lo, *hi; /* the band: row i holds j in [lo[i], hi[i]], both nondecreasing */
+    double c, s2;  /* target length per source grapheme; variance per grapheme */
     const uint32_t *para[2];
     long mlo[4], mhi[4]; /* the j range of each rolling overlap row */
     bool direct;         /* overlaps computed afresh, not from the rows */
+    float beam;          /* cells this much worse than their row's best are dropped */
 } s_dp;
 
-static long s_base(const s_dp *d, size_t i)
+static inline long s_base(const s_dp *d, size_t i)
 {
-    return (long)((double)i * (double)d->nt / (double)d->ns + 0.5) - (long)d->w;
+    return d->lo[i];
 }
 
-static long s_lo(const s_dp *d, size_t i)
+static inline long s_lo(const s_dp *d, size_t i)
 {
-    long b = s_base(d, i);
-    return b < 0 ? 0 : b;
+    return d->lo[i];
 }
 
-static long s_hi(const s_dp *d, size_t i)
+static inline long s_hi(const s_dp *d, size_t i)
 {
-    long h = s_base(d, i) + (long)d->w * 2;
-    return h > (long)d->nt ? (long)d->nt : h;
+    return d->hi[i];
+}
+
+static long s_clamp(long v, long lo, long hi)
+{
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* The first band: the diagonal scaled by nt / ns, w cells either side. */
+static void s_band_diag(s_dp *d, size_t w)
+{
+    for (size_t i = 0; i <= d->ns; i++) {
+        long c = (long)((double)i * (double)d->nt / (double)d->ns + 0.5);
+        d->lo[i] = s_clamp(c - (long)w, 0, (long)d->nt);
+        d->hi[i] = s_clamp(c + (long)w, 0, (long)d->nt);
+    }
+}
+
+/* A band of w cells either side of a previous path (beads of a). */
+static void s_band_path(const verso_aligner *a, s_dp *d, size_t nb, size_t w)
+{
+    for (size_t i = 0; i <= d->ns; i++)
+        d->lo[i] = LONG_MAX, d->hi[i] = -1;
+    for (size_t k = 0; k < nb; k++) {
+        const verso_align_bead *b = &a->beads[k];
+        for (size_t i = b->src; i <= b->src + b->nsrc; i++) {
+            long j0 = (long)b->tgt, j1 = (long)(b->tgt + b->ntgt);
+            d->lo[i] = j0 < d->lo[i] ? j0 : d->lo[i];
+            d->hi[i] = j1 > d->hi[i] ? j1 : d->hi[i];
+        }
+    }
+    for (size_t i = 0; i <= d->ns; i++) {
+        d->lo[i] = s_clamp(d->lo[i] - (long)w, 0, (long)d->nt);
+        d->hi[i] = s_clamp(d->hi[i] + (long)w, 0, (long)d->nt);
+    }
+    for (size_t i = d->ns; i-- > 0;)
+        d->lo[i] = d->lo[i] < d->lo[i + 1] ? d->lo[i] : d->lo[i + 1];
+    for (size_t i = 1; i <= d->ns; i++)
+        d->hi[i] = d->hi[i] > d->hi[i - 1] ? d->hi[i] : d->hi[i - 1];
 }
 
 static float s_overlap(const verso_aligner *a, size_t i, size_t j);
@@ -466,7 +519,7 @@ static float s_m(const verso_aligner *a, const s_dp *d, size_t i, long j)
     int r = (int)(i & 3);
     if (j < d->mlo[r] || j > d->mhi[r])
         return 0;
-    return a->m[(size_t)r * (d->width + 8) + (size_t)(j - d->mlo[r])];
+    return a->m[(size_t)r * d->mwidth + (size_t)(j - d->mlo[r])];
 }
 
 static bool s_crosses(const uint32_t *para, size_t from, size_t to)
@@ -530,11 +583,11 @@ static void s_fill_m(verso_aligner *a, s_dp *d, size_t i)
     long lo = s_lo(d, i) - 3, hi = s_hi(d, last) - 1;
     if (lo < 0)
         lo = 0;
-    if (hi - lo + 1 > (long)d->width + 8)
-        hi = lo + (long)d->width + 7;
+    if (hi - lo + 1 > (long)d->mwidth)
+        hi = lo + (long)d->mwidth - 1;
     d->mlo[r] = lo;
     d->mhi[r] = hi;
-    float *row = a->m + (size_t)r * (d->width + 8);
+    float *row = a->m + (size_t)r * d->mwidth;
     for (long j = lo; j <= hi; j++)
         row[j - lo] = (size_t)j < d->nt ? s_overlap(a, s, (size_t)j) : 0;
 }
@@ -548,12 +601,14 @@ static void s_row(verso_aligner *a, s_dp *d, size_t i)
     memset(bp, 0, d->width);
     for (size_t k = 0; k < d->width; k++)
         cur[k] = S_INF;
+    float rowmin = S_INF;
     for (long j = lo; j <= hi; j++) {
         float best = S_INF, prior;
         int bt = -1;
         if (i == 0 && j == 0)
             best = 0;
-        for (int t = 0; t < NBEAD; t++) {
+        for (int k = 0; k < NBEAD; k++) {
+            int t = s_bead_order[k];
             size_t di = s_bead_di[t], dj = s_bead_dj[t];
             if (i < di || (size_t)j < dj)
                 continue;
@@ -562,7 +617,11 @@ static void s_row(verso_aligner *a, s_dp *d, size_t i)
             if (j0 < s_lo(d, i0) || j0 > s_hi(d, i0))
                 continue;
             float prev = a->cost[(i0 & 3) * d->width + (size_t)(j0 - s_base(d, i0))];
-            if (prev >= S_INF)
+            /* A bound: length, unmatched and paragraph costs are >= 0, and
+             * the bead matches no more than either side can. */
+            double ms = a->side[0].pfm[i] - a->side[0].pfm[i0];
+            double mt = a->side[1].pfm[j] - a->side[1].pfm[j0];
+            if (prev + s_bead_prior[t] - S_MATCHED * (float)(ms < mt ? ms : mt) >= best)
                 continue;
             float c = prev + s_bead_cost(a, d, i, (size_t)j, t, &prior);
             if (c < best) {
@@ -572,7 +631,12 @@ static void s_row(verso_aligner *a, s_dp *d, size_t i)
         }
         cur[j - base] = best;
         bp[j - base] = (uint8_t)(bt + 1);
+        rowmin = best < rowmin ? best : rowmin;
     }
+    /* Beam: a cell far worse than the row's best is never on the path. */
+    for (long j = lo; j <= hi; j++)
+        if (cur[j - base] > rowmin + d->beam)
+            cur[j - base] = S_INF;
 }
 
 /* Traces the path back from (ns, nt) into a->beads; *edge is set when the
@@ -611,22 +675,36 @@ static verso_err s_trace(verso_aligner *a, const s_dp *d, size_t *nb, bool *edge
 /* Runs the DP over the whole band and traces it. */
 static verso_err s_run(verso_aligner *a, s_dp *d, size_t *nb, bool *edge)
 {
-    d->width = 2 * d->w + 1;
+    d->width = d->mwidth = 1;
+    for (size_t i = 0; i <= d->ns; i++) {
+        size_t w = (size_t)(d->hi[i] - d->lo[i] + 1), last = i + 2 > d->ns ? d->ns : i + 2;
+        size_t mw = (size_t)(d->hi[last] - d->lo[i] + 4);
+        d->width = w > d->width ? w : d->width;
+        d->mwidth = mw > d->mwidth ? mw : d->mwidth;
+    }
     size_t cells = (d->ns + 1) * d->width;
+    if (cells > S_MAX_CELLS)
+        return VERSO_ETOOBIG;
     if (!s_grow((void **)&a->bp, &a->capbp, cells, 1) ||
-        !s_grow((void **)&a->cost, &a->caprow, 4 * (d->width + 8), sizeof *a->cost))
+        !s_grow((void **)&a->cost, &a->caprow, 4 * d->width, sizeof *a->cost))
         return VERSO_ENOMEM;
     free(a->m);
-    a->m = malloc(4 * (d->width + 8) * sizeof *a->m);
+    a->m = malloc(4 * d->mwidth * sizeof *a->m);
     if (!a->m)
         return VERSO_ENOMEM;
     for (int r = 0; r < 4; r++)
         d->mlo[r] = 1, d->mhi[r] = 0;
     d->direct = false;
-    for (size_t i = 0; i <= d->ns; i++) {
-        if (i)
-            s_fill_m(a, d, i);
-        s_row(a, d, i);
+    for (d->beam = S_BEAM;; d->beam = S_INF) {
+        for (size_t i = 0; i <= d->ns; i++) {
+            if (i)
+                s_fill_m(a, d, i);
+            s_row(a, d, i);
+        }
+        /* The beam compares paths that have consumed different numbers of
+         * target sentences; when it cut every way to the end, go without. */
+        if (a->bp[d->ns * d->width + (size_t)(d->hi[d->ns] - d->lo[d->ns])] || d->beam >= S_INF)
+            break;
     }
     d->direct = true;
     return s_trace(a, d, nb, edge);
@@ -732,25 +810,36 @@ static verso_err s_align(verso_aligner *a, const verso_align_opts *o, const vers
         d.para[0] = a->side[0].para;
         d.para[1] = a->side[1].para;
     }
+    if (!s_grow((void **)&a->band, &a->capband, 2 * (ns + 1), sizeof *a->band))
+        return VERSO_ENOMEM;
+    d.lo = a->band;
+    d.hi = a->band + ns + 1;
+    /* Pass 1: a wide band around the diagonal, widened while the path runs
+     * along its edge; then the ratio and variance re-estimated from it. */
     size_t n = ns > nt ? ns : nt, slope = (nt + ns - 1) / ns;
-    size_t w = (size_t)(8 * sqrt((double)n));
+    size_t w = (size_t)(S_BAND_SQRT * sqrt((double)n));
     w = w < 50 ? 50 : w;
     w = w < slope + 4 ? slope + 4 : w;
     size_t wmax = S_MAX_CELLS / (ns + 1) / 2;
     if (wmax < slope + 4)
         return VERSO_ETOOBIG;
-    for (int pass = 0; pass < 2; pass++) {
-        bool edge = true;
-        for (d.w = w < wmax ? w : wmax; edge;) {
-            e = s_run(a, &d, nb, &edge);
-            if (e)
-                return e;
-            if (d.w >= wmax || d.w >= n)
-                break;
-            d.w = 2 * d.w < wmax ? 2 * d.w : wmax; /* the path hugged an edge: widen */
-        }
-        if (pass == 0 && (e = s_estimate(a, &d, *nb)))
+    bool edge = true;
+    for (w = w < wmax ? w : wmax; edge; w = 2 * w < wmax ? 2 * w : wmax) {
+        s_band_diag(&d, w);
+        if ((e = s_run(a, &d, nb, &edge)))
             return e;
+        if (w >= wmax || w >= n)
+            break;
+    }
+    if ((e = s_estimate(a, &d, *nb)))
+        return e;
+    /* Pass 2: the new model in a narrow band around the first path. */
+    for (size_t w2 = S_BAND_PATH;; w2 *= 4) {
+        s_band_path(a, &d, *nb, w2);
+        if ((e = s_run(a, &d, nb, &edge)))
+            return e;
+        if (!edge || w2 >= w)
+            break;
     }
     return VERSO_OK;
 }

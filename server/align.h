@@ -28,7 +28,10 @@ typedef struct verso_align_seg {
 } verso_align_seg;
 
 /* One bead: source sentences [src, src + nsrc) with target sentences
- * [tgt, tgt + ntgt); score in [0, 1], the aligner's confidence. */
+ * [tgt, tgt + ntgt); score in [0, 1], the aligner's confidence: a logistic
+ * of the bead's cost (length, anchors, paragraphs; the type prior too for
+ * 1-0 and 0-1), 0.5 at a cost of 3 nats (docs/ALIGNMENT.md). Beads of an
+ * empty side score 0. */
 typedef struct verso_align_bead {
     uint32_t src, nsrc, tgt, ntgt;
     double score;
