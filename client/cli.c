@@ -37,6 +37,9 @@ static void s_usage(FILE *f)
             "         FILE.po|mo... --src LANG --tgt LANG [--tm NAME]\n"
             "         [--on-conflict keep_both|overwrite|skip]   bulk-load sentence pairs\n"
             "  export [--tm NAME] [--src LANG] [-o FILE.tmx]   the TM as TMX 1.4b\n"
+            "  align SRC_FILE TGT_FILE --src LANG --tgt LANG [--segmented] [--store TM]\n"
+            "         [--min-confidence X] [--origin NAME] [--format beads|tsv|tmx]\n"
+            "           sentence pairs of a document and its translation\n"
             "  concordance QUERY --lang LANG [--side src|tgt] [--tm NAME] [--max-results N]\n"
             "           entries whose source (target) holds every word of QUERY, marked\n"
             "  lookup FILE|TEXT --src LANG --tgt LANG [--tm NAME] [--text] [--segmented]\n"
@@ -253,8 +256,9 @@ static int s_run(verso_cli *cli, const char *cmd, int argc, char **argv)
     msgpack_unpacked_init(&fields);
     char *text = NULL;
     int status = 2;
-    if (!strcmp(cmd, "concordance")) {
-        status = verso_cli_concordance(cli, argc, argv);
+    if (!strcmp(cmd, "concordance") || !strcmp(cmd, "align")) {
+        status = !strcmp(cmd, "align") ? verso_cli_align(cli, argc, argv)
+                                       : verso_cli_concordance(cli, argc, argv);
         goto out;
     }
     if (!strcmp(cmd, "import") || !strcmp(cmd, "lookup") || !strcmp(cmd, "export")) {

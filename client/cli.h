@@ -68,4 +68,9 @@ int verso_cli_export(verso_cli *cli, int argc, char **argv);
  * marked, each with its other side (conccli.c). */
 int verso_cli_concordance(verso_cli *cli, int argc, char **argv);
 
+/* verso align SRC TGT --src L --tgt L [--segmented] [--store TM]
+ * [--min-confidence X] [--origin NAME] [--format beads|tsv|tmx]: the beads
+ * of a document pair, or its sentence pairs (aligncli.c). */
+int verso_cli_align(verso_cli *cli, int argc, char **argv);
+
 #endif

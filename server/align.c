@@ -312,7 +312,8 @@ static bool s_scan(verso_aligner *a, const verso_align_seg *sg, bool cognates, d
     if (t.graphs && !s_tok_emit(a, nt, &t, cognates))
         return false;
     /* A multiset becomes a set: the k-th copy of a feature gets its own hash. */
-    qsort(a->tmp, *nt, sizeof *a->tmp, s_cmp_u32);
+    if (*nt) /* tmp is NULL until a text has features */
+        qsort(a->tmp, *nt, sizeof *a->tmp, s_cmp_u32);
     uint32_t prev = 0;
     for (size_t k = 0, run = 0; k < *nt; k++) {
         uint32_t h = a->tmp[k];
@@ -321,7 +322,8 @@ static bool s_scan(verso_aligner *a, const verso_align_seg *sg, bool cognates, d
         if (run)
             a->tmp[k] = s_hash_kind(s_fnv(a->tmp[k], &run, sizeof run), (int)(a->tmp[k] & 3));
     }
-    qsort(a->tmp, *nt, sizeof *a->tmp, s_cmp_u32);
+    if (*nt) /* tmp is NULL until a text has features */
+        qsort(a->tmp, *nt, sizeof *a->tmp, s_cmp_u32);
     return true;
 }
 

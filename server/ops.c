@@ -62,6 +62,7 @@ static const verso_op s_ops[] = {
     {"lookup", verso_op_lookup},
     {"export", verso_op_export},
     {"concordance", verso_op_concordance},
+    {"align", verso_op_align},
 };
 
 #define S_NOPS (sizeof s_ops / sizeof s_ops[0])

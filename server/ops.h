@@ -43,6 +43,7 @@ verso_err verso_op_update(verso_op_ctx *ctx);
 verso_err verso_op_export(verso_op_ctx *ctx);
 verso_err verso_op_delete(verso_op_ctx *ctx);
 verso_err verso_op_lookup(verso_op_ctx *ctx);
+verso_err verso_op_align(verso_op_ctx *ctx);
 verso_err verso_op_concordance(verso_op_ctx *ctx);
 
 /* The op called name[0..len), or NULL. */

@@ -350,11 +350,29 @@ static void s_prepare(verso_op_ctx *ctx, s_add_job *j)
     }
 }
 
-static void s_add_job_fini(s_add_job *j)
+static void s_preps_fini(s_add_job *j)
 {
     for (size_t i = 0; j->preps && i < j->n; i++)
         verso_tm_prep_fini(&j->preps[i]);
     free(j->preps);
+    j->preps = NULL;
+}
+
+verso_err verso_tmop_add(verso_op_ctx *ctx, verso_str tm, verso_tm_entry *entries, size_t n,
+                         verso_tm_conflict policy, verso_tm_outcome *outcome, uint64_t *ids)
+{
+    s_add_job j = {tm, entries, n, policy, outcome, ids, {0}, NULL};
+    s_prepare(ctx, &j);
+    verso_err err = s_submit(ctx, s_add_run, &j);
+    s_preps_fini(&j);
+    for (size_t i = 0; i < n; i++)
+        entries[i].prep = NULL;
+    return err;
+}
+
+static void s_add_job_fini(s_add_job *j)
+{
+    s_preps_fini(j);
     free(j->entries);
     free(j->outcome);
     free(j->ids);

@@ -19,6 +19,12 @@ verso_err verso_tmop_lang(verso_op_ctx *ctx, const char *key, char *buf, verso_s
 /* Sets the ENOTFOUND fault for a missing TM and returns ENOTFOUND. */
 verso_err verso_tmop_missing(verso_op_ctx *ctx, verso_str name);
 
+/* Adds entries[0..n) to TM tm (verso_tm_add_batch in one writer job, their
+ * forms derived here first), setting outcome[i] and ids[i]. ENOTFOUND when
+ * the TM does not exist (no fault set: the caller names it). */
+verso_err verso_tmop_add(verso_op_ctx *ctx, verso_str tm, verso_tm_entry *entries, size_t n,
+                         verso_tm_conflict policy, verso_tm_outcome *outcome, uint64_t *ids);
+
 /* Packs an entry as a map of its fields plus n_extra pairs the caller packs
  * next. tm_name: the name of the entry's TM, or NULL to look it up in t.
  * Returns a msgpack error (nonzero) when packing fails. */

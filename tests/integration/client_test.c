@@ -695,6 +695,50 @@ static void test_cli_concordance(void)
     unlink(zh);
 }
 
+/* verso align: beads, TSV and TMX output, storing into a TM, usage errors. */
+static void test_cli_align(void)
+{
+    char en[] = "/tmp/verso-aen-XXXXXX", fr[] = "/tmp/verso-afr-XXXXXX", cmd[2048], out[8192];
+    s_write_file(en, "The meeting starts at 9.30 tomorrow morning.\n"
+                     "Please bring the report on the 2024 budget.\n"
+                     "Lunch will be served in the main hall.\n");
+    s_write_file(fr, "La r\xc3\xa9union commence demain matin \xc3\xa0 9,30.\n"
+                     "Veuillez apporter le rapport sur le budget 2024.\n"
+                     "Le d\xc3\xa9jeuner sera servi dans la grande salle.\n");
+    const char *base = "%s --endpoint %s align %s %s --src en --tgt fr --segmented %s";
+    snprintf(cmd, sizeof cmd, base, VERSO_CLI_PATH, s_proc.endpoint, en, fr, "| cut -f1");
+    CHECK_INT(s_sh(cmd, out, sizeof out), 0);
+    CHECK_STR(out, "[0]:[0]\n[1]:[1]\n[2]:[2]\n");
+    snprintf(cmd, sizeof cmd, base, VERSO_CLI_PATH, s_proc.endpoint, en, fr,
+             "--format tsv | cut -f1,2");
+    CHECK_INT(s_sh(cmd, out, sizeof out), 0);
+    CHECK(strstr(out, "Please bring the report on the 2024 budget.\tVeuillez apporter le rapport "
+                      "sur le budget 2024.\n") != NULL);
+    snprintf(cmd, sizeof cmd, base, VERSO_CLI_PATH, s_proc.endpoint, en, fr, "--format tmx");
+    CHECK_INT(s_sh(cmd, out, sizeof out), 0);
+    CHECK(strstr(out, "<seg>Lunch will be served in the main hall.</seg>") != NULL);
+    CHECK(strstr(out, "</tmx>") != NULL);
+    s_tm_create("aligned");
+    snprintf(cmd, sizeof cmd, base, VERSO_CLI_PATH, s_proc.endpoint, en, fr,
+             "--store aligned --min-confidence 0 --origin memo 2>&1 >/dev/null");
+    CHECK_INT(s_sh(cmd, out, sizeof out), 0);
+    CHECK_STR(out, "stored in aligned: 3 added, 0 already there (3 beads qualified)\n");
+    snprintf(cmd, sizeof cmd, base, VERSO_CLI_PATH, s_proc.endpoint, en, fr, "--store nope 2>&1");
+    CHECK_INT(s_sh(cmd, out, sizeof out), 1);
+    CHECK(strstr(out, "ENOTFOUND") != NULL);
+    snprintf(cmd, sizeof cmd, base, VERSO_CLI_PATH, s_proc.endpoint, en, fr,
+             "--format xml 2>/dev/null");
+    CHECK_INT(s_sh(cmd, out, sizeof out), 2);
+    snprintf(cmd, sizeof cmd, base, VERSO_CLI_PATH, s_proc.endpoint, en, fr,
+             "--min-confidence 2 2>/dev/null");
+    CHECK_INT(s_sh(cmd, out, sizeof out), 2);
+    snprintf(cmd, sizeof cmd, "%s --endpoint %s align %s --src en --tgt fr 2>/dev/null",
+             VERSO_CLI_PATH, s_proc.endpoint, en);
+    CHECK_INT(s_sh(cmd, out, sizeof out), 2);
+    unlink(en);
+    unlink(fr);
+}
+
 int main(void)
 {
     if (verso_proc_start(&s_proc, VERSOD_PATH, NULL, NULL) < 0)
@@ -710,6 +754,7 @@ int main(void)
     RUN(test_cli_lookup_hostile_diffs);
     RUN(test_cli_tmx_round_trip);
     RUN(test_cli_concordance);
+    RUN(test_cli_align);
     int status;
     CHECK_INT(verso_proc_stop(&s_proc, SIGTERM, &status), 0);
     verso_proc_cleanup(&s_proc);

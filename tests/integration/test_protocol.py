@@ -2917,6 +2917,123 @@ class ProtocolTest(unittest.TestCase):
 
     # ---- export --------------------------------------------------------------------
 
+    # ---- align -----------------------------------------------------------
+
+    def align(self, **fields):
+        res = self.call(self.dealer, "align", **fields)
+        self.check_beads(res)
+        return res
+
+    def check_beads(self, res):
+        """Beads in order cover every segment of both sides exactly once."""
+        ns, nt = len(res["src_segments"]), len(res["tgt_segments"])
+        si = ti = 0
+        for b in res["beads"]:
+            self.assertEqual(set(b), {"src", "tgt", "score"})
+            self.assertTrue(b["src"] or b["tgt"])
+            self.assertLessEqual(len(b["src"]), 3)
+            self.assertLessEqual(len(b["tgt"]), 3)
+            self.assertLessEqual(len(b["src"]) + len(b["tgt"]), 4)
+            self.assertEqual(b["src"], list(range(si, si + len(b["src"]))))
+            self.assertEqual(b["tgt"], list(range(ti, ti + len(b["tgt"]))))
+            si += len(b["src"])
+            ti += len(b["tgt"])
+            self.assertTrue(0 <= b["score"] <= 1)
+        self.assertEqual((si, ti), (ns, nt))
+
+    def pairs(self, res):
+        return [(tuple(b["src"]), tuple(b["tgt"])) for b in res["beads"]]
+
+    EN = ["The meeting starts at 9.30 tomorrow morning.",
+          "Please bring the report on the 2024 budget and the figures for March.",
+          "Lunch will be served in the main hall.",
+          "We expect to finish before 16.00."]
+    FR = ["La réunion commence demain matin à 9,30.",
+          "Veuillez apporter le rapport sur le budget 2024 et les chiffres de mars.",
+          "Le déjeuner sera servi dans la grande salle.",
+          "Nous pensons terminer avant 16,00."]
+
+    def test_align_in_hello(self):
+        self.assertIn("align", self.call(self.dealer, "hello")["ops"])
+
+    def test_align_one_to_one_segments(self):
+        res = self.align(src_lang="en", tgt_lang="fr", src_segments=self.EN,
+                         tgt_segments=self.FR)
+        self.assertEqual(res["src_segments"], self.EN)
+        self.assertEqual(res["tgt_segments"], self.FR)
+        self.assertEqual(self.pairs(res), [((i,), (i,)) for i in range(4)])
+
+    def test_align_split_sentence(self):
+        fr = [self.FR[0], "Veuillez apporter le rapport sur le budget 2024.",
+              "Apportez aussi les chiffres de mars.", self.FR[2], self.FR[3]]
+        res = self.align(src_lang="en", tgt_lang="fr", src_segments=self.EN, tgt_segments=fr)
+        self.assertEqual(self.pairs(res), [((0,), (0,)), ((1,), (1, 2)), ((2,), (3,)),
+                                           ((3,), (4,))])
+
+    def test_align_texts_are_segmented_nfc(self):
+        src = " ".join(self.EN)
+        tgt = "\n\n".join(self.FR).replace("é", "e\u0301")  # decomposed: NFC comes back
+        res = self.align(src_lang="en", tgt_lang="fr", src_text=src, tgt_text=tgt)
+        self.assertEqual(res["src_segments"], self.EN)
+        self.assertEqual(res["tgt_segments"], self.FR)
+        self.assertEqual(self.pairs(res), [((i,), (i,)) for i in range(4)])
+
+    def test_align_empty_and_one_sided(self):
+        res = self.align(src_lang="en", tgt_lang="fr", src_segments=[], tgt_segments=[])
+        self.assertEqual(res, {"src_segments": [], "tgt_segments": [], "beads": []})
+        res = self.align(src_lang="en", tgt_lang="fr", src_segments=self.EN, tgt_segments=[])
+        self.assertEqual(self.pairs(res), [((i,), ()) for i in range(4)])
+        res = self.align(src_lang="en", tgt_lang="fr", src_segments=[], tgt_text="Bonjour.")
+        self.assertEqual(self.pairs(res), [((), (0,))])
+
+    def test_align_lopsided_does_not_fail(self):
+        res = self.align(src_lang="en", tgt_lang="zh", src_segments=["One."],
+                         tgt_segments=["第%d句。" % i for i in range(100)])
+        self.assertEqual(len(res["tgt_segments"]), 100)
+
+    def test_align_store(self):
+        name = self.new_tm()
+        res = self.align(src_lang="en", tgt_lang="fr", src_segments=self.EN,
+                         tgt_segments=self.FR, store=dict(tm=name, min_confidence=0,
+                                                          origin="memo-12"))
+        self.assertEqual(res["stored"], {"candidates": 4, "added": 4, "skipped": 0})
+        # Stored with the document as origin and the neighbours as context.
+        hit = self.lookup(tm=name, segments=self.EN)[1]["matches"][0]
+        self.assertEqual((hit["tgt"], hit["kind"], hit["origin"]),
+                         (self.FR[1], "context", "memo-12"))
+        again = self.align(src_lang="en", tgt_lang="fr", src_segments=self.EN,
+                           tgt_segments=self.FR, store=dict(tm=name, min_confidence=0))
+        self.assertEqual(again["stored"], {"candidates": 4, "added": 0, "skipped": 4})
+        none = self.align(src_lang="en", tgt_lang="fr", src_segments=self.EN,
+                          tgt_segments=self.FR, store=dict(tm=name, min_confidence=1.0))
+        self.assertEqual(none["stored"]["added"], 0)
+
+    def test_align_bad_requests(self):
+        name = self.new_tm()
+        ok = dict(src_lang="en", tgt_lang="fr", src_segments=["A."], tgt_segments=["B."])
+        cases = [
+            ("EBADREQ", dict(ok, src_text="A.")),                      # both
+            ("EBADREQ", {k: v for k, v in ok.items() if k != "tgt_segments"}),  # neither
+            ("EBADREQ", dict(ok, src_segments="A.")),
+            ("EBADREQ", dict(ok, src_segments=["A.", 5])),
+            ("EBADREQ", dict(ok, tgt_text=5, tgt_segments=None)),
+            ("EBADLANG", dict(ok, src_lang="en_US")),
+            ("EBADREQ", {k: v for k, v in ok.items() if k != "tgt_lang"}),
+            ("EBADREQ", dict(ok, store="x")),
+            ("EBADREQ", dict(ok, store=dict(tm=name, min_confidence=2))),
+            ("EBADREQ", dict(ok, store=dict(tm=name, min_confidence=-0.5))),
+            ("EBADREQ", dict(ok, store=dict(tm=name, min_confidence="high"))),
+            ("EBADREQ", dict(ok, store=dict(tm=""))),
+            ("EBADREQ", dict(ok, store=dict(tm=name, origin=7))),
+            ("ENOTFOUND", dict(ok, store=dict(tm=name + "-missing"))),
+        ]
+        for code, fields in cases:
+            fields = {k: v for k, v in fields.items() if v is not None}
+            with self.subTest(fields=fields):
+                self.error("align", code, **fields)
+        self.assertEqual(self.tm_list()[name], 0)
+        self.assert_ping(self.dealer)
+
     def test_update_and_export_in_hello(self):
         ops = self.call(self.dealer, "hello")["ops"]
         self.assertTrue({"update", "export"} <= set(ops), ops)

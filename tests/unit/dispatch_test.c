@@ -61,7 +61,7 @@ static void test_ops(void)
     CHECK(verso_mp_get(res, "protocol")->via.u64 == 1);
     CHECK(verso_mp_get(res, "max_message_bytes")->via.u64 == 4096);
     const msgpack_object *ops = verso_mp_get(res, "ops");
-    CHECK(ops && ops->type == MSGPACK_OBJECT_ARRAY && ops->via.array.size == 14);
+    CHECK(ops && ops->type == MSGPACK_OBJECT_ARRAY && ops->via.array.size == 15);
     CHECK(verso_mp_str_is(&ops->via.array.ptr[1], "ping"));
     CHECK(verso_mp_get(verso_mp_get(res, "libraries"), "icu") != NULL);
     s_request(&req, "stats", 3);

@@ -1,0 +1,341 @@
+/*
+ * align_op.c - the "align" op: a document and its translation (as texts,
+ * segmented here, or as segment lists) in, beads out (align.h); with
+ * "store", the confident beads are added to a TM as entries, their
+ * neighbours as context. Everything it allocates is freed before it
+ * returns; strings are views into the request or into its own buffers.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "align.h"
+#include "dispatch.h"
+#include "lang.h"
+#include "mp.h"
+#include "ops.h"
+#include "segment.h"
+#include "text.h"
+#include "tm_op.h"
+
+#define S_MIN_CONFIDENCE 0.5 /* "store" default */
+
+/* One side of the document: its sentences in NFC, back to back in buf. */
+typedef struct s_side {
+    char lang[VERSO_LANG_MAX];
+    verso_str tag;
+    verso_buf buf;
+    size_t *off; /* n + 1 offsets into buf */
+    uint32_t *para;
+    size_t n, off_cap, para_cap;
+    verso_align_seg *segs;
+} s_side;
+
+static void s_side_init(s_side *s)
+{
+    memset(s, 0, sizeof *s);
+    verso_buf_init(&s->buf, (size_t)1 << 31);
+}
+
+static void s_side_fini(s_side *s)
+{
+    verso_buf_fini(&s->buf);
+    free(s->off);
+    free(s->para);
+    free(s->segs);
+}
+
+/* Appends one sentence (NFC of p[0..n)) of paragraph para. */
+static verso_err s_side_add(s_side *s, const char *p, size_t n, uint32_t para, verso_buf *tmp)
+{
+    if (s->n >= VERSO_ALIGN_MAX)
+        return VERSO_ETOOBIG;
+    if (verso_array_grow(&s->off, &s->off_cap, s->n + 2, sizeof *s->off) ||
+        verso_array_grow(&s->para, &s->para_cap, s->n + 1, sizeof *s->para))
+        return VERSO_ENOMEM;
+    verso_err err = verso_text_nfc(p, n, tmp);
+    err = err ? err : verso_buf_append(&s->buf, tmp->data ? tmp->data : "", tmp->len);
+    if (err)
+        return err;
+    s->off[s->n] = s->buf.len - tmp->len;
+    s->para[s->n++] = para;
+    s->off[s->n] = s->buf.len;
+    return VERSO_OK;
+}
+
+/* The sentences of a text, by the thread's segmenter. */
+static verso_err s_side_text(verso_op_ctx *ctx, s_side *s, const char *text, size_t len,
+                             verso_buf *tmp)
+{
+    verso_spans sp;
+    verso_spans_init(&sp);
+    verso_err err = verso_segmenter_run(ctx->th->seg, s->lang, text, len, VERSO_PARA_AUTO, 0, &sp);
+    for (size_t i = 0; i < sp.n && !err; i++)
+        err = s_side_add(s, text + sp.v[i].start, sp.v[i].end - sp.v[i].start,
+                         (uint32_t)sp.v[i].para, tmp);
+    verso_spans_fini(&sp);
+    return err;
+}
+
+/* The sentences of a "*_segments" array (one paragraph). */
+static verso_err s_side_list(verso_op_ctx *ctx, s_side *s, const char *key, const msgpack_object *a,
+                             verso_buf *tmp)
+{
+    if (a->type != MSGPACK_OBJECT_ARRAY)
+        return verso_fault_set(ctx->fault, VERSO_EBADREQ, "\"%s\" must be an array of strings",
+                               key);
+    verso_err err = VERSO_OK;
+    for (uint32_t i = 0; i < a->via.array.size && !err; i++) {
+        const msgpack_object *o = &a->via.array.ptr[i];
+        if (o->type != MSGPACK_OBJECT_STR)
+            return verso_fault_set(ctx->fault, VERSO_EBADREQ, "\"%s\"[%u] must be a string", key,
+                                   (unsigned)i);
+        err = s_side_add(s, o->via.str.ptr, o->via.str.size, 0, tmp);
+    }
+    return err;
+}
+
+/* Reads one side: "<which>_lang" and exactly one of "<which>_text" and
+ * "<which>_segments". */
+static verso_err s_side_read(verso_op_ctx *ctx, const char *which, s_side *s, verso_buf *tmp)
+{
+    char key[32];
+    snprintf(key, sizeof key, "%s_lang", which);
+    verso_err err = verso_tmop_lang(ctx, key, s->lang, &s->tag);
+    if (err)
+        return err;
+    char tkey[32], skey[32];
+    snprintf(tkey, sizeof tkey, "%s_text", which);
+    snprintf(skey, sizeof skey, "%s_segments", which);
+    const msgpack_object *text = verso_mp_get(ctx->req->body, tkey);
+    const msgpack_object *segs = verso_mp_get(ctx->req->body, skey);
+    if (!text == !segs)
+        return verso_fault_set(ctx->fault, VERSO_EBADREQ, "give exactly one of \"%s\" and \"%s\"",
+                               tkey, skey);
+    if (text && text->type != MSGPACK_OBJECT_STR)
+        return verso_fault_set(ctx->fault, VERSO_EBADREQ, "\"%s\" must be a string", tkey);
+    err = text ? s_side_text(ctx, s, text->via.str.ptr, text->via.str.size, tmp)
+               : s_side_list(ctx, s, skey, segs, tmp);
+    if (err == VERSO_ETOOBIG)
+        return verso_fault_set(ctx->fault, VERSO_ETOOBIG, "more than %u sentences in the %s side",
+                               VERSO_ALIGN_MAX, which);
+    return err;
+}
+
+/* The aligner's view of a side (after every sentence is in buf). */
+static verso_err s_side_segs(s_side *s)
+{
+    s->segs = calloc(s->n + 1, sizeof *s->segs);
+    if (!s->segs)
+        return VERSO_ENOMEM;
+    for (size_t i = 0; i < s->n; i++)
+        s->segs[i] =
+            (verso_align_seg){s->buf.data + s->off[i], s->off[i + 1] - s->off[i], s->para[i]};
+    return VERSO_OK;
+}
+
+static verso_str s_sent(const s_side *s, size_t i)
+{
+    return (verso_str){s->buf.data + s->off[i], s->off[i + 1] - s->off[i]};
+}
+
+/* ---- store ---------------------------------------------------------------- */
+
+typedef struct s_store {
+    bool on;
+    verso_str tm, origin;
+    double min;
+    size_t candidates, added, skipped;
+} s_store;
+
+static verso_err s_store_read(verso_op_ctx *ctx, s_store *st)
+{
+    const msgpack_object *m = verso_mp_get(ctx->req->body, "store");
+    st->tm = (verso_str){"default", 7};
+    st->origin = (verso_str){"align", 5};
+    st->min = S_MIN_CONFIDENCE;
+    if (!m || m->type == MSGPACK_OBJECT_NIL)
+        return VERSO_OK;
+    if (m->type != MSGPACK_OBJECT_MAP)
+        return verso_fault_set(ctx->fault, VERSO_EBADREQ, "\"store\" must be a map");
+    st->on = true;
+    const msgpack_object *tm = verso_mp_get(m, "tm"), *min = verso_mp_get(m, "min_confidence");
+    const msgpack_object *origin = verso_mp_get(m, "origin");
+    if (tm && (tm->type != MSGPACK_OBJECT_STR || !tm->via.str.size ||
+               tm->via.str.size > VERSO_TM_NAME_MAX))
+        return verso_fault_set(ctx->fault, VERSO_EBADREQ, "\"store\".\"tm\" must be a TM name");
+    if (origin && (origin->type != MSGPACK_OBJECT_STR || origin->via.str.size > 1024))
+        return verso_fault_set(ctx->fault, VERSO_EBADREQ,
+                               "\"store\".\"origin\" must be a string of at most 1024 bytes");
+    if (min && min->type == MSGPACK_OBJECT_FLOAT64)
+        st->min = min->via.f64;
+    else if (min && min->type == MSGPACK_OBJECT_FLOAT32)
+        st->min = min->via.f64;
+    else if (min && min->type == MSGPACK_OBJECT_POSITIVE_INTEGER && min->via.u64 <= 1)
+        st->min = (double)min->via.u64;
+    else if (min)
+        st->min = -1;
+    if (!(st->min >= 0 && st->min <= 1))
+        return verso_fault_set(ctx->fault, VERSO_EBADREQ,
+                               "\"store\".\"min_confidence\" must be a number from 0 to 1");
+    if (tm)
+        st->tm = (verso_str){tm->via.str.ptr, tm->via.str.size};
+    if (origin)
+        st->origin = (verso_str){origin->via.str.ptr, origin->via.str.size};
+    return VERSO_OK;
+}
+
+/* Whether a bead becomes an entry: 1-1, 1-2 or 2-1, confident enough. */
+static bool s_storable(const verso_align_bead *b, double min)
+{
+    return b->nsrc && b->ntgt && b->nsrc + b->ntgt <= 3 && b->score >= min;
+}
+
+/* Whether sentences of lang are written without spaces between them. */
+static bool s_unspaced(const char *lang)
+{
+    return !strncmp(lang, "zh", 2) || !strncmp(lang, "ja", 2) || !strncmp(lang, "th", 2) ||
+           !strncmp(lang, "lo", 2) || !strncmp(lang, "km", 2) || !strncmp(lang, "my", 2);
+}
+
+/* The sentences [from, from + n) of a side, joined, appended to out. */
+static verso_err s_join(const s_side *s, size_t from, size_t n, verso_buf *out)
+{
+    verso_err err = VERSO_OK;
+    for (size_t i = 0; i < n && !err; i++) {
+        verso_str x = s_sent(s, from + i);
+        if (i && !s_unspaced(s->lang))
+            err = verso_buf_append(out, " ", 1);
+        err = err ? err : verso_buf_append(out, x.p, x.n);
+    }
+    return err;
+}
+
+/* Adds the storable beads to the TM (one writer job), their neighbouring
+ * source sentences as context. */
+static verso_err s_store_beads(verso_op_ctx *ctx, s_store *st, const s_side *src, const s_side *tgt,
+                               const verso_align_bead *b, size_t nb)
+{
+    verso_tm_entry *e = calloc(nb + 1, sizeof *e);
+    size_t *at = calloc(2 * nb + 1, sizeof *at); /* offsets of src and tgt texts in text */
+    verso_buf text;
+    verso_buf_init(&text, (size_t)1 << 31);
+    verso_err err = e && at ? VERSO_OK : VERSO_ENOMEM;
+    size_t n = 0;
+    for (size_t i = 0; i < nb && !err; i++) {
+        if (!s_storable(&b[i], st->min))
+            continue;
+        at[2 * n] = text.len;
+        err = s_join(src, b[i].src, b[i].nsrc, &text);
+        at[2 * n + 1] = text.len;
+        err = err ? err : s_join(tgt, b[i].tgt, b[i].ntgt, &text);
+        e[n].prev = b[i].src ? s_sent(src, b[i].src - 1) : (verso_str){"", 0};
+        e[n].next =
+            b[i].src + b[i].nsrc < src->n ? s_sent(src, b[i].src + b[i].nsrc) : (verso_str){"", 0};
+        n++;
+    }
+    for (size_t i = 0; i < n && !err; i++) { /* text is complete: views are stable */
+        size_t end = i + 1 < n ? at[2 * i + 2] : text.len;
+        e[i].src_lang = src->tag;
+        e[i].tgt_lang = tgt->tag;
+        e[i].src = (verso_str){text.data + at[2 * i], at[2 * i + 1] - at[2 * i]};
+        e[i].tgt = (verso_str){text.data + at[2 * i + 1], end - at[2 * i + 1]};
+        e[i].origin = st->origin;
+    }
+    st->candidates = n;
+    verso_tm_outcome *out = n ? calloc(n, sizeof *out) : NULL;
+    uint64_t *ids = n ? calloc(n, sizeof *ids) : NULL;
+    if (!err && n && (!out || !ids))
+        err = VERSO_ENOMEM;
+    if (!err && n)
+        err = verso_tmop_add(ctx, st->tm, e, n, VERSO_TM_KEEP_BOTH, out, ids);
+    for (size_t i = 0; i < n && !err; i++)
+        out[i] == VERSO_TM_ADDED ? st->added++ : st->skipped++;
+    free(out);
+    free(ids);
+    free(e);
+    free(at);
+    verso_buf_fini(&text);
+    return err;
+}
+
+/* ---- reply ---------------------------------------------------------------- */
+
+static int s_pack_side(msgpack_packer *pk, const char *key, const s_side *s)
+{
+    int rc = verso_mp_pack_cstr(pk, key);
+    rc = rc ? rc : msgpack_pack_array(pk, s->n);
+    for (size_t i = 0; i < s->n && !rc; i++) {
+        verso_str x = s_sent(s, i);
+        rc = msgpack_pack_str_with_body(pk, x.p ? x.p : "", x.n);
+    }
+    return rc;
+}
+
+static int s_pack_range(msgpack_packer *pk, const char *key, uint32_t from, uint32_t n)
+{
+    int rc = verso_mp_pack_cstr(pk, key);
+    rc = rc ? rc : msgpack_pack_array(pk, n);
+    for (uint32_t i = 0; i < n && !rc; i++)
+        rc = msgpack_pack_uint32(pk, from + i);
+    return rc;
+}
+
+static verso_err s_pack(verso_op_ctx *ctx, const s_side *src, const s_side *tgt,
+                        const verso_align_bead *b, size_t nb, const s_store *st)
+{
+    msgpack_packer *pk = ctx->res;
+    int rc = msgpack_pack_map(pk, st->on ? 4 : 3);
+    rc = rc ? rc : s_pack_side(pk, "src_segments", src);
+    rc = rc ? rc : s_pack_side(pk, "tgt_segments", tgt);
+    rc = rc ? rc : verso_mp_pack_cstr(pk, "beads");
+    rc = rc ? rc : msgpack_pack_array(pk, nb);
+    for (size_t i = 0; i < nb && !rc; i++) {
+        rc = msgpack_pack_map(pk, 3);
+        rc = rc ? rc : s_pack_range(pk, "src", b[i].src, b[i].nsrc);
+        rc = rc ? rc : s_pack_range(pk, "tgt", b[i].tgt, b[i].ntgt);
+        rc = rc ? rc : verso_mp_pack_cstr(pk, "score");
+        rc = rc ? rc : msgpack_pack_double(pk, round(b[i].score * 1000) / 1000);
+    }
+    if (!rc && st->on) {
+        rc = verso_mp_pack_cstr(pk, "stored");
+        rc = rc ? rc : msgpack_pack_map(pk, 3);
+        rc = rc ? rc : verso_mp_pack_kv_uint(pk, "candidates", st->candidates);
+        rc = rc ? rc : verso_mp_pack_kv_uint(pk, "added", st->added);
+        rc = rc ? rc : verso_mp_pack_kv_uint(pk, "skipped", st->skipped);
+    }
+    return rc ? VERSO_ENOMEM : VERSO_OK;
+}
+
+verso_err verso_op_align(verso_op_ctx *ctx)
+{
+    s_side src, tgt;
+    s_store st = {0};
+    verso_buf tmp;
+    verso_aligner *a = NULL;
+    const verso_align_bead *beads = NULL;
+    size_t nb = 0;
+    s_side_init(&src);
+    s_side_init(&tgt);
+    verso_buf_init(&tmp, (size_t)1 << 31);
+    verso_err err = s_side_read(ctx, "src", &src, &tmp);
+    err = err ? err : s_side_read(ctx, "tgt", &tgt, &tmp);
+    err = err ? err : s_store_read(ctx, &st);
+    err = err ? err : s_side_segs(&src);
+    err = err ? err : s_side_segs(&tgt);
+    err = err ? err : verso_aligner_new(&a);
+    if (!err) {
+        verso_align_opts o = {src.lang, tgt.lang};
+        err = verso_align(a, &o, src.segs, src.n, tgt.segs, tgt.n, &beads, &nb);
+    }
+    if (!err && st.on)
+        err = s_store_beads(ctx, &st, &src, &tgt, beads, nb);
+    if (err == VERSO_ENOTFOUND)
+        err = verso_tmop_missing(ctx, st.tm);
+    err = err ? err : s_pack(ctx, &src, &tgt, beads, nb, &st);
+    verso_aligner_destroy(&a);
+    verso_buf_fini(&tmp);
+    s_side_fini(&src);
+    s_side_fini(&tgt);
+    return err;
+}
