@@ -66,6 +66,18 @@ void verso_cli_print_json(const msgpack_object *o)
     verso_buf_fini(&b);
 }
 
+void verso_cli_put(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c == '\n' || c == '\r' || c == '\t')
+            c = ' ';
+        else if (c < 0x20 || c == 0x7f)
+            c = '?';
+        putchar(c);
+    }
+}
+
 int verso_cli_colour(void)
 {
     const char *no_color = getenv("NO_COLOR");

@@ -27,6 +27,10 @@ uint64_t verso_cli_uint(const msgpack_object *map, const char *key);
 /* Prints a msgpack object as one line of JSON. */
 void verso_cli_print_json(const msgpack_object *o);
 
+/* Writes server text on one line: line breaks and tabs as spaces, other
+ * control characters (a stored escape sequence, say) as '?'. */
+void verso_cli_put(const char *p, size_t n);
+
 /* Whether to colour output: standard output is a terminal and NO_COLOR is
  * unset or empty. */
 int verso_cli_colour(void);

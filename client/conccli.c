@@ -79,20 +79,6 @@ static int s_parse(int argc, char **argv, s_opts *o)
     return o->query.len && o->lang ? 0 : -1;
 }
 
-/* Writes server text on one line: line breaks and tabs as spaces, other
- * control characters (a stored escape sequence, say) as '?'. */
-static void s_put(const char *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)p[i];
-        if (c == '\n' || c == '\r' || c == '\t')
-            c = ' ';
-        else if (c < 0x20 || c == 0x7f)
-            c = '?';
-        putchar(c);
-    }
-}
-
 static s_text s_view(const msgpack_object *m, const char *key)
 {
     const msgpack_object *o = verso_mp_get(m, key);
@@ -141,15 +127,15 @@ static void s_put_marked(const msgpack_object *spans, s_text t, const s_marks *m
     size_t at = 0, r[2], n = spans->via.array.size;
     for (uint32_t i = 0; i < n; i++) {
         s_span(spans, i, t, at, r);
-        s_put(t.p + at, r[0] - at);
+        verso_cli_put(t.p + at, r[0] - at);
         fputs(r[0] == at && i ? "" : mk->on, stdout);
-        s_put(t.p + r[0], r[1] - r[0]);
+        verso_cli_put(t.p + r[0], r[1] - r[0]);
         at = r[1];
         size_t next[2];
         bool joined = i + 1 < n && s_span(spans, i + 1, t, at, next) && next[0] == at;
         fputs(joined ? "" : mk->off, stdout);
     }
-    s_put(t.p + at, t.n - at);
+    verso_cli_put(t.p + at, t.n - at);
 }
 
 /* One result: entry id, the searched side marked, the other side. */
@@ -163,9 +149,9 @@ static void s_put_result(const msgpack_object *r, bool target, const s_marks *mk
     if (s_spans_ok(spans, text))
         s_put_marked(spans, text, mk);
     else
-        s_put(text.p, text.n);
+        verso_cli_put(text.p, text.n);
     fputs("  ->  ", stdout);
-    s_put(other.p, other.n);
+    verso_cli_put(other.p, other.n);
     putchar('\n');
 }
 

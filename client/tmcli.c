@@ -144,20 +144,6 @@ typedef struct s_marks {
 static const s_marks s_plain = {"[-", "-]", "{+", "+}"};
 static const s_marks s_ansi = {"\x1b[9;31m", "\x1b[0m", "\x1b[32m", "\x1b[0m"};
 
-/* Writes server text on one line: line breaks and tabs as spaces, other
- * control characters (a stored escape sequence, say) as '?'. */
-static void s_put(const char *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)p[i];
-        if (c == '\n' || c == '\r' || c == '\t')
-            c = ' ';
-        else if (c < 0x20 || c == 0x7f)
-            c = '?';
-        putchar(c);
-    }
-}
-
 static bool s_space(char c)
 {
     return c == ' ' || c == '\t';
@@ -209,7 +195,7 @@ static void s_put_change(verso_tmx_str q, const size_t a[2], verso_tmx_str src, 
 {
     if (b[0] < b[1]) {
         fputs(mk->del_on, stdout);
-        s_put(src.p + b[0], b[1] - b[0]);
+        verso_cli_put(src.p + b[0], b[1] - b[0]);
         fputs(mk->del_off, stdout);
     }
     if (a[0] == a[1])
@@ -221,7 +207,7 @@ static void s_put_change(verso_tmx_str q, const size_t a[2], verso_tmx_str src, 
         insertion && a[1] < q.n && s_space(q.p[a[1]]) && b[0] < src.n && !s_space(src.p[b[0]]);
     fputs(before ? " " : "", stdout);
     fputs(mk->ins_on, stdout);
-    s_put(q.p + a[0], a[1] - a[0]);
+    verso_cli_put(q.p + a[0], a[1] - a[0]);
     fputs(mk->ins_off, stdout);
     fputs(after ? " " : "", stdout);
 }
@@ -235,11 +221,11 @@ static void s_put_marked(const msgpack_object *diffs, verso_tmx_str q, verso_tmx
     for (uint32_t i = 0; i < diffs->via.array.size; i++) {
         s_range(&diffs->via.array.ptr[i], "segment", q, a);
         s_range(&diffs->via.array.ptr[i], "src", src, b);
-        s_put(src.p + at, b[0] - at);
+        verso_cli_put(src.p + at, b[0] - at);
         s_put_change(q, a, src, b, mk);
         at = b[1];
     }
-    s_put(src.p + at, src.n - at);
+    verso_cli_put(src.p + at, src.n - at);
 }
 
 /* After the target: the penalties by name, and what else a translator
@@ -253,7 +239,7 @@ static void s_put_notes(const msgpack_object *m)
         if (k->type != MSGPACK_OBJECT_STR)
             continue;
         fputs(sep, stdout);
-        s_put(k->via.str.ptr, k->via.str.size);
+        verso_cli_put(k->via.str.ptr, k->via.str.size);
         sep = ", ";
     }
     fputs(*sep == ',' ? ")" : "", stdout);
@@ -266,15 +252,15 @@ static void s_put_match(const msgpack_object *m, verso_tmx_str q, const s_marks 
 {
     verso_tmx_str kind = s_view(m, "kind"), src = s_view(m, "src"), tgt = s_view(m, "tgt");
     printf("  %3lld ", (long long)s_int(m, "score"));
-    s_put(kind.p, kind.n);
+    verso_cli_put(kind.p, kind.n);
     printf("%*s #%-7lld ", kind.n < 7 ? (int)(7 - kind.n) : 0, "", (long long)s_int(m, "id"));
     const msgpack_object *diffs = verso_mp_get(m, "diffs");
     if (s_diffs_ok(diffs, q, src))
         s_put_marked(diffs, q, src, mk);
     else
-        s_put(src.p, src.n);
+        verso_cli_put(src.p, src.n);
     fputs("  ->  ", stdout);
-    s_put(tgt.p, tgt.n);
+    verso_cli_put(tgt.p, tgt.n);
     s_put_notes(m);
     putchar('\n');
 }
@@ -285,7 +271,7 @@ static void s_print_results(const msgpack_object *res, const s_marks *mk)
     for (uint32_t i = 0; rs && rs->type == MSGPACK_OBJECT_ARRAY && i < rs->via.array.size; i++) {
         const msgpack_object *r = &rs->via.array.ptr[i], *ms = verso_mp_get(r, "matches");
         verso_tmx_str seg = s_view(r, "segment");
-        s_put(seg.p, seg.n);
+        verso_cli_put(seg.p, seg.n);
         putchar('\n');
         if (!ms || ms->type != MSGPACK_OBJECT_ARRAY || !ms->via.array.size)
             printf("  (no match)\n");

@@ -223,25 +223,22 @@ static verso_err s_tm_init(verso_store *store)
     return err;
 }
 
-/* The writer's background work: posting the fuzzy index of new entries
- * in bulk (tmfuzzy.h), 1M entries at most a transaction. */
-#define S_POST_MIN   ((uint64_t)1 << 16) /* entries left unposted while writes keep coming */
-#define S_POST_RATIO 4                   /* postings wait for as many entries as are posted */
-#define S_SMALL      4096                /* pending work done after a short quiet */
-#define S_LONG_MS    1000                /* a long quiet: everything is done */
+#define S_POST_MIN ((uint64_t)1 << 16) /* work left undone while writes keep coming */
+#define S_SMALL    4096                /* pending work done after a short quiet */
+#define S_LONG_MS  1000                /* a long quiet: everything is done */
 
-/* Whether deferred index work of `pending` items over `done` ones should
- * run now. While writes keep coming (or pause briefly, as between the
- * requests of a bulk import), only when it is S_POST_MIN items and a
- * quarter of those done; a little of it (interactive adds) after
- * VERSO_WRITER_QUIET_MS without writes, and all of it after S_LONG_MS. */
-static bool s_due(int64_t quiet_ms, uint64_t pending, uint64_t done)
+/* Whether `pending` items of deferred index work should be done now. While
+ * writes keep coming (or pause briefly, as between the requests of a bulk
+ * import), only once they are S_POST_MIN and `enough`; a little of it
+ * (interactive adds) after VERSO_WRITER_QUIET_MS without writes, and all of
+ * it after S_LONG_MS. */
+static bool s_due(int64_t quiet_ms, uint64_t pending, uint64_t enough)
 {
     if (!pending)
         return false;
     if (quiet_ms >= S_LONG_MS || (quiet_ms > 0 && pending <= S_SMALL))
         return true;
-    return pending >= S_POST_MIN && pending >= done / 4;
+    return pending >= S_POST_MIN && pending >= enough;
 }
 
 /* The writer's background work: posting the fuzzy index (tmfuzzy.h), then
@@ -261,14 +258,14 @@ static verso_err s_index_step(verso_txn *t, void *arg, int64_t quiet_ms, bool *m
     uint64_t pending = last > upto ? last - upto : 0;
     bool post_more = pending > 0;
     int64_t t0 = verso_now_ms();
-    if (s_due(quiet_ms, pending, upto * S_POST_RATIO)) {
+    if (s_due(quiet_ms, pending, upto)) { /* postings: as many pending as posted */
         err = verso_tmfuzzy_step(t, (size_t)1 << 20, &post_more);
         err = err ? err : verso_tmfuzzy_upto(t, &upto);
         verso_log(VERSO_LOG_DEBUG, "fuzzy index: posted up to %llu of %llu entries in %lld ms",
                   (unsigned long long)upto, (unsigned long long)last,
                   (long long)(verso_now_ms() - t0));
     }
-    if (!err && s_due(quiet_ms, recent, merged)) {
+    if (!err && s_due(quiet_ms, recent, merged / 4)) { /* recent: a quarter of merged */
         t0 = verso_now_ms();
         err = verso_tm_merge_recent(t);
         verso_log(VERSO_LOG_DEBUG, "match index: merged %llu recent records into %llu in %lld ms",
