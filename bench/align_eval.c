@@ -4,8 +4,11 @@
  * ../shared/eval/alignment/score_align.py ("[0, 1]:[2]"); the time goes to
  * stderr. Not a server: it links the aligner module alone.
  * Usage: align_eval SRC TGT --src LANG --tgt LANG [--paragraphs] [--scores]
+ *                   [--lexicon FILE [--reversed]]
  *   --paragraphs  an empty line ends a paragraph (and is not a sentence)
  *   --scores      append each bead's confidence (":0.93")
+ *   --lexicon     a word list (corpora/dicts.py), its first column in the
+ *                 source language, or in the target language with --reversed
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,7 +83,8 @@ static void s_ids(uint32_t from, uint32_t n)
 int main(int argc, char **argv)
 {
     const char *files[2] = {NULL, NULL}, *lang[2] = {NULL, NULL};
-    int paras = 0, scores = 0, nf = 0;
+    const char *lexfile = NULL;
+    int paras = 0, scores = 0, nf = 0, reversed = 0;
     for (int k = 1; k < argc; k++) {
         if (!strcmp(argv[k], "--src") && k + 1 < argc)
             lang[0] = argv[++k];
@@ -90,6 +94,10 @@ int main(int argc, char **argv)
             paras = 1;
         else if (!strcmp(argv[k], "--scores"))
             scores = 1;
+        else if (!strcmp(argv[k], "--lexicon") && k + 1 < argc)
+            lexfile = argv[++k];
+        else if (!strcmp(argv[k], "--reversed"))
+            reversed = 1;
         else if (argv[k][0] != '-' && nf < 2)
             files[nf++] = argv[k];
         else
@@ -97,7 +105,7 @@ int main(int argc, char **argv)
     }
     if (nf != 2) {
         fprintf(stderr, "usage: align_eval SRC TGT --src LANG --tgt LANG [--paragraphs] "
-                        "[--scores]\n");
+                        "[--scores] [--lexicon FILE [--reversed]]\n");
         return 2;
     }
     s_doc d[2] = {{0}};
@@ -106,10 +114,24 @@ int main(int argc, char **argv)
             fprintf(stderr, "align_eval: cannot read %s\n", files[s]);
             return 1;
         }
+    verso_lexicon *lex = NULL;
+    if (lexfile) {
+        size_t added, skipped;
+        double l0 = s_now();
+        verso_err e = verso_lexicon_new(&lex);
+        if (!e)
+            e = verso_lexicon_load(lex, lexfile, &added, &skipped);
+        if (e) {
+            fprintf(stderr, "align_eval: %s: %s\n", lexfile, verso_strerror(e));
+            return 1;
+        }
+        fprintf(stderr, "align_eval: lexicon %s: %zu pairs (%zu lines skipped), %.3f s\n", lexfile,
+                verso_lexicon_size(lex), skipped, s_now() - l0);
+    }
     verso_aligner *a = NULL;
     const verso_align_bead *beads;
     size_t nb;
-    verso_align_opts o = {lang[0], lang[1]};
+    verso_align_opts o = {lang[0], lang[1], lex, reversed};
     double t0 = s_now();
     verso_err e = verso_aligner_new(&a);
     if (!e)
@@ -130,6 +152,7 @@ int main(int argc, char **argv)
     fprintf(stderr, "align_eval: %zu x %zu sentences, %zu beads, %.3f s\n", d[0].n, d[1].n, nb,
             t1 - t0);
     verso_aligner_destroy(&a);
+    verso_lexicon_destroy(&lex);
     for (int s = 0; s < 2; s++) {
         free(d[s].text);
         free(d[s].seg);

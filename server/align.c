@@ -28,19 +28,27 @@ static const float s_bead_prior[8] = {5.3f, 5.3f, 0.12f, 3.1f, 3.1f, 4.5f, 5.3f,
 static const uint8_t s_bead_order[8] = {2, 3, 4, 0, 1, 5, 6, 7};
 
 #define S_INF        1e30f
-#define S_PARA_COST  4.0f       /* a bead crossing a paragraph break on one side only */
-#define S_PARA_START 2.5f       /* a bead starting a paragraph on one side only */
-#define S_UNMATCHED  0.25f      /* per unit of anchor weight left unmatched */
-#define S_MATCHED    1.0f       /* per unit of anchor weight matched */
-#define S_SCORE_MID  3.0f       /* bead cost at which the confidence is 0.5 */
-#define S_BAND_SQRT  8.0        /* first band: max(50, 8 sqrt(n)) cells either side */
-#define S_BAND_PATH  25         /* second band: cells either side of the first path */
-#define S_BEAM       150.0f     /* cells this much worse than their row's best are dropped */
-#define S_MAX_CELLS  450000000u /* back-pointer bytes of one DP */
+#define S_PARA_COST  4.0f        /* a bead crossing a paragraph break on one side only */
+#define S_PARA_START 2.5f        /* a bead starting a paragraph on one side only */
+#define S_GAP_EXT    1.0f        /* prior of a 1-0 (0-1) bead right after another, */
+                                 /* whose length cost is capped at the opening prior */
+#define S_UNMATCHED  0.25f       /* per unit of anchor weight left unmatched */
+#define S_MATCHED    1.0f        /* per unit of anchor weight matched */
+#define S_SCORE_MID  3.0f        /* bead cost at which the confidence is 0.5 */
+#define S_BAND_SQRT  8.0         /* first band: max(50, 8 sqrt(n)) cells either side */
+#define S_BAND_PATH  25          /* second band: cells either side of the first path */
+#define S_BEAM       150.0f      /* cells this much worse than their row's best are dropped */
+#define S_MAX_CELLS  450000000u  /* back-pointer bytes of one DP */
+#define S_LEX_WEIGHT 1.0f        /* kind weight of a lexicon feature */
+#define S_LEX_MINW   (1.0f / 64) /* lexicon features weighing less are dropped */
+#define S_HAN_WORD   6           /* longest run of Han characters looked up */
 
-/* Anchor kinds, in the low two bits of a feature hash. */
-enum { F_NUM = 0, F_TOKEN = 1, F_PUNCT = 2, F_COGNATE = 3 };
-static const float s_kind_weight[4] = {3.0f, 2.0f, 1.0f, 1.0f};
+/* Anchor kinds, in the low three bits of a feature hash. A lexicon
+ * feature is the id of a word of the lexicon's B side: the word itself on
+ * that side, a translation of the word on the A side. */
+enum { F_NUM = 0, F_TOKEN = 1, F_PUNCT = 2, F_COGNATE = 3, F_LEX = 4 };
+#define F_KIND 7u
+static const float s_kind_weight[8] = {3.0f, 2.0f, 1.0f, 1.0f, S_LEX_WEIGHT, 0, 0, 0};
 
 typedef struct s_feat {
     uint32_t h;
@@ -65,13 +73,15 @@ struct verso_aligner {
     s_side side[2];
     uint8_t *bp; /* back-pointers, (ns + 1) x width */
     size_t capbp;
-    float *cost; /* 4 rolling DP rows */
+    float *cost; /* 4 rolling DP rows of each gap state */
     float *m;    /* 4 rolling rows of pairwise anchor overlap */
     size_t caprow;
     uint32_t *tmp; /* feature scratch of one sentence */
     size_t captmp;
     uint32_t *all; /* all hashes with their side, for document frequencies */
     size_t capall;
+    uint64_t *seen; /* bit per lexicon B word found in the document */
+    size_t capseen;
     verso_align_bead *beads;
     size_t capbeads;
     long *band; /* lo and hi of each DP row */
@@ -114,6 +124,7 @@ void verso_aligner_destroy(verso_aligner **pa)
     free(a->m);
     free(a->tmp);
     free(a->all);
+    free(a->seen);
     free(a->beads);
     free(a->band);
     free(a);
@@ -217,40 +228,85 @@ static uint32_t s_fnv(uint32_t h, const void *p, size_t n)
 
 static uint32_t s_hash_kind(uint32_t h, int kind)
 {
-    return (h & ~3u) | (uint32_t)kind;
+    return (h & ~F_KIND) | (uint32_t)kind;
 }
 
-/* Case-folded, accent-stripped form of a Latin letter (for cognates). */
-static UChar32 s_fold(UChar32 c)
-{
-    c = u_tolower(c);
-    static const char lat1[] = "aaaaaaaceeeeiiiidnooooo/ouuuuyty";
-    if (c >= 0xE0 && c <= 0xFF)
-        return (UChar32)lat1[c - 0xE0];
-    return c;
-}
+/* What a side's scan needs: cognates or not, and the lexicon with the
+ * side's role in it (0: words are looked up on the A side and yield their
+ * translations; 1: words are looked up on the B side and yield
+ * themselves). */
+typedef struct s_scanopt {
+    bool cognates;
+    const verso_lexicon *lex;
+    int role;
+    uint64_t *seen; /* bit per B word: found on the B side (set by role 1, read by role 0) */
+} s_scanopt;
 
 typedef struct s_tok {
     uint32_t exact, num, prefix; /* running hashes */
     int letters, digits, graphs;
     bool upper;
+    UChar32 w[VERSO_LEX_MAXWORD]; /* folded letters, for the lexicon */
+    size_t nw;
 } s_tok;
 
-/* Emits the features of a finished token into a->tmp. */
-static bool s_tok_emit(verso_aligner *a, size_t *nt, const s_tok *t, bool cognates)
+static bool s_push(verso_aligner *a, size_t *nt, uint32_t h)
 {
-    uint32_t out[3];
-    int k = 0;
-    if (t->digits && !t->letters)
-        out[k++] = s_hash_kind(t->num, F_NUM);
-    else if ((t->digits && t->letters) || (t->upper && t->graphs >= 2))
-        out[k++] = s_hash_kind(t->exact, F_TOKEN);
-    if (cognates && !t->digits && t->letters >= 5)
-        out[k++] = s_hash_kind(t->prefix, F_COGNATE);
-    if (!s_grow((void **)&a->tmp, &a->captmp, *nt + (size_t)k, sizeof *a->tmp))
+    if (!s_grow((void **)&a->tmp, &a->captmp, *nt + 1, sizeof *a->tmp))
         return false;
-    for (int i = 0; i < k; i++)
-        a->tmp[(*nt)++] = out[i];
+    a->tmp[(*nt)++] = h;
+    return true;
+}
+
+/* Emits the lexicon features of word w[0..n): its translations' ids on
+ * the A side, its own id on the B side. */
+static bool s_lex_emit(verso_aligner *a, size_t *nt, const s_scanopt *o, const UChar32 *w, size_t n,
+                       bool strip)
+{
+    uint32_t id = verso_lexicon_find(o->lex, o->role, w, n, strip);
+    if (id == VERSO_LEX_NONE)
+        return true;
+    const uint32_t *ids = &id;
+    size_t k = 1;
+    if (o->role)
+        o->seen[id / 64] |= 1ull << (id % 64);
+    else
+        k = verso_lexicon_translations(o->lex, id, &ids);
+    for (size_t x = 0; x < k; x++) {
+        /* Translations absent from the other side would match nothing. */
+        if (!o->role && !(o->seen[ids[x] / 64] >> (ids[x] % 64) & 1))
+            continue;
+        if (!s_push(a, nt, s_hash_kind(s_fnv(2166136261u, &ids[x], sizeof ids[x]), F_LEX)))
+            return false;
+    }
+    return true;
+}
+
+/* Emits the features of a finished token into a->tmp. */
+static bool s_tok_emit(verso_aligner *a, size_t *nt, const s_tok *t, const s_scanopt *o)
+{
+    if (t->digits && !t->letters && !s_push(a, nt, s_hash_kind(t->num, F_NUM)))
+        return false;
+    if (((t->digits && t->letters) || (t->upper && t->graphs >= 2)) &&
+        !s_push(a, nt, s_hash_kind(t->exact, F_TOKEN)))
+        return false;
+    if (o->cognates && !t->digits && t->letters >= 5 &&
+        !s_push(a, nt, s_hash_kind(t->prefix, F_COGNATE)))
+        return false;
+    if (o->lex && !t->digits && t->nw == (size_t)t->letters && t->nw >= 2)
+        return s_lex_emit(a, nt, o, t->w, t->nw, true);
+    return true;
+}
+
+/* Emits the lexicon features of the Han words ending at the last of the
+ * window's characters han[0..n) (oldest first): every run of 1 to
+ * S_HAN_WORD characters is looked up, as Chinese has no spaces. */
+static bool s_han_emit(verso_aligner *a, size_t *nt, const s_scanopt *o, const UChar32 *han,
+                       size_t n)
+{
+    for (size_t len = 1; len <= n; len++)
+        if (!s_lex_emit(a, nt, o, han + n - len, len, false))
+            return false;
     return true;
 }
 
@@ -260,14 +316,54 @@ static int s_cmp_u32(const void *x, const void *y)
     return a < b ? -1 : a > b;
 }
 
+/* Adds code point c (a letter or digit) to token t. */
+static void s_tok_add(s_tok *t, UChar32 c, const char *p, size_t n)
+{
+    if (u_isdigit(c)) {
+        char d = (char)('0' + u_charDigitValue(c));
+        t->num = s_fnv(t->num, &d, 1);
+        t->digits++;
+    } else {
+        if (!t->letters && !t->digits)
+            t->upper = u_isupper(c) || u_istitle(c);
+        t->letters++;
+        UChar32 f = verso_lexicon_fold(c);
+        if (t->letters <= 4)
+            t->prefix = s_fnv(t->prefix, &f, sizeof f);
+        if (t->nw < VERSO_LEX_MAXWORD)
+            t->w[t->nw++] = f;
+    }
+    t->exact = s_fnv(t->exact, p, n);
+    t->graphs++;
+}
+
+/* The sorted multiset of a->tmp[0..nt) made a set: the k-th copy of a
+ * feature gets its own hash. */
+static void s_distinct(verso_aligner *a, size_t nt)
+{
+    if (!nt) /* tmp is NULL until a text has features */
+        return;
+    qsort(a->tmp, nt, sizeof *a->tmp, s_cmp_u32);
+    uint32_t prev = 0;
+    for (size_t k = 0, run = 0; k < nt; k++) {
+        uint32_t h = a->tmp[k];
+        run = (k && h == prev) ? run + 1 : 0;
+        prev = h;
+        if (run)
+            a->tmp[k] = s_hash_kind(s_fnv(a->tmp[k], &run, sizeof run), (int)(a->tmp[k] & F_KIND));
+    }
+    qsort(a->tmp, nt, sizeof *a->tmp, s_cmp_u32);
+}
+
 /* Scans one sentence: its grapheme count and raw anchor hashes (in a->tmp,
  * count in *nt). Numbers keep digits only ("9.42" = "9,42" = "942"). */
-static bool s_scan(verso_aligner *a, const verso_align_seg *sg, bool cognates, double *len,
+static bool s_scan(verso_aligner *a, const verso_align_seg *sg, const s_scanopt *o, double *len,
                    size_t *nt)
 {
-    s_tok t = {2166136261u, 2166136261u, 2166136261u, 0, 0, 0, false};
+    s_tok t = {2166136261u, 2166136261u, 2166136261u, 0, 0, 0, false, {0}, 0};
     const s_tok fresh = t;
-    size_t i = 0, n = sg->n;
+    UChar32 han[S_HAN_WORD];
+    size_t nhan = 0, i = 0, n = sg->n;
     *nt = 0;
     *len = 0;
     while (i < n) {
@@ -281,55 +377,35 @@ static bool s_scan(verso_aligner *a, const verso_align_seg *sg, bool cognates, d
             continue;
         bool cjk = c >= 0x2E80 && s_is_cjk(c);
         if (!cjk && (u_isalpha(c) || u_isdigit(c))) {
-            bool dig = u_isdigit(c);
-            if (dig) {
-                char d = (char)('0' + u_charDigitValue(c));
-                t.num = s_fnv(t.num, &d, 1);
-                t.digits++;
-            } else {
-                if (!t.letters && !t.digits)
-                    t.upper = u_isupper(c) || u_istitle(c);
-                t.letters++;
-                if (t.letters <= 4) {
-                    UChar32 f = s_fold(c);
-                    t.prefix = s_fnv(t.prefix, &f, sizeof f);
-                }
-            }
-            t.exact = s_fnv(t.exact, sg->p + at, i - at);
-            t.graphs++;
+            s_tok_add(&t, c, sg->p + at, i - at);
+            nhan = 0;
             continue;
         }
-        if (t.graphs && !s_tok_emit(a, nt, &t, cognates))
+        if (t.graphs && !s_tok_emit(a, nt, &t, o))
             return false;
         t = fresh;
-        int pc = s_punct_class(c);
-        if (pc) {
-            if (!s_grow((void **)&a->tmp, &a->captmp, *nt + 1, sizeof *a->tmp))
+        if (cjk && o->lex) {
+            if (nhan == S_HAN_WORD)
+                memmove(han, han + 1, --nhan * sizeof *han);
+            han[nhan++] = c;
+            if (!s_han_emit(a, nt, o, han, nhan))
                 return false;
-            a->tmp[(*nt)++] = s_hash_kind(s_fnv(2166136261u, &pc, sizeof pc), F_PUNCT);
+        } else {
+            nhan = 0;
         }
+        int pc = s_punct_class(c);
+        if (pc && !s_push(a, nt, s_hash_kind(s_fnv(2166136261u, &pc, sizeof pc), F_PUNCT)))
+            return false;
     }
-    if (t.graphs && !s_tok_emit(a, nt, &t, cognates))
+    if (t.graphs && !s_tok_emit(a, nt, &t, o))
         return false;
-    /* A multiset becomes a set: the k-th copy of a feature gets its own hash. */
-    if (*nt) /* tmp is NULL until a text has features */
-        qsort(a->tmp, *nt, sizeof *a->tmp, s_cmp_u32);
-    uint32_t prev = 0;
-    for (size_t k = 0, run = 0; k < *nt; k++) {
-        uint32_t h = a->tmp[k];
-        run = (k && h == prev) ? run + 1 : 0;
-        prev = h;
-        if (run)
-            a->tmp[k] = s_hash_kind(s_fnv(a->tmp[k], &run, sizeof run), (int)(a->tmp[k] & 3));
-    }
-    if (*nt) /* tmp is NULL until a text has features */
-        qsort(a->tmp, *nt, sizeof *a->tmp, s_cmp_u32);
+    s_distinct(a, *nt);
     return true;
 }
 
 /* Prepares one side: prefix lengths, per-sentence sorted features. */
 static verso_err s_side_prepare(verso_aligner *a, s_side *sd, const verso_align_seg *seg, size_t n,
-                                bool cognates)
+                                const s_scanopt *o)
 {
     free(sd->len);
     free(sd->fw);
@@ -352,7 +428,7 @@ static verso_err s_side_prepare(verso_aligner *a, s_side *sd, const verso_align_
     for (size_t i = 0; i < n; i++) {
         double l;
         size_t nt;
-        if (!s_scan(a, &seg[i], cognates, &l, &nt))
+        if (!s_scan(a, &seg[i], o, &l, &nt))
             return VERSO_ENOMEM;
         sd->len[i + 1] = sd->len[i] + l;
         sd->foff[i] = sd->nfeat;
@@ -368,26 +444,32 @@ static verso_err s_side_prepare(verso_aligner *a, s_side *sd, const verso_align_
     return VERSO_OK;
 }
 
-static size_t s_count(const uint32_t *v, size_t n, uint32_t x)
+/* First index of v[0..n) (sorted) not below x, or above x with upper. */
+static size_t s_bound(const uint32_t *v, size_t n, uint32_t x, bool upper)
 {
     size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (v[mid] < x)
+        if (v[mid] < x || (upper && v[mid] == x))
             lo = mid + 1;
         else
             hi = mid;
     }
-    size_t k = lo;
-    while (k < n && v[k] == x)
-        k++;
-    return k - lo;
+    return lo;
+}
+
+static size_t s_count(const uint32_t *v, size_t n, uint32_t x)
+{
+    return s_bound(v, n, x, true) - s_bound(v, n, x, false);
 }
 
 /* Feature weights: kind weight / document frequency on the more frequent
  * side, so that a feature common in the document (a recurring name, a
  * frequent cognate prefix) anchors little; a feature absent from the other
- * side counts half, as unmatched only. */
+ * side counts half, as unmatched only. Lexicon features count as matches
+ * only, never as unmatched (a word has many translations, at most one of
+ * them in the other sentence): those absent from the other side, or
+ * weighing less than S_LEX_MINW, are dropped. */
 static verso_err s_weigh(verso_aligner *a)
 {
     size_t n0 = a->side[0].nfeat, n1 = a->side[1].nfeat;
@@ -405,21 +487,31 @@ static verso_err s_weigh(verso_aligner *a)
         const uint32_t *own = a->all + (s ? n0 : 0), *oth = a->all + (s ? 0 : n0);
         size_t nown = s ? n1 : n0, noth = s ? n0 : n1;
         sd->pfm[0] = 0;
+        size_t out = 0;
         for (size_t i = 0; i < sd->n; i++) {
             float tot = 0, match = 0;
-            for (size_t k = sd->foff[i]; k < sd->foff[i + 1]; k++) {
+            size_t from = sd->foff[i];
+            sd->foff[i] = out;
+            for (size_t k = from; k < sd->foff[i + 1]; k++) {
                 uint32_t h = sd->feat[k].h;
                 size_t d0 = s_count(own, nown, h), d1 = s_count(oth, noth, h);
                 size_t df = d0 > d1 ? d0 : d1;
-                float w = s_kind_weight[h & 3] / (float)(df ? df : 1);
-                sd->feat[k].w = d1 ? w : 0.5f * w;
-                tot += sd->feat[k].w;
+                float w = s_kind_weight[h & F_KIND] / (float)(df ? df : 1);
+                bool lex = (h & F_KIND) == F_LEX;
+                if (lex && (!d1 || w < S_LEX_MINW))
+                    continue;
+                sd->feat[out].h = h;
+                sd->feat[out].w = d1 ? w : 0.5f * w;
+                tot += lex ? 0 : sd->feat[out].w;
                 match += d1 ? w : 0;
+                out++;
             }
             sd->fw[i] = tot;
             sd->fm[i] = match;
             sd->pfm[i + 1] = sd->pfm[i] + match;
         }
+        sd->foff[sd->n] = out;
+        sd->nfeat = out;
     }
     return VERSO_OK;
 }
@@ -594,51 +686,96 @@ static void s_fill_m(verso_aligner *a, s_dp *d, size_t i)
         row[j - lo] = (size_t)j < d->nt ? s_overlap(a, s, (size_t)j) : 0;
 }
 
-/* One DP row: the best bead into every cell (i, j) of the band. */
+/* Best cost into cell (i, j) of gap state g: 0 any bead, 1 a 1-0 bead, 2
+ * a 0-1 bead (a->cost holds the three, 4 rolling rows each). */
+static inline float *s_cell(verso_aligner *a, const s_dp *d, int g, size_t i, long j)
+{
+    return a->cost + ((size_t)g * 4 + (i & 3)) * d->width + (size_t)(j - s_base(d, i));
+}
+
+/* The cheapest way into (i, j) through a null bead of type t (0: 1-0, 1:
+ * 0-1) from cell (i0, j0): opening a gap from any state, or extending one
+ * of the same kind; *ext tells which. */
+static float s_gap(verso_aligner *a, const s_dp *d, size_t i, long j, int t, size_t i0, long j0,
+                   bool *ext)
+{
+    *ext = false;
+    if (j0 < s_lo(d, i0) || j0 > s_hi(d, i0))
+        return S_INF;
+    float open = *s_cell(a, d, 0, i0, j0) + s_bead_prior[t];
+    float more = *s_cell(a, d, 1 + t, i0, j0) + S_GAP_EXT;
+    float prior;
+    float len = s_bead_cost(a, d, i, (size_t)j, t, &prior) - prior;
+    open += len;
+    more += len < s_bead_prior[t] ? len : s_bead_prior[t];
+    *ext = more < open;
+    return *ext ? more : open;
+}
+
+/* The best bead with both sides into (i, j); *bt its type, -1 for none. */
+static float s_pair_best(verso_aligner *a, const s_dp *d, size_t i, long j, int *bt)
+{
+    float best = (i == 0 && j == 0) ? 0 : S_INF, prior;
+    *bt = -1;
+    for (int k = 0; k < NBEAD; k++) {
+        int t = s_bead_order[k];
+        size_t di = s_bead_di[t], dj = s_bead_dj[t];
+        if (!di || !dj || i < di || (size_t)j < dj)
+            continue;
+        size_t i0 = i - di;
+        long j0 = j - (long)dj;
+        if (j0 < s_lo(d, i0) || j0 > s_hi(d, i0))
+            continue;
+        float prev = *s_cell(a, d, 0, i0, j0);
+        /* A bound: length, unmatched and paragraph costs are >= 0, and
+         * the bead matches no more than either side can. */
+        double ms = a->side[0].pfm[i] - a->side[0].pfm[i0];
+        double mt = a->side[1].pfm[j] - a->side[1].pfm[j0];
+        if (prev + s_bead_prior[t] - S_MATCHED * (float)(ms < mt ? ms : mt) >= best)
+            continue;
+        float c = prev + s_bead_cost(a, d, i, (size_t)j, t, &prior);
+        if (c < best) {
+            best = c;
+            *bt = t;
+        }
+    }
+    return best;
+}
+
+/* One DP row: the best way into every cell (i, j) of the band in each gap
+ * state. A back-pointer byte holds the best pair bead's type + 1 (bits
+ * 0-3), the best state (bits 4-5) and whether the 1-0 and 0-1 states
+ * extend a gap (bits 6 and 7). */
 static void s_row(verso_aligner *a, s_dp *d, size_t i)
 {
-    long base = s_base(d, i), lo = s_lo(d, i), hi = s_hi(d, i);
-    float *cur = a->cost + (size_t)(i & 3) * d->width;
+    long lo = s_lo(d, i), hi = s_hi(d, i);
     uint8_t *bp = a->bp + i * d->width;
     memset(bp, 0, d->width);
-    for (size_t k = 0; k < d->width; k++)
-        cur[k] = S_INF;
+    for (int g = 0; g < 3; g++)
+        for (size_t k = 0; k < d->width; k++)
+            a->cost[((size_t)g * 4 + (i & 3)) * d->width + k] = S_INF;
     float rowmin = S_INF;
     for (long j = lo; j <= hi; j++) {
-        float best = S_INF, prior;
-        int bt = -1;
-        if (i == 0 && j == 0)
-            best = 0;
-        for (int k = 0; k < NBEAD; k++) {
-            int t = s_bead_order[k];
-            size_t di = s_bead_di[t], dj = s_bead_dj[t];
-            if (i < di || (size_t)j < dj)
-                continue;
-            size_t i0 = i - di;
-            long j0 = j - (long)dj;
-            if (j0 < s_lo(d, i0) || j0 > s_hi(d, i0))
-                continue;
-            float prev = a->cost[(i0 & 3) * d->width + (size_t)(j0 - s_base(d, i0))];
-            /* A bound: length, unmatched and paragraph costs are >= 0, and
-             * the bead matches no more than either side can. */
-            double ms = a->side[0].pfm[i] - a->side[0].pfm[i0];
-            double mt = a->side[1].pfm[j] - a->side[1].pfm[j0];
-            if (prev + s_bead_prior[t] - S_MATCHED * (float)(ms < mt ? ms : mt) >= best)
-                continue;
-            float c = prev + s_bead_cost(a, d, i, (size_t)j, t, &prior);
-            if (c < best) {
-                best = c;
-                bt = t;
-            }
-        }
-        cur[j - base] = best;
-        bp[j - base] = (uint8_t)(bt + 1);
-        rowmin = best < rowmin ? best : rowmin;
+        int bt;
+        bool e0 = false, e1 = false;
+        float c[3];
+        c[0] = s_pair_best(a, d, i, j, &bt);
+        c[1] = i ? s_gap(a, d, i, j, 0, i - 1, j, &e0) : S_INF;
+        c[2] = j > lo ? s_gap(a, d, i, j, 1, i, j - 1, &e1) : S_INF;
+        int st = 0;
+        for (int g = 1; g < 3; g++)
+            st = c[g] < c[st] ? g : st;
+        *s_cell(a, d, 0, i, j) = c[st];
+        *s_cell(a, d, 1, i, j) = c[1];
+        *s_cell(a, d, 2, i, j) = c[2];
+        bp[j - s_base(d, i)] = (uint8_t)((bt + 1) | st << 4 | e0 << 6 | e1 << 7);
+        rowmin = c[st] < rowmin ? c[st] : rowmin;
     }
     /* Beam: a cell far worse than the row's best is never on the path. */
     for (long j = lo; j <= hi; j++)
-        if (cur[j - base] > rowmin + d->beam)
-            cur[j - base] = S_INF;
+        for (int g = 0; g < 3; g++)
+            if (*s_cell(a, d, g, i, j) > rowmin + d->beam)
+                *s_cell(a, d, g, i, j) = S_INF;
 }
 
 /* Traces the path back from (ns, nt) into a->beads; *edge is set when the
@@ -646,24 +783,31 @@ static void s_row(verso_aligner *a, s_dp *d, size_t i)
 static verso_err s_trace(verso_aligner *a, const s_dp *d, size_t *nb, bool *edge)
 {
     size_t i = d->ns, j = d->nt, n = 0;
+    int st = (a->bp[i * d->width + (size_t)((long)j - s_base(d, i))] >> 4) & 3;
     *edge = false;
     while (i || j) {
-        long base = s_base(d, i), lo = s_lo(d, i), hi = s_hi(d, i);
+        long lo = s_lo(d, i), hi = s_hi(d, i);
         if ((lo > 0 && (long)j - lo < 2) || (hi < (long)d->nt && hi - (long)j < 2))
             *edge = true;
-        int t = a->bp[i * d->width + (size_t)((long)j - base)] - 1;
-        if (t < 0)
+        uint8_t b = a->bp[i * d->width + (size_t)((long)j - s_base(d, i))];
+        int t = st ? st - 1 : (b & 15) - 1;
+        bool ext = st && ((b >> (5 + st)) & 1);
+        if (t < 0 || st == 3)
             return VERSO_EINTERNAL;
         if (!s_grow((void **)&a->beads, &a->capbeads, n + 1, sizeof *a->beads))
             return VERSO_ENOMEM;
         float prior;
         float c = s_bead_cost(a, d, i, j, t, &prior);
-        bool null = !s_bead_di[t] || !s_bead_dj[t];
-        double conf = 1.0 / (1.0 + exp((double)(null ? c : c - prior) - S_SCORE_MID));
+        /* A null bead costs as in s_gap: a gap opened or extended. */
+        if (ext)
+            c = S_GAP_EXT + (c - prior < prior ? c - prior : prior);
+        double conf = 1.0 / (1.0 + exp((double)(st ? c : c - prior) - S_SCORE_MID));
         i -= s_bead_di[t];
         j -= s_bead_dj[t];
         a->beads[n++] =
             (verso_align_bead){(uint32_t)i, s_bead_di[t], (uint32_t)j, s_bead_dj[t], conf};
+        if (!ext)
+            st = (a->bp[i * d->width + (size_t)((long)j - s_base(d, i))] >> 4) & 3;
     }
     for (size_t k = 0; k < n / 2; k++) {
         verso_align_bead tmp = a->beads[k];
@@ -688,7 +832,7 @@ static verso_err s_run(verso_aligner *a, s_dp *d, size_t *nb, bool *edge)
     if (cells > S_MAX_CELLS)
         return VERSO_ETOOBIG;
     if (!s_grow((void **)&a->bp, &a->capbp, cells, 1) ||
-        !s_grow((void **)&a->cost, &a->caprow, 4 * d->width, sizeof *a->cost))
+        !s_grow((void **)&a->cost, &a->caprow, 12 * d->width, sizeof *a->cost))
         return VERSO_ENOMEM;
     free(a->m);
     a->m = malloc(4 * d->mwidth * sizeof *a->m);
@@ -705,7 +849,7 @@ static verso_err s_run(verso_aligner *a, s_dp *d, size_t *nb, bool *edge)
         }
         /* The beam compares paths that have consumed different numbers of
          * target sentences; when it cut every way to the end, go without. */
-        if (a->bp[d->ns * d->width + (size_t)(d->hi[d->ns] - d->lo[d->ns])] || d->beam >= S_INF)
+        if (*s_cell(a, d, 0, d->ns, (long)d->nt) < S_INF || d->beam >= S_INF)
             break;
     }
     d->direct = true;
@@ -728,16 +872,12 @@ static bool s_unspaced(const char *lang)
     return false;
 }
 
-static int s_cmp_float(const void *x, const void *y)
-{
-    float a = *(const float *)x, b = *(const float *)y;
-    return a < b ? -1 : a > b;
-}
-
 /* Re-estimates the length ratio and variance from the 1-1 beads of a first
- * pass: c = their total target / total source length, s2 = median of the
- * squared normalised differences / 0.455 (the median of chi-square(1)). */
-static verso_err s_estimate(verso_aligner *a, s_dp *d, size_t nb)
+ * pass: c = their total target / total source length, s2 = the mean of
+ * their squared normalised differences (the maximum-likelihood estimate of
+ * the model's variance; a median would ignore the heavy tail of real
+ * length differences and make the model too strict). */
+static void s_estimate(const verso_aligner *a, s_dp *d, size_t nb)
 {
     const s_side *x = &a->side[0], *y = &a->side[1];
     double l1 = 0, l2 = 0;
@@ -751,16 +891,11 @@ static verso_err s_estimate(verso_aligner *a, s_dp *d, size_t nb)
         }
     }
     if (n < 2 || l1 <= 0 || l2 <= 0)
-        return VERSO_OK;
-    if (n < 20) { /* too few for a variance: the ratio alone */
-        d->c = l2 / l1;
-        return VERSO_OK;
-    }
-    float *r = malloc(n * sizeof *r);
-    if (!r)
-        return VERSO_ENOMEM;
-    double c = l2 / l1;
-    n = 0;
+        return;
+    double c = l2 / l1, s2 = 0;
+    d->c = c;
+    if (n < 20) /* too few for a variance: the ratio alone */
+        return;
     for (size_t k = 0; k < nb; k++) {
         const verso_align_bead *b = &a->beads[k];
         if (b->nsrc != 1 || b->ntgt != 1)
@@ -768,14 +903,10 @@ static verso_err s_estimate(verso_aligner *a, s_dp *d, size_t nb)
         double u = x->len[b->src + 1] - x->len[b->src];
         double v = (y->len[b->tgt + 1] - y->len[b->tgt]) / c;
         double mean = (u + v) / 2;
-        r[n++] = (float)((u - v) * (u - v) / (mean > 1 ? mean : 1));
+        s2 += (u - v) * (u - v) / (mean > 1 ? mean : 1);
     }
-    qsort(r, n, sizeof *r, s_cmp_float);
-    double s2 = r[n / 2] / 0.455;
-    free(r);
-    d->c = c;
+    s2 /= (double)n;
     d->s2 = s2 < 1 ? 1 : s2 > 100 ? 100 : s2;
-    return VERSO_OK;
 }
 
 /* Beads of a pair with an empty side: every sentence alone. */
@@ -798,9 +929,21 @@ static verso_err s_align(verso_aligner *a, const verso_align_opts *o, const vers
     if (!ns || !nt)
         return s_trivial(a, ns, nt, nb);
     bool cognates = !o || (!s_unspaced(o->src_lang) && !s_unspaced(o->tgt_lang));
-    verso_err e = s_side_prepare(a, &a->side[0], src, ns, cognates);
+    const verso_lexicon *lex = o ? o->lex : NULL;
+    int rev = o && o->lex_reversed;
+    size_t nseen = lex ? (size_t)verso_lexicon_words(lex, 1) / 64 + 1 : 0;
+    if (nseen && !s_grow((void **)&a->seen, &a->capseen, nseen, sizeof *a->seen))
+        return VERSO_ENOMEM;
+    if (nseen)
+        memset(a->seen, 0, nseen * sizeof *a->seen);
+    s_scanopt so = {cognates, lex, rev, a->seen}, to = {cognates, lex, !rev, a->seen};
+    /* The side whose words are the lexicon's B words first, so that the
+     * other side emits only the translations found in it. */
+    verso_err e =
+        s_side_prepare(a, &a->side[rev ? 0 : 1], rev ? src : tgt, rev ? ns : nt, rev ? &so : &to);
     if (!e)
-        e = s_side_prepare(a, &a->side[1], tgt, nt, cognates);
+        e = s_side_prepare(a, &a->side[rev ? 1 : 0], rev ? tgt : src, rev ? nt : ns,
+                           rev ? &to : &so);
     if (!e)
         e = s_weigh(a);
     if (e)
@@ -833,8 +976,7 @@ static verso_err s_align(verso_aligner *a, const verso_align_opts *o, const vers
         if (w >= wmax || w >= n)
             break;
     }
-    if ((e = s_estimate(a, &d, *nb)))
-        return e;
+    s_estimate(a, &d, *nb);
     /* Pass 2: the new model in a narrow band around the first path. */
     for (size_t w2 = S_BAND_PATH;; w2 *= 4) {
         s_band_path(a, &d, *nb, w2);

@@ -5,7 +5,8 @@
  * programming over a log-linear bead score (docs/ALIGNMENT.md): a length
  * model on grapheme counts with the ratio and variance estimated per
  * document pair, lexical anchors (numbers, identical tokens, punctuation
- * and markup signatures) and paragraph boundaries.
+ * and markup signatures), a bilingual word list when there is one
+ * (lexicon.h) and paragraph boundaries.
  *
  * A verso_aligner (scratch space) belongs to one thread; the segments are
  * borrowed for the call; the beads are borrowed from the aligner until its
@@ -17,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lexicon.h"
 #include "verso/err.h"
 
 /* One sentence: its text (valid UTF-8, NFC) and the index of the paragraph
@@ -39,6 +41,8 @@ typedef struct verso_align_bead {
 
 typedef struct verso_align_opts {
     const char *src_lang, *tgt_lang; /* BCP 47 tags: unspaced scripts are counted by grapheme */
+    const verso_lexicon *lex;        /* borrowed, frozen; NULL for none */
+    bool lex_reversed;               /* the lexicon's A language is the target language */
 } verso_align_opts;
 
 typedef struct verso_aligner verso_aligner;

@@ -325,7 +325,7 @@ verso_err verso_op_align(verso_op_ctx *ctx)
     err = err ? err : s_side_segs(&tgt);
     err = err ? err : verso_aligner_new(&a);
     if (!err) {
-        verso_align_opts o = {src.lang, tgt.lang};
+        verso_align_opts o = {.src_lang = src.lang, .tgt_lang = tgt.lang};
         err = verso_align(a, &o, src.segs, src.n, tgt.segs, tgt.n, &beads, &nb);
     }
     if (!err && st.on)

@@ -4,11 +4,14 @@
  * zh-en), bad input, and the coverage invariant on random pairs.
  */
 #include <stdint.h>
+#include <string.h>
 
 #include "align.h"
 #include "harness.h"
 
 static verso_aligner *g_a;
+static const verso_lexicon *g_lex; /* for t_align; NULL for none */
+static bool g_lex_reversed;
 
 /* Splits "a|b|c" into segments; '#' starts a new paragraph. */
 static size_t t_segs(const char *text, verso_align_seg *seg, size_t max)
@@ -53,7 +56,8 @@ static const char *t_align(const char *sl, const char *s, const char *tl, const 
     static char out[4096];
     verso_align_seg src[64], tgt[64];
     size_t ns = t_segs(s, src, 64), nt = t_segs(t, tgt, 64);
-    verso_align_opts o = {sl, tl};
+    verso_align_opts o = {
+        .src_lang = sl, .tgt_lang = tl, .lex = g_lex, .lex_reversed = g_lex_reversed};
     out[0] = '\0';
     if (verso_align(g_a, &o, src, ns, tgt, nt, beads, nb) != VERSO_OK)
         return "error";
@@ -131,12 +135,60 @@ static void test_untranslated_paragraph(void)
                      "Das Wetter war gut.|Am Abend kamen wir zurück.";
     const char *fr = "La montagne est haute.|Nous partîmes le matin.#"
                      "Il faisait beau.|Le soir, nous sommes rentrés.";
-    /* Known limitation: the paragraph after the gap comes out right, the
-     * one before it is merged with the gap (next step: paragraph beads). */
+    /* Known limitation: the paragraph after the gap comes out right; the
+     * one before it does not, as the first pass takes the length ratio of
+     * the whole documents, which the untranslated paragraph skews. */
     t_align("de", de, "fr", fr, &b, &nb);
     CHECK(nb >= 3);
     CHECK(b[nb - 1].src == 6 && b[nb - 1].nsrc == 1 && b[nb - 1].tgt == 3 && b[nb - 1].ntgt == 1);
     CHECK(b[nb - 2].src == 5 && b[nb - 2].nsrc == 1 && b[nb - 2].tgt == 2 && b[nb - 2].ntgt == 1);
+}
+
+/* Sentences whose words the list translates: same beads, higher
+ * confidence, in either direction of the pair. */
+static void test_lexicon(void)
+{
+    const verso_align_bead *b;
+    size_t nb;
+    verso_lexicon *lex = NULL;
+    static const char *const pairs[][2] = {{"mountain", "山"}, {"high", "高"},     {"river", "河"},
+                                           {"long", "长"},     {"forest", "森林"}, {"dark", "黑"},
+                                           {"dark", "暗"}};
+    CHECK_INT(verso_lexicon_new(&lex), VERSO_OK);
+    for (size_t k = 0; k < sizeof pairs / sizeof *pairs; k++)
+        CHECK_INT(verso_lexicon_add(lex, pairs[k][0], strlen(pairs[k][0]), pairs[k][1],
+                                    strlen(pairs[k][1])),
+                  VERSO_OK);
+    CHECK_INT(verso_lexicon_freeze(lex), VERSO_OK);
+    const char *en = "The mountain is very high.|The river is very long.|The forest is very dark.";
+    const char *zh = "这座山很高。|那条河很长。|那片森林很黑暗。";
+    const char *want = "0+1:0+1 1+1:1+1 2+1:2+1";
+    double plain[3];
+    CHECK_STR(t_align("en", en, "zh", zh, &b, &nb), want);
+    for (int k = 0; k < 3; k++)
+        plain[k] = b[k].score;
+    g_lex = lex;
+    CHECK_STR(t_align("en", en, "zh", zh, &b, &nb), want);
+    for (int k = 0; k < 3; k++)
+        CHECK(b[k].score > plain[k]);
+    g_lex = NULL;
+    CHECK_STR(t_align("zh", zh, "en", en, &b, &nb), want);
+    for (int k = 0; k < 3; k++)
+        plain[k] = b[k].score;
+    g_lex = lex;
+    g_lex_reversed = true; /* the list's first column is the target language */
+    CHECK_STR(t_align("zh", zh, "en", en, &b, &nb), want);
+    for (int k = 0; k < 3; k++)
+        CHECK(b[k].score > plain[k]);
+    g_lex_reversed = false;
+    /* Words the list does not know change nothing. */
+    const char *zh2 = "这座屋很大。|那条路很宽。|那片田很绿。";
+    CHECK_STR(t_align("en", en, "zh", zh2, &b, &nb), want);
+    double other = b[0].score;
+    g_lex = NULL;
+    CHECK_STR(t_align("en", en, "zh", zh2, &b, &nb), want);
+    CHECK(b[0].score == other);
+    verso_lexicon_destroy(&lex);
 }
 
 static void test_numbers(void)
@@ -231,7 +283,7 @@ static void test_random_coverage(void)
         t_random_doc(1, tgt, nt);
         const verso_align_bead *b;
         size_t nb;
-        verso_align_opts o = {"de", round % 2 ? "zh" : "fr"};
+        verso_align_opts o = {.src_lang = "de", .tgt_lang = round % 2 ? "zh" : "fr"};
         CHECK_INT(verso_align(g_a, &o, src, ns, tgt, nt, &b, &nb), VERSO_OK);
         CHECK(t_covers(b, nb, ns, nt));
     }
@@ -259,6 +311,7 @@ int main(void)
     RUN(test_split_and_merge);
     RUN(test_missing_sentence);
     RUN(test_untranslated_paragraph);
+    RUN(test_lexicon);
     RUN(test_numbers);
     RUN(test_zh_en);
     RUN(test_bad_input);
