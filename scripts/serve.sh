@@ -3,8 +3,11 @@
 # runs versod in the foreground on its embedded default: data in var/data
 # under the repository (git-ignored), bound to tcp://127.0.0.1:5555, with a
 # sample corpus loaded on the first run (the gettext catalogs of this machine
-# for zh_CN, fr, de, es and ja: corpora/gettext.sh). VERSO_BIND and
-# VERSO_DATA override the endpoint and the directory. Ctrl-C stops it cleanly.
+# for zh_CN, fr, de, es and ja: corpora/gettext.sh) and the aligner's
+# bilingual word lists made once in var/dict (corpora/dicts.py: FreeDict
+# de-fr, CC-CEDICT en-zh; the server runs without them if that fails).
+# VERSO_BIND and VERSO_DATA override the endpoint and the directory. Ctrl-C
+# stops it cleanly.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/setup.sh"
@@ -15,7 +18,16 @@ data=${VERSO_DATA:-$root/var/data}
 ready=$root/var/versod.ready
 mkdir -p "$data" "$(dirname "$ready")"
 rm -f "$ready"
-"$root/build/release/versod" --bind "$bind" --data "$data" --ready-file "$ready" &
+dicts=$root/var/dict
+if [ ! -e "$dicts/.made" ]; then
+  echo "serve: making the aligner's word lists in $dicts (corpora/dicts.py)"
+  if /usr/bin/python3 "$root/corpora/dicts.py" --out "$dicts"; then
+    touch "$dicts/.made"
+  else
+    echo "serve: no word lists; alignment uses lengths and anchors only" >&2
+  fi
+fi
+"$root/build/release/versod" --bind "$bind" --data "$data" --ready-file "$ready" --dict "$dicts" &
 pid=$!
 trap 'kill -TERM $pid 2>/dev/null' INT TERM
 # Wait for the ready file (the condition), not for a time; give up if versod died.

@@ -82,6 +82,8 @@ struct verso_aligner {
     size_t capall;
     uint64_t *seen; /* bit per lexicon B word found in the document */
     size_t capseen;
+    float *nullc; /* cost of each sentence alone: source ones, then target ones */
+    size_t capnullc;
     verso_align_bead *beads;
     size_t capbeads;
     long *band; /* lo and hi of each DP row */
@@ -125,6 +127,7 @@ void verso_aligner_destroy(verso_aligner **pa)
     free(a->tmp);
     free(a->all);
     free(a->seen);
+    free(a->nullc);
     free(a->beads);
     free(a->band);
     free(a);
@@ -626,21 +629,38 @@ static bool s_starts(const uint32_t *para, size_t at, size_t n)
     return at == 0 || at >= n || para[at] != para[at - 1];
 }
 
+/* Length cost of l1 source graphemes against l2 target graphemes; a
+ * sentence left alone (not both) is judged as Gale and Church do: its
+ * length against an empty translation. */
+static float s_len_cost(const verso_aligner *a, const s_dp *d, double l1, double l2, bool both)
+{
+    l2 /= d->c;
+    double mean = both ? (l1 + l2) / 2 : l1 + l2;
+    double z = fabs(l2 - l1) / sqrt(d->s2 * (mean > 1 ? mean : 1)) * 100.0;
+    return z < 2000 ? a->lentab[(size_t)z] : (float)(z * z / 20000.0 + log(z / 100.0));
+}
+
+/* Costs of each sentence left alone (a 1-0 or 0-1 bead, prior aside):
+ * its length cost and its anchors unmatched, as s_bead_cost has them. */
+static void s_null_costs(verso_aligner *a, const s_dp *d)
+{
+    for (int s = 0; s < 2; s++) {
+        const s_side *sd = &a->side[s];
+        float *out = a->nullc + (s ? a->side[0].n : 0);
+        for (size_t k = 0; k < sd->n; k++) {
+            double l = sd->len[k + 1] - sd->len[k];
+            out[k] = s_len_cost(a, d, s ? 0 : l, s ? l : 0, false) + S_UNMATCHED * sd->fw[k];
+        }
+    }
+}
+
 /* Cost of bead type t ending at (i, j); *prior receives its type prior. */
 static float s_bead_cost(const verso_aligner *a, const s_dp *d, size_t i, size_t j, int t,
                          float *prior)
 {
     size_t di = s_bead_di[t], dj = s_bead_dj[t], i0 = i - di, j0 = j - dj;
     const s_side *x = &a->side[0], *y = &a->side[1];
-    float cost = 0;
-    {
-        /* A sentence left alone is judged as Gale and Church do: its
-         * length against an empty translation. */
-        double l1 = x->len[i] - x->len[i0], l2 = (y->len[j] - y->len[j0]) / d->c;
-        double mean = di && dj ? (l1 + l2) / 2 : l1 + l2;
-        double z = fabs(l2 - l1) / sqrt(d->s2 * (mean > 1 ? mean : 1)) * 100.0;
-        cost += z < 2000 ? a->lentab[(size_t)z] : (float)(z * z / 20000.0 + log(z / 100.0));
-    }
+    float cost = s_len_cost(a, d, x->len[i] - x->len[i0], y->len[j] - y->len[j0], di && dj);
     /* Pairwise overlaps summed over the bead, at most what each side can
      * match: a feature repeated within a side is not counted twice. */
     float m = 0, fs = 0, ft = 0, ms = 0, mt = 0;
@@ -704,8 +724,7 @@ static float s_gap(verso_aligner *a, const s_dp *d, size_t i, long j, int t, siz
         return S_INF;
     float open = *s_cell(a, d, 0, i0, j0) + s_bead_prior[t];
     float more = *s_cell(a, d, 1 + t, i0, j0) + S_GAP_EXT;
-    float prior;
-    float len = s_bead_cost(a, d, i, (size_t)j, t, &prior) - prior;
+    float len = t ? a->nullc[a->side[0].n + (size_t)j - 1] : a->nullc[i - 1];
     open += len;
     more += len < s_bead_prior[t] ? len : s_bead_prior[t];
     *ext = more < open;
@@ -831,6 +850,9 @@ static verso_err s_run(verso_aligner *a, s_dp *d, size_t *nb, bool *edge)
     size_t cells = (d->ns + 1) * d->width;
     if (cells > S_MAX_CELLS)
         return VERSO_ETOOBIG;
+    if (!s_grow((void **)&a->nullc, &a->capnullc, d->ns + d->nt, sizeof *a->nullc))
+        return VERSO_ENOMEM;
+    s_null_costs(a, d);
     if (!s_grow((void **)&a->bp, &a->capbp, cells, 1) ||
         !s_grow((void **)&a->cost, &a->caprow, 12 * d->width, sizeof *a->cost))
         return VERSO_ENOMEM;

@@ -282,10 +282,13 @@ static int s_pack_range(msgpack_packer *pk, const char *key, uint32_t from, uint
 }
 
 static verso_err s_pack(verso_op_ctx *ctx, const s_side *src, const s_side *tgt,
-                        const verso_align_bead *b, size_t nb, const s_store *st)
+                        const verso_align_bead *b, size_t nb, const s_store *st,
+                        const char *lexname)
 {
     msgpack_packer *pk = ctx->res;
-    int rc = msgpack_pack_map(pk, st->on ? 4 : 3);
+    int rc = msgpack_pack_map(pk, st->on ? 5 : 4);
+    rc = rc ? rc : verso_mp_pack_cstr(pk, "lexicon");
+    rc = rc ? rc : lexname ? verso_mp_pack_cstr(pk, lexname) : msgpack_pack_nil(pk);
     rc = rc ? rc : s_pack_side(pk, "src_segments", src);
     rc = rc ? rc : s_pack_side(pk, "tgt_segments", tgt);
     rc = rc ? rc : verso_mp_pack_cstr(pk, "beads");
@@ -324,15 +327,17 @@ verso_err verso_op_align(verso_op_ctx *ctx)
     err = err ? err : s_side_segs(&src);
     err = err ? err : s_side_segs(&tgt);
     err = err ? err : verso_aligner_new(&a);
+    const char *lexname = NULL;
     if (!err) {
         verso_align_opts o = {.src_lang = src.lang, .tgt_lang = tgt.lang};
+        o.lex = verso_lexdir_find(ctx->srv->lexdir, src.lang, tgt.lang, &o.lex_reversed, &lexname);
         err = verso_align(a, &o, src.segs, src.n, tgt.segs, tgt.n, &beads, &nb);
     }
     if (!err && st.on)
         err = s_store_beads(ctx, &st, &src, &tgt, beads, nb);
     if (err == VERSO_ENOTFOUND)
         err = verso_tmop_missing(ctx, st.tm);
-    err = err ? err : s_pack(ctx, &src, &tgt, beads, nb, &st);
+    err = err ? err : s_pack(ctx, &src, &tgt, beads, nb, &st, lexname);
     verso_aligner_destroy(&a);
     verso_buf_fini(&tmp);
     s_side_fini(&src);

@@ -29,6 +29,8 @@ static void s_usage(FILE *f)
             "  --data DIR               data directory (default ./verso-data)\n"
             "  --threads N              worker threads (default 4)\n"
             "  --rules DIR              segmentation rule files (default %s)\n"
+            "  --dict DIR               bilingual word lists A-B.tsv for the aligner\n"
+            "                           (corpora/dicts.py; default: none)\n"
             "  --ready-file PATH        write the bound endpoint here once serving\n"
             "  --max-message-bytes N    largest request accepted (default 16M)\n"
             "  --map-size N             initial LMDB map size (default 1G; grows)\n"
@@ -99,6 +101,7 @@ static int s_parse(int argc, char **argv, verso_server_config *cfg)
                                          {"max-map-size", 1, 0, 'S'},
                                          {"log-level", 1, 0, 'l'},
                                          {"rules", 1, 0, 'R'},
+                                         {"dict", 1, 0, 'D'},
                                          {"version", 0, 0, 'V'},
                                          {"help", 0, 0, 'h'},
                                          {0, 0, 0, 0}};
@@ -110,6 +113,7 @@ static int s_parse(int argc, char **argv, verso_server_config *cfg)
         case 'd': cfg->data_dir = optarg; break;
         case 'r': cfg->ready_file = optarg; break;
         case 'R': cfg->rules_dir = optarg; break;
+        case 'D': cfg->dict_dir = optarg; break;
         case 't':
             bad = s_parse_size(optarg, &n) || n < 1 || n > 250;
             cfg->threads = (unsigned)n;

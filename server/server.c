@@ -286,6 +286,12 @@ static verso_err s_start(verso_server *s)
                   verso_strerror(err));
         return err;
     }
+    err = verso_lexdir_load(s->cfg.dict_dir, &s->lexdir);
+    if (err) {
+        verso_log(VERSO_LOG_ERROR, "cannot load word lists from %s: %s", s->cfg.dict_dir,
+                  verso_strerror(err));
+        return err;
+    }
     err = verso_store_open(s->cfg.data_dir, &s->cfg.store, &s->store);
     if (!err)
         err = s_tm_init(s->store);
@@ -415,6 +421,7 @@ void verso_server_destroy(verso_server **sp)
         zmq_ctx_term(im->zctx);
     verso_store_destroy(&s->store);
     verso_seg_rules_destroy(&s->rules);
+    verso_lexdir_destroy(&s->lexdir);
     if (s->cfg.ready_file && s->endpoint[0])
         unlink(s->cfg.ready_file);
     for (int i = 0; i < 2; i++)

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lexdir.h"
 #include "metrics.h"
 #include "segrules.h"
 #include "store.h"
@@ -25,6 +26,7 @@ typedef struct verso_server_config {
     unsigned threads;         /* workers, >= 1 */
     size_t max_message_bytes; /* larger requests get ETOOBIG */
     const char *rules_dir;    /* segmentation rule files (segrules.h) */
+    const char *dict_dir;     /* bilingual word lists for the aligner (lexdir.h); NULL: none */
     verso_store_opts store;
 } verso_server_config;
 
@@ -42,8 +44,9 @@ typedef struct verso_server {
     char endpoint[256]; /* the bound endpoint, port resolved */
     verso_store *store;
     verso_seg_rules *rules;
-    int64_t started;    /* unix time */
-    int64_t started_ms; /* CLOCK_MONOTONIC milliseconds */
+    verso_lexdir *lexdir; /* word lists, read-only once started */
+    int64_t started;      /* unix time */
+    int64_t started_ms;   /* CLOCK_MONOTONIC milliseconds */
     verso_server_stats stats;
     verso_metrics metrics;   /* per op: counts and latencies (metrics.h) */
     atomic_int stopping;     /* set once a stop was requested: new requests get ESHUTDOWN */

@@ -84,16 +84,18 @@ def raw_request(*pairs):
     return bytes([0x80 | len(pairs)]) + b"".join(k + v for k, v in pairs)
 
 
-def start_versod(workdir, data, tag, max_msg=MAX_MSG):
-    """Start versod on the data directory `data`, logging to workdir/<tag>.log, and wait for
-    its ready file. Returns (process, open log file, endpoint); raises if it does not start."""
+def start_versod(workdir, data, tag, max_msg=MAX_MSG, extra=()):
+    """Start versod on the data directory `data` (with `extra` arguments), logging to
+    workdir/<tag>.log, and wait for its ready file. Returns (process, open log file,
+    endpoint); raises if it does not start."""
     ready = os.path.join(workdir, tag + ".ready")
     if os.path.exists(ready):
         os.unlink(ready)   # left by an earlier run on this directory
     log = open(os.path.join(workdir, tag + ".log"), "ab")
     proc = subprocess.Popen(
         [VERSOD, "--bind", "tcp://127.0.0.1:*", "--data", data,
-         "--ready-file", ready, "--max-message-bytes", str(max_msg), "--log-level", "warn"],
+         "--ready-file", ready, "--max-message-bytes", str(max_msg), "--log-level", "warn",
+         *extra],
         stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 20
     content = ""
@@ -2980,7 +2982,8 @@ class ProtocolTest(unittest.TestCase):
 
     def test_align_empty_and_one_sided(self):
         res = self.align(src_lang="en", tgt_lang="fr", src_segments=[], tgt_segments=[])
-        self.assertEqual(res, {"src_segments": [], "tgt_segments": [], "beads": []})
+        self.assertEqual(res, {"src_segments": [], "tgt_segments": [], "beads": [],
+                               "lexicon": None})
         res = self.align(src_lang="en", tgt_lang="fr", src_segments=self.EN, tgt_segments=[])
         self.assertEqual(self.pairs(res), [((i,), ()) for i in range(4)])
         res = self.align(src_lang="en", tgt_lang="fr", src_segments=[], tgt_text="Bonjour.")
@@ -3007,6 +3010,38 @@ class ProtocolTest(unittest.TestCase):
         none = self.align(src_lang="en", tgt_lang="fr", src_segments=self.EN,
                           tgt_segments=self.FR, store=dict(tm=name, min_confidence=1.0))
         self.assertEqual(none["stored"]["added"], 0)
+
+    def test_align_lexicon(self):
+        """A server with --dict uses the word list of the pair, either way round, and names
+        it; the same text aligns with lower confidence where no list applies."""
+        dicts = tempfile.mkdtemp(prefix="verso-proto-dict-")
+        self.addCleanup(shutil.rmtree, dicts, True)
+        with open(os.path.join(dicts, "en-zh.tsv"), "w", encoding="utf-8") as f:
+            f.write("# a word list written for this test\nmountain\t山\nhigh\t高\nriver\t河\n"
+                    "long\t长\nforest\t森林\ndark\t黑\nbad line without a tab\n")
+        with open(os.path.join(dicts, "README"), "w") as f:
+            f.write("not a word list: ignored\n")
+        proc, endpoint = self.own_server(extra=("--dict", dicts))()
+        sock = self.socket(zmq.DEALER, endpoint)
+        en = ["The mountain is very high.", "The river is very long.", "The forest is very dark."]
+        zh = ["这座山很高。", "那条河很长。", "那片森林很黑暗。"]
+        want = [((i,), (i,)) for i in range(3)]
+        plain = self.align(src_lang="en", tgt_lang="zh-CN", src_segments=en, tgt_segments=zh)
+        self.assertIsNone(plain["lexicon"])
+        for sl, tl, s, t in (("en", "zh-CN", en, zh), ("zh-Hans", "en-GB", zh, en)):
+            res = self.call(sock, "align", src_lang=sl, tgt_lang=tl, src_segments=s,
+                            tgt_segments=t)
+            self.assertEqual(res["lexicon"], "en-zh")
+            self.check_beads(res)
+            self.assertEqual(self.pairs(res), want)
+        res = self.call(sock, "align", src_lang="en", tgt_lang="zh-CN", src_segments=en,
+                        tgt_segments=zh)
+        for with_list, without in zip(res["beads"], plain["beads"]):
+            self.assertGreater(with_list["score"], without["score"])
+        other = self.call(sock, "align", src_lang="de", tgt_lang="fr", src_segments=["Ja."],
+                          tgt_segments=["Oui."])
+        self.assertIsNone(other["lexicon"])
+        self.assertIsNone(proc.poll())
 
     def test_align_bad_requests(self):
         name = self.new_tm()
@@ -3149,7 +3184,7 @@ class ProtocolTest(unittest.TestCase):
 
     # ---- a server of the test's own -------------------------------------------
 
-    def own_server(self, max_msg=MAX_MSG):
+    def own_server(self, max_msg=MAX_MSG, extra=()):
         """A function starting a versod of this test's own on one fresh data directory, each
         call on the same directory (a restart); returns (process, endpoint). Every process
         it starts is killed, if still running, and the directory removed when the test ends."""
@@ -3164,7 +3199,7 @@ class ProtocolTest(unittest.TestCase):
 
         def start():
             proc, log, endpoint = start_versod(workdir, os.path.join(workdir, "data"), "own",
-                                               max_msg)
+                                               max_msg, extra)
             self.addCleanup(stop, proc, log)
             return proc, endpoint
         return start
