@@ -16,6 +16,8 @@
 #include <unicode/uchar.h>
 #include <unicode/uscript.h>
 
+#include "buf.h"
+
 /* The bead types, in back-pointer order (index + 1 is stored; 0 = none). */
 static const uint8_t s_bead_di[8] = {1, 0, 1, 1, 2, 2, 1, 3};
 static const uint8_t s_bead_dj[8] = {0, 1, 1, 2, 1, 2, 3, 1};
@@ -41,7 +43,7 @@ static const uint8_t s_bead_order[8] = {2, 3, 4, 0, 1, 5, 6, 7};
 #define S_MAX_CELLS  450000000u  /* back-pointer bytes of one DP */
 #define S_LEX_WEIGHT 1.0f        /* kind weight of a lexicon feature */
 #define S_LEX_MINW   (1.0f / 64) /* lexicon features weighing less are dropped */
-#define S_HAN_WORD   6           /* longest run of Han characters looked up */
+#define S_HAN_WORD   6           /* longest run of CJK characters looked up */
 
 /* Anchor kinds, in the low three bits of a feature hash. A lexicon
  * feature is the id of a word of the lexicon's B side: the word itself on
@@ -132,22 +134,6 @@ void verso_aligner_destroy(verso_aligner **pa)
     free(a->band);
     free(a);
     *pa = NULL;
-}
-
-/* Grows *p to hold at least n elements of size sz; keeps the contents. */
-static bool s_grow(void **p, size_t *cap, size_t n, size_t sz)
-{
-    if (n <= *cap)
-        return true;
-    size_t c = *cap ? *cap : 16;
-    while (c < n)
-        c *= 2;
-    void *q = realloc(*p, c * sz);
-    if (!q)
-        return false;
-    *p = q;
-    *cap = c;
-    return true;
 }
 
 /* ---- text features ---------------------------------------------------- */
@@ -255,7 +241,7 @@ typedef struct s_tok {
 
 static bool s_push(verso_aligner *a, size_t *nt, uint32_t h)
 {
-    if (!s_grow((void **)&a->tmp, &a->captmp, *nt + 1, sizeof *a->tmp))
+    if (verso_array_grow(&a->tmp, &a->captmp, *nt + 1, sizeof *a->tmp))
         return false;
     a->tmp[(*nt)++] = h;
     return true;
@@ -301,9 +287,9 @@ static bool s_tok_emit(verso_aligner *a, size_t *nt, const s_tok *t, const s_sca
     return true;
 }
 
-/* Emits the lexicon features of the Han words ending at the last of the
- * window's characters han[0..n) (oldest first): every run of 1 to
- * S_HAN_WORD characters is looked up, as Chinese has no spaces. */
+/* Emits the lexicon features of the words ending at the last of the
+ * window's CJK characters han[0..n) (oldest first): every run of 1 to
+ * S_HAN_WORD characters is looked up, as these scripts have no spaces. */
 static bool s_han_emit(verso_aligner *a, size_t *nt, const s_scanopt *o, const UChar32 *han,
                        size_t n)
 {
@@ -435,7 +421,7 @@ static verso_err s_side_prepare(verso_aligner *a, s_side *sd, const verso_align_
             return VERSO_ENOMEM;
         sd->len[i + 1] = sd->len[i] + l;
         sd->foff[i] = sd->nfeat;
-        if (!s_grow((void **)&sd->feat, &sd->capfeat, sd->nfeat + nt, sizeof *sd->feat))
+        if (verso_array_grow(&sd->feat, &sd->capfeat, sd->nfeat + nt, sizeof *sd->feat))
             return VERSO_ENOMEM;
         for (size_t k = 0; k < nt; k++)
             sd->feat[sd->nfeat++] = (s_feat){a->tmp[k], 0};
@@ -476,7 +462,7 @@ static size_t s_count(const uint32_t *v, size_t n, uint32_t x)
 static verso_err s_weigh(verso_aligner *a)
 {
     size_t n0 = a->side[0].nfeat, n1 = a->side[1].nfeat;
-    if (!s_grow((void **)&a->all, &a->capall, n0 + n1 + 1, sizeof *a->all))
+    if (verso_array_grow(&a->all, &a->capall, n0 + n1 + 1, sizeof *a->all))
         return VERSO_ENOMEM;
     for (int s = 0; s < 2; s++) {
         s_side *sd = &a->side[s];
@@ -706,6 +692,15 @@ static void s_fill_m(verso_aligner *a, s_dp *d, size_t i)
         row[j - lo] = (size_t)j < d->nt ? s_overlap(a, s, (size_t)j) : 0;
 }
 
+/* Cost of the null bead of type t (0: 1-0, 1: 0-1) ending at (i, j),
+ * prior included: a gap opened, or extended (ext) at a lower prior with
+ * the length cost capped at the opening prior. */
+static float s_null_cost(const verso_aligner *a, size_t i, size_t j, int t, bool ext)
+{
+    float len = t ? a->nullc[a->side[0].n + j - 1] : a->nullc[i - 1], prior = s_bead_prior[t];
+    return ext ? S_GAP_EXT + (len < prior ? len : prior) : prior + len;
+}
+
 /* Best cost into cell (i, j) of gap state g: 0 any bead, 1 a 1-0 bead, 2
  * a 0-1 bead (a->cost holds the three, 4 rolling rows each). */
 static inline float *s_cell(verso_aligner *a, const s_dp *d, int g, size_t i, long j)
@@ -722,11 +717,8 @@ static float s_gap(verso_aligner *a, const s_dp *d, size_t i, long j, int t, siz
     *ext = false;
     if (j0 < s_lo(d, i0) || j0 > s_hi(d, i0))
         return S_INF;
-    float open = *s_cell(a, d, 0, i0, j0) + s_bead_prior[t];
-    float more = *s_cell(a, d, 1 + t, i0, j0) + S_GAP_EXT;
-    float len = t ? a->nullc[a->side[0].n + (size_t)j - 1] : a->nullc[i - 1];
-    open += len;
-    more += len < s_bead_prior[t] ? len : s_bead_prior[t];
+    float open = *s_cell(a, d, 0, i0, j0) + s_null_cost(a, i, (size_t)j, t, false);
+    float more = *s_cell(a, d, 1 + t, i0, j0) + s_null_cost(a, i, (size_t)j, t, true);
     *ext = more < open;
     return *ext ? more : open;
 }
@@ -813,14 +805,13 @@ static verso_err s_trace(verso_aligner *a, const s_dp *d, size_t *nb, bool *edge
         bool ext = st && ((b >> (5 + st)) & 1);
         if (t < 0 || st == 3)
             return VERSO_EINTERNAL;
-        if (!s_grow((void **)&a->beads, &a->capbeads, n + 1, sizeof *a->beads))
+        if (verso_array_grow(&a->beads, &a->capbeads, n + 1, sizeof *a->beads))
             return VERSO_ENOMEM;
-        float prior;
-        float c = s_bead_cost(a, d, i, j, t, &prior);
-        /* A null bead costs as in s_gap: a gap opened or extended. */
-        if (ext)
-            c = S_GAP_EXT + (c - prior < prior ? c - prior : prior);
-        double conf = 1.0 / (1.0 + exp((double)(st ? c : c - prior) - S_SCORE_MID));
+        /* The prior counts for a null bead (as a gap opened or extended),
+         * not for a bead with both sides (a good 2-1 is as sure as a 1-1). */
+        float prior = 0;
+        float c = st ? s_null_cost(a, i, j, t, ext) : s_bead_cost(a, d, i, j, t, &prior) - prior;
+        double conf = 1.0 / (1.0 + exp((double)c - S_SCORE_MID));
         i -= s_bead_di[t];
         j -= s_bead_dj[t];
         a->beads[n++] =
@@ -850,11 +841,11 @@ static verso_err s_run(verso_aligner *a, s_dp *d, size_t *nb, bool *edge)
     size_t cells = (d->ns + 1) * d->width;
     if (cells > S_MAX_CELLS)
         return VERSO_ETOOBIG;
-    if (!s_grow((void **)&a->nullc, &a->capnullc, d->ns + d->nt, sizeof *a->nullc))
+    if (verso_array_grow(&a->nullc, &a->capnullc, d->ns + d->nt, sizeof *a->nullc))
         return VERSO_ENOMEM;
     s_null_costs(a, d);
-    if (!s_grow((void **)&a->bp, &a->capbp, cells, 1) ||
-        !s_grow((void **)&a->cost, &a->caprow, 12 * d->width, sizeof *a->cost))
+    if (verso_array_grow(&a->bp, &a->capbp, cells, 1) ||
+        verso_array_grow(&a->cost, &a->caprow, 12 * d->width, sizeof *a->cost))
         return VERSO_ENOMEM;
     free(a->m);
     a->m = malloc(4 * d->mwidth * sizeof *a->m);
@@ -934,7 +925,7 @@ static void s_estimate(const verso_aligner *a, s_dp *d, size_t nb)
 /* Beads of a pair with an empty side: every sentence alone. */
 static verso_err s_trivial(verso_aligner *a, size_t ns, size_t nt, size_t *nb)
 {
-    if (!s_grow((void **)&a->beads, &a->capbeads, ns + nt + 1, sizeof *a->beads))
+    if (verso_array_grow(&a->beads, &a->capbeads, ns + nt + 1, sizeof *a->beads))
         return VERSO_ENOMEM;
     size_t n = 0;
     for (size_t i = 0; i < ns; i++)
@@ -954,7 +945,7 @@ static verso_err s_align(verso_aligner *a, const verso_align_opts *o, const vers
     const verso_lexicon *lex = o ? o->lex : NULL;
     int rev = o && o->lex_reversed;
     size_t nseen = lex ? (size_t)verso_lexicon_words(lex, 1) / 64 + 1 : 0;
-    if (nseen && !s_grow((void **)&a->seen, &a->capseen, nseen, sizeof *a->seen))
+    if (nseen && verso_array_grow(&a->seen, &a->capseen, nseen, sizeof *a->seen))
         return VERSO_ENOMEM;
     if (nseen)
         memset(a->seen, 0, nseen * sizeof *a->seen);
@@ -977,7 +968,7 @@ static verso_err s_align(verso_aligner *a, const verso_align_opts *o, const vers
         d.para[0] = a->side[0].para;
         d.para[1] = a->side[1].para;
     }
-    if (!s_grow((void **)&a->band, &a->capband, 2 * (ns + 1), sizeof *a->band))
+    if (verso_array_grow(&a->band, &a->capband, 2 * (ns + 1), sizeof *a->band))
         return VERSO_ENOMEM;
     d.lo = a->band;
     d.hi = a->band + ns + 1;

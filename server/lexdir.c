@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "lang.h"
 #include "log.h"
 
@@ -21,7 +22,7 @@ typedef struct s_entry {
 
 struct verso_lexdir {
     s_entry *e;
-    size_t n;
+    size_t n, cap;
 };
 
 /* "de-fr.tsv" -> a = "de", b = "fr"; false for any other name. */
@@ -66,12 +67,10 @@ static verso_err s_load_one(verso_lexdir *d, const char *dir, const s_entry *pro
         verso_log(VERSO_LOG_WARN, "word list %s skipped: %s", path, verso_strerror(err));
         return VERSO_OK;
     }
-    s_entry *grown = realloc(d->e, (d->n + 1) * sizeof *grown);
-    if (!grown) {
+    if (verso_array_grow(&d->e, &d->cap, d->n + 1, sizeof *d->e)) {
         verso_lexicon_destroy(&e.lex);
         return VERSO_ENOMEM;
     }
-    d->e = grown;
     d->e[d->n++] = e;
     verso_log(VERSO_LOG_INFO, "word list %s: %zu pairs (%zu lines skipped)", e.name,
               verso_lexicon_size(e.lex), skipped);

@@ -12,6 +12,7 @@
 #include <unicode/uchar.h>
 #include <unicode/utf8.h>
 
+#include "buf.h"
 #include "utf8.h"
 
 typedef struct s_slot {
@@ -122,11 +123,11 @@ static verso_err s_intern(verso_lexicon *l, int side, const UChar32 *w, size_t n
     return VERSO_OK;
 }
 
-/* Decodes and folds a word; false unless it is 1..MAXWORD code points of
- * valid UTF-8 without white space. */
+/* Decodes and folds a word of valid UTF-8; false unless it is 1..MAXWORD
+ * code points without white space. */
 static bool s_word(const char *p, size_t n, UChar32 *w, size_t *nw)
 {
-    if (!n || !verso_utf8_valid(p, n, NULL))
+    if (!n)
         return false;
     size_t i = 0, k = 0;
     while (i < n) {
@@ -150,14 +151,8 @@ verso_err verso_lexicon_add(verso_lexicon *l, const char *a, size_t na, const ch
     size_t ka, kb;
     if (!s_word(a, na, wa, &ka) || !s_word(b, nb, wb, &kb))
         return VERSO_EINVAL;
-    if (l->npair == l->cappair) {
-        size_t c = l->cappair ? 2 * l->cappair : 1024;
-        s_pair *q = realloc(l->pair, c * sizeof *q);
-        if (!q)
-            return VERSO_ENOMEM;
-        l->pair = q;
-        l->cappair = c;
-    }
+    if (verso_array_grow(&l->pair, &l->cappair, l->npair + 1, sizeof *l->pair))
+        return VERSO_ENOMEM;
     s_pair p;
     verso_err e = s_intern(l, 0, wa, ka, &p.a);
     if (!e)
