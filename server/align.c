@@ -80,7 +80,7 @@ struct verso_aligner {
     size_t caprow;
     uint32_t *tmp; /* feature scratch of one sentence */
     size_t captmp;
-    uint32_t *all; /* all hashes with their side, for document frequencies */
+    uint64_t *all; /* sort keys of both sides' features, then scratch */
     size_t capall;
     uint64_t *seen; /* bit per lexicon B word found in the document */
     size_t capseen;
@@ -433,23 +433,54 @@ static verso_err s_side_prepare(verso_aligner *a, s_side *sd, const verso_align_
     return VERSO_OK;
 }
 
-/* First index of v[0..n) (sorted) not below x, or above x with upper. */
-static size_t s_bound(const uint32_t *v, size_t n, uint32_t x, bool upper)
+/* Sorts v[0..n) by the upper 32 bits (the hash), stably: an LSD radix
+ * sort in four byte passes through tmp[0..n). */
+static void s_sort_keys(uint64_t *v, uint64_t *tmp, size_t n)
 {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (v[mid] < x || (upper && v[mid] == x))
-            lo = mid + 1;
-        else
-            hi = mid;
+    for (int shift = 32; shift < 64; shift += 8) {
+        size_t count[257] = {0};
+        for (size_t k = 0; k < n; k++)
+            count[((v[k] >> shift) & 255) + 1]++;
+        for (int b = 0; b < 256; b++)
+            count[b + 1] += count[b];
+        for (size_t k = 0; k < n; k++)
+            tmp[count[(v[k] >> shift) & 255]++] = v[k];
+        memcpy(v, tmp, n * sizeof *v);
     }
-    return lo;
 }
 
-static size_t s_count(const uint32_t *v, size_t n, uint32_t x)
+/* The keys of side s, (hash << 32 | feature index), sorted by hash. */
+static void s_side_keys(verso_aligner *a, int s, uint64_t *v, uint64_t *tmp)
 {
-    return s_bound(v, n, x, true) - s_bound(v, n, x, false);
+    const s_side *sd = &a->side[s];
+    for (size_t k = 0; k < sd->nfeat; k++)
+        v[k] = (uint64_t)sd->feat[k].h << 32 | k;
+    s_sort_keys(v, tmp, sd->nfeat);
+}
+
+/* Sets every feature's w to its kind weight / its document frequency on
+ * the more frequent side, negated when the other side lacks it: one walk
+ * over both sides' sorted keys. */
+static void s_doc_freq(verso_aligner *a, const uint64_t *v0, size_t n0, const uint64_t *v1,
+                       size_t n1)
+{
+    size_t p = 0, q = 0;
+    while (p < n0 || q < n1) {
+        uint32_t h0 = p < n0 ? (uint32_t)(v0[p] >> 32) : UINT32_MAX;
+        uint32_t h1 = q < n1 ? (uint32_t)(v1[q] >> 32) : UINT32_MAX;
+        uint32_t h = (p < n0 && (q >= n1 || h0 <= h1)) ? h0 : h1;
+        size_t pe = p, qe = q;
+        while (pe < n0 && (uint32_t)(v0[pe] >> 32) == h)
+            pe++;
+        while (qe < n1 && (uint32_t)(v1[qe] >> 32) == h)
+            qe++;
+        size_t d0 = pe - p, d1 = qe - q;
+        float w = s_kind_weight[h & F_KIND] / (float)(d0 > d1 ? d0 : d1);
+        for (; p < pe; p++)
+            a->side[0].feat[(uint32_t)v0[p]].w = d1 ? w : -w;
+        for (; q < qe; q++)
+            a->side[1].feat[(uint32_t)v1[q]].w = d0 ? w : -w;
+    }
 }
 
 /* Feature weights: kind weight / document frequency on the more frequent
@@ -461,20 +492,16 @@ static size_t s_count(const uint32_t *v, size_t n, uint32_t x)
  * weighing less than S_LEX_MINW, are dropped. */
 static verso_err s_weigh(verso_aligner *a)
 {
-    size_t n0 = a->side[0].nfeat, n1 = a->side[1].nfeat;
-    if (verso_array_grow(&a->all, &a->capall, n0 + n1 + 1, sizeof *a->all))
+    size_t n0 = a->side[0].nfeat, n1 = a->side[1].nfeat, big = n0 > n1 ? n0 : n1;
+    if (n0 + n1 > UINT32_MAX)
+        return VERSO_ETOOBIG;
+    if (verso_array_grow(&a->all, &a->capall, n0 + n1 + big + 1, sizeof *a->all))
         return VERSO_ENOMEM;
+    s_side_keys(a, 0, a->all, a->all + n0 + n1);
+    s_side_keys(a, 1, a->all + n0, a->all + n0 + n1);
+    s_doc_freq(a, a->all, n0, a->all + n0, n1);
     for (int s = 0; s < 2; s++) {
         s_side *sd = &a->side[s];
-        uint32_t *v = a->all + (s ? n0 : 0);
-        for (size_t k = 0; k < sd->nfeat; k++)
-            v[k] = sd->feat[k].h;
-        qsort(v, sd->nfeat, sizeof *v, s_cmp_u32);
-    }
-    for (int s = 0; s < 2; s++) {
-        s_side *sd = &a->side[s];
-        const uint32_t *own = a->all + (s ? n0 : 0), *oth = a->all + (s ? 0 : n0);
-        size_t nown = s ? n1 : n0, noth = s ? n0 : n1;
         sd->pfm[0] = 0;
         size_t out = 0;
         for (size_t i = 0; i < sd->n; i++) {
@@ -483,16 +510,14 @@ static verso_err s_weigh(verso_aligner *a)
             sd->foff[i] = out;
             for (size_t k = from; k < sd->foff[i + 1]; k++) {
                 uint32_t h = sd->feat[k].h;
-                size_t d0 = s_count(own, nown, h), d1 = s_count(oth, noth, h);
-                size_t df = d0 > d1 ? d0 : d1;
-                float w = s_kind_weight[h & F_KIND] / (float)(df ? df : 1);
-                bool lex = (h & F_KIND) == F_LEX;
-                if (lex && (!d1 || w < S_LEX_MINW))
+                float w = fabsf(sd->feat[k].w);
+                bool found = sd->feat[k].w > 0, lex = (h & F_KIND) == F_LEX;
+                if (lex && (!found || w < S_LEX_MINW))
                     continue;
                 sd->feat[out].h = h;
-                sd->feat[out].w = d1 ? w : 0.5f * w;
+                sd->feat[out].w = found ? w : 0.5f * w;
                 tot += lex ? 0 : sd->feat[out].w;
-                match += d1 ? w : 0;
+                match += found ? w : 0;
                 out++;
             }
             sd->fw[i] = tot;
@@ -536,6 +561,7 @@ typedef struct s_dp {
     double c, s2;  /* target length per source grapheme; variance per grapheme */
     const uint32_t *para[2];
     long mlo[4], mhi[4]; /* the j range of each rolling overlap row */
+    long flo[4], fhi[4]; /* the finite cells of each rolling DP row (none: flo > fhi) */
     bool direct;         /* overlaps computed afresh, not from the rows */
     float beam;          /* cells this much worse than their row's best are dropped */
 } s_dp;
@@ -595,6 +621,8 @@ static void s_band_path(const verso_aligner *a, s_dp *d, size_t nb, size_t w)
 
 static float s_overlap(const verso_aligner *a, size_t i, size_t j);
 
+/* The overlap of source sentence i with target sentence j, computed on
+ * first use (a negative entry is not yet computed). */
 static float s_m(const verso_aligner *a, const s_dp *d, size_t i, long j)
 {
     if (d->direct)
@@ -602,7 +630,10 @@ static float s_m(const verso_aligner *a, const s_dp *d, size_t i, long j)
     int r = (int)(i & 3);
     if (j < d->mlo[r] || j > d->mhi[r])
         return 0;
-    return a->m[(size_t)r * d->mwidth + (size_t)(j - d->mlo[r])];
+    float *m = &a->m[(size_t)r * d->mwidth + (size_t)(j - d->mlo[r])];
+    if (*m < 0)
+        *m = (size_t)j < d->nt ? s_overlap(a, i, (size_t)j) : 0;
+    return *m;
 }
 
 static bool s_crosses(const uint32_t *para, size_t from, size_t to)
@@ -675,7 +706,8 @@ static float s_bead_cost(const verso_aligner *a, const s_dp *d, size_t i, size_t
     return cost + *prior;
 }
 
-/* Fills the rolling overlap row of source sentence i - 1 for DP row i. */
+/* Opens the rolling overlap row of source sentence i - 1 for DP row i:
+ * its range, every entry to be computed on first use (s_m). */
 static void s_fill_m(verso_aligner *a, s_dp *d, size_t i)
 {
     size_t s = i - 1, last = i + 2 > d->ns ? d->ns : i + 2;
@@ -689,7 +721,7 @@ static void s_fill_m(verso_aligner *a, s_dp *d, size_t i)
     d->mhi[r] = hi;
     float *row = a->m + (size_t)r * d->mwidth;
     for (long j = lo; j <= hi; j++)
-        row[j - lo] = (size_t)j < d->nt ? s_overlap(a, s, (size_t)j) : 0;
+        row[j - lo] = -1;
 }
 
 /* Cost of the null bead of type t (0: 1-0, 1: 0-1) ending at (i, j),
@@ -753,26 +785,75 @@ static float s_pair_best(verso_aligner *a, const s_dp *d, size_t i, long j, int 
     return best;
 }
 
+/* The cells of row i that can be finite, as far as its predecessors
+ * tell: a bead ends at most 3 cells right of a finite cell of rows i - 1
+ * to i - 3 (a 1-0 bead in the same column, a pair bead 1 to 3 right). */
+static void s_row_range(const s_dp *d, size_t i, long *from, long *to)
+{
+    *from = LONG_MAX;
+    *to = -1;
+    if (!i) {
+        *from = *to = 0;
+        return;
+    }
+    for (size_t di = 1; di <= 3 && di <= i; di++) {
+        int r = (int)((i - di) & 3);
+        if (d->flo[r] > d->fhi[r])
+            continue;
+        long f = d->flo[r] + (di > 1), t = d->fhi[r] + (long)(4 - di);
+        *from = f < *from ? f : *from;
+        *to = t > *to ? t : *to;
+    }
+    *from = *from < s_lo(d, i) ? s_lo(d, i) : *from;
+    *to = *to > s_hi(d, i) ? s_hi(d, i) : *to;
+}
+
+/* Cuts the cells of row i, computed over [from, end], far worse than
+ * rowmin (a cell beyond the beam is never on the path) and records which
+ * stay finite. */
+static void s_row_beam(verso_aligner *a, s_dp *d, size_t i, long from, long end, float rowmin)
+{
+    int r = (int)(i & 3);
+    d->flo[r] = LONG_MAX;
+    d->fhi[r] = -1;
+    for (long j = from; j <= end; j++) {
+        for (int g = 0; g < 3; g++)
+            if (*s_cell(a, d, g, i, j) > rowmin + d->beam)
+                *s_cell(a, d, g, i, j) = S_INF;
+        if (*s_cell(a, d, 0, i, j) < S_INF) {
+            d->flo[r] = j < d->flo[r] ? j : d->flo[r];
+            d->fhi[r] = j;
+        }
+    }
+}
+
 /* One DP row: the best way into every cell (i, j) of the band in each gap
  * state. A back-pointer byte holds the best pair bead's type + 1 (bits
  * 0-3), the best state (bits 4-5) and whether the 1-0 and 0-1 states
- * extend a gap (bits 6 and 7). */
+ * extend a gap (bits 6 and 7). Only the cells that can be finite are
+ * computed: those after a finite predecessor, then a run of 0-1 beads
+ * while it stays within the beam (it only grows). */
 static void s_row(verso_aligner *a, s_dp *d, size_t i)
 {
-    long lo = s_lo(d, i), hi = s_hi(d, i);
+    long from, to, hi = s_hi(d, i), end = -1;
     uint8_t *bp = a->bp + i * d->width;
     memset(bp, 0, d->width);
     for (int g = 0; g < 3; g++)
         for (size_t k = 0; k < d->width; k++)
             a->cost[((size_t)g * 4 + (i & 3)) * d->width + k] = S_INF;
+    s_row_range(d, i, &from, &to);
     float rowmin = S_INF;
-    for (long j = lo; j <= hi; j++) {
-        int bt;
+    for (long j = from; j <= hi; j++) {
+        int bt = -1;
         bool e0 = false, e1 = false;
-        float c[3];
-        c[0] = s_pair_best(a, d, i, j, &bt);
-        c[1] = i ? s_gap(a, d, i, j, 0, i - 1, j, &e0) : S_INF;
-        c[2] = j > lo ? s_gap(a, d, i, j, 1, i, j - 1, &e1) : S_INF;
+        float c[3] = {S_INF, S_INF, S_INF};
+        if (j <= to) {
+            c[0] = s_pair_best(a, d, i, j, &bt);
+            c[1] = i ? s_gap(a, d, i, j, 0, i - 1, j, &e0) : S_INF;
+        }
+        c[2] = j > s_lo(d, i) ? s_gap(a, d, i, j, 1, i, j - 1, &e1) : S_INF;
+        if (j > to && !(c[2] <= rowmin + d->beam))
+            break;
         int st = 0;
         for (int g = 1; g < 3; g++)
             st = c[g] < c[st] ? g : st;
@@ -781,12 +862,9 @@ static void s_row(verso_aligner *a, s_dp *d, size_t i)
         *s_cell(a, d, 2, i, j) = c[2];
         bp[j - s_base(d, i)] = (uint8_t)((bt + 1) | st << 4 | e0 << 6 | e1 << 7);
         rowmin = c[st] < rowmin ? c[st] : rowmin;
+        end = j;
     }
-    /* Beam: a cell far worse than the row's best is never on the path. */
-    for (long j = lo; j <= hi; j++)
-        for (int g = 0; g < 3; g++)
-            if (*s_cell(a, d, g, i, j) > rowmin + d->beam)
-                *s_cell(a, d, g, i, j) = S_INF;
+    s_row_beam(a, d, i, from, end, rowmin);
 }
 
 /* Traces the path back from (ns, nt) into a->beads; *edge is set when the
