@@ -1,6 +1,7 @@
 /*
  * aligncli.c - `verso align SRC TGT --src L --tgt L [--segmented] [--store TM]
- * [--min-confidence X] [--origin NAME] [--format beads|tsv|tmx]`: aligns two
+ * [--min-confidence X] [--origin NAME] [--links-from TM] [--format
+ * beads|tsv|tmx]`: aligns two
  * plain-text files (one sentence a line with --segmented) with the `align`
  * op and prints the beads (`[0,1]:[0]` lines, the format of the evaluation
  * scorer, each with its score after a tab), the sentence pairs as TSV, or
@@ -20,10 +21,11 @@
 
 #define S_USAGE                                                                                    \
     "usage: verso align SRC_FILE TGT_FILE --src LANG --tgt LANG [--segmented]\n"                   \
-    "       [--store TM] [--min-confidence X] [--origin NAME] [--format beads|tsv|tmx]\n"
+    "       [--store TM] [--min-confidence X] [--origin NAME] [--links-from TM]\n"                 \
+    "       [--format beads|tsv|tmx]\n"
 
 typedef struct s_opts {
-    const char *files[2], *lang[2], *store, *origin, *format;
+    const char *files[2], *lang[2], *store, *origin, *format, *links_from;
     double min_confidence; /* < 0: the server's default */
     bool segmented;
 } s_opts;
@@ -43,6 +45,8 @@ static int s_parse(int argc, char **argv, s_opts *o)
             o->lang[1] = argv[++i];
         else if (!strcmp(a, "--store") && v)
             o->store = argv[++i];
+        else if (!strcmp(a, "--links-from") && v)
+            o->links_from = argv[++i];
         else if (!strcmp(a, "--origin") && v)
             o->origin = argv[++i];
         else if (!strcmp(a, "--format") && v)
@@ -97,8 +101,11 @@ static uint32_t s_pack(msgpack_sbuffer *f, const s_opts *o, char *text[2], size_
     verso_mp_pack_kv_str(&pk, "tgt_lang", o->lang[1]);
     s_pack_side(&pk, "src", text[0], len[0], o->segmented);
     s_pack_side(&pk, "tgt", text[1], len[1], o->segmented);
+    if (o->links_from)
+        verso_mp_pack_kv_str(&pk, "links_from", o->links_from);
+    uint32_t n = 4 + (o->links_from != NULL);
     if (!o->store)
-        return 4;
+        return n;
     verso_mp_pack_cstr(&pk, "store");
     msgpack_pack_map(&pk, 1 + (o->min_confidence >= 0) + (o->origin != NULL));
     verso_mp_pack_kv_str(&pk, "tm", o->store);
@@ -108,7 +115,7 @@ static uint32_t s_pack(msgpack_sbuffer *f, const s_opts *o, char *text[2], size_
     }
     if (o->origin)
         verso_mp_pack_kv_str(&pk, "origin", o->origin);
-    return 5;
+    return n + 1;
 }
 
 /* ---- printing --------------------------------------------------------------- */

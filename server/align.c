@@ -17,6 +17,7 @@
 #include <unicode/uscript.h>
 
 #include "buf.h"
+#include "cooc.h"
 
 /* The bead types, in back-pointer order (index + 1 is stored; 0 = none). */
 static const uint8_t s_bead_di[8] = {1, 0, 1, 1, 2, 2, 1, 3};
@@ -30,27 +31,33 @@ static const float s_bead_prior[8] = {5.3f, 5.3f, 0.12f, 3.1f, 3.1f, 4.5f, 5.3f,
 static const uint8_t s_bead_order[8] = {2, 3, 4, 0, 1, 5, 6, 7};
 
 #define S_INF        1e30f
-#define S_PARA_COST  4.0f        /* a bead crossing a paragraph break on one side only */
-#define S_PARA_START 2.5f        /* a bead starting a paragraph on one side only */
-#define S_GAP_EXT    1.0f        /* prior of a 1-0 (0-1) bead right after another, */
-                                 /* whose length cost is capped at the opening prior */
-#define S_UNMATCHED  0.25f       /* per unit of anchor weight left unmatched */
-#define S_MATCHED    1.0f        /* per unit of anchor weight matched */
-#define S_SCORE_MID  3.0f        /* bead cost at which the confidence is 0.5 */
-#define S_BAND_SQRT  8.0         /* first band: max(50, 8 sqrt(n)) cells either side */
-#define S_BAND_PATH  25          /* second band: cells either side of the first path */
-#define S_BEAM       150.0f      /* cells this much worse than their row's best are dropped */
-#define S_MAX_CELLS  450000000u  /* back-pointer bytes of one DP */
-#define S_LEX_WEIGHT 1.0f        /* kind weight of a lexicon feature */
-#define S_LEX_MINW   (1.0f / 64) /* lexicon features weighing less are dropped */
-#define S_HAN_WORD   6           /* longest run of CJK characters looked up */
+#define S_PARA_COST  4.0f         /* a bead crossing a paragraph break on one side only */
+#define S_PARA_START 2.5f         /* a bead starting a paragraph on one side only */
+#define S_GAP_EXT    1.0f         /* prior of a 1-0 (0-1) bead right after another, */
+                                  /* whose length cost is capped at the opening prior */
+#define S_UNMATCHED   0.25f       /* per unit of anchor weight left unmatched */
+#define S_MATCHED     1.0f        /* per unit of anchor weight matched */
+#define S_SCORE_MID   3.0f        /* bead cost at which the confidence is 0.5 */
+#define S_BAND_SQRT   8.0         /* first band: max(50, 8 sqrt(n)) cells either side */
+#define S_BAND_PATH   25          /* second band: cells either side of the first path */
+#define S_BEAM        150.0f      /* cells this much worse than their row's best are dropped */
+#define S_MAX_CELLS   450000000u  /* cells of one DP's band; back-pointers of its computed cells */
+#define S_LEX_WEIGHT  1.0f        /* kind weight of a lexicon feature */
+#define S_LEX_MINW    (1.0f / 64) /* lexicon features weighing less are dropped */
+#define S_HAN_WORD    6           /* longest run of CJK characters looked up */
+#define S_STEM        5           /* letters of a word that make its learning key */
+#define S_LEARN_CONF  0.5         /* beads of pass 1 this sure teach the word links */
+#define S_LINK_WEIGHT 3.0f        /* kind weight of a learned link: as sure as a number */
+#define S_LINK_SEED   0x9E3779B9u /* hash seed of link features (not lexicon ids) */
 
 /* Anchor kinds, in the low three bits of a feature hash. A lexicon
  * feature is the id of a word of the lexicon's B side: the word itself on
- * that side, a translation of the word on the A side. */
-enum { F_NUM = 0, F_TOKEN = 1, F_PUNCT = 2, F_COGNATE = 3, F_LEX = 4 };
+ * that side, a translation of the word on the A side. A link feature is
+ * the id of a word link learned from the first pass (cooc.h), on both
+ * sides. */
+enum { F_NUM = 0, F_TOKEN = 1, F_PUNCT = 2, F_COGNATE = 3, F_LEX = 4, F_LINK = 5 };
 #define F_KIND 7u
-static const float s_kind_weight[8] = {3.0f, 2.0f, 1.0f, 1.0f, S_LEX_WEIGHT, 0, 0, 0};
+static const float s_kind_weight[8] = {3.0f, 2.0f, 1.0f, 1.0f, S_LEX_WEIGHT, S_LINK_WEIGHT, 0, 0};
 
 typedef struct s_feat {
     uint32_t h;
@@ -69,18 +76,34 @@ typedef struct s_side {
     size_t nfeat, capfeat;
     uint32_t *para; /* paragraph of each sentence */
     bool paras;     /* more than one paragraph */
+    uint64_t *keys; /* learning keys of sentence i: keys[koff[i] .. koff[i + 1]) */
+    size_t *koff;
+    size_t nkeys, capkeys;
 } s_side;
+
+/* The back-pointers of DP row i: columns [from, end] at bp[off ..). */
+typedef struct s_bprow {
+    size_t off;
+    long from, end;
+} s_bprow;
 
 struct verso_aligner {
     s_side side[2];
-    uint8_t *bp; /* back-pointers, (ns + 1) x width */
-    size_t capbp;
+    uint8_t *bp; /* back-pointers of the computed cells, row after row */
+    size_t capbp, nbp;
+    s_bprow *bprow; /* where each DP row's back-pointers are */
+    size_t capbprow;
     float *cost; /* 4 rolling DP rows of each gap state */
     float *m;    /* 4 rolling rows of pairwise anchor overlap */
     size_t caprow;
     uint32_t *tmp; /* feature scratch of one sentence */
     size_t captmp;
-    uint64_t *all; /* sort keys of both sides' features, then scratch */
+    uint64_t *ktmp; /* learning-key scratch of one sentence */
+    size_t capktmp;
+    uint64_t *kpair; /* the target keys of a known translation */
+    size_t capkpair;
+    verso_cooc *cooc; /* word links learned from pass 1 */
+    uint64_t *all;    /* sort keys of both sides' features, then scratch */
     size_t capall;
     uint64_t *seen; /* bit per lexicon B word found in the document */
     size_t capseen;
@@ -113,6 +136,8 @@ static void s_side_fini(s_side *s)
     free(s->foff);
     free(s->feat);
     free(s->para);
+    free(s->keys);
+    free(s->koff);
     memset(s, 0, sizeof *s);
 }
 
@@ -124,9 +149,13 @@ void verso_aligner_destroy(verso_aligner **pa)
     s_side_fini(&a->side[0]);
     s_side_fini(&a->side[1]);
     free(a->bp);
+    free(a->bprow);
     free(a->cost);
     free(a->m);
     free(a->tmp);
+    free(a->ktmp);
+    free(a->kpair);
+    verso_cooc_destroy(&a->cooc);
     free(a->all);
     free(a->seen);
     free(a->nullc);
@@ -247,6 +276,26 @@ static bool s_push(verso_aligner *a, size_t *nt, uint32_t h)
     return true;
 }
 
+/* 64-bit FNV-1a over bytes, continued from h: learning keys. */
+static uint64_t s_fnv64(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 1099511628211ull;
+    return h;
+}
+
+#define S_KEY_WORD 14695981039346656037ull /* seeds: a word's first letters, */
+#define S_KEY_CJK  0x84222325CBF29CE4ull   /* a CJK character or pair */
+
+static bool s_key_push(verso_aligner *a, size_t *nk, uint64_t k)
+{
+    if (verso_array_grow(&a->ktmp, &a->capktmp, *nk + 1, sizeof *a->ktmp))
+        return false;
+    a->ktmp[(*nk)++] = k;
+    return true;
+}
+
 /* Emits the lexicon features of word w[0..n): its translations' ids on
  * the A side, its own id on the B side. */
 static bool s_lex_emit(verso_aligner *a, size_t *nt, const s_scanopt *o, const UChar32 *w, size_t n,
@@ -271,9 +320,14 @@ static bool s_lex_emit(verso_aligner *a, size_t *nt, const s_scanopt *o, const U
     return true;
 }
 
-/* Emits the features of a finished token into a->tmp. */
-static bool s_tok_emit(verso_aligner *a, size_t *nt, const s_tok *t, const s_scanopt *o)
+/* Emits the features of a finished token into a->tmp, its learning key
+ * (a word's first S_STEM folded letters) into a->ktmp. */
+static bool s_tok_emit(verso_aligner *a, size_t *nt, size_t *nk, const s_tok *t, const s_scanopt *o)
 {
+    size_t stem = t->nw < S_STEM ? t->nw : S_STEM;
+    if (!t->digits && t->nw == (size_t)t->letters && t->nw >= 2 &&
+        !s_key_push(a, nk, s_fnv64(S_KEY_WORD, t->w, stem * sizeof *t->w)))
+        return false;
     if (t->digits && !t->letters && !s_push(a, nt, s_hash_kind(t->num, F_NUM)))
         return false;
     if (((t->digits && t->letters) || (t->upper && t->graphs >= 2)) &&
@@ -303,6 +357,11 @@ static int s_cmp_u32(const void *x, const void *y)
 {
     uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
     return a < b ? -1 : a > b;
+}
+
+static int s_cmp_feat(const void *x, const void *y)
+{
+    return s_cmp_u32(&((const s_feat *)x)->h, &((const s_feat *)y)->h);
 }
 
 /* Adds code point c (a letter or digit) to token t. */
@@ -344,16 +403,26 @@ static void s_distinct(verso_aligner *a, size_t nt)
     qsort(a->tmp, nt, sizeof *a->tmp, s_cmp_u32);
 }
 
-/* Scans one sentence: its grapheme count and raw anchor hashes (in a->tmp,
- * count in *nt). Numbers keep digits only ("9.42" = "9,42" = "942"). */
+/* Pushes the learning keys of CJK character c: itself, and the pair with
+ * prev (0 when c starts a run). */
+static bool s_cjk_keys(verso_aligner *a, size_t *nk, UChar32 prev, UChar32 c)
+{
+    UChar32 two[2] = {prev, c};
+    return s_key_push(a, nk, s_fnv64(S_KEY_CJK, &c, sizeof c)) &&
+           (!prev || s_key_push(a, nk, s_fnv64(S_KEY_CJK, two, sizeof two)));
+}
+
+/* Scans one sentence: its grapheme count, raw anchor hashes (in a->tmp,
+ * count in *nt) and learning keys (in a->ktmp, count in *nk). Numbers
+ * keep digits only ("9.42" = "9,42" = "942"). */
 static bool s_scan(verso_aligner *a, const verso_align_seg *sg, const s_scanopt *o, double *len,
-                   size_t *nt)
+                   size_t *nt, size_t *nk)
 {
     s_tok t = {2166136261u, 2166136261u, 2166136261u, 0, 0, 0, false, {0}, 0};
     const s_tok fresh = t;
-    UChar32 han[S_HAN_WORD];
+    UChar32 han[S_HAN_WORD], prev = 0;
     size_t nhan = 0, i = 0, n = sg->n;
-    *nt = 0;
+    *nt = *nk = 0;
     *len = 0;
     while (i < n) {
         size_t at = i;
@@ -368,11 +437,15 @@ static bool s_scan(verso_aligner *a, const verso_align_seg *sg, const s_scanopt 
         if (!cjk && (u_isalpha(c) || u_isdigit(c))) {
             s_tok_add(&t, c, sg->p + at, i - at);
             nhan = 0;
+            prev = 0;
             continue;
         }
-        if (t.graphs && !s_tok_emit(a, nt, &t, o))
+        if (t.graphs && !s_tok_emit(a, nt, nk, &t, o))
             return false;
         t = fresh;
+        if (cjk && !s_cjk_keys(a, nk, prev, c))
+            return false;
+        prev = cjk ? c : 0;
         if (cjk && o->lex) {
             if (nhan == S_HAN_WORD)
                 memmove(han, han + 1, --nhan * sizeof *han);
@@ -386,7 +459,7 @@ static bool s_scan(verso_aligner *a, const verso_align_seg *sg, const s_scanopt 
         if (pc && !s_push(a, nt, s_hash_kind(s_fnv(2166136261u, &pc, sizeof pc), F_PUNCT)))
             return false;
     }
-    if (t.graphs && !s_tok_emit(a, nt, &t, o))
+    if (t.graphs && !s_tok_emit(a, nt, nk, &t, o))
         return false;
     s_distinct(a, *nt);
     return true;
@@ -408,17 +481,24 @@ static verso_err s_side_prepare(verso_aligner *a, s_side *sd, const verso_align_
     sd->fw = malloc((n + 1) * sizeof *sd->fw);
     sd->foff = malloc((n + 1) * sizeof *sd->foff);
     sd->para = malloc((n + 1) * sizeof *sd->para);
-    if (!sd->len || !sd->fw || !sd->fm || !sd->pfm || !sd->foff || !sd->para)
+    free(sd->koff);
+    sd->koff = malloc((n + 1) * sizeof *sd->koff);
+    if (!sd->len || !sd->fw || !sd->fm || !sd->pfm || !sd->foff || !sd->para || !sd->koff)
         return VERSO_ENOMEM;
     sd->n = n;
-    sd->nfeat = 0;
+    sd->nfeat = sd->nkeys = 0;
     sd->len[0] = 0;
     sd->paras = false;
     for (size_t i = 0; i < n; i++) {
         double l;
-        size_t nt;
-        if (!s_scan(a, &seg[i], o, &l, &nt))
+        size_t nt, nk;
+        if (!s_scan(a, &seg[i], o, &l, &nt, &nk) ||
+            verso_array_grow(&sd->keys, &sd->capkeys, sd->nkeys + nk + 1, sizeof *sd->keys))
             return VERSO_ENOMEM;
+        sd->koff[i] = sd->nkeys;
+        if (nk)
+            memcpy(sd->keys + sd->nkeys, a->ktmp, nk * sizeof *a->ktmp);
+        sd->nkeys += nk;
         sd->len[i + 1] = sd->len[i] + l;
         sd->foff[i] = sd->nfeat;
         if (verso_array_grow(&sd->feat, &sd->capfeat, sd->nfeat + nt, sizeof *sd->feat))
@@ -430,6 +510,7 @@ static verso_err s_side_prepare(verso_aligner *a, s_side *sd, const verso_align_
             sd->paras = true;
     }
     sd->foff[n] = sd->nfeat;
+    sd->koff[n] = sd->nkeys;
     return VERSO_OK;
 }
 
@@ -486,8 +567,8 @@ static void s_doc_freq(verso_aligner *a, const uint64_t *v0, size_t n0, const ui
 /* Feature weights: kind weight / document frequency on the more frequent
  * side, so that a feature common in the document (a recurring name, a
  * frequent cognate prefix) anchors little; a feature absent from the other
- * side counts half, as unmatched only. Lexicon features count as matches
- * only, never as unmatched (a word has many translations, at most one of
+ * side counts half, as unmatched only. Lexicon and link features count as
+ * matches only, never as unmatched (a word has many translations, at most one of
  * them in the other sentence): those absent from the other side, or
  * weighing less than S_LEX_MINW, are dropped. */
 static verso_err s_weigh(verso_aligner *a)
@@ -511,7 +592,7 @@ static verso_err s_weigh(verso_aligner *a)
             for (size_t k = from; k < sd->foff[i + 1]; k++) {
                 uint32_t h = sd->feat[k].h;
                 float w = fabsf(sd->feat[k].w);
-                bool found = sd->feat[k].w > 0, lex = (h & F_KIND) == F_LEX;
+                bool found = sd->feat[k].w > 0, lex = (h & F_KIND) >= F_LEX;
                 if (lex && (!found || w < S_LEX_MINW))
                     continue;
                 sd->feat[out].h = h;
@@ -560,10 +641,11 @@ typedef struct s_dp {
     long *lo, *hi; /* the band: row i holds j in [lo[i], hi[i]], both nondecreasing */
     double c, s2;  /* target length per source grapheme; variance per grapheme */
     const uint32_t *para[2];
-    long mlo[4], mhi[4]; /* the j range of each rolling overlap row */
-    long flo[4], fhi[4]; /* the finite cells of each rolling DP row (none: flo > fhi) */
-    bool direct;         /* overlaps computed afresh, not from the rows */
-    float beam;          /* cells this much worse than their row's best are dropped */
+    long mlo[4], mhi[4];    /* the j range of each rolling overlap row */
+    long flo[4], fhi[4];    /* the finite cells of each rolling DP row (none: flo > fhi) */
+    long cfrom[4], cend[4]; /* the computed cells of each rolling DP row; others are S_INF */
+    bool direct;            /* overlaps computed afresh, not from the rows */
+    float beam;             /* cells this much worse than their row's best are dropped */
 } s_dp;
 
 static inline long s_base(const s_dp *d, size_t i)
@@ -740,6 +822,19 @@ static inline float *s_cell(verso_aligner *a, const s_dp *d, int g, size_t i, lo
     return a->cost + ((size_t)g * 4 + (i & 3)) * d->width + (size_t)(j - s_base(d, i));
 }
 
+/* True when cell (i, j) was computed (a cell not computed is S_INF). */
+static inline bool s_known(const s_dp *d, size_t i, long j)
+{
+    return j >= d->cfrom[i & 3] && j <= d->cend[i & 3];
+}
+
+/* The back-pointer byte of cell (i, j), 0 for a cell not computed. */
+static uint8_t s_bp(const verso_aligner *a, size_t i, long j)
+{
+    const s_bprow *r = &a->bprow[i];
+    return j < r->from || j > r->end ? 0 : a->bp[r->off + (size_t)(j - r->from)];
+}
+
 /* The cheapest way into (i, j) through a null bead of type t (0: 1-0, 1:
  * 0-1) from cell (i0, j0): opening a gap from any state, or extending one
  * of the same kind; *ext tells which. */
@@ -747,7 +842,7 @@ static float s_gap(verso_aligner *a, const s_dp *d, size_t i, long j, int t, siz
                    bool *ext)
 {
     *ext = false;
-    if (j0 < s_lo(d, i0) || j0 > s_hi(d, i0))
+    if (!s_known(d, i0, j0))
         return S_INF;
     float open = *s_cell(a, d, 0, i0, j0) + s_null_cost(a, i, (size_t)j, t, false);
     float more = *s_cell(a, d, 1 + t, i0, j0) + s_null_cost(a, i, (size_t)j, t, true);
@@ -767,7 +862,7 @@ static float s_pair_best(verso_aligner *a, const s_dp *d, size_t i, long j, int 
             continue;
         size_t i0 = i - di;
         long j0 = j - (long)dj;
-        if (j0 < s_lo(d, i0) || j0 > s_hi(d, i0))
+        if (!s_known(d, i0, j0))
             continue;
         float prev = *s_cell(a, d, 0, i0, j0);
         /* A bound: length, unmatched and paragraph costs are >= 0, and
@@ -810,14 +905,16 @@ static void s_row_range(const s_dp *d, size_t i, long *from, long *to)
 
 /* Cuts the cells of row i, computed over [from, end], far worse than
  * rowmin (a cell beyond the beam is never on the path) and records which
- * stay finite. */
+ * stay finite. The last row and column are kept whole: a block left
+ * untranslated at the end of one side is a run of null beads along them,
+ * dearer than the beam but the only way to the end. */
 static void s_row_beam(verso_aligner *a, s_dp *d, size_t i, long from, long end, float rowmin)
 {
     int r = (int)(i & 3);
     d->flo[r] = LONG_MAX;
     d->fhi[r] = -1;
     for (long j = from; j <= end; j++) {
-        for (int g = 0; g < 3; g++)
+        for (int g = 0; g < 3 && i < d->ns && j < (long)d->nt; g++)
             if (*s_cell(a, d, g, i, j) > rowmin + d->beam)
                 *s_cell(a, d, g, i, j) = S_INF;
         if (*s_cell(a, d, 0, i, j) < S_INF) {
@@ -833,15 +930,18 @@ static void s_row_beam(verso_aligner *a, s_dp *d, size_t i, long from, long end,
  * extend a gap (bits 6 and 7). Only the cells that can be finite are
  * computed: those after a finite predecessor, then a run of 0-1 beads
  * while it stays within the beam (it only grows). */
-static void s_row(verso_aligner *a, s_dp *d, size_t i)
+static verso_err s_row(verso_aligner *a, s_dp *d, size_t i)
 {
     long from, to, hi = s_hi(d, i), end = -1;
-    uint8_t *bp = a->bp + i * d->width;
-    memset(bp, 0, d->width);
-    for (int g = 0; g < 3; g++)
-        for (size_t k = 0; k < d->width; k++)
-            a->cost[((size_t)g * 4 + (i & 3)) * d->width + k] = S_INF;
     s_row_range(d, i, &from, &to);
+    size_t room = from <= hi ? (size_t)(hi - from + 1) : 0;
+    if (a->nbp + room > S_MAX_CELLS)
+        return VERSO_ETOOBIG;
+    if (verso_array_grow(&a->bp, &a->capbp, a->nbp + room + 1, 1))
+        return VERSO_ENOMEM;
+    uint8_t *bp = a->bp + a->nbp;
+    d->cfrom[i & 3] = from;
+    d->cend[i & 3] = from - 1;
     float rowmin = S_INF;
     for (long j = from; j <= hi; j++) {
         int bt = -1;
@@ -852,7 +952,7 @@ static void s_row(verso_aligner *a, s_dp *d, size_t i)
             c[1] = i ? s_gap(a, d, i, j, 0, i - 1, j, &e0) : S_INF;
         }
         c[2] = j > s_lo(d, i) ? s_gap(a, d, i, j, 1, i, j - 1, &e1) : S_INF;
-        if (j > to && !(c[2] <= rowmin + d->beam))
+        if (j > to && !(c[2] <= rowmin + d->beam) && i < d->ns)
             break;
         int st = 0;
         for (int g = 1; g < 3; g++)
@@ -860,11 +960,14 @@ static void s_row(verso_aligner *a, s_dp *d, size_t i)
         *s_cell(a, d, 0, i, j) = c[st];
         *s_cell(a, d, 1, i, j) = c[1];
         *s_cell(a, d, 2, i, j) = c[2];
-        bp[j - s_base(d, i)] = (uint8_t)((bt + 1) | st << 4 | e0 << 6 | e1 << 7);
+        bp[j - from] = (uint8_t)((bt + 1) | st << 4 | e0 << 6 | e1 << 7);
         rowmin = c[st] < rowmin ? c[st] : rowmin;
-        end = j;
+        d->cend[i & 3] = end = j;
     }
+    a->bprow[i] = (s_bprow){a->nbp, from, end};
+    a->nbp += end >= from ? (size_t)(end - from + 1) : 0;
     s_row_beam(a, d, i, from, end, rowmin);
+    return VERSO_OK;
 }
 
 /* Traces the path back from (ns, nt) into a->beads; *edge is set when the
@@ -872,13 +975,13 @@ static void s_row(verso_aligner *a, s_dp *d, size_t i)
 static verso_err s_trace(verso_aligner *a, const s_dp *d, size_t *nb, bool *edge)
 {
     size_t i = d->ns, j = d->nt, n = 0;
-    int st = (a->bp[i * d->width + (size_t)((long)j - s_base(d, i))] >> 4) & 3;
+    int st = (s_bp(a, i, (long)j) >> 4) & 3;
     *edge = false;
     while (i || j) {
         long lo = s_lo(d, i), hi = s_hi(d, i);
         if ((lo > 0 && (long)j - lo < 2) || (hi < (long)d->nt && hi - (long)j < 2))
             *edge = true;
-        uint8_t b = a->bp[i * d->width + (size_t)((long)j - s_base(d, i))];
+        uint8_t b = s_bp(a, i, (long)j);
         int t = st ? st - 1 : (b & 15) - 1;
         bool ext = st && ((b >> (5 + st)) & 1);
         if (t < 0 || st == 3)
@@ -895,7 +998,7 @@ static verso_err s_trace(verso_aligner *a, const s_dp *d, size_t *nb, bool *edge
         a->beads[n++] =
             (verso_align_bead){(uint32_t)i, s_bead_di[t], (uint32_t)j, s_bead_dj[t], conf};
         if (!ext)
-            st = (a->bp[i * d->width + (size_t)((long)j - s_base(d, i))] >> 4) & 3;
+            st = (s_bp(a, i, (long)j) >> 4) & 3;
     }
     for (size_t k = 0; k < n / 2; k++) {
         verso_align_bead tmp = a->beads[k];
@@ -922,7 +1025,7 @@ static verso_err s_run(verso_aligner *a, s_dp *d, size_t *nb, bool *edge)
     if (verso_array_grow(&a->nullc, &a->capnullc, d->ns + d->nt, sizeof *a->nullc))
         return VERSO_ENOMEM;
     s_null_costs(a, d);
-    if (verso_array_grow(&a->bp, &a->capbp, cells, 1) ||
+    if (verso_array_grow(&a->bprow, &a->capbprow, d->ns + 1, sizeof *a->bprow) ||
         verso_array_grow(&a->cost, &a->caprow, 12 * d->width, sizeof *a->cost))
         return VERSO_ENOMEM;
     free(a->m);
@@ -933,14 +1036,18 @@ static verso_err s_run(verso_aligner *a, s_dp *d, size_t *nb, bool *edge)
         d->mlo[r] = 1, d->mhi[r] = 0;
     d->direct = false;
     for (d->beam = S_BEAM;; d->beam = S_INF) {
+        a->nbp = 0;
         for (size_t i = 0; i <= d->ns; i++) {
             if (i)
                 s_fill_m(a, d, i);
-            s_row(a, d, i);
+            verso_err e = s_row(a, d, i);
+            if (e)
+                return e;
         }
         /* The beam compares paths that have consumed different numbers of
          * target sentences; when it cut every way to the end, go without. */
-        if (*s_cell(a, d, 0, d->ns, (long)d->nt) < S_INF || d->beam >= S_INF)
+        bool end = s_known(d, d->ns, (long)d->nt) && *s_cell(a, d, 0, d->ns, (long)d->nt) < S_INF;
+        if (end || d->beam >= S_INF)
             break;
     }
     d->direct = true;
@@ -998,6 +1105,89 @@ static void s_estimate(const verso_aligner *a, s_dp *d, size_t nb)
     }
     s2 /= (double)n;
     d->s2 = s2 < 1 ? 1 : s2 > 100 ? 100 : s2;
+}
+
+/* Adds the known translations of o (train_src[k], train_tgt[k]) to the
+ * co-occurrence counts: each side scanned for its learning keys. */
+static verso_err s_learn_train(verso_aligner *a, const verso_align_opts *o)
+{
+    const s_scanopt so = {false, NULL, 0, NULL};
+    for (size_t k = 0; o && k < o->ntrain; k++) {
+        double len;
+        size_t nt, nk, ny;
+        if (!s_scan(a, &o->train_tgt[k], &so, &len, &nt, &ny) ||
+            verso_array_grow(&a->kpair, &a->capkpair, ny + 1, sizeof *a->kpair))
+            return VERSO_ENOMEM;
+        if (ny)
+            memcpy(a->kpair, a->ktmp, ny * sizeof *a->ktmp);
+        if (!s_scan(a, &o->train_src[k], &so, &len, &nt, &nk) ||
+            verso_cooc_add(a->cooc, a->ktmp, nk, a->kpair, ny))
+            return VERSO_ENOMEM;
+    }
+    return VERSO_OK;
+}
+
+/* Learns word links (cooc.h) from the known translations of o and the
+ * beads of pass 1 at least S_LEARN_CONF sure; *nlinks receives their
+ * number. */
+static verso_err s_learn(verso_aligner *a, const verso_align_opts *o, size_t nb, size_t *nlinks)
+{
+    if (!a->cooc && verso_cooc_new(&a->cooc))
+        return VERSO_ENOMEM;
+    verso_cooc_reset(a->cooc);
+    verso_err e = s_learn_train(a, o);
+    if (e)
+        return e;
+    const s_side *x = &a->side[0], *y = &a->side[1];
+    for (size_t k = 0; k < nb; k++) {
+        const verso_align_bead *b = &a->beads[k];
+        if (!b->nsrc || !b->ntgt || b->score < S_LEARN_CONF)
+            continue;
+        size_t x0 = x->koff[b->src], x1 = x->koff[b->src + b->nsrc];
+        size_t y0 = y->koff[b->tgt], y1 = y->koff[b->tgt + b->ntgt];
+        if (verso_cooc_add(a->cooc, x->keys + x0, x1 - x0, y->keys + y0, y1 - y0))
+            return VERSO_ENOMEM;
+    }
+    return verso_cooc_learn(a->cooc, nlinks);
+}
+
+/* Adds to every sentence of side s one feature per word link of its
+ * keys, each link once, keeping the sentence's features sorted. */
+static verso_err s_side_link(verso_aligner *a, int s)
+{
+    s_side *sd = &a->side[s];
+    size_t extra = 0;
+    for (size_t k = 0; k < sd->nkeys; k++)
+        extra += verso_cooc_link(a->cooc, s, sd->keys[k]) != VERSO_COOC_NONE;
+    size_t cap = sd->nfeat + extra + 1;
+    s_feat *feat = malloc(cap * sizeof *feat);
+    if (!feat)
+        return VERSO_ENOMEM;
+    size_t out = 0;
+    for (size_t i = 0; i < sd->n; i++) {
+        size_t start = out;
+        for (size_t k = sd->foff[i]; k < sd->foff[i + 1]; k++)
+            if ((sd->feat[k].h & F_KIND) != F_LINK) /* links learned before */
+                feat[out++] = sd->feat[k];
+        for (size_t k = sd->koff[i]; k < sd->koff[i + 1]; k++) {
+            uint32_t id = verso_cooc_link(a->cooc, s, sd->keys[k]);
+            if (id != VERSO_COOC_NONE)
+                feat[out++] = (s_feat){s_hash_kind(s_fnv(S_LINK_SEED, &id, sizeof id), F_LINK), 0};
+        }
+        qsort(feat + start, out - start, sizeof *feat, s_cmp_feat);
+        size_t m = start; /* a link repeated in the sentence counts once */
+        for (size_t k = start; k < out; k++)
+            if (m == start || feat[k].h != feat[m - 1].h || (feat[k].h & F_KIND) != F_LINK)
+                feat[m++] = feat[k];
+        sd->foff[i] = start;
+        out = m;
+    }
+    sd->foff[sd->n] = out;
+    free(sd->feat);
+    sd->feat = feat;
+    sd->nfeat = out;
+    sd->capfeat = cap;
+    return VERSO_OK;
 }
 
 /* Beads of a pair with an empty side: every sentence alone. */
@@ -1068,6 +1258,11 @@ static verso_err s_align(verso_aligner *a, const verso_align_opts *o, const vers
             break;
     }
     s_estimate(a, &d, *nb);
+    size_t nlinks = 0;
+    if ((e = s_learn(a, o, *nb, &nlinks)))
+        return e;
+    if (nlinks && ((e = s_side_link(a, 0)) || (e = s_side_link(a, 1)) || (e = s_weigh(a))))
+        return e;
     /* Pass 2: the new model in a narrow band around the first path. */
     for (size_t w2 = S_BAND_PATH;; w2 *= 4) {
         s_band_path(a, &d, *nb, w2);
@@ -1092,6 +1287,12 @@ verso_err verso_align(verso_aligner *a, const verso_align_opts *o, const verso_a
             return VERSO_EINVAL;
     for (size_t j = 0; j < nt; j++)
         if (tgt[j].n && !tgt[j].p)
+            return VERSO_EINVAL;
+    if (o && o->ntrain > VERSO_ALIGN_MAX)
+        return VERSO_ETOOBIG;
+    for (size_t k = 0; o && k < o->ntrain; k++)
+        if (!o->train_src || !o->train_tgt || (o->train_src[k].n && !o->train_src[k].p) ||
+            (o->train_tgt[k].n && !o->train_tgt[k].p))
             return VERSO_EINVAL;
     size_t nb = 0;
     verso_err e = s_align(a, o, src, ns, tgt, nt, &nb);

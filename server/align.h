@@ -43,6 +43,12 @@ typedef struct verso_align_opts {
     const char *src_lang, *tgt_lang; /* BCP 47 tags: unspaced scripts are counted by grapheme */
     const verso_lexicon *lex;        /* borrowed, frozen; NULL for none */
     bool lex_reversed;               /* the lexicon's A language is the target language */
+    /* Known translations in the same pair (entries of a TM): train_src[k]
+     * translates as train_tgt[k]. With the beads of a first pass, they
+     * teach the aligner which words go together (cooc.h). Borrowed for
+     * the call; ntrain 0 for none. */
+    const verso_align_seg *train_src, *train_tgt;
+    size_t ntrain;
 } verso_align_opts;
 
 typedef struct verso_aligner verso_aligner;
@@ -57,7 +63,7 @@ void verso_aligner_destroy(verso_aligner **a);
  * order, covering every sentence of both sides exactly once; either side
  * may be empty (then every bead is 1-0 or 0-1). Memory is O((ns + nt) x
  * band). Errors: EINVAL (NULL arguments with nonzero counts), ETOOBIG
- * (more than VERSO_ALIGN_MAX sentences a side), ENOMEM. */
+ * (more than VERSO_ALIGN_MAX sentences a side or training pairs), ENOMEM. */
 #define VERSO_ALIGN_MAX 1000000u
 verso_err verso_align(verso_aligner *a, const verso_align_opts *o, const verso_align_seg *src,
                       size_t ns, const verso_align_seg *tgt, size_t nt,

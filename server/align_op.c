@@ -15,7 +15,9 @@
 #include "mp.h"
 #include "ops.h"
 #include "segment.h"
+#include "store.h"
 #include "text.h"
+#include "tm.h"
 #include "tm_op.h"
 
 #define S_MIN_CONFIDENCE 0.5 /* "store" default */
@@ -259,6 +261,108 @@ static verso_err s_store_beads(verso_op_ctx *ctx, s_store *st, const s_side *src
     return err;
 }
 
+/* ---- word links from a TM ------------------------------------------------- */
+
+/* "links_from": the entries of a TM in the document's language pair (either
+ * direction), at most S_TRAIN_MAX of those among its S_TRAIN_SCAN newest
+ * ids, given to the aligner as known translations (align.h). */
+#define S_TRAIN_MAX  5000
+#define S_TRAIN_SCAN 100000
+
+typedef struct s_train {
+    bool on;
+    verso_str tm;
+    char base[2][VERSO_LANG_MAX]; /* primary subtags of the source and target */
+    verso_buf text;               /* the entries' texts, copied out of the transaction */
+    size_t *at;                   /* 2 n + 1 offsets: source k at at[2k], target at at[2k + 1] */
+    size_t n, capat;
+    verso_align_seg *segs; /* n source segments, then n target ones */
+} s_train;
+
+static verso_err s_train_read(verso_op_ctx *ctx, s_train *tr, const s_side *src, const s_side *tgt)
+{
+    const msgpack_object *m = verso_mp_get(ctx->req->body, "links_from");
+    verso_lang_base(src->lang, tr->base[0]);
+    verso_lang_base(tgt->lang, tr->base[1]);
+    if (!m || m->type == MSGPACK_OBJECT_NIL)
+        return VERSO_OK;
+    if (m->type != MSGPACK_OBJECT_STR || !m->via.str.size || m->via.str.size > VERSO_TM_NAME_MAX)
+        return verso_fault_set(ctx->fault, VERSO_EBADREQ, "\"links_from\" must be a TM name");
+    tr->on = true;
+    tr->tm = (verso_str){m->via.str.ptr, m->via.str.size};
+    return VERSO_OK;
+}
+
+/* The primary subtag of an entry's language tag, "" if overlong. */
+static void s_base_of(verso_str tag, char *out)
+{
+    char canon[VERSO_LANG_MAX];
+    out[0] = '\0';
+    if (tag.n >= sizeof canon)
+        return;
+    memcpy(canon, tag.p, tag.n);
+    canon[tag.n] = '\0';
+    verso_lang_base(canon, out);
+}
+
+static verso_err s_train_add(s_train *tr, verso_str s, verso_str t)
+{
+    if (verso_array_grow(&tr->at, &tr->capat, 2 * tr->n + 3, sizeof *tr->at))
+        return VERSO_ENOMEM;
+    tr->at[2 * tr->n] = tr->text.len;
+    verso_err err = verso_buf_append(&tr->text, s.p ? s.p : "", s.n);
+    tr->at[2 * tr->n + 1] = tr->text.len;
+    err = err ? err : verso_buf_append(&tr->text, t.p ? t.p : "", t.n);
+    tr->at[2 * tr->n + 2] = tr->text.len;
+    tr->n += !err;
+    return err;
+}
+
+/* verso_tm_each_entry callback: keeps the entries of the pair. */
+static int s_train_one(void *arg, const verso_tm_entry *e)
+{
+    s_train *tr = arg;
+    char sb[VERSO_LANG_MAX], tb[VERSO_LANG_MAX];
+    s_base_of(e->src_lang, sb);
+    s_base_of(e->tgt_lang, tb);
+    verso_err err = VERSO_OK;
+    if (!strcmp(sb, tr->base[0]) && !strcmp(tb, tr->base[1]))
+        err = s_train_add(tr, e->src, e->tgt);
+    else if (!strcmp(sb, tr->base[1]) && !strcmp(tb, tr->base[0]))
+        err = s_train_add(tr, e->tgt, e->src);
+    return err || tr->n >= S_TRAIN_MAX;
+}
+
+/* Reads the entries and points o at them. */
+static verso_err s_train_load(verso_op_ctx *ctx, s_train *tr, verso_align_opts *o)
+{
+    verso_txn *t = NULL;
+    uint32_t tm_id = 0;
+    uint64_t last = 0, scanned = 0;
+    verso_err err = verso_store_read_begin(ctx->srv->store, &t);
+    err = err ? err : verso_tm_find(t, tr->tm, &tm_id);
+    err = err ? err : verso_tm_last_id(t, &last);
+    if (!err)
+        err = verso_tm_each_entry(t, tm_id, last > S_TRAIN_SCAN ? last - S_TRAIN_SCAN : 0,
+                                  S_TRAIN_SCAN, s_train_one, tr, &scanned);
+    if (t)
+        verso_store_read_end(&t);
+    if (err)
+        return err == VERSO_ENOTFOUND ? verso_tmop_missing(ctx, tr->tm) : err;
+    if (!(tr->segs = calloc(2 * tr->n + 1, sizeof *tr->segs)))
+        return VERSO_ENOMEM;
+    for (size_t k = 0; k < tr->n; k++) {
+        tr->segs[k] =
+            (verso_align_seg){tr->text.data + tr->at[2 * k], tr->at[2 * k + 1] - tr->at[2 * k], 0};
+        tr->segs[tr->n + k] = (verso_align_seg){tr->text.data + tr->at[2 * k + 1],
+                                                tr->at[2 * k + 2] - tr->at[2 * k + 1], 0};
+    }
+    o->train_src = tr->segs;
+    o->train_tgt = tr->segs + tr->n;
+    o->ntrain = tr->n;
+    return VERSO_OK;
+}
+
 /* ---- reply ---------------------------------------------------------------- */
 
 static int s_pack_side(msgpack_packer *pk, const char *key, const s_side *s)
@@ -283,12 +387,19 @@ static int s_pack_range(msgpack_packer *pk, const char *key, uint32_t from, uint
 
 static verso_err s_pack(verso_op_ctx *ctx, const s_side *src, const s_side *tgt,
                         const verso_align_bead *b, size_t nb, const s_store *st,
-                        const char *lexname)
+                        const char *lexname, const s_train *tr)
 {
     msgpack_packer *pk = ctx->res;
-    int rc = msgpack_pack_map(pk, st->on ? 5 : 4);
+    int rc = msgpack_pack_map(pk, 4 + st->on + tr->on);
     rc = rc ? rc : verso_mp_pack_cstr(pk, "lexicon");
     rc = rc ? rc : lexname ? verso_mp_pack_cstr(pk, lexname) : msgpack_pack_nil(pk);
+    if (!rc && tr->on) {
+        rc = verso_mp_pack_cstr(pk, "links_from");
+        rc = rc ? rc : msgpack_pack_map(pk, 2);
+        rc = rc ? rc : verso_mp_pack_cstr(pk, "tm");
+        rc = rc ? rc : msgpack_pack_str_with_body(pk, tr->tm.p, tr->tm.n);
+        rc = rc ? rc : verso_mp_pack_kv_uint(pk, "entries", tr->n);
+    }
     rc = rc ? rc : s_pack_side(pk, "src_segments", src);
     rc = rc ? rc : s_pack_side(pk, "tgt_segments", tgt);
     rc = rc ? rc : verso_mp_pack_cstr(pk, "beads");
@@ -314,6 +425,7 @@ verso_err verso_op_align(verso_op_ctx *ctx)
 {
     s_side src, tgt;
     s_store st = {0};
+    s_train tr = {0};
     verso_buf tmp;
     verso_aligner *a = NULL;
     const verso_align_bead *beads = NULL;
@@ -321,25 +433,30 @@ verso_err verso_op_align(verso_op_ctx *ctx)
     s_side_init(&src);
     s_side_init(&tgt);
     verso_buf_init(&tmp, (size_t)1 << 31);
+    verso_buf_init(&tr.text, (size_t)1 << 31);
     verso_err err = s_side_read(ctx, "src", &src, &tmp);
     err = err ? err : s_side_read(ctx, "tgt", &tgt, &tmp);
     err = err ? err : s_store_read(ctx, &st);
+    err = err ? err : s_train_read(ctx, &tr, &src, &tgt);
     err = err ? err : s_side_segs(&src);
     err = err ? err : s_side_segs(&tgt);
     err = err ? err : verso_aligner_new(&a);
     const char *lexname = NULL;
+    verso_align_opts o = {.src_lang = src.lang, .tgt_lang = tgt.lang};
+    if (!err && tr.on)
+        err = s_train_load(ctx, &tr, &o);
     if (!err) {
-        verso_align_opts o = {.src_lang = src.lang, .tgt_lang = tgt.lang};
         o.lex = verso_lexdir_find(ctx->srv->lexdir, src.lang, tgt.lang, &o.lex_reversed, &lexname);
         err = verso_align(a, &o, src.segs, src.n, tgt.segs, tgt.n, &beads, &nb);
     }
-    if (!err && st.on)
-        err = s_store_beads(ctx, &st, &src, &tgt, beads, nb);
-    if (err == VERSO_ENOTFOUND)
+    if (!err && st.on && (err = s_store_beads(ctx, &st, &src, &tgt, beads, nb)) == VERSO_ENOTFOUND)
         err = verso_tmop_missing(ctx, st.tm);
-    err = err ? err : s_pack(ctx, &src, &tgt, beads, nb, &st, lexname);
+    err = err ? err : s_pack(ctx, &src, &tgt, beads, nb, &st, lexname, &tr);
     verso_aligner_destroy(&a);
     verso_buf_fini(&tmp);
+    verso_buf_fini(&tr.text);
+    free(tr.at);
+    free(tr.segs);
     s_side_fini(&src);
     s_side_fini(&tgt);
     return err;

@@ -723,6 +723,15 @@ static void test_cli_align(void)
              "--store aligned --min-confidence 0 --origin memo 2>&1 >/dev/null");
     CHECK_INT(s_sh(cmd, out, sizeof out), 0);
     CHECK_STR(out, "stored in aligned: 3 added, 0 already there (3 beads qualified)\n");
+    /* The TM's entries of the pair as known translations: same beads. */
+    snprintf(cmd, sizeof cmd, base, VERSO_CLI_PATH, s_proc.endpoint, en, fr,
+             "--links-from aligned | cut -f1");
+    CHECK_INT(s_sh(cmd, out, sizeof out), 0);
+    CHECK_STR(out, "[0]:[0]\n[1]:[1]\n[2]:[2]\n");
+    snprintf(cmd, sizeof cmd, base, VERSO_CLI_PATH, s_proc.endpoint, en, fr,
+             "--links-from nope 2>&1");
+    CHECK_INT(s_sh(cmd, out, sizeof out), 1);
+    CHECK(strstr(out, "ENOTFOUND") != NULL);
     snprintf(cmd, sizeof cmd, base, VERSO_CLI_PATH, s_proc.endpoint, en, fr, "--store nope 2>&1");
     CHECK_INT(s_sh(cmd, out, sizeof out), 1);
     CHECK(strstr(out, "ENOTFOUND") != NULL);

@@ -3043,6 +3043,44 @@ class ProtocolTest(unittest.TestCase):
         self.assertIsNone(other["lexicon"])
         self.assertIsNone(proc.poll())
 
+    def test_align_links_from_tm(self):
+        """links_from: the TM's entries of the pair, in either direction, teach the aligner
+        which words go together; the same beads come back, surer."""
+        en_w = ["mountain", "river", "forest", "village", "harbour", "castle", "bridge",
+                "valley", "island", "tower", "garden", "market"]
+        zh_w = ["山峰", "河流", "森林", "村庄", "港口", "城堡", "桥梁", "山谷", "岛屿", "塔楼",
+                "花园", "市场"]
+
+        def pair(a, b, c):
+            return ("The %s and the %s are near the %s." % (en_w[a], en_w[b], en_w[c]),
+                    "%s和%s靠近%s。" % (zh_w[a], zh_w[b], zh_w[c]))
+        name = self.new_tm()
+        rng = random.Random(7)
+        entries = sorted({pair(*rng.sample(range(12), 3)) for _ in range(36)})
+        half = len(entries) // 2
+        self.add([{"src": s, "tgt": t} for s, t in entries[:half]], tm=name, tgt_lang="zh-CN")
+        # The other half stored the other way round: zh -> en.
+        self.add([{"src": t, "tgt": s} for s, t in entries[half:]], tm=name, src_lang="zh-Hans",
+                 tgt_lang="en")
+        self.add_one("Le château.", "The castle.", tm=name)  # another pair: not used
+        doc = [pair(0, 6, 9), pair(4, 2, 11), pair(10, 1, 7)]
+        en, zh = [d[0] for d in doc], [d[1] for d in doc]
+        plain = self.align(src_lang="en", tgt_lang="zh-CN", src_segments=en, tgt_segments=zh)
+        self.assertNotIn("links_from", plain)
+        res = self.align(src_lang="en", tgt_lang="zh-CN", src_segments=en, tgt_segments=zh,
+                         links_from=name)
+        self.assertEqual(res["links_from"], {"tm": name, "entries": len(entries)})
+        self.check_beads(res)
+        self.assertEqual(self.pairs(res), [((i,), (i,)) for i in range(3)])
+        self.assertEqual(self.pairs(plain), self.pairs(res))
+        for learned, without in zip(res["beads"], plain["beads"]):
+            self.assertGreater(learned["score"], without["score"])
+        self.error("align", "ENOTFOUND", src_lang="en", tgt_lang="zh", src_segments=en,
+                   tgt_segments=zh, links_from=name + "-missing")
+        for bad in ("", 7, ["x"], "x" * 129):
+            self.error("align", "EBADREQ", src_lang="en", tgt_lang="zh", src_segments=en,
+                       tgt_segments=zh, links_from=bad)
+
     def test_align_bad_requests(self):
         name = self.new_tm()
         ok = dict(src_lang="en", tgt_lang="fr", src_segments=["A."], tgt_segments=["B."])
