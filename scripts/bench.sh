@@ -14,3 +14,5 @@ echo
 echo
 /usr/bin/python3 "$root/bench/tm_bench.py" --build "$root/build/release"
 echo; /usr/bin/python3 "$root/bench/locale_bench.py" --build "$root/build/release"
+echo; "$root/bench/align_eval.sh" "$root/build/release"
+echo; /usr/bin/python3 "$root/bench/align_bench.py" --build "$root/build/release"

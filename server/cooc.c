@@ -242,26 +242,24 @@ static verso_err s_tab_inc(verso_cooc *c, uint32_t x, uint32_t y)
     return VERSO_OK;
 }
 
-static bool s_countable(const s_cside *sd, uint32_t id, size_t maxdf)
+static bool s_countable(const s_cside *sd, uint32_t id)
 {
-    return sd->df[id] >= 2 && sd->df[id] <= maxdf;
+    return sd->df[id] >= 2 && sd->df[id] <= VERSO_COOC_MAX_DF;
 }
 
-/* Counts every pair of countable words (2 <= df <= the larger of
- * VERSO_COOC_MAX_DF and npairs / 64). */
+/* Counts every pair of countable words (2 <= df <= VERSO_COOC_MAX_DF). */
 static verso_err s_count_pairs(verso_cooc *c)
 {
     const s_cside *x = &c->side[0], *y = &c->side[1];
-    size_t maxdf = c->npairs / 64 > VERSO_COOC_MAX_DF ? c->npairs / 64 : VERSO_COOC_MAX_DF;
     if (c->ntab)
         memset(c->tab, 0, c->ntab * sizeof *c->tab);
     c->nused = 0;
     for (size_t p = 0; p < c->npairs; p++)
         for (size_t i = x->off[p]; i < x->off[p + 1]; i++) {
-            if (!s_countable(x, x->ids[i], maxdf))
+            if (!s_countable(x, x->ids[i]))
                 continue;
             for (size_t j = y->off[p]; j < y->off[p + 1]; j++)
-                if (s_countable(y, y->ids[j], maxdf) && s_tab_inc(c, x->ids[i], y->ids[j]))
+                if (s_countable(y, y->ids[j]) && s_tab_inc(c, x->ids[i], y->ids[j]))
                     return VERSO_ENOMEM;
         }
     return VERSO_OK;

@@ -8,9 +8,9 @@
  * character or character pair). A pair of words is scored by Dunning's
  * log-likelihood ratio G2 over the pairs given; a link joins two words
  * that are each other's best partner, co-occur at least twice, score at
- * least VERSO_COOC_MIN_G2 and occur in at most VERSO_COOC_MAX_DF pairs, or
- * one pair in 64 when there are more (frequent words are function words,
- * which anchor nothing).
+ * least VERSO_COOC_MIN_G2 and occur in at most VERSO_COOC_MAX_DF pairs
+ * (frequent words are function words, which anchor nothing; the aligner
+ * drops features in more than 3 x 64 sentences anyway).
  *
  * Life cycle: new; reset, add, learn, then links; reset again for the
  * next document. A verso_cooc belongs to one thread; it owns its memory.
