@@ -338,13 +338,13 @@ static verso_err s_train_load(verso_op_ctx *ctx, s_train *tr, verso_align_opts *
 {
     verso_txn *t = NULL;
     uint32_t tm_id = 0;
-    uint64_t last = 0, scanned = 0;
+    uint64_t last = 0, cursor = 0; /* one bounded scan: the cursor is not followed */
     verso_err err = verso_store_read_begin(ctx->srv->store, &t);
     err = err ? err : verso_tm_find(t, tr->tm, &tm_id);
     err = err ? err : verso_tm_last_id(t, &last);
     if (!err)
         err = verso_tm_each_entry(t, tm_id, last > S_TRAIN_SCAN ? last - S_TRAIN_SCAN : 0,
-                                  S_TRAIN_SCAN, s_train_one, tr, &scanned);
+                                  S_TRAIN_SCAN, s_train_one, tr, &cursor);
     if (t)
         verso_store_read_end(&t);
     if (err)

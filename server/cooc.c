@@ -359,7 +359,7 @@ verso_err verso_cooc_learn(verso_cooc *c, size_t *nlinks)
 uint32_t verso_cooc_link(const verso_cooc *c, int side, uint64_t k)
 {
     const s_cside *sd = &c->side[side ? 1 : 0];
-    size_t lo = 0, hi = c->learned ? sd->nlink : 0;
+    size_t n = c->learned ? sd->nlink : 0, lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         if (sd->link[mid].key < k)
@@ -367,6 +367,5 @@ uint32_t verso_cooc_link(const verso_cooc *c, int side, uint64_t k)
         else
             hi = mid;
     }
-    return lo < (c->learned ? sd->nlink : 0) && sd->link[lo].key == k ? sd->link[lo].id
-                                                                      : VERSO_COOC_NONE;
+    return lo < n && sd->link[lo].key == k ? sd->link[lo].id : VERSO_COOC_NONE;
 }
