@@ -3,6 +3,7 @@
  * default, the reply's "res" as JSON with --json.
  * Exit status: 0 ok, 1 server error reply, 2 usage, 3 transport or timeout.
  */
+#define _GNU_SOURCE /* explicit_bzero */
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 
 #include "buf.h"
 #include "cli.h"
+#include "keyfile.h"
 #include "mp.h"
 #include "verso/client.h"
 
@@ -26,7 +28,8 @@ static double s_now(void)
 static void s_usage(FILE *f)
 {
     fprintf(f,
-            "usage: verso [--endpoint E] [--json] [--timeout MS] COMMAND [ARGS]\n"
+            "usage: verso [--endpoint E] [--server-key KEY|FILE --key FILE] [--json]\n"
+            "             [--timeout MS] COMMAND [ARGS]\n"
             "commands:\n"
             "  ping     round trip to the server\n"
             "  hello    server name, version, protocol, ops, libraries\n"
@@ -47,7 +50,13 @@ static void s_usage(FILE *f)
             "           FILE (- for standard input; each line with --segmented), or of\n"
             "           TEXT when it names no file (always with --text); the TM source\n"
             "           shows [-its words-]{+the query's+} where they differ\n"
-            "The server is --endpoint, else $VERSO_ENDPOINT, else %s.\n",
+            "  backup DIR   a compact copy of the server's whole store into the new\n"
+            "           directory DIR on the server's machine (admin role)\n"
+            "  keygen BASE  write a CurveZMQ key pair: BASE.pub, BASE.secret (mode 0600)\n"
+            "The server is --endpoint, else $VERSO_ENDPOINT, else %s.\n"
+            "CurveZMQ (docs/SECURITY.md): --server-key (else $VERSO_SERVER_KEY) is the\n"
+            "server's public key or .pub file, --key (else $VERSO_KEY) this client's\n"
+            ".secret file.\n",
             VERSO_DEFAULT_ENDPOINT);
 }
 
@@ -164,11 +173,21 @@ static void s_print_stats(const msgpack_object *res)
            s_field(res, "errors", c, sizeof c), s_field(res, "threads", a + 128, 128),
            s_field(res, "endpoint", b + 128, 128));
     const msgpack_object *st = verso_mp_get(res, "store");
+    if (!st)
+        return; /* the detail is for the admin role */
     printf("store %s (schema %s)\n", s_field(st, "path", a, sizeof a),
            s_field(st, "schema_version", b, sizeof b));
     printf("  used %.2f MiB of a %.1f MiB map (max %.0f MiB), file %.2f MiB, last txn %s\n",
            s_mib(st, "used_bytes"), s_mib(st, "map_size"), s_mib(st, "max_map_size"),
            s_mib(st, "file_bytes"), s_field(st, "last_txn", c, sizeof c));
+    const msgpack_object *au = verso_mp_get(res, "auth");
+    if (au)
+        printf("auth %s: %s client key(s); handshakes %s accepted, %s refused; %s request(s) "
+               "denied\n",
+               s_field(au, "mode", a, 64), s_field(au, "clients", a + 64, 64),
+               s_field(au, "handshakes_accepted", a + 128, 64),
+               s_field(au, "handshakes_refused", a + 192, 64),
+               s_field(au, "requests_denied", b, 64));
     const msgpack_object *ops = verso_mp_get(res, "ops");
     if (ops && ops->type == MSGPACK_OBJECT_MAP && ops->via.map.size)
         printf("%-12s %10s %8s %10s %10s %10s\n", "op", "requests", "errors", "p50 us", "p99 us",
@@ -273,6 +292,10 @@ static int s_run(verso_cli *cli, const char *cmd, int argc, char **argv)
                                        : verso_cli_concordance(cli, argc, argv);
         goto out;
     }
+    if (!strcmp(cmd, "backup")) {
+        status = verso_cli_backup(cli, argc, argv);
+        goto out;
+    }
     if (!strcmp(cmd, "import") || !strcmp(cmd, "lookup") || !strcmp(cmd, "export")) {
         status = !strcmp(cmd, "import")   ? verso_cli_import(cli, argc, argv)
                  : !strcmp(cmd, "lookup") ? verso_cli_lookup(cli, argc, argv)
@@ -347,15 +370,20 @@ int main(int argc, char **argv)
     static const struct option opts[] = {{"endpoint", 1, 0, 'e'},
                                          {"json", 0, 0, 'j'},
                                          {"timeout", 1, 0, 't'},
+                                         {"server-key", 1, 0, 's'},
+                                         {"key", 1, 0, 'k'},
                                          {"help", 0, 0, 'h'},
                                          {0, 0, 0, 0}};
     verso_cli cli = {getenv("VERSO_ENDPOINT"), 0, 10000, NULL};
+    const char *server_key = getenv("VERSO_SERVER_KEY"), *key = getenv("VERSO_KEY");
     int c;
     while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
         switch (c) {
         case 'e': cli.endpoint = optarg; break;
         case 'j': cli.json = 1; break;
         case 't': cli.timeout_ms = atoi(optarg); break;
+        case 's': server_key = optarg; break;
+        case 'k': key = optarg; break;
         case 'h': s_usage(stdout); return 0;
         default: s_usage(stderr); return 2;
         }
@@ -366,8 +394,15 @@ int main(int argc, char **argv)
         s_usage(stderr);
         return 2;
     }
+    if (!strcmp(argv[optind], "keygen"))
+        return verso_cli_keygen(argc - optind - 1, argv + optind + 1);
     verso_client_opts o = {.timeout_ms = cli.timeout_ms};
+    verso_keypair kp;
+    char skey[VERSO_KEY_LEN + 1];
+    if (verso_cli_keys(server_key, key, skey, &kp, &o) < 0)
+        return 2;
     verso_err err = verso_client_new(cli.endpoint, &o, &cli.client);
+    explicit_bzero(&kp, sizeof kp);
     if (err) {
         fprintf(stderr, "verso: %s: %s\n", cli.endpoint, verso_strerror(err));
         return err == VERSO_EINVAL ? 2 : 3;

@@ -77,4 +77,18 @@ int verso_cli_concordance(verso_cli *cli, int argc, char **argv);
  * of a document pair, or its sentence pairs (aligncli.c). */
 int verso_cli_align(verso_cli *cli, int argc, char **argv);
 
+/* verso keygen BASE: writes BASE.pub and BASE.secret (admincli.c). */
+int verso_cli_keygen(int argc, char **argv);
+
+/* verso backup DIR: the server copies its store into DIR (admincli.c). */
+int verso_cli_backup(verso_cli *cli, int argc, char **argv);
+
+/* Reads the CurveZMQ keys: server_key (a key or a file; may be NULL) and
+ * the client's .secret file (may be NULL); both or neither. Fills skey and
+ * *kp and points o's key fields at them. Returns 0, or -1 after printing
+ * why (admincli.c). */
+struct verso_keypair;
+int verso_cli_keys(const char *server_key, const char *key_file, char *skey,
+                   struct verso_keypair *kp, verso_client_opts *o);
+
 #endif

@@ -5,11 +5,13 @@
 #include "verso/client.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <zmq.h>
 
+#include "keyfile.h"
 #include "mp.h"
 #include "wire.h"
 
@@ -26,6 +28,8 @@ struct verso_reply {
 
 struct verso_client {
     void *sock;
+    void *monitor; /* PAIR: the socket's handshake failures (CURVE only), or NULL */
+    int denied;    /* the server refused our key: every call fails EDENIED */
     verso_client_opts o;
     uint64_t next_id;
     uint64_t *pending; /* ids sent, reply not yet received, oldest first */
@@ -48,6 +52,48 @@ static int64_t s_now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* CURVE client options, and a monitor that reports a refused key (the
+ * server's ZAP handler answering 400) instead of a silent timeout. */
+static verso_err s_curve(verso_client *c)
+{
+    const verso_client_opts *o = &c->o;
+    int n = !!o->server_key + !!o->public_key + !!o->secret_key;
+    if (n == 0)
+        return VERSO_OK;
+    if (n != 3 || !verso_key_valid(o->server_key) || !verso_key_valid(o->public_key) ||
+        !verso_key_valid(o->secret_key))
+        return VERSO_EINVAL;
+    char ep[64];
+    snprintf(ep, sizeof ep, "inproc://verso-monitor-%p", (void *)c);
+    if (zmq_setsockopt(c->sock, ZMQ_CURVE_SERVERKEY, o->server_key, VERSO_KEY_LEN + 1) < 0 ||
+        zmq_setsockopt(c->sock, ZMQ_CURVE_PUBLICKEY, o->public_key, VERSO_KEY_LEN + 1) < 0 ||
+        zmq_setsockopt(c->sock, ZMQ_CURVE_SECRETKEY, o->secret_key, VERSO_KEY_LEN + 1) < 0 ||
+        zmq_socket_monitor(c->sock, ep, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) < 0 ||
+        !(c->monitor = zmq_socket(s_zctx, ZMQ_PAIR)) || zmq_connect(c->monitor, ep) < 0)
+        return zmq_errno() == EINVAL ? VERSO_EINVAL : VERSO_ETRANSPORT;
+    return VERSO_OK;
+}
+
+/* Reads one monitor event; a refused key makes the client denied. */
+static void s_monitor_event(verso_client *c)
+{
+    zmq_msg_t ev;
+    zmq_msg_init(&ev);
+    int more = 1;
+    for (int part = 0; more; part++) {
+        if (zmq_msg_recv(&ev, c->monitor, 0) < 0)
+            break;
+        if (part == 0 && zmq_msg_size(&ev) >= 2) {
+            const unsigned char *p = zmq_msg_data(&ev);
+            uint16_t event;
+            memcpy(&event, p, sizeof event);
+            c->denied |= event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH;
+        }
+        more = zmq_msg_more(&ev);
+    }
+    zmq_msg_close(&ev);
 }
 
 verso_err verso_client_new(const char *endpoint, const verso_client_opts *opts, verso_client **out)
@@ -77,11 +123,13 @@ verso_err verso_client_new(const char *endpoint, const verso_client_opts *opts, 
     zmq_setsockopt(c->sock, ZMQ_CONNECT_TIMEOUT, &c->o.connect_timeout_ms, sizeof(int));
     zmq_setsockopt(c->sock, ZMQ_SNDTIMEO, &c->o.timeout_ms, sizeof(int));
     zmq_setsockopt(c->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
-    if (zmq_connect(c->sock, endpoint) < 0) {
-        verso_err err = zmq_errno() == EINVAL || zmq_errno() == EPROTONOSUPPORT ? VERSO_EINVAL
-                                                                                : VERSO_ETRANSPORT;
-        zmq_close(c->sock);
-        free(c);
+    verso_err err = s_curve(c);
+    if (!err && zmq_connect(c->sock, endpoint) < 0)
+        err = zmq_errno() == EINVAL || zmq_errno() == EPROTONOSUPPORT ? VERSO_EINVAL
+                                                                      : VERSO_ETRANSPORT;
+    c->o.server_key = c->o.public_key = c->o.secret_key = NULL; /* borrowed: not kept */
+    if (err) {
+        verso_client_destroy(&c);
         return err;
     }
     *out = c;
@@ -97,6 +145,10 @@ void verso_client_destroy(verso_client **cp)
         verso_reply *r = c->stash;
         c->stash = r->next;
         verso_reply_destroy(&r);
+    }
+    if (c->monitor) {
+        zmq_socket_monitor(c->sock, NULL, 0);
+        zmq_close(c->monitor);
     }
     zmq_close(c->sock);
     free(c->pending);
@@ -261,8 +313,19 @@ static verso_err s_decode(zmq_msg_t *frame, verso_reply **out)
 /* Receives one single-frame message within timeout_ms. */
 static verso_err s_recv_frame(verso_client *c, long timeout_ms, zmq_msg_t *frame)
 {
-    zmq_pollitem_t it = {c->sock, 0, ZMQ_POLLIN, 0};
-    int rc = zmq_poll(&it, 1, timeout_ms);
+    zmq_pollitem_t it[2] = {{c->sock, 0, ZMQ_POLLIN, 0}, {c->monitor, 0, ZMQ_POLLIN, 0}};
+    int rc = 0;
+    int64_t deadline = s_now_ms() + timeout_ms;
+    while (!c->denied && !(it[0].revents & ZMQ_POLLIN)) {
+        int64_t left = deadline - s_now_ms();
+        rc = zmq_poll(it, c->monitor ? 2 : 1, left > 0 ? (long)left : 0);
+        if (rc <= 0)
+            break;
+        if (it[1].revents & ZMQ_POLLIN)
+            s_monitor_event(c);
+    }
+    if (c->denied)
+        return VERSO_EDENIED;
     if (rc == 0)
         return VERSO_ETIMEOUT;
     if (rc < 0)

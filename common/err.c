@@ -32,6 +32,7 @@ static const struct s_entry s_table[] = {
     {"ESERVER", "ESERVER: server replied with an error"},
     {"EBADLANG", "EBADLANG: malformed BCP 47 language tag"},
     {"EEXIST", "EEXIST: already exists"},
+    {"EDENIED", "EDENIED: permission denied (unknown or revoked key, or role too low)"},
 };
 
 static const struct s_entry *s_lookup(verso_err err)

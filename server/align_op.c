@@ -160,6 +160,9 @@ static verso_err s_store_read(verso_op_ctx *ctx, s_store *st)
         return VERSO_OK;
     if (m->type != MSGPACK_OBJECT_MAP)
         return verso_fault_set(ctx->fault, VERSO_EBADREQ, "\"store\" must be a map");
+    if (ctx->who->role < VERSO_ROLE_WRITE)
+        return verso_dispatch_deny(ctx->srv, ctx->who, "\"align\" with \"store\"", VERSO_ROLE_WRITE,
+                                   ctx->fault);
     st->on = true;
     const msgpack_object *tm = verso_mp_get(m, "tm"), *min = verso_mp_get(m, "min_confidence");
     const msgpack_object *origin = verso_mp_get(m, "origin");

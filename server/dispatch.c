@@ -1,6 +1,9 @@
 /* dispatch.c - request frame to reply frame; see dispatch.h. */
 #include "dispatch.h"
 
+#include <stdio.h>
+
+#include "log.h"
 #include "ops.h"
 #include "proto.h"
 
@@ -22,21 +25,42 @@ void verso_dispatch_error(verso_server *srv, verso_err code, const char *message
     verso_proto_pack_err(out, NULL, code, message);
 }
 
+verso_err verso_dispatch_deny(verso_server *srv, const verso_caller *who, const char *what,
+                              verso_role need, verso_fault *f)
+{
+    atomic_fetch_add_explicit(&srv->stats.denied, 1, memory_order_relaxed);
+    if (who->role == VERSO_ROLE_NONE) {
+        verso_log(VERSO_LOG_WARN, "auth: refused %s from %s: not on the allow-list (revoked?)",
+                  what, who->name);
+        return verso_fault_set(f, VERSO_EDENIED,
+                               "this client's key is not (or no longer) on the allow-list");
+    }
+    verso_log(VERSO_LOG_WARN, "auth: refused %s from '%s': needs role %s, has %s", what, who->name,
+              verso_role_name(need), verso_role_name(who->role));
+    return verso_fault_set(f, VERSO_EDENIED, "%s needs the %s role; this client has %s", what,
+                           verso_role_name(need), verso_role_name(who->role));
+}
+
 /* Runs the handler into its own buffer, so that a failing handler's partial
  * result never reaches the wire. */
-static verso_err s_run(verso_server *srv, verso_thread *th, const verso_req *req,
-                       msgpack_sbuffer *res, verso_fault *f)
+static verso_err s_run(verso_server *srv, verso_thread *th, const verso_caller *who,
+                       const verso_req *req, msgpack_sbuffer *res, verso_fault *f)
 {
     const verso_op *op = verso_op_find(req->op, req->op_len);
     if (!op)
         return verso_fault_set(f, VERSO_EBADOP, "unknown op \"%.*s\"",
                                (int)(req->op_len > 64 ? 64 : req->op_len), req->op);
+    if (who->role < op->role) {
+        char what[80];
+        snprintf(what, sizeof what, "op \"%s\"", op->name);
+        return verso_dispatch_deny(srv, who, what, op->role, f);
+    }
     if (atomic_load(&srv->stopping))
         return verso_fault_set(f, VERSO_ESHUTDOWN, "server is shutting down; \"%s\" not run",
                                op->name);
     msgpack_packer pk;
     msgpack_packer_init(&pk, res, msgpack_sbuffer_write);
-    verso_op_ctx ctx = {srv, th, req, &pk, f};
+    verso_op_ctx ctx = {srv, th, req, &pk, f, who};
     size_t nops;
     uint64_t t0 = verso_metrics_now_us();
     verso_err err = op->fn(&ctx);
@@ -49,6 +73,13 @@ static verso_err s_run(verso_server *srv, verso_thread *th, const verso_req *req
 
 void verso_dispatch(verso_server *srv, verso_thread *th, const void *body, size_t len,
                     msgpack_sbuffer *out)
+{
+    static const verso_caller local = {.role = VERSO_ROLE_ADMIN, .name = "local"};
+    verso_dispatch_as(srv, th, &local, body, len, out);
+}
+
+void verso_dispatch_as(verso_server *srv, verso_thread *th, const verso_caller *who,
+                       const void *body, size_t len, msgpack_sbuffer *out)
 {
     s_count_request(srv);
     if (len > srv->cfg.max_message_bytes) {
@@ -66,7 +97,7 @@ void verso_dispatch(verso_server *srv, verso_thread *th, const void *body, size_
     verso_req_init(&req);
     verso_err err = verso_req_decode(&req, body, len, &f);
     if (!err)
-        err = s_run(srv, th, &req, &res, &f);
+        err = s_run(srv, th, who, &req, &res, &f);
     if (err)
         s_count_error(srv);
     int rc = err ? verso_proto_pack_err(out, req.id, f.code, f.message)

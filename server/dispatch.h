@@ -9,6 +9,7 @@
 #include <msgpack.h>
 #include <stddef.h>
 
+#include "auth.h"
 #include "segment.h"
 #include "server.h"
 
@@ -20,10 +21,15 @@ typedef struct verso_thread {
 } verso_thread;
 
 /*
- * Handles the request in body[0..len) and appends the packed reply to `out`
- * (caller-owned). `th` is the calling thread's state (writer connection,
- * segmenter). Never fails: every problem becomes an error reply.
+ * Handles the request in body[0..len) from `who` and appends the packed
+ * reply to `out` (caller-owned). `th` is the calling thread's state (writer
+ * connection, segmenter). An op above who's role gets EDENIED, logged.
+ * Never fails: every problem becomes an error reply.
  */
+void verso_dispatch_as(verso_server *srv, verso_thread *th, const verso_caller *who,
+                       const void *body, size_t len, msgpack_sbuffer *out);
+
+/* verso_dispatch_as for the local admin (a server without CURVE). */
 void verso_dispatch(verso_server *srv, verso_thread *th, const void *body, size_t len,
                     msgpack_sbuffer *out);
 

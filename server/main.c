@@ -1,4 +1,5 @@
 /* main.c - versod's command line: flags, signals, run. */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -7,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "keyfile.h"
 #include "log.h"
 #include "server.h"
 #include "verso/version.h"
@@ -15,8 +17,11 @@ static verso_server *s_server; /* for the signal handler only */
 
 static void s_on_signal(int sig)
 {
-    (void)sig;
-    if (s_server)
+    if (!s_server)
+        return;
+    if (sig == SIGHUP)
+        verso_server_request_reload(s_server);
+    else
         verso_server_request_stop(s_server);
 }
 
@@ -24,6 +29,7 @@ static void s_usage(FILE *f)
 {
     fprintf(f,
             "usage: versod [options]\n"
+            "       versod keygen BASE    write a key pair: BASE.pub, BASE.secret (0600)\n"
             "  --bind ENDPOINT          listen here (default %s;\n"
             "                           tcp://127.0.0.1:* picks a free port)\n"
             "  --data DIR               data directory (default ./verso-data)\n"
@@ -36,6 +42,10 @@ static void s_usage(FILE *f)
             "  --map-size N             initial LMDB map size (default 1G; grows)\n"
             "  --max-map-size N         LMDB map growth limit (default 1T)\n"
             "  --log-level LEVEL        error, warn, info (default) or debug\n"
+            "  --curve-key FILE         CurveZMQ: the server's key pair (versod keygen)\n"
+            "  --allow FILE             CurveZMQ: the clients' keys, roles and names;\n"
+            "                           reread on SIGHUP (docs/SECURITY.md)\n"
+            "  --insecure               serve a non-local endpoint without CurveZMQ\n"
             "  --version, --help\n"
             "Sizes take K, M, G or T suffixes (powers of 1024).\n",
             VERSO_DEFAULT_ENDPOINT, VERSO_RULES_DIR);
@@ -102,6 +112,9 @@ static int s_parse(int argc, char **argv, verso_server_config *cfg)
                                          {"log-level", 1, 0, 'l'},
                                          {"rules", 1, 0, 'R'},
                                          {"dict", 1, 0, 'D'},
+                                         {"curve-key", 1, 0, 'k'},
+                                         {"allow", 1, 0, 'a'},
+                                         {"insecure", 0, 0, 'I'},
                                          {"version", 0, 0, 'V'},
                                          {"help", 0, 0, 'h'},
                                          {0, 0, 0, 0}};
@@ -114,6 +127,9 @@ static int s_parse(int argc, char **argv, verso_server_config *cfg)
         case 'r': cfg->ready_file = optarg; break;
         case 'R': cfg->rules_dir = optarg; break;
         case 'D': cfg->dict_dir = optarg; break;
+        case 'k': cfg->curve_secret = optarg; break;
+        case 'a': cfg->allow_file = optarg; break;
+        case 'I': cfg->insecure = 1; break;
         case 't':
             bad = s_parse_size(optarg, &n) || n < 1 || n > 250;
             cfg->threads = (unsigned)n;
@@ -138,8 +154,30 @@ static int s_parse(int argc, char **argv, verso_server_config *cfg)
     return 0;
 }
 
+/* versod keygen BASE */
+static int s_keygen(int argc, char **argv)
+{
+    if (argc != 3) {
+        fprintf(stderr, "usage: versod keygen BASE\n");
+        return 2;
+    }
+    verso_keypair kp;
+    verso_err err = verso_keyfile_generate(argv[2], &kp);
+    if (err) {
+        fprintf(stderr, "versod: cannot write %s.pub and %s.secret: %s\n", argv[2], argv[2],
+                verso_strerror(err));
+        return 1;
+    }
+    printf("public key %s\nwritten to %s.pub; the key pair to %s.secret (mode 0600)\n",
+           kp.public_key, argv[2], argv[2]);
+    explicit_bzero(&kp, sizeof kp);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 2 && !strcmp(argv[1], "keygen"))
+        return s_keygen(argc, argv);
     verso_server_config cfg = {.bind = VERSO_DEFAULT_ENDPOINT,
                                .data_dir = "./verso-data",
                                .threads = 4,
@@ -152,13 +190,14 @@ int main(int argc, char **argv)
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
-    /* Only this thread takes SIGINT/SIGTERM: block them while the server
+    /* Only this thread takes SIGINT/SIGTERM/SIGHUP: block them while the server
      * starts its threads (which inherit the mask), then unblock here, where
      * the handler can never run during verso_server_destroy. */
     sigset_t stop_sigs;
     sigemptyset(&stop_sigs);
     sigaddset(&stop_sigs, SIGINT);
     sigaddset(&stop_sigs, SIGTERM);
+    sigaddset(&stop_sigs, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &stop_sigs, NULL);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -166,6 +205,7 @@ int main(int argc, char **argv)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
     verso_err err = verso_server_new(&cfg, &s_server);
     if (err) {
         fprintf(stderr, "versod: cannot start: %s\n", verso_strerror(err));

@@ -48,21 +48,22 @@ static int s_pack_ops(msgpack_packer *pk, const verso_server *srv)
 static verso_err s_stats(verso_op_ctx *ctx);
 
 static const verso_op s_ops[] = {
-    {"hello", s_hello},
-    {"ping", s_ping},
-    {"stats", s_stats},
-    {"segment", verso_op_segment},
-    {"tm_create", verso_op_tm_create},
-    {"tm_list", verso_op_tm_list},
-    {"tm_delete", verso_op_tm_delete},
-    {"add", verso_op_add},
-    {"get", verso_op_get},
-    {"update", verso_op_update},
-    {"delete", verso_op_delete},
-    {"lookup", verso_op_lookup},
-    {"export", verso_op_export},
-    {"concordance", verso_op_concordance},
-    {"align", verso_op_align},
+    {"hello", s_hello, VERSO_ROLE_READ},
+    {"ping", s_ping, VERSO_ROLE_READ},
+    {"stats", s_stats, VERSO_ROLE_READ},
+    {"segment", verso_op_segment, VERSO_ROLE_READ},
+    {"tm_create", verso_op_tm_create, VERSO_ROLE_ADMIN},
+    {"tm_list", verso_op_tm_list, VERSO_ROLE_READ},
+    {"tm_delete", verso_op_tm_delete, VERSO_ROLE_ADMIN},
+    {"add", verso_op_add, VERSO_ROLE_WRITE},
+    {"get", verso_op_get, VERSO_ROLE_READ},
+    {"update", verso_op_update, VERSO_ROLE_WRITE},
+    {"delete", verso_op_delete, VERSO_ROLE_WRITE},
+    {"lookup", verso_op_lookup, VERSO_ROLE_READ},
+    {"export", verso_op_export, VERSO_ROLE_READ},
+    {"concordance", verso_op_concordance, VERSO_ROLE_READ},
+    {"align", verso_op_align, VERSO_ROLE_READ}, /* with "store": write (align_op.c) */
+    {"backup", verso_op_backup, VERSO_ROLE_ADMIN},
 };
 
 #define S_NOPS (sizeof s_ops / sizeof s_ops[0])
@@ -142,6 +143,21 @@ static int s_pack_store(msgpack_packer *pk, const verso_server *srv, const verso
     return rc ? rc : verso_mp_pack_kv_str(pk, "engine", verso_store_engine_version());
 }
 
+/* "auth": the mode, the allow-list's size and what it refused. */
+static int s_pack_auth(msgpack_packer *pk, const verso_server *srv)
+{
+    const verso_server_stats *a = &srv->stats;
+    int rc = verso_mp_pack_cstr(pk, "auth");
+    rc = rc ? rc : msgpack_pack_map(pk, 7);
+    rc = rc ? rc : verso_mp_pack_kv_str(pk, "mode", srv->curve ? "curve" : "none");
+    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "clients", atomic_load(&a->clients));
+    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "handshakes_accepted", atomic_load(&a->hs_accepted));
+    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "handshakes_refused", atomic_load(&a->hs_refused));
+    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "requests_denied", atomic_load(&a->denied));
+    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "reloads", atomic_load(&a->reloads));
+    return rc ? rc : verso_mp_pack_kv_uint(pk, "reload_errors", atomic_load(&a->reload_errors));
+}
+
 static verso_err s_stats(verso_op_ctx *ctx)
 {
     verso_server *srv = ctx->srv;
@@ -160,19 +176,23 @@ static verso_err s_stats(verso_op_ctx *ctx)
     }
     if (err)
         return verso_fault_set(ctx->fault, err, "reading the index state: %s", verso_strerror(err));
-    int rc = msgpack_pack_map(pk, 9);
+    int admin = ctx->who->role >= VERSO_ROLE_ADMIN; /* the detail: store, ops, auth */
+    int rc = msgpack_pack_map(pk, admin ? 10 : 7);
     rc = rc ? rc : verso_mp_pack_kv_int(pk, "started", srv->started);
     rc = rc ? rc : verso_mp_pack_kv_int(pk, "uptime_s", up_ms / 1000);
     rc = rc ? rc : verso_mp_pack_kv_uint(pk, "requests", atomic_load(&srv->stats.requests));
     rc = rc ? rc : verso_mp_pack_kv_uint(pk, "errors", atomic_load(&srv->stats.errors));
     rc = rc ? rc : verso_mp_pack_kv_uint(pk, "threads", srv->cfg.threads);
     rc = rc ? rc : verso_mp_pack_kv_str(pk, "endpoint", srv->endpoint);
-    rc = rc ? rc : verso_mp_pack_cstr(pk, "store");
-    rc = rc ? rc : s_pack_store(pk, srv, &st);
     rc = rc ? rc : verso_mp_pack_cstr(pk, "fuzzy_index");
     rc = rc ? rc : msgpack_pack_map(pk, 2);
     rc = rc ? rc : verso_mp_pack_kv_uint(pk, "posted_upto", upto < last ? upto : last);
     rc = rc ? rc : verso_mp_pack_kv_uint(pk, "pending_ids", upto < last ? last - upto : 0);
-    rc = rc ? rc : s_pack_ops(pk, srv);
+    if (admin) {
+        rc = rc ? rc : verso_mp_pack_cstr(pk, "store");
+        rc = rc ? rc : s_pack_store(pk, srv, &st);
+        rc = rc ? rc : s_pack_ops(pk, srv);
+        rc = rc ? rc : s_pack_auth(pk, srv);
+    }
     return rc ? VERSO_ENOMEM : VERSO_OK;
 }

@@ -9,6 +9,7 @@
 #include <msgpack.h>
 #include <stddef.h>
 
+#include "auth.h"
 #include "proto.h"
 #include "server.h"
 
@@ -19,8 +20,9 @@ typedef struct verso_op_ctx {
     verso_server *srv;
     verso_thread *th; /* this thread's writer connection and segmenter */
     const verso_req *req;
-    msgpack_packer *res; /* pack exactly one object: the "res" map */
-    verso_fault *fault;  /* fill it (verso_fault_set) when returning an error */
+    msgpack_packer *res;     /* pack exactly one object: the "res" map */
+    verso_fault *fault;      /* fill it (verso_fault_set) when returning an error */
+    const verso_caller *who; /* the client's role and name (auth.h) */
 } verso_op_ctx;
 
 /* Returns VERSO_OK after packing the result, or an error (with ctx->fault
@@ -30,7 +32,14 @@ typedef verso_err (*verso_op_fn)(verso_op_ctx *ctx);
 typedef struct verso_op {
     const char *name;
     verso_op_fn fn;
+    verso_role role; /* the least role that may call it (a field may ask more) */
 } verso_op;
+
+/* Refuses `what` (e.g. "align with store") to a caller below `need`:
+ * counts and logs the refusal, fills f with EDENIED and returns it
+ * (dispatch.c). For an op's fields that need more than the op's role. */
+verso_err verso_dispatch_deny(verso_server *srv, const verso_caller *who, const char *what,
+                              verso_role need, verso_fault *f);
 
 /* Handlers that live in the file of their concept. */
 verso_err verso_op_segment(verso_op_ctx *ctx);
@@ -45,6 +54,7 @@ verso_err verso_op_delete(verso_op_ctx *ctx);
 verso_err verso_op_lookup(verso_op_ctx *ctx);
 verso_err verso_op_align(verso_op_ctx *ctx);
 verso_err verso_op_concordance(verso_op_ctx *ctx);
+verso_err verso_op_backup(verso_op_ctx *ctx);
 
 /* The op called name[0..len), or NULL. */
 const verso_op *verso_op_find(const char *name, size_t len);

@@ -1,8 +1,10 @@
 /*
  * server.c - versod's broker: the ROUTER front socket, the pool of workers
  * behind it (load-balanced: a request goes only to an idle worker), the
- * writer, start-up (ready file) and clean shutdown. Requests themselves are
- * handled in dispatch.c; this file only moves frames.
+ * writer, start-up (ready file) and clean shutdown. With CURVE on it also
+ * runs the ZAP handler and stamps each request with its caller's role
+ * (auth.h). Requests themselves are handled in dispatch.c; this file only
+ * moves frames.
  */
 #define _GNU_SOURCE
 #include "server.h"
@@ -16,6 +18,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "auth.h"
 #include "log.h"
 #include "tm.h"
 #include "tmfuzzy.h"
@@ -34,7 +37,11 @@ struct verso_server_impl {
     unsigned *idle; /* stack of idle worker indices */
     unsigned nidle;
     verso_writer *writer;
-    int sigpipe[2];
+    int sigpipe[2];     /* the signal handlers' wake-ups: 'x' stop, 'h' reload */
+    void *zap;          /* REP, the ZAP handler (CURVE only) */
+    verso_allow *allow; /* the current allow-list (CURVE only) */
+    verso_keypair key;  /* the server's key pair (CURVE only) */
+    verso_zap_counts zc;
 };
 
 int64_t verso_now_ms(void)
@@ -107,13 +114,57 @@ static int s_from_worker(verso_server_impl *im)
     return 0;
 }
 
-/* A client's message: to the most recently idle worker. */
-static int s_to_worker(verso_server_impl *im)
+/* Who sent `m`: without CURVE, the local admin; with it, the allow-list's
+ * entry for the key the handshake proved (the User-Id the ZAP handler
+ * gave), looked up again now so that a revocation counts at once. No
+ * User-Id, or a key no longer listed: no role (fail closed). */
+static void s_caller(verso_server *s, zmq_msg_t *m, verso_caller *who)
 {
+    verso_server_impl *im = s->impl;
+    if (!s->curve) {
+        *who = (verso_caller){.role = VERSO_ROLE_ADMIN, .name = "local"};
+        return;
+    }
+    const char *uid = zmq_msg_gets(m, "User-Id");
+    const verso_allow_entry *e = uid ? verso_allow_find(im->allow, uid) : NULL;
+    if (!e) {
+        who->role = VERSO_ROLE_NONE;
+        snprintf(who->name, sizeof who->name, "key %.40s", uid ? uid : "(none)");
+        return;
+    }
+    who->role = e->role;
+    memcpy(who->name, e->name, sizeof who->name);
+}
+
+/* A client's message [id][body...]: to the most recently idle worker as
+ * [worker][caller][id][body...], caller = role byte + name (worker.c). */
+static int s_to_worker(verso_server *s)
+{
+    verso_server_impl *im = s->impl;
+    zmq_msg_t id, body;
+    zmq_msg_init(&id);
+    zmq_msg_init(&body);
+    if (zmq_msg_recv(&id, im->front, 0) < 0 || !zmq_msg_more(&id) ||
+        zmq_msg_recv(&body, im->front, 0) < 0) {
+        zmq_msg_close(&id);
+        zmq_msg_close(&body);
+        return -1;
+    }
+    verso_caller who;
+    s_caller(s, &body, &who);
+    int more = zmq_msg_more(&body);
     unsigned w = im->idle[--im->nidle];
-    unsigned char id[2] = {'w', (unsigned char)w};
-    zmq_send(im->back, id, sizeof id, ZMQ_SNDMORE);
-    return s_forward_rest(im->front, im->back);
+    unsigned char wid[2] = {'w', (unsigned char)w}, cb[1 + VERSO_NAME_MAX];
+    cb[0] = (unsigned char)who.role;
+    size_t nl = strlen(who.name);
+    memcpy(cb + 1, who.name, nl);
+    zmq_send(im->back, wid, sizeof wid, ZMQ_SNDMORE);
+    zmq_send(im->back, cb, 1 + nl, ZMQ_SNDMORE);
+    if (zmq_msg_send(&id, im->back, ZMQ_SNDMORE) < 0)
+        zmq_msg_close(&id);
+    if (zmq_msg_send(&body, im->back, more ? ZMQ_SNDMORE : 0) < 0)
+        zmq_msg_close(&body);
+    return more ? s_forward_rest(im->front, im->back) : 0;
 }
 
 static int s_front_pending(verso_server_impl *im)
@@ -158,6 +209,25 @@ static verso_err s_start_workers(verso_server *s)
     return s_await_workers(im);
 }
 
+/* CURVE server options, the ZAP handler bound first (libzmq asks it about
+ * every handshake only when it is bound before the handshake starts). */
+static verso_err s_front_curve(verso_server *s)
+{
+    verso_server_impl *im = s->impl;
+    int one = 1;
+    if (verso_zap_bind(im->zctx, &im->zap)) {
+        verso_log(VERSO_LOG_ERROR, "cannot bind the ZAP handler: %s", zmq_strerror(zmq_errno()));
+        return VERSO_ETRANSPORT;
+    }
+    if (zmq_setsockopt(im->front, ZMQ_CURVE_SERVER, &one, sizeof one) < 0 ||
+        zmq_setsockopt(im->front, ZMQ_CURVE_SECRETKEY, im->key.secret_key, VERSO_KEY_LEN + 1) < 0 ||
+        zmq_setsockopt(im->front, ZMQ_ZAP_DOMAIN, "verso", 5) < 0) {
+        verso_log(VERSO_LOG_ERROR, "cannot enable CURVE: %s", zmq_strerror(zmq_errno()));
+        return VERSO_ETRANSPORT;
+    }
+    return VERSO_OK;
+}
+
 static verso_err s_bind_front(verso_server *s)
 {
     verso_server_impl *im = s->impl;
@@ -169,6 +239,8 @@ static verso_err s_bind_front(verso_server *s)
     zmq_setsockopt(im->front, ZMQ_MAXMSGSIZE, &hard, sizeof hard);
     zmq_setsockopt(im->front, ZMQ_RCVHWM, &hwm, sizeof hwm);
     zmq_setsockopt(im->front, ZMQ_LINGER, &linger, sizeof linger);
+    if (s->curve && s_front_curve(s))
+        return VERSO_ETRANSPORT;
     if (zmq_bind(im->front, s->cfg.bind) < 0) {
         verso_log(VERSO_LOG_ERROR, "cannot bind %s: %s", s->cfg.bind, zmq_strerror(zmq_errno()));
         return VERSO_ETRANSPORT;
@@ -277,10 +349,87 @@ static verso_err s_index_step(verso_txn *t, void *arg, int64_t quiet_ms, bool *m
     return err;
 }
 
+/* Loads the server's key pair and the allow-list, or, without keys, checks
+ * that the endpoint is local (or that --insecure says otherwise). */
+static verso_err s_auth_init(verso_server *s)
+{
+    verso_server_impl *im = s->impl;
+    const verso_server_config *c = &s->cfg;
+    char why[256];
+    if (!c->curve_secret) {
+        if (c->allow_file) {
+            verso_log(VERSO_LOG_ERROR, "an allow-list needs CURVE: give the server's key too");
+            return VERSO_EINVAL;
+        }
+        if (verso_endpoint_is_local(c->bind)) {
+            verso_log(VERSO_LOG_INFO,
+                      "no CURVE keys: serving this machine only (%s), every "
+                      "client with every right",
+                      c->bind);
+            return VERSO_OK;
+        }
+        if (!c->insecure) {
+            verso_log(VERSO_LOG_ERROR,
+                      "refusing to serve %s without CURVE: anyone on the network "
+                      "could read and change the TM; give a key pair and an allow-list, or "
+                      "--insecure",
+                      c->bind);
+            return VERSO_EDENIED;
+        }
+        verso_log(VERSO_LOG_WARN, "--insecure: serving %s without authentication or encryption",
+                  c->bind);
+        return VERSO_OK;
+    }
+    verso_err err = verso_keyfile_read_pair(c->curve_secret, &im->key, why);
+    if (!err && !c->allow_file) {
+        snprintf(why, sizeof why, "CURVE needs an allow-list of client keys");
+        err = VERSO_EINVAL;
+    }
+    if (!err)
+        err = verso_allow_load(c->allow_file, &im->allow, why);
+    if (err) {
+        verso_log(VERSO_LOG_ERROR, "%s", why);
+        return err;
+    }
+    s->curve = 1;
+    atomic_store(&s->stats.clients, verso_allow_count(im->allow));
+    verso_log(VERSO_LOG_INFO, "CURVE on: server key %s, %zu client key(s) allowed",
+              im->key.public_key, verso_allow_count(im->allow));
+    return VERSO_OK;
+}
+
+/* SIGHUP: the new list replaces the old one only when it reads cleanly. */
+static void s_reload(verso_server *s)
+{
+    verso_server_impl *im = s->impl;
+    if (!s->curve) {
+        verso_log(VERSO_LOG_INFO, "SIGHUP: no allow-list to reload (CURVE is off)");
+        return;
+    }
+    char why[256];
+    verso_allow *next;
+    verso_err err = verso_allow_load(s->cfg.allow_file, &next, why);
+    if (err) {
+        atomic_fetch_add(&s->stats.reload_errors, 1);
+        verso_log(VERSO_LOG_ERROR, "SIGHUP: allow-list not reloaded, the old one stays: %s", why);
+        return;
+    }
+    verso_allow_destroy(&im->allow);
+    explicit_bzero(&im->key, sizeof im->key);
+    im->allow = next;
+    atomic_store(&s->stats.clients, verso_allow_count(next));
+    atomic_fetch_add(&s->stats.reloads, 1);
+    verso_log(VERSO_LOG_INFO, "SIGHUP: allow-list reloaded, %zu client key(s)",
+              verso_allow_count(next));
+}
+
 static verso_err s_start(verso_server *s)
 {
     verso_server_impl *im = s->impl;
-    verso_err err = verso_seg_rules_load(s->cfg.rules_dir, &s->rules);
+    verso_err err = s_auth_init(s);
+    if (err)
+        return err;
+    err = verso_seg_rules_load(s->cfg.rules_dir, &s->rules);
     if (err) {
         verso_log(VERSO_LOG_ERROR, "cannot load rules from %s: %s", s->cfg.rules_dir,
                   verso_strerror(err));
@@ -355,6 +504,34 @@ static int s_drained(verso_server *s)
     return im->nidle == im->nworkers && !s_front_pending(im);
 }
 
+/* The signal handlers' bytes: 'h' reloads the allow-list, anything else
+ * stops the server. */
+static void s_signals(verso_server *s, int *logged_stop)
+{
+    char buf[16];
+    ssize_t n;
+    int reload = 0, stop = 0;
+    while ((n = read(s->impl->sigpipe[0], buf, sizeof buf)) > 0)
+        for (ssize_t i = 0; i < n; i++)
+            buf[i] == 'h' ? (reload = 1) : (stop = 1);
+    if (reload)
+        s_reload(s);
+    if (stop) {
+        atomic_store(&s->stopping, 1);
+        if (!(*logged_stop)++)
+            verso_log(VERSO_LOG_INFO, "stopping: finishing in-flight requests");
+    }
+}
+
+/* One handshake question from libzmq: answered from the current list. */
+static void s_zap(verso_server *s)
+{
+    verso_server_impl *im = s->impl;
+    verso_zap_handle(im->zap, im->allow, &im->zc);
+    atomic_store(&s->stats.hs_accepted, im->zc.accepted);
+    atomic_store(&s->stats.hs_refused, im->zc.refused);
+}
+
 verso_err verso_server_run(verso_server *s)
 {
     verso_server_impl *im = s->impl;
@@ -364,10 +541,12 @@ verso_err verso_server_run(verso_server *s)
     for (;;) {
         if (atomic_load(&s->stopping) && s_drained(s))
             break;
-        zmq_pollitem_t it[3] = {{im->back, 0, ZMQ_POLLIN, 0},
+        /* The ZAP socket is a placeholder (NULL socket, fd -1) without CURVE. */
+        zmq_pollitem_t it[4] = {{im->back, 0, ZMQ_POLLIN, 0},
                                 {NULL, im->sigpipe[0], ZMQ_POLLIN, 0},
+                                {im->zap, -1, im->zap ? ZMQ_POLLIN : 0, 0},
                                 {im->front, 0, ZMQ_POLLIN, 0}};
-        int n = im->nidle > 0 ? 3 : 2; /* no idle worker: leave requests queued */
+        int n = im->nidle > 0 ? 4 : 3; /* no idle worker: leave requests queued */
         if (zmq_poll(it, n, -1) < 0) {
             if (zmq_errno() == EINTR || zmq_errno() == EAGAIN)
                 continue;
@@ -375,18 +554,14 @@ verso_err verso_server_run(verso_server *s)
             atomic_store(&s->stopping, 1);
             break;
         }
-        if (it[1].revents & ZMQ_POLLIN) {
-            char junk[16];
-            while (read(im->sigpipe[0], junk, sizeof junk) > 0)
-                ;
-            atomic_store(&s->stopping, 1);
-            if (!logged_stop++)
-                verso_log(VERSO_LOG_INFO, "stopping: finishing in-flight requests");
-        }
+        if (it[1].revents & ZMQ_POLLIN)
+            s_signals(s, &logged_stop);
+        if (it[2].revents & ZMQ_POLLIN)
+            s_zap(s);
         if (it[0].revents & ZMQ_POLLIN)
             s_from_worker(im);
-        if (n == 3 && (it[2].revents & ZMQ_POLLIN) && im->nidle > 0)
-            s_to_worker(im);
+        if (n == 4 && (it[3].revents & ZMQ_POLLIN) && im->nidle > 0)
+            s_to_worker(s);
     }
     s_stop_workers(im);
     verso_log(VERSO_LOG_INFO, "stopped after %llu request(s)",
@@ -394,15 +569,26 @@ verso_err verso_server_run(verso_server *s)
     return VERSO_OK;
 }
 
-void verso_server_request_stop(verso_server *s)
+/* Wakes the broker with one byte. Async-signal-safe. */
+static void s_wake(verso_server *s, const char *byte)
 {
     int saved = errno;
-    atomic_store(&s->stopping, 1);
     if (s->impl->sigpipe[1] >= 0) {
-        ssize_t rc = write(s->impl->sigpipe[1], "x", 1);
+        ssize_t rc = write(s->impl->sigpipe[1], byte, 1);
         (void)rc; /* a full pipe already holds a wake-up */
     }
     errno = saved;
+}
+
+void verso_server_request_stop(verso_server *s)
+{
+    atomic_store(&s->stopping, 1);
+    s_wake(s, "x");
+}
+
+void verso_server_request_reload(verso_server *s)
+{
+    s_wake(s, "h");
 }
 
 void verso_server_destroy(verso_server **sp)
@@ -417,6 +603,9 @@ void verso_server_destroy(verso_server **sp)
         zmq_close(im->front);
     if (im->back)
         zmq_close(im->back);
+    if (im->zap)
+        zmq_close(im->zap);
+    verso_allow_destroy(&im->allow);
     if (im->zctx)
         zmq_ctx_term(im->zctx);
     verso_store_destroy(&s->store);

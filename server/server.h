@@ -27,12 +27,21 @@ typedef struct verso_server_config {
     size_t max_message_bytes; /* larger requests get ETOOBIG */
     const char *rules_dir;    /* segmentation rule files (segrules.h) */
     const char *dict_dir;     /* bilingual word lists for the aligner (lexdir.h); NULL: none */
+    const char *curve_secret; /* the server's key pair file (keyfile.h); NULL: no CURVE */
+    const char *allow_file;   /* client allow-list (auth.h); required with curve_secret */
+    int insecure;             /* permits binding a non-local endpoint without CURVE */
     verso_store_opts store;
 } verso_server_config;
 
 typedef struct verso_server_stats {
     atomic_uint_fast64_t requests;
     atomic_uint_fast64_t errors;
+    atomic_uint_fast64_t denied;        /* requests refused for their key or role */
+    atomic_uint_fast64_t hs_accepted;   /* CURVE handshakes the allow-list admitted */
+    atomic_uint_fast64_t hs_refused;    /* ... and refused */
+    atomic_uint_fast64_t reloads;       /* allow-list reloads (SIGHUP) that took */
+    atomic_uint_fast64_t reload_errors; /* ... that failed (the old list stays) */
+    atomic_uint_fast64_t clients;       /* keys on the current allow-list */
 } verso_server_stats;
 
 typedef struct verso_server_impl verso_server_impl;
@@ -50,6 +59,7 @@ typedef struct verso_server {
     verso_server_stats stats;
     verso_metrics metrics;   /* per op: counts and latencies (metrics.h) */
     atomic_int stopping;     /* set once a stop was requested: new requests get ESHUTDOWN */
+    int curve;               /* CURVE on: callers are who the allow-list says (auth.h) */
     verso_server_impl *impl; /* sockets and threads, server.c only */
 } verso_server;
 
@@ -68,6 +78,10 @@ verso_err verso_server_run(verso_server *s);
 
 /* Requests a stop. Async-signal-safe: may be called from a signal handler. */
 void verso_server_request_stop(verso_server *s);
+
+/* Requests a reload of the allow-list, done by the broker before the next
+ * request it forwards. Async-signal-safe (SIGHUP). */
+void verso_server_request_reload(verso_server *s);
 
 /* Frees everything; closes the store. Safe with *s == NULL; sets *s = NULL. */
 void verso_server_destroy(verso_server **s);

@@ -64,7 +64,9 @@ static verso_err s_err(int rc, const char *what)
     switch (rc) {
     case MDB_NOTFOUND: return VERSO_ENOTFOUND;
     case MDB_MAP_FULL: return VERSO_ENOSPC;
-    case ENOSPC: return VERSO_ENOSPC;
+    case ENOSPC:
+    case EDQUOT:
+    case EFBIG: return VERSO_ENOSPC;
     case ENOMEM: return VERSO_ENOMEM;
     case EIO:
     case EACCES:
@@ -674,4 +676,53 @@ verso_err verso_store_stat(verso_store *s, verso_store_stats *out)
 const char *verso_store_engine_version(void)
 {
     return mdb_version(NULL, NULL, NULL);
+}
+
+/* Copies the environment, compacted, into fd (mdb_env_copyfd2), holding the
+ * read side of grow_lock: the map must not move under the copy's reads. */
+static verso_err s_copy_to(verso_store *s, int fd)
+{
+    pthread_rwlock_rdlock(&s->grow_lock);
+    int rc = mdb_env_copyfd2(s->env, fd, MDB_CP_COMPACT);
+    pthread_rwlock_unlock(&s->grow_lock);
+    if (rc)
+        return s_err(rc, "copying environment");
+    return fsync(fd) < 0 ? (errno == ENOSPC || errno == EDQUOT ? VERSO_ENOSPC : VERSO_EIO)
+                         : VERSO_OK;
+}
+
+/* Fsyncs a directory, so that a rename in it is durable. */
+static verso_err s_sync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return VERSO_EIO;
+    int rc = fsync(fd);
+    close(fd);
+    return rc < 0 ? VERSO_EIO : VERSO_OK;
+}
+
+verso_err verso_store_backup(verso_store *s, const char *dir, uint64_t *bytes)
+{
+    char tmp[4096], final[4096];
+    if (snprintf(tmp, sizeof tmp, "%s/data.mdb.partial", dir) >= (int)sizeof tmp ||
+        snprintf(final, sizeof final, "%s/data.mdb", dir) >= (int)sizeof final)
+        return VERSO_EINVAL;
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+        return errno == ENOSPC ? VERSO_ENOSPC : errno == ENOENT ? VERSO_ENOTFOUND : VERSO_EIO;
+    struct stat st;
+    if (stat(final, &st) == 0)
+        return VERSO_EEXIST;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return VERSO_EIO;
+    verso_err err = s_copy_to(s, fd);
+    if (!err && fstat(fd, &st) == 0 && bytes)
+        *bytes = (uint64_t)st.st_size;
+    close(fd);
+    if (!err && rename(tmp, final) < 0)
+        err = VERSO_EIO;
+    if (err)
+        unlink(tmp);
+    return err ? err : s_sync_dir(dir);
 }

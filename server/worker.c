@@ -10,7 +10,7 @@
 #include "tmfuzzy.h"
 #include "writer.h"
 
-#define S_MAX_FRAMES 3 /* [client id][""]?[body] */
+#define S_MAX_FRAMES 4 /* [caller][client id][""]?[body] */
 
 typedef struct s_msg {
     zmq_msg_t part[S_MAX_FRAMES];
@@ -56,6 +56,19 @@ static int s_is(zmq_msg_t *part, const char *s)
     return zmq_msg_size(part) == n && memcmp(zmq_msg_data(part), s, n) == 0;
 }
 
+/* The caller the broker stamped on the request: role byte, then name. */
+static void s_caller(zmq_msg_t *part, verso_caller *who)
+{
+    const unsigned char *p = zmq_msg_data(part);
+    size_t n = zmq_msg_size(part);
+    who->role = n >= 1 && p[0] <= VERSO_ROLE_ADMIN ? (verso_role)p[0] : VERSO_ROLE_NONE;
+    n = n > 1 ? n - 1 : 0;
+    n = n < VERSO_NAME_MAX ? n : VERSO_NAME_MAX;
+    if (n)
+        memcpy(who->name, p + 1, n);
+    who->name[n] = '\0';
+}
+
 /* Replies [client id][""]?[reply]; with_delim mirrors the request (REQ). */
 static void s_send_reply(void *sock, zmq_msg_t *client, int with_delim, msgpack_sbuffer *reply)
 {
@@ -65,23 +78,25 @@ static void s_send_reply(void *sock, zmq_msg_t *client, int with_delim, msgpack_
     zmq_send(sock, reply->data, reply->size, 0);
 }
 
-/* One request: m->part[0] is the client's routing id. A body alone is
- * DEALER framing, an empty delimiter before it is REQ framing. */
+/* One request: m->part[0] is the caller, m->part[1] the client's routing
+ * id. A body alone is DEALER framing, an empty delimiter before it is REQ
+ * framing. */
 static void s_handle(verso_worker *w, void *sock, verso_thread *th, s_msg *m, msgpack_sbuffer *out)
 {
     msgpack_sbuffer_clear(out);
-    int delim = m->n >= 3 && zmq_msg_size(&m->part[1]) == 0;
-    if (m->n == 2 && !m->extra) {
-        verso_dispatch(w->srv, th, zmq_msg_data(&m->part[1]), zmq_msg_size(&m->part[1]), out);
-    } else if (m->n == 3 && delim && !m->extra) {
-        verso_dispatch(w->srv, th, zmq_msg_data(&m->part[2]), zmq_msg_size(&m->part[2]), out);
+    verso_caller who;
+    s_caller(&m->part[0], &who);
+    int delim = m->n >= 4 && zmq_msg_size(&m->part[2]) == 0;
+    zmq_msg_t *body = m->n == 3 ? &m->part[2] : m->n == 4 && delim ? &m->part[3] : NULL;
+    if (body && !m->extra) {
+        verso_dispatch_as(w->srv, th, &who, zmq_msg_data(body), zmq_msg_size(body), out);
     } else {
         verso_dispatch_error(w->srv, VERSO_EPROTO,
                              "bad framing: send one msgpack frame (DEALER), or an empty "
                              "delimiter and one frame (REQ)",
                              out);
     }
-    s_send_reply(sock, &m->part[0], delim, out);
+    s_send_reply(sock, &m->part[1], delim, out);
 }
 
 /* Connects this thread's sockets and builds its segmenter. */
@@ -122,7 +137,7 @@ static void *s_main(void *arg)
             s_close(&m);
             break;
         }
-        if (m.n >= 2)
+        if (m.n >= 3)
             s_handle(w, sock, &th, &m, &out);
         s_close(&m);
     }

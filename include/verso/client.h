@@ -32,12 +32,21 @@ typedef struct verso_client_opts {
     int timeout_ms;         /**< per call (default 10000) */
     int connect_timeout_ms; /**< TCP connect (default 5000) */
     size_t max_reply_bytes; /**< larger replies are refused (default 64 MiB) */
+    /** CurveZMQ (docs/SECURITY.md): the server's public key and this
+     *  client's key pair, each 40 Z85 characters; all three or none. Borrowed
+     *  for verso_client_new only. */
+    const char *server_key;
+    const char *public_key;
+    const char *secret_key;
 } verso_client_opts;
 
 /**
  * Creates a client connected (asynchronously) to @p endpoint.
  * @return VERSO_OK with *out the caller's (free with verso_client_destroy),
- *         VERSO_EINVAL for a malformed endpoint, VERSO_ETRANSPORT, VERSO_ENOMEM.
+ *         VERSO_EINVAL for a malformed endpoint or keys (or only some of the
+ *         three), VERSO_ETRANSPORT, VERSO_ENOMEM. A server that refuses the
+ *         client's key closes the handshake: calls then fail with
+ *         VERSO_EDENIED.
  */
 verso_err verso_client_new(const char *endpoint, const verso_client_opts *opts, verso_client **out);
 

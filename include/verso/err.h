@@ -35,7 +35,8 @@ typedef enum verso_err {
     VERSO_ESERVER = -19,    /* client side: the server replied with an error */
     VERSO_EBADLANG = -20,   /* malformed BCP 47 language tag */
     VERSO_EEXIST = -21,     /* the object already exists */
-    VERSO_ERR_MIN_ = -21
+    VERSO_EDENIED = -22,    /* the client's key is unknown, revoked, or lacks the op's role */
+    VERSO_ERR_MIN_ = -22
 } verso_err;
 
 /* "SYMBOL: message" for a code. Static storage; never NULL. */

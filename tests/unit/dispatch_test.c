@@ -1,6 +1,7 @@
 /* dispatch_test.c - frame in, reply out: the op table, error envelopes,
  * counters, and the shutdown refusal. No sockets: a hand-made server. */
 #include <msgpack.h>
+#include <string.h>
 
 #include "dispatch.h"
 #include "harness.h"
@@ -9,16 +10,26 @@
 static verso_server s_srv;
 static verso_thread s_th;
 
-/* Dispatches body and unpacks the reply into up. */
-static void s_call(const void *body, size_t len, msgpack_unpacked *up, msgpack_sbuffer *out)
+/* Dispatches body from `who` (NULL: the local admin) and unpacks the reply
+ * into up. */
+static void s_call_as(const verso_caller *who, const void *body, size_t len, msgpack_unpacked *up,
+                      msgpack_sbuffer *out)
 {
     msgpack_sbuffer_clear(out);
-    verso_dispatch(&s_srv, &s_th, body, len, out);
+    if (who)
+        verso_dispatch_as(&s_srv, &s_th, who, body, len, out);
+    else
+        verso_dispatch(&s_srv, &s_th, body, len, out);
     size_t off = 0;
     msgpack_unpacked_destroy(up);
     msgpack_unpacked_init(up);
     CHECK(msgpack_unpack_next(up, out->data, out->size, &off) == MSGPACK_UNPACK_SUCCESS);
     CHECK_INT(off, out->size);
+}
+
+static void s_call(const void *body, size_t len, msgpack_unpacked *up, msgpack_sbuffer *out)
+{
+    s_call_as(NULL, body, len, up, out);
 }
 
 static void s_request(msgpack_sbuffer *sb, const char *op, int id)
@@ -61,7 +72,7 @@ static void test_ops(void)
     CHECK(verso_mp_get(res, "protocol")->via.u64 == 1);
     CHECK(verso_mp_get(res, "max_message_bytes")->via.u64 == 4096);
     const msgpack_object *ops = verso_mp_get(res, "ops");
-    CHECK(ops && ops->type == MSGPACK_OBJECT_ARRAY && ops->via.array.size == 15);
+    CHECK(ops && ops->type == MSGPACK_OBJECT_ARRAY && ops->via.array.size == 16);
     CHECK(verso_mp_str_is(&ops->via.array.ptr[1], "ping"));
     CHECK(verso_mp_get(verso_mp_get(res, "libraries"), "icu") != NULL);
     s_request(&req, "stats", 3);
@@ -76,6 +87,53 @@ static void test_ops(void)
     CHECK_STR(s_code(&up), "EBADOP");
     CHECK(verso_mp_get(&up.data, "id")->via.u64 == 4);
     CHECK(atomic_load(&s_srv.stats.errors) == 1);
+    msgpack_unpacked_destroy(&up);
+    msgpack_sbuffer_destroy(&req);
+    msgpack_sbuffer_destroy(&out);
+}
+
+/* Each op's role: a lower caller gets EDENIED (counted) with the request's
+ * id, an unlisted one gets nothing at all, stats' detail is the admin's. */
+static void test_roles(void)
+{
+    static const verso_caller none = {VERSO_ROLE_NONE, "key x"}, reader = {VERSO_ROLE_READ, "r"},
+                              writer = {VERSO_ROLE_WRITE, "w"}, admin = {VERSO_ROLE_ADMIN, "a"};
+    static const struct {
+        const char *op;
+        verso_role need;
+    } cases[] = {{"ping", VERSO_ROLE_READ},        {"add", VERSO_ROLE_WRITE},
+                 {"update", VERSO_ROLE_WRITE},     {"delete", VERSO_ROLE_WRITE},
+                 {"tm_create", VERSO_ROLE_ADMIN},  {"tm_delete", VERSO_ROLE_ADMIN},
+                 {"backup", VERSO_ROLE_ADMIN},     {"lookup", VERSO_ROLE_READ},
+                 {"concordance", VERSO_ROLE_READ}, {"export", VERSO_ROLE_READ}};
+    const verso_caller *callers[] = {&none, &reader, &writer, &admin};
+    msgpack_sbuffer req, out;
+    msgpack_unpacked up;
+    msgpack_sbuffer_init(&req);
+    msgpack_sbuffer_init(&out);
+    msgpack_unpacked_init(&up);
+    uint64_t denied = atomic_load(&s_srv.stats.denied), expect = denied;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        for (int c = 0; c < 4; c++) {
+            s_request(&req, cases[i].op, 7);
+            s_call_as(callers[c], req.data, req.size, &up, &out);
+            int refused = !strcmp(s_code(&up), "EDENIED");
+            CHECK_INT(refused, callers[c]->role < cases[i].need);
+            expect += (uint64_t)refused;
+            if (refused)
+                CHECK(verso_mp_get(&up.data, "id")->via.u64 == 7);
+        }
+    }
+    CHECK(atomic_load(&s_srv.stats.denied) == expect);
+    s_request(&req, "stats", 8);
+    s_call_as(&reader, req.data, req.size, &up, &out);
+    const msgpack_object *res = verso_mp_get(&up.data, "res");
+    CHECK(res && verso_mp_get(res, "requests") && !verso_mp_get(res, "store") &&
+          !verso_mp_get(res, "auth"));
+    s_call_as(&admin, req.data, req.size, &up, &out);
+    res = verso_mp_get(&up.data, "res");
+    CHECK(res && verso_mp_get(res, "store") && verso_mp_get(res, "ops"));
+    CHECK(verso_mp_str_is(verso_mp_get(verso_mp_get(res, "auth"), "mode"), "none"));
     msgpack_unpacked_destroy(&up);
     msgpack_sbuffer_destroy(&req);
     msgpack_sbuffer_destroy(&out);
@@ -133,6 +191,7 @@ int main(void)
     CHECK_INT(verso_seg_rules_load(VERSO_RULES_DIR, &s_srv.rules), VERSO_OK);
     CHECK_INT(verso_segmenter_new(s_srv.rules, &s_th.seg), VERSO_OK);
     RUN(test_ops);
+    RUN(test_roles);
     RUN(test_bad_frames);
     RUN(test_stopping_refuses);
     verso_segmenter_destroy(&s_th.seg);

@@ -1,0 +1,80 @@
+/*
+ * admincli.c - the `verso` commands of an operator: keygen (no server
+ * involved) and backup, and the reading of the CurveZMQ key options.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "keyfile.h"
+#include "mp.h"
+
+int verso_cli_keygen(int argc, char **argv)
+{
+    if (argc != 1) {
+        fprintf(stderr, "usage: verso keygen BASE\n");
+        return 2;
+    }
+    verso_keypair kp;
+    verso_err err = verso_keyfile_generate(argv[0], &kp);
+    if (err) {
+        fprintf(stderr, "verso: cannot write %s.pub and %s.secret: %s\n", argv[0], argv[0],
+                verso_strerror(err));
+        return 1;
+    }
+    printf("public key %s\nwritten to %s.pub; the key pair to %s.secret (mode 0600)\n"
+           "give the server's operator the public key, with the role you need\n",
+           kp.public_key, argv[0], argv[0]);
+    return 0;
+}
+
+int verso_cli_keys(const char *server_key, const char *key_file, char *skey,
+                   struct verso_keypair *kp, verso_client_opts *o)
+{
+    char why[128];
+    server_key = server_key && *server_key ? server_key : NULL;
+    key_file = key_file && *key_file ? key_file : NULL;
+    if (!server_key && !key_file)
+        return 0;
+    if (!server_key || !key_file) {
+        fprintf(stderr, "verso: CurveZMQ needs both --server-key and --key\n");
+        return -1;
+    }
+    if (verso_keyfile_read_public(server_key, skey, why) ||
+        verso_keyfile_read_pair(key_file, kp, why)) {
+        fprintf(stderr, "verso: %s\n", why);
+        return -1;
+    }
+    o->server_key = skey;
+    o->public_key = kp->public_key;
+    o->secret_key = kp->secret_key;
+    return 0;
+}
+
+static void s_print_backup(void *arg, const msgpack_object *res)
+{
+    (void)arg;
+    const msgpack_object *p = verso_mp_get(res, "path");
+    printf("backed up %.2f MiB into %.*s in %llu ms\n",
+           (double)verso_cli_uint(res, "bytes") / (1 << 20),
+           p && p->type == MSGPACK_OBJECT_STR ? (int)p->via.str.size : 1,
+           p && p->type == MSGPACK_OBJECT_STR ? p->via.str.ptr : "?",
+           (unsigned long long)verso_cli_uint(res, "ms"));
+}
+
+int verso_cli_backup(verso_cli *cli, int argc, char **argv)
+{
+    if (argc != 1 || argv[0][0] != '/') {
+        fprintf(stderr, "usage: verso backup DIR (an absolute path on the server's machine)\n");
+        return 2;
+    }
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    int status = 3;
+    if (!verso_mp_pack_kv_str(&pk, "path", argv[0]))
+        status = verso_cli_request(cli, "backup", &sb, 1, s_print_backup, NULL);
+    msgpack_sbuffer_destroy(&sb);
+    return status;
+}
