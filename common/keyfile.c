@@ -1,4 +1,5 @@
 /* keyfile.c - CurveZMQ key files; see keyfile.h. */
+#define _GNU_SOURCE /* explicit_bzero */
 #include "keyfile.h"
 
 #include <errno.h>
@@ -112,12 +113,8 @@ verso_err verso_keyfile_read_pair(const char *path, verso_keypair *out, char *wh
         s_why(why, "cannot read key file %.80s", path);
         return VERSO_EIO;
     }
-    if (fstat(fd, &st) < 0 || (st.st_mode & 077)) {
-        close(fd);
-        s_why(why, "%.80s may be read by others: chmod 600 it", path);
-        return VERSO_EDENIED;
-    }
     verso_err err = s_slurp(fd, text, sizeof text);
+    int loose = fstat(fd, &st) < 0 || (st.st_mode & 077);
     close(fd);
     verso_keypair kp;
     char derived[VERSO_KEY_LEN + 1];
@@ -125,6 +122,11 @@ verso_err verso_keyfile_read_pair(const char *path, verso_keypair *out, char *wh
         s_field(text, "secret-key", kp.secret_key)) {
         s_why(why, "%.80s is not a key pair file (verso keygen writes one)", path);
         return VERSO_EINVAL;
+    }
+    explicit_bzero(text, sizeof text);
+    if (loose) {
+        s_why(why, "%.80s may be read by others: chmod 600 it", path);
+        return VERSO_EDENIED;
     }
     if (zmq_curve_public(derived, kp.secret_key) < 0 || strcmp(derived, kp.public_key)) {
         s_why(why, "%.80s: the public key does not match the secret key", path);
