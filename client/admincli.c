@@ -31,7 +31,7 @@ int verso_cli_keygen(int argc, char **argv)
 int verso_cli_keys(const char *server_key, const char *key_file, char *skey,
                    struct verso_keypair *kp, verso_client_opts *o)
 {
-    char why[128];
+    char why[VERSO_KEYFILE_WHY];
     server_key = server_key && *server_key ? server_key : NULL;
     key_file = key_file && *key_file ? key_file : NULL;
     if (!server_key && !key_file)

@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#define S_WHY 128
+#define S_WHY VERSO_KEYFILE_WHY
 
 static const char s_z85[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                             ".-:+=^!/*?&<>()[]{}@%$#";
@@ -110,7 +110,7 @@ verso_err verso_keyfile_read_pair(const char *path, verso_keypair *out, char *wh
     struct stat st;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        s_why(why, "cannot read key file %.80s", path);
+        s_why(why, "cannot read key file %.64s", path);
         return VERSO_EIO;
     }
     verso_err err = s_slurp(fd, text, sizeof text);
@@ -120,16 +120,16 @@ verso_err verso_keyfile_read_pair(const char *path, verso_keypair *out, char *wh
     char derived[VERSO_KEY_LEN + 1];
     if (err || s_field(text, "public-key", kp.public_key) ||
         s_field(text, "secret-key", kp.secret_key)) {
-        s_why(why, "%.80s is not a key pair file (verso keygen writes one)", path);
+        s_why(why, "%.64s is not a key pair file (verso keygen writes one)", path);
         return VERSO_EINVAL;
     }
     explicit_bzero(text, sizeof text);
     if (loose) {
-        s_why(why, "%.80s may be read by others: chmod 600 it", path);
+        s_why(why, "%.64s may be read by others: chmod 600 it", path);
         return VERSO_EDENIED;
     }
     if (zmq_curve_public(derived, kp.secret_key) < 0 || strcmp(derived, kp.public_key)) {
-        s_why(why, "%.80s: the public key does not match the secret key", path);
+        s_why(why, "%.64s: the public key does not match the secret key", path);
         return VERSO_EINVAL;
     }
     *out = kp;
@@ -145,13 +145,13 @@ verso_err verso_keyfile_read_public(const char *key_or_path, char out[VERSO_KEY_
     char text[4096];
     int fd = open(key_or_path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        s_why(why, "%.80s is neither a key nor a readable key file", key_or_path);
+        s_why(why, "%.64s is neither a key nor a readable key file", key_or_path);
         return VERSO_EIO;
     }
     verso_err err = s_slurp(fd, text, sizeof text);
     close(fd);
     if (err || s_field(text, "public-key", out)) {
-        s_why(why, "%.80s holds no public-key line", key_or_path);
+        s_why(why, "%.64s holds no public-key line", key_or_path);
         return VERSO_EINVAL;
     }
     return VERSO_OK;

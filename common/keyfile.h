@@ -13,7 +13,8 @@
 
 #include "verso/err.h"
 
-#define VERSO_KEY_LEN 40 /* Z85 characters of a CURVE key */
+#define VERSO_KEY_LEN     40  /* Z85 characters of a CURVE key */
+#define VERSO_KEYFILE_WHY 256 /* bytes of the `why` buffers below */
 
 typedef struct verso_keypair {
     char public_key[VERSO_KEY_LEN + 1];
@@ -30,7 +31,7 @@ verso_err verso_keyfile_generate(const char *base, verso_keypair *out);
 
 /* Reads a secret file into *out. Returns EIO (unreadable), EDENIED (readable
  * by group or others), EINVAL (malformed, or the public key does not belong
- * to the secret key). `why` (may be NULL; at least 128 bytes) gets a
+ * to the secret key). `why` (may be NULL; VERSO_KEYFILE_WHY bytes) gets a
  * sentence for the user. */
 verso_err verso_keyfile_read_pair(const char *path, verso_keypair *out, char *why);
 

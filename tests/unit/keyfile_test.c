@@ -16,7 +16,7 @@ static void s_write(const char *path, const char *text, mode_t mode)
 
 static void test_generate_and_read(void)
 {
-    char base[256], path[300], why[128], pub[VERSO_KEY_LEN + 1];
+    char base[256], path[300], why[VERSO_KEYFILE_WHY], pub[VERSO_KEY_LEN + 1];
     snprintf(base, sizeof base, "%s/alice", s_dir);
     verso_keypair kp, back;
     CHECK_INT(verso_keyfile_generate(base, &kp), VERSO_OK);
@@ -42,7 +42,7 @@ static void test_generate_and_read(void)
 
 static void test_bad_files(void)
 {
-    char base[256], path[300], why[128], pub[VERSO_KEY_LEN + 1];
+    char base[256], path[300], why[VERSO_KEYFILE_WHY], pub[VERSO_KEY_LEN + 1];
     verso_keypair kp, other, back;
     snprintf(base, sizeof base, "%s/bob", s_dir);
     verso_keyfile_generate(base, &kp);
