@@ -16,3 +16,5 @@ echo
 echo; /usr/bin/python3 "$root/bench/locale_bench.py" --build "$root/build/release"
 echo; "$root/bench/align_eval.sh" "$root/build/release"
 echo; /usr/bin/python3 "$root/bench/align_bench.py" --build "$root/build/release"
+# Mixed load: 64 clients x 60 s, 90% lookup / 10% add on a 100k-entry TM (CI: load_bench --ci).
+echo; "$root/build/release/bench/load_bench"
