@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "keyfile.h"
 #include "mp.h"
 #include "spawn.h"
 #include "verso/client.h"
@@ -39,7 +40,7 @@ enum { S_ESERVER, S_ETIMEOUT, S_ETRANSPORT, S_NERR };
 static const char *const s_op_names[S_NOPS] = {"lookup", "add"};
 
 typedef struct s_cfg {
-    int clients, server_threads, add_pct;
+    int clients, server_threads, add_pct, curve;
     double seconds, warmup, max_rss_growth; /* growth < 0: no check */
     size_t entries;
     const char *versod, *data, *endpoint, *tm;
@@ -85,6 +86,8 @@ typedef struct s_worker {
 struct s_bench {
     s_cfg cfg;
     const char *endpoint;
+    verso_keypair server, client; /* --curve: made for this run */
+    char keydir[64];
     pid_t pid;
     uint64_t *seeds;   /* fill entry i is s_gen(seeds[i]) */
     uint64_t tm_count; /* entries of the TM once filled, before the load */
@@ -99,6 +102,18 @@ struct s_bench {
     char first_errs[S_SHOW_ERRORS][256];
     int nfirst;
 };
+
+/* Options of every client of the run: the timeout, and the keys with --curve. */
+static verso_client_opts s_opts(const s_bench *b, int timeout_ms)
+{
+    verso_client_opts o = {.timeout_ms = timeout_ms};
+    if (b->cfg.curve) {
+        o.server_key = b->server.public_key;
+        o.public_key = b->client.public_key;
+        o.secret_key = b->client.secret_key;
+    }
+    return o;
+}
 
 static char *s_en[S_VOCAB], *s_fr[S_VOCAB];
 
@@ -725,7 +740,7 @@ static void s_one(s_worker *w, verso_client **c, msgpack_sbuffer *f, msgpack_pac
     verso_reply_destroy(&r);
     if (err && err != VERSO_ESERVER) {
         verso_client_destroy(c);
-        verso_client_new(w->b->endpoint, &(verso_client_opts){.timeout_ms = S_TIMEOUT_MS}, c);
+        verso_client_new(w->b->endpoint, (verso_client_opts[]){s_opts(w->b, S_TIMEOUT_MS)}, c);
     }
 }
 
@@ -738,7 +753,7 @@ static void *s_worker_run(void *arg)
     verso_client *c = NULL;
     verso_reply *r = NULL;
     verso_err err =
-        verso_client_new(b->endpoint, &(verso_client_opts){.timeout_ms = S_TIMEOUT_MS}, &c);
+        verso_client_new(b->endpoint, (verso_client_opts[]){s_opts(b, S_TIMEOUT_MS)}, &c);
     if (!err)
         err = verso_client_call(c, "ping", NULL, &r);
     verso_reply_destroy(&r);
@@ -822,7 +837,7 @@ static void *s_monitor(void *arg)
     uint64_t last[3] = {0, 0, 0};
     bool started = false;
     verso_client *c = NULL;
-    if (verso_client_new(b->endpoint, &(verso_client_opts){.timeout_ms = S_TIMEOUT_MS}, &c))
+    if (verso_client_new(b->endpoint, (verso_client_opts[]){s_opts(b, S_TIMEOUT_MS)}, &c))
         c = NULL;
     for (double t = b->start + 1;; t += 1) {
         if (!started && t > b->warm_until)
@@ -1096,16 +1111,25 @@ static void s_usage(void)
             "usage: load_bench [--clients N] [--seconds S] [--warmup W] [--entries N]\n"
             "                  [--data DIR] [--versod PATH] [--server-threads N]\n"
             "                  [--endpoint E [--pid PID]] [--tm NAME] [--seed N]\n"
-            "                  [--add-pct P] [--max-rss-growth-pct X] [--ci]\n"
+            "                  [--add-pct P] [--max-rss-growth-pct X] [--ci] [--curve]\n"
             "defaults: 64 clients, 60 s measured after 10 s of warm-up, 100000 entries in the\n"
             "TM \"load\" of a versod started on a fresh temporary directory; --ci: 16 clients,\n"
             "10 s after 2 s, 20000 entries (flags given override it). --data DIR keeps the\n"
-            "store, and a later run on it skips the fill.\n");
+            "store, and a later run on it skips the fill. --curve: the server speaks CurveZMQ\n"
+            "(keys made for the run; every client is on its allow-list, role admin).\n");
 }
 
 static int s_args(int argc, char **argv, s_cfg *cfg)
 {
-    *cfg = (s_cfg){64, 0, 10, 60, 10, -1, 100000, VERSOD_PATH, NULL, NULL, "load", 0, 1};
+    *cfg = (s_cfg){.clients = 64,
+                   .add_pct = 10,
+                   .seconds = 60,
+                   .warmup = 10,
+                   .max_rss_growth = -1,
+                   .entries = 100000,
+                   .versod = VERSOD_PATH,
+                   .tm = "load",
+                   .seed = 1};
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--ci"))
             cfg->clients = 16, cfg->seconds = 10, cfg->warmup = 2, cfg->entries = 20000;
@@ -1113,6 +1137,10 @@ static int s_args(int argc, char **argv, s_cfg *cfg)
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--ci"))
             continue;
+        if (!strcmp(a, "--curve")) {
+            cfg->curve = 1;
+            continue;
+        }
         if (!v || strncmp(a, "--", 2)) {
             s_usage();
             return -1;
@@ -1149,34 +1177,68 @@ static int s_args(int argc, char **argv, s_cfg *cfg)
             return -1;
         }
     }
-    if (cfg->clients < 1 || cfg->add_pct < 0 || cfg->add_pct > 100 || cfg->seconds <= 0 ||
-        cfg->warmup < 0 || cfg->entries < 1 || cfg->entries > UINT32_MAX) {
+    if ((cfg->curve && cfg->endpoint) || cfg->clients < 1 || cfg->add_pct < 0 ||
+        cfg->add_pct > 100 || cfg->seconds <= 0 || cfg->warmup < 0 || cfg->entries < 1 ||
+        cfg->entries > UINT32_MAX) {
         s_usage();
         return -1;
     }
     return 0;
 }
 
+/* --curve: a key pair for the server and one for the clients, and an
+ * allow-list naming the clients' key, in a temporary directory. */
+static int s_keys(s_bench *b)
+{
+    char base[128], allow[128];
+    snprintf(b->keydir, sizeof b->keydir, "/tmp/verso-load-keys-XXXXXX");
+    if (!mkdtemp(b->keydir))
+        return -1;
+    snprintf(base, sizeof base, "%s/server", b->keydir);
+    if (verso_keyfile_generate(base, &b->server))
+        return -1;
+    snprintf(base, sizeof base, "%s/client", b->keydir);
+    if (verso_keyfile_generate(base, &b->client))
+        return -1;
+    snprintf(allow, sizeof allow, "%s/allow", b->keydir);
+    FILE *f = fopen(allow, "w");
+    if (!f)
+        return -1;
+    fprintf(f, "%s admin load-bench\n", b->client.public_key);
+    return fclose(f) == 0 ? 0 : -1;
+}
+
 /* Starts versod (unless --endpoint) and prints what runs where. */
 static int s_start(s_bench *b, verso_proc *proc)
 {
     const s_cfg *cfg = &b->cfg;
-    char threads[16];
-    const char *extra[] = {"--threads", threads, NULL};
+    char threads[16], key[128], allow[128];
+    const char *extra[8] = {NULL}, **e = extra;
     snprintf(threads, sizeof threads, "%d", cfg->server_threads);
+    if (cfg->server_threads > 0)
+        *e++ = "--threads", *e++ = threads;
+    if (cfg->curve) {
+        if (s_keys(b) < 0) {
+            fprintf(stderr, "load_bench: cannot make keys in %s\n", b->keydir);
+            return -1;
+        }
+        snprintf(key, sizeof key, "%s/server.secret", b->keydir);
+        snprintf(allow, sizeof allow, "%s/allow", b->keydir);
+        *e++ = "--curve-key", *e++ = key, *e++ = "--allow", *e++ = allow;
+    }
     if (cfg->endpoint) {
         b->endpoint = cfg->endpoint;
         b->pid = cfg->pid;
-    } else if (verso_proc_start(proc, cfg->versod, cfg->data,
-                                cfg->server_threads > 0 ? extra : NULL) < 0) {
+    } else if (verso_proc_start(proc, cfg->versod, cfg->data, extra) < 0) {
         return -1;
     } else {
         b->endpoint = proc->endpoint;
         b->pid = proc->pid;
     }
-    printf("load_bench: versod pid %d at %s, data %s%s\n", (int)b->pid, b->endpoint,
+    printf("load_bench: versod pid %d at %s, data %s%s%s\n", (int)b->pid, b->endpoint,
            cfg->endpoint ? "(running server)" : proc->data,
-           cfg->endpoint || cfg->data ? "" : " (temporary)");
+           cfg->endpoint || cfg->data ? "" : " (temporary)",
+           cfg->curve ? ", CurveZMQ on (every frame encrypted, every request's key checked)" : "");
     printf("load: %d clients, %.0f s warm-up + %.0f s measured, %d%% lookup of one sentence (half "
            "as stored, half with a word replaced or dropped) / %d%% add of one entry, TM \"%s\" of "
            "%zu entries, per-call timeout %d s\n",
@@ -1221,7 +1283,7 @@ int main(int argc, char **argv)
     }
     if (s_start(&b, &proc) < 0)
         goto out;
-    if (verso_client_new(b.endpoint, &(verso_client_opts){.timeout_ms = 120000}, &c) ||
+    if (verso_client_new(b.endpoint, (verso_client_opts[]){s_opts(&b, 120000)}, &c) ||
         s_reachable(c) < 0 || s_prepare(c, &b) < 0 || s_load(&b, w, &end) < 0)
         goto out;
     bad = s_report(&b, w, end);
@@ -1235,6 +1297,12 @@ int main(int argc, char **argv)
 out:
     verso_client_destroy(&c);
     bad += s_stop(&proc);
+    if (b.keydir[0]) {
+        char cmd[128];
+        snprintf(cmd, sizeof cmd, "rm -rf %s", b.keydir);
+        if (system(cmd) != 0)
+            fprintf(stderr, "load_bench: cannot remove %s\n", b.keydir);
+    }
     printf("%s\n", bad ? "load_bench: FAILED" : "load_bench: ok");
     for (int i = 0; w && i < b.cfg.clients; i++) {
         free(w[i].lat[S_LOOKUP].us);
