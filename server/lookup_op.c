@@ -190,15 +190,16 @@ typedef struct s_lookup {
     size_t ncands, cands_cap;
     int lb[S_MAX_RESULTS]; /* the best lower bounds of final scores known, best first */
     int nlb;
-    bool reversed;       /* the direction being searched */
-    bool oom;            /* a candidate could not be kept */
-    bool scan;           /* "method": "scan" */
-    int *bound;          /* the search's current minimum base */
-    verso_buf cnorm;     /* a candidate's normalised source */
-    verso_fuzzy_text ct; /* its tokens */
-    verso_buf tgt;       /* a target with numbers substituted */
-    uint32_t *qmap;      /* byte offsets: query norm -> as sent */
-    uint32_t *cmap;      /* candidate norm -> as stored */
+    bool reversed;           /* the direction being searched */
+    verso_tmfuzzy_stats fst; /* summed over the request's searches */
+    bool oom;                /* a candidate could not be kept */
+    bool scan;               /* "method": "scan" */
+    int *bound;              /* the search's current minimum base */
+    verso_buf cnorm;         /* a candidate's normalised source */
+    verso_fuzzy_text ct;     /* its tokens */
+    verso_buf tgt;           /* a target with numbers substituted */
+    uint32_t *qmap;          /* byte offsets: query norm -> as sent */
+    uint32_t *cmap;          /* candidate norm -> as stored */
     size_t qmap_cap, cmap_cap;
 } s_lookup;
 
@@ -292,8 +293,10 @@ static verso_err s_fuzzy(s_lookup *l)
         l->reversed = dir;
         l->bound = &bound;
         l->oom = false;
+        verso_tmfuzzy_stats st;
         err = verso_tmfuzzy_search(l->t, l->fz, l->tm, verso_tm_pair_key(l->sl, l->tl, dir), dir,
-                                   &bound, s_fz_one, l, NULL);
+                                   &bound, s_fz_one, l, &st);
+        l->fst.unposted_ns += st.unposted_ns;
         err = err ? err : l->oom ? VERSO_ENOMEM : VERSO_OK;
     }
     if (err)
@@ -653,6 +656,9 @@ verso_err verso_op_lookup(verso_op_ctx *ctx)
                             l.min_score < 100, l.skip};
         err = s_lookup_one(&l, segs, n, i, positions, &q, f.hashes);
     }
+    /* Tells the writer what the entries it has not posted cost lookups. */
+    atomic_fetch_add_explicit(&ctx->srv->stats.unposted_ns, l.fst.unposted_ns,
+                              memory_order_relaxed);
     s_forms_fini(&f);
     free(l.hits);
     free(l.cands);

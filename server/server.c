@@ -42,6 +42,8 @@ struct verso_server_impl {
     verso_allow *allow; /* the current allow-list (CURVE only) */
     verso_keypair key;  /* the server's key pair (CURVE only) */
     verso_zap_counts zc;
+    uint64_t post_ns;       /* the writer's last fuzzy-index posting took this long */
+    uint64_t unposted_mark; /* stats.unposted_ns when it ran */
 };
 
 int64_t verso_now_ms(void)
@@ -313,6 +315,16 @@ static bool s_due(int64_t quiet_ms, uint64_t pending, uint64_t enough)
     return pending >= S_POST_MIN && pending >= enough;
 }
 
+/* Whether lookups have spent more time reading the entries not posted yet
+ * (each lookup reads them all) than the last posting took: then posting now
+ * is worth its cost even while writes keep coming (the rent-or-buy rule; a
+ * bulk import with no lookups meanwhile is left to s_due). */
+static bool s_lookups_pay(verso_server *s, uint64_t pending)
+{
+    uint64_t spent = atomic_load(&s->stats.unposted_ns) - s->impl->unposted_mark;
+    return pending > 0 && spent > 0 && spent >= s->impl->post_ns;
+}
+
 /* The writer's background work: posting the fuzzy index (tmfuzzy.h), then
  * merging the recent match records (tm.h), one transaction a call. Each
  * dirties pages all over its index, so fewer, bigger steps cost less in all
@@ -320,7 +332,7 @@ static bool s_due(int64_t quiet_ms, uint64_t pending, uint64_t enough)
 static verso_err s_index_step(verso_txn *t, void *arg, int64_t quiet_ms, bool *more)
 {
     uint64_t upto, last, recent, merged;
-    (void)arg;
+    verso_server *s = arg;
     verso_err err = verso_tmfuzzy_upto(t, &upto);
     err = err ? err : verso_tm_last_id(t, &last);
     err = err ? err : verso_store_count(t, VERSO_DB_MATCH_RECENT, &recent);
@@ -330,9 +342,13 @@ static verso_err s_index_step(verso_txn *t, void *arg, int64_t quiet_ms, bool *m
     uint64_t pending = last > upto ? last - upto : 0;
     bool post_more = pending > 0;
     int64_t t0 = verso_now_ms();
-    if (s_due(quiet_ms, pending, upto)) { /* postings: as many pending as posted */
+    /* postings: as many pending as posted, or as soon as lookups pay for them */
+    if (s_due(quiet_ms, pending, upto) || s_lookups_pay(s, pending)) {
+        uint64_t mark = atomic_load(&s->stats.unposted_ns), n0 = verso_metrics_now_us();
         err = verso_tmfuzzy_step(t, (size_t)1 << 20, &post_more);
         err = err ? err : verso_tmfuzzy_upto(t, &upto);
+        s->impl->post_ns = (verso_metrics_now_us() - n0) * 1000;
+        s->impl->unposted_mark = mark;
         verso_log(VERSO_LOG_DEBUG, "fuzzy index: posted up to %llu of %llu entries in %lld ms",
                   (unsigned long long)upto, (unsigned long long)last,
                   (long long)(verso_now_ms() - t0));
@@ -451,7 +467,7 @@ static verso_err s_start(verso_server *s)
     }
     if (!(im->zctx = zmq_ctx_new()) || pipe2(im->sigpipe, O_CLOEXEC | O_NONBLOCK) < 0)
         return VERSO_ETRANSPORT;
-    if ((err = verso_writer_new(im->zctx, s->store, s_index_step, NULL, &im->writer)))
+    if ((err = verso_writer_new(im->zctx, s->store, s_index_step, s, &im->writer)))
         return err;
     if ((err = s_start_workers(s)))
         return err;

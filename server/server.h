@@ -42,6 +42,9 @@ typedef struct verso_server_stats {
     atomic_uint_fast64_t reloads;       /* allow-list reloads (SIGHUP) that took */
     atomic_uint_fast64_t reload_errors; /* ... that failed (the old list stays) */
     atomic_uint_fast64_t clients;       /* keys on the current allow-list */
+    atomic_uint_fast64_t unposted_ns;   /* lookups' time reading entries not yet in the
+                                           fuzzy index (tmfuzzy.h); the writer posts them
+                                           once it exceeds its last posting's time */
 } verso_server_stats;
 
 typedef struct verso_server_impl verso_server_impl;

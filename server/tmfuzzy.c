@@ -10,6 +10,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "be.h"
 
@@ -467,9 +468,14 @@ verso_err verso_tmfuzzy_search(verso_txn *t, verso_tmfuzzy *z, uint32_t tm_id, u
     }
     free(order);
     if (!err && !s.stop && upto < UINT64_MAX) { /* entries not posted yet */
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
         verso_be_put64(from, upto + 1);
         err = verso_store_each(t, VERSO_DB_TOKENS, from, 8, s_scan_one, &sc);
         err = err ? err : sc.err;
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        s.st->unposted_ns +=
+            (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec));
     }
     return err;
 }

@@ -93,11 +93,12 @@ typedef struct verso_tmfuzzy {
 
 /* Counters of one search, for stats and benchmarks. */
 typedef struct verso_tmfuzzy_stats {
-    uint64_t candidates; /* from the postings */
-    uint64_t verified;   /* whose distance was computed */
-    uint64_t matches;    /* reported to fn */
-    uint64_t postings;   /* read */
-    bool scanned;        /* the index had too many candidates: all token records were read */
+    uint64_t candidates;  /* from the postings */
+    uint64_t verified;    /* whose distance was computed */
+    uint64_t matches;     /* reported to fn */
+    uint64_t postings;    /* read */
+    bool scanned;         /* the index had too many candidates: all token records were read */
+    uint64_t unposted_ns; /* time spent reading the entries not posted yet */
 } verso_tmfuzzy_stats;
 
 /* Errors: EINTERNAL (ICU). fini is safe after a failed init and twice. */
