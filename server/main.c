@@ -190,6 +190,9 @@ int main(int argc, char **argv)
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
+    /* A write past RLIMIT_FSIZE then fails with EFBIG (ENOSPC, as a full
+     * disk: store.c) instead of killing the server. */
+    signal(SIGXFSZ, SIG_IGN);
     /* Only this thread takes SIGINT/SIGTERM/SIGHUP: block them while the server
      * starts its threads (which inherit the mask), then unblock here, where
      * the handler can never run during verso_server_destroy. */

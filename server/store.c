@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,6 +24,7 @@
 
 #define S_DEFAULT_MAP     ((size_t)1 << 30) /* address space only: the file grows as used */
 #define S_DEFAULT_MAX_MAP ((size_t)1 << 40)
+#define S_FULL_SLACK      ((uint64_t)64 << 10) /* less room left than this: the disk is full */
 
 struct verso_store {
     MDB_env *env;
@@ -283,10 +286,39 @@ static verso_err s_grow(verso_store *s)
     return VERSO_OK;
 }
 
-/* One attempt at the batch. Returns ENOSPC when the map is full. */
-static verso_err s_write_once(verso_store *s, verso_store_job *jobs, size_t n)
+/* Whether the disk under the store, or the file size the process may write
+ * (RLIMIT_FSIZE), has less than S_FULL_SLACK bytes left. */
+static bool s_out_of_space(const verso_store *s)
+{
+    struct statvfs fs;
+    if (statvfs(s->dir, &fs) == 0 && (uint64_t)fs.f_bavail * fs.f_frsize < S_FULL_SLACK)
+        return true;
+    char path[4096];
+    struct rlimit lim;
+    struct stat st;
+    snprintf(path, sizeof path, "%s/data.mdb", s->dir);
+    return getrlimit(RLIMIT_FSIZE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY &&
+           stat(path, &st) == 0 && (uint64_t)st.st_size + S_FULL_SLACK > lim.rlim_cur;
+}
+
+/* The error of a failed commit. LMDB reports a write cut short as EIO: the
+ * disk (or RLIMIT_FSIZE) ran out in the middle of the commit's pwritev,
+ * which is ENOSPC when little room is left. */
+static verso_err s_commit_err(const verso_store *s, int rc)
+{
+    if (rc == EIO && s_out_of_space(s)) {
+        verso_log(VERSO_LOG_WARN, "lmdb: committing write batch: disk full (write cut short)");
+        return VERSO_ENOSPC;
+    }
+    return s_err(rc, "committing write batch");
+}
+
+/* One attempt at the batch. *map_full: it failed because the map is full
+ * (grow it and retry); other failures, a full disk among them, are final. */
+static verso_err s_write_once(verso_store *s, verso_store_job *jobs, size_t n, bool *map_full)
 {
     MDB_txn *parent;
+    *map_full = false;
     int rc = mdb_txn_begin(s->env, NULL, 0, &parent);
     if (rc)
         return s_err(rc, "beginning write transaction");
@@ -297,9 +329,9 @@ static verso_err s_write_once(verso_store *s, verso_store_job *jobs, size_t n)
         verso_txn t = {s, child, 0, {NULL}};
         jobs[i].result = jobs[i].fn(&t, jobs[i].arg);
         s_close_cursors(&t);
-        if (jobs[i].result == VERSO_ENOSPC) {
+        if (jobs[i].result == VERSO_ENOSPC) { /* a full map, or a spill to a full disk */
             mdb_txn_abort(child);
-            rc = MDB_MAP_FULL;
+            rc = s_out_of_space(s) ? ENOSPC : MDB_MAP_FULL;
             break;
         }
         if (jobs[i].result)
@@ -309,15 +341,19 @@ static verso_err s_write_once(verso_store *s, verso_store_job *jobs, size_t n)
     }
     if (rc) {
         mdb_txn_abort(parent);
+        *map_full = rc == MDB_MAP_FULL;
         return rc == MDB_MAP_FULL ? VERSO_ENOSPC : s_err(rc, "write batch");
     }
-    return s_err(mdb_txn_commit(parent), "committing write batch");
+    rc = mdb_txn_commit(parent);
+    *map_full = rc == MDB_MAP_FULL;
+    return *map_full ? VERSO_ENOSPC : s_commit_err(s, rc);
 }
 
 verso_err verso_store_write(verso_store *s, verso_store_job *jobs, size_t n)
 {
     verso_err err;
-    while ((err = s_write_once(s, jobs, n)) == VERSO_ENOSPC) {
+    bool map_full;
+    while ((err = s_write_once(s, jobs, n, &map_full)) && map_full) {
         verso_err gerr = s_grow(s);
         if (gerr) {
             verso_log(VERSO_LOG_ERROR, "map full at its maximum of %zu bytes", s->max_map_size);

@@ -14,6 +14,15 @@
  * Every entry found once must still be there at every later restart. Cycles
  * with small batches and a deep pipeline make the writer commit several
  * requests at once, so the kill can fall between a commit and its replies.
+ *
+ * The same with pipelined `align` requests that store their pairs in a TM:
+ * after each restart every acknowledged document's pairs are there exactly
+ * (by origin, through `export`), an unacknowledged one is stored whole or
+ * not at all (its pairs known from the same align without store), the TM
+ * holds nothing else, and its 1-1 pairs are context matches.
+ *
+ * Usage: crash_test [import|align|all]; VERSO_CRASH_CYCLES sets the cycles
+ * of each (default 5). Each prints a "summary" line (bench/kill9_loop.sh).
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -25,20 +34,34 @@
 #include "harness.h"
 #include "mp.h"
 #include "spawn.h"
+#include "tmcheck.h"
 #include "verso/client.h"
 
 enum {
-    S_CYCLES = 5,
+    S_PLANS = 5,       /* cycles by default (VERSO_CRASH_CYCLES sets another number) */
     S_MAX_BATCH = 500, /* entries per add request, at most */
     S_TXT = 8192,      /* longest entry text, with room to spare */
     S_GET_WINDOW = 256 /* gets in flight while verifying */
 };
 
-/* Per cycle: entries per add, add requests kept in flight, acknowledged
- * batches before the kill. */
+/* Per cycle (cycle % S_PLANS): entries per add, add requests kept in
+ * flight, acknowledged batches before the kill (plus cycle / S_PLANS % 4,
+ * so that longer runs vary the moment). */
 static const struct {
     int batch, window, kill_after;
-} s_plan[S_CYCLES] = {{500, 4, 3}, {500, 6, 12}, {40, 24, 30}, {500, 3, 17}, {25, 32, 45}};
+} s_plan[S_PLANS] = {{500, 4, 3}, {500, 6, 12}, {40, 24, 30}, {500, 3, 17}, {25, 32, 45}};
+
+static int s_cycles = S_PLANS;
+
+static int s_kill_after(int cycle)
+{
+    return s_plan[cycle % S_PLANS].kill_after + cycle / S_PLANS % 4;
+}
+
+/* Totals over the run, for the summary line (bench/kill9_loop.sh reads it). */
+static struct {
+    long acked, found, absent_batches, found_batches, partial, lost, bad, verified;
+} s_sum;
 
 static const char *const s_args[] = {"--threads", "3", "--map-size", "2M", NULL};
 
@@ -229,7 +252,7 @@ static s_batch *s_new_batch(int cycle, int no)
     }
     b->cycle = cycle;
     b->no = no;
-    b->n = s_plan[cycle].batch;
+    b->n = s_plan[cycle % S_PLANS].batch;
     b->state = S_INFLIGHT;
     s_batches = v;
     s_batches[s_nbatches++] = b;
@@ -272,10 +295,11 @@ static int s_on_add_reply(verso_reply *r, size_t first)
     }
     CHECK(ids_ok);
     b->state = ids_ok ? S_ACKED : S_UNACKED;
+    s_sum.acked += ids_ok ? b->n : 0;
     return ids_ok;
 }
 
-/* Streams batches until s_plan[cycle].kill_after are acknowledged, tops the
+/* Streams batches until s_kill_after(cycle) are acknowledged, tops the
  * pipeline up, SIGKILLs the server and reaps it. Returns the add requests
  * still unanswered; *acked gets the batches acknowledged. */
 static int s_stream_and_kill(verso_proc *p, int cycle, int *acked)
@@ -284,9 +308,9 @@ static int s_stream_and_kill(verso_proc *p, int cycle, int *acked)
     verso_client_opts o = {.timeout_ms = 30000};
     CHECK_INT(verso_client_new(p->endpoint, &o, &c), VERSO_OK);
     size_t first = s_nbatches;
-    int sent = 0, inflight = 0, window = s_plan[cycle].window;
+    int sent = 0, inflight = 0, window = s_plan[cycle % S_PLANS].window;
     *acked = 0;
-    while (*acked < s_plan[cycle].kill_after) {
+    while (*acked < s_kill_after(cycle)) {
         for (; inflight < window; inflight++)
             CHECK_INT(s_send_add(c, s_new_batch(cycle, sent++)), VERSO_OK);
         verso_reply *r = NULL;
@@ -388,7 +412,9 @@ static void s_resolve_unacked(verso_client *c, int *found_batches, int *absent_b
             fprintf(stderr, "PARTIAL: batch %d/%d committed in part: %d of %d entries found\n",
                     b->cycle, b->no, present, b->n);
         CHECK(present == 0 || present == b->n);
+        s_sum.partial += present != 0 && present != b->n;
         b->state = present > 0 ? S_FOUND : S_ABSENT;
+        s_sum.found += present > 0 ? b->n : 0;
         if (present > 0)
             ++*found_batches;
         else
@@ -471,6 +497,8 @@ static long s_get_all(verso_client *c)
 out:
     CHECK_INT(lost, 0);
     CHECK_INT(bad, 0);
+    s_sum.lost += lost;
+    s_sum.bad += bad;
     free(slots);
     return checked;
 }
@@ -554,8 +582,8 @@ static long s_check_ids_unique(void)
     return n;
 }
 
-/* Entries of the TM "default" according to tm_list, or -1. */
-static long s_tm_count(verso_client *c)
+/* Entries of TM `tm` according to tm_list, or -1. */
+static long s_tm_count(verso_client *c, const char *tm)
 {
     verso_reply *r = NULL;
     long n = -1;
@@ -564,7 +592,7 @@ static long s_tm_count(verso_client *c)
     for (uint32_t i = 0; tms && tms->type == MSGPACK_OBJECT_ARRAY && i < tms->via.array.size; i++) {
         const msgpack_object *t = &tms->via.array.ptr[i];
         const msgpack_object *e = verso_mp_get(t, "entries");
-        if (verso_mp_str_is(verso_mp_get(t, "name"), "default") && e &&
+        if (verso_mp_str_is(verso_mp_get(t, "name"), tm) && e &&
             e->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
             n = (long)e->via.u64;
     }
@@ -584,9 +612,12 @@ static void s_verify(const verso_proc *p)
     long ids = s_check_ids_unique();
     long got = s_get_all(c);
     long looked = s_lookup_sample(c);
-    long count = s_tm_count(c);
+    long count = s_tm_count(c, "default");
     CHECK_INT(got, ids);
     CHECK_INT(count, ids); /* nothing stored beyond what was found */
+    s_sum.verified = got;
+    s_sum.found_batches += found;
+    s_sum.absent_batches += absent;
     fprintf(stderr,
             "unacked: %d made it whole, %d not at all; restart ok: %ld entries by get, %ld by "
             "lookup, tm_list %ld (%ld ms)\n",
@@ -602,24 +633,26 @@ static void test_kill9_during_import(void)
         return;
     }
     snprintf(data, sizeof data, "%s/data", tmp);
+    long t_start = s_ms();
     verso_proc p;
     int started = verso_proc_start(&p, VERSOD_PATH, data, s_args);
     CHECK_INT(started, 0);
     if (!started) {
         verso_client *c;
         CHECK_INT(verso_client_new(p.endpoint, NULL, &c), VERSO_OK);
-        CHECK_INT(s_tm_count(c), 0); /* a fresh store */
+        CHECK_INT(s_tm_count(c, "default"), 0); /* a fresh store */
         verso_client_destroy(&c);
     }
-    for (int cycle = 0; cycle < S_CYCLES && !started; cycle++) {
+    int cycle = 0;
+    for (; cycle < s_cycles && !started; cycle++) {
         long t0 = s_ms();
         int acked = 0;
         int inflight = s_stream_and_kill(&p, cycle, &acked);
-        CHECK(acked >= s_plan[cycle].kill_after);
+        CHECK(acked >= s_kill_after(cycle));
         CHECK(inflight > 0);
         fprintf(stderr,
                 "cycle %d: %d-entry adds, killed after %d acked with %d unanswered (%ld ms); ",
-                cycle, s_plan[cycle].batch, acked, inflight, s_ms() - t0);
+                cycle, s_plan[cycle % S_PLANS].batch, acked, inflight, s_ms() - t0);
         verso_proc_cleanup(&p);
         started = verso_proc_start(&p, VERSOD_PATH, data, s_args);
         CHECK_INT(started, 0);
@@ -634,6 +667,11 @@ static void test_kill9_during_import(void)
         CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     }
     verso_proc_cleanup(&p);
+    printf("summary import: cycles=%d acked_entries=%ld unacked_committed_entries=%ld "
+           "unacked_batches_whole=%ld unacked_batches_absent=%ld partial=%ld "
+           "verified_entries=%ld lost=%ld wrong=%ld ms=%ld\n",
+           cycle, s_sum.acked, s_sum.found, s_sum.found_batches, s_sum.absent_batches,
+           s_sum.partial, s_sum.verified, s_sum.lost, s_sum.bad, s_ms() - t_start);
     if (!t_failed)
         t_rmtree(tmp);
     else
@@ -643,8 +681,346 @@ static void test_kill9_during_import(void)
     free(s_batches);
 }
 
-int main(void)
+/* ---- kill -9 during align with store -------------------------------------- */
+
+/* Per cycle (cycle % S_PLANS): sentences a side of each document, aligns
+ * kept in flight, acknowledged aligns before the kill (plus cycle / S_PLANS
+ * % 4, as for imports). */
+static const struct {
+    int sentences, window, kill_after;
+} s_aplan[S_PLANS] = {{30, 4, 3}, {12, 12, 20}, {60, 3, 5}, {8, 24, 40}, {40, 6, 10}};
+
+#define S_ALIGN_TM "aligned"
+
+typedef struct s_doc {
+    int cycle, no, n; /* n sentences a side */
+    s_state state;
+    uint64_t req;
+    char tag[16], origin[32];
+    verso_tmcheck_pairs pairs; /* what it stores: from its reply, or a re-align after a restart */
+} s_doc;
+
+static s_doc **s_docs;
+static size_t s_ndocs;
+
+static struct {
+    long acked, acked_pairs, found, found_pairs, absent, partial, lost, verified, contexts;
+} s_asum;
+
+static bool s_present_doc(const s_doc *d)
 {
-    RUN(test_kill9_during_import);
+    return d->state == S_ACKED || d->state == S_FOUND;
+}
+
+static s_doc *s_new_doc(int cycle, int no)
+{
+    s_doc *d = calloc(1, sizeof *d);
+    s_doc **v = realloc(s_docs, (s_ndocs + 1) * sizeof *s_docs);
+    if (!d || !v) {
+        fprintf(stderr, "out of memory\n");
+        exit(1);
+    }
+    d->cycle = cycle;
+    d->no = no;
+    d->n = s_aplan[cycle % S_PLANS].sentences;
+    d->state = S_INFLIGHT;
+    snprintf(d->tag, sizeof d->tag, "c%d", cycle);
+    snprintf(d->origin, sizeof d->origin, "crash-c%d-d%d", cycle, no);
+    s_docs = v;
+    s_docs[s_ndocs++] = d;
+    return d;
+}
+
+static verso_err s_send_doc(verso_client *c, s_doc *d, bool store)
+{
+    return verso_tmcheck_send_align(c, d->tag, d->no, d->n, store ? S_ALIGN_TM : NULL, d->origin,
+                                    &d->req);
+}
+
+/* The document of this stream (from index `first`) in state `state` whose
+ * request is req: ids restart at 1 with each client. */
+static s_doc *s_doc_by_req(uint64_t req, size_t first, s_state state)
+{
+    for (size_t i = first; i < s_ndocs; i++)
+        if (s_docs[i]->req == req && s_docs[i]->state == state)
+            return s_docs[i];
+    return NULL;
+}
+
+static uint64_t s_uint(const msgpack_object *m, const char *key)
+{
+    const msgpack_object *o = verso_mp_get(m, key);
+    return o && o->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? o->via.u64 : UINT64_MAX;
+}
+
+/* Files an align reply: an ok one acknowledges its document, whose stored
+ * pairs it gives. Returns 1 then. */
+static int s_on_align_reply(verso_reply *r, size_t first)
+{
+    s_doc *d = s_doc_by_req(verso_reply_id(r), first, S_INFLIGHT);
+    CHECK(d != NULL);
+    if (!d)
+        return 0;
+    d->state = S_UNACKED;
+    if (!verso_reply_ok(r)) {
+        fprintf(stderr, "align %s refused: %s %s\n", d->origin, verso_reply_err_code(r),
+                verso_reply_err_message(r));
+        CHECK(verso_reply_ok(r));
+        return 0;
+    }
+    const msgpack_object *res = verso_reply_res(r), *st = verso_mp_get(res, "stored");
+    int ok = verso_tmcheck_align_pairs(res, 0, &d->pairs) == 0 && d->pairs.n > 0;
+    CHECK(ok);
+    CHECK(s_uint(st, "candidates") == d->pairs.n && s_uint(st, "added") == d->pairs.n);
+    CHECK_INT(s_uint(st, "skipped"), 0);
+    if (ok) {
+        d->state = S_ACKED;
+        s_asum.acked++;
+        s_asum.acked_pairs += (long)d->pairs.n;
+    }
+    return ok;
+}
+
+/* s_stream_and_kill for aligns with store. */
+static int s_align_and_kill(verso_proc *p, int cycle, int *acked)
+{
+    verso_client *c;
+    verso_client_opts o = {.timeout_ms = 30000};
+    CHECK_INT(verso_client_new(p->endpoint, &o, &c), VERSO_OK);
+    size_t first = s_ndocs;
+    int sent = 0, inflight = 0, window = s_aplan[cycle % S_PLANS].window;
+    int kill_after = s_aplan[cycle % S_PLANS].kill_after + cycle / S_PLANS % 4;
+    *acked = 0;
+    while (*acked < kill_after) {
+        for (; inflight < window; inflight++)
+            CHECK_INT(s_send_doc(c, s_new_doc(cycle, sent++), true), VERSO_OK);
+        verso_reply *r = NULL;
+        verso_err err = verso_client_recv(c, 0, 30000, &r);
+        CHECK(err == VERSO_OK || err == VERSO_ESERVER);
+        if (err != VERSO_OK && err != VERSO_ESERVER)
+            break;
+        inflight--;
+        *acked += s_on_align_reply(r, first);
+        verso_reply_destroy(&r);
+    }
+    for (; inflight < window; inflight++)
+        CHECK_INT(s_send_doc(c, s_new_doc(cycle, sent++), true), VERSO_OK);
+    int status = 0;
+    CHECK_INT(verso_proc_stop(p, SIGKILL, &status), 0);
+    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    verso_reply *r = NULL;
+    verso_err err;
+    while ((err = verso_client_recv(c, 0, 0, &r)) == VERSO_OK || err == VERSO_ESERVER) {
+        inflight--;
+        *acked += s_on_align_reply(r, first);
+        verso_reply_destroy(&r);
+    }
+    verso_client_destroy(&c);
+    for (size_t i = first; i < s_ndocs; i++)
+        if (s_docs[i]->state == S_INFLIGHT)
+            s_docs[i]->state = S_UNACKED;
+    return inflight;
+}
+
+/* The pairs each unacknowledged document would store: the same align
+ * without store (the aligner is deterministic), all in flight at once. */
+static void s_realign_unacked(verso_client *c)
+{
+    size_t first = s_ndocs, n = 0;
+    for (size_t i = 0; i < s_ndocs; i++)
+        if (s_docs[i]->state == S_UNACKED) {
+            CHECK_INT(s_send_doc(c, s_docs[i], false), VERSO_OK);
+            first = first < i ? first : i;
+            n++;
+        }
+    for (; n; n--) {
+        verso_reply *r = NULL;
+        CHECK_INT(verso_client_recv(c, 0, -1, &r), VERSO_OK);
+        s_doc *d = r ? s_doc_by_req(verso_reply_id(r), first, S_UNACKED) : NULL;
+        CHECK(d && !d->pairs.n && verso_tmcheck_align_pairs(verso_reply_res(r), 0, &d->pairs) == 0);
+        verso_reply_destroy(&r);
+    }
+}
+
+/* Looks up document d's source sentences in order: each sentence stored
+ * alone (a 1-1 bead) comes back as a context match with its translation. */
+static void s_check_contexts(verso_client *c, const s_doc *d)
+{
+    char buf[512];
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    verso_mp_pack_kv_str(&pk, "tm", S_ALIGN_TM);
+    verso_mp_pack_kv_str(&pk, "src_lang", "en");
+    verso_mp_pack_kv_str(&pk, "tgt_lang", "fr");
+    verso_mp_pack_kv_int(&pk, "min_score", 100);
+    verso_mp_pack_cstr(&pk, "segments");
+    msgpack_pack_array(&pk, (size_t)d->n);
+    for (int i = 0; i < d->n; i++) {
+        size_t len = verso_tmcheck_sentence(buf, sizeof buf, d->tag, d->no, i, 0);
+        msgpack_pack_str_with_body(&pk, buf, len);
+    }
+    uint64_t req = 0;
+    verso_reply *r = NULL;
+    verso_err err = verso_client_send_packed(c, "lookup", sb.data, sb.size, 5, &req);
+    msgpack_sbuffer_destroy(&sb);
+    CHECK_INT(err = err ? err : verso_client_recv(c, req, -1, &r), VERSO_OK);
+    const msgpack_object *res = err ? NULL : s_results(r, (uint32_t)d->n);
+    CHECK(res != NULL);
+    for (int i = 0; res && i < d->n; i++) {
+        verso_tmcheck_sentence(buf, sizeof buf, d->tag, d->no, i, 0);
+        for (size_t k = 0; k < d->pairs.n; k++) {
+            if (strcmp(d->pairs.src[k], buf))
+                continue;
+            const msgpack_object *best;
+            s_exact_matches(&res->via.array.ptr[i], &best);
+            bool ok = best && verso_mp_str_is(verso_mp_get(best, "kind"), "context") &&
+                      verso_mp_str_is(verso_mp_get(best, "tgt"), d->pairs.tgt[k]);
+            if (!ok)
+                fprintf(stderr, "CONTEXT: sentence %d of %s is not a context match\n", i,
+                        d->origin);
+            CHECK(ok);
+            s_asum.contexts++;
+        }
+    }
+    verso_reply_destroy(&r);
+}
+
+/* After a restart: every acknowledged (or earlier found) document's pairs
+ * are stored exactly; an unacknowledged one is stored whole or not at all;
+ * the TM holds nothing else. */
+static void s_averify(const verso_proc *p, int cycle)
+{
+    verso_client *c;
+    verso_client_opts o = {.timeout_ms = 30000};
+    CHECK_INT(verso_client_new(p->endpoint, &o, &c), VERSO_OK);
+    s_realign_unacked(c);
+    verso_tmcheck_rows rows = {NULL, 0};
+    CHECK_INT(verso_tmcheck_rows_load(c, S_ALIGN_TM, &rows), 0);
+    long want = 0, found = 0, absent = 0;
+    for (size_t i = 0; i < s_ndocs; i++) {
+        s_doc *d = s_docs[i];
+        size_t first, n = verso_tmcheck_rows_origin(&rows, d->origin, &first);
+        bool whole = verso_tmcheck_rows_are(&rows, d->origin, &d->pairs);
+        if (d->state == S_UNACKED) {
+            d->state = n ? S_FOUND : S_ABSENT;
+            found += n > 0;
+            absent += n == 0;
+            s_asum.found_pairs += n ? (long)d->pairs.n : 0;
+            if (n && !whole && ++s_asum.partial <= 5)
+                fprintf(stderr, "PARTIAL: %s: %zu of %zu pairs stored\n", d->origin, n, d->pairs.n);
+            CHECK(!n || whole);
+        } else if (s_present_doc(d) && !whole) {
+            size_t missing = verso_tmcheck_rows_missing(&rows, d->origin, &d->pairs);
+            s_asum.lost += (long)missing;
+            fprintf(stderr, "LOST: %s: %zu of %zu acknowledged pairs missing, %zu rows\n",
+                    d->origin, missing, d->pairs.n, n);
+            CHECK(whole);
+        }
+        want += s_present_doc(d) ? (long)d->pairs.n : 0;
+    }
+    s_asum.found += found;
+    s_asum.absent += absent;
+    s_asum.verified = (long)rows.n;
+    CHECK_INT(rows.n, want); /* nothing stored beyond those documents */
+    CHECK_INT(s_tm_count(c, S_ALIGN_TM), (long)rows.n);
+    for (size_t i = 0; i < s_ndocs; i++)
+        if (s_docs[i]->cycle == cycle && s_present_doc(s_docs[i]))
+            s_check_contexts(c, s_docs[i]);
+    fprintf(stderr, "unacked: %ld stored whole, %ld not at all; restart ok: %zu pairs\n", found,
+            absent, rows.n);
+    verso_tmcheck_rows_fini(&rows);
+    verso_client_destroy(&c);
+}
+
+static void s_create_align_tm(const verso_proc *p)
+{
+    verso_client *c;
+    CHECK_INT(verso_client_new(p->endpoint, NULL, &c), VERSO_OK);
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    verso_mp_pack_kv_str(&pk, "tm", S_ALIGN_TM);
+    uint64_t req = 0;
+    verso_reply *r = NULL;
+    CHECK_INT(verso_client_send_packed(c, "tm_create", sb.data, sb.size, 1, &req), VERSO_OK);
+    CHECK_INT(verso_client_recv(c, req, -1, &r), VERSO_OK);
+    verso_reply_destroy(&r);
+    msgpack_sbuffer_destroy(&sb);
+    verso_client_destroy(&c);
+}
+
+static void test_kill9_during_align(void)
+{
+    char tmp[64], data[128];
+    if (!t_tmpdir(tmp, sizeof tmp)) {
+        CHECK(!"mkdtemp");
+        return;
+    }
+    snprintf(data, sizeof data, "%s/data", tmp);
+    long t_start = s_ms();
+    verso_proc p;
+    int started = verso_proc_start(&p, VERSOD_PATH, data, s_args);
+    CHECK_INT(started, 0);
+    if (!started)
+        s_create_align_tm(&p);
+    int cycle = 0;
+    for (; cycle < s_cycles && !started; cycle++) {
+        long t0 = s_ms();
+        int acked = 0;
+        int inflight = s_align_and_kill(&p, cycle, &acked);
+        CHECK(inflight > 0);
+        fprintf(stderr,
+                "cycle %d: aligns of %d sentences, killed after %d acked with %d "
+                "unanswered (%ld ms); ",
+                cycle, s_aplan[cycle % S_PLANS].sentences, acked, inflight, s_ms() - t0);
+        verso_proc_cleanup(&p);
+        started = verso_proc_start(&p, VERSOD_PATH, data, s_args);
+        CHECK_INT(started, 0);
+        if (started)
+            fprintf(stderr, "restart FAILED on %s\n", data);
+        else
+            s_averify(&p, cycle);
+    }
+    if (!started) {
+        int status = -1;
+        CHECK_INT(verso_proc_stop(&p, SIGTERM, &status), 0);
+        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    verso_proc_cleanup(&p);
+    printf("summary align: cycles=%d acked_aligns=%ld acked_pairs=%ld "
+           "unacked_committed_aligns=%ld unacked_committed_pairs=%ld unacked_absent_aligns=%ld "
+           "partial=%ld verified_pairs=%ld context_matches=%ld lost=%ld ms=%ld\n",
+           cycle, s_asum.acked, s_asum.acked_pairs, s_asum.found, s_asum.found_pairs, s_asum.absent,
+           s_asum.partial, s_asum.verified, s_asum.contexts, s_asum.lost, s_ms() - t_start);
+    if (!t_failed)
+        t_rmtree(tmp);
+    else
+        fprintf(stderr, "data directory kept for inspection: %s\n", data);
+    for (size_t i = 0; i < s_ndocs; i++) {
+        verso_tmcheck_pairs_fini(&s_docs[i]->pairs);
+        free(s_docs[i]);
+    }
+    free(s_docs);
+}
+
+int main(int argc, char **argv)
+{
+    const char *which = argc > 1 ? argv[1] : "all";
+    const char *env = getenv("VERSO_CRASH_CYCLES");
+    if (env && (s_cycles = atoi(env)) < 1) {
+        fprintf(stderr, "VERSO_CRASH_CYCLES must be a positive number\n");
+        return 2;
+    }
+    if (strcmp(which, "import") && strcmp(which, "align") && strcmp(which, "all")) {
+        fprintf(stderr, "usage: crash_test [import|align|all]\n");
+        return 2;
+    }
+    if (strcmp(which, "align"))
+        RUN(test_kill9_during_import);
+    if (strcmp(which, "import"))
+        RUN(test_kill9_during_align);
     return t_report();
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -42,8 +43,17 @@ static int s_read_ready(verso_proc *p)
     return 1;
 }
 
-static void s_exec(verso_proc *p, const char *versod, const char *const *extra)
+static void s_exec(verso_proc *p, const char *versod, const char *const *extra,
+                   unsigned long long fsize)
 {
+    if (fsize) {
+        struct rlimit lim = {(rlim_t)fsize, (rlim_t)fsize};
+        signal(SIGXFSZ, SIG_DFL);
+        if (setrlimit(RLIMIT_FSIZE, &lim) < 0) {
+            fprintf(stderr, "spawn: setrlimit: %s\n", strerror(errno));
+            _exit(127);
+        }
+    }
     const char *argv[64] = {versod,         "--bind", "tcp://127.0.0.1:*", "--data", p->data,
                             "--ready-file", p->ready, "--log-level",       "warn"};
     int n = 9;
@@ -58,6 +68,12 @@ static void s_exec(verso_proc *p, const char *versod, const char *const *extra)
 int verso_proc_start(verso_proc *p, const char *versod, const char *data_dir,
                      const char *const *extra)
 {
+    return verso_proc_start_fsize(p, versod, data_dir, extra, 0);
+}
+
+int verso_proc_start_fsize(verso_proc *p, const char *versod, const char *data_dir,
+                           const char *const *extra, unsigned long long fsize)
+{
     memset(p, 0, sizeof *p);
     snprintf(p->dir, sizeof p->dir, "/tmp/verso-test-XXXXXX");
     if (!mkdtemp(p->dir))
@@ -71,7 +87,7 @@ int verso_proc_start(verso_proc *p, const char *versod, const char *data_dir,
     if (p->pid < 0)
         return -1;
     if (p->pid == 0)
-        s_exec(p, versod, extra);
+        s_exec(p, versod, extra, fsize);
     long deadline = s_ms() + S_WAIT_MS;
     while (s_ms() < deadline) {
         if (s_read_ready(p))

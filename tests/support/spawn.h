@@ -23,6 +23,13 @@ typedef struct verso_proc {
 int verso_proc_start(verso_proc *p, const char *versod, const char *data_dir,
                      const char *const *extra);
 
+/* Like verso_proc_start, with versod's file size limit (RLIMIT_FSIZE) set to
+ * `fsize` bytes (0: none) in the child before exec, so that its writes past
+ * that size fail as on a full disk. SIGXFSZ is reset to its default action
+ * there: a server that does not ignore it dies of it. */
+int verso_proc_start_fsize(verso_proc *p, const char *versod, const char *data_dir,
+                           const char *const *extra, unsigned long long fsize);
+
 /* Sends `sig` and waits for the exit; *status gets the waitpid status.
  * Returns 0, or -1 when the process did not exit within 20 s (then killed). */
 int verso_proc_stop(verso_proc *p, int sig, int *status);
