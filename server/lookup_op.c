@@ -649,6 +649,13 @@ verso_err verso_op_lookup(verso_op_ctx *ctx)
     if (!err && rc)
         err = VERSO_ENOMEM;
     for (size_t i = 0; !err && i < n; i++) {
+        if (atomic_load(&ctx->srv->stopping)) { /* a long request must not hold up a stop */
+            err = verso_fault_set(ctx->fault, VERSO_ESHUTDOWN,
+                                  "server is shutting down: lookup given up after %zu of %zu "
+                                  "segments",
+                                  i, n);
+            break;
+        }
         verso_buf norm = s_view(&f.arena, f.off[2 * i], f.off[2 * i + 1]);
         verso_buf loose = s_view(&f.arena, f.off[2 * i + 1], f.off[2 * i + 2]);
         /* Near-exact matches score 99 at most. */

@@ -8,6 +8,7 @@ the document is enough to write a client. Usage:
 import itertools
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -3251,6 +3252,36 @@ class ProtocolTest(unittest.TestCase):
             proc.kill()
             status = proc.wait()
         self.assertEqual(status, 0)
+
+    def test_stop_cuts_a_long_lookup(self):
+        """SIGTERM during a lookup of many segments: the lookup stops between segments with
+        ESHUTDOWN (naming how far it got) and the server exits, instead of finishing it.
+        (The signal may also land while the request is still being decoded: then it is
+        not run at all, which is the same promise.)"""
+        start = self.own_server(max_msg=16 << 20, extra=("--threads", "2"))
+        proc, endpoint = start()
+        sock = self.socket(zmq.DEALER, endpoint)
+        entries = [{"src": "Report %d on the state of the northern harbour works." % i,
+                    "tgt": "Rapport %d sur les travaux du port nord." % i} for i in range(2000)]
+        self.call(sock, "add", src_lang="en", tgt_lang="fr", entries=entries)
+        segments = ["Report %d on the state of the southern harbour work." % (i % 5000)
+                    for i in range(100000)]
+        sock.send(pack({"v": 1, "id": "long", "op": "lookup", "src_lang": "en",
+                        "tgt_lang": "fr", "segments": segments}))
+        # Same connection, so the lookup was handed to a worker before this ping.
+        sock.send(pack({"v": 1, "id": "after", "op": "ping"}))
+        reply = unpack(self.recv(sock)[-1])
+        self.assertEqual(reply["id"], "after")
+        proc.send_signal(signal.SIGTERM)
+        reply = unpack(self.recv(sock, timeout_ms=20000)[-1])
+        self.assertEqual(reply["id"], "long")
+        self.assertFalse(reply["ok"], "the lookup finished before the stop: make it longer")
+        self.assertEqual(reply["err"]["code"], "ESHUTDOWN")
+        # Either still decoding ("not run") or cut between segments; the whole lookup
+        # (tens of seconds here) is never run to its end.
+        got = re.search(r"after (\d+) of 100000 segments", reply["err"]["message"])
+        self.assertTrue(got or '"lookup" not run' in reply["err"]["message"], reply["err"])
+        self.assertEqual(proc.wait(timeout=20), 0)
 
     def test_acknowledged_writes_survive_kill(self):
         start = self.own_server()
