@@ -106,8 +106,9 @@ static verso_err s_hello(verso_op_ctx *ctx)
     msgpack_packer *pk = ctx->res;
     size_t n;
     const verso_op *ops = verso_op_table(&n);
-    int rc = msgpack_pack_map(pk, 6);
+    int rc = msgpack_pack_map(pk, 7);
     rc = rc ? rc : verso_mp_pack_kv_str(pk, "server", "versod");
+    rc = rc ? rc : verso_mp_pack_kv_str(pk, "role", verso_role_name(ctx->who->role));
     rc = rc ? rc : verso_mp_pack_kv_str(pk, "version", VERSO_VERSION);
     rc = rc ? rc : verso_mp_pack_kv_int(pk, "protocol", VERSO_PROTOCOL);
     rc = rc ? rc : verso_mp_pack_kv_uint(pk, "max_message_bytes", ctx->srv->cfg.max_message_bytes);

@@ -177,6 +177,8 @@ class AuthTest(unittest.TestCase):
         reader, writer, admin = self.sock("reader"), self.sock("writer"), self.sock("admin")
         self.ok(reader, "ping")
         self.assertIn("backup", self.ok(reader, "hello")["ops"])
+        self.assertEqual([self.ok(x, "hello")["role"] for x in (reader, writer, admin)],
+                         ["read", "write", "admin"])
         entry = {"src": "The door is open.", "tgt": "La porte est ouverte."}
         msg = self.denied(reader, "add", src_lang="en", tgt_lang="fr", entries=[entry])
         self.assertIn("write", msg)

@@ -69,6 +69,7 @@ static void test_ops(void)
     s_call(req.data, req.size, &up, &out);
     const msgpack_object *res = verso_mp_get(&up.data, "res");
     CHECK(verso_mp_str_is(verso_mp_get(res, "server"), "versod"));
+    CHECK(verso_mp_str_is(verso_mp_get(res, "role"), "admin")); /* no keys: the local admin */
     CHECK(verso_mp_get(res, "protocol")->via.u64 == 1);
     CHECK(verso_mp_get(res, "max_message_bytes")->via.u64 == 4096);
     const msgpack_object *ops = verso_mp_get(res, "ops");
