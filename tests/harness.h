@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static int t_passed, t_failed;
+static _Atomic int t_passed, t_failed; /* atomic: tests with threads CHECK too */
 
 #define CHECK(cond)                                                                                \
     do {                                                                                           \
