@@ -120,7 +120,7 @@ static verso_err s_side_add(s_cside *sd, size_t pair, const uint64_t *k, size_t 
     if (verso_array_grow(&sd->keys, &sd->capkeys, sd->nkeys + n, sizeof *sd->keys) ||
         verso_array_grow(&sd->off, &sd->capoff, pair + 2, sizeof *sd->off))
         return VERSO_ENOMEM;
-    uint64_t *v = sd->keys + sd->nkeys;
+    uint64_t *v = n ? sd->keys + sd->nkeys : NULL; /* keys is NULL until the first key */
     if (n) {
         memcpy(v, k, n * sizeof *k);
         qsort(v, n, sizeof *v, s_cmp_u64);

@@ -465,6 +465,10 @@ static verso_err s_start(verso_server *s)
                   verso_strerror(err));
         return err;
     }
+    /* Set before any thread starts: workers read them (stats) with no other
+     * ordering than libzmq's, which ThreadSanitizer cannot see. */
+    s->started = time(NULL);
+    s->started_ms = verso_now_ms();
     if (!(im->zctx = zmq_ctx_new()) || pipe2(im->sigpipe, O_CLOEXEC | O_NONBLOCK) < 0)
         return VERSO_ETRANSPORT;
     if ((err = verso_writer_new(im->zctx, s->store, s_index_step, s, &im->writer)))
@@ -473,8 +477,6 @@ static verso_err s_start(verso_server *s)
         return err;
     if ((err = s_bind_front(s)))
         return err;
-    s->started = time(NULL);
-    s->started_ms = verso_now_ms();
     return s_write_ready(s);
 }
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -44,8 +45,11 @@ static int s_read_ready(verso_proc *p)
 }
 
 static void s_exec(verso_proc *p, const char *versod, const char *const *extra,
-                   unsigned long long fsize)
+                   unsigned long long fsize, pid_t parent)
 {
+    /* A test that dies (a sanitizer halting it, say) takes its server along. */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+        _exit(127);
     if (fsize) {
         struct rlimit lim = {(rlim_t)fsize, (rlim_t)fsize};
         signal(SIGXFSZ, SIG_DFL);
@@ -83,11 +87,12 @@ int verso_proc_start_fsize(verso_proc *p, const char *versod, const char *data_d
     else
         snprintf(p->data, sizeof p->data, "%s/data", p->dir);
     snprintf(p->ready, sizeof p->ready, "%s/ready", p->dir);
+    pid_t parent = getpid();
     p->pid = fork();
     if (p->pid < 0)
         return -1;
     if (p->pid == 0)
-        s_exec(p, versod, extra, fsize);
+        s_exec(p, versod, extra, fsize, parent);
     long deadline = s_ms() + S_WAIT_MS;
     while (s_ms() < deadline) {
         if (s_read_ready(p))
