@@ -1,61 +1,61 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang + ASan + UBSan and runs each for
 # VERSO_FUZZ_SECONDS (default 60): the request decoder, the segmenter, and the
-# MO, PO and TMX readers. Prints libFuzzer's own figures (executions).
+# MO, PO and TMX readers. Prints libFuzzer's own figures (seeds, executions,
+# new units); exits non-zero when any target finds something, after running
+# them all (the reproducer is written to build/fuzz/, named in the output).
+# Seeds: the committed tests/fuzz/seeds/<target>/ (tests/fuzz/make_seeds.py
+# writes them), plus this machine's gettext catalogs for the MO reader. The
+# corpus a run grows is kept in build/fuzz/corpus/<target>/ for the next run.
 # Usage: scripts/fuzz.sh [seconds]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-${VERSO_FUZZ_SECONDS:-60}}
 build=$root/build/fuzz
+fuzz=$root/tests/fuzz
 "$root/scripts/setup.sh"
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
+/usr/bin/python3 "$fuzz/make_seeds.py" --check # the committed seeds are the script's
 CC=clang cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Debug -DVERSO_SANITIZE=ON \
   -DVERSO_FUZZ=ON -DBUILD_TESTING=OFF >/dev/null
 cmake --build "$build" -j"$(nproc)" --target fuzz_request fuzz_segment fuzz_mo fuzz_po fuzz_tmx >/dev/null
 
-# Seeds: one valid request per op, plus a few known-hostile shapes.
-seeds=$build/seeds
-mkdir -p "$seeds/request" "$seeds/segment" "$seeds/mo" "$seeds/po" "$seeds/tmx"
-printf '#, fuzzy\nmsgctxt "c"\nmsgid "a\\n"\n"b"\nmsgid_plural "p"\nmsgstr[0] "x\\"y"\nmsgstr[1] "z"\n\nmsgid "q"\nmsgstr "r"\n' >"$seeds/po/entries"
-# A real catalog of this machine, when there is one, seeds the MO reader.
-for f in /usr/share/locale/fr/LC_MESSAGES/adduser.mo /usr/share/locale/de/LC_MESSAGES/apt.mo; do
-  [ -f "$f" ] && cp "$f" "$seeds/mo/"
+# Extra MO seeds, never committed: a few real catalogs of this machine, when
+# it has any (libFuzzer reads the first 4096 bytes of the larger ones).
+extra=$build/extra-seeds/mo
+rm -rf "$extra" && mkdir -p "$extra"
+for f in /usr/share/locale/fr/LC_MESSAGES/adduser.mo /usr/share/locale/de/LC_MESSAGES/apt.mo \
+  $(find /usr/share/locale -name '*.mo' -size -4k 2>/dev/null | sort | head -n 3); do
+  if [ -f "$f" ]; then cp "$f" "$extra/$(echo "${f#/usr/share/locale/}" | tr / _)"; fi
 done
-printf '\xde\x12\x04\x95\x00\x00\x00\x00\x01\x00\x00\x00\x1c\x00\x00\x00\x24\x00\x00\x00' >"$seeds/mo/header"
-# TMX: tags, props, notes, x-verso-char, UTF-16, bad UTF-8, broken XML, entities.
-tmx_head='<?xml version="1.0" encoding="UTF-8"?>\n<tmx version="1.4"><header srclang="en"/><body>\n'
-printf "$tmx_head"'<tu tuid="1" creationdate="20240229T235959Z" usagecount="3"><note>n</note><prop type="t">v</prop>\n<tuv xml:lang="en"><seg>A <bpt i="1" x="1">&lt;b&gt;</bpt>b<ept i="1">&lt;/b&gt;</ept> <hi x="2">c<ph/></hi> <ph type="x-verso-char">01</ph></seg></tuv>\n<tuv xml:lang="fr"><seg>B <it pos="begin">x<sub>s<ph x="3">y</ph></sub></it> &amp;&#13;<![CDATA[<c>]]></seg></tuv></tu>\n</body></tmx>\n' >"$seeds/tmx/tags"
-printf "$tmx_head"'<tu><tuv lang="en"><seg>bad \xc3\x28 \xf3\xb0\x80\x80</seg></tuv></tu>\n<tu> <<x>> </tu><tuple/><tu><tuv xml:lang="de"><seg>ok</seg></tuv></tu>\n</body></tmx>junk' >"$seeds/tmx/broken"
-printf '<?xml version="1.0"?><!DOCTYPE tmx [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;">]><tmx><body><tu><tuv xml:lang="en"><seg>&b;</seg></tuv></tu></body></tmx>' >"$seeds/tmx/entities"
-printf '%s\n' '"<tu"' '"</tu>"' '"<tuv xml:lang=\"en\">"' '"<seg>"' '"</seg>"' '"<bpt i=\"1\">"' \
-  '"</bpt>"' '"<ept>"' '"<ph/>"' '"<it>"' '"<ut>"' '"<hi>"' '"</hi>"' '"<sub>"' '"<prop type=\"t\">"' \
-  '"<note>"' '"<ph type=\"x-verso-char\">"' '"<![CDATA["' '"]]>"' '"&#13;"' '"&amp;"' '"<!ENTITY"' \
-  '"<!DOCTYPE"' '"\xf3\xb0\x80\x80"' '"\xef\xb7\x90"' '"\xff\xfe"' '"encoding=\"UTF-16\""' \
-  '"creationdate=\"20240229T235959Z\""' >"$build/tmx.dict"
-printf '\xff\xfe<\x00t\x00m\x00x\x00>\x00<\x00b\x00o\x00d\x00y\x00>\x00<\x00t\x00u\x00>\x00<\x00t\x00u\x00v\x00 \x00l\x00a\x00n\x00g\x00=\x00"\x00e\x00n\x00"\x00>\x00<\x00s\x00e\x00g\x00>\x00=\xd8\x00\xde<\x00/\x00s\x00e\x00g\x00>\x00' >"$seeds/tmx/utf16le"
-printf '\x83\xa1v\x01\xa2id\x07\xa2op\xa4ping' >"$seeds/request/ping"
-printf '\x83\xa1v\x01\xa2id\xa3abc\xa2op\xa5hello' >"$seeds/request/hello"
-printf '\x82\xa1v\x01\xa2op\xa5stats' >"$seeds/request/stats"
-printf '\x84\xa1v\x01\xa2op\xa7segment\xa4text\xa9Hi. Yo.\xa4lang\xa2en' >"$seeds/request/segment"
-printf '\xdd\xff\xff\xff\xff' >"$seeds/request/array32"
-printf '\x91\x91\x91\x91\x91\x91\x91\x91\xc0' >"$seeds/request/nested"
-printf '\x82\xa1v\x01\xa2op\xa4p\xffng' >"$seeds/request/badutf8"
-printf '\x00Dr. Smith met J. R. Doe at 5 p.m. He left... "Why?" she asked.' >"$seeds/segment/en"
-printf '\x03\xe4\xbd\xa0\xe5\xa5\xbd\xe3\x80\x82\xe3\x80\x8a\xe4\xb8\xad\xef\xbc\x81\xe3\x80\x8b' >"$seeds/segment/zh"
-printf '\x081) one 2) two\n\nthree . . . . Four \xe2\x80\xa2 five   six' >"$seeds/segment/list"
 
-# Runs one target: libFuzzer's figures, non-zero exit on a finding.
+# Runs one target: run TARGET [DICT [EXTRA_SEED_DIR...]]. New units go to
+# the first directory, the corpus; prints libFuzzer's figures; returns
+# non-zero on a finding (crash, leak, timeout, abort).
 run() {
-  local target=$1
+  local target=$1 dict=${2:-} rc=0
+  local log=$build/fuzz-$target.log
+  shift $(($# < 2 ? $# : 2))
   mkdir -p "$build/corpus/$target"
   "$build/tests/fuzz/fuzz_$target" -max_total_time="$secs" -max_len=4096 -timeout=10 \
-    ${2:+-dict="$2"} -print_final_stats=1 "$build/corpus/$target" "$seeds/$target" 2>&1 |
-    grep -E "^(Done|stat::number_of_executed_units|stat::new_units_added|==[0-9]+==|SUMMARY)" |
-    sed "s/^/$target: /" || true
-  test "${PIPESTATUS[0]}" -eq 0
+    -print_final_stats=1 ${dict:+-dict="$dict"} "$build/corpus/$target" "$fuzz/seeds/$target" \
+    "$@" >"$log" 2>&1 || rc=$?
+  grep -E "^(INFO: seed corpus|Done|stat::number_of_executed_units|stat::new_units_added|==[0-9]+==|SUMMARY|artifact_prefix|Test unit written)" \
+    "$log" | sed "s/^/$target: /" || true
+  if [ "$rc" -ne 0 ]; then
+    echo "$target: FAILED (exit $rc); the last lines of $log:"
+    tail -n 40 "$log" | sed "s/^/$target: /"
+  fi
+  return "$rc"
 }
 cd "$build"
-run request "$root/tests/fuzz/request.dict"
-run segment
-run mo
-run po
-run tmx "$build/tmx.dict"
+failed=()
+run request "$fuzz/request.dict" || failed+=(request)
+run segment || failed+=(segment)
+run mo "" "$extra" || failed+=(mo)
+run po || failed+=(po)
+run tmx "$fuzz/tmx.dict" || failed+=(tmx)
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "fuzz: findings in ${failed[*]}"
+  exit 1
+fi

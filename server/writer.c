@@ -9,6 +9,7 @@
 #include <zmq.h>
 
 #include "log.h"
+#include "tsan.h"
 
 struct verso_writer {
     void *zctx;
@@ -49,6 +50,7 @@ static int s_recv_one(void *sock, s_batch *b, int flags)
         b->stop = 1;
         return 1;
     }
+    VERSO_HANDOFF_RECV(job); /* the submitter's writes to *job and its data */
     b->job[b->n] = job;
     b->copy[b->n] = *job;
     b->n++;
@@ -59,6 +61,7 @@ static void s_reply_all(void *sock, s_batch *b)
 {
     for (size_t i = 0; i < b->n; i++) {
         b->job[i]->result = b->copy[i].result;
+        VERSO_HANDOFF_SEND(b->job[i]); /* the job is the submitter's again */
         zmq_msg_send(&b->peer[i], sock, ZMQ_SNDMORE);
         zmq_send(sock, &b->job[i], sizeof b->job[i], 0);
         zmq_msg_close(&b->peer[i]);
@@ -202,9 +205,11 @@ void *verso_writer_connect(void *zctx)
 verso_err verso_writer_submit(void *conn, verso_store_job *job)
 {
     verso_store_job *back = NULL;
+    VERSO_HANDOFF_SEND(job); /* the writer thread has the job until it replies */
     if (zmq_send(conn, &job, sizeof job, 0) != (int)sizeof job)
         return VERSO_ETRANSPORT;
     if (zmq_recv(conn, &back, sizeof back, 0) != (int)sizeof back || back != job)
         return VERSO_ETRANSPORT;
+    VERSO_HANDOFF_RECV(job);
     return job->result;
 }
