@@ -2,6 +2,7 @@
  * admincli.c - the `verso` commands of an operator: keygen (no server
  * involved) and backup, and the reading of the CurveZMQ key options.
  */
+#define _GNU_SOURCE /* explicit_bzero */
 #include <stdio.h>
 #include <string.h>
 
@@ -25,6 +26,7 @@ int verso_cli_keygen(int argc, char **argv)
     printf("public key %s\nwritten to %s.pub; the key pair to %s.secret (mode 0600)\n"
            "give the server's operator the public key, with the role you need\n",
            kp.public_key, argv[0], argv[0]);
+    explicit_bzero(&kp, sizeof kp);
     return 0;
 }
 

@@ -63,16 +63,19 @@ verso_err verso_keyfile_generate(const char *base, verso_keypair *out)
              "public-key %s\nsecret-key %s\n",
              kp.public_key, kp.secret_key);
     verso_err err = s_write_new(sec, 0600, text);
-    if (err)
-        return err;
-    snprintf(text, sizeof text, "# Verso CURVE public key\npublic-key %s\n", kp.public_key);
-    if ((err = s_write_new(pub, 0644, text))) {
-        unlink(sec);
+    if (err) {
+        explicit_bzero(text, sizeof text);
+        explicit_bzero(&kp, sizeof kp);
         return err;
     }
-    if (out)
+    explicit_bzero(text, sizeof text);
+    snprintf(text, sizeof text, "# Verso CURVE public key\npublic-key %s\n", kp.public_key);
+    if (!(err = s_write_new(pub, 0644, text)) && out)
         *out = kp;
-    return VERSO_OK;
+    if (err)
+        unlink(sec);
+    explicit_bzero(&kp, sizeof kp);
+    return err;
 }
 
 /* Finds "NAME <key>" in a key file's text; copies the key. */
@@ -118,21 +121,24 @@ verso_err verso_keyfile_read_pair(const char *path, verso_keypair *out, char *wh
     close(fd);
     verso_keypair kp;
     char derived[VERSO_KEY_LEN + 1];
-    if (err || s_field(text, "public-key", kp.public_key) ||
-        s_field(text, "secret-key", kp.secret_key)) {
-        s_why(why, "%.64s is not a key pair file (verso keygen writes one)", path);
-        return VERSO_EINVAL;
-    }
+    int bad = err || s_field(text, "public-key", kp.public_key) ||
+              s_field(text, "secret-key", kp.secret_key);
     explicit_bzero(text, sizeof text);
-    if (loose) {
-        s_why(why, "%.64s may be read by others: chmod 600 it", path);
-        return VERSO_EDENIED;
+    if (bad || loose) {
+        explicit_bzero(&kp, sizeof kp);
+        if (bad)
+            s_why(why, "%.64s is not a key pair file (verso keygen writes one)", path);
+        else
+            s_why(why, "%.64s may be read or written by others: chmod 600 it", path);
+        return bad ? VERSO_EINVAL : VERSO_EDENIED;
     }
     if (zmq_curve_public(derived, kp.secret_key) < 0 || strcmp(derived, kp.public_key)) {
+        explicit_bzero(&kp, sizeof kp);
         s_why(why, "%.64s: the public key does not match the secret key", path);
         return VERSO_EINVAL;
     }
     *out = kp;
+    explicit_bzero(&kp, sizeof kp);
     return VERSO_OK;
 }
 

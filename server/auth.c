@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <zmq.h>
 
 #include "buf.h"
@@ -236,6 +237,27 @@ static void s_zap_reply(void *sock, zmq_msg_t *req_id, const char *status, const
     zmq_send(sock, "", 0, 0);
 }
 
+/* Whether to log one more refusal now; the first line of a new second
+ * says how many the last busy second left out. */
+static int s_log_refusal(verso_zap_counts *c)
+{
+    long long now = (long long)time(NULL);
+    if (now != c->second) {
+        if (c->unlogged)
+            verso_log(VERSO_LOG_WARN, "auth: %llu more handshake(s) refused, not logged one by one",
+                      c->unlogged);
+        c->second = now;
+        c->lines = 0;
+        c->unlogged = 0;
+    }
+    if (c->lines < VERSO_ZAP_LOG_PER_S) {
+        c->lines++;
+        return 1;
+    }
+    c->unlogged++;
+    return 0;
+}
+
 /* Decides on a well-formed CURVE request; logs refusals. */
 static void s_zap_decide(void *sock, zmq_msg_t *p, const verso_allow *a, verso_zap_counts *counts)
 {
@@ -250,7 +272,8 @@ static void s_zap_decide(void *sock, zmq_msg_t *p, const verso_allow *a, verso_z
     const verso_allow_entry *e = verso_allow_find(a, key);
     if (!e) {
         counts->refused++;
-        verso_log(VERSO_LOG_WARN, "auth: refused unknown key %s from %s", key, addr);
+        if (s_log_refusal(counts))
+            verso_log(VERSO_LOG_WARN, "auth: refused unknown key %s from %s", key, addr);
         s_zap_reply(sock, &p[1], "400", "unknown key", "");
         return;
     }
@@ -283,7 +306,8 @@ void verso_zap_handle(void *sock, const verso_allow *a, verso_zap_counts *counts
         s_zap_decide(sock, p, a, counts);
     } else {
         counts->refused++;
-        verso_log(VERSO_LOG_WARN, "auth: refused a malformed or non-CURVE handshake");
+        if (s_log_refusal(counts))
+            verso_log(VERSO_LOG_WARN, "auth: refused a malformed or non-CURVE handshake");
         s_zap_reply(sock, n > 1 ? &p[1] : NULL, "400", "CURVE only", "");
     }
     for (int i = 0; i < n; i++)

@@ -72,7 +72,12 @@ int verso_endpoint_is_local(const char *endpoint);
 /* Figures of the ZAP handler, kept by the broker. */
 typedef struct verso_zap_counts {
     unsigned long long accepted, refused;
+    long long second;            /* refusal lines are logged at most ... */
+    unsigned lines;              /* ... VERSO_ZAP_LOG_PER_S a second; */
+    unsigned long long unlogged; /* the others are counted, then summed up */
 } verso_zap_counts;
+
+#define VERSO_ZAP_LOG_PER_S 10
 
 /* Binds a REP socket on inproc://zeromq.zap.01 in zctx; *sock is the
  * caller's (zmq_close). */
@@ -80,7 +85,8 @@ verso_err verso_zap_bind(void *zctx, void **sock);
 
 /* Answers one ZAP request waiting on sock: 200 with the client's Z85 key
  * as user id when the key is on the list, 400 otherwise (logged with the
- * peer's address). */
+ * peer's address, at most VERSO_ZAP_LOG_PER_S lines a second, so that a
+ * stream of bad handshakes cannot flood the log). */
 void verso_zap_handle(void *sock, const verso_allow *a, verso_zap_counts *counts);
 
 #endif

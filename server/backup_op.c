@@ -36,6 +36,15 @@ verso_err verso_op_backup(verso_op_ctx *ctx)
                                path);
     case VERSO_ENOTFOUND:
         return verso_fault_set(ctx->fault, err, "the parent directory of %s does not exist", path);
+    case VERSO_ELOCKED:
+        return verso_fault_set(ctx->fault, err,
+                               "%s/data.mdb.partial exists: a backup into it is running, or was "
+                               "interrupted (then remove the file)",
+                               path);
+    case VERSO_EDENIED:
+        return verso_fault_set(ctx->fault, err,
+                               "%s is not a directory of the server's user that only it may write",
+                               path);
     default:
         return verso_fault_set(ctx->fault, err, "backing up into %s: %s", path,
                                verso_strerror(err));

@@ -227,6 +227,7 @@ static verso_err s_front_curve(verso_server *s)
         verso_log(VERSO_LOG_ERROR, "cannot enable CURVE: %s", zmq_strerror(zmq_errno()));
         return VERSO_ETRANSPORT;
     }
+    explicit_bzero(im->key.secret_key, sizeof im->key.secret_key); /* libzmq has its copy */
     return VERSO_OK;
 }
 
@@ -431,7 +432,6 @@ static void s_reload(verso_server *s)
         return;
     }
     verso_allow_destroy(&im->allow);
-    explicit_bzero(&im->key, sizeof im->key);
     im->allow = next;
     atomic_store(&s->stats.clients, verso_allow_count(next));
     atomic_fetch_add(&s->stats.reloads, 1);

@@ -738,27 +738,53 @@ static verso_err s_sync_dir(const char *dir)
     return rc < 0 ? VERSO_EIO : VERSO_OK;
 }
 
+/* DIR, created or found: a real directory of this process's user that no
+ * one else may write (so nobody can plant a link to a file for us to
+ * overwrite). */
+static verso_err s_backup_dir(const char *dir)
+{
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+        return errno == ENOSPC ? VERSO_ENOSPC : errno == ENOENT ? VERSO_ENOTFOUND : VERSO_EIO;
+    struct stat st;
+    if (lstat(dir, &st) < 0)
+        return VERSO_EIO;
+    if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022))
+        return VERSO_EDENIED;
+    return VERSO_OK;
+}
+
+static verso_err s_errno_err(int e)
+{
+    return e == ENOSPC || e == EDQUOT || e == EFBIG ? VERSO_ENOSPC : VERSO_EIO;
+}
+
 verso_err verso_store_backup(verso_store *s, const char *dir, uint64_t *bytes)
 {
     char tmp[4096], final[4096];
     if (snprintf(tmp, sizeof tmp, "%s/data.mdb.partial", dir) >= (int)sizeof tmp ||
         snprintf(final, sizeof final, "%s/data.mdb", dir) >= (int)sizeof final)
         return VERSO_EINVAL;
-    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-        return errno == ENOSPC ? VERSO_ENOSPC : errno == ENOENT ? VERSO_ENOTFOUND : VERSO_EIO;
+    verso_err err = s_backup_dir(dir);
+    if (err)
+        return err;
     struct stat st;
-    if (stat(final, &st) == 0)
+    if (lstat(final, &st) == 0)
         return VERSO_EEXIST;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    /* O_EXCL: a second backup into DIR while one runs (or after one was
+     * interrupted) is refused instead of writing into the same file. */
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0)
-        return VERSO_EIO;
-    verso_err err = s_copy_to(s, fd);
+        return errno == EEXIST ? VERSO_ELOCKED : s_errno_err(errno);
+    err = s_copy_to(s, fd);
     if (!err && fstat(fd, &st) == 0 && bytes)
         *bytes = (uint64_t)st.st_size;
     close(fd);
-    if (!err && rename(tmp, final) < 0)
-        err = VERSO_EIO;
-    if (err)
-        unlink(tmp);
-    return err ? err : s_sync_dir(dir);
+    /* link fails rather than replace a data.mdb made meanwhile. */
+    if (!err && link(tmp, final) < 0)
+        err = errno == EEXIST ? VERSO_EEXIST : s_errno_err(errno);
+    unlink(tmp);
+    if (!err && s_sync_dir(dir))
+        verso_log(VERSO_LOG_WARN, "backup: %s is complete, but syncing its directory failed",
+                  final);
+    return err;
 }

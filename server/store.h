@@ -206,11 +206,14 @@ verso_err verso_store_stat(verso_store *s, verso_store_stats *out);
 
 /* Writes a compact, consistent copy of the store (one read snapshot) to
  * DIR/data.mdb, creating DIR (mode 0700) when missing; a server started on DIR
- * serves the copy. Written as DIR/data.mdb.partial, fsynced, then renamed, so
- * that DIR/data.mdb is never half a copy. Thread-safe; runs beside reads and
- * writes (a map growth waits for it). *bytes (may be NULL) gets the copy's
- * size. Returns EEXIST when DIR/data.mdb exists, ENOTFOUND when DIR's parent
- * does not, ENOSPC, EIO. */
+ * serves the copy. Written as DIR/data.mdb.partial (O_EXCL), fsynced, then
+ * linked to DIR/data.mdb (never replacing one), so that DIR/data.mdb is never
+ * half a copy. Thread-safe; runs beside reads and writes (a map growth waits
+ * for it). *bytes (may be NULL) gets the copy's size. Returns EEXIST when
+ * DIR/data.mdb exists, ELOCKED when DIR/data.mdb.partial does (a backup
+ * running or interrupted), EDENIED when DIR is not a directory of this user
+ * that only it may write, ENOTFOUND when DIR's parent does not exist, ENOSPC,
+ * EIO. */
 verso_err verso_store_backup(verso_store *s, const char *dir, uint64_t *bytes);
 
 /* "LMDB 0.9.24" and the like. Static storage. */

@@ -7,6 +7,7 @@ refusal is checked for its reply (or its handshake event) and for its log line.
 
 usage: test_auth.py /path/to/versod [unittest args]   (verso is found beside versod)
 """
+import itertools
 import os
 import shutil
 import signal
@@ -27,6 +28,7 @@ import test_protocol  # noqa: E402  (start_versod, pack, unpack)
 
 VERSOD = None
 TIMEOUT_MS = 10000
+MONITORS = itertools.count(1)
 
 
 def verso_cli():
@@ -103,7 +105,10 @@ class AuthTest(unittest.TestCase):
             s.curve_serverkey = self.server_keys[0].encode()
             s.curve_publickey = self.keys[name][0].encode()
             s.curve_secretkey = self.keys[name][1].encode()
-        mon = s.get_monitor_socket() if monitor else None
+        # A unique address: pyzmq's default reuses the fd number, which a closed socket's
+        # monitor may still hold.
+        mon = s.get_monitor_socket(addr="inproc://auth-test-monitor-%d" % next(MONITORS)) \
+            if monitor else None
         s.connect(self.endpoint)
         self.addCleanup(s.close)
         if mon is not None:
@@ -222,6 +227,34 @@ class AuthTest(unittest.TestCase):
         self.assertNotEqual(out.returncode, 0)
         self.assertIn("EDENIED", out.stderr)
 
+    def test_refusals_do_not_flood_the_log(self):
+        """40 unknown keys at once: at most 10 refusal lines a second, the rest summed up."""
+        before = self.admin_stats()["auth"]["handshakes_refused"]
+        keys, first = [], int(time.time())
+        for _ in range(40):  # each refused once at least (their sockets may retry)
+            pub, sec = zmq.curve_keypair()
+            s = self.ctx.socket(zmq.DEALER)
+            s.linger = 0
+            s.curve_serverkey = self.server_keys[0].encode()
+            s.curve_publickey, s.curve_secretkey = pub, sec
+            s.connect(self.endpoint)
+            s.send(test_protocol.pack({"v": 1, "id": 1, "op": "ping"}))
+            self.addCleanup(s.close)
+            keys.append(pub.decode())
+        wait_for(lambda: self.admin_stats()["auth"]["handshakes_refused"] >= before + 40,
+                 "40 refusals")
+        last = int(time.time())
+        logged = sum(self.log_text().count("refused unknown key " + k) for k in keys)
+        self.assertLessEqual(logged, 10 * (last - first + 1))
+        self.assertLess(logged, self.admin_stats()["auth"]["handshakes_refused"] - before)
+        # The next refusal in a later second writes the sum of those left out.
+        wait_for(lambda: int(time.time()) > last, "the next second")
+        s, mon = self.sock("eve", monitor=True)
+        s.send(test_protocol.pack({"v": 1, "id": 1, "op": "ping"}))
+        self.wait_event(mon, zmq.EVENT_HANDSHAKE_FAILED_AUTH)
+        wait_for(lambda: "more handshake(s) refused, not logged one by one" in self.log_text(),
+                 "the summary line")
+
     def test_plain_client_refused(self):
         s, mon = self.sock(None, monitor=True)
         s.send(test_protocol.pack({"v": 1, "id": 1, "op": "ping"}))
@@ -331,6 +364,21 @@ class AuthTest(unittest.TestCase):
                          "EBADREQ")
         self.assertEqual(self.request(admin, "backup", path="/nonexistent-parent/x/y")["err"]
                          ["code"], "ENOTFOUND")
+        # A backup running (or interrupted) in a directory: a second one is refused.
+        busy = os.path.join(self.tmp, "backup-busy")
+        os.mkdir(busy, 0o700)
+        open(os.path.join(busy, "data.mdb.partial"), "w").close()
+        self.assertEqual(self.request(admin, "backup", path=busy)["err"]["code"], "ELOCKED")
+        self.assertFalse(os.path.exists(os.path.join(busy, "data.mdb")))
+        # A directory others may write to, or a link planted for the server to follow.
+        shared = os.path.join(self.tmp, "backup-shared")
+        os.mkdir(shared)
+        os.chmod(shared, 0o777)
+        self.assertEqual(self.request(admin, "backup", path=shared)["err"]["code"], "EDENIED")
+        self.assertEqual(os.listdir(shared), [])
+        os.symlink(path, os.path.join(self.tmp, "backup-link"))
+        self.assertEqual(self.request(admin, "backup", path=os.path.join(
+            self.tmp, "backup-link"))["err"]["code"], "EDENIED")
         # Restore: a server on the copy (no keys: loopback) finds every entry.
         proc, log, ep = test_protocol.start_versod(self.tmp, path, "restored")
         try:
@@ -398,7 +446,7 @@ class StartupPolicyTest(unittest.TestCase):
         self.assertIn("allow:1: not a 40-character Z85 public key", err)
         os.chmod(secret, 0o640)
         status, err = self.run_versod("--curve-key", secret, "--allow", allow)
-        self.assertIn("may be read by others", err)
+        self.assertIn("may be read or written by others", err)
         self.assertNotEqual(status, 0)
 
 
