@@ -46,6 +46,7 @@ int verso_cli_request(verso_cli *cli, const char *op, const msgpack_sbuffer *f, 
 typedef struct verso_cli_opts {
     const char **files;
     const char *src, *tgt, *tm, *on_conflict, *output;
+    const char *omegat;          /* export: an OmegaT project directory */
     int segmented, text;         /* text: lookup's argument is the text, not a file */
     long min_score, max_results; /* max_results: -1 leaves it to the server */
 } verso_cli_opts;
@@ -64,7 +65,9 @@ int verso_cli_import(verso_cli *cli, int argc, char **argv);
  * differences from the query marked in the TM source (tmcli.c). */
 int verso_cli_lookup(verso_cli *cli, int argc, char **argv);
 
-/* verso export [--tm NAME] -o FILE.tmx (- or no -o: standard output) */
+/* verso export [--tm NAME] -o FILE.tmx (- or no -o: standard output), or
+ * --omegat PROJECT_DIR: into PROJECT_DIR/tm/verso-NAME.tmx, where OmegaT's
+ * own fuzzy-match pane reads it (tmcli.c). */
 int verso_cli_export(verso_cli *cli, int argc, char **argv);
 
 /* verso concordance QUERY --lang L [--side src|tgt] [--tm NAME]

@@ -5,6 +5,8 @@
  * the query, or as raw JSON) and export (a whole TM as TMX 1.4b, read page by
  * page with the export op), and the option parser they share with import.c.
  */
+#include <ctype.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +62,8 @@ int verso_cli_parse_opts(int argc, char **argv, verso_cli_opts *o)
             o->min_score = atol(argv[++i]);
         else if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && v)
             o->output = argv[++i];
+        else if (!strcmp(a, "--omegat") && v)
+            o->omegat = argv[++i];
         else if (!strcmp(a, "--max-results") && v) {
             if (!s_whole_number(argv[++i], &o->max_results))
                 return -1;
@@ -473,11 +477,45 @@ static int s_export_all(s_export *x)
     return status;
 }
 
+/* --omegat DIR: DIR/tm/verso-TM.tmx (the TM's name with characters other
+ * than letters, digits, '.', '-' and '_' as '_'), DIR/tm made if missing.
+ * Returns the path (caller frees), or NULL after saying why. */
+static char *s_omegat_path(const char *dir, const char *tm)
+{
+    char probe[4096];
+    struct stat st;
+    snprintf(probe, sizeof probe, "%s/omegat.project", dir);
+    if (stat(probe, &st) < 0) {
+        fprintf(stderr, "verso: %s is not an OmegaT project (no omegat.project)\n", dir);
+        return NULL;
+    }
+    snprintf(probe, sizeof probe, "%s/tm", dir);
+    if (mkdir(probe, 0755) < 0 && errno != EEXIST) {
+        fprintf(stderr, "verso: cannot make %s: %s\n", probe, strerror(errno));
+        return NULL;
+    }
+    size_t n = strlen(probe) + strlen(tm) + 16;
+    char *path = malloc(n);
+    if (!path)
+        return NULL;
+    int k = snprintf(path, n, "%s/verso-", probe);
+    for (const char *p = tm; *p; p++)
+        path[k++] = isalnum((unsigned char)*p) || strchr("._-", *p) ? *p : '_';
+    strcpy(path + k, ".tmx");
+    return path;
+}
+
 int verso_cli_export(verso_cli *cli, int argc, char **argv)
 {
     verso_cli_opts o;
-    if (verso_cli_parse_opts(argc, argv, &o) != 0) {
-        fprintf(stderr, "usage: verso export [--tm NAME] [--src LANG] [-o FILE.tmx]\n");
+    char *omegat = NULL;
+    if (verso_cli_parse_opts(argc, argv, &o) != 0 || (o.omegat && o.output)) {
+        fprintf(stderr, "usage: verso export [--tm NAME] [--src LANG] [-o FILE.tmx | --omegat "
+                        "PROJECT_DIR]\n");
+        free(o.files);
+        return 2;
+    }
+    if (o.omegat && !(o.output = omegat = s_omegat_path(o.omegat, o.tm))) {
         free(o.files);
         return 2;
     }
@@ -503,6 +541,7 @@ int verso_cli_export(verso_cli *cli, int argc, char **argv)
         fprintf(stderr, "exported %llu entries of TM %s%s%s\n", (unsigned long long)x.n, o.tm,
                 to_file ? " to " : "", to_file ? o.output : "");
     free(part);
+    free(omegat);
     free(o.files);
     return status;
 }

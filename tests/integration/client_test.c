@@ -395,6 +395,40 @@ static void test_cli_tmx_round_trip(void)
     }
     free(ta);
     free(tb);
+    /* --omegat: into an OmegaT project's tm/ folder, the TM's name made a file name;
+     * a directory without omegat.project is refused. */
+    char proj[] = "/tmp/verso-omegat-XXXXXX", path[256];
+    CHECK(mkdtemp(proj) != NULL);
+    snprintf(cmd, sizeof cmd, "%s --endpoint %s export --tm tmx-a --omegat %s 2>&1", VERSO_CLI_PATH,
+             s_proc.endpoint, proj);
+    CHECK_INT(s_sh(cmd, out, sizeof out), 2);
+    CHECK(strstr(out, "is not an OmegaT project") != NULL);
+    snprintf(path, sizeof path, "%s/omegat.project", proj);
+    FILE *f = fopen(path, "w");
+    CHECK(f && fputs("<omegat><project version=\"1.0\"/></omegat>\n", f) >= 0);
+    if (f)
+        fclose(f);
+    CHECK_INT(s_sh(cmd, out, sizeof out), 0);
+    CHECK(strstr(out, "exported 5 entries") != NULL);
+    snprintf(path, sizeof path, "%s/tm/verso-tmx-a.tmx", proj);
+    char *om = s_slurp(path, &la), *same = s_slurp(a, &lb); /* the same TM exported to -o */
+    CHECK(om && same && la == lb);
+    CHECK(om && strstr(om, "<hi type=\"b\">Speichern</hi>") != NULL);
+    free(om);
+    free(same);
+    snprintf(cmd, sizeof cmd, "%s --endpoint %s export --tm 'a/b c' --omegat %s 2>&1",
+             VERSO_CLI_PATH, s_proc.endpoint, proj);
+    CHECK_INT(s_sh(cmd, out, sizeof out), 1); /* no such TM: an error reply */
+    snprintf(path, sizeof path, "%s/tm/verso-a_b_c.tmx", proj);
+    CHECK(access(path, F_OK) != 0); /* nothing left behind */
+    s_tm_create("news/2026 q4");
+    snprintf(cmd, sizeof cmd, "%s --endpoint %s export --tm 'news/2026 q4' --omegat %s 2>&1",
+             VERSO_CLI_PATH, s_proc.endpoint, proj);
+    CHECK_INT(s_sh(cmd, out, sizeof out), 0);
+    snprintf(path, sizeof path, "%s/tm/verso-news_2026_q4.tmx", proj);
+    CHECK(access(path, F_OK) == 0);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", proj);
+    CHECK_INT(s_sh(cmd, out, sizeof out), 0);
     unlink(tmx_named);
     unlink(a);
     unlink(b);
