@@ -128,13 +128,17 @@ static bool s_has_alnum(const char *t, size_t a, size_t b)
 static verso_err s_emit(verso_seg_ctx *c, size_t a, size_t b)
 {
     size_t nx, p;
+    verso_spans *o = c->out;
+    /* A boundary moved past closers (s_past_spaced_closers) can end the last
+     * span beyond where ICU starts this piece: never overlap it. */
+    if (o->n && a < o->v[o->n - 1].end)
+        a = o->v[o->n - 1].end;
     while (a < b && verso_seg_is_space(verso_seg_cp(c->t, b, a, &nx)))
         a = nx;
     while (b > a && verso_seg_is_space(verso_seg_cp_before(c->t, a, b, &p)))
         b = p;
     if (a >= b)
         return VERSO_OK;
-    verso_spans *o = c->out;
     if (o->n && o->v[o->n - 1].para == c->para && !s_has_alnum(c->t, a, b)) {
         o->v[o->n - 1].end = b;
         return VERSO_OK;

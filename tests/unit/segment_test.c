@@ -155,6 +155,24 @@ static void test_fallbacks(void)
 }
 
 /* Layout gaps are found at every offset (the scan reads 8 bytes at a time). */
+/* Found by the fuzzer: a boundary moved past ") " ended a sentence after the
+ * byte where ICU started the next one; sentences must never overlap. */
+static void test_moved_closer_never_overlaps(void)
+{
+    static const char t[] = "\xeb\x80\x80]\x13\xe4\xb8\xad\xe6\x96\x87\x83(\xef\x8c"
+                            "Eng\xbclish mixed\n) \r\n \xe3\x80\x82\xe2\x80\x9c\xe5\xbc\n)"
+                            " \r\n ) one\x11 3) two\n\nthree";
+    verso_spans sp;
+    verso_spans_init(&sp);
+    CHECK_INT(verso_segmenter_run(s_seg, "zh", t, sizeof t - 1, VERSO_PARA_BLANK,
+                                  VERSO_SEG_ICU_ONLY, &sp),
+              VERSO_OK);
+    CHECK(sp.n >= 2);
+    for (size_t i = 1; i < sp.n; i++)
+        CHECK(sp.v[i].start >= sp.v[i - 1].end);
+    verso_spans_fini(&sp);
+}
+
 static void test_gap_offsets(void)
 {
     static char t[64], got[128], want[128];
@@ -244,6 +262,7 @@ int main(void)
     RUN(test_blank_mode_joins_wrapped_lines);
     RUN(test_fallbacks);
     RUN(test_gap_offsets);
+    RUN(test_moved_closer_never_overlaps);
     RUN(test_hostile_input);
     RUN(test_seed_article);
     verso_segmenter_destroy(&s_seg);
