@@ -625,7 +625,22 @@ static void s_verify(const verso_proc *p)
     verso_client_destroy(&c);
 }
 
-static void test_kill9_during_import(void)
+/* One half of the test: what it does on the fresh store, what it streams
+ * until the kill (returning the requests left unanswered), the cycle's
+ * line, the check after each restart, the summary line, and its cleanup. */
+typedef struct s_half {
+    void (*prepare)(const verso_proc *p);
+    int (*stream_and_kill)(verso_proc *p, int cycle, int *acked);
+    void (*cycle_line)(int cycle, int acked, int inflight, long ms);
+    void (*verify)(const verso_proc *p, int cycle);
+    void (*summary)(int cycles, long ms);
+    void (*release)(void);
+} s_half;
+
+/* s_cycles kill -9 cycles of a half on one data directory, each restarted
+ * and verified; then a clean stop. The directory is kept when a check
+ * failed. */
+static void s_kill_loop(const s_half *h)
 {
     char tmp[64], data[128];
     if (!t_tmpdir(tmp, sizeof tmp)) {
@@ -637,29 +652,22 @@ static void test_kill9_during_import(void)
     verso_proc p;
     int started = verso_proc_start(&p, VERSOD_PATH, data, s_args);
     CHECK_INT(started, 0);
-    if (!started) {
-        verso_client *c;
-        CHECK_INT(verso_client_new(p.endpoint, NULL, &c), VERSO_OK);
-        CHECK_INT(s_tm_count(c, "default"), 0); /* a fresh store */
-        verso_client_destroy(&c);
-    }
+    if (!started)
+        h->prepare(&p);
     int cycle = 0;
     for (; cycle < s_cycles && !started; cycle++) {
         long t0 = s_ms();
         int acked = 0;
-        int inflight = s_stream_and_kill(&p, cycle, &acked);
-        CHECK(acked >= s_kill_after(cycle));
+        int inflight = h->stream_and_kill(&p, cycle, &acked);
         CHECK(inflight > 0);
-        fprintf(stderr,
-                "cycle %d: %d-entry adds, killed after %d acked with %d unanswered (%ld ms); ",
-                cycle, s_plan[cycle % S_PLANS].batch, acked, inflight, s_ms() - t0);
+        h->cycle_line(cycle, acked, inflight, s_ms() - t0);
         verso_proc_cleanup(&p);
         started = verso_proc_start(&p, VERSOD_PATH, data, s_args);
         CHECK_INT(started, 0);
         if (started)
             fprintf(stderr, "restart FAILED on %s\n", data);
         else
-            s_verify(&p);
+            h->verify(&p, cycle);
     }
     if (!started) {
         int status = -1;
@@ -667,18 +675,56 @@ static void test_kill9_during_import(void)
         CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     }
     verso_proc_cleanup(&p);
-    printf("summary import: cycles=%d acked_entries=%ld unacked_committed_entries=%ld "
-           "unacked_batches_whole=%ld unacked_batches_absent=%ld partial=%ld "
-           "verified_entries=%ld lost=%ld wrong=%ld ms=%ld\n",
-           cycle, s_sum.acked, s_sum.found, s_sum.found_batches, s_sum.absent_batches,
-           s_sum.partial, s_sum.verified, s_sum.lost, s_sum.bad, s_ms() - t_start);
+    h->summary(cycle, s_ms() - t_start);
     if (!t_failed)
         t_rmtree(tmp);
     else
         fprintf(stderr, "data directory kept for inspection: %s\n", data);
+    h->release();
+}
+
+static void s_import_prepare(const verso_proc *p)
+{
+    verso_client *c;
+    CHECK_INT(verso_client_new(p->endpoint, NULL, &c), VERSO_OK);
+    CHECK_INT(s_tm_count(c, "default"), 0); /* a fresh store */
+    verso_client_destroy(&c);
+}
+
+static void s_import_line(int cycle, int acked, int inflight, long ms)
+{
+    CHECK(acked >= s_kill_after(cycle));
+    fprintf(stderr, "cycle %d: %d-entry adds, killed after %d acked with %d unanswered (%ld ms); ",
+            cycle, s_plan[cycle % S_PLANS].batch, acked, inflight, ms);
+}
+
+static void s_import_verify(const verso_proc *p, int cycle)
+{
+    (void)cycle;
+    s_verify(p);
+}
+
+static void s_import_summary(int cycles, long ms)
+{
+    printf("summary import: cycles=%d acked_entries=%ld unacked_committed_entries=%ld "
+           "unacked_batches_whole=%ld unacked_batches_absent=%ld partial=%ld "
+           "verified_entries=%ld lost=%ld wrong=%ld ms=%ld\n",
+           cycles, s_sum.acked, s_sum.found, s_sum.found_batches, s_sum.absent_batches,
+           s_sum.partial, s_sum.verified, s_sum.lost, s_sum.bad, ms);
+}
+
+static void s_import_release(void)
+{
     for (size_t i = 0; i < s_nbatches; i++)
         free(s_batches[i]);
     free(s_batches);
+}
+
+static void test_kill9_during_import(void)
+{
+    static const s_half half = {s_import_prepare, s_stream_and_kill, s_import_line,
+                                s_import_verify,  s_import_summary,  s_import_release};
+    s_kill_loop(&half);
 }
 
 /* ---- kill -9 during align with store -------------------------------------- */
@@ -952,58 +998,36 @@ static void s_create_align_tm(const verso_proc *p)
     verso_client_destroy(&c);
 }
 
-static void test_kill9_during_align(void)
+static void s_align_line(int cycle, int acked, int inflight, long ms)
 {
-    char tmp[64], data[128];
-    if (!t_tmpdir(tmp, sizeof tmp)) {
-        CHECK(!"mkdtemp");
-        return;
-    }
-    snprintf(data, sizeof data, "%s/data", tmp);
-    long t_start = s_ms();
-    verso_proc p;
-    int started = verso_proc_start(&p, VERSOD_PATH, data, s_args);
-    CHECK_INT(started, 0);
-    if (!started)
-        s_create_align_tm(&p);
-    int cycle = 0;
-    for (; cycle < s_cycles && !started; cycle++) {
-        long t0 = s_ms();
-        int acked = 0;
-        int inflight = s_align_and_kill(&p, cycle, &acked);
-        CHECK(inflight > 0);
-        fprintf(stderr,
-                "cycle %d: aligns of %d sentences, killed after %d acked with %d "
-                "unanswered (%ld ms); ",
-                cycle, s_aplan[cycle % S_PLANS].sentences, acked, inflight, s_ms() - t0);
-        verso_proc_cleanup(&p);
-        started = verso_proc_start(&p, VERSOD_PATH, data, s_args);
-        CHECK_INT(started, 0);
-        if (started)
-            fprintf(stderr, "restart FAILED on %s\n", data);
-        else
-            s_averify(&p, cycle);
-    }
-    if (!started) {
-        int status = -1;
-        CHECK_INT(verso_proc_stop(&p, SIGTERM, &status), 0);
-        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    }
-    verso_proc_cleanup(&p);
+    fprintf(stderr,
+            "cycle %d: aligns of %d sentences, killed after %d acked with %d unanswered (%ld ms); ",
+            cycle, s_aplan[cycle % S_PLANS].sentences, acked, inflight, ms);
+}
+
+static void s_align_summary(int cycles, long ms)
+{
     printf("summary align: cycles=%d acked_aligns=%ld acked_pairs=%ld "
            "unacked_committed_aligns=%ld unacked_committed_pairs=%ld unacked_absent_aligns=%ld "
            "partial=%ld verified_pairs=%ld context_matches=%ld lost=%ld ms=%ld\n",
-           cycle, s_asum.acked, s_asum.acked_pairs, s_asum.found, s_asum.found_pairs, s_asum.absent,
-           s_asum.partial, s_asum.verified, s_asum.contexts, s_asum.lost, s_ms() - t_start);
-    if (!t_failed)
-        t_rmtree(tmp);
-    else
-        fprintf(stderr, "data directory kept for inspection: %s\n", data);
+           cycles, s_asum.acked, s_asum.acked_pairs, s_asum.found, s_asum.found_pairs,
+           s_asum.absent, s_asum.partial, s_asum.verified, s_asum.contexts, s_asum.lost, ms);
+}
+
+static void s_align_release(void)
+{
     for (size_t i = 0; i < s_ndocs; i++) {
         verso_tmcheck_pairs_fini(&s_docs[i]->pairs);
         free(s_docs[i]);
     }
     free(s_docs);
+}
+
+static void test_kill9_during_align(void)
+{
+    static const s_half half = {s_create_align_tm, s_align_and_kill, s_align_line,
+                                s_averify,         s_align_summary,  s_align_release};
+    s_kill_loop(&half);
 }
 
 int main(int argc, char **argv)

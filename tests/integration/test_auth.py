@@ -71,13 +71,7 @@ class AuthTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.proc.send_signal(signal.SIGTERM)
-        try:
-            status = cls.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            cls.proc.kill()
-            status = cls.proc.wait()
-        cls.log.close()
+        status = test_protocol.stop_versod(cls.proc, cls.log)
         cls.ctx.term()
         shutil.rmtree(cls.tmp, ignore_errors=True)
         if status != 0:

@@ -28,7 +28,7 @@ FRAME_LIMIT = 2 * MAX_MSG + 64 * 1024          # PROTOCOL.md section 2
 TIMEOUT_MS = 5000
 CODES = {"EPROTO", "EBADUTF8", "ETOOBIG", "EBADREQ", "EVERSION", "EBADOP", "ESHUTDOWN",
          "ENOMEM", "ESTORE", "ENOSPC", "EIO", "ENOTFOUND", "EBADLANG", "EEXIST", "EDENIED",
-         "EINTERNAL"}
+         "ELOCKED", "EINTERNAL"}
 # Unicode's White_Space property, for "surrounding white space" in segment (section 6).
 WHITE_SPACE = set("\t\n\v\f\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000") | \
     {chr(c) for c in range(0x2000, 0x200B)}
@@ -117,6 +117,19 @@ def start_versod(workdir, data, tag, max_msg=MAX_MSG, extra=()):
             raise RuntimeError("versod did not write its ready file within 20 s")
         time.sleep(0.02)  # polling interval for the condition above
     return proc, log, content.strip()
+
+
+def stop_versod(proc, log=None):
+    """SIGTERM, wait up to 20 s (then kill); closes the log. Returns the exit status."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        status = proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        status = proc.wait()
+    if log is not None:
+        log.close()
+    return status
 
 
 class ProtocolTest(unittest.TestCase):
@@ -3245,13 +3258,7 @@ class ProtocolTest(unittest.TestCase):
         return start
 
     def stop_gracefully(self, proc):
-        proc.send_signal(signal.SIGTERM)
-        try:
-            status = proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            status = proc.wait()
-        self.assertEqual(status, 0)
+        self.assertEqual(stop_versod(proc), 0)
 
     def test_stop_cuts_a_long_lookup(self):
         """SIGTERM during a lookup of many segments: the lookup stops between segments with

@@ -6,7 +6,6 @@ usage: test_pyclient.py /path/to/versod [unittest args]
 """
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -22,17 +21,6 @@ import verso  # noqa: E402
 VERSOD = None
 
 
-def stop(proc, log):
-    proc.send_signal(signal.SIGTERM)
-    try:
-        status = proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        status = proc.wait()
-    log.close()
-    return status
-
-
 class PyClientTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -42,7 +30,7 @@ class PyClientTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        status = stop(cls.proc, cls.log)
+        status = test_protocol.stop_versod(cls.proc, cls.log)
         shutil.rmtree(cls.tmp, ignore_errors=True)
         if status != 0:
             raise AssertionError("versod exited with status %d" % status)
@@ -181,7 +169,7 @@ class CurveTest(unittest.TestCase):
             with self.assertRaises(ValueError):
                 verso.Client(ep, server_key=os.path.join(tmp, "server.pub"))
         finally:
-            self.assertEqual(stop(proc, log), 0)
+            self.assertEqual(test_protocol.stop_versod(proc, log), 0)
 
 
 if __name__ == "__main__":
