@@ -1,0 +1,96 @@
+/*
+ * Tags.java - OmegaT's inline tags to Verso's tag marks and back.
+ *
+ * OmegaT shows a segment's formatting as short tags (<b0>, </b0>, <x1/>);
+ * Verso stores each inline tag as one code point, a tag mark U+F0000 + k, k
+ * the tag's index in the segment (docs/PROTOCOL.md, "Entry text, inline tags
+ * and properties"). A query is sent with marks, so that matching sees where
+ * its tags are; a match's target comes back with OmegaT's tags in place of its
+ * marks. A target mark is given the query's tag that stands where the match's
+ * source has the same tag (same TMX XML), else the query's tag of the same
+ * number; a mark with no query tag to take is dropped.
+ *
+ * Stateless; every returned string and list belongs to the caller.
+ */
+package verso.omegat;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.omegat.util.PatternConsts;
+
+public final class Tags {
+    static final int MARK = 0xF0000, MARK_LAST = 0xFFFFD;
+
+    private Tags() {
+    }
+
+    /**
+     * text with each tag replaced by its mark; tagsOut (may be null) receives the tags in
+     * order. known: the segment's tags as OmegaT protected them (the current entry's
+     * protected parts), or empty to recognise OmegaT's short tags by their form.
+     */
+    public static String toMarks(String text, List<String> known, List<String> tagsOut) {
+        Matcher m = pattern(known).matcher(text);
+        StringBuilder out = new StringBuilder();
+        int at = 0, k = 0;
+        while (m.find() && k <= MARK_LAST - MARK) {
+            out.append(text, at, m.start()).appendCodePoint(MARK + k++);
+            if (tagsOut != null)
+                tagsOut.add(m.group());
+            at = m.end();
+        }
+        return out.append(text.substring(at)).toString();
+    }
+
+    /**
+     * A match's target with OmegaT tags for its marks. srcTags and tgtTags: the match's
+     * tag lists (TMX XML); queryTags: the query's tags from toMarks.
+     */
+    public static String fromMarks(String tgt, List<String> srcTags, List<String> tgtTags,
+                                   List<String> queryTags) {
+        boolean[] taken = new boolean[srcTags.size()];
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < tgt.length();) {
+            int cp = tgt.codePointAt(i);
+            i += Character.charCount(cp);
+            if (cp < MARK || cp > MARK_LAST) {
+                out.appendCodePoint(cp);
+                continue;
+            }
+            int j = cp - MARK;
+            int q = sameTag(j < tgtTags.size() ? tgtTags.get(j) : null, srcTags, taken);
+            if (q < 0)
+                q = j;
+            if (q < queryTags.size())
+                out.append(queryTags.get(q));
+        }
+        return out.toString();
+    }
+
+    /* The first source tag not yet taken whose XML is xml, or -1. */
+    private static int sameTag(String xml, List<String> srcTags, boolean[] taken) {
+        if (xml == null)
+            return -1;
+        for (int i = 0; i < srcTags.size(); i++) {
+            if (!taken[i] && xml.equals(srcTags.get(i))) {
+                taken[i] = true;
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static Pattern pattern(List<String> known) {
+        if (known == null || known.isEmpty())
+            return PatternConsts.OMEGAT_TAG;
+        List<String> sorted = new ArrayList<>(known);
+        sorted.sort(Comparator.comparingInt(String::length).reversed()); /* longest first */
+        StringBuilder alt = new StringBuilder();
+        for (String t : sorted)
+            alt.append(alt.length() == 0 ? "" : "|").append(Pattern.quote(t));
+        return Pattern.compile(alt.toString());
+    }
+}

@@ -1,0 +1,114 @@
+/*
+ * VersoTranslate.java - the OmegaT connector: Verso's best match for the
+ * active segment, in OmegaT's Machine Translation pane, labelled with its
+ * score and kind: "[Verso 87% fuzzy] Datei speichern.".
+ *
+ * OmegaT loads it from the jar's manifest (OmegaT-Plugins) and calls
+ * loadPlugins(); the translator turns it on in Options > Machine Translate and
+ * sets the server in Options > Verso TM... (Settings, SettingsPanel).
+ *
+ * The segment goes with its neighbours (the active entry's context) and with
+ * OmegaT's tags as tag marks (Tags). Answers are not cached: the TM changes as
+ * translators store into it, and a lookup costs a millisecond. One connection
+ * is kept, and made anew when the settings change or it fails.
+ */
+package verso.omegat;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.omegat.core.Core;
+import org.omegat.core.data.EntryKey;
+import org.omegat.core.data.ProtectedPart;
+import org.omegat.core.data.SourceTextEntry;
+import org.omegat.core.machinetranslators.BaseTranslate;
+import org.omegat.gui.editor.IEditor;
+import org.omegat.util.Language;
+
+public class VersoTranslate extends BaseTranslate {
+    private VersoConnection connection; /* owned; null until the first lookup */
+    private String connectionKey;
+
+    /** Called by OmegaT's plugin loader. */
+    public static void loadPlugins() {
+        Core.registerMachineTranslationClass(VersoTranslate.class);
+        SettingsPanel.installMenuItem();
+    }
+
+    public static void unloadPlugins() {
+    }
+
+    @Override
+    protected String getPreferenceName() {
+        return Settings.ENABLED;
+    }
+
+    @Override
+    public String getName() {
+        return "Verso TM";
+    }
+
+    @Override
+    protected String translate(Language sLang, Language tLang, String text) throws Exception {
+        Settings s = Settings.load();
+        SourceTextEntry entry = activeEntry(text);
+        List<String> tags = new ArrayList<>();
+        String query = Tags.toMarks(text, protectedTags(entry), tags);
+        EntryKey key = entry == null ? null : entry.getKey();
+        String prev = key == null || key.prev == null ? null : Tags.toMarks(key.prev, null, null);
+        String next = key == null || key.next == null ? null : Tags.toMarks(key.next, null, null);
+        Match m = lookup(s, sLang.getLanguage(), tLang.getLanguage(), query, prev, next);
+        if (m == null)
+            return null;
+        String tgt = Tags.fromMarks(m.tgt, m.srcTags, m.tgtTags, tags);
+        return s.label ? label(m) + " " + tgt : tgt;
+    }
+
+    /** "[Verso 87% fuzzy]", "[Verso 101% context]", "[Verso 97% near, numbers replaced]";
+     * "reversed": an entry stored the other way round. */
+    public static String label(Match m) {
+        StringBuilder b = new StringBuilder("[Verso ").append(m.score).append("% ").append(m.kind);
+        if (m.substituted)
+            b.append(", numbers replaced");
+        if (m.reversed)
+            b.append(", reversed");
+        return b.append(']').toString();
+    }
+
+    private synchronized Match lookup(Settings s, String srcLang, String tgtLang, String query,
+                                      String prev, String next) throws VersoException {
+        if (connection == null || !s.connectionKey().equals(connectionKey)) {
+            closeConnection();
+            connection = new VersoConnection(s.endpoint, Keys.load(s.serverKey, s.clientKey),
+                                             Settings.TIMEOUT_MS);
+            connectionKey = s.connectionKey();
+        }
+        try {
+            return Match.find(connection, s, srcLang, tgtLang, query, prev, next);
+        } catch (VersoException e) {
+            if (e.isTransport() || e.getCode().equals("EDENIED"))
+                closeConnection(); /* the next lookup starts afresh */
+            throw e;
+        }
+    }
+
+    private void closeConnection() {
+        if (connection != null)
+            connection.close();
+        connection = null;
+    }
+
+    /* The editor's active entry when text is its source (OmegaT asks for it), else null. */
+    private static SourceTextEntry activeEntry(String text) {
+        IEditor editor = Core.getEditor();
+        SourceTextEntry e = editor == null ? null : editor.getCurrentEntry();
+        return e != null && text.equals(e.getSrcText()) ? e : null;
+    }
+
+    private static List<String> protectedTags(SourceTextEntry e) {
+        List<String> tags = new ArrayList<>();
+        if (e != null && e.getProtectedParts() != null)
+            for (ProtectedPart p : e.getProtectedParts())
+                tags.add(p.getTextInSourceSegment());
+        return tags;
+    }
+}

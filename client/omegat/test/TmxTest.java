@@ -1,0 +1,80 @@
+/*
+ * TmxTest.java - an OmegaT project that `verso export --omegat` fills, read
+ * with OmegaT's own classes, headless.
+ *
+ * usage: TmxTest CONFIG_DIR create PROJECT_DIR
+ *          makes an en-US -> de-DE project (omegat.project and its folders)
+ *        TmxTest CONFIG_DIR check PROJECT_DIR TMX_NAME ENTRIES
+ *          loads the project and PROJECT_DIR/tm/TMX_NAME as OmegaT loads a
+ *          tm/ file for its fuzzy-match pane; checks it holds ENTRIES pairs,
+ *          among them the ones tests/integration/test_omegat.py stored
+ * Prints one line per check; exits 1 when any failed.
+ */
+import java.io.File;
+import java.util.HashMap;
+import java.util.Map;
+import org.omegat.core.data.ExternalTMX;
+import org.omegat.core.data.PrepareTMXEntry;
+import org.omegat.core.data.ProjectProperties;
+import org.omegat.util.ProjectFileStorage;
+import org.omegat.util.RuntimePreferences;
+
+public class TmxTest {
+    static int failed;
+
+    public static void main(String[] a) throws Exception {
+        RuntimePreferences.setConfigDir(a[0]);
+        File dir = new File(a[2]);
+        if (a[1].equals("create"))
+            create(dir);
+        else
+            check(dir, a[3], Integer.parseInt(a[4]));
+        System.out.println(failed == 0 ? "all passed" : failed + " check(s) failed");
+        System.exit(failed == 0 ? 0 : 1);
+    }
+
+    static void create(File dir) throws Exception {
+        ProjectProperties pp = new ProjectProperties(dir);
+        pp.setSourceLanguage("en-US");
+        pp.setTargetLanguage("de-DE");
+        for (String d : new String[] {pp.getSourceRoot(), pp.getTargetRoot(), pp.getTMRoot(),
+                                      pp.getGlossaryRoot(), pp.getDictRoot(),
+                                      pp.getProjectInternal()})
+            new File(d).mkdirs();
+        ProjectFileStorage.writeProjectFile(pp);
+        expect("omegat.project written", true, new File(dir, "omegat.project").isFile());
+    }
+
+    static void check(File dir, String tmxName, int entries) throws Exception {
+        ProjectProperties pp = ProjectFileStorage.loadProjectProperties(dir);
+        File tmx = new File(pp.getTMRoot(), tmxName);
+        expect("the export is in the project's tm/ folder", true, tmx.isFile());
+        Map<String, String> pairs = load(pp, tmx, false, entries);
+        expect("a plain pair", "Datei speichern.", pairs.get("Save the file."));
+        expect("a number pair", "Seite 3 von 10", pairs.get("Page 3 of 10"));
+        expect("tags dropped, as OmegaT shows them by default", "Fenster öffnen.",
+               pairs.get("Open the window."));
+        pairs = load(pp, tmx, true, entries);
+        expect("tags as OmegaT's tags (Show level 2 tags on)", "<b0>Fenster</b0> öffnen.",
+               pairs.get("Open the <b0>window</b0>."));
+    }
+
+    /* What the project loads from tm/: extTmxLevel2 is OmegaT's "Show level 2 tags". */
+    static Map<String, String> load(ProjectProperties pp, File tmx, boolean extTmxLevel2,
+                                    int entries) throws Exception {
+        ExternalTMX ext = new ExternalTMX(pp, tmx, extTmxLevel2, false);
+        Map<String, String> pairs = new HashMap<>();
+        for (PrepareTMXEntry e : ext.getEntries())
+            pairs.put(e.source, e.translation);
+        expect("every entry loaded", entries, ext.getEntries().size());
+        return pairs;
+    }
+
+    static void expect(String what, Object want, Object got) {
+        boolean ok = want.equals(got);
+        if (!ok)
+            failed++;
+        System.out.println((ok ? "ok   " : "FAIL ") + what + (ok ? "" : "\n     want: " + want
+                                                                     + "\n     got:  " + got));
+    }
+}

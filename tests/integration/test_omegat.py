@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""The OmegaT plugin (client/omegat) against a real versod, headless: the jar built by
+client/omegat/build.sh and loaded by OmegaT's own plugin loader gives stored, fuzzy, near,
+context and reversed matches with their labels, tags and errors (PluginTest.java), plain
+and with CurveZMQ keys; and an OmegaT project filled by `verso export --omegat` loads its
+TMX with OmegaT's own reader (TmxTest.java).
+
+Needs Debian's default-jdk-headless, omegat, libjna-java and libmsgpack-java, which
+scripts/setup.sh installs; without them it says what is missing and exits 77 (ctest:
+skipped).
+
+usage: test_omegat.py /path/to/versod /path/to/verso [unittest args]
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.join(HERE, "..", "..")
+PLUGIN = os.path.join(ROOT, "client", "omegat")
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(ROOT, "client", "python"))
+import test_protocol  # noqa: E402  (start_versod, stop_versod)
+import verso  # noqa: E402
+
+OMEGAT_JAR = "/usr/share/omegat/OmegaT.jar"
+NEEDED = {OMEGAT_JAR: "omegat", "/usr/share/java/jna.jar": "libjna-java",
+          "/usr/share/java/msgpack-core.jar": "libmsgpack-java"}
+VERSOD = VERSO = None
+CLASSES = None  # the compiled Java tests
+
+
+def missing_packages():
+    missing = [pkg for path, pkg in NEEDED.items() if not os.path.exists(path)]
+    if shutil.which("javac") is None or shutil.which("java") is None:
+        missing.append("default-jdk-headless")
+    return missing
+
+
+def java(*args):
+    """Runs a Java test class headless; fails the test with its output unless it passes."""
+    proc = subprocess.run(["java", "-Djava.awt.headless=true", "-cp",
+                           OMEGAT_JAR + ":" + CLASSES, *args],
+                          capture_output=True, text=True, timeout=180)
+    print(proc.stdout, end="")
+    if proc.returncode != 0:
+        raise AssertionError("java %s exited %d\n%s%s" % (" ".join(args), proc.returncode,
+                                                         proc.stdout, proc.stderr))
+    return proc.stdout
+
+
+def config_dir(tmp, name):
+    """An OmegaT configuration directory with the freshly built plugin in plugins/."""
+    cfg = os.path.join(tmp, name)
+    subprocess.run([os.path.join(PLUGIN, "build.sh"), os.path.join(cfg, "plugins")],
+                   check=True, capture_output=True)
+    return cfg
+
+
+def fill(c):
+    """The entries PluginTest.java and TmxTest.java look for, in TM "omegat"."""
+    c.tm_create("omegat")
+    tag_b = '<bpt i="1">&lt;b&gt;</bpt>'
+    tag_e = '<ept i="1">&lt;/b&gt;</ept>'
+    tag_i, tag_ie = '<bpt i="2">&lt;i&gt;</bpt>', '<ept i="2">&lt;/i&gt;</ept>'
+    tag_k, tag_ke = '<bpt i="1">&lt;kbd&gt;</bpt>', '<ept i="1">&lt;/kbd&gt;</ept>'
+    c.add([{"src": "Save the file.", "tgt": "Datei speichern."},
+           {"src": "Save the file before closing the window.",
+            "tgt": "Speichern Sie die Datei, bevor Sie das Fenster schließen."},
+           {"src": "Page 3 of 10", "tgt": "Seite 3 von 10"},
+           {"src": "Close the window.", "tgt": "Fenster schließen."},
+           {"src": "Open the \U000F0000window\U000F0001.", "src_tags": [tag_b, tag_e],
+            "tgt": "\U000F0000Fenster\U000F0001 öffnen.", "tgt_tags": [tag_b, tag_e]},
+           # tags in another order in the target
+           {"src": "Click \U000F0000Save\U000F0001 in \U000F0002File\U000F0003.",
+            "src_tags": [tag_b, tag_e, tag_i, tag_ie],
+            "tgt": "Klicken Sie in \U000F0000Datei\U000F0001 auf \U000F0002Speichern\U000F0003.",
+            "tgt_tags": [tag_i, tag_ie, tag_b, tag_e]},
+           # a target tag whose XML is not the source's: it takes the query's tag of its number
+           {"src": "Press \U000F0000Enter\U000F0001 now.", "src_tags": [tag_k, tag_ke],
+            "tgt": "Drücken Sie jetzt \U000F0000Enter\U000F0001.",
+            "tgt_tags": ['<bpt i="1">&lt;kbd class="key"&gt;</bpt>', tag_ke]},
+           # older than "Drucken.", so that only its context makes it the best match
+           {"src": "Print.", "tgt": "Ausdrucken.", "prev": "Open the report.",
+            "next": "Close the report.", "created": 1700000000, "changed": 1700000000},
+           {"src": "Print.", "tgt": "Drucken."}], "en", "de", tm="omegat")
+    c.add([{"src": "Close the window.", "tgt": "Fenster schließen (US)."}], "en-US", "de-DE",
+          tm="omegat")
+    c.add([{"src": "Datei öffnen.", "tgt": "Open file."}], "de", "en", tm="omegat")
+
+
+class OmegaTPluginTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="verso-omegat-")
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+
+    def start(self, tag, extra=()):
+        proc, log, endpoint = test_protocol.start_versod(
+            self.tmp, os.path.join(self.tmp, tag + "-data"), tag, extra=extra)
+        self.addCleanup(lambda: self.assertEqual(test_protocol.stop_versod(proc, log), 0))
+        return endpoint
+
+    def test_plugin_and_export(self):
+        endpoint = self.start("plain")
+        with verso.Client(endpoint) as c:
+            fill(c)
+            entries = c.tm_list()["omegat"]
+        java("PluginTest", config_dir(self.tmp, "cfg"), "plain", endpoint)
+        project = os.path.join(self.tmp, "project")
+        java("TmxTest", os.path.join(self.tmp, "cfg"), "create", project)
+        subprocess.run([VERSO, "--endpoint", endpoint, "export", "--tm", "omegat",
+                        "--omegat", project], check=True, capture_output=True)
+        java("TmxTest", os.path.join(self.tmp, "cfg"), "check", project, "verso-omegat.tmx",
+             str(entries))
+
+    def test_plugin_with_keys(self):
+        for name in ("server", "admin", "reader", "stranger"):
+            subprocess.run([VERSOD, "keygen", os.path.join(self.tmp, name)], check=True,
+                           capture_output=True)
+        key = lambda name: os.path.join(self.tmp, name)  # noqa: E731
+        allow = key("allow")
+        with open(allow, "w") as f:
+            f.write("%s admin loader\n" % verso.load_public_key(key("admin.pub")))
+            f.write("%s read translator\n" % verso.load_public_key(key("reader.pub")))
+        endpoint = self.start("curve", ("--curve-key", key("server.secret"), "--allow", allow))
+        with verso.Client(endpoint, server_key=key("server.pub"),
+                          client_keys=key("admin.secret")) as c:
+            fill(c)
+        java("PluginTest", config_dir(self.tmp, "cfg-curve"), "curve", endpoint,
+             key("server.pub"), key("reader.secret"), key("stranger.secret"))
+
+
+def main():
+    global VERSOD, VERSO, CLASSES
+    VERSOD, VERSO = sys.argv[1], sys.argv[2]
+    test_protocol.VERSOD = VERSOD
+    del sys.argv[1:3]
+    missing = missing_packages()
+    if missing:
+        print("SKIP: the OmegaT plugin tests need %s (scripts/setup.sh installs them)"
+              % " ".join(missing))
+        return 77
+    tmp = tempfile.mkdtemp(prefix="verso-omegat-classes-")
+    try:
+        CLASSES = tmp
+        tests = [os.path.join(PLUGIN, "test", f) for f in ("PluginTest.java", "TmxTest.java")]
+        subprocess.run(["javac", "-Xlint:all", "-Xlint:-path", "-Werror", "-encoding", "UTF-8",
+                        "-d", tmp, "-cp", OMEGAT_JAR, *tests], check=True)
+        result = unittest.main(exit=False).result
+        return 0 if result.wasSuccessful() else 1
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
