@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Verso needs to build, test and fuzz, when any
 # is missing (apt-get as root, else through sudo). Safe to run again.
-# The Java packages build and test the OmegaT plugin (client/omegat); when
-# they cannot be installed, setup says so and goes on, and that test is
-# skipped with the same message.
+# The Java packages build and test the OmegaT plugin (client/omegat), and
+# Xvfb gives OmegaT's window a display in that test. When they cannot be
+# installed, setup says so and goes on, and the test is skipped, saying why.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libicu-dev libzmq3-dev libmsgpack-dev liblmdb-dev
       libexpat1-dev python3 python3-zmq python3-msgpack clang libclang-rt-14-dev clang-format
       git)
-java_pkgs=(default-jdk-headless omegat libjna-java libmsgpack-java)
+java_pkgs=(default-jdk-headless omegat libjna-java libmsgpack-java xvfb xauth)
 missing_of() {
   local p status
   for p in "$@"; do

@@ -40,11 +40,13 @@ def missing_packages():
     return missing
 
 
-def java(*args):
-    """Runs a Java test class headless; fails the test with its output unless it passes."""
-    proc = subprocess.run(["java", "-Djava.awt.headless=true", "-cp",
+def java(*args, wrapper=None):
+    """Runs a Java test class, headless unless under a wrapper (xvfb-run: a display); fails
+    the test with its output unless it passes."""
+    display = ["-Djava.awt.headless=true"] if wrapper is None else []
+    proc = subprocess.run([*(wrapper or []), "java", *display, "-cp",
                            OMEGAT_JAR + ":" + CLASSES, *args],
-                          capture_output=True, text=True, timeout=180)
+                          capture_output=True, text=True, timeout=180, cwd=CLASSES)
     print(proc.stdout, end="")
     if proc.returncode != 0:
         raise AssertionError("java %s exited %d\n%s%s" % (" ".join(args), proc.returncode,
@@ -116,6 +118,21 @@ class OmegaTPluginTest(unittest.TestCase):
         java("TmxTest", os.path.join(self.tmp, "cfg"), "check", project, "verso-omegat.tmx",
              str(entries))
 
+    def test_omegat_window(self):
+        if shutil.which("xvfb-run") is None:
+            self.skipTest("no xvfb-run (apt-get install xvfb)")
+        endpoint = self.start("window")
+        with verso.Client(endpoint) as c:
+            fill(c)
+        cfg = config_dir(self.tmp, "cfg-window")
+        project = os.path.join(self.tmp, "window-project")
+        java("TmxTest", cfg, "create", project)
+        with open(os.path.join(project, "source", "doc.txt"), "w") as f:
+            f.write("Save the file.\n\nSave the files before closing the window!\n")
+        subprocess.run([VERSO, "--endpoint", endpoint, "export", "--tm", "omegat",
+                        "--omegat", project], check=True, capture_output=True)
+        java("GuiTest", cfg, project, endpoint, wrapper=["xvfb-run", "-a"])
+
     def test_plugin_with_keys(self):
         for name in ("server", "admin", "reader", "stranger"):
             subprocess.run([VERSOD, "keygen", os.path.join(self.tmp, name)], check=True,
@@ -146,7 +163,8 @@ def main():
     tmp = tempfile.mkdtemp(prefix="verso-omegat-classes-")
     try:
         CLASSES = tmp
-        tests = [os.path.join(PLUGIN, "test", f) for f in ("PluginTest.java", "TmxTest.java")]
+        tests = [os.path.join(PLUGIN, "test", f) for f in ("PluginTest.java", "TmxTest.java",
+                                                                "GuiTest.java")]
         subprocess.run(["javac", "-Xlint:all", "-Xlint:-path", "-Werror", "-encoding", "UTF-8",
                         "-d", tmp, "-cp", OMEGAT_JAR, *tests], check=True)
         result = unittest.main(exit=False).result

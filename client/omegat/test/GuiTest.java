@@ -1,0 +1,138 @@
+/*
+ * GuiTest.java - OmegaT itself, its whole window (under Xvfb in the tests),
+ * with the plugin in its configuration directory and a project whose tm/
+ * folder `verso export --omegat` filled: what a translator sees.
+ *
+ * usage: GuiTest CONFIG_DIR PROJECT_DIR ENDPOINT
+ *   PROJECT_DIR/source holds one document whose first two segments are
+ *   "Save the file." and "Save the files before closing the window!". Checks
+ *   Options > Verso TM..., the Machine Translation pane (the plugin) and the
+ *   Fuzzy Matches pane (the exported TMX) for both segments.
+ * Prints one line per check; exits 1 when any failed.
+ */
+import java.awt.Component;
+import java.lang.reflect.InvocationTargetException;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
+import javax.swing.JMenuItem;
+import javax.swing.SwingUtilities;
+import org.omegat.Main;
+import org.omegat.core.Core;
+import org.omegat.core.matching.NearString;
+import org.omegat.util.Preferences;
+import org.omegat.util.RuntimePreferences;
+
+public class GuiTest {
+    static final long WAIT_MS = 60_000;
+    static int failed;
+
+    public static void main(String[] a) throws Exception {
+        RuntimePreferences.setConfigDir(a[0]);
+        Preferences.setPreference("allow_verso_translate", true);
+        Preferences.setPreference("verso_endpoint", a[2]);
+        Preferences.setPreference("verso_tm", "omegat");
+        Preferences.save();
+        Main.main(new String[] {"--config-dir=" + a[0], a[1]});
+        String first = waitFor("the project open at its first segment", () -> {
+            if (Core.getProject() == null || !Core.getProject().isProjectLoaded()
+                || Core.getEditor() == null || Core.getEditor().getCurrentEntry() == null)
+                return null;
+            return Core.getEditor().getCurrentEntry().getSrcText();
+        });
+        check("the first segment", "Save the file.", first);
+        check("Options > Verso TM...", true, onEdt(() -> hasMenuItem("Verso TM...")));
+        check("the Machine Translation pane shows Verso's match",
+              "[Verso 100% exact] Datei speichern.", shownTranslation("Datei speichern."));
+        check("the Fuzzy Matches pane shows the exported TMX's entry", "Datei speichern.",
+              shownMatch("Save the file."));
+        onEdt(() -> {
+            Core.getEditor().nextEntry();
+            return null;
+        });
+        check("the next segment", "Save the files before closing the window!",
+              onEdt(() -> Core.getEditor().getCurrentEntry().getSrcText()));
+        check("the Machine Translation pane shows the fuzzy match",
+              "[Verso 83% fuzzy] Speichern Sie die Datei, bevor Sie das Fenster schließen.",
+              shownTranslation("Speichern Sie"));
+        check("and the Fuzzy Matches pane the TMX's nearest entry",
+              "Speichern Sie die Datei, bevor Sie das Fenster schließen.",
+              shownMatch("Save the file before closing the window."));
+        System.out.println(failed == 0 ? "all passed" : failed + " check(s) failed");
+        System.exit(failed == 0 ? 0 : 1);
+    }
+
+    /* What the MT pane shows once it shows want (or whatever it shows after the wait). */
+    static String shownTranslation(String want) throws Exception {
+        return waitForOr(() -> {
+            String t = Core.getMachineTranslatePane().getDisplayedTranslation();
+            return t != null && t.contains(want) ? t : null;
+        }, () -> Core.getMachineTranslatePane().getDisplayedTranslation());
+    }
+
+    /* The source of the Fuzzy Matches pane's active match once it is src. */
+    static String shownMatch(String src) throws Exception {
+        return waitForOr(() -> {
+            NearString n = Core.getMatcher().getActiveMatch();
+            return n != null && src.equals(n.source) ? n.translation : null;
+        }, () -> {
+            NearString n = Core.getMatcher().getActiveMatch();
+            return n == null ? "no match" : n.source + " => " + n.translation;
+        });
+    }
+
+    static boolean hasMenuItem(String text) {
+        for (Component c : Core.getMainWindow().getMainMenu().getOptionsMenu()
+                               .getMenuComponents())
+            if (c instanceof JMenuItem && text.equals(((JMenuItem) c).getText()))
+                return true;
+        return false;
+    }
+
+    /* Polls cond on Swing's thread until it gives non-null; fails the test after WAIT_MS. */
+    static <T> T waitFor(String what, Callable<T> cond) throws Exception {
+        T v = waitForOr(cond, () -> null);
+        if (v == null) {
+            System.out.println("FAIL timed out waiting for " + what);
+            System.exit(1);
+        }
+        return v;
+    }
+
+    static <T> T waitForOr(Callable<T> cond, Callable<T> otherwise) throws Exception {
+        long deadline = System.currentTimeMillis() + WAIT_MS;
+        while (System.currentTimeMillis() < deadline) {
+            T v = onEdt(cond);
+            if (v != null)
+                return v;
+            Thread.sleep(50); /* polling interval of the condition above */
+        }
+        return onEdt(otherwise);
+    }
+
+    static <T> T onEdt(Callable<T> c) throws Exception {
+        AtomicReference<T> out = new AtomicReference<>();
+        AtomicReference<Exception> err = new AtomicReference<>();
+        try {
+            SwingUtilities.invokeAndWait(() -> {
+                try {
+                    out.set(c.call());
+                } catch (Exception e) {
+                    err.set(e);
+                }
+            });
+        } catch (InvocationTargetException e) {
+            throw new Exception(e.getCause());
+        }
+        if (err.get() != null)
+            throw err.get();
+        return out.get();
+    }
+
+    static void check(String what, Object want, Object got) {
+        boolean ok = want.equals(got);
+        if (!ok)
+            failed++;
+        System.out.println((ok ? "ok   " : "FAIL ") + what + (ok ? "" : "\n     want: " + want
+                                                                     + "\n     got:  " + got));
+    }
+}
