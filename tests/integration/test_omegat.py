@@ -127,11 +127,23 @@ class OmegaTPluginTest(unittest.TestCase):
         cfg = config_dir(self.tmp, "cfg-window")
         project = os.path.join(self.tmp, "window-project")
         java("TmxTest", cfg, "create", project)
-        with open(os.path.join(project, "source", "doc.txt"), "w") as f:
-            f.write("Save the file.\n\nSave the files before closing the window!\n")
+        with open(os.path.join(project, "source", "doc.html"), "w") as f:
+            f.write("<html><body><p>Save the file.</p>\n"
+                    "<p>Save the files before closing the window!</p>\n"
+                    "<p>Open the <b>window</b>.</p></body></html>\n")
         subprocess.run([VERSO, "--endpoint", endpoint, "export", "--tm", "omegat",
                         "--omegat", project], check=True, capture_output=True)
         java("GuiTest", cfg, project, endpoint, wrapper=["xvfb-run", "-a"])
+        # what the plugin stored when the translator left the third segment
+        with verso.Client(endpoint) as c:
+            stored = c.lookup("en-US", "de-DE", ["Open the \U000F0000window\U000F0001."],
+                              tm="omegat")[0]["matches"][0]
+        self.assertEqual(stored["tgt"], "\U000F0000Fenster\U000F0001 jetzt öffnen.")
+        self.assertEqual(stored["tgt_tags"], ['<bpt i="1">&lt;b0&gt;</bpt>',
+                                              '<ept i="1">&lt;/b0&gt;</ept>'])
+        self.assertEqual(stored["src_tags"], stored["tgt_tags"])
+        self.assertEqual((stored["src_lang"], stored["tgt_lang"], stored["origin"]),
+                         ("en-US", "de-DE", "doc.html"))
 
     def test_plugin_with_keys(self):
         for name in ("server", "admin", "reader", "stranger"):

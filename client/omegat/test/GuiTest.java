@@ -4,10 +4,12 @@
  * folder `verso export --omegat` filled: what a translator sees.
  *
  * usage: GuiTest CONFIG_DIR PROJECT_DIR ENDPOINT
- *   PROJECT_DIR/source holds one document whose first two segments are
- *   "Save the file." and "Save the files before closing the window!". Checks
- *   Options > Verso TM..., the Machine Translation pane (the plugin) and the
- *   Fuzzy Matches pane (the exported TMX) for both segments.
+ *   PROJECT_DIR/source holds one document whose segments are "Save the
+ *   file.", "Save the files before closing the window!" and "Open the
+ *   <b>window</b>.". Checks Options > Verso TM..., the Machine Translation
+ *   pane (the plugin) and the Fuzzy Matches pane (the exported TMX) for them,
+ *   then translates the third and checks that the plugin stored it: it comes
+ *   back as a context match.
  * Prints one line per check; exits 1 when any failed.
  */
 import java.awt.Component;
@@ -31,6 +33,7 @@ public class GuiTest {
         Preferences.setPreference("allow_verso_translate", true);
         Preferences.setPreference("verso_endpoint", a[2]);
         Preferences.setPreference("verso_tm", "omegat");
+        Preferences.setPreference("verso_store", true);
         Preferences.save();
         Main.main(new String[] {"--config-dir=" + a[0], a[1]});
         String first = waitFor("the project open at its first segment", () -> {
@@ -45,10 +48,7 @@ public class GuiTest {
               "[Verso 100% exact] Datei speichern.", shownTranslation("Datei speichern."));
         check("the Fuzzy Matches pane shows the exported TMX's entry", "Datei speichern.",
               shownMatch("Save the file."));
-        onEdt(() -> {
-            Core.getEditor().nextEntry();
-            return null;
-        });
+        go(() -> Core.getEditor().nextEntry());
         check("the next segment", "Save the files before closing the window!",
               onEdt(() -> Core.getEditor().getCurrentEntry().getSrcText()));
         check("the Machine Translation pane shows the fuzzy match",
@@ -57,8 +57,25 @@ public class GuiTest {
         check("and the Fuzzy Matches pane the TMX's nearest entry",
               "Speichern Sie die Datei, bevor Sie das Fenster schließen.",
               shownMatch("Save the file before closing the window."));
+        go(() -> Core.getEditor().nextEntry());
+        check("the third segment, in OmegaT's tags", "Open the <b0>window</b0>.",
+              onEdt(() -> Core.getEditor().getCurrentEntry().getSrcText()));
+        check("the match's tags are OmegaT's", "[Verso 100% exact] <b0>Fenster</b0> öffnen.",
+              shownTranslation("öffnen"));
+        go(() -> Core.getEditor().replaceEditText("<b0>Fenster</b0> jetzt öffnen."));
+        go(() -> Core.getEditor().prevEntry()); /* leaving it confirms the translation */
+        go(() -> Core.getEditor().nextEntry());
+        check("the translation stored on leaving comes back as a context match",
+              "[Verso 101% context] <b0>Fenster</b0> jetzt öffnen.", shownTranslation("jetzt"));
         System.out.println(failed == 0 ? "all passed" : failed + " check(s) failed");
         System.exit(failed == 0 ? 0 : 1);
+    }
+
+    static void go(Runnable r) throws Exception {
+        onEdt(() -> {
+            r.run();
+            return null;
+        });
     }
 
     /* What the MT pane shows once it shows want (or whatever it shows after the wait). */

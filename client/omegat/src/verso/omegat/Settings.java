@@ -13,7 +13,8 @@ public final class Settings {
     public static final String ENABLED = "allow_verso_translate";
     public static final String ENDPOINT = "verso_endpoint", TM = "verso_tm",
                                SERVER_KEY = "verso_server_key", CLIENT_KEY = "verso_client_key",
-                               MIN_SCORE = "verso_min_score", LABEL = "verso_label";
+                               MIN_SCORE = "verso_min_score", LABEL = "verso_label",
+                               STORE = "verso_store";
     public static final int TIMEOUT_MS = 5000;
 
     public final String endpoint;  /* e.g. tcp://tm.example:5555 */
@@ -22,15 +23,17 @@ public final class Settings {
     public final String clientKey; /* this client's .secret file; "" without keys */
     public final int minScore;     /* 0 to 101: matches below are not shown */
     public final boolean label;    /* prefix "[Verso 87% fuzzy]" to the translation */
+    public final boolean store;    /* add confirmed translations to the TM (Recorder) */
 
     public Settings(String endpoint, String tm, String serverKey, String clientKey, int minScore,
-                    boolean label) {
+                    boolean label, boolean store) {
         this.endpoint = endpoint.trim();
         this.tm = tm.trim();
         this.serverKey = serverKey.trim();
         this.clientKey = clientKey.trim();
         this.minScore = Math.max(0, Math.min(101, minScore));
         this.label = label;
+        this.store = store;
     }
 
     public static Settings load() {
@@ -40,7 +43,8 @@ public final class Settings {
                             Preferences.getPreferenceDefaultAllowEmptyString(SERVER_KEY),
                             Preferences.getPreferenceDefaultAllowEmptyString(CLIENT_KEY),
                             Preferences.getPreferenceDefault(MIN_SCORE, 70),
-                            Preferences.isPreferenceDefault(LABEL, true));
+                            Preferences.isPreferenceDefault(LABEL, true),
+                            Preferences.isPreferenceDefault(STORE, false));
     }
 
     public void save() {
@@ -50,6 +54,7 @@ public final class Settings {
         Preferences.setPreference(CLIENT_KEY, clientKey);
         Preferences.setPreference(MIN_SCORE, minScore);
         Preferences.setPreference(LABEL, label);
+        Preferences.setPreference(STORE, store);
         Preferences.save();
     }
 

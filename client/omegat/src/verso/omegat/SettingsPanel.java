@@ -1,6 +1,7 @@
 /*
  * SettingsPanel.java - Options > Verso TM...: the server's endpoint, the TM,
- * the CurveZMQ keys, the lowest score shown and whether to label matches.
+ * the CurveZMQ keys, the lowest score shown, whether to label matches and
+ * whether to store confirmed translations.
  * installMenuItem() adds the menu item once OmegaT's window is up; the panel
  * itself needs no window, so tests fill and read it headless.
  */
@@ -27,7 +28,9 @@ public final class SettingsPanel extends JPanel {
     final JTextField endpoint = new JTextField(32), tm = new JTextField(32),
                      serverKey = new JTextField(32), clientKey = new JTextField(32);
     final JSpinner minScore = new JSpinner(new SpinnerNumberModel(70, 0, 101, 1));
-    final JCheckBox label = new JCheckBox("Show score and kind: [Verso 87% fuzzy] ...");
+    final JCheckBox label = new JCheckBox("Show score and kind: [Verso 87% fuzzy] ..."),
+                    store = new JCheckBox("Store confirmed translations in the TM (needs a "
+                                          + "write key on a server with keys)");
 
     public SettingsPanel(Settings s) {
         super(new GridBagLayout());
@@ -37,19 +40,21 @@ public final class SettingsPanel extends JPanel {
         clientKey.setText(s.clientKey);
         minScore.setValue(s.minScore);
         label.setSelected(s.label);
+        store.setSelected(s.store);
         row(0, "Server endpoint:", endpoint);
         row(1, "Translation memory:", tm);
         row(2, "Server public key or .pub file:", serverKey);
         row(3, "Your .secret key file:", clientKey);
         row(4, "Lowest score shown:", minScore);
         row(5, "", label);
+        row(6, "", store);
     }
 
     /** The settings as the panel shows them now. */
     public Settings settings() {
         return new Settings(endpoint.getText(), tm.getText(), serverKey.getText(),
                             clientKey.getText(), (Integer) minScore.getValue(),
-                            label.isSelected());
+                            label.isSelected(), store.isSelected());
     }
 
     private void row(int y, String text, JComponent field) {

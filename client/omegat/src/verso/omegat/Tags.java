@@ -70,6 +70,37 @@ public final class Tags {
         return out.toString();
     }
 
+    /**
+     * TMX 1.4b XML for each of a segment's OmegaT tags, for an entry's tag list: a tag
+     * whose partner is in the list is a bpt or ept (i: the tag's number + 1), any other a
+     * ph. The tag's own text is the XML's content, so a TMX export gives OmegaT its tag back.
+     */
+    public static List<String> toTmx(List<String> tags) {
+        List<String> xml = new ArrayList<>();
+        for (String t : tags) {
+            Matcher m = PatternConsts.OMEGAT_TAG_DECOMPILE.matcher(t);
+            String text = escape(t);
+            if (!m.matches() || !m.group(4).isEmpty()) {
+                xml.add("<ph>" + text + "</ph>");
+                continue;
+            }
+            boolean close = !m.group(1).isEmpty();
+            String partner = "<" + (close ? "" : "/") + m.group(2) + m.group(3) + ">";
+            if (!tags.contains(partner)) {
+                xml.add("<ph>" + text + "</ph>");
+                continue;
+            }
+            String i = String.valueOf(Integer.parseInt(m.group(3)) + 1);
+            xml.add(close ? "<ept i=\"" + i + "\">" + text + "</ept>"
+                          : "<bpt i=\"" + i + "\">" + text + "</bpt>");
+        }
+        return xml;
+    }
+
+    private static String escape(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    }
+
     /* The first source tag not yet taken whose XML is xml, or -1. */
     private static int sameTag(String xml, List<String> srcTags, boolean[] taken) {
         if (xml == null)

@@ -10,7 +10,8 @@
  * The segment goes with its neighbours (the active entry's context) and with
  * OmegaT's tags as tag marks (Tags). Answers are not cached: the TM changes as
  * translators store into it, and a lookup costs a millisecond. One connection
- * is kept, and made anew when the settings change or it fails.
+ * is kept (Link). loadPlugins also installs the Recorder, which adds what
+ * the translator confirms to the TM when "Store confirmed translations" is on.
  */
 package verso.omegat;
 
@@ -25,13 +26,13 @@ import org.omegat.gui.editor.IEditor;
 import org.omegat.util.Language;
 
 public class VersoTranslate extends BaseTranslate {
-    private VersoConnection connection; /* owned; null until the first lookup */
-    private String connectionKey;
+    private final Link link = new Link();
 
     /** Called by OmegaT's plugin loader. */
     public static void loadPlugins() {
         Core.registerMachineTranslationClass(VersoTranslate.class);
         SettingsPanel.installMenuItem();
+        Recorder.install();
     }
 
     public static void unloadPlugins() {
@@ -56,7 +57,8 @@ public class VersoTranslate extends BaseTranslate {
         EntryKey key = entry == null ? null : entry.getKey();
         String prev = key == null || key.prev == null ? null : Tags.toMarks(key.prev, null, null);
         String next = key == null || key.next == null ? null : Tags.toMarks(key.next, null, null);
-        Match m = lookup(s, sLang.getLanguage(), tLang.getLanguage(), query, prev, next);
+        Match m = link.call(s, c -> Match.find(c, s, sLang.getLanguage(), tLang.getLanguage(),
+                                               query, prev, next));
         if (m == null)
             return null;
         String tgt = Tags.fromMarks(m.tgt, m.srcTags, m.tgtTags, tags);
@@ -72,29 +74,6 @@ public class VersoTranslate extends BaseTranslate {
         if (m.reversed)
             b.append(", reversed");
         return b.append(']').toString();
-    }
-
-    private synchronized Match lookup(Settings s, String srcLang, String tgtLang, String query,
-                                      String prev, String next) throws VersoException {
-        if (connection == null || !s.connectionKey().equals(connectionKey)) {
-            closeConnection();
-            connection = new VersoConnection(s.endpoint, Keys.load(s.serverKey, s.clientKey),
-                                             Settings.TIMEOUT_MS);
-            connectionKey = s.connectionKey();
-        }
-        try {
-            return Match.find(connection, s, srcLang, tgtLang, query, prev, next);
-        } catch (VersoException e) {
-            if (e.isTransport() || e.getCode().equals("EDENIED"))
-                closeConnection(); /* the next lookup starts afresh */
-            throw e;
-        }
-    }
-
-    private void closeConnection() {
-        if (connection != null)
-            connection.close();
-        connection = null;
     }
 
     /* The editor's active entry when text is its source (OmegaT asks for it), else null. */
