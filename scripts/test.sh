@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, builds with ASan+UBSan and runs
-# every test (unit, integration against a real versod, the Python client),
+# every test (unit, integration against a real versod, the Python client, the
+# OmegaT plugin in OmegaT's own window under Xvfb),
 # runs the threaded tests again under ThreadSanitizer (scripts/tsan.sh),
 # checks that the optimised build compiles warning-free, runs a short mixed
 # load against it (0 errors, every acknowledged add there), runs every fuzzer
