@@ -57,8 +57,10 @@ def java(*args, wrapper=None):
 def config_dir(tmp, name):
     """An OmegaT configuration directory with the freshly built plugin in plugins/."""
     cfg = os.path.join(tmp, name)
-    subprocess.run([os.path.join(PLUGIN, "build.sh"), os.path.join(cfg, "plugins")],
-                   check=True, capture_output=True)
+    build = subprocess.run([os.path.join(PLUGIN, "build.sh"), os.path.join(cfg, "plugins")],
+                           capture_output=True, text=True)
+    if build.returncode != 0:
+        raise AssertionError("client/omegat/build.sh failed:\n" + build.stderr)
     return cfg
 
 
@@ -69,6 +71,8 @@ def fill(c):
     tag_e = '<ept i="1">&lt;/b&gt;</ept>'
     tag_i, tag_ie = '<bpt i="2">&lt;i&gt;</bpt>', '<ept i="2">&lt;/i&gt;</ept>'
     tag_k, tag_ke = '<bpt i="1">&lt;kbd&gt;</bpt>', '<ept i="1">&lt;/kbd&gt;</ept>'
+    ph_br, ph_img, ph_hr = ('<ph x="1">&lt;br/&gt;</ph>', '<ph x="2">&lt;img/&gt;</ph>',
+                            '<ph x="3">&lt;hr/&gt;</ph>')
     c.add([{"src": "Save the file.", "tgt": "Datei speichern."},
            {"src": "Save the file before closing the window.",
             "tgt": "Speichern Sie die Datei, bevor Sie das Fenster schließen."},
@@ -85,6 +89,9 @@ def fill(c):
            {"src": "Press \U000F0000Enter\U000F0001 now.", "src_tags": [tag_k, tag_ke],
             "tgt": "Drücken Sie jetzt \U000F0000Enter\U000F0001.",
             "tgt_tags": ['<bpt i="1">&lt;kbd class="key"&gt;</bpt>', tag_ke]},
+           # the target's first tag is none of the source's, its second is the first's
+           {"src": "Line\U000F0000break and \U000F0001 image.", "src_tags": [ph_br, ph_img],
+            "tgt": "Zeilen\U000F0000umbruch und \U000F0001 Bild.", "tgt_tags": [ph_hr, ph_br]},
            # older than "Drucken.", so that only its context makes it the best match
            {"src": "Print.", "tgt": "Ausdrucken.", "prev": "Open the report.",
             "next": "Close the report.", "created": 1700000000, "changed": 1700000000},

@@ -66,6 +66,9 @@ public class PluginTest {
         check("else the query's tag of the same number",
               "[Verso 100% exact] Drücken Sie jetzt <k0>Enter</k0>.",
               tr(mt, "Press <k0>Enter</k0> now."));
+        check("each query tag is used once, whatever the target's tags",
+              "[Verso 100% exact] Zeilen<x1/>umbruch und <x0/> Bild.",
+              tr(mt, "Line<x0/>break and <x1/> image."));
         check("an entry stored de -> en", "[Verso 100% exact, reversed] Datei öffnen.",
               tr(mt, "Open file."));
         check("no context: the newest exact match", "[Verso 100% exact] Drucken.",
@@ -83,6 +86,14 @@ public class PluginTest {
         Preferences.setPreference("verso_min_score", 70);
         Preferences.setPreference("verso_endpoint", "tcp://no such host");
         check("a bad endpoint is an error", "ETRANSPORT", errorCode(mt, "Save the file."));
+        Preferences.setPreference("verso_endpoint", "tcp://127.0.0.1:1"); /* nobody there */
+        long t0 = System.nanoTime();
+        check("a server that does not answer", "ETIMEOUT", errorCode(mt, "Save the file."));
+        check("after the 5 s timeout", true, System.nanoTime() - t0 >= 4_900_000_000L);
+        t0 = System.nanoTime();
+        check("then the next segments fail at once", "ETIMEOUT",
+              errorCode(mt, "Save the file."));
+        check("in under a second", true, System.nanoTime() - t0 < 1_000_000_000L);
         Preferences.setPreference("verso_endpoint", endpoint);
         check("and the next lookup reconnects", "[Verso 100% exact] Datei speichern.",
               tr(mt, "Save the file."));

@@ -63,10 +63,15 @@ public final class Match {
             ids.add(c.send("lookup", f));
         }
         Match best = null;
-        for (long id : ids) {
-            Match m = first(c.recv(id), at);
-            if (m != null && (best == null || m.score > best.score))
-                best = m;
+        try {
+            for (long id : ids) {
+                Match m = first(c.recv(id), at);
+                if (m != null && (best == null || m.score > best.score))
+                    best = m;
+            }
+        } finally {
+            for (long id : ids)
+                c.forget(id); /* after an error, the other replies are not waited for */
         }
         return best;
     }
@@ -97,8 +102,9 @@ public final class Match {
         if (!(matches instanceof List))
             throw new VersoException("EREPLY", "a lookup result without matches");
         List<Object> l = (List<Object>) matches;
-        return l.isEmpty() || !(l.get(0) instanceof Map) ? null
-                                                         : new Match((Map<String, Object>) l.get(0));
+        if (l.isEmpty() || !(l.get(0) instanceof Map))
+            return null;
+        return new Match((Map<String, Object>) l.get(0));
     }
 
     private static String text(Map<String, Object> m, String key) {

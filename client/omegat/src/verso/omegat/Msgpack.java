@@ -3,9 +3,9 @@
  * msgpack-core (org.msgpack.core).
  *
  * Packs String, Integer, Long, Boolean, null, List and Map<String, ?>.
- * Unpacks to String, Long (BigInteger past its range), Double, Boolean, null, byte[], List<Object> and
- * Map<String, Object> (a non-string key becomes its text form). The caller
- * owns every returned object.
+ * Unpacks to String, Long (BigInteger past its range), Double, Boolean, null,
+ * byte[], List<Object> and Map<String, Object> (a non-string key becomes its
+ * text form). The caller owns every returned object.
  */
 package verso.omegat;
 

@@ -5,7 +5,9 @@
  * (so that it comes back as a context match), OmegaT's author name and the
  * file's name as origin. The add runs on a thread of its own through its own
  * Link, so typing never waits for the server; a failure is written to
- * OmegaT's log and the translation stays in the project as always.
+ * OmegaT's log and the translation stays in the project as always. A
+ * "[Verso 87% fuzzy] " label inserted with a match is left out of what is
+ * stored, and an empty translation is not stored.
  * Conflicts keep both entries (docs/PROTOCOL.md, "add"): an edit of an
  * earlier translation adds the new one, which ranks first among ties.
  * Installed once by VersoTranslate.loadPlugins; does nothing while the
@@ -74,18 +76,21 @@ final class Recorder implements IEntryEventListener, IProjectEventListener {
         Settings s = Settings.load();
         if (now == null || now.equals(before) || !s.store)
             return;
+        now = VersoTranslate.LABEL.matcher(now).replaceFirst("");
+        if (now.isBlank())
+            return;
         ProjectProperties pp = Core.getProject().getProjectProperties();
         Map<String, Object> f = new LinkedHashMap<>();
         f.put("tm", s.tm.isEmpty() ? null : s.tm);
         f.put("src_lang", pp.getSourceLanguage().getLanguage());
         f.put("tgt_lang", pp.getTargetLanguage().getLanguage());
         f.put("entries", Collections.singletonList(entry(e, now)));
-        worker.submit(() -> {
+        worker.execute(() -> {
             try {
                 link.call(s, c -> c.call("add", f));
-            } catch (VersoException x) {
+            } catch (VersoException | RuntimeException | LinkageError x) {
                 Log.log("Verso TM: could not store the translation of \"" + e.getSrcText()
-                        + "\": " + x.getMessage());
+                        + "\": " + x);
             }
         });
     }

@@ -8,7 +8,8 @@
  * its tags are; a match's target comes back with OmegaT's tags in place of its
  * marks. A target mark is given the query's tag that stands where the match's
  * source has the same tag (same TMX XML), else the query's tag of the same
- * number; a mark with no query tag to take is dropped.
+ * number if no other mark took it, else the first one left: each query tag
+ * is used once, and a mark with no query tag left to take is dropped.
  *
  * Stateless; every returned string and list belongs to the caller.
  */
@@ -51,23 +52,59 @@ public final class Tags {
      */
     public static String fromMarks(String tgt, List<String> srcTags, List<String> tgtTags,
                                    List<String> queryTags) {
-        boolean[] taken = new boolean[srcTags.size()];
+        int[] marks = tgt.codePoints().filter(Tags::isMark).map(cp -> cp - MARK).toArray();
+        int[] chosen = choose(marks, srcTags, tgtTags, queryTags.size());
         StringBuilder out = new StringBuilder();
+        int k = 0;
         for (int i = 0; i < tgt.length();) {
             int cp = tgt.codePointAt(i);
             i += Character.charCount(cp);
-            if (cp < MARK || cp > MARK_LAST) {
+            if (!isMark(cp))
                 out.appendCodePoint(cp);
-                continue;
-            }
-            int j = cp - MARK;
-            int q = sameTag(j < tgtTags.size() ? tgtTags.get(j) : null, srcTags, taken);
-            if (q < 0)
-                q = j;
-            if (q < queryTags.size())
-                out.append(queryTags.get(q));
+            else if (chosen[k++] >= 0)
+                out.append(queryTags.get(chosen[k - 1]));
         }
         return out.toString();
+    }
+
+    private static boolean isMark(int cp) {
+        return cp >= MARK && cp <= MARK_LAST;
+    }
+
+    /*
+     * For each target mark, the query tag it becomes (-1: none), each query tag used once.
+     * First the marks whose XML is a source tag's; then the others take the query tag of
+     * their own number if it is free, else the first free one.
+     */
+    private static int[] choose(int[] marks, List<String> srcTags, List<String> tgtTags,
+                                int queryTags) {
+        int[] chosen = new int[marks.length];
+        boolean[] taken = new boolean[Math.max(srcTags.size(), queryTags)];
+        for (int k = 0; k < marks.length; k++) {
+            int j = marks[k];
+            chosen[k] = sameTag(j < tgtTags.size() ? tgtTags.get(j) : null, srcTags, taken);
+            if (chosen[k] >= queryTags)
+                chosen[k] = -2; /* the source's tag, but the query has no such tag */
+        }
+        for (int k = 0; k < marks.length; k++) {
+            if (chosen[k] != -1)
+                continue;
+            int own = marks[k];
+            int q = own < queryTags && !taken[own] ? own : firstFree(taken, queryTags);
+            chosen[k] = q;
+            if (q >= 0)
+                taken[q] = true;
+        }
+        for (int k = 0; k < marks.length; k++)
+            chosen[k] = Math.max(chosen[k], -1);
+        return chosen;
+    }
+
+    private static int firstFree(boolean[] taken, int n) {
+        for (int i = 0; i < n; i++)
+            if (!taken[i])
+                return i;
+        return -1;
     }
 
     /**

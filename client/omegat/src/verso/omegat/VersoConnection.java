@@ -28,22 +28,27 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class VersoConnection implements AutoCloseable {
     public static final String DEFAULT_ENDPOINT = "tcp://127.0.0.1:5555";
     private static final AtomicInteger MONITORS = new AtomicInteger();
-    private static final Zmq Z = Zmq.LIB;
+    /* The handshake failures the monitor reports: a refused key (ZAP), and a
+     * broken CURVE handshake (a wrong server key, a server without keys). */
+    private static final int HANDSHAKE_FAILED = Zmq.EVENT_HANDSHAKE_FAILED_AUTH
+                                                | Zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL
+                                                | Zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL;
 
     private final String endpoint;
     private final int timeoutMs;
-    private final Pointer ctx, sock;
-    private Pointer monitor; /* null without keys */
+    private final Zmq Z;
+    private Pointer ctx, sock, monitor; /* monitor: null without keys */
     private long nextId = 1;
     private final Set<Long> pending = new HashSet<>();
     private final Map<Long, Map<String, Object>> stash = new HashMap<>();
-    private String refused; /* why the handshake failed, once it has */
+    private VersoException refused; /* the handshake's failure, once it has failed */
     private boolean hasMore; /* the last frame read has another after it */
 
     /** Connects (keys may be null: a server without keys); timeoutMs bounds each recv. */
     public VersoConnection(String endpoint, Keys keys, int timeoutMs) throws VersoException {
         this.endpoint = endpoint;
         this.timeoutMs = timeoutMs;
+        Z = library();
         ctx = Z.zmq_ctx_new();
         sock = ctx == null ? null : Z.zmq_socket(ctx, Zmq.DEALER);
         if (sock == null) {
@@ -67,7 +72,7 @@ public final class VersoConnection implements AutoCloseable {
         setKey(Zmq.CURVE_PUBLICKEY, keys.publicKey);
         setKey(Zmq.CURVE_SECRETKEY, keys.secretKey);
         String addr = "inproc://verso-omegat-monitor-" + MONITORS.incrementAndGet();
-        if (Z.zmq_socket_monitor(sock, addr, Zmq.EVENT_HANDSHAKE_FAILED_AUTH) != 0)
+        if (Z.zmq_socket_monitor(sock, addr, HANDSHAKE_FAILED) != 0)
             throw transport("zmq_socket_monitor");
         monitor = Z.zmq_socket(ctx, Zmq.PAIR);
         if (monitor == null || Z.zmq_connect(monitor, addr) != 0)
@@ -109,10 +114,21 @@ public final class VersoConnection implements AutoCloseable {
             Object res = reply.get("res");
             return res instanceof Map ? (Map<String, Object>) res : new HashMap<>();
         }
+        throw error(reply);
+    }
+
+    /** Gives up on request id: its reply, now or later, is dropped. */
+    public void forget(long id) {
+        pending.remove(id);
+        stash.remove(id);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static VersoException error(Map<String, Object> reply) {
         Object err = reply.get("err");
         Map<String, Object> e = err instanceof Map ? (Map<String, Object>) err : new HashMap<>();
-        throw new VersoException(String.valueOf(e.getOrDefault("code", "EREPLY")),
-                                 String.valueOf(e.getOrDefault("message", "no error message")));
+        return new VersoException(String.valueOf(e.getOrDefault("code", "EREPLY")),
+                                  String.valueOf(e.getOrDefault("message", "no error message")));
     }
 
     /** send + recv. */
@@ -125,7 +141,7 @@ public final class VersoConnection implements AutoCloseable {
     private void receiveOne(long deadline) throws VersoException {
         while (true) {
             if (refused != null)
-                throw new VersoException("EDENIED", refused);
+                throw refused;
             long left = (deadline - System.nanoTime()) / 1_000_000L;
             if (left <= 0)
                 throw new VersoException("ETIMEOUT", "no reply from " + endpoint + " within "
@@ -152,7 +168,11 @@ public final class VersoConnection implements AutoCloseable {
                 stash.put((Long) rid, m);
                 return;
             }
-            /* a reply to a request given up on (timed out before): dropped */
+            /* id nil: the server could not read a request (PROTOCOL section 4); which one
+             * is unknown, so the error goes to whoever waits */
+            if (rid == null && !Boolean.TRUE.equals(m.get("ok")))
+                throw error(m);
+            /* else a reply to a request given up on (forget): dropped */
         }
     }
 
@@ -167,7 +187,7 @@ public final class VersoConnection implements AutoCloseable {
             items.setShort((long) size * i + Native.POINTER_SIZE + 4, (short) Zmq.POLLIN);
         }
         if (Z.zmq_poll(items, n, new NativeLong(timeoutMs)) < 0) {
-            if (Z.zmq_errno() == Zmq.EINTR)
+            if (Native.getLastError() == Zmq.EINTR)
                 return 0;
             throw transport("zmq_poll");
         }
@@ -189,8 +209,14 @@ public final class VersoConnection implements AutoCloseable {
         long status = (head[2] & 0xffL) | (head[3] & 0xffL) << 8 | (head[4] & 0xffL) << 16
                       | (head[5] & 0xffL) << 24;
         if (event == Zmq.EVENT_HANDSHAKE_FAILED_AUTH)
-            refused = "the server refused this client's key (ZAP status " + status
-                      + "): it is not on the server's allow-list";
+            refused = new VersoException("EDENIED", "the server refused this client's key (ZAP "
+                                                        + "status " + status + "): it is not "
+                                                        + "on the server's allow-list");
+        else
+            refused = new VersoException("ETRANSPORT", "the CurveZMQ handshake with " + endpoint
+                                                           + " failed: is the server key "
+                                                           + "right, and does the server use "
+                                                           + "keys?");
     }
 
     /* One frame without waiting, or null when none is there. */
@@ -199,7 +225,7 @@ public final class VersoConnection implements AutoCloseable {
         Z.zmq_msg_init(msg);
         try {
             if (Z.zmq_msg_recv(msg, s, Zmq.DONTWAIT) < 0) {
-                int errno = Z.zmq_errno();
+                int errno = Native.getLastError();
                 if (errno == Zmq.EAGAIN || errno == Zmq.EINTR)
                     return null;
                 throw transport("recv");
@@ -223,13 +249,25 @@ public final class VersoConnection implements AutoCloseable {
         byte[] b = z85.getBytes(StandardCharsets.US_ASCII);
         if (Z.zmq_setsockopt(sock, option, b, new NativeLong(b.length)) != 0)
             throw new VersoException("EKEYS", "libzmq refused a CurveZMQ key: "
-                                                  + Z.zmq_strerror(Z.zmq_errno()));
+                                                  + Z.zmq_strerror(Native.getLastError()));
     }
 
-    private static VersoException transport(String what) {
-        return new VersoException("ETRANSPORT", what + ": " + Z.zmq_strerror(Z.zmq_errno()));
+    /* errno as JNA saved it right after the failed call (a later call may change it) */
+    private VersoException transport(String what) {
+        return new VersoException("ETRANSPORT",
+                                  what + ": " + Z.zmq_strerror(Native.getLastError()));
     }
 
+    private static Zmq library() throws VersoException {
+        try {
+            return Zmq.LIB;
+        } catch (LinkageError e) {
+            throw new VersoException("ETRANSPORT", "cannot load libzmq (apt-get install libzmq5): "
+                                                       + e.getMessage());
+        }
+    }
+
+    /** Closes the sockets and the context; later calls do nothing. */
     @Override
     public void close() {
         if (monitor != null)
@@ -238,6 +276,6 @@ public final class VersoConnection implements AutoCloseable {
             Z.zmq_close(sock);
         if (ctx != null)
             Z.zmq_ctx_term(ctx);
-        monitor = null;
+        monitor = sock = ctx = null;
     }
 }

@@ -65,6 +65,10 @@ public class VersoTranslate extends BaseTranslate {
         return s.label ? label(m) + " " + tgt : tgt;
     }
 
+    /** A label at the start of a translation: the translator inserted a match with it. */
+    static final java.util.regex.Pattern LABEL = java.util.regex.Pattern.compile(
+        "^\\[Verso [0-9]+% [^\\]]*\\] ");
+
     /** "[Verso 87% fuzzy]", "[Verso 101% context]", "[Verso 97% near, numbers replaced]";
      * "reversed": an entry stored the other way round. */
     public static String label(Match m) {
@@ -79,7 +83,12 @@ public class VersoTranslate extends BaseTranslate {
     /* The editor's active entry when text is its source (OmegaT asks for it), else null. */
     private static SourceTextEntry activeEntry(String text) {
         IEditor editor = Core.getEditor();
-        SourceTextEntry e = editor == null ? null : editor.getCurrentEntry();
+        SourceTextEntry e;
+        try {
+            e = editor == null ? null : editor.getCurrentEntry();
+        } catch (RuntimeException x) {
+            return null; /* read off Swing's thread while the editor moves: no context */
+        }
         return e != null && text.equals(e.getSrcText()) ? e : null;
     }
 

@@ -32,7 +32,8 @@ public interface Zmq extends Library {
     int PAIR = 0, DEALER = 5;
     int LINGER = 17, CURVE_PUBLICKEY = 48, CURVE_SECRETKEY = 49, CURVE_SERVERKEY = 50;
     int DONTWAIT = 1, POLLIN = 1;
-    int EVENT_HANDSHAKE_FAILED_AUTH = 0x4000;
+    int EVENT_HANDSHAKE_FAILED_NO_DETAIL = 0x0800, EVENT_HANDSHAKE_FAILED_PROTOCOL = 0x2000,
+        EVENT_HANDSHAKE_FAILED_AUTH = 0x4000;
     int EAGAIN = 11, EINTR = 4;
     int MSG_T_SIZE = 64, POLLITEM_SIZE = 16; /* x86-64 and aarch64 layouts */
 
@@ -65,8 +66,6 @@ public interface Zmq extends Library {
     int zmq_msg_close(Pointer msg);
 
     int zmq_poll(Pointer items, int nitems, NativeLong timeoutMs);
-
-    int zmq_errno();
 
     String zmq_strerror(int errnum);
 }
