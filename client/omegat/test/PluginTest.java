@@ -118,6 +118,13 @@ public class PluginTest {
         Files.setPosixFilePermissions(loose.toPath(), PosixFilePermissions.fromString("rw-r--r--"));
         Preferences.setPreference("verso_client_key", loose.getPath());
         check("a secret file others may read", "EKEYS", errorCode(mt, "Save the file."));
+        Preferences.setPreference("verso_client_key", reader);
+        Preferences.setPreference("verso_server_key", stranger); /* a key, not the server's */
+        t0 = System.nanoTime();
+        check("the wrong server key", "ETRANSPORT", errorCode(mt, "Save the file."));
+        check("is reported before the timeout too", true,
+              System.nanoTime() - t0 < 4_000_000_000L);
+        Preferences.setPreference("verso_server_key", serverPub);
         Preferences.setPreference("verso_client_key", "");
         check("a server key without a client key", "EKEYS", errorCode(mt, "Save the file."));
     }
