@@ -182,8 +182,8 @@ def main():
     tmp = tempfile.mkdtemp(prefix="verso-omegat-classes-")
     try:
         CLASSES = tmp
-        tests = [os.path.join(PLUGIN, "test", f) for f in ("PluginTest.java", "TmxTest.java",
-                                                                "GuiTest.java")]
+        tests = [os.path.join(PLUGIN, "test", f) for f in ("Check.java", "PluginTest.java",
+                                                                "TmxTest.java", "GuiTest.java")]
         subprocess.run(["javac", "-Xlint:all", "-Xlint:-path", "-Werror", "-encoding", "UTF-8",
                         "-d", tmp, "-cp", OMEGAT_JAR, *tests], check=True)
         result = unittest.main(exit=False).result

@@ -24,9 +24,8 @@ import org.omegat.core.matching.NearString;
 import org.omegat.util.Preferences;
 import org.omegat.util.RuntimePreferences;
 
-public class GuiTest {
+public class GuiTest extends Check {
     static final long WAIT_MS = 60_000;
-    static int failed;
 
     public static void main(String[] a) throws Exception {
         RuntimePreferences.setConfigDir(a[0]);
@@ -69,8 +68,7 @@ public class GuiTest {
         go(() -> Core.getEditor().nextEntry());
         check("the translation stored on leaving comes back as a context match",
               "[Verso 101% context] <b0>Fenster</b0> jetzt öffnen.", shownTranslation("jetzt"));
-        System.out.println(failed == 0 ? "all passed" : failed + " check(s) failed");
-        System.exit(failed == 0 ? 0 : 1);
+        exit();
     }
 
     static void go(Runnable r) throws Exception {
@@ -154,13 +152,5 @@ public class GuiTest {
         if (err.get() != null)
             throw err.get();
         return out.get();
-    }
-
-    static void check(String what, Object want, Object got) {
-        boolean ok = want.equals(got);
-        if (!ok)
-            failed++;
-        System.out.println((ok ? "ok   " : "FAIL ") + what + (ok ? "" : "\n     want: " + want
-                                                                     + "\n     got:  " + got));
     }
 }

@@ -27,9 +27,8 @@ import org.omegat.util.Language;
 import org.omegat.util.Preferences;
 import org.omegat.util.RuntimePreferences;
 
-public class PluginTest {
+public class PluginTest extends Check {
     static final Language EN_US = new Language("en-US"), DE_DE = new Language("de-DE");
-    static int failed;
     static SourceTextEntry active; /* what the editor stub shows as the active entry */
 
     public static void main(String[] a) throws Exception {
@@ -44,8 +43,7 @@ public class PluginTest {
             plain(mt, a[2]);
         else
             curve(mt, a[3], a[4], a[5]);
-        System.out.println(failed == 0 ? "all passed" : failed + " check(s) failed");
-        System.exit(failed == 0 ? 0 : 1);
+        exit();
     }
 
     static void plain(IMachineTranslation mt, String endpoint) throws Exception {
@@ -162,14 +160,6 @@ public class PluginTest {
                 return e.toString();
             }
         }
-    }
-
-    static void check(String what, Object want, Object got) {
-        boolean ok = want == null ? got == null : want.equals(got);
-        if (!ok)
-            failed++;
-        System.out.println((ok ? "ok   " : "FAIL ") + what + (ok ? "" : "\n     want: " + want
-                                                                     + "\n     got:  " + got));
     }
 
     /* OmegaT's own loader: configDir/plugins/*.jar, classes named by OmegaT-Plugins. */

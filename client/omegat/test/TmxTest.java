@@ -19,8 +19,7 @@ import org.omegat.core.data.ProjectProperties;
 import org.omegat.util.ProjectFileStorage;
 import org.omegat.util.RuntimePreferences;
 
-public class TmxTest {
-    static int failed;
+public class TmxTest extends Check {
 
     public static void main(String[] a) throws Exception {
         RuntimePreferences.setConfigDir(a[0]);
@@ -28,9 +27,8 @@ public class TmxTest {
         if (a[1].equals("create"))
             create(dir);
         else
-            check(dir, a[3], Integer.parseInt(a[4]));
-        System.out.println(failed == 0 ? "all passed" : failed + " check(s) failed");
-        System.exit(failed == 0 ? 0 : 1);
+            verify(dir, a[3], Integer.parseInt(a[4]));
+        exit();
     }
 
     static void create(File dir) throws Exception {
@@ -42,20 +40,20 @@ public class TmxTest {
                                       pp.getProjectInternal()})
             new File(d).mkdirs();
         ProjectFileStorage.writeProjectFile(pp);
-        expect("omegat.project written", true, new File(dir, "omegat.project").isFile());
+        check("omegat.project written", true, new File(dir, "omegat.project").isFile());
     }
 
-    static void check(File dir, String tmxName, int entries) throws Exception {
+    static void verify(File dir, String tmxName, int entries) throws Exception {
         ProjectProperties pp = ProjectFileStorage.loadProjectProperties(dir);
         File tmx = new File(pp.getTMRoot(), tmxName);
-        expect("the export is in the project's tm/ folder", true, tmx.isFile());
+        check("the export is in the project's tm/ folder", true, tmx.isFile());
         Map<String, String> pairs = load(pp, tmx, false, entries);
-        expect("a plain pair", "Datei speichern.", pairs.get("Save the file."));
-        expect("a number pair", "Seite 3 von 10", pairs.get("Page 3 of 10"));
-        expect("tags dropped, as OmegaT shows them by default", "Fenster öffnen.",
+        check("a plain pair", "Datei speichern.", pairs.get("Save the file."));
+        check("a number pair", "Seite 3 von 10", pairs.get("Page 3 of 10"));
+        check("tags dropped, as OmegaT shows them by default", "Fenster öffnen.",
                pairs.get("Open the window."));
         pairs = load(pp, tmx, true, entries);
-        expect("tags as OmegaT's tags (Show level 2 tags on)", "<b0>Fenster</b0> öffnen.",
+        check("tags as OmegaT's tags (Show level 2 tags on)", "<b0>Fenster</b0> öffnen.",
                pairs.get("Open the <b0>window</b0>."));
     }
 
@@ -66,15 +64,7 @@ public class TmxTest {
         Map<String, String> pairs = new HashMap<>();
         for (PrepareTMXEntry e : ext.getEntries())
             pairs.put(e.source, e.translation);
-        expect("every entry loaded", entries, ext.getEntries().size());
+        check("every entry loaded", entries, ext.getEntries().size());
         return pairs;
-    }
-
-    static void expect(String what, Object want, Object got) {
-        boolean ok = want.equals(got);
-        if (!ok)
-            failed++;
-        System.out.println((ok ? "ok   " : "FAIL ") + what + (ok ? "" : "\n     want: " + want
-                                                                     + "\n     got:  " + got));
     }
 }
