@@ -73,7 +73,7 @@ def fill(c):
     tag_k, tag_ke = '<bpt i="1">&lt;kbd&gt;</bpt>', '<ept i="1">&lt;/kbd&gt;</ept>'
     ph_br, ph_img, ph_hr = ('<ph x="1">&lt;br/&gt;</ph>', '<ph x="2">&lt;img/&gt;</ph>',
                             '<ph x="3">&lt;hr/&gt;</ph>')
-    c.add([{"src": "Save the file.", "tgt": "Datei speichern."},
+    ids = c.add([{"src": "Save the file.", "tgt": "Datei speichern."},
            {"src": "Save the file before closing the window.",
             "tgt": "Speichern Sie die Datei, bevor Sie das Fenster schließen."},
            {"src": "Page 3 of 10", "tgt": "Seite 3 von 10"},
@@ -99,6 +99,7 @@ def fill(c):
     c.add([{"src": "Close the window.", "tgt": "Fenster schließen (US)."}], "en-US", "de-DE",
           tm="omegat")
     c.add([{"src": "Datei öffnen.", "tgt": "Open file."}], "de", "en", tm="omegat")
+    return ids["ids"][0]  # "Save the file."
 
 
 class OmegaTPluginTest(unittest.TestCase):
@@ -130,7 +131,7 @@ class OmegaTPluginTest(unittest.TestCase):
             self.skipTest("no xvfb-run (apt-get install xvfb)")
         endpoint = self.start("window")
         with verso.Client(endpoint) as c:
-            fill(c)
+            save_id = fill(c)
         cfg = config_dir(self.tmp, "cfg-window")
         project = os.path.join(self.tmp, "window-project")
         java("TmxTest", cfg, "create", project)
@@ -141,11 +142,16 @@ class OmegaTPluginTest(unittest.TestCase):
         subprocess.run([VERSO, "--endpoint", endpoint, "export", "--tm", "omegat",
                         "--omegat", project], check=True, capture_output=True)
         java("GuiTest", cfg, project, endpoint, wrapper=["xvfb-run", "-a"])
-        # what the plugin stored when the translator left the third segment
+        # what the plugin stored: the third segment's translation, edited once; the use
+        # of the first segment's match
         with verso.Client(endpoint) as c:
-            stored = c.lookup("en-US", "de-DE", ["Open the \U000F0000window\U000F0001."],
-                              tm="omegat")[0]["matches"][0]
-        self.assertEqual(stored["tgt"], "\U000F0000Fenster\U000F0001 jetzt öffnen.")
+            matches = c.lookup("en-US", "de-DE", ["Open the \U000F0000window\U000F0001."],
+                               tm="omegat", max_results=10)[0]["matches"]
+            save = c.get(save_id)
+        stored = matches[0]
+        self.assertEqual(stored["tgt"], "\U000F0000Fenster\U000F0001 sofort öffnen.")
+        self.assertEqual([m["tgt"] for m in matches if "jetzt" in m["tgt"]], [])
+        self.assertEqual(save["usage"], 1)
         self.assertEqual(stored["tgt_tags"], ['<bpt i="1">&lt;b0&gt;</bpt>',
                                               '<ept i="1">&lt;/b0&gt;</ept>'])
         self.assertEqual(stored["src_tags"], stored["tgt_tags"])

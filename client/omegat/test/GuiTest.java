@@ -7,9 +7,11 @@
  *   PROJECT_DIR/source holds one document whose segments are "Save the
  *   file.", "Save the files before closing the window!" and "Open the
  *   <b>window</b>.". Checks Options > Verso TM..., the Machine Translation
- *   pane (the plugin) and the Fuzzy Matches pane (the exported TMX) for them,
- *   then translates the third and checks that the plugin stored it: it comes
- *   back as a context match.
+ *   pane (the plugin) and the Fuzzy Matches pane (the exported TMX) for them;
+ *   takes Verso's match for the first; translates the third, checks that the
+ *   plugin stored it (it comes back as a context match), and edits it.
+ *   test_omegat.py then checks the TM: the match taken was counted, the edit
+ *   replaced the stored translation.
  * Prints one line per check; exits 1 when any failed.
  */
 import java.awt.Component;
@@ -47,6 +49,8 @@ public class GuiTest extends Check {
               "[Verso 100% exact] Datei speichern.", shownTranslation("Datei speichern."));
         check("the Fuzzy Matches pane shows the exported TMX's entry", "Datei speichern.",
               shownMatch("Save the file."));
+        /* the translator takes Verso's match as it is (Ctrl+M): its usage count goes up */
+        go(() -> Core.getEditor().replaceEditText("[Verso 100% exact] Datei speichern."));
         go(() -> Core.getEditor().nextEntry());
         check("the next segment", "Save the files before closing the window!",
               onEdt(() -> Core.getEditor().getCurrentEntry().getSrcText()));
@@ -68,6 +72,11 @@ public class GuiTest extends Check {
         go(() -> Core.getEditor().nextEntry());
         check("the translation stored on leaving comes back as a context match",
               "[Verso 101% context] <b0>Fenster</b0> jetzt öffnen.", shownTranslation("jetzt"));
+        go(() -> Core.getEditor().replaceEditText("<b0>Fenster</b0> sofort öffnen."));
+        go(() -> Core.getEditor().prevEntry());
+        go(() -> Core.getEditor().nextEntry());
+        check("an edit of it updates that entry",
+              "[Verso 101% context] <b0>Fenster</b0> sofort öffnen.", shownTranslation("sofort"));
         exit();
     }
 

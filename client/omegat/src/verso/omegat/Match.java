@@ -19,6 +19,7 @@ import java.util.Map;
 public final class Match {
     public final String src, tgt, kind, srcLang, tgtLang;
     public final List<String> srcTags, tgtTags;
+    public final long id; /* the entry's */
     public final int score;
     public final boolean reversed, substituted;
 
@@ -31,11 +32,12 @@ public final class Match {
         tgtLang = text(m, "tgt_lang");
         srcTags = strings(m.get("src_tags"));
         tgtTags = strings(m.get("tgt_tags"));
+        id = m.get("id") instanceof Long ? (Long) m.get("id") : 0;
         score = m.get("score") instanceof Long ? ((Long) m.get("score")).intValue() : -1;
         reversed = Boolean.TRUE.equals(m.get("reversed"));
         substituted = Boolean.TRUE.equals(m.get("substituted"));
-        if (tgt == null || kind == null || score < 0)
-            throw new VersoException("EREPLY", "a lookup match without tgt, kind or score");
+        if (tgt == null || kind == null || score < 0 || id <= 0)
+            throw new VersoException("EREPLY", "a lookup match without id, tgt, kind or score");
     }
 
     /**

@@ -1,15 +1,20 @@
 /*
- * Recorder.java - stores what the translator confirms: when the translator
- * leaves a segment whose translation changed while it was active, the pair
- * is added to the TM with the project's languages, its neighbours as context
- * (so that it comes back as a context match), OmegaT's author name and the
- * file's name as origin. The add runs on a thread of its own through its own
- * Link, so typing never waits for the server; a failure is written to
- * OmegaT's log and the translation stays in the project as always. A
- * "[Verso 87% fuzzy] " label inserted with a match is left out of what is
- * stored, and an empty translation is not stored.
- * Conflicts keep both entries (docs/PROTOCOL.md, "add"): an edit of an
- * earlier translation adds the new one, which ranks first among ties.
+ * Recorder.java - stores what the translator confirms. When the translator
+ * leaves a segment whose translation changed while it was active:
+ *   - if it is the match the plugin showed for it, unchanged, that entry's
+ *     usage count goes up (update "used": 1), which ranks it first among ties;
+ *   - if the plugin added this segment's translation earlier in the session,
+ *     that entry takes the new translation (update);
+ *   - else the pair is added to the TM with the project's languages, its
+ *     neighbours as context (so that it comes back as a context match),
+ *     OmegaT's author name and the file's name as origin.
+ * Requests run on a thread of its own through its own Link, so typing never
+ * waits for the server; a failure is written to OmegaT's log and the
+ * translation stays in the project as always. A "[Verso 87% fuzzy] " label
+ * inserted with a match is left out of what is stored, and an empty
+ * translation is not stored.
+ * Conflicts keep both entries (docs/PROTOCOL.md, "add"): another
+ * translation of a source stored before is added beside it.
  * Installed once by VersoTranslate.loadPlugins; does nothing while the
  * "Store confirmed translations" setting is off.
  */
@@ -17,6 +22,7 @@ package verso.omegat;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +49,24 @@ final class Recorder implements IEntryEventListener, IProjectEventListener {
     });
     private SourceTextEntry active; /* the entry the translator is on */
     private String before;          /* its translation when they came to it */
+    /* entry number -> the TM entry this session added for it; the worker's alone */
+    private final Map<Integer, Long> added = new HashMap<>();
+
+    /* source text -> the match last shown for it (VersoTranslate), the newest 2,000 */
+    private static final Map<String, Object[]> SHOWN = Collections.synchronizedMap(
+        new LinkedHashMap<String, Object[]>(64, 0.75f, true) {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Object[]> eldest) {
+                return size() > 2000;
+            }
+        });
+
+    /** VersoTranslate showed entry id's translation tgt (OmegaT's tags) for src. */
+    static void shown(String src, long id, String tgt) {
+        SHOWN.put(src, new Object[] {id, tgt});
+    }
 
     static void install() {
         Recorder r = new Recorder();
@@ -64,8 +88,10 @@ final class Recorder implements IEntryEventListener, IProjectEventListener {
     @Override
     public void onProjectChanged(PROJECT_CHANGE_TYPE type) {
         if (type == PROJECT_CHANGE_TYPE.CLOSE || type == PROJECT_CHANGE_TYPE.LOAD
-            || type == PROJECT_CHANGE_TYPE.CREATE)
+            || type == PROJECT_CHANGE_TYPE.CREATE) {
             active = null;
+            worker.execute(added::clear); /* entry numbers are the project's */
+        }
     }
 
     /* The translator leaves `active`: store its translation if it changed. */
@@ -79,20 +105,55 @@ final class Recorder implements IEntryEventListener, IProjectEventListener {
         now = VersoTranslate.LABEL.matcher(now).replaceFirst("");
         if (now.isBlank())
             return;
+        Object[] shown = SHOWN.get(e.getSrcText());
+        Map<String, Object> entry = entry(e, now);
         ProjectProperties pp = Core.getProject().getProjectProperties();
-        Map<String, Object> f = new LinkedHashMap<>();
-        f.put("tm", s.tm.isEmpty() ? null : s.tm);
-        f.put("src_lang", pp.getSourceLanguage().getLanguage());
-        f.put("tgt_lang", pp.getTargetLanguage().getLanguage());
-        f.put("entries", Collections.singletonList(entry(e, now)));
+        String srcLang = pp.getSourceLanguage().getLanguage();
+        String tgtLang = pp.getTargetLanguage().getLanguage();
+        boolean taken = shown != null && shown[1].equals(now);
         worker.execute(() -> {
             try {
-                link.call(s, c -> c.call("add", f));
+                link.call(s, c -> {
+                    if (taken)
+                        return c.call("update", Map.of("entry_id", shown[0], "used", 1));
+                    return store(c, s, e.entryNum(), entry, srcLang, tgtLang);
+                });
             } catch (VersoException | RuntimeException | LinkageError x) {
                 Log.log("Verso TM: could not store the translation of \"" + e.getSrcText()
                         + "\": " + x);
             }
         });
+    }
+
+    /* On the worker: the entry's translation into the TM, as an update of what this
+     * session added for the segment before, else as an add. */
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> store(VersoConnection c, Settings s, int num,
+                                      Map<String, Object> entry, String srcLang,
+                                      String tgtLang) throws VersoException {
+        Long id = added.get(num);
+        if (id != null) {
+            try {
+                return c.call("update", Map.of("entry_id", id, "tgt", entry.get("tgt"),
+                                               "tgt_tags", entry.get("tgt_tags"), "author",
+                                               entry.get("author")));
+            } catch (VersoException x) {
+                if (!x.getCode().equals("ENOTFOUND"))
+                    throw x;
+                added.remove(num); /* deleted meanwhile: add it again */
+            }
+        }
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("tm", s.tm.isEmpty() ? null : s.tm);
+        f.put("src_lang", srcLang);
+        f.put("tgt_lang", tgtLang);
+        f.put("entries", Collections.singletonList(entry));
+        Map<String, Object> res = c.call("add", f);
+        Object ids = res.get("ids");
+        if (Long.valueOf(1).equals(res.get("added")) && ids instanceof List
+            && ((List<Object>) ids).get(0) instanceof Long) /* not a duplicate skipped */
+            added.put(num, (Long) ((List<Object>) ids).get(0));
+        return res;
     }
 
     private static Map<String, Object> entry(SourceTextEntry e, String translation) {

@@ -62,6 +62,7 @@ public class VersoTranslate extends BaseTranslate {
         if (m == null)
             return null;
         String tgt = Tags.fromMarks(m.tgt, m.srcTags, m.tgtTags, tags);
+        Recorder.shown(text, m.id, tgt);
         return s.label ? label(m) + " " + tgt : tgt;
     }
 
