@@ -99,6 +99,43 @@ public class PluginTest extends Check {
         check("the server's error code reaches OmegaT", "ENOTFOUND",
               errorCode(mt, "Save the file."));
         settingsPanel(mt);
+        hostileReplies(mt);
+    }
+
+    /* Replies come from the network: a bad one is an IOException (EREPLY), never an
+     * allocation of its declared size, a stack overflow or a runtime exception. */
+    static void hostileReplies(IMachineTranslation mt) throws Exception {
+        Method unpack = mt.getClass().getClassLoader().loadClass("verso.omegat.Msgpack")
+                            .getDeclaredMethod("unpack", byte[].class);
+        unpack.setAccessible(true);
+        byte[] deep = new byte[100_000];
+        java.util.Arrays.fill(deep, (byte) 0x91); /* [[[[...]]]] */
+        byte[][] bad = {
+            {(byte) 0xdb, 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff, 'a'}, /* str of 2 GB */
+            {(byte) 0xdd, 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff, 1},   /* array of 2G */
+            {(byte) 0xdf, 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff, 1},   /* map of 2G */
+            {(byte) 0xc6, 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff},      /* bin of 2 GB */
+            {(byte) 0xc1},                                                    /* never used */
+            {(byte) 0x92, 1},                                                 /* short array */
+            {},                                                               /* nothing */
+            {(byte) 0x80, 0},                                                 /* bytes after */
+            deep};
+        int ok = 0;
+        for (byte[] b : bad) {
+            try {
+                unpack.invoke(null, (Object) b);
+            } catch (java.lang.reflect.InvocationTargetException e) {
+                if (e.getCause() instanceof java.io.IOException)
+                    ok++;
+                else
+                    System.out.println("     " + e.getCause());
+            }
+        }
+        check("malformed replies are refused as such", bad.length, ok);
+        check("a good one is read", "{v=1, id=7, ok=true, res={}}",
+              String.valueOf(unpack.invoke(null, (Object) new byte[] {
+                  (byte) 0x84, (byte) 0xa1, 'v', 1, (byte) 0xa2, 'i', 'd', 7, (byte) 0xa2, 'o',
+                  'k', (byte) 0xc3, (byte) 0xa3, 'r', 'e', 's', (byte) 0x80})));
     }
 
     static void curve(IMachineTranslation mt, String serverPub, String reader, String stranger)

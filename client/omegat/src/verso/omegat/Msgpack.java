@@ -4,18 +4,22 @@
  *
  * Packs String, Integer, Long, Boolean, null, List and Map<String, ?>.
  * Unpacks to String, Long (BigInteger past its range), Double, Boolean, null,
- * byte[], List<Object> and Map<String, Object> (a non-string key becomes its
- * text form). The caller owns every returned object.
+ * byte[] (bin, and ext's payload), List<Object> and Map<String, Object> (a
+ * non-string key becomes its text form), checking every length and count
+ * against the bytes first: replies come from the network. The caller owns
+ * every returned object.
  */
 package verso.omegat;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.msgpack.core.MessageBufferPacker;
 import org.msgpack.core.MessagePack;
+import org.msgpack.core.MessagePackException;
 import org.msgpack.core.MessagePacker;
 import org.msgpack.core.MessageUnpacker;
 import org.msgpack.value.Value;
@@ -31,14 +35,67 @@ final class Msgpack {
         return p.toByteArray();
     }
 
-    /** The single object in bytes; trailing bytes are an error, as on the server. */
+    /**
+     * The single object in bytes; anything else is an IOException: trailing bytes (as on
+     * the server), nesting deeper than MAX_DEPTH, a length or count larger than the bytes
+     * that follow, malformed msgpack. Nothing is allocated before its length is checked.
+     */
     static Object unpack(byte[] bytes) throws IOException {
         try (MessageUnpacker u = MessagePack.newDefaultUnpacker(bytes)) {
-            Object v = toJava(u.unpackValue());
+            Object v = read(u, bytes.length, 1);
             if (u.hasNext())
                 throw new IOException("bytes after the reply's object");
             return v;
+        } catch (MessagePackException e) {
+            throw new IOException("malformed msgpack: " + e.getMessage(), e);
         }
+    }
+
+    static final int MAX_DEPTH = 32;
+
+    private static Object read(MessageUnpacker u, int size, int depth) throws IOException {
+        if (depth > MAX_DEPTH)
+            throw new IOException("nesting deeper than " + MAX_DEPTH);
+        switch (u.getNextFormat().getValueType()) {
+        case STRING:
+            return new String(payload(u, u.unpackRawStringHeader(), size),
+                              StandardCharsets.UTF_8);
+        case BINARY:
+            return payload(u, u.unpackBinaryHeader(), size);
+        case EXTENSION:
+            return payload(u, u.unpackExtensionTypeHeader().getLength(), size);
+        case ARRAY: {
+            int n = count(u, u.unpackArrayHeader(), 1, size);
+            List<Object> l = new ArrayList<>();
+            for (int i = 0; i < n; i++)
+                l.add(read(u, size, depth + 1));
+            return l;
+        }
+        case MAP: {
+            int n = count(u, u.unpackMapHeader(), 2, size);
+            Map<String, Object> m = new LinkedHashMap<>();
+            for (int i = 0; i < n; i++) {
+                Object k = read(u, size, depth + 1);
+                m.put(String.valueOf(k), read(u, size, depth + 1));
+            }
+            return m;
+        }
+        default:
+            return scalar(u.unpackValue()); /* nil, bool, int, float: no length */
+        }
+    }
+
+    /* n items of at least `least` bytes each must fit in what is left. */
+    private static int count(MessageUnpacker u, int n, int least, int size) throws IOException {
+        if (n < 0 || (long) n * least > size - u.getTotalReadBytes())
+            throw new IOException("a count of " + n + " past the end of the reply");
+        return n;
+    }
+
+    private static byte[] payload(MessageUnpacker u, int len, int size) throws IOException {
+        if (len < 0 || len > size - u.getTotalReadBytes())
+            throw new IOException("a length of " + len + " past the end of the reply");
+        return u.readPayload(len);
     }
 
     private static void write(MessagePacker p, Object o) throws IOException {
@@ -67,10 +124,8 @@ final class Msgpack {
         }
     }
 
-    private static Object toJava(Value v) {
+    private static Object scalar(Value v) {
         switch (v.getValueType()) {
-        case NIL:
-            return null;
         case BOOLEAN:
             return v.asBooleanValue().getBoolean();
         case INTEGER:
@@ -79,27 +134,8 @@ final class Msgpack {
             return v.asIntegerValue().toLong();
         case FLOAT:
             return v.asFloatValue().toDouble();
-        case STRING:
-            return v.asStringValue().asString();
-        case BINARY:
-            return v.asBinaryValue().asByteArray();
-        case ARRAY: {
-            List<Object> l = new ArrayList<>();
-            for (Value x : v.asArrayValue())
-                l.add(toJava(x));
-            return l;
-        }
-        case MAP: {
-            Map<String, Object> m = new LinkedHashMap<>();
-            for (Map.Entry<Value, Value> e : v.asMapValue().entrySet()) {
-                Value k = e.getKey();
-                m.put(k.isStringValue() ? k.asStringValue().asString() : k.toString(),
-                      toJava(e.getValue()));
-            }
-            return m;
-        }
         default:
-            return v.toString(); /* ext: kept as text, never used by the protocol */
+            return null;
         }
     }
 }
