@@ -132,6 +132,22 @@ public class PluginTest extends Check {
             }
         }
         check("malformed replies are refused as such", bad.length, ok);
+        /* and 50,000 mutations of a real lookup reply: read, or refused, nothing else */
+        byte[] reply = lookupReply(mt);
+        java.util.Random rng = new java.util.Random(8);
+        int other = 0;
+        for (int i = 0; i < 50_000; i++) {
+            byte[] b = java.util.Arrays.copyOf(reply, reply.length - rng.nextInt(3));
+            for (int k = 1 + rng.nextInt(4); k > 0 && b.length > 0; k--)
+                b[rng.nextInt(b.length)] = (byte) rng.nextInt(256);
+            try {
+                unpack.invoke(null, (Object) b);
+            } catch (java.lang.reflect.InvocationTargetException e) {
+                if (!(e.getCause() instanceof java.io.IOException) && other++ == 0)
+                    System.out.println("     " + e.getCause());
+            }
+        }
+        check("mutated replies: read or refused, nothing else thrown", 0, other);
         check("a good one is read", "{v=1, id=7, ok=true, res={}}",
               String.valueOf(unpack.invoke(null, (Object) new byte[] {
                   (byte) 0x84, (byte) 0xa1, 'v', 1, (byte) 0xa2, 'i', 'd', 7, (byte) 0xa2, 'o',
@@ -181,6 +197,27 @@ public class PluginTest extends Check {
         check("and saves the TM typed, trimmed", "omegat", Preferences.getPreference("verso_tm"));
         check("which the next lookup uses", "[Verso 100% exact] Datei speichern.",
               tr(mt, "Save the file."));
+    }
+
+    /* The bytes of a lookup reply from the server, through the plugin's own connection. */
+    static byte[] lookupReply(IMachineTranslation mt) throws Exception {
+        ClassLoader plugin = mt.getClass().getClassLoader();
+        Method pack = plugin.loadClass("verso.omegat.Msgpack")
+                          .getDeclaredMethod("pack", Object.class);
+        pack.setAccessible(true);
+        Object c = plugin.loadClass("verso.omegat.VersoConnection")
+                       .getConstructor(String.class, plugin.loadClass("verso.omegat.Keys"),
+                                       int.class)
+                       .newInstance(Preferences.getPreference("verso_endpoint"), null, 5000);
+        try {
+            Object res = c.getClass().getMethod("call", String.class, java.util.Map.class)
+                             .invoke(c, "lookup", java.util.Map.of(
+                                 "tm", "omegat", "src_lang", "en", "tgt_lang", "de",
+                                 "segments", java.util.List.of("Save the file.", "Print.")));
+            return (byte[]) pack.invoke(null, java.util.Map.of("v", 1, "ok", true, "res", res));
+        } finally {
+            ((AutoCloseable) c).close();
+        }
     }
 
     static String tr(IMachineTranslation mt, String text) throws Exception {
