@@ -113,7 +113,12 @@ class AuthTest(unittest.TestCase):
         AuthTest.next_id += 1
         rid = AuthTest.next_id
         s.send(test_protocol.pack({"v": 1, "id": rid, "op": op, **fields}))
-        reply = test_protocol.unpack(s.recv())
+        try:
+            body = s.recv()
+        except zmq.Again:
+            self.fail("no reply to %s within %d ms; the server's log ends:\n%s"
+                      % (op, TIMEOUT_MS, self.log_tail()))
+        reply = test_protocol.unpack(body)
         self.assertEqual(reply["id"], rid)
         return reply
 
@@ -138,7 +143,10 @@ class AuthTest(unittest.TestCase):
                 ev = zmq.utils.monitor.recv_monitor_message(mon)
                 if ev["event"] == event:
                     return ev
-        self.fail("no monitor event %d" % event)
+        self.fail("no monitor event %d; the server's log ends:\n%s" % (event, self.log_tail()))
+
+    def log_tail(self, lines=40):
+        return "".join(self.log_text().splitlines(True)[-lines:])
 
     def admin_stats(self):
         return self.ok(self.admin_sock, "stats")
