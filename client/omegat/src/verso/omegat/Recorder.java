@@ -158,10 +158,7 @@ final class Recorder implements IEntryEventListener, IProjectEventListener {
 
     private static Map<String, Object> entry(SourceTextEntry e, String translation) {
         List<String> srcTags = new ArrayList<>(), tgtTags = new ArrayList<>();
-        List<String> known = new ArrayList<>();
-        if (e.getProtectedParts() != null)
-            for (org.omegat.core.data.ProtectedPart p : e.getProtectedParts())
-                known.add(p.getTextInSourceSegment());
+        List<String> known = VersoTranslate.protectedTags(e);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("src", Tags.toMarks(e.getSrcText(), known, srcTags));
         m.put("tgt", Tags.toMarks(translation, known, tgtTags));

@@ -93,7 +93,8 @@ public class VersoTranslate extends BaseTranslate {
         return e != null && text.equals(e.getSrcText()) ? e : null;
     }
 
-    private static List<String> protectedTags(SourceTextEntry e) {
+    /* The entry's tags as OmegaT protected them; empty for no entry. */
+    static List<String> protectedTags(SourceTextEntry e) {
         List<String> tags = new ArrayList<>();
         if (e != null && e.getProtectedParts() != null)
             for (ProtectedPart p : e.getProtectedParts())

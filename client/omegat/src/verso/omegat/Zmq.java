@@ -35,7 +35,7 @@ public interface Zmq extends Library {
     int EVENT_HANDSHAKE_FAILED_NO_DETAIL = 0x0800, EVENT_HANDSHAKE_FAILED_PROTOCOL = 0x2000,
         EVENT_HANDSHAKE_FAILED_AUTH = 0x4000;
     int EAGAIN = 11, EINTR = 4;
-    int MSG_T_SIZE = 64, POLLITEM_SIZE = 16; /* x86-64 and aarch64 layouts */
+    int MSG_T_SIZE = 64; /* sizeof (zmq_msg_t) */
 
     Pointer zmq_ctx_new();
 
