@@ -1,12 +1,13 @@
 /*
  * align.h - sentence alignment of a document and its translation: a
- * monotone sequence of beads (0-1, 1-0, 1-1, 1-2, 2-1, 2-2, 1-3, 3-1)
- * covering every sentence of both sides, found by banded dynamic
- * programming over a log-linear bead score (docs/ALIGNMENT.md): a length
- * model on grapheme counts with the ratio and variance estimated per
- * document pair, lexical anchors (numbers, identical tokens, punctuation
- * and markup signatures), a bilingual word list when there is one
- * (lexicon.h) and paragraph boundaries.
+ * monotone sequence of beads (0-1, 1-0, 1-1, 1-2, 2-1, 2-2, 1-3, 3-1,
+ * 2-3, 3-2) covering every sentence of both sides, found by dynamic
+ * programming, coarse to fine, over a log-linear bead score
+ * (docs/ALIGNMENT.md): a length model on grapheme counts with the ratio
+ * estimated per document pair, lexical anchors (numbers, identical
+ * tokens, punctuation and markup signatures), word links learned from a
+ * first pass, a bilingual word list when there is one (lexicon.h) and
+ * paragraph boundaries.
  *
  * A verso_aligner (scratch space) belongs to one thread; the segments are
  * borrowed for the call; the beads are borrowed from the aligner until its
@@ -61,8 +62,9 @@ void verso_aligner_destroy(verso_aligner **a);
 
 /* Aligns src[0..ns) with tgt[0..nt): *beads (borrowed from a) in document
  * order, covering every sentence of both sides exactly once; either side
- * may be empty (then every bead is 1-0 or 0-1). Memory is O((ns + nt) x
- * band). Errors: EINVAL (NULL arguments with nonzero counts), ETOOBIG
+ * may be empty (then every bead is 1-0 or 0-1). Time and memory grow
+ * linearly with ns + nt (a band of constant width per level), more where
+ * the path needs a wider band. Errors: EINVAL (NULL arguments with nonzero counts), ETOOBIG
  * (more than VERSO_ALIGN_MAX sentences a side or training pairs), ENOMEM. */
 #define VERSO_ALIGN_MAX 1000000u
 verso_err verso_align(verso_aligner *a, const verso_align_opts *o, const verso_align_seg *src,

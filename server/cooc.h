@@ -24,7 +24,7 @@
 #include "verso/err.h"
 
 #define VERSO_COOC_MIN_G2  10.83 /* chi-square 1 d.f. at p = 0.001 */
-#define VERSO_COOC_MAX_DF  64
+#define VERSO_COOC_MAX_DF  512
 #define VERSO_COOC_NONE    UINT32_MAX
 #define VERSO_COOC_MAX_SET 4096 /* keys of one side of a pair, at most (more are ignored) */
 

@@ -1,0 +1,690 @@
+/*
+ * align_dp.c - the aligner's search: a monotone dynamic programme over ten
+ * bead types with gap states, run coarse to fine (docs/ALIGNMENT.md). At
+ * the coarsest level the sentences of each side are grouped into at most
+ * S_TOP blocks and every cell of the block grid is searched; each finer
+ * level searches a band around the path of the level above, widened
+ * wherever the path runs along its edge. No cell is ever dropped for
+ * looking expensive beside its row (paths in one row have consumed
+ * different amounts of text), so the search cannot lose its place.
+ */
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "align_int.h"
+#include "buf.h"
+
+/* The bead types, in back-pointer order (index + 1 is stored; 0 = none). */
+#define NBEAD 10
+static const uint8_t s_bead_di[NBEAD] = {1, 0, 1, 1, 2, 2, 1, 3, 2, 3};
+static const uint8_t s_bead_dj[NBEAD] = {0, 1, 1, 2, 1, 2, 3, 1, 3, 2};
+/* -log prior of each type (Gale & Church 1993 frequencies: 1-1 0.89,
+ * 1-0/0-1 0.0099, 2-1/1-2 0.089, 2-2 0.011, split between the two
+ * directions; 1-3/3-1 as rare as a deletion, 2-3/3-2 rarer still). */
+static const float s_bead_prior[NBEAD] = {5.3f, 5.3f, 0.12f, 3.1f, 3.1f,
+                                          4.5f, 5.3f, 5.3f,  9.0f, 9.0f};
+/* The order of evaluation: the likely bead first gives the bound its bite. */
+static const uint8_t s_bead_order[NBEAD] = {2, 3, 4, 0, 1, 5, 6, 7, 8, 9};
+
+#define S_INF        1e30f
+#define S_PARA_COST  4.0f      /* a bead crossing a paragraph break on one side only */
+#define S_PARA_START 2.5f      /* a bead starting a paragraph on one side only */
+#define S_GAP_EXT    1.0f      /* prior of a 1-0 (0-1) bead right after another, */
+                               /* whose length cost is capped at the opening prior */
+#define S_UNMATCHED   0.25f    /* per unit of anchor weight left unmatched */
+#define S_MATCHED     1.0f     /* per unit of anchor weight matched */
+#define S_SCORE_MID   3.0f     /* bead cost at which the confidence is 0.5 */
+#define S_SUPPORT     0.5f     /* anchor weight that makes a sentence checkable */
+#define S_UNSUPPORTED 0.3      /* confidence of a bead with an unsupported sentence */
+#define S_TOP         256      /* blocks a side at the coarsest level, at most */
+#define S_STEP        8        /* blocks of one level in a block of the level above */
+#define S_MARGIN      12       /* band margin around the coarser path, in cells */
+#define S_MARGIN_FINE 128      /* the same at the sentence level: lengths alone */
+                               /* drift from the truth by a hundred sentences */
+#define S_BAND_PATH 25         /* refine: cells either side of the previous path */
+#define S_MAX_CELLS 450000000u /* back-pointers of one DP's computed cells */
+
+/* One DP: the two sides (sentences or blocks), the model, the band (row
+ * i, a source prefix length, holds target prefix lengths [lo[i], hi[i]],
+ * both nondecreasing) and the rolling rows' bookkeeping. */
+typedef struct s_dp {
+    const verso_align_side *x, *y;
+    const verso_align_model *mod;
+    size_t ns, nt, width, mwidth;
+    long *lo, *hi;
+    const uint32_t *para[2]; /* NULL at a coarse level */
+    long mlo[4], mhi[4];     /* the j range of each rolling overlap row */
+    long flo[4], fhi[4];     /* the finite cells of each rolling DP row (none: flo > fhi) */
+    long cfrom[4], cend[4];  /* the computed cells of each rolling DP row; others are S_INF */
+    bool direct;             /* overlaps computed afresh, not from the rows */
+} s_dp;
+
+void verso_align_lentab_fill(verso_aligner *a)
+{
+    for (int k = 0; k <= 2000; k++)
+        a->lentab[k] = (float)-log(erfc((double)k / 100.0 / sqrt(2.0)));
+}
+
+static long s_clamp(long v, long lo, long hi)
+{
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* ---- bands ------------------------------------------------------------ */
+
+/* Every cell: the coarsest level. */
+static void s_band_full(s_dp *d)
+{
+    for (size_t i = 0; i <= d->ns; i++) {
+        d->lo[i] = 0;
+        d->hi[i] = (long)d->nt;
+    }
+}
+
+/* The block of side sd (of d) holding sentence i; up: the first block
+ * starting at or after i. Sentences are their own blocks. */
+static long s_blk(const verso_align_side *sd, size_t i, bool up)
+{
+    if (!sd->blk)
+        return (long)i;
+    size_t k = sd->blk[i];
+    return (long)(up && sd->start[k] < i ? k + 1 : k);
+}
+
+/* A band of w cells either side of path[0..np), whose beads count
+ * sentences: the cells each bead spans, widened, made monotone. */
+static void s_band_path(s_dp *d, const verso_align_bead *path, size_t np, size_t w)
+{
+    long nt = (long)d->nt;
+    for (size_t i = 0; i <= d->ns; i++)
+        d->lo[i] = LONG_MAX, d->hi[i] = -1;
+    for (size_t k = 0; k < np; k++) {
+        const verso_align_bead *b = &path[k];
+        long i0 = s_blk(d->x, b->src, false), i1 = s_blk(d->x, b->src + b->nsrc, true);
+        long j0 = s_blk(d->y, b->tgt, false), j1 = s_blk(d->y, b->tgt + b->ntgt, true);
+        for (long i = i0; i <= i1; i++) {
+            d->lo[i] = j0 < d->lo[i] ? j0 : d->lo[i];
+            d->hi[i] = j1 > d->hi[i] ? j1 : d->hi[i];
+        }
+    }
+    for (size_t i = 0; i <= d->ns; i++) {
+        d->lo[i] = s_clamp(d->lo[i] - (long)w, 0, nt);
+        d->hi[i] = s_clamp(d->hi[i] + (long)w, 0, nt);
+    }
+    /* w rows up and down too: a path may leave the old one sideways. */
+    for (size_t i = d->ns; i-- > 0;)
+        d->lo[i] = d->lo[i] < d->lo[i + 1] ? d->lo[i] : d->lo[i + 1];
+    for (size_t i = 1; i <= d->ns; i++)
+        d->hi[i] = d->hi[i] > d->hi[i - 1] ? d->hi[i] : d->hi[i - 1];
+    for (size_t i = 0; i <= d->ns; i++) {
+        size_t down = i + w > d->ns ? d->ns : i + w;
+        d->hi[i] = d->hi[down] > d->hi[i] ? d->hi[down] : d->hi[i];
+    }
+    for (size_t i = d->ns + 1; i-- > 0;) {
+        size_t upr = i > w ? i - w : 0;
+        d->lo[i] = d->lo[upr] < d->lo[i] ? d->lo[upr] : d->lo[i];
+    }
+}
+
+/* ---- bead costs -------------------------------------------------------- */
+
+/* The overlap of source sentence i with target sentence j, computed on
+ * first use (a negative entry is not yet computed). */
+static float s_m(const verso_aligner *a, const s_dp *d, size_t i, long j)
+{
+    if (d->direct)
+        return verso_align_overlap(d->x, d->y, i, (size_t)j);
+    int r = (int)(i & 3);
+    if (j < d->mlo[r] || j > d->mhi[r])
+        return 0;
+    float *m = &a->m[(size_t)r * d->mwidth + (size_t)(j - d->mlo[r])];
+    if (*m < 0)
+        *m = (size_t)j < d->nt ? verso_align_overlap(d->x, d->y, i, (size_t)j) : 0;
+    return *m;
+}
+
+static bool s_crosses(const uint32_t *para, size_t from, size_t to)
+{
+    return to > from + 1 && para[from] != para[to - 1];
+}
+
+static bool s_starts(const uint32_t *para, size_t at, size_t n)
+{
+    return at == 0 || at >= n || para[at] != para[at - 1];
+}
+
+/* Target graphemes per source grapheme at row i. */
+static double s_ratio(const s_dp *d, size_t i)
+{
+    if (!d->mod->crow)
+        return d->mod->c;
+    size_t r = d->x->start ? d->x->start[i] : i;
+    return d->mod->crow[r < d->mod->ncrow ? r : d->mod->ncrow - 1];
+}
+
+/* Length cost of l1 source graphemes against l2 target graphemes at row
+ * i; a sentence left alone (not both) is judged as Gale and Church do:
+ * its length against an empty translation. */
+static float s_len_cost(const verso_aligner *a, const s_dp *d, size_t i, double l1, double l2,
+                        bool both)
+{
+    l2 /= s_ratio(d, i);
+    double mean = both ? (l1 + l2) / 2 : l1 + l2;
+    double z = fabs(l2 - l1) / sqrt(d->mod->s2 * (mean > 1 ? mean : 1)) * 100.0;
+    return z < 2000 ? a->lentab[(size_t)z] : (float)(z * z / 20000.0 + log(z / 100.0));
+}
+
+/* Cost of bead type t ending at (i, j); *prior receives its type prior. */
+static float s_bead_cost(const verso_aligner *a, const s_dp *d, size_t i, size_t j, int t,
+                         float *prior)
+{
+    size_t di = s_bead_di[t], dj = s_bead_dj[t], i0 = i - di, j0 = j - dj;
+    const verso_align_side *x = d->x, *y = d->y;
+    float cost = s_len_cost(a, d, i, x->len[i] - x->len[i0], y->len[j] - y->len[j0], di && dj);
+    /* Pairwise overlaps summed over the bead, at most what each side can
+     * match: a feature repeated within a side is not counted twice. */
+    float m = 0, fs = 0, ft = 0, ms = 0, mt = 0;
+    for (size_t p = i0; p < i; p++) {
+        fs += x->fw[p];
+        ms += x->fm[p];
+        for (size_t q = j0; q < j; q++)
+            m += s_m(a, d, p, (long)q);
+    }
+    for (size_t q = j0; q < j; q++) {
+        ft += y->fw[q];
+        mt += y->fm[q];
+    }
+    m = m < ms ? m : ms;
+    m = m < mt ? m : mt;
+    cost += S_UNMATCHED * (fs + ft - 2 * m) - S_MATCHED * m;
+    if (d->para[0] && di && dj) {
+        if (s_crosses(d->para[0], i0, i) != s_crosses(d->para[1], j0, j))
+            cost += S_PARA_COST;
+        if (s_starts(d->para[0], i0, d->ns) != s_starts(d->para[1], j0, d->nt))
+            cost += S_PARA_START;
+        if (s_starts(d->para[0], i, d->ns) != s_starts(d->para[1], j, d->nt))
+            cost += S_PARA_START; /* ends a paragraph on one side only */
+    }
+    *prior = s_bead_prior[t];
+    return cost + *prior;
+}
+
+/* Cost of the null bead of type t (0: 1-0, 1: 0-1) ending at (i, j),
+ * prior included: a gap opened, or extended (ext) at a lower prior with
+ * the length cost capped at the opening prior. A sentence alone costs its
+ * length against nothing and its anchors unmatched. */
+static float s_null_cost(const verso_aligner *a, const s_dp *d, size_t i, size_t j, int t, bool ext)
+{
+    const verso_align_side *sd = t ? d->y : d->x;
+    size_t k = t ? j - 1 : i - 1;
+    double l = sd->len[k + 1] - sd->len[k];
+    float len = s_len_cost(a, d, i, t ? 0 : l, t ? l : 0, false) + S_UNMATCHED * sd->fw[k];
+    float prior = s_bead_prior[t];
+    return ext ? S_GAP_EXT + (len < prior ? len : prior) : prior + len;
+}
+
+/* ---- the rows ----------------------------------------------------------- */
+
+/* Opens the rolling overlap row of source sentence i - 1 for DP row i:
+ * its range, every entry to be computed on first use (s_m). */
+static void s_fill_m(verso_aligner *a, s_dp *d, size_t i)
+{
+    size_t s = i - 1, last = i + 2 > d->ns ? d->ns : i + 2;
+    int r = (int)(s & 3);
+    long lo = d->lo[i] - 3, hi = d->hi[last] - 1;
+    if (lo < 0)
+        lo = 0;
+    if (hi - lo + 1 > (long)d->mwidth)
+        hi = lo + (long)d->mwidth - 1;
+    d->mlo[r] = lo;
+    d->mhi[r] = hi;
+    float *row = a->m + (size_t)r * d->mwidth;
+    for (long j = lo; j <= hi; j++)
+        row[j - lo] = -1;
+}
+
+/* Best cost into cell (i, j) of gap state g: 0 any bead, 1 a 1-0 bead, 2
+ * a 0-1 bead (a->cost holds the three, 4 rolling rows each). */
+static inline float *s_cell(verso_aligner *a, const s_dp *d, int g, size_t i, long j)
+{
+    return a->cost + ((size_t)g * 4 + (i & 3)) * d->width + (size_t)(j - d->lo[i]);
+}
+
+/* True when cell (i, j) was computed (a cell not computed is S_INF). */
+static inline bool s_known(const s_dp *d, size_t i, long j)
+{
+    return j >= d->cfrom[i & 3] && j <= d->cend[i & 3];
+}
+
+/* The back-pointer byte of cell (i, j), 0 for a cell not computed. */
+static uint8_t s_bp(const verso_aligner *a, size_t i, long j)
+{
+    const verso_align_bprow *r = &a->bprow[i];
+    return j < r->from || j > r->end ? 0 : a->bp[r->off + (size_t)(j - r->from)];
+}
+
+/* The cheapest way into (i, j) through a null bead of type t (0: 1-0, 1:
+ * 0-1) from cell (i0, j0): opening a gap from any state, or extending one
+ * of the same kind; *ext tells which. */
+static float s_gap(verso_aligner *a, const s_dp *d, size_t i, long j, int t, size_t i0, long j0,
+                   bool *ext)
+{
+    *ext = false;
+    if (!s_known(d, i0, j0))
+        return S_INF;
+    float open = *s_cell(a, d, 0, i0, j0) + s_null_cost(a, d, i, (size_t)j, t, false);
+    float more = *s_cell(a, d, 1 + t, i0, j0) + s_null_cost(a, d, i, (size_t)j, t, true);
+    *ext = more < open;
+    return *ext ? more : open;
+}
+
+/* The best bead with both sides into (i, j); *bt its type, -1 for none. */
+static float s_pair_best(verso_aligner *a, const s_dp *d, size_t i, long j, int *bt)
+{
+    float best = (i == 0 && j == 0) ? 0 : S_INF, prior;
+    *bt = -1;
+    for (int k = 0; k < NBEAD; k++) {
+        int t = s_bead_order[k];
+        size_t di = s_bead_di[t], dj = s_bead_dj[t];
+        if (!di || !dj || i < di || (size_t)j < dj)
+            continue;
+        size_t i0 = i - di;
+        long j0 = j - (long)dj;
+        if (!s_known(d, i0, j0))
+            continue;
+        float prev = *s_cell(a, d, 0, i0, j0);
+        /* A bound: length, unmatched and paragraph costs are >= 0, and
+         * the bead matches no more than either side can. */
+        double ms = d->x->pfm[i] - d->x->pfm[i0];
+        double mt = d->y->pfm[j] - d->y->pfm[j0];
+        if (prev + s_bead_prior[t] - S_MATCHED * (float)(ms < mt ? ms : mt) >= best)
+            continue;
+        float c = prev + s_bead_cost(a, d, i, (size_t)j, t, &prior);
+        if (c < best) {
+            best = c;
+            *bt = t;
+        }
+    }
+    return best;
+}
+
+/* The cells of row i that can be finite, as far as its predecessors
+ * tell: a bead ends in the same column as a finite cell of row i - 1 (a
+ * 1-0 bead) or 1 to 3 columns right of one of rows i - 1 to i - 3 (up to
+ * 3 from rows i - 1 and i - 2, 2 from row i - 3). */
+static void s_row_range(const s_dp *d, size_t i, long *from, long *to)
+{
+    static const long reach[4] = {0, 3, 3, 2};
+    *from = LONG_MAX;
+    *to = -1;
+    if (!i) {
+        *from = *to = 0;
+        return;
+    }
+    for (size_t di = 1; di <= 3 && di <= i; di++) {
+        int r = (int)((i - di) & 3);
+        if (d->flo[r] > d->fhi[r])
+            continue;
+        long f = d->flo[r] + (di > 1), t = d->fhi[r] + reach[di];
+        *from = f < *from ? f : *from;
+        *to = t > *to ? t : *to;
+    }
+    *from = *from < d->lo[i] ? d->lo[i] : *from;
+    *to = *to > d->hi[i] ? d->hi[i] : *to;
+}
+
+/* Records which cells of row i, computed over [from, end], are finite. */
+static void s_row_finite(verso_aligner *a, s_dp *d, size_t i, long from, long end)
+{
+    int r = (int)(i & 3);
+    d->flo[r] = LONG_MAX;
+    d->fhi[r] = -1;
+    for (long j = from; j <= end; j++) {
+        if (*s_cell(a, d, 0, i, j) < S_INF) {
+            d->flo[r] = j < d->flo[r] ? j : d->flo[r];
+            d->fhi[r] = j;
+        }
+    }
+}
+
+/* One DP row: the best way into every cell (i, j) of the band in each gap
+ * state. A back-pointer byte holds the best pair bead's type + 1 (bits
+ * 0-3), the best state (bits 4-5) and whether the 1-0 and 0-1 states
+ * extend a gap (bits 6 and 7). Only the cells that can be finite are
+ * computed: those after a finite predecessor, then a run of 0-1 beads. */
+static verso_err s_row(verso_aligner *a, s_dp *d, size_t i)
+{
+    long from, to, hi = d->hi[i], end = -1;
+    s_row_range(d, i, &from, &to);
+    size_t room = from <= hi ? (size_t)(hi - from + 1) : 0;
+    if (a->nbp + room > S_MAX_CELLS)
+        return VERSO_ETOOBIG;
+    if (verso_array_grow(&a->bp, &a->capbp, a->nbp + room + 1, 1))
+        return VERSO_ENOMEM;
+    uint8_t *bp = a->bp + a->nbp;
+    d->cfrom[i & 3] = from;
+    d->cend[i & 3] = from - 1;
+    for (long j = from; j <= hi; j++) {
+        int bt = -1;
+        bool e0 = false, e1 = false;
+        float c[3] = {S_INF, S_INF, S_INF};
+        if (j <= to) {
+            c[0] = s_pair_best(a, d, i, j, &bt);
+            c[1] = i ? s_gap(a, d, i, j, 0, i - 1, j, &e0) : S_INF;
+        }
+        c[2] = j > d->lo[i] ? s_gap(a, d, i, j, 1, i, j - 1, &e1) : S_INF;
+        if (j > to && c[2] >= S_INF)
+            break;
+        int st = 0;
+        for (int g = 1; g < 3; g++)
+            st = c[g] < c[st] ? g : st;
+        *s_cell(a, d, 0, i, j) = c[st];
+        *s_cell(a, d, 1, i, j) = c[1];
+        *s_cell(a, d, 2, i, j) = c[2];
+        bp[j - from] = (uint8_t)((bt + 1) | st << 4 | e0 << 6 | e1 << 7);
+        d->cend[i & 3] = end = j;
+    }
+    a->bprow[i] = (verso_align_bprow){a->nbp, from, end};
+    a->nbp += end >= from ? (size_t)(end - from + 1) : 0;
+    s_row_finite(a, d, i, from, end);
+    return VERSO_OK;
+}
+
+/* True when sentence k of side `side` has anchors found in the document
+ * but matches none of the other side's sentences [o0, o1). */
+static bool s_alone(const s_dp *d, int side, size_t k, size_t o0, size_t o1)
+{
+    float m = 0;
+    for (size_t o = o0; o < o1; o++)
+        m += side ? verso_align_overlap(d->x, d->y, o, k) : verso_align_overlap(d->x, d->y, k, o);
+    return (side ? d->y : d->x)->fm[k] >= S_SUPPORT && m <= 0;
+}
+
+/* True when a sentence of a bead with several sentences on one side is
+ * alone in it (s_alone): it is more likely untranslated, or another
+ * bead's, than part of this one. */
+static bool s_unsupported(const s_dp *d, size_t i0, size_t i, size_t j0, size_t j)
+{
+    for (size_t p = i0; p < i; p++)
+        if (s_alone(d, 0, p, j0, j))
+            return true;
+    for (size_t q = j0; q < j; q++)
+        if (s_alone(d, 1, q, i0, i))
+            return true;
+    return false;
+}
+
+/* The confidence of the bead of type t (state st) ending at (i, j). The
+ * prior counts for a null bead (as a gap opened or extended), not for a
+ * bead with both sides (a good 2-1 is as sure as a 1-1); a bead joining a
+ * sentence that matches nothing in it is capped at S_UNSUPPORTED. */
+static double s_conf(const verso_aligner *a, const s_dp *d, size_t i, size_t j, int t, int st,
+                     bool ext)
+{
+    float prior = 0;
+    float c = st ? s_null_cost(a, d, i, j, t, ext) : s_bead_cost(a, d, i, j, t, &prior) - prior;
+    double conf = 1.0 / (1.0 + exp((double)c - S_SCORE_MID));
+    size_t di = s_bead_di[t], dj = s_bead_dj[t];
+    if (!st && di + dj > 2 && s_unsupported(d, i - di, i, j - dj, j))
+        conf = conf < S_UNSUPPORTED ? conf : S_UNSUPPORTED;
+    return conf;
+}
+
+static void s_reverse(verso_align_bead *b, size_t n)
+{
+    for (size_t k = 0; k < n / 2; k++) {
+        verso_align_bead tmp = b[k];
+        b[k] = b[n - 1 - k];
+        b[n - 1 - k] = tmp;
+    }
+}
+
+/* Traces the path back from (ns, nt) into a->beads; *edge is set when the
+ * path runs along a band edge that is not the matrix edge. */
+static verso_err s_trace(verso_aligner *a, const s_dp *d, size_t *nb, bool *edge)
+{
+    size_t i = d->ns, j = d->nt, n = 0;
+    int st = (s_bp(a, i, (long)j) >> 4) & 3;
+    *edge = false;
+    while (i || j) {
+        long lo = d->lo[i], hi = d->hi[i];
+        if ((lo > 0 && (long)j - lo < 2) || (hi < (long)d->nt && hi - (long)j < 2))
+            *edge = true;
+        uint8_t b = s_bp(a, i, (long)j);
+        int t = st ? st - 1 : (b & 15) - 1;
+        bool ext = st && ((b >> (5 + st)) & 1);
+        if (t < 0 || st == 3)
+            return VERSO_EINTERNAL;
+        if (verso_array_grow(&a->beads, &a->capbeads, n + 1, sizeof *a->beads))
+            return VERSO_ENOMEM;
+        double conf = s_conf(a, d, i, j, t, st, ext);
+        i -= s_bead_di[t];
+        j -= s_bead_dj[t];
+        a->beads[n++] =
+            (verso_align_bead){(uint32_t)i, s_bead_di[t], (uint32_t)j, s_bead_dj[t], conf};
+        if (!ext)
+            st = (s_bp(a, i, (long)j) >> 4) & 3;
+    }
+    s_reverse(a->beads, n);
+    *nb = n;
+    return VERSO_OK;
+}
+
+/* Sizes the rolling rows for the band of d. */
+static verso_err s_rows_size(verso_aligner *a, s_dp *d)
+{
+    d->width = d->mwidth = 1;
+    for (size_t i = 0; i <= d->ns; i++) {
+        size_t w = (size_t)(d->hi[i] - d->lo[i] + 1), last = i + 2 > d->ns ? d->ns : i + 2;
+        size_t mw = (size_t)(d->hi[last] - d->lo[i] + 4);
+        d->width = w > d->width ? w : d->width;
+        d->mwidth = mw > d->mwidth ? mw : d->mwidth;
+    }
+    if (verso_array_grow(&a->bprow, &a->capbprow, d->ns + 1, sizeof *a->bprow) ||
+        verso_array_grow(&a->cost, &a->caprow, 12 * d->width, sizeof *a->cost) ||
+        verso_array_grow(&a->m, &a->capm, 4 * d->mwidth, sizeof *a->m))
+        return VERSO_ENOMEM;
+    return VERSO_OK;
+}
+
+/* Runs the DP over the whole band and traces it. */
+static verso_err s_run(verso_aligner *a, s_dp *d, size_t *nb, bool *edge)
+{
+    verso_err e = s_rows_size(a, d);
+    if (e)
+        return e;
+    for (int r = 0; r < 4; r++)
+        d->mlo[r] = 1, d->mhi[r] = 0;
+    d->direct = false;
+    a->nbp = 0;
+    for (size_t i = 0; i <= d->ns; i++) {
+        if (i)
+            s_fill_m(a, d, i);
+        if ((e = s_row(a, d, i)))
+            return e;
+    }
+    d->direct = true;
+    return s_trace(a, d, nb, edge);
+}
+
+/* ---- coarse to fine ------------------------------------------------------ */
+
+/* The block boundaries of side x cut into at most g blocks of equal
+ * length (a sentence longer than a block makes fewer): c->start, c->blk,
+ * c->n. Equal lengths, not equal counts, so that the coarse path of a
+ * faithful translation is the diagonal whatever the sentence counts. */
+static verso_err s_cut(const verso_align_side *x, verso_align_side *c, size_t g)
+{
+    if (verso_array_grow(&c->start, &c->capstart, g + 2, sizeof *c->start) ||
+        verso_array_grow(&c->blk, &c->capblk, x->n + 1, sizeof *c->blk))
+        return VERSO_ENOMEM;
+    double total = x->len[x->n];
+    size_t nb = 0, last = 0;
+    c->start[0] = 0;
+    for (size_t i = 1; i < x->n; i++) {
+        double at = total > 0 ? x->len[i] / total : (double)i / (double)x->n;
+        size_t q = (size_t)(at * (double)g);
+        if (q > last && nb + 1 < g) {
+            c->start[++nb] = i;
+            last = q;
+        }
+    }
+    c->start[++nb] = x->n;
+    for (size_t k = 0; k < nb; k++)
+        for (size_t i = c->start[k]; i < c->start[k + 1]; i++)
+            c->blk[i] = k;
+    c->blk[x->n] = nb;
+    c->n = nb;
+    return VERSO_OK;
+}
+
+/* Side s cut into at most g blocks (s_cut), in a->coarse[s]: lengths and
+ * anchor weights summed, features merged. */
+static verso_err s_coarsen(verso_aligner *a, int s, size_t g)
+{
+    const verso_align_side *x = &a->side[s];
+    verso_align_side *c = &a->coarse[s];
+    verso_err e = s_cut(x, c, g);
+    if (e || (e = verso_align_side_size(c, c->n)) ||
+        (e = verso_array_grow(&c->feat, &c->capfeat, x->nfeat + 1, sizeof *c->feat)))
+        return e;
+    c->nfeat = 0;
+    c->len[0] = c->pfm[0] = 0;
+    for (size_t k = 0; k < c->n; k++) {
+        size_t lo = c->start[k], hi = c->start[k + 1];
+        size_t f0 = x->foff[lo], f1 = x->foff[hi];
+        c->len[k + 1] = x->len[hi];
+        c->foff[k] = c->nfeat;
+        memcpy(c->feat + c->nfeat, x->feat + f0, (f1 - f0) * sizeof *c->feat);
+        qsort(c->feat + c->nfeat, f1 - f0, sizeof *c->feat, verso_align_feat_cmp);
+        c->nfeat += f1 - f0;
+        c->fw[k] = c->fm[k] = 0;
+        for (size_t i = lo; i < hi; i++) {
+            c->fw[k] += x->fw[i];
+            c->fm[k] += x->fm[i];
+        }
+        c->pfm[k + 1] = c->pfm[k] + c->fm[k];
+    }
+    c->foff[c->n] = c->nfeat;
+    return VERSO_OK;
+}
+
+/* A DP over the sentences of a (f == 1) or its blocks of f. */
+static verso_err s_level(verso_aligner *a, const verso_align_model *m, size_t f, s_dp *d)
+{
+    *d = (s_dp){.mod = m, .lo = a->band};
+    if (f == 1) {
+        d->x = &a->side[0];
+        d->y = &a->side[1];
+        d->para[0] = m->para[0];
+        d->para[1] = m->para[1];
+    } else {
+        size_t n = a->side[0].n > a->side[1].n ? a->side[0].n : a->side[1].n;
+        verso_err e = s_coarsen(a, 0, (n + f - 1) / f);
+        if (e || (e = s_coarsen(a, 1, (n + f - 1) / f)))
+            return e;
+        d->x = &a->coarse[0];
+        d->y = &a->coarse[1];
+    }
+    d->ns = d->x->n;
+    d->nt = d->y->n;
+    d->hi = a->band + d->ns + 1;
+    return VERSO_OK;
+}
+
+/* Keeps a copy of the path a->beads[0..nb) of d in a->path, its beads
+ * counting sentences. */
+static verso_err s_keep_path(verso_aligner *a, const s_dp *d, size_t nb)
+{
+    if (verso_array_grow(&a->path, &a->cappath, nb + 1, sizeof *a->path))
+        return VERSO_ENOMEM;
+    const size_t *xs = d->x->start, *ys = d->y->start;
+    for (size_t k = 0; k < nb; k++) {
+        verso_align_bead b = a->beads[k];
+        if (xs) {
+            uint32_t s0 = (uint32_t)xs[b.src], s1 = (uint32_t)xs[b.src + b.nsrc];
+            uint32_t t0 = (uint32_t)ys[b.tgt], t1 = (uint32_t)ys[b.tgt + b.ntgt];
+            b = (verso_align_bead){s0, s1 - s0, t0, t1 - t0, b.score};
+        }
+        a->path[k] = b;
+    }
+    return VERSO_OK;
+}
+
+/* Widens the band of d by w cells (and rows) around every point where
+ * the path b[0..nb) comes within 2 cells of an edge of the band that is
+ * not an edge of the matrix, keeping the band monotone. */
+static void s_band_widen(s_dp *d, const verso_align_bead *b, size_t nb, size_t w)
+{
+    long nt = (long)d->nt, lw = (long)w;
+    for (size_t k = 0; k < nb; k++) {
+        size_t i = b[k].src + b[k].nsrc, r0 = i > w ? i - w : 0;
+        size_t r1 = i + w < d->ns ? i + w : d->ns;
+        long j = (long)(b[k].tgt + b[k].ntgt);
+        bool low = d->lo[i] > 0 && j - d->lo[i] < 2, high = d->hi[i] < nt && d->hi[i] - j < 2;
+        for (size_t r = r0; r <= r1 && (low || high); r++) {
+            if (low)
+                d->lo[r] = s_clamp(j - lw < d->lo[r] ? j - lw : d->lo[r], 0, nt);
+            if (high)
+                d->hi[r] = s_clamp(j + lw > d->hi[r] ? j + lw : d->hi[r], 0, nt);
+        }
+    }
+    for (size_t i = d->ns; i-- > 0;)
+        d->lo[i] = d->lo[i] < d->lo[i + 1] ? d->lo[i] : d->lo[i + 1];
+    for (size_t i = 1; i <= d->ns; i++)
+        d->hi[i] = d->hi[i] > d->hi[i - 1] ? d->hi[i] : d->hi[i - 1];
+}
+
+/* Searches d in a band of w cells around a->path[0..np); wherever the path runs along the band's
+ * edge, the band is widened there (x4 each time) and the DP run again. */
+static verso_err s_follow(verso_aligner *a, s_dp *d, size_t np, size_t w, size_t *nb)
+{
+    size_t n = d->ns > d->nt ? d->ns : d->nt;
+    s_band_path(d, a->path, np, w);
+    for (;; w *= 4) {
+        bool edge;
+        verso_err e = s_run(a, d, nb, &edge);
+        if (e || !edge || w >= n)
+            return e;
+        s_band_widen(d, a->beads, *nb, 4 * w);
+    }
+}
+
+verso_err verso_align_search(verso_aligner *a, const verso_align_model *m, size_t *nb)
+{
+    size_t ns = a->side[0].n, nt = a->side[1].n, n = ns > nt ? ns : nt, f = 1;
+    if (verso_array_grow(&a->band, &a->capband, 2 * (ns + 1), sizeof *a->band))
+        return VERSO_ENOMEM;
+    while ((n + f - 1) / f > S_TOP)
+        f *= S_STEP;
+    size_t np = 0;
+    for (;; f /= S_STEP) {
+        s_dp d;
+        bool edge;
+        verso_err e = s_level(a, m, f, &d);
+        if (e)
+            return e;
+        if (np) {
+            e = s_follow(a, &d, np, f == 1 ? S_MARGIN_FINE : S_MARGIN, nb);
+        } else {
+            s_band_full(&d);
+            e = s_run(a, &d, nb, &edge);
+        }
+        if (e || f == 1)
+            return e;
+        if ((e = s_keep_path(a, &d, *nb)))
+            return e;
+        np = *nb;
+    }
+}
+
+verso_err verso_align_refine(verso_aligner *a, const verso_align_model *m, size_t *nb)
+{
+    s_dp d;
+    verso_err e = s_level(a, m, 1, &d);
+    if (e || (e = s_keep_path(a, &d, *nb)))
+        return e;
+    return s_follow(a, &d, *nb, S_BAND_PATH, nb);
+}
