@@ -9,8 +9,8 @@
  * log-likelihood ratio G2 over the pairs given; a link joins two words
  * that are each other's best partner, co-occur at least twice, score at
  * least VERSO_COOC_MIN_G2 and occur in at most VERSO_COOC_MAX_DF pairs
- * (frequent words are function words, which anchor nothing; the aligner
- * drops features in more than 3 x 64 sentences anyway).
+ * (the most frequent words are function words, which anchor nothing; the
+ * aligner weighs a link by 1 / sqrt of its document frequency).
  *
  * Life cycle: new; reset, add, learn, then links; reset again for the
  * next document. A verso_cooc belongs to one thread; it owns its memory.
