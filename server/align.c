@@ -36,6 +36,7 @@ void verso_aligner_destroy(verso_aligner **pa)
         verso_align_side_fini(&a->coarse[s]);
     }
     free(a->bp);
+    free(a->nullc);
     free(a->bprow);
     free(a->cost);
     free(a->m);

@@ -83,6 +83,15 @@ static void s_band_full(s_dp *d)
     }
 }
 
+/* Makes lo and hi nondecreasing by widening, never narrowing, a row. */
+static void s_band_monotone(s_dp *d)
+{
+    for (size_t i = d->ns; i-- > 0;)
+        d->lo[i] = d->lo[i] < d->lo[i + 1] ? d->lo[i] : d->lo[i + 1];
+    for (size_t i = 1; i <= d->ns; i++)
+        d->hi[i] = d->hi[i] > d->hi[i - 1] ? d->hi[i] : d->hi[i - 1];
+}
+
 /* The block of side sd (of d) holding sentence i; up: the first block
  * starting at or after i. Sentences are their own blocks. */
 static long s_blk(const verso_align_side *sd, size_t i, bool up)
@@ -113,19 +122,13 @@ static void s_band_path(s_dp *d, const verso_align_bead *path, size_t np, size_t
         d->lo[i] = s_clamp(d->lo[i] - (long)w, 0, nt);
         d->hi[i] = s_clamp(d->hi[i] + (long)w, 0, nt);
     }
-    /* w rows up and down too: a path may leave the old one sideways. */
-    for (size_t i = d->ns; i-- > 0;)
-        d->lo[i] = d->lo[i] < d->lo[i + 1] ? d->lo[i] : d->lo[i + 1];
-    for (size_t i = 1; i <= d->ns; i++)
-        d->hi[i] = d->hi[i] > d->hi[i - 1] ? d->hi[i] : d->hi[i - 1];
-    for (size_t i = 0; i <= d->ns; i++) {
-        size_t down = i + w > d->ns ? d->ns : i + w;
-        d->hi[i] = d->hi[down] > d->hi[i] ? d->hi[down] : d->hi[i];
-    }
-    for (size_t i = d->ns + 1; i-- > 0;) {
-        size_t upr = i > w ? i - w : 0;
-        d->lo[i] = d->lo[upr] < d->lo[i] ? d->lo[upr] : d->lo[i];
-    }
+    s_band_monotone(d);
+    /* w rows up and down too: a path may leave the old one sideways. On a
+     * monotone band that is row i taking row i + w's hi and row i - w's lo. */
+    for (size_t i = 0; i <= d->ns; i++)
+        d->hi[i] = d->hi[i + w > d->ns ? d->ns : i + w];
+    for (size_t i = d->ns + 1; i-- > 0;)
+        d->lo[i] = d->lo[i > w ? i - w : 0];
 }
 
 /* ---- bead costs -------------------------------------------------------- */
@@ -155,22 +158,12 @@ static bool s_starts(const uint32_t *para, size_t at, size_t n)
     return at == 0 || at >= n || para[at] != para[at - 1];
 }
 
-/* Target graphemes per source grapheme at row i. */
-static double s_ratio(const s_dp *d, size_t i)
+/* Length cost of l1 source graphemes against l2 target graphemes; a
+ * sentence left alone (not both) is judged as Gale and Church do: its
+ * length against an empty translation. */
+static float s_len_cost(const verso_aligner *a, const s_dp *d, double l1, double l2, bool both)
 {
-    if (!d->mod->crow)
-        return d->mod->c;
-    size_t r = d->x->start ? d->x->start[i] : i;
-    return d->mod->crow[r < d->mod->ncrow ? r : d->mod->ncrow - 1];
-}
-
-/* Length cost of l1 source graphemes against l2 target graphemes at row
- * i; a sentence left alone (not both) is judged as Gale and Church do:
- * its length against an empty translation. */
-static float s_len_cost(const verso_aligner *a, const s_dp *d, size_t i, double l1, double l2,
-                        bool both)
-{
-    l2 /= s_ratio(d, i);
+    l2 /= d->mod->c;
     double mean = both ? (l1 + l2) / 2 : l1 + l2;
     double z = fabs(l2 - l1) / sqrt(d->mod->s2 * (mean > 1 ? mean : 1)) * 100.0;
     return z < 2000 ? a->lentab[(size_t)z] : (float)(z * z / 20000.0 + log(z / 100.0));
@@ -182,7 +175,7 @@ static float s_bead_cost(const verso_aligner *a, const s_dp *d, size_t i, size_t
 {
     size_t di = s_bead_di[t], dj = s_bead_dj[t], i0 = i - di, j0 = j - dj;
     const verso_align_side *x = d->x, *y = d->y;
-    float cost = s_len_cost(a, d, i, x->len[i] - x->len[i0], y->len[j] - y->len[j0], di && dj);
+    float cost = s_len_cost(a, d, x->len[i] - x->len[i0], y->len[j] - y->len[j0], di && dj);
     /* Pairwise overlaps summed over the bead, at most what each side can
      * match: a feature repeated within a side is not counted twice. */
     float m = 0, fs = 0, ft = 0, ms = 0, mt = 0;
@@ -211,17 +204,30 @@ static float s_bead_cost(const verso_aligner *a, const s_dp *d, size_t i, size_t
     return cost + *prior;
 }
 
+/* The cost of each sentence left alone (a 1-0 or 0-1 bead, prior aside),
+ * into a->nullc: source sentences, then target ones. A sentence alone
+ * costs its length against nothing and its anchors unmatched. */
+static verso_err s_null_costs(verso_aligner *a, const s_dp *d)
+{
+    if (verso_array_grow(&a->nullc, &a->capnullc, d->ns + d->nt + 1, sizeof *a->nullc))
+        return VERSO_ENOMEM;
+    for (int t = 0; t < 2; t++) {
+        const verso_align_side *sd = t ? d->y : d->x;
+        float *out = a->nullc + (t ? d->ns : 0);
+        for (size_t k = 0; k < sd->n; k++) {
+            double l = sd->len[k + 1] - sd->len[k];
+            out[k] = s_len_cost(a, d, t ? 0 : l, t ? l : 0, false) + S_UNMATCHED * sd->fw[k];
+        }
+    }
+    return VERSO_OK;
+}
+
 /* Cost of the null bead of type t (0: 1-0, 1: 0-1) ending at (i, j),
  * prior included: a gap opened, or extended (ext) at a lower prior with
- * the length cost capped at the opening prior. A sentence alone costs its
- * length against nothing and its anchors unmatched. */
+ * the length cost capped at the opening prior. */
 static float s_null_cost(const verso_aligner *a, const s_dp *d, size_t i, size_t j, int t, bool ext)
 {
-    const verso_align_side *sd = t ? d->y : d->x;
-    size_t k = t ? j - 1 : i - 1;
-    double l = sd->len[k + 1] - sd->len[k];
-    float len = s_len_cost(a, d, i, t ? 0 : l, t ? l : 0, false) + S_UNMATCHED * sd->fw[k];
-    float prior = s_bead_prior[t];
+    float len = t ? a->nullc[d->ns + j - 1] : a->nullc[i - 1], prior = s_bead_prior[t];
     return ext ? S_GAP_EXT + (len < prior ? len : prior) : prior + len;
 }
 
@@ -493,7 +499,7 @@ static verso_err s_rows_size(verso_aligner *a, s_dp *d)
 static verso_err s_run(verso_aligner *a, s_dp *d, size_t *nb, bool *edge)
 {
     verso_err e = s_rows_size(a, d);
-    if (e)
+    if (e || (e = s_null_costs(a, d)))
         return e;
     for (int r = 0; r < 4; r++)
         d->mlo[r] = 1, d->mhi[r] = 0;
@@ -631,10 +637,7 @@ static void s_band_widen(s_dp *d, const verso_align_bead *b, size_t nb, size_t w
                 d->hi[r] = s_clamp(j + lw > d->hi[r] ? j + lw : d->hi[r], 0, nt);
         }
     }
-    for (size_t i = d->ns; i-- > 0;)
-        d->lo[i] = d->lo[i] < d->lo[i + 1] ? d->lo[i] : d->lo[i + 1];
-    for (size_t i = 1; i <= d->ns; i++)
-        d->hi[i] = d->hi[i] > d->hi[i - 1] ? d->hi[i] : d->hi[i - 1];
+    s_band_monotone(d);
 }
 
 /* Searches d in a band of w cells around a->path[0..np); wherever the path runs along the band's

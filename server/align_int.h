@@ -57,13 +57,8 @@ typedef struct verso_align_bprow {
 
 /* The length model and paragraph marks a search scores beads with. */
 typedef struct verso_align_model {
-    double c;  /* target graphemes per source grapheme, where crow is NULL */
-    double s2; /* variance of the length difference per grapheme */
-    /* Target graphemes per source grapheme around each source sentence
-     * (ns + 1 entries), estimated from a first path; NULL for c
-     * everywhere. Borrowed from the aligner. */
-    const double *crow;
-    size_t ncrow;
+    double c;                /* target graphemes per source grapheme */
+    double s2;               /* variance of the length difference per grapheme */
     const uint32_t *para[2]; /* paragraphs of each side; NULL when either has one */
 } verso_align_model;
 
@@ -71,6 +66,8 @@ struct verso_aligner {
     verso_align_side side[2];
     verso_align_side coarse[2]; /* the blocks of one coarse level (align_dp.c) */
     uint8_t *bp;                /* back-pointers of the computed cells, row after row */
+    float *nullc; /* cost of each sentence of a search alone: source, then target ones */
+    size_t capnullc;
     size_t capbp, nbp;
     verso_align_bprow *bprow; /* where each DP row's back-pointers are */
     size_t capbprow;
