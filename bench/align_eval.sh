@@ -3,11 +3,22 @@
 # ../shared/eval/alignment: Text+Berg de-fr dev and Bible en-zh 5k and 15k
 # (verse merged), strict/lax P/R/F1 (score_align.py), time and peak RSS,
 # without and (when corpora/dicts.py has made them, in var/dict) with the
-# bilingual word lists. Skips cleanly when ../shared is absent.
-# Usage: bench/align_eval.sh [BUILD_DIR]   (default build/release)
+# bilingual word lists; then the stress variants of every set
+# (bench/align_stress.py: synthetic, named by variant) with their F1 minus
+# the unperturbed F1; then time and memory of the 15k pair concatenated
+# 1, 2, 4 and 8 times (synthetic). Skips cleanly when ../shared is absent.
+# Usage: bench/align_eval.sh [BUILD_DIR] [--quick]   (default build/release;
+#        --quick: the real sets only)
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-$root/build/release}
+build=$root/build/release
+quick=0
+for a in "$@"; do
+    case $a in
+    --quick) quick=1 ;;
+    *) build=$a ;;
+    esac
+done
 eval_dir=$root/../shared/eval/alignment
 bin=$build/bench/align_eval
 if [ ! -d "$eval_dir" ]; then
@@ -22,32 +33,76 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
 dicts=$root/var/dict
-run() { # name src tgt src_lang tgt_lang gold [verse files]; $lex: word list or empty
-    name=$1 src=$2 tgt=$3 sl=$4 tl=$5 gold=$6
-    t0=$(date +%s%N)
-    /usr/bin/time -f "peak RSS %M KB" -o "$out/$name.rss" \
-        "$bin" "$src" "$tgt" --src "$sl" --tgt "$tl" ${lex:+--lexicon "$lex"} \
-        > "$out/$name.align" 2> "$out/$name.log"
-    t1=$(date +%s%N)
-    test=$out/$name.align
+# run NAME SRC TGT SRC_LANG TGT_LANG GOLD [SRC_VERSE TGT_VERSE]; $lex: word
+# list or empty. Prints one row; leaves the strict F1 in $out/NAME.f1.
+run() {
+    r_name=$1 r_src=$2 r_tgt=$3 r_sl=$4 r_tl=$5 r_gold=$6
+    key=$(echo "$r_name${lex:+_dict}" | tr '/ +()' '_____')
+    /usr/bin/time -f "%e %M" -o "$out/$key.rss" \
+        "$bin" "$r_src" "$r_tgt" --src "$r_sl" --tgt "$r_tl" ${lex:+--lexicon "$lex"} \
+        > "$out/$key.align" 2> "$out/$key.log"
+    test=$out/$key.align
     if [ $# -ge 8 ]; then
-        python3 "$eval_dir/verse_merge.py" "$test" "$7" "$8" > "$out/$name.merged"
-        test=$out/$name.merged
+        python3 "$eval_dir/verse_merge.py" "$test" "$7" "$8" > "$out/$key.merged"
+        test=$out/$key.merged
     fi
-    echo "== $name${lex:+ + $(basename "$lex")} ($(tail -n 1 "$out/$name.log" | sed 's/^align_eval: //'); wall $(( (t1 - t0) / 1000000 )) ms; $(cat "$out/$name.rss"))"
-    python3 "$eval_dir/score_align.py" -g "$gold" -t "$test"
+    row=$(python3 "$eval_dir/score_align.py" -g "$r_gold" -t "$test" --tsv --name "$r_name${lex:+ +dict}")
+    echo "$row" | cut -f4 > "$out/$key.f1"
+    set -- $(cat "$out/$key.rss")
+    delta=""
+    if [ -n "${base:-}" ]; then
+        delta=$(python3 -c "print('%+.3f' % ($(cut -f4 "$out/$key.f1") - $(cat "$out/$base.f1")))")
+    fi
+    printf '%s\t%6.2f s\t%5d MB\t%s\n' "$row" "$1" $(($2 / 1024)) "$delta"
+}
+header() {
+    printf '\n%s\n' "$1"
+    printf 'set\tP strict\tR strict\tF1 strict\tP lax\tR lax\tF1 lax\ttime\tpeak RSS\t%s\n' "${2:-}"
 }
 
 tb=$eval_dir/textberg_de_fr_dev
 bb=$eval_dir/bible_en_zh_5k
+b15=$eval_dir/bible_en_zh_15k
+header "real sets (without, then with the word lists of var/dict when present)"
+base=
 for lex in "" "$dicts/de-fr.tsv"; do
-    [ -z "$lex" ] || [ -f "$lex" ] || { echo "== (no $lex: /usr/bin/python3 corpora/dicts.py)"; continue; }
+    [ -z "$lex" ] || [ -f "$lex" ] || { echo "(no $lex: /usr/bin/python3 corpora/dicts.py)"; continue; }
     run textberg_de_fr_dev "$tb/dev.de" "$tb/dev.fr" de fr "$tb/dev.defr"
 done
 for lex in "" "$dicts/en-zh.tsv"; do
-    [ -z "$lex" ] || [ -f "$lex" ] || { echo "== (no $lex: /usr/bin/python3 corpora/dicts.py)"; continue; }
+    [ -z "$lex" ] || [ -f "$lex" ] || { echo "(no $lex: /usr/bin/python3 corpora/dicts.py)"; continue; }
     run bible_en_zh_5k "$bb/001.en" "$bb/001.zh" en zh "$bb/001.gold.align" "$bb/en.verse" "$bb/zh.verse"
-    b15=$eval_dir/bible_en_zh_15k
     [ -d "$b15" ] && run bible_en_zh_15k "$b15/003.en" "$b15/003.zh" en zh "$b15/003.gold.align" \
         "$bb/en.verse" "$bb/zh.verse"
+done
+[ "$quick" = 0 ] || exit 0
+
+# stress NAME SRC TGT SRC_LANG TGT_LANG GOLD [SRC_VERSE TGT_VERSE]
+stress() {
+    name=$1 src=$2 tgt=$3 sl=$4 tl=$5 gold=$6
+    shift 6
+    dir=$out/stress_$name
+    base=$name
+    for v in $(python3 "$root/bench/align_stress.py" "$src" "$tgt" "$gold" "$dir" ${1:+--verse "$1" "$2"}); do
+        run "$name/$v" "$dir/$v.src" "$dir/$v.tgt" "$sl" "$tl" "$dir/$v.gold" \
+            ${1:+"$dir/$v.src.verse" "$dir/$v.tgt.verse"}
+    done
+}
+lex=
+header "stress variants (synthetic, bench/align_stress.py), no word list" "F1 - unperturbed"
+stress textberg_de_fr_dev "$tb/dev.de" "$tb/dev.fr" de fr "$tb/dev.defr"
+stress bible_en_zh_5k "$bb/001.en" "$bb/001.zh" en zh "$bb/001.gold.align" "$bb/en.verse" "$bb/zh.verse"
+[ -d "$b15" ] && stress bible_en_zh_15k "$b15/003.en" "$b15/003.zh" en zh "$b15/003.gold.align" \
+    "$bb/en.verse" "$bb/zh.verse"
+
+[ -d "$b15" ] || exit 0
+header "scaling: the 15k pair concatenated (synthetic)" "F1 - unperturbed"
+base=bible_en_zh_15k
+for n in 1 2 4 8; do
+    dir=$out/concat
+    python3 "$root/bench/align_stress.py" "$b15/003.en" "$b15/003.zh" "$b15/003.gold.align" "$dir" \
+        --verse "$bb/en.verse" "$bb/zh.verse" --concat $n > /dev/null
+    run "bible_en_zh_15k x$n ($((15 * n))k)" "$dir/concat$n.src" "$dir/concat$n.tgt" en zh \
+        "$dir/concat$n.gold" "$dir/concat$n.src.verse" "$dir/concat$n.tgt.verse"
+    rm -f "$dir/concat$n".*
 done

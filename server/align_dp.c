@@ -32,7 +32,9 @@ static const uint8_t s_bead_order[NBEAD] = {2, 3, 4, 0, 1, 5, 6, 7, 8, 9};
 #define S_PARA_COST  4.0f      /* a bead crossing a paragraph break on one side only */
 #define S_PARA_START 2.5f      /* a bead starting a paragraph on one side only */
 #define S_GAP_EXT    1.0f      /* prior of a 1-0 (0-1) bead right after another, */
-                               /* whose length cost is capped at the opening prior */
+#define S_GAP_LEN    2.0f      /* whose length cost is capped at this: a long */
+                               /* untranslated run costs ~3 nats a sentence, less */
+                               /* than the anchors a path out of step loses */
 #define S_UNMATCHED   0.25f    /* per unit of anchor weight left unmatched */
 #define S_MATCHED     1.0f     /* per unit of anchor weight matched */
 #define S_SCORE_MID   3.0f     /* bead cost at which the confidence is 0.5 */
@@ -43,7 +45,6 @@ static const uint8_t s_bead_order[NBEAD] = {2, 3, 4, 0, 1, 5, 6, 7, 8, 9};
 #define S_MARGIN      12       /* band margin around the coarser path, in cells */
 #define S_MARGIN_FINE 128      /* the same at the sentence level: lengths alone */
                                /* drift from the truth by a hundred sentences */
-#define S_BAND_PATH 25         /* refine: cells either side of the previous path */
 #define S_MAX_CELLS 450000000u /* back-pointers of one DP's computed cells */
 
 /* One DP: the two sides (sentences or blocks), the model, the band (row
@@ -228,7 +229,7 @@ static verso_err s_null_costs(verso_aligner *a, const s_dp *d)
 static float s_null_cost(const verso_aligner *a, const s_dp *d, size_t i, size_t j, int t, bool ext)
 {
     float len = t ? a->nullc[d->ns + j - 1] : a->nullc[i - 1], prior = s_bead_prior[t];
-    return ext ? S_GAP_EXT + (len < prior ? len : prior) : prior + len;
+    return ext ? S_GAP_EXT + (len < S_GAP_LEN ? len : S_GAP_LEN) : prior + len;
 }
 
 /* ---- the rows ----------------------------------------------------------- */
@@ -681,13 +682,4 @@ verso_err verso_align_search(verso_aligner *a, const verso_align_model *m, size_
             return e;
         np = *nb;
     }
-}
-
-verso_err verso_align_refine(verso_aligner *a, const verso_align_model *m, size_t *nb)
-{
-    s_dp d;
-    verso_err e = s_level(a, m, 1, &d);
-    if (e || (e = s_keep_path(a, &d, *nb)))
-        return e;
-    return s_follow(a, &d, *nb, S_BAND_PATH, nb);
 }

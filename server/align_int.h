@@ -147,9 +147,4 @@ void verso_align_lentab_fill(verso_aligner *a);
  * Errors: ETOOBIG, ENOMEM. */
 verso_err verso_align_search(verso_aligner *a, const verso_align_model *m, size_t *nb);
 
-/* Aligns again under model m in a band of sentences around the path
- * a->beads[0..*nb), widened while the new path runs along its edge; the
- * new path replaces the old. Errors: ETOOBIG, ENOMEM. */
-verso_err verso_align_refine(verso_aligner *a, const verso_align_model *m, size_t *nb);
-
 #endif
