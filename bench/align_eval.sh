@@ -33,13 +33,14 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
 dicts=$root/var/dict
+: > "$out/store.tsv"
 # run NAME SRC TGT SRC_LANG TGT_LANG GOLD [SRC_VERSE TGT_VERSE]; $lex: word
 # list or empty. Prints one row; leaves the strict F1 in $out/NAME.f1.
 run() {
     r_name=$1 r_src=$2 r_tgt=$3 r_sl=$4 r_tl=$5 r_gold=$6
     key=$(echo "$r_name${lex:+_dict}" | tr '/ +()' '_____')
     /usr/bin/time -f "%e %M" -o "$out/$key.rss" \
-        "$bin" "$r_src" "$r_tgt" --src "$r_sl" --tgt "$r_tl" ${lex:+--lexicon "$lex"} \
+        "$bin" "$r_src" "$r_tgt" --src "$r_sl" --tgt "$r_tl" --scores ${lex:+--lexicon "$lex"} \
         > "$out/$key.align" 2> "$out/$key.log"
     test=$out/$key.align
     if [ $# -ge 8 ]; then
@@ -54,6 +55,15 @@ run() {
         delta=$(python3 -c "print('%+.3f' % ($(cut -f4 "$out/$key.f1") - $(cat "$out/$base.f1")))")
     fi
     printf '%s\t%6.2f s\t%5d MB\t%s\n' "$row" "$1" $(($2 / 1024)) "$delta"
+    r_test=$out/$key.align
+}
+# store_rows NAME GOLD: what "store" would write at min_confidence 0.5
+# from the last run: its pairs, their precision (equal to a gold bead /
+# inside one gold bead) and the share of gold 1-1, 1-2, 2-1 beads written.
+store_rows() {
+    s_strict=$(python3 "$root/bench/align_store_score.py" "$2" "$r_test" | cut -f2-)
+    s_in=$(python3 "$root/bench/align_store_score.py" "$2" "$r_test" --contained | cut -f3)
+    echo "$s_strict" | { read -r n p r; printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$n" "$p" "$s_in" "$r"; } >> "$out/store.tsv"
 }
 header() {
     printf '\n%s\n' "$1"
@@ -68,13 +78,21 @@ base=
 for lex in "" "$dicts/de-fr.tsv"; do
     [ -z "$lex" ] || [ -f "$lex" ] || { echo "(no $lex: /usr/bin/python3 corpora/dicts.py)"; continue; }
     run textberg_de_fr_dev "$tb/dev.de" "$tb/dev.fr" de fr "$tb/dev.defr"
+    store_rows "textberg_de_fr_dev${lex:+ +dict}" "$tb/dev.defr"
 done
 for lex in "" "$dicts/en-zh.tsv"; do
     [ -z "$lex" ] || [ -f "$lex" ] || { echo "(no $lex: /usr/bin/python3 corpora/dicts.py)"; continue; }
     run bible_en_zh_5k "$bb/001.en" "$bb/001.zh" en zh "$bb/001.gold.align" "$bb/en.verse" "$bb/zh.verse"
-    [ -d "$b15" ] && run bible_en_zh_15k "$b15/003.en" "$b15/003.zh" en zh "$b15/003.gold.align" \
-        "$bb/en.verse" "$bb/zh.verse"
+    store_rows "bible_en_zh_5k${lex:+ +dict}" "$bb/001.gold.align"
+    if [ -d "$b15" ]; then
+        run bible_en_zh_15k "$b15/003.en" "$b15/003.zh" en zh "$b15/003.gold.align" \
+            "$bb/en.verse" "$bb/zh.verse"
+        store_rows "bible_en_zh_15k${lex:+ +dict}" "$b15/003.gold.align"
+    fi
 done
+printf '\nwhat "store" writes (min_confidence 0.5; 1-1, 1-2, 2-1 beads; bench/align_store_score.py)\n'
+printf 'set\tpairs\tprecision (= a gold bead)\tprecision (inside one gold bead)\trecall of gold 1-1/1-2/2-1\n'
+cat "$out/store.tsv"
 [ "$quick" = 0 ] || exit 0
 
 # stress NAME SRC TGT SRC_LANG TGT_LANG GOLD [SRC_VERSE TGT_VERSE]

@@ -49,6 +49,8 @@ void verso_aligner_destroy(verso_aligner **pa)
     free(a->beads);
     free(a->path);
     free(a->band);
+    free(a->boff);
+    free(a->fb);
     free(a);
     *pa = NULL;
 }
@@ -183,7 +185,9 @@ static verso_err s_align(verso_aligner *a, const verso_align_opts *o, const vers
      * path's mistakes wherever the first pass, without the links, had
      * drifted around an untranslated block (bench/align_eval.sh: 400
      * source sentences of the 15k Bible deleted, strict F1 0.80 -> 0.93). */
-    return verso_align_search(a, &m, nb);
+    if ((e = verso_align_search(a, &m, nb)))
+        return e;
+    return verso_align_margins(a, &m, *nb);
 }
 
 verso_err verso_align(verso_aligner *a, const verso_align_opts *o, const verso_align_seg *src,

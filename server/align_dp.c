@@ -683,3 +683,162 @@ verso_err verso_align_search(verso_aligner *a, const verso_align_model *m, size_
         np = *nb;
     }
 }
+
+/* ---- confidence: margins ------------------------------------------------ */
+
+#define S_CONF_BAND  3   /* margins: cells either side of the final path */
+#define S_MARGIN_MID 1.0 /* a bead end whose best rival costs this much more is 0.5 sure */
+#define S_NFB        (3 + 3 + NBEAD) /* forward, backward (per gap state), pair costs */
+
+/* The fb slot of cell (i, j), or NULL outside the band. */
+static float *s_fb(const verso_aligner *a, const s_dp *d, size_t i, long j)
+{
+    if (j < d->lo[i] || j > d->hi[i])
+        return NULL;
+    return a->fb + (a->boff[i] + (size_t)(j - d->lo[i])) * S_NFB;
+}
+
+static float s_min3(const float *v)
+{
+    float m = v[0] < v[1] ? v[0] : v[1];
+    return m < v[2] ? m : v[2];
+}
+
+/* Forward costs of cell (i, j) by gap state (F[0..3)), and the cost of
+ * each pair bead type ending there (F[6 + t]). */
+static void s_fwd_cell(verso_aligner *a, const s_dp *d, size_t i, long j)
+{
+    float *f = s_fb(a, d, i, j), prior;
+    for (int k = 0; k < S_NFB; k++)
+        f[k] = S_INF;
+    if (!i && !j) {
+        f[0] = 0;
+        return;
+    }
+    for (int t = 0; t < NBEAD; t++) {
+        size_t di = s_bead_di[t], dj = s_bead_dj[t];
+        if (!di || !dj || i < di || (size_t)j < dj)
+            continue;
+        const float *p = s_fb(a, d, i - di, j - (long)dj);
+        if (!p || s_min3(p) >= S_INF)
+            continue;
+        f[6 + t] = s_bead_cost(a, d, i, (size_t)j, t, &prior);
+        float c = s_min3(p) + f[6 + t];
+        f[0] = c < f[0] ? c : f[0];
+    }
+    const float *up = i ? s_fb(a, d, i - 1, j) : NULL, *left = j ? s_fb(a, d, i, j - 1) : NULL;
+    if (up) {
+        float o = (up[0] < up[2] ? up[0] : up[2]) + s_null_cost(a, d, i, (size_t)j, 0, false);
+        float x = up[1] + s_null_cost(a, d, i, (size_t)j, 0, true);
+        f[1] = o < x ? o : x;
+    }
+    if (left) {
+        float o =
+            (left[0] < left[1] ? left[0] : left[1]) + s_null_cost(a, d, i, (size_t)j, 1, false);
+        float x = left[2] + s_null_cost(a, d, i, (size_t)j, 1, true);
+        f[2] = o < x ? o : x;
+    }
+}
+
+/* Backward costs of cell (i, j) by the gap state it is reached in
+ * (B[3..6)): the cheapest way on to the end. */
+static void s_bwd_cell(verso_aligner *a, const s_dp *d, size_t i, long j)
+{
+    float *b = s_fb(a, d, i, j), pair = S_INF;
+    if (i == d->ns && (size_t)j == d->nt) {
+        b[3] = b[4] = b[5] = 0;
+        return;
+    }
+    for (int t = 0; t < NBEAD; t++) {
+        size_t di = s_bead_di[t], dj = s_bead_dj[t];
+        if (!di || !dj || i + di > d->ns || (size_t)j + dj > d->nt)
+            continue;
+        const float *n = s_fb(a, d, i + di, j + (long)dj);
+        if (n && n[6 + t] < S_INF && n[3] < S_INF) {
+            float c = n[6 + t] + n[3];
+            pair = c < pair ? c : pair;
+        }
+    }
+    float o10 = S_INF, x10 = S_INF, o01 = S_INF, x01 = S_INF;
+    const float *dn = i < d->ns ? s_fb(a, d, i + 1, j) : NULL;
+    const float *rt = (size_t)j < d->nt ? s_fb(a, d, i, j + 1) : NULL;
+    if (dn && dn[4] < S_INF) {
+        o10 = s_null_cost(a, d, i + 1, (size_t)j, 0, false) + dn[4];
+        x10 = s_null_cost(a, d, i + 1, (size_t)j, 0, true) + dn[4];
+    }
+    if (rt && rt[5] < S_INF) {
+        o01 = s_null_cost(a, d, i, (size_t)j + 1, 1, false) + rt[5];
+        x01 = s_null_cost(a, d, i, (size_t)j + 1, 1, true) + rt[5];
+    }
+    float o = o10 < o01 ? o10 : o01;
+    b[3] = pair < o ? pair : o;
+    b[4] = pair < x10 ? pair : x10;
+    b[4] = b[4] < o01 ? b[4] : o01;
+    b[5] = pair < o10 ? pair : o10;
+    b[5] = b[5] < x01 ? b[5] : x01;
+}
+
+/* The cheapest alignment through cell (i, j), S_INF outside the band. */
+static float s_through(const verso_aligner *a, const s_dp *d, size_t i, long j)
+{
+    const float *f = s_fb(a, d, i, j);
+    if (!f)
+        return S_INF;
+    float best = S_INF;
+    for (int g = 0; g < 3; g++)
+        if (f[g] < S_INF && f[3 + g] < S_INF)
+            best = f[g] + f[3 + g] < best ? f[g] + f[3 + g] : best;
+    return best;
+}
+
+/* How much dearer than the best alignment through the point (i, j) (a
+ * source boundary and a target one) is the best that puts source
+ * boundary i at another target boundary. (Alignments that span row i with
+ * a bead of several source sentences are not rivals: they merge beads
+ * rather than pair sentences differently.) */
+static double s_point_margin(const verso_aligner *a, const s_dp *d, size_t i, size_t j)
+{
+    float here = s_through(a, d, i, (long)j), rival = S_INF;
+    for (long c = d->lo[i]; c <= d->hi[i]; c++) {
+        float v = c == (long)j ? S_INF : s_through(a, d, i, c);
+        rival = v < rival ? v : rival;
+    }
+    if (rival >= S_INF || here >= S_INF)
+        return rival >= S_INF ? 1e9 : 0;
+    return rival > here ? (double)(rival - here) : 0;
+}
+
+verso_err verso_align_margins(verso_aligner *a, const verso_align_model *m, size_t nb)
+{
+    s_dp d;
+    verso_err e = s_level(a, m, 1, &d);
+    if (e || (e = s_null_costs(a, &d)))
+        return e;
+    d.direct = true;
+    s_band_path(&d, a->beads, nb, S_CONF_BAND);
+    if (verso_array_grow(&a->boff, &a->capboff, d.ns + 2, sizeof *a->boff))
+        return VERSO_ENOMEM;
+    size_t total = 0;
+    for (size_t i = 0; i <= d.ns; i++) {
+        a->boff[i] = total;
+        total += (size_t)(d.hi[i] - d.lo[i] + 1);
+    }
+    if (verso_array_grow(&a->fb, &a->capfb, total * S_NFB + 1, sizeof *a->fb))
+        return VERSO_ENOMEM;
+    for (size_t i = 0; i <= d.ns; i++)
+        for (long j = d.lo[i]; j <= d.hi[i]; j++)
+            s_fwd_cell(a, &d, i, j);
+    for (size_t i = d.ns + 1; i-- > 0;)
+        for (long j = d.hi[i]; j >= d.lo[i]; j--)
+            s_bwd_cell(a, &d, i, j);
+    double prev = s_point_margin(a, &d, 0, 0);
+    for (size_t k = 0; k < nb; k++) {
+        verso_align_bead *b = &a->beads[k];
+        double next = s_point_margin(a, &d, b->src + b->nsrc, b->tgt + b->ntgt);
+        double mg = prev < next ? prev : next;
+        double conf = 1.0 / (1.0 + exp(S_MARGIN_MID - mg));
+        b->score = conf < b->score ? conf : b->score;
+        prev = next;
+    }
+    return VERSO_OK;
+}

@@ -91,6 +91,10 @@ struct verso_aligner {
     size_t cappath;
     long *band; /* lo and hi of each DP row */
     size_t capband;
+    size_t *boff; /* margins (align_dp.c): where each band row starts in fb */
+    size_t capboff;
+    float *fb; /* margins: forward and backward costs, pair bead costs, per band cell */
+    size_t capfb;
     float lentab[2001]; /* -log(erfc(x / sqrt 2)) at x = k / 100 */
 };
 
@@ -146,5 +150,12 @@ void verso_align_lentab_fill(verso_aligner *a);
  * fine (docs/ALIGNMENT.md): the beads go to a->beads, *nb their number.
  * Errors: ETOOBIG, ENOMEM. */
 verso_err verso_align_search(verso_aligner *a, const verso_align_model *m, size_t *nb);
+
+/* Lowers the confidence of each bead of the path a->beads[0..nb) (from a
+ * search under m) to how clearly its two ends beat their rivals: the
+ * cheapest alignment through another point of the same source or target
+ * boundary, from forward and backward costs in a band around the path
+ * (docs/ALIGNMENT.md, "Confidence"). Errors: ENOMEM. */
+verso_err verso_align_margins(verso_aligner *a, const verso_align_model *m, size_t nb);
 
 #endif

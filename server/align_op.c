@@ -148,6 +148,9 @@ typedef struct s_store {
     verso_str tm, origin;
     double min;
     size_t candidates, added, skipped;
+    /* Beads held back: a storable shape under min (low_confidence), both
+     * sides but more than 3 sentences (shape), one side empty (unpaired). */
+    size_t low, shape, unpaired;
 } s_store;
 
 static verso_err s_store_read(verso_op_ctx *ctx, s_store *st)
@@ -196,6 +199,17 @@ static bool s_storable(const verso_align_bead *b, double min)
     return b->nsrc && b->ntgt && b->nsrc + b->ntgt <= 3 && b->score >= min;
 }
 
+/* Counts a bead that does not become an entry by its reason. */
+static void s_held_back(s_store *st, const verso_align_bead *b)
+{
+    if (!b->nsrc || !b->ntgt)
+        st->unpaired++;
+    else if (b->nsrc + b->ntgt > 3)
+        st->shape++;
+    else
+        st->low++;
+}
+
 /* Whether sentences of lang are written without spaces between them. */
 static bool s_unspaced(const char *lang)
 {
@@ -228,8 +242,10 @@ static verso_err s_store_beads(verso_op_ctx *ctx, s_store *st, const s_side *src
     verso_err err = e && at ? VERSO_OK : VERSO_ENOMEM;
     size_t n = 0;
     for (size_t i = 0; i < nb && !err; i++) {
-        if (!s_storable(&b[i], st->min))
+        if (!s_storable(&b[i], st->min)) {
+            s_held_back(st, &b[i]);
             continue;
+        }
         at[2 * n] = text.len;
         err = s_join(src, b[i].src, b[i].nsrc, &text);
         at[2 * n + 1] = text.len;
@@ -416,10 +432,15 @@ static verso_err s_pack(verso_op_ctx *ctx, const s_side *src, const s_side *tgt,
     }
     if (!rc && st->on) {
         rc = verso_mp_pack_cstr(pk, "stored");
-        rc = rc ? rc : msgpack_pack_map(pk, 3);
+        rc = rc ? rc : msgpack_pack_map(pk, 4);
         rc = rc ? rc : verso_mp_pack_kv_uint(pk, "candidates", st->candidates);
         rc = rc ? rc : verso_mp_pack_kv_uint(pk, "added", st->added);
         rc = rc ? rc : verso_mp_pack_kv_uint(pk, "skipped", st->skipped);
+        rc = rc ? rc : verso_mp_pack_cstr(pk, "held_back");
+        rc = rc ? rc : msgpack_pack_map(pk, 3);
+        rc = rc ? rc : verso_mp_pack_kv_uint(pk, "low_confidence", st->low);
+        rc = rc ? rc : verso_mp_pack_kv_uint(pk, "shape", st->shape);
+        rc = rc ? rc : verso_mp_pack_kv_uint(pk, "unpaired", st->unpaired);
     }
     return rc ? VERSO_ENOMEM : VERSO_OK;
 }

@@ -3014,17 +3014,37 @@ class ProtocolTest(unittest.TestCase):
         res = self.align(src_lang="en", tgt_lang="fr", src_segments=self.EN,
                          tgt_segments=self.FR, store=dict(tm=name, min_confidence=0,
                                                           origin="memo-12"))
-        self.assertEqual(res["stored"], {"candidates": 4, "added": 4, "skipped": 0})
+        held = {"low_confidence": 0, "shape": 0, "unpaired": 0}
+        self.assertEqual(res["stored"], {"candidates": 4, "added": 4, "skipped": 0,
+                                         "held_back": held})
         # Stored with the document as origin and the neighbours as context.
         hit = self.lookup(tm=name, segments=self.EN)[1]["matches"][0]
         self.assertEqual((hit["tgt"], hit["kind"], hit["origin"]),
                          (self.FR[1], "context", "memo-12"))
         again = self.align(src_lang="en", tgt_lang="fr", src_segments=self.EN,
                            tgt_segments=self.FR, store=dict(tm=name, min_confidence=0))
-        self.assertEqual(again["stored"], {"candidates": 4, "added": 0, "skipped": 4})
+        self.assertEqual(again["stored"], {"candidates": 4, "added": 0, "skipped": 4,
+                                           "held_back": held})
         none = self.align(src_lang="en", tgt_lang="fr", src_segments=self.EN,
                           tgt_segments=self.FR, store=dict(tm=name, min_confidence=1.0))
         self.assertEqual(none["stored"]["added"], 0)
+        # Every bead not stored is counted by its reason.
+        beads = none["beads"]
+        low = sum(1 for b in beads if b["src"] and b["tgt"] and len(b["src"]) + len(b["tgt"]) <= 3
+                  and b["score"] < 1.0)
+        self.assertEqual(none["stored"]["held_back"]["low_confidence"], low)
+        self.assertEqual(none["stored"]["candidates"] + low, len(beads))
+        extra = self.align(src_lang="en", tgt_lang="fr", src_segments=self.EN,
+                           tgt_segments=self.FR[:2] + ["Une phrase sans original, assez longue "
+                                                       "pour rester seule dans son coin."]
+                           + self.FR[2:], store=dict(tm=name, min_confidence=0.5))
+        kinds = extra["stored"]["held_back"]
+        unpaired = sum(1 for b in extra["beads"] if not b["src"] or not b["tgt"])
+        shape = sum(1 for b in extra["beads"] if b["src"] and b["tgt"]
+                    and len(b["src"]) + len(b["tgt"]) > 3)
+        self.assertEqual((kinds["unpaired"], kinds["shape"]), (unpaired, shape))
+        self.assertEqual(extra["stored"]["candidates"] + sum(kinds.values()),
+                         len(extra["beads"]))
 
     def test_align_lexicon(self):
         """A server with --dict uses the word list of the pair, either way round, and names
