@@ -688,6 +688,7 @@ verso_err verso_align_search(verso_aligner *a, const verso_align_model *m, size_
 
 #define S_CONF_BAND  3   /* margins: cells either side of the final path */
 #define S_MARGIN_MID 1.0 /* a bead end whose best rival costs this much more is 0.5 sure */
+#define S_INNER_MID  5.0 /* the same for a bead of 3+ sentences against its best split */
 #define S_NFB        (3 + 3 + NBEAD) /* forward, backward (per gap state), pair costs */
 
 /* The fb slot of cell (i, j), or NULL outside the band. */
@@ -808,6 +809,37 @@ static double s_point_margin(const verso_aligner *a, const s_dp *d, size_t i, si
     return rival > here ? (double)(rival - here) : 0;
 }
 
+/* How much dearer than bead b is the cheapest other way through its box:
+ * smaller beads and sentences left alone, from its first corner to its
+ * last (gaps opened, not extended). S_INF for a 1-1 bead. */
+static double s_inner_margin(const verso_aligner *a, const s_dp *d, const verso_align_bead *b)
+{
+    size_t di = b->nsrc, dj = b->ntgt;
+    if (!di || !dj || di + dj < 3)
+        return 1e9;
+    float box[4][4], prior;
+    for (size_t p = 0; p <= di; p++)
+        for (size_t q = 0; q <= dj; q++) {
+            float best = p || q ? S_INF : 0;
+            size_t i = b->src + p, j = b->tgt + q;
+            for (int t = 0; t < NBEAD && (p || q); t++) {
+                size_t tp = s_bead_di[t], tq = s_bead_dj[t];
+                if (tp > p || tq > q || (tp == di && tq == dj) || box[p - tp][q - tq] >= S_INF)
+                    continue;
+                float c = tp && tq ? s_bead_cost(a, d, i, j, t, &prior)
+                                   : s_null_cost(a, d, i, j, tq ? 1 : 0, false);
+                c += box[p - tp][q - tq];
+                best = c < best ? c : best;
+            }
+            box[p][q] = best;
+        }
+    int t = 0;
+    while (s_bead_di[t] != di || s_bead_dj[t] != dj)
+        t++;
+    float own = s_bead_cost(a, d, b->src + di, b->tgt + dj, t, &prior);
+    return box[di][dj] > own ? (double)(box[di][dj] - own) : 0;
+}
+
 verso_err verso_align_margins(verso_aligner *a, const verso_align_model *m, size_t nb)
 {
     s_dp d;
@@ -837,6 +869,8 @@ verso_err verso_align_margins(verso_aligner *a, const verso_align_model *m, size
         double next = s_point_margin(a, &d, b->src + b->nsrc, b->tgt + b->ntgt);
         double mg = prev < next ? prev : next;
         double conf = 1.0 / (1.0 + exp(S_MARGIN_MID - mg));
+        double inner = 1.0 / (1.0 + exp(S_INNER_MID - s_inner_margin(a, &d, b)));
+        conf = inner < conf ? inner : conf;
         b->score = conf < b->score ? conf : b->score;
         prev = next;
     }

@@ -126,6 +126,32 @@ static void test_missing_sentence(void)
     CHECK(b[0].score > 0.5);
 }
 
+/* A short heading the translation lacks ("Literatur:"), next to a
+ * sentence that is translated: joined to it or left alone, it is not
+ * trusted, for the bead without it costs about as little. */
+static void test_untranslated_heading_not_trusted(void)
+{
+    const verso_align_bead *b;
+    size_t nb;
+    const char *de = "Die Expedition erreichte das Basislager am 12. Mai.|"
+                     "Das Wetter blieb unbeständig.|"
+                     "Literatur:|"
+                     "Erst am 20. Mai stand Lager III auf 7100 Metern.|"
+                     "Zwei Sherpas erkrankten und mussten absteigen.";
+    const char *fr = "L'expédition atteignit le camp de base le 12 mai.|"
+                     "Le temps resta instable.|"
+                     "Le camp III ne fut installé à 7100 mètres que le 20 mai.|"
+                     "Deux sherpas tombèrent malades et durent redescendre.";
+    t_align("de", de, "fr", fr, &b, &nb);
+    for (size_t k = 0; k < nb; k++) {
+        bool heading = b[k].src <= 2 && b[k].src + b[k].nsrc > 2;
+        if (heading)
+            CHECK(b[k].score < 0.5);
+        else if (b[k].nsrc && b[k].ntgt)
+            CHECK(b[k].score >= 0.5);
+    }
+}
+
 static void test_untranslated_paragraph(void)
 {
     const verso_align_bead *b;
@@ -612,6 +638,7 @@ int main(void)
     RUN(test_split_and_merge);
     RUN(test_missing_sentence);
     RUN(test_untranslated_paragraph);
+    RUN(test_untranslated_heading_not_trusted);
     RUN(test_lexicon);
     RUN(test_learned_links);
     RUN(test_numbers);
