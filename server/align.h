@@ -1,7 +1,7 @@
 /*
  * align.h - sentence alignment of a document and its translation: a
  * monotone sequence of beads (0-1, 1-0, 1-1, 1-2, 2-1, 2-2, 1-3, 3-1,
- * 2-3, 3-2) covering every sentence of both sides, found by dynamic
+ * 2-3, 3-2, 1-4, 4-1) covering every sentence of both sides, found by dynamic
  * programming, coarse to fine, over a log-linear bead score
  * (docs/ALIGNMENT.md): a length model on grapheme counts with the ratio
  * estimated per document pair, lexical anchors (numbers, identical

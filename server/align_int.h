@@ -55,8 +55,15 @@ typedef struct verso_align_bprow {
     long from, end;
 } verso_align_bprow;
 
+/* Bead types (align_dp.c): all of them, and the common ones (0-1, 1-0,
+ * 1-1, 1-2, 2-1, 2-2, 1-3, 3-1) a first pass searches. */
+#define VERSO_ALIGN_TYPES_ALL    12
+#define VERSO_ALIGN_TYPES_COMMON 8
+
 /* The length model and paragraph marks a search scores beads with. */
 typedef struct verso_align_model {
+    int ntypes;              /* bead types searched: the first ntypes of align_dp.c's table */
+    size_t margin;           /* band margin around the coarser path at the sentence level */
     double c;                /* target graphemes per source grapheme */
     double s2;               /* variance of the length difference per grapheme */
     const uint32_t *para[2]; /* paragraphs of each side; NULL when either has one */

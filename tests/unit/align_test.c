@@ -108,6 +108,27 @@ static void test_split_and_merge(void)
               "0+1:0+1 1+2:1+1 3+1:2+1 4+1:3+1 5+1:4+1");
 }
 
+/* One long sentence translated as four short ones: a 1-4 bead. */
+static void test_one_to_four(void)
+{
+    const verso_align_bead *b;
+    size_t nb;
+    const char *de = "Die Expedition erreichte das Basislager am 12. Mai.|"
+                     "Am nächsten Tag begann der Aufstieg über den Gletscher, der von tiefen "
+                     "Spalten durchzogen war, viel Zeit kostete, zwei Träger erschöpfte und die "
+                     "Mannschaft bis zum Abend in Atem hielt.|"
+                     "Das Wetter blieb unbeständig.|"
+                     "Erst am 20. Mai stand Lager III auf 7100 Metern.";
+    const char *fr = "L'expédition atteignit le camp de base le 12 mai.|"
+                     "Le lendemain commença la montée sur le glacier.|"
+                     "Il était traversé de profondes crevasses et demanda beaucoup de temps.|"
+                     "Deux porteurs furent épuisés.|"
+                     "L'équipe resta en haleine jusqu'au soir.|"
+                     "Le temps resta instable.|"
+                     "Le camp III ne fut installé à 7100 mètres que le 20 mai.";
+    CHECK_STR(t_align("de", de, "fr", fr, &b, &nb), "0+1:0+1 1+1:1+4 2+1:5+1 3+1:6+1");
+}
+
 static void test_missing_sentence(void)
 {
     const verso_align_bead *b;
@@ -636,6 +657,7 @@ int main(void)
     CHECK_INT(verso_aligner_new(&g_a), VERSO_OK);
     RUN(test_one_to_one);
     RUN(test_split_and_merge);
+    RUN(test_one_to_four);
     RUN(test_missing_sentence);
     RUN(test_untranslated_paragraph);
     RUN(test_untranslated_heading_not_trusted);
