@@ -814,7 +814,8 @@ static double s_point_margin(const verso_aligner *a, const s_dp *d, size_t i, si
 
 /* How much dearer than bead b is the cheapest other way through its box:
  * smaller beads and sentences left alone, from its first corner to its
- * last (gaps opened, not extended). S_INF for a 1-1 bead. */
+ * last (gaps opened, not extended); 1e9 (no doubt) for a 1-1 or a null
+ * bead. */
 static double s_inner_margin(const verso_aligner *a, const s_dp *d, const verso_align_bead *b)
 {
     size_t di = b->nsrc, dj = b->ntgt;
@@ -843,6 +844,27 @@ static double s_inner_margin(const verso_aligner *a, const s_dp *d, const verso_
     return box[di][dj] > own ? (double)(box[di][dj] - own) : 0;
 }
 
+/* Forward and backward costs of every cell of d's band, into a->fb. */
+static verso_err s_fb_fill(verso_aligner *a, const s_dp *d)
+{
+    if (verso_array_grow(&a->boff, &a->capboff, d->ns + 2, sizeof *a->boff))
+        return VERSO_ENOMEM;
+    size_t total = 0;
+    for (size_t i = 0; i <= d->ns; i++) {
+        a->boff[i] = total;
+        total += (size_t)(d->hi[i] - d->lo[i] + 1);
+    }
+    if (verso_array_grow(&a->fb, &a->capfb, total * S_NFB + 1, sizeof *a->fb))
+        return VERSO_ENOMEM;
+    for (size_t i = 0; i <= d->ns; i++)
+        for (long j = d->lo[i]; j <= d->hi[i]; j++)
+            s_fwd_cell(a, d, i, j);
+    for (size_t i = d->ns + 1; i-- > 0;)
+        for (long j = d->hi[i]; j >= d->lo[i]; j--)
+            s_bwd_cell(a, d, i, j);
+    return VERSO_OK;
+}
+
 verso_err verso_align_margins(verso_aligner *a, const verso_align_model *m, size_t nb)
 {
     s_dp d;
@@ -851,21 +873,8 @@ verso_err verso_align_margins(verso_aligner *a, const verso_align_model *m, size
         return e;
     d.direct = true;
     s_band_path(&d, a->beads, nb, S_CONF_BAND);
-    if (verso_array_grow(&a->boff, &a->capboff, d.ns + 2, sizeof *a->boff))
-        return VERSO_ENOMEM;
-    size_t total = 0;
-    for (size_t i = 0; i <= d.ns; i++) {
-        a->boff[i] = total;
-        total += (size_t)(d.hi[i] - d.lo[i] + 1);
-    }
-    if (verso_array_grow(&a->fb, &a->capfb, total * S_NFB + 1, sizeof *a->fb))
-        return VERSO_ENOMEM;
-    for (size_t i = 0; i <= d.ns; i++)
-        for (long j = d.lo[i]; j <= d.hi[i]; j++)
-            s_fwd_cell(a, &d, i, j);
-    for (size_t i = d.ns + 1; i-- > 0;)
-        for (long j = d.hi[i]; j >= d.lo[i]; j--)
-            s_bwd_cell(a, &d, i, j);
+    if ((e = s_fb_fill(a, &d)))
+        return e;
     double prev = s_point_margin(a, &d, 0, 0);
     for (size_t k = 0; k < nb; k++) {
         verso_align_bead *b = &a->beads[k];
