@@ -45,6 +45,8 @@ void verso_aligner_destroy(verso_aligner **pa)
     free(a->kpair);
     verso_cooc_destroy(&a->cooc);
     free(a->all);
+    free(a->pos[0]);
+    free(a->pos[1]);
     free(a->seen);
     free(a->beads);
     free(a->path);

@@ -20,6 +20,7 @@
 #define S_STEM        5           /* letters of a word that make its learning key */
 #define S_LINK_WEIGHT 3.0f        /* kind weight of a learned link: as sure as a number */
 #define S_LINK_SEED   0x9E3779B9u /* hash seed of link features (not lexicon ids) */
+#define S_DF_WINDOW   1000        /* a link's frequency counts within this many sentences */
 
 /* Anchor kinds, in the low three bits of a feature hash. A lexicon
  * feature is the id of a word of the lexicon's B side: the word itself on
@@ -422,13 +423,67 @@ static void s_side_keys(verso_aligner *a, int s, uint64_t *v, uint64_t *tmp)
     s_sort_keys(v, tmp, sd->nfeat);
 }
 
+/* The position of feature k of side sd in its document, 0 to 1: the
+ * middle of its sentence. */
+static double s_feat_pos(const verso_align_side *sd, size_t k)
+{
+    size_t lo = 0, hi = sd->n; /* the sentence i with foff[i] <= k < foff[i + 1] */
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (sd->foff[mid] <= k)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return ((double)lo + 0.5) / (double)(sd->n ? sd->n : 1);
+}
+
+/* The first of pos[0..n) (increasing) above x (above) or at least x. */
+static size_t s_bound(const double *pos, size_t n, double x, bool above)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (pos[mid] < x || (above && pos[mid] == x))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The weight of a link feature at position x: its kind weight / sqrt of
+ * its occurrences within r of x, on the side where they are more. */
+static float s_link_weight(const verso_aligner *a, size_t d0, size_t d1, double x, double r)
+{
+    size_t c0 = s_bound(a->pos[0], d0, x + r, true) - s_bound(a->pos[0], d0, x - r, false);
+    size_t c1 = s_bound(a->pos[1], d1, x + r, true) - s_bound(a->pos[1], d1, x - r, false);
+    float df = (float)(c0 > c1 ? c0 : c1);
+    return s_kind_weight[F_LINK] / sqrtf(df > 1 ? df : 1);
+}
+
+/* The positions of one feature's occurrences v[0..n) on side s, into
+ * a->pos[s]. Errors: ENOMEM. */
+static verso_err s_positions(verso_aligner *a, int s, const uint64_t *v, size_t n)
+{
+    if (verso_array_grow(&a->pos[s], &a->cappos[s], n + 1, sizeof *a->pos[s]))
+        return VERSO_ENOMEM;
+    for (size_t k = 0; k < n; k++)
+        a->pos[s][k] = s_feat_pos(&a->side[s], (uint32_t)v[k]);
+    return VERSO_OK;
+}
+
 /* Sets every feature's w to its kind weight / its document frequency on
  * the more frequent side, negated when the other side lacks it: one walk
- * over both sides' sorted keys. */
-static void s_doc_freq(verso_aligner *a, const uint64_t *v0, size_t n0, const uint64_t *v1,
-                       size_t n1)
+ * over both sides' sorted keys. A link feature counts its occurrences
+ * within S_DF_WINDOW sentences (of the shorter side) of each occurrence,
+ * and weighs 1 / sqrt of that: a word common in a long book but rare in
+ * its chapter still anchors the chapter. Errors: ENOMEM. */
+static verso_err s_doc_freq(verso_aligner *a, const uint64_t *v0, size_t n0, const uint64_t *v1,
+                            size_t n1)
 {
-    size_t p = 0, q = 0;
+    size_t p = 0, q = 0, ns = a->side[0].n < a->side[1].n ? a->side[0].n : a->side[1].n;
+    double r = (double)S_DF_WINDOW / (double)(ns ? ns : 1);
     while (p < n0 || q < n1) {
         uint32_t h0 = p < n0 ? (uint32_t)(v0[p] >> 32) : UINT32_MAX;
         uint32_t h1 = q < n1 ? (uint32_t)(v1[q] >> 32) : UINT32_MAX;
@@ -439,13 +494,20 @@ static void s_doc_freq(verso_aligner *a, const uint64_t *v0, size_t n0, const ui
         while (qe < n1 && (uint32_t)(v1[qe] >> 32) == h)
             qe++;
         size_t d0 = pe - p, d1 = qe - q;
-        float df = (float)(d0 > d1 ? d0 : d1);
-        float w = s_kind_weight[h & F_KIND] / ((h & F_KIND) == F_LINK ? sqrtf(df) : df);
-        for (; p < pe; p++)
-            a->side[0].feat[(uint32_t)v0[p]].w = d1 ? w : -w;
-        for (; q < qe; q++)
-            a->side[1].feat[(uint32_t)v1[q]].w = d0 ? w : -w;
+        bool link = (h & F_KIND) == F_LINK;
+        if (link && (s_positions(a, 0, v0 + p, d0) || s_positions(a, 1, v1 + q, d1)))
+            return VERSO_ENOMEM;
+        float df = (float)(d0 > d1 ? d0 : d1), w = s_kind_weight[h & F_KIND] / df;
+        for (size_t k = 0; p < pe; p++, k++) {
+            float x = link ? s_link_weight(a, d0, d1, a->pos[0][k], r) : w;
+            a->side[0].feat[(uint32_t)v0[p]].w = d1 ? x : -x;
+        }
+        for (size_t k = 0; q < qe; q++, k++) {
+            float x = link ? s_link_weight(a, d0, d1, a->pos[1][k], r) : w;
+            a->side[1].feat[(uint32_t)v1[q]].w = d0 ? x : -x;
+        }
     }
+    return VERSO_OK;
 }
 
 /* Feature weights: kind weight / document frequency on the more frequent
@@ -464,7 +526,8 @@ verso_err verso_align_weigh(verso_aligner *a)
         return VERSO_ENOMEM;
     s_side_keys(a, 0, a->all, a->all + n0 + n1);
     s_side_keys(a, 1, a->all + n0, a->all + n0 + n1);
-    s_doc_freq(a, a->all, n0, a->all + n0, n1);
+    if (s_doc_freq(a, a->all, n0, a->all + n0, n1))
+        return VERSO_ENOMEM;
     for (int s = 0; s < 2; s++) {
         verso_align_side *sd = &a->side[s];
         sd->pfm[0] = 0;

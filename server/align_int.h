@@ -90,6 +90,8 @@ struct verso_aligner {
     verso_cooc *cooc; /* word links learned from pass 1 */
     uint64_t *all;    /* sort keys of both sides' features, then scratch */
     size_t capall;
+    double *pos[2]; /* positions (0 to 1) of one feature's occurrences on each side */
+    size_t cappos[2];
     uint64_t *seen; /* bit per lexicon B word found in the document */
     size_t capseen;
     verso_align_bead *beads; /* the path of the last search */

@@ -10,7 +10,7 @@
  * that are each other's best partner, co-occur at least twice, score at
  * least VERSO_COOC_MIN_G2 and occur in at most VERSO_COOC_MAX_DF pairs
  * (the most frequent words are function words, which anchor nothing; the
- * aligner weighs a link by 1 / sqrt of its document frequency).
+ * aligner weighs a link by 1 / sqrt of its frequency near each occurrence).
  *
  * Life cycle: new; reset, add, learn, then links; reset again for the
  * next document. A verso_cooc belongs to one thread; it owns its memory.
