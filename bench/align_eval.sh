@@ -58,12 +58,9 @@ run() {
     r_test=$out/$key.align
 }
 # store_rows NAME GOLD: what "store" would write at min_confidence 0.5
-# from the last run: its pairs, their precision (equal to a gold bead /
-# inside one gold bead) and the share of gold 1-1, 1-2, 2-1 beads written.
+# from the last run (bench/align_store_score.py).
 store_rows() {
-    s_strict=$(python3 "$root/bench/align_store_score.py" "$2" "$r_test" | cut -f2-)
-    s_in=$(python3 "$root/bench/align_store_score.py" "$2" "$r_test" --contained | cut -f3)
-    echo "$s_strict" | { read -r n p r; printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$n" "$p" "$s_in" "$r"; } >> "$out/store.tsv"
+    python3 "$root/bench/align_store_score.py" "$2" "$r_test" --name "$1" >> "$out/store.tsv"
 }
 header() {
     printf '\n%s\n' "$1"

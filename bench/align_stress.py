@@ -33,20 +33,7 @@ writes OUTDIR/NAME.{src,tgt,gold}[.{src,tgt}.verse] and prints the names.
 import argparse
 import os
 
-
-def read_beads(path):
-    beads = []
-    with open(path, encoding='utf-8') as fh:
-        for line in fh:
-            line = line.strip()
-            if not line:
-                continue
-            k = line.index(']:')
-            rest = line[k + 2:]
-            s, t = line[1:k], rest[1:rest.index(']')]
-            ids = lambda x: tuple(int(v) for v in x.split(',') if v.strip())
-            beads.append((ids(s), ids(t)))
-    return beads
+from align_beads import read_beads
 
 
 class Line:
@@ -80,7 +67,7 @@ def load(src, tgt, gold, verse):
         for k in (0, 1):
             v = [x.strip() for x in open(verse[k], encoding='utf-8')]
             vs[k] = v[:len(lines[k])] + [None] * max(0, len(lines[k]) - len(v))
-    beads = read_beads(gold)
+    beads = [(s, t) for s, t, _ in read_beads(gold)]
     owner = [[None] * len(lines[0]), [None] * len(lines[1])]
     for b, (s, t) in enumerate(beads):
         for i in s:
@@ -94,18 +81,12 @@ def load(src, tgt, gold, verse):
 
 def bead_order(doc):
     """Gold beads in document order (by first source line, else target)."""
-    seen, order = set(), []
-    for side in (doc.src, doc.tgt):
-        for x in side:
-            if x.bead is not None and x.bead not in seen:
-                seen.add(x.bead)
-                order.append(x.bead)
     first = {}
     for k, side in enumerate((doc.src, doc.tgt)):
         for i, x in enumerate(side):
-            if x.bead is not None and x.bead not in first:
-                first[x.bead] = (i, k)
-    return sorted(order, key=lambda b: first[b])
+            if x.bead is not None:
+                first.setdefault(x.bead, (i, k))
+    return sorted(first, key=first.get)
 
 
 def two_sided(doc):
@@ -189,42 +170,33 @@ def concat(doc, times):
 
 
 def variants(doc, only):
-    n = len(two_sided(doc))
-    b = max(5, min(400, n // 30))
-    far = lambda side, at: [x for x in getattr(doc, side)][int(len(getattr(doc, side)) * at):][:b]
-    def v_del(side):
-        d = doc.copy()
-        delete(d, side, block(d, 0.4, b))
-        return d
-    def v_ins_tgt():
-        d = doc.copy()
-        insert(d, 'tgt', 0.6, far('tgt', 0.1))
-        return d
-    def v_head_src():
-        d = doc.copy()
-        insert(d, 'src', 0.0, far('src', 0.5)[:1])
-        return d
-    def v_tail_tgt():
-        d = doc.copy()
-        insert(d, 'tgt', 1.0, far('tgt', 0.5)[:1])
-        return d
-    def v_split(side):
-        d = doc.copy()
-        split(d, side, block(d, 0.3, b))
-        return d
-    def v_swap():
-        d = doc.copy()
+    """The variants named in only (all when empty), each a changed copy."""
+    b = max(5, min(400, len(two_sided(doc)) // 30))
+
+    def far(side, at, count):  # lines of doc from fraction at: the untranslated ones
+        seq = getattr(doc, side)
+        return seq[int(len(seq) * at):][:count]
+
+    def swap_halves(d):
         both = sorted(block(d, 0.5, b), key=two_sided(d).index)
         half = len(both) // 2
         swap(d, 'tgt', set(both[:half]), set(both[half:]))
-        return d
-    table = [('del_tgt', lambda: v_del('tgt')), ('del_src', lambda: v_del('src')),
-             ('ins_tgt', v_ins_tgt), ('head_src', v_head_src), ('tail_tgt', v_tail_tgt),
-             ('split_tgt', lambda: v_split('tgt')), ('split_src', lambda: v_split('src')),
-             ('swap_tgt', v_swap), ('concat2', lambda: concat(doc, 2))]
-    for name, make in table:
+
+    table = [('del_tgt', lambda d: delete(d, 'tgt', block(d, 0.4, b))),
+             ('del_src', lambda d: delete(d, 'src', block(d, 0.4, b))),
+             ('ins_tgt', lambda d: insert(d, 'tgt', 0.6, far('tgt', 0.1, b))),
+             ('head_src', lambda d: insert(d, 'src', 0.0, far('src', 0.5, 1))),
+             ('tail_tgt', lambda d: insert(d, 'tgt', 1.0, far('tgt', 0.5, 1))),
+             ('split_tgt', lambda d: split(d, 'tgt', block(d, 0.3, b))),
+             ('split_src', lambda d: split(d, 'src', block(d, 0.3, b))),
+             ('swap_tgt', swap_halves)]
+    for name, change in table:
         if not only or name in only:
-            yield name, make()
+            d = doc.copy()
+            change(d)
+            yield name, d
+    if not only or 'concat2' in only:
+        yield 'concat2', concat(doc, 2)
 
 
 def gold(doc):
@@ -245,25 +217,15 @@ def gold(doc):
             out.append((s, t))
         else:
             out += [([i], []) for i in s] + [([], [j]) for j in t]
-    last_src = {}
-    for i, x in enumerate(doc.src):
-        last_src[x.bead] = i
-    return sorted(out, key=lambda st: _pos(doc, st, last_src))
-
-
-def _pos(doc, st, last_src):
-    """Sort key: a bead goes where its lines are; a target-only bead goes
-    after the source lines of the nearest earlier target line's bead."""
-    s, t = st
-    if s:
-        return (s[0], 0, t[0] if t else -1)
-    prev = -1
-    for k in range(t[0] - 1, -1, -1):
-        b = doc.tgt[k].bead
-        if b is not None and b in last_src:
-            prev = last_src[b]
-            break
-    return (prev, 1, t[0])
+    # A bead goes where its lines are; a target-only bead goes after the
+    # source lines of the nearest earlier target line with source lines.
+    last_src = {x.bead: i for i, x in enumerate(doc.src)}
+    before, prev = [], -1
+    for x in doc.tgt:
+        before.append(prev)
+        prev = last_src.get(x.bead, prev) if x.bead is not None else prev
+    return sorted(out, key=lambda st: (st[0][0], 0, st[1][0] if st[1] else -1) if st[0]
+                  else (before[st[1][0]], 1, st[1][0]))
 
 
 def merge_verses(beads, doc):

@@ -192,7 +192,7 @@ static verso_err s_align(verso_aligner *a, const verso_align_opts *o, const vers
      * drifted around an untranslated block (bench/align_eval.sh: 400
      * source sentences of the 15k Bible deleted, strict F1 0.80 -> 0.93). */
     m.ntypes = VERSO_ALIGN_TYPES_ALL;
-    m.margin = 32; /* with links the coarser path is close; 128 gave the same beads in 1.4 s more */
+    m.margin = 32; /* with links the coarser path is close; 128 gave the same F1 in 1.4 s more */
     if ((e = verso_align_search(a, &m, nb)))
         return e;
     return verso_align_margins(a, &m, *nb);
