@@ -73,7 +73,7 @@ static size_t s_verso(verso_segmenter *sg, const char *lang, const char *t, size
 {
     verso_spans sp;
     verso_spans_init(&sp);
-    verso_segmenter_run(sg, lang, t, len, VERSO_PARA_LINE, 0, &sp);
+    verso_segmenter_run(sg, lang, t, len, VERSO_PARA_LINE, 0, &sp, NULL);
     size_t n = sp.n;
     verso_spans_fini(&sp);
     return n;

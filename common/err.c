@@ -33,6 +33,8 @@ static const struct s_entry s_table[] = {
     {"EBADLANG", "EBADLANG: malformed BCP 47 language tag"},
     {"EEXIST", "EEXIST: already exists"},
     {"EDENIED", "EDENIED: permission denied (unknown or revoked key, or role too low)"},
+    {"ETIMEDOUT", "ETIMEDOUT: the request's deadline passed before it finished"},
+    {"ECANCELED", "ECANCELED: the request was cancelled (client gone, or server stopping)"},
 };
 
 static const struct s_entry *s_lookup(verso_err err)

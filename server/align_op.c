@@ -71,7 +71,7 @@ static verso_err s_side_text(verso_op_ctx *ctx, s_side *s, const char *text, siz
 {
     verso_spans sp;
     verso_spans_init(&sp);
-    verso_err err = verso_segmenter_run(ctx->th->seg, s->lang, text, len, VERSO_PARA_AUTO, 0, &sp);
+    verso_err err = verso_segmenter_run(ctx->th->seg, s->lang, text, len, VERSO_PARA_AUTO, 0, &sp, ctx->work);
     for (size_t i = 0; i < sp.n && !err; i++)
         err = s_side_add(s, text + sp.v[i].start, sp.v[i].end - sp.v[i].start,
                          (uint32_t)sp.v[i].para, tmp);

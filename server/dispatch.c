@@ -1,6 +1,7 @@
 /* dispatch.c - request frame to reply frame; see dispatch.h. */
 #include "dispatch.h"
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "log.h"
@@ -41,6 +42,36 @@ verso_err verso_dispatch_deny(verso_server *srv, const verso_caller *who, const 
                            verso_role_name(need), verso_role_name(who->role));
 }
 
+/* The request's deadline: from when the broker received it, the server's
+ * request_timeout_ms, or the request's "timeout_ms" when shorter. */
+static verso_err s_deadline(verso_server *srv, const verso_thread *th, const verso_req *req,
+                            uint64_t *deadline, uint64_t *ms, verso_fault *f)
+{
+    int64_t asked = INT64_MIN; /* untouched when absent */
+    verso_err err = verso_req_int(req, "timeout_ms", false, &asked, f);
+    if (err)
+        return err;
+    if (asked != INT64_MIN && asked <= 0)
+        return verso_fault_set(f, VERSO_EBADREQ, "timeout_ms must be a positive number of ms");
+    *ms = srv->cfg.request_timeout_ms;
+    if (asked > 0 && (uint64_t)asked < *ms)
+        *ms = (uint64_t)asked;
+    uint64_t start = th && th->received_ns ? th->received_ns : verso_work_now_ns();
+    *deadline = start + *ms * 1000000u;
+    return VERSO_OK;
+}
+
+/* A handler stopped by its meter without saying how far it got. */
+static void s_stopped(verso_fault *f, verso_err err, uint64_t ms, const verso_work *w)
+{
+    if (err == VERSO_ETIMEDOUT)
+        verso_fault_set(f, err, "stopped at the deadline of %llu ms, after %llu units of work",
+                        (unsigned long long)ms, (unsigned long long)verso_work_ops(w));
+    else
+        verso_fault_set(f, err, "cancelled (client gone, or server stopping) after %llu units "
+                        "of work", (unsigned long long)verso_work_ops(w));
+}
+
 /* Runs the handler into its own buffer, so that a failing handler's partial
  * result never reaches the wire. */
 static verso_err s_run(verso_server *srv, verso_thread *th, const verso_caller *who,
@@ -58,13 +89,21 @@ static verso_err s_run(verso_server *srv, verso_thread *th, const verso_caller *
     if (atomic_load(&srv->stopping))
         return verso_fault_set(f, VERSO_ESHUTDOWN, "server is shutting down; \"%s\" not run",
                                op->name);
+    uint64_t deadline = 0, ms = 0;
+    verso_err err = s_deadline(srv, th, req, &deadline, &ms, f);
+    if (err)
+        return err;
+    verso_work work;
+    verso_work_init(&work, th ? th->cancel : NULL, deadline);
     msgpack_packer pk;
     msgpack_packer_init(&pk, res, msgpack_sbuffer_write);
-    verso_op_ctx ctx = {srv, th, req, &pk, f, who};
+    verso_op_ctx ctx = {srv, th, req, &pk, f, who, &work};
     size_t nops;
     uint64_t t0 = verso_metrics_now_us();
-    verso_err err = op->fn(&ctx);
-    if (err && f->code != err)
+    err = op->fn(&ctx);
+    if ((err == VERSO_ETIMEDOUT || err == VERSO_ECANCELED) && f->code != err)
+        s_stopped(f, err, ms, &work);
+    else if (err && f->code != err)
         verso_fault_set(f, err, "%s", verso_strerror(err));
     verso_metrics_record(&srv->metrics, (size_t)(op - verso_op_table(&nops)),
                          verso_metrics_now_us() - t0, err != VERSO_OK);

@@ -12,17 +12,23 @@
 #include "auth.h"
 #include "segment.h"
 #include "server.h"
+#include "work.h"
 
 /* What one thread brings to every request it handles. Owned by the thread. */
 typedef struct verso_thread {
     void *writer;             /* connection to the writer (writer.h), or NULL */
     verso_segmenter *seg;     /* this thread's segmenter */
     struct verso_tmfuzzy *fz; /* this thread's fuzzy matcher (tmfuzzy.h), or NULL */
+    const atomic_uint *cancel; /* set by the broker: stop the current request; or NULL */
+    uint64_t received_ns;      /* when the broker received the current request (work.h
+                                  clock), where its deadline counts from; 0: now */
 } verso_thread;
 
 /*
  * Handles the request in body[0..len) from `who` and appends the packed
- * reply to `out` (caller-owned). `th` is the calling thread's state (writer
+ * reply to `out` (caller-owned). The request runs under a meter (work.h):
+ * its deadline is th->received_ns plus the request's "timeout_ms", at most
+ * the server's request_timeout_ms; th->cancel stops it. `th` is the calling thread's state (writer
  * connection, segmenter). An op above who's role gets EDENIED, logged.
  * Never fails: every problem becomes an error reply.
  */

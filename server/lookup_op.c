@@ -153,7 +153,7 @@ static verso_err s_segments(verso_op_ctx *ctx, verso_str sl, s_seg **segs, size_
     }
     verso_spans sp;
     verso_spans_init(&sp);
-    err = verso_segmenter_run(ctx->th->seg, sl.p, text, tlen, VERSO_PARA_AUTO, 0, &sp);
+    err = verso_segmenter_run(ctx->th->seg, sl.p, text, tlen, VERSO_PARA_AUTO, 0, &sp, ctx->work);
     if (!err && sp.n > S_MAX_SEGMENTS)
         err = verso_fault_set(ctx->fault, VERSO_EBADREQ,
                               "\"text\" has %zu sentences; at most %d can be looked up at once",

@@ -12,6 +12,7 @@
 #include "auth.h"
 #include "proto.h"
 #include "server.h"
+#include "work.h"
 
 /* What a handler sees. Everything is borrowed for the call only. */
 typedef struct verso_thread verso_thread;
@@ -23,6 +24,7 @@ typedef struct verso_op_ctx {
     msgpack_packer *res;     /* pack exactly one object: the "res" map */
     verso_fault *fault;      /* fill it (verso_fault_set) when returning an error */
     const verso_caller *who; /* the client's role and name (auth.h) */
+    verso_work *work;        /* the request's deadline, cancel flag and meter (work.h) */
 } verso_op_ctx;
 
 /* Returns VERSO_OK after packing the result, or an error (with ctx->fault

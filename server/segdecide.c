@@ -17,6 +17,7 @@ typedef struct s_brk {
     size_t pos;
     int pair;
     bool open;
+    unsigned char after; /* bit p: pair p closes at this event or later */
 } s_brk;
 
 /* ---- characters ---------------------------------------------------------- */
@@ -44,6 +45,7 @@ static void s_look_back(const verso_seg_ctx *c, size_t b, verso_seg_view *v)
     v->newline_in_gap = false;
     while (i > c->sent_start) {
         UChar32 ch = verso_seg_cp_before(c->t, c->sent_start, i, &p);
+        verso_work_add(c->work, 1);
         if (!verso_seg_is_space(ch))
             break;
         v->newline_in_gap |= ch == '\n' || ch == '\r';
@@ -53,13 +55,16 @@ static void s_look_back(const verso_seg_ctx *c, size_t b, verso_seg_view *v)
     /* Closers, with the space French puts before "»". */
     while (i > c->sent_start) {
         UChar32 ch = verso_seg_cp_before(c->t, c->sent_start, i, &p);
+        verso_work_add(c->work, 1);
         if (!verso_seg_is_closer(ch) && ch != ' ' && ch != 0x00A0 && ch != 0x202F)
             break;
         i = p;
     }
     v->term_end = i;
-    while (i > c->sent_start && s_is_term(verso_seg_cp_before(c->t, c->sent_start, i, &p)))
+    while (i > c->sent_start && s_is_term(verso_seg_cp_before(c->t, c->sent_start, i, &p))) {
+        verso_work_add(c->work, 1);
         i = p;
+    }
     v->term_start = i;
 }
 
@@ -70,6 +75,7 @@ static void s_look_word(const verso_seg_ctx *c, verso_seg_view *v)
     size_t i = v->term_start, p;
     while (i > c->sent_start) {
         UChar32 ch = verso_seg_cp_before(c->t, c->sent_start, i, &p);
+        verso_work_add(c->work, 1);
         if (verso_seg_is_space(ch) || verso_seg_is_bullet(ch) ||
             (verso_seg_is_opener(ch) && ch != '\''))
             break;
@@ -88,6 +94,7 @@ static void s_look_ahead(const verso_seg_ctx *c, size_t b, verso_seg_view *v)
     v->next = 0;
     while (i < c->block_end) {
         UChar32 ch = verso_seg_cp(c->t, c->block_end, i, &nx);
+        verso_work_add(c->work, 1);
         if (!verso_seg_is_space(ch) && !verso_seg_is_opener(ch)) {
             v->next = ch;
             break;
@@ -97,6 +104,7 @@ static void s_look_ahead(const verso_seg_ctx *c, size_t b, verso_seg_view *v)
     v->n0 = v->n1 = i;
     while (v->n1 < c->block_end && v->n1 - v->n0 <= S_WORD_SCAN) {
         UChar32 ch = verso_seg_cp(c->t, c->block_end, v->n1, &nx);
+        verso_work_add(c->work, 1);
         if (!u_isalnum(ch) && ch != 0x00B0 && ch != 0x00BA)
             break;
         v->n1 = nx;
@@ -111,17 +119,21 @@ static size_t s_count_cps(const char *t, size_t a, size_t b)
     return n;
 }
 
-/* Words (space-separated runs) from sent_start to end. */
-static unsigned s_words_so_far(const verso_seg_ctx *c, size_t end)
+/* True when more than three words (space-separated runs) lie between
+ * sent_start and end: counted backwards from end, stopping at the fourth,
+ * so that a long sentence costs no more than a short one. */
+static bool s_more_than_3_words(const verso_seg_ctx *c, size_t end)
 {
     unsigned n = 0;
     bool in = false;
-    for (size_t i = c->sent_start; i < end; i++) {
-        bool sp = c->t[i] == ' ' || c->t[i] == '\t' || c->t[i] == '\n';
+    for (size_t i = end; i > c->sent_start && n <= 3; i--) {
+        char ch = c->t[i - 1];
+        verso_work_add(c->work, 1);
+        bool sp = ch == ' ' || ch == '\t' || ch == '\n';
         n += !sp && !in;
         in = !sp;
     }
-    return n;
+    return n > 3;
 }
 
 /* "U.S", "a.m", "e.g", "Ph.D": letters in runs of at most 3, joined by '.'. */
@@ -212,6 +224,7 @@ static int s_gather_brackets(verso_seg_ctx *c)
 {
     verso_segmenter *s = c->sg;
     s->nbrk = 0;
+    verso_work_add(c->work, c->block_end - c->block_start);
     for (size_t i = c->block_start; i + 2 < c->block_end; i++) {
         i = s_next_lead(c->t, i, c->block_end - 2);
         if (i + 2 >= c->block_end)
@@ -230,24 +243,56 @@ static int s_gather_brackets(verso_seg_ctx *c)
             s->brk = p;
             s->brk_cap = cap;
         }
-        s->brk[s->nbrk++] = (s_brk){i, pair, open};
+        s->brk[s->nbrk++] = (s_brk){i, pair, open, 0};
         i += 2;
     }
     return (int)s->nbrk;
 }
 
-/* True when pos lies inside a bracket pair that closes later in the block. */
+/* Marks in each bracket event the pairs that close at it or later. */
+static void s_mark_closers(verso_segmenter *s)
+{
+    unsigned char after = 0;
+    for (size_t i = s->nbrk; i-- > 0;) {
+        if (!s->brk[i].open)
+            after |= (unsigned char)(1u << s->brk[i].pair);
+        s->brk[i].after = after;
+    }
+    s->brk_cur = 0;
+    memset(s->brk_depth, 0, sizeof s->brk_depth);
+}
+
+/* True when pos lies inside a bracket pair that closes later in the block.
+ * The open depths are carried forward from the previous call, whose pos
+ * was not after this one (the candidates of a block come in order; a
+ * smaller pos starts over), and the pairs still closing later are marked
+ * on the events: linear in the block over all its candidates (each call
+ * walked every event before: a paragraph of quoted CJK speech was
+ * quadratic). */
 static bool s_in_brackets(verso_seg_ctx *c, size_t pos)
 {
-    if (c->brackets < 0)
+    verso_segmenter *s = c->sg;
+    if (c->brackets < 0) {
         c->brackets = s_gather_brackets(c);
-    int depth[7] = {0};
-    const s_brk *e = c->sg->brk;
-    size_t i = 0;
-    for (; i < (size_t)c->brackets && e[i].pos < pos; i++)
-        depth[e[i].pair] += e[i].open ? 1 : (depth[e[i].pair] > 0 ? -1 : 0);
-    for (; i < (size_t)c->brackets; i++)
-        if (!e[i].open && depth[e[i].pair] > 0)
+        s_mark_closers(s);
+    }
+    const s_brk *e = s->brk;
+    if (s->brk_cur > 0 && e[s->brk_cur - 1].pos >= pos) {
+        s->brk_cur = 0;
+        memset(s->brk_depth, 0, sizeof s->brk_depth);
+    }
+    size_t i = s->brk_cur;
+    verso_work_add(c->work, 1);
+    for (; i < (size_t)c->brackets && e[i].pos < pos; i++) {
+        int *d = &s->brk_depth[e[i].pair];
+        verso_work_add(c->work, 1);
+        *d += e[i].open ? 1 : (*d > 0 ? -1 : 0);
+    }
+    s->brk_cur = i;
+    if (i >= (size_t)c->brackets)
+        return false;
+    for (int p = 0; p < 7; p++)
+        if (s->brk_depth[p] > 0 && (e[i].after >> p & 1u))
             return true;
     return false;
 }
@@ -260,23 +305,34 @@ static bool s_quote_goes_on(const verso_seg_ctx *c, const verso_seg_view *v)
     for (size_t i = v->term_end; i < v->end;) {
         size_t nx;
         UChar32 ch = verso_seg_cp(c->t, v->end, i, &nx);
+        verso_work_add(c->work, 1);
         quote |= ch == 0x300D || ch == 0x300F || ch == 0x201D;
         i = nx;
     }
     return quote && v->end == v->n0 && u_isalpha(v->next);
 }
 
-/* Only spaces, bullets and openers between a and b. */
-static bool s_blank_before(const verso_seg_ctx *c, size_t a, size_t b)
+/* Only spaces, bullets and openers between the sentence's start and b. The
+ * end of that lead-in is found once per sentence (a long run of openers
+ * before many list markers cost its length at each). */
+static bool s_blank_before(const verso_seg_ctx *c, size_t b)
 {
-    while (a < b) {
-        size_t nx;
-        UChar32 ch = verso_seg_cp(c->t, b, a, &nx);
-        if (!verso_seg_is_space(ch) && !verso_seg_is_bullet(ch) && !verso_seg_is_opener(ch))
-            return false;
-        a = nx;
+    verso_segmenter *s = c->sg;
+    if (s->lead_from != c->sent_start || !s->lead_known) {
+        size_t a = c->sent_start;
+        while (a < c->block_end) {
+            size_t nx;
+            UChar32 ch = verso_seg_cp(c->t, c->block_end, a, &nx);
+            verso_work_add(c->work, 1);
+            if (!verso_seg_is_space(ch) && !verso_seg_is_bullet(ch) && !verso_seg_is_opener(ch))
+                break;
+            a = nx;
+        }
+        s->lead_from = c->sent_start;
+        s->lead_end = a;
+        s->lead_known = true;
     }
-    return true;
+    return b <= s->lead_end;
 }
 
 /* A weak abbreviation ("Co.", "U.S.", "a.m.") ends a sentence only before a
@@ -291,7 +347,7 @@ static bool s_keep_after_weak(const verso_seg_ctx *c, const verso_seg_view *v, b
         return true;
     bool title = v->n1 < c->block_end && c->t[v->n1] == '.' &&
                  verso_seg_has(c, VERSO_SEG_ABBREV, v->n0, v->n1);
-    return title && s_words_so_far(c, v->end) > 3;
+    return title && s_more_than_3_words(c, v->end);
 }
 
 /* A single full stop after word [w0, term_start). */
@@ -301,7 +357,7 @@ static bool s_keep_after_dot(const verso_seg_ctx *c, const verso_seg_view *v, bo
     size_t w0 = v->w0, w1 = v->term_start;
     if (w0 == w1)
         return true;
-    if (s_is_marker_word(c->t, w0, w1) && s_blank_before(c, c->sent_start, w0))
+    if (s_is_marker_word(c->t, w0, w1) && s_blank_before(c, w0))
         return false; /* "1. The first item" */
     if (verso_seg_has(c, VERSO_SEG_ABBREV, w0, w1))
         return false;

@@ -66,6 +66,8 @@ void verso_segmenter_destroy(verso_segmenter **sp)
     free(s->cand);
     free(s->icu);
     free(s->brk);
+    free(s->series.pend);
+    free(s->series.pnext);
     free(s);
     *sp = NULL;
 }
@@ -112,8 +114,10 @@ static size_t s_find_gap(const char *t, size_t i, size_t b)
 
 /* ---- pipeline ------------------------------------------------------------ */
 
-static bool s_has_alnum(const char *t, size_t a, size_t b)
+static bool s_has_alnum(const verso_seg_ctx *c, size_t a, size_t b)
 {
+    const char *t = c->t;
+    verso_work_add(c->work, b - a);
     for (size_t i = a; i < b;) {
         size_t nx;
         if (u_isalnum(verso_seg_cp(t, b, i, &nx)))
@@ -133,13 +137,18 @@ static verso_err s_emit(verso_seg_ctx *c, size_t a, size_t b)
      * span beyond where ICU starts this piece: never overlap it. */
     if (o->n && a < o->v[o->n - 1].end)
         a = o->v[o->n - 1].end;
-    while (a < b && verso_seg_is_space(verso_seg_cp(c->t, b, a, &nx)))
+    verso_work_add(c->work, 1);
+    while (a < b && verso_seg_is_space(verso_seg_cp(c->t, b, a, &nx))) {
+        verso_work_add(c->work, 1);
         a = nx;
-    while (b > a && verso_seg_is_space(verso_seg_cp_before(c->t, a, b, &p)))
+    }
+    while (b > a && verso_seg_is_space(verso_seg_cp_before(c->t, a, b, &p))) {
+        verso_work_add(c->work, 1);
         b = p;
+    }
     if (a >= b)
         return VERSO_OK;
-    if (o->n && o->v[o->n - 1].para == c->para && !s_has_alnum(c->t, a, b)) {
+    if (o->n && o->v[o->n - 1].para == c->para && !s_has_alnum(c, a, b)) {
         o->v[o->n - 1].end = b;
         return VERSO_OK;
     }
@@ -156,6 +165,7 @@ static size_t s_past_spaced_closers(const verso_seg_ctx *c, size_t pos)
     while (i < c->block_end) {
         UChar32 ch = verso_seg_cp(c->t, c->block_end, i, &nx);
         int8_t gc = (int8_t)u_charType(ch);
+        verso_work_add(c->work, 1);
         if (gc != U_END_PUNCTUATION && gc != U_FINAL_PUNCTUATION && ch != 0x00AB)
             break;
         if (nx < c->block_end && !verso_seg_is_space(verso_seg_cp(c->t, c->block_end, nx, NULL)))
@@ -168,7 +178,8 @@ static size_t s_past_spaced_closers(const verso_seg_ctx *c, size_t pos)
 
 /* ICU's boundaries over the whole text, once: a UText per paragraph would
  * cost more than the rules. */
-static verso_err s_icu_all(verso_segmenter *s, UBreakIterator *bi, const char *t, size_t len)
+static verso_err s_icu_all(verso_segmenter *s, UBreakIterator *bi, const char *t, size_t len,
+                           verso_work *w)
 {
     UErrorCode st = U_ZERO_ERROR;
     UText ut = UTEXT_INITIALIZER;
@@ -176,7 +187,10 @@ static verso_err s_icu_all(verso_segmenter *s, UBreakIterator *bi, const char *t
     ubrk_setUText(bi, &ut, &st);
     verso_err err = U_FAILURE(st) ? VERSO_EINTERNAL : VERSO_OK;
     s->nicu = s->icu_next = 0;
-    for (int32_t b = ubrk_first(bi); !err && b != UBRK_DONE; b = ubrk_next(bi)) {
+    int32_t prev = 0;
+    for (int32_t b = ubrk_first(bi); !err && b != UBRK_DONE; prev = b, b = ubrk_next(bi)) {
+        if ((err = verso_work_tick(w, (uint64_t)(b - prev) + 1)))
+            break;
         if (s->nicu == s->icu_cap) {
             size_t cap = s->icu_cap ? s->icu_cap * 2 : 256;
             size_t *p = realloc(s->icu, cap * sizeof *p);
@@ -201,6 +215,7 @@ static verso_err s_icu_candidates(verso_seg_ctx *c)
         s->icu_next++;
     verso_err err = VERSO_OK;
     for (; !err && s->icu_next < s->nicu && s->icu[s->icu_next] < c->block_end; s->icu_next++) {
+        verso_work_add(c->work, 1);
         size_t pos = s_past_spaced_closers(c, s->icu[s->icu_next]);
         if (pos > c->block_start && pos < c->block_end)
             err = verso_seg_cand_add(s, pos, 0);
@@ -212,6 +227,7 @@ static verso_err s_block(verso_seg_ctx *c, unsigned flags)
 {
     verso_segmenter *s = c->sg;
     s->ncand = 0;
+    s->lead_known = false;
     c->sent_start = c->block_start;
     c->brackets = -1;
     verso_err err = s_icu_candidates(c);
@@ -227,7 +243,10 @@ static verso_err s_block(verso_seg_ctx *c, unsigned flags)
     if (!err && !(flags & VERSO_SEG_ICU_ONLY))
         err = verso_seg_scan_list(c);
     verso_seg_cand_sort(s);
+    verso_work_add(c->work, s->ncand);
     for (size_t i = 0; !err && i < s->ncand; i++) {
+        if ((err = verso_work_tick(c->work, 1)))
+            break;
         size_t b = s->cand[i].pos;
         unsigned char kind = s->cand[i].kind;
         if ((kind & VERSO_SEG_DROP) && !(kind & VERSO_SEG_HARD))
@@ -280,6 +299,7 @@ static verso_err s_paragraph(verso_seg_ctx *c, size_t a, size_t b, unsigned flag
     size_t e2 = s_find(t, i, b, "\xe2", 1); /* every bullet starts with 0xE2 */
     verso_err err = VERSO_OK;
     while (!err) {
+        verso_work_add(c->work, 1);
         size_t g = gap < tab ? gap : tab, pos = g < e2 ? g : e2;
         if (pos >= b)
             break;
@@ -338,8 +358,9 @@ static size_t s_next_newline(const char *t, size_t len, size_t i, size_t *nl)
     return e;
 }
 
-static bool s_is_blank(const char *t, size_t a, size_t b)
+static bool s_is_blank(const char *t, size_t a, size_t b, verso_work *w)
 {
+    verso_work_add(w, b - a + 1);
     for (size_t i = a; i < b;) {
         size_t nx;
         if (!verso_seg_is_space(verso_seg_cp(t, b, i, &nx)))
@@ -351,13 +372,13 @@ static bool s_is_blank(const char *t, size_t a, size_t b)
 
 /* AUTO: blank-line paragraphs when the text has blank lines and its lines
  * look hard-wrapped (average under 100 bytes); else one line, one paragraph. */
-static bool s_auto_blank(const char *t, size_t len)
+static bool s_auto_blank(const char *t, size_t len, verso_work *w)
 {
     size_t lines = 0, chars = 0, nl;
     bool blank_line = false;
     for (size_t i = 0; i < len;) {
         size_t e = s_next_newline(t, len, i, &nl);
-        bool empty = s_is_blank(t, i, e);
+        bool empty = s_is_blank(t, i, e, w);
         blank_line |= empty && lines > 0;
         lines += !empty;
         chars += empty ? 0 : e - i;
@@ -382,7 +403,8 @@ static verso_err s_para_emit(verso_seg_ctx *c, size_t a, size_t b, unsigned flag
 
 /* Segments text by paragraph mode; see segment.h. */
 verso_err verso_segmenter_run(verso_segmenter *s, const char *lang, const char *text, size_t len,
-                              verso_para_mode mode, unsigned flags, verso_spans *out)
+                              verso_para_mode mode, unsigned flags, verso_spans *out,
+                              verso_work *w)
 {
     if (len > INT32_MAX)
         return VERSO_ETOOBIG;
@@ -390,21 +412,24 @@ verso_err verso_segmenter_run(verso_segmenter *s, const char *lang, const char *
     if (!bi)
         return VERSO_EINTERNAL;
     if (mode == VERSO_PARA_AUTO)
-        mode = s_auto_blank(text, len) ? VERSO_PARA_BLANK : VERSO_PARA_LINE;
+        mode = s_auto_blank(text, len, w) ? VERSO_PARA_BLANK : VERSO_PARA_LINE;
     verso_seg_ctx c = {.sg = s,
                        .L = verso_seg_rules_find(s->rules, lang),
                        .t = text,
                        .len = len,
                        .blank_mode = mode == VERSO_PARA_BLANK,
-                       .out = out};
-    verso_err err = s_icu_all(s, bi, text, len);
+                       .out = out,
+                       .work = w};
+    verso_err err = s_icu_all(s, bi, text, len, w);
     size_t line_start = 0, para_start = 0;
     while (!err) {
         size_t nl, i = s_next_newline(text, len, line_start, &nl);
         bool at_end = i >= len;
+        if ((err = verso_work_tick(w, i - line_start + 1)))
+            break;
         if (mode == VERSO_PARA_LINE) {
             err = s_para_emit(&c, line_start, i, flags);
-        } else if (s_is_blank(text, line_start, i)) {
+        } else if (s_is_blank(text, line_start, i, w)) {
             err = s_para_emit(&c, para_start, line_start, flags);
             para_start = i + nl;
         } else if (at_end) {

@@ -14,6 +14,7 @@
 
 #include "segrules.h"
 #include "verso/err.h"
+#include "work.h"
 
 /* A sentence: byte offsets into the input (end exclusive), whitespace
  * trimmed, and the index of its paragraph. */
@@ -49,9 +50,14 @@ void verso_segmenter_destroy(verso_segmenter **s);
  * Splits text[0..len) into sentences, appended to out (not cleared).
  * lang is a canonical BCP 47 tag (lang.h); unknown languages use the root
  * rules. Invalid UTF-8 is tolerated (never crashes; offsets stay in range).
- * Errors: ENOMEM, ETOOBIG (len over 2 GiB), EINTERNAL (ICU failure).
+ * Linear in len: every loop adds its steps to w (work.h; may be NULL), and
+ * the run stops with w's ETIMEDOUT or ECANCELED (out then holds the spans
+ * found so far).
+ * Errors: ENOMEM, ETOOBIG (len over 2 GiB), EINTERNAL (ICU failure),
+ * ETIMEDOUT, ECANCELED.
  */
 verso_err verso_segmenter_run(verso_segmenter *s, const char *lang, const char *text, size_t len,
-                              verso_para_mode mode, unsigned flags, verso_spans *out);
+                              verso_para_mode mode, unsigned flags, verso_spans *out,
+                              verso_work *w);
 
 #endif

@@ -17,6 +17,7 @@
 #include <unicode/utf8.h>
 
 #include "segment.h"
+#include "work.h"
 
 #define VERSO_SEG_ITERS 8 /* languages with a cached ICU iterator per segmenter */
 
@@ -25,6 +26,22 @@ typedef struct verso_seg_iter {
     char base[VERSO_LANG_MAX];
     UBreakIterator *bi;
 } verso_seg_iter;
+
+/* The list series of a block being followed (segscan.c): one slot per
+ * marker style (3), kind (number or letter) and value a series waits for
+ * (numbers up to 999 + 1); a slot is waited for when its stamp is gen.
+ * pend[k] are first markers of series not yet continued, chained from
+ * head[slot] through pnext. */
+#define VERSO_SEG_SERIES_VALUES 1001
+#define VERSO_SEG_SERIES_SLOTS  (3 * 2 * VERSO_SEG_SERIES_VALUES)
+typedef struct verso_seg_series {
+    uint32_t gen;
+    uint32_t stamp[VERSO_SEG_SERIES_SLOTS];
+    uint32_t head[VERSO_SEG_SERIES_SLOTS];
+    size_t *pend;
+    uint32_t *pnext;
+    size_t npend, cappend;
+} verso_seg_series;
 
 /* One thread's segmenter. The rules are borrowed; the iterators and the
  * arrays are its own, grown as needed, kept from run to run, and freed by
@@ -41,6 +58,11 @@ struct verso_segmenter {
     size_t nicu, icu_cap, icu_next;
     struct s_brk *brk; /* bracket events of the current block (segdecide.c) */
     size_t nbrk, brk_cap;
+    size_t brk_cur;   /* bracket events before the last position asked about */
+    int brk_depth[7]; /* open depth of each pair there */
+    size_t lead_from, lead_end; /* the sentence from lead_from: blank up to lead_end */
+    bool lead_known;            /* lead_* hold for the current block */
+    verso_seg_series series; /* list series of the current block (segscan.c) */
 };
 
 /* What the rules look at: the text and the sentence being built. One per
@@ -56,6 +78,7 @@ typedef struct verso_seg_ctx {
     int brackets; /* bracket events of the block: -1 not gathered yet, else their count */
     uint32_t para;
     verso_spans *out;
+    verso_work *work; /* the request's meter (work.h); the loops add their steps to it */
 } verso_seg_ctx;
 
 /* A view of the text around a candidate boundary b (built by segdecide.c). */
@@ -138,9 +161,10 @@ static inline bool verso_seg_is_opener(UChar32 c)
 
 static inline size_t verso_seg_skip_spaces(const verso_seg_ctx *c, size_t i)
 {
-    size_t nx;
+    size_t nx, i0 = i;
     while (i < c->block_end && verso_seg_is_space(verso_seg_cp(c->t, c->block_end, i, &nx)))
         i = nx;
+    verso_work_add(c->work, i - i0 + 1);
     return i;
 }
 

@@ -71,7 +71,7 @@ verso_err verso_op_segment(verso_op_ctx *ctx)
     verso_spans sp;
     verso_spans_init(&sp);
     err = verso_segmenter_run(ctx->th->seg, lang, text, len, mode, rules ? 0 : VERSO_SEG_ICU_ONLY,
-                              &sp);
+                              &sp, ctx->work);
     msgpack_packer *pk = ctx->res;
     int rc = err ? 0 : msgpack_pack_map(pk, 3);
     rc = rc ? rc : verso_mp_pack_kv_str(pk, "lang", lang);

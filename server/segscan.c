@@ -55,7 +55,8 @@ void verso_seg_cand_sort(verso_segmenter *s)
 
 /* Marks the candidates of the sorted run cand[from, to) in [a, b] that are
  * not hard as overruled. */
-static void s_drop_run(verso_segmenter *s, size_t from, size_t to, size_t a, size_t b)
+static void s_drop_run(verso_segmenter *s, size_t from, size_t to, size_t a, size_t b,
+                       verso_work *w)
 {
     size_t lo = from, hi = to;
     while (lo < hi) {
@@ -65,18 +66,21 @@ static void s_drop_run(verso_segmenter *s, size_t from, size_t to, size_t a, siz
         else
             hi = mid;
     }
-    for (; lo < to && s->cand[lo].pos <= b; lo++)
+    verso_work_add(w, 1);
+    for (; lo < to && s->cand[lo].pos <= b; lo++) {
+        verso_work_add(w, 1);
         if (!(s->cand[lo].kind & VERSO_SEG_HARD))
             s->cand[lo].kind |= VERSO_SEG_DROP;
+    }
 }
 
 /* Marks the candidates in [a, b] that are not hard as overruled: ICU's and
  * the soft scan's, two sorted runs (segment.c sorts the second), searched
  * in O(log n): a pre-scan calls this once per finding. */
-static void s_cand_drop(verso_segmenter *s, size_t a, size_t b)
+static void s_cand_drop(verso_segmenter *s, size_t a, size_t b, verso_work *w)
 {
-    s_drop_run(s, 0, s->nicu_cand, a, b);
-    s_drop_run(s, s->nicu_cand, s->nsoft_cand, a, b);
+    s_drop_run(s, 0, s->nicu_cand, a, b, w);
+    s_drop_run(s, s->nicu_cand, s->nsoft_cand, a, b, w);
 }
 
 /* ---- scans --------------------------------------------------------------- */
@@ -93,12 +97,14 @@ verso_err verso_seg_scan_ellipses(const verso_seg_ctx *c)
     for (const char *p = memchr(t + c->block_start, '.', c->block_end - c->block_start); p;
          p = memchr(p + 1, '.', (size_t)(t + c->block_end - p - 1))) {
         size_t i = (size_t)(p - t);
+        verso_work_add(c->work, 1);
         if (i + 4 >= c->block_end)
             break;
         if (t[i + 1] != ' ' || t[i + 2] != '.')
             continue;
         size_t end = i + 3, dots = 2;
         while (end + 1 < c->block_end && t[end] == ' ' && t[end + 1] == '.') {
+            verso_work_add(c->work, 1);
             end += 2;
             dots++;
         }
@@ -109,11 +115,13 @@ verso_err verso_seg_scan_ellipses(const verso_seg_ctx *c)
         bool attached = i > c->block_start && t[i - 1] != ' ';
         size_t after = end, nx;
         while (after < c->block_end &&
-               verso_seg_is_closer(verso_seg_cp(t, c->block_end, after, &nx)))
+               verso_seg_is_closer(verso_seg_cp(t, c->block_end, after, &nx))) {
+            verso_work_add(c->work, 1);
             after = nx;
+        }
         size_t next = verso_seg_skip_spaces(c, after);
         UChar32 nc = next < c->block_end ? verso_seg_cp(t, c->block_end, next, NULL) : 0;
-        s_cand_drop(c->sg, i, next);
+        s_cand_drop(c->sg, i, next, c->work);
         if (dots >= 4 && (u_isupper(nc) || u_istitle(nc))) {
             verso_err err = verso_seg_cand_add(c->sg, attached ? i + 1 : next, VERSO_SEG_HARD);
             if (err)
@@ -124,21 +132,47 @@ verso_err verso_seg_scan_ellipses(const verso_seg_ctx *c)
     return VERSO_OK;
 }
 
+/* A space-delimited token and whether it looks like an address (holds "@"
+ * or "/"). */
+typedef struct s_token {
+    size_t start, end;
+    bool addr;
+} s_token;
+
+/* The token around [w, i) (no space inside). */
+static void s_token_at(const verso_seg_ctx *c, size_t w, size_t i, s_token *tok)
+{
+    const char *t = c->t;
+    size_t a = w, b = i;
+    while (a > c->block_start && !verso_seg_is_space((UChar32)(unsigned char)t[a - 1]))
+        a--;
+    while (b < c->block_end && !verso_seg_is_space((UChar32)(unsigned char)t[b]))
+        b++;
+    *tok = (s_token){a, b, memchr(t + a, '@', b - a) || memchr(t + a, '/', b - a)};
+    verso_work_add(c->work, b - a);
+}
+
 /* "raak. ...en toen": a full stop, then an ellipsis opening the next
- * sentence in lower case; and "the end.New start" with no space. */
+ * sentence in lower case; and "the end.New start" with no space. The token
+ * of a dot is looked at once for all its dots ("ab.Cd/ab.Cd/..." was
+ * quadratic). */
 verso_err verso_seg_scan_dots(const verso_seg_ctx *c)
 {
     const char *t = c->t;
+    s_token tok = {0, 0, false};
     for (const char *p = memchr(t + c->block_start, '.', c->block_end - c->block_start); p;
          p = memchr(p + 1, '.', (size_t)(t + c->block_end - p - 1))) {
         size_t i = (size_t)(p - t);
+        verso_work_add(c->work, 1);
         if (i + 2 >= c->block_end)
             break;
         if (i < c->block_start + 2 || !u_isalpha(verso_seg_cp_before(t, c->block_start, i, NULL)))
             continue;
         size_t w = i, wp;
-        while (w > c->block_start && u_isalpha(verso_seg_cp_before(t, c->block_start, w, &wp)))
+        while (w > c->block_start && u_isalpha(verso_seg_cp_before(t, c->block_start, w, &wp))) {
+            verso_work_add(c->work, 1);
             w = wp;
+        }
         if (i - w < 2 || verso_seg_has(c, VERSO_SEG_ABBREV, w, i) ||
             verso_seg_has(c, VERSO_SEG_ABBREV_WEAK, w, i))
             continue;
@@ -150,15 +184,10 @@ verso_err verso_seg_scan_dots(const verso_seg_ctx *c)
             size_t nx;
             UChar32 a = verso_seg_cp(t, c->block_end, i + 1, &nx);
             UChar32 b = nx < c->block_end ? verso_seg_cp(t, c->block_end, nx, NULL) : 0;
-            size_t tok0 = w, tok1 = i;
-            while (tok0 > c->block_start &&
-                   !verso_seg_is_space((UChar32)(unsigned char)t[tok0 - 1]))
-                tok0--;
-            while (tok1 < c->block_end && !verso_seg_is_space((UChar32)(unsigned char)t[tok1]))
-                tok1++;
-            bool addr = memchr(t + tok0, '@', tok1 - tok0) || memchr(t + tok0, '/', tok1 - tok0);
+            if (i >= tok.end) /* the dot's space-delimited token, once per token */
+                s_token_at(c, w, i, &tok);
             if (u_isupper(a) && u_islower(b) && u_islower(verso_seg_cp_before(t, w, i, NULL)) &&
-                !addr)
+                !tok.addr)
                 err = verso_seg_cand_add(c->sg, i + 1, VERSO_SEG_HARD);
         }
         if (err)
@@ -175,11 +204,14 @@ verso_err verso_seg_scan_soft(const verso_seg_ctx *c)
     for (const char *p = t + c->block_start; (p = memchr(p, '.', (size_t)(t + c->block_end - p)));
          p++) {
         size_t i = (size_t)(p - t) + 1, nx;
+        verso_work_add(c->work, 1);
         if (i >= c->block_end || !verso_seg_is_space(verso_seg_cp(t, c->block_end, i, &nx)))
             continue;
         size_t j = verso_seg_skip_spaces(c, i);
-        while (j < c->block_end && verso_seg_is_opener(verso_seg_cp(t, c->block_end, j, &nx)))
+        while (j < c->block_end && verso_seg_is_opener(verso_seg_cp(t, c->block_end, j, &nx))) {
+            verso_work_add(c->work, 1);
             j = nx;
+        }
         if (j >= c->block_end)
             break;
         UChar32 ch = verso_seg_cp(t, c->block_end, j, NULL);
@@ -220,63 +252,117 @@ static size_t s_marker_at(const verso_seg_ctx *c, size_t i, long *num, char *let
     return j + (*style == 2 ? 2 : 1);
 }
 
-/* Follows the list series whose marker is at i ("1)", "a.", "3.)"): adds a
- * hard break before each next marker of the same style ("2)", "b."), and
- * before the first one too when `lead` and the series has a second. */
-static verso_err s_list_series(const verso_seg_ctx *c, size_t i, bool lead)
+/* The slot of the series waiting for marker value v (a number, or a letter
+ * when letter) of style st; see verso_seg_series. */
+static size_t s_slot(int st, bool letter, long v)
 {
-    long num;
-    char letter;
-    int style;
-    if (!s_marker_at(c, i, &num, &letter, &style))
-        return VERSO_OK;
-    bool found = false;
-    for (size_t j = i + 1; j + 3 < c->block_end; j++) {
-        long n2;
-        char l2;
-        int st2;
-        if (c->t[j - 1] != ' ' || !s_marker_at(c, j, &n2, &l2, &st2) || st2 != style)
-            continue;
-        if ((num >= 0 && n2 == num + 1) || (letter && l2 == letter + 1)) {
-            verso_err err = verso_seg_cand_add(c->sg, j, VERSO_SEG_HARD);
-            if (!err && lead && !found)
-                err = verso_seg_cand_add(c->sg, i, VERSO_SEG_HARD);
-            if (err)
-                return err;
-            found = true;
-            num = n2 >= 0 ? n2 : -1;
-            letter = l2;
-        }
+    return ((size_t)st * 2 + letter) * VERSO_SEG_SERIES_VALUES + (size_t)v;
+}
+
+static bool s_waiting(const verso_seg_series *sr, size_t slot)
+{
+    return sr->stamp[slot] == sr->gen;
+}
+
+/* Marks slot as waited for, with the start pos when >= 0 (a series whose
+ * first marker is added as a boundary once a second one follows).
+ * Errors: ENOMEM. */
+static verso_err s_wait(verso_seg_series *sr, size_t slot, long start)
+{
+    if (!s_waiting(sr, slot)) {
+        sr->stamp[slot] = sr->gen;
+        sr->head[slot] = UINT32_MAX;
     }
+    if (start < 0)
+        return VERSO_OK;
+    if (sr->npend == sr->cappend) {
+        size_t cap = sr->cappend ? 2 * sr->cappend : 64;
+        size_t *pos = realloc(sr->pend, cap * sizeof *pos);
+        if (!pos)
+            return VERSO_ENOMEM;
+        sr->pend = pos;
+        uint32_t *next = realloc(sr->pnext, cap * sizeof *next);
+        if (!next)
+            return VERSO_ENOMEM;
+        sr->pnext = next;
+        sr->cappend = cap;
+    }
+    if (sr->npend >= UINT32_MAX)
+        return VERSO_ENOMEM;
+    sr->pend[sr->npend] = (size_t)start;
+    sr->pnext[sr->npend] = sr->head[slot];
+    sr->head[slot] = (uint32_t)sr->npend++;
     return VERSO_OK;
 }
 
-/* List series: one that starts the block ("1) first 2) second", "• 9. The
- * first item"), and ones that start inside it with "1" or "a" after a space
- * ("Steps: 1. Open the box 2. Remove it"), found from the "." and ")" that
- * follow their markers. */
+/* A marker at j of style st continues the series waiting in slot: a hard
+ * break before it, and before the first markers still pending; the series
+ * then waits for the next value. Errors: ENOMEM. */
+static verso_err s_advance(const verso_seg_ctx *c, size_t slot, size_t j, size_t next)
+{
+    verso_seg_series *sr = &c->sg->series;
+    verso_err err = verso_seg_cand_add(c->sg, j, VERSO_SEG_HARD);
+    for (uint32_t k = sr->head[slot]; !err && k != UINT32_MAX; k = sr->pnext[k]) {
+        verso_work_add(c->work, 1);
+        err = verso_seg_cand_add(c->sg, sr->pend[k], VERSO_SEG_HARD);
+    }
+    sr->stamp[slot] = sr->gen - 1; /* the series moved on */
+    return err ? err : s_wait(sr, next, -1);
+}
+
+/* True when a series may start with the marker at j: the block's first
+ * marker, or "1" / "a" (num, letter) after a space inside the block. */
+static bool s_series_start(const verso_seg_ctx *c, size_t first, size_t j, long num, char letter)
+{
+    if (j == first)
+        return true;
+    return j >= first + 1 && (num == 1 || letter == 'a') &&
+           verso_seg_is_space((unsigned char)c->t[j - 1]);
+}
+
+/* List series, in one pass over the block: one that starts the block ("1)
+ * first 2) second", "• 9. The first item"), and ones that start inside it
+ * with "1" or "a" after a space ("Steps: 1. Open the box 2. Remove it").
+ * A series adds a hard break before each next marker of its style ("2)"
+ * after "1)", "b." after "a."), found after a space, and before its first
+ * marker too when it starts inside the block and has a second. Series that
+ * wait for the same marker value and style go on alike from there, so
+ * they share one slot (verso_seg_series): the pass is linear in the block
+ * (before, each "a." of "a. a. a. ..." followed its own series to the
+ * block's end). */
 verso_err verso_seg_scan_list(const verso_seg_ctx *c)
 {
     const char *t = c->t;
+    verso_seg_series *sr = &c->sg->series;
+    if (++sr->gen == 0) { /* the stamps wrapped: forget them all */
+        memset(sr->stamp, 0, sizeof sr->stamp);
+        sr->gen = 2;
+    }
+    sr->npend = 0;
     size_t first = c->block_start, nx;
     while (first < c->block_end) { /* skip spaces and bullets */
         UChar32 ch = verso_seg_cp(t, c->block_end, first, &nx);
+        verso_work_add(c->work, 1);
         if (!verso_seg_is_space(ch) && !verso_seg_is_bullet(ch))
             break;
         first = nx;
     }
-    verso_err err = s_list_series(c, first, false);
-    for (int k = 0; k < 2 && !err; k++) {
-        char punct = k ? ')' : '.';
-        for (const char *p = memchr(t + first, punct, c->block_end - first); p && !err;
-             p = memchr(p + 1, punct, (size_t)(t + c->block_end - p - 1))) {
-            if ((size_t)(p - t) < first + 2)
-                continue; /* a marker needs a space before it inside the block */
-            size_t m = (size_t)(p - t) - 1;
-            if ((t[m] != '1' && t[m] != 'a') || !verso_seg_is_space((unsigned char)t[m - 1]))
-                continue;
-            err = s_list_series(c, m, true);
-        }
+    verso_err err = VERSO_OK;
+    for (size_t j = first; !err && j < c->block_end; j++) {
+        long num;
+        char letter;
+        int st;
+        verso_work_add(c->work, 1);
+        if ((j > first && !verso_seg_is_space((unsigned char)t[j - 1])) ||
+            !s_marker_at(c, j, &num, &letter, &st))
+            continue;
+        bool isl = num < 0;
+        long v = isl ? letter : num;
+        size_t slot = s_slot(st, isl, v), next = s_slot(st, isl, v + 1);
+        if (j > first && t[j - 1] == ' ' && j + 3 < c->block_end && s_waiting(sr, slot))
+            err = s_advance(c, slot, j, next);
+        if (!err && s_series_start(c, first, j, num, letter))
+            err = s_wait(sr, next, j > first ? (long)j : -1);
     }
     return err;
 }

@@ -491,6 +491,10 @@ verso_err verso_server_new(const verso_server_config *cfg, verso_server **out)
         return VERSO_ENOMEM;
     }
     s->cfg = *cfg;
+    if (!s->cfg.request_timeout_ms)
+        s->cfg.request_timeout_ms = VERSO_REQUEST_TIMEOUT_MS;
+    if (!s->cfg.stop_grace_ms)
+        s->cfg.stop_grace_ms = VERSO_STOP_GRACE_MS;
     s->impl->sigpipe[0] = s->impl->sigpipe[1] = -1;
     verso_err err = s_start(s);
     if (err) {

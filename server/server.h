@@ -30,8 +30,15 @@ typedef struct verso_server_config {
     const char *curve_secret; /* the server's key pair file (keyfile.h); NULL: no CURVE */
     const char *allow_file;   /* client allow-list (auth.h); required with curve_secret */
     int insecure;             /* permits binding a non-local endpoint without CURVE */
+    uint64_t request_timeout_ms; /* a request's deadline, and the most "timeout_ms" asks;
+                                    0: VERSO_REQUEST_TIMEOUT_MS */
+    uint64_t stop_grace_ms;      /* at a stop, in-flight work is cancelled after this;
+                                    0: VERSO_STOP_GRACE_MS */
     verso_store_opts store;
 } verso_server_config;
+
+#define VERSO_REQUEST_TIMEOUT_MS 120000u
+#define VERSO_STOP_GRACE_MS      10000u
 
 typedef struct verso_server_stats {
     atomic_uint_fast64_t requests;

@@ -36,7 +36,9 @@ typedef enum verso_err {
     VERSO_EBADLANG = -20,   /* malformed BCP 47 language tag */
     VERSO_EEXIST = -21,     /* the object already exists */
     VERSO_EDENIED = -22,    /* the client's key is unknown, revoked, or lacks the op's role */
-    VERSO_ERR_MIN_ = -22
+    VERSO_ETIMEDOUT = -23,  /* the server stopped the request at its deadline */
+    VERSO_ECANCELED = -24,  /* the server stopped the request: client gone, or shutting down */
+    VERSO_ERR_MIN_ = -24
 } verso_err;
 
 /* "SYMBOL: message" for a code. Static storage; never NULL. */

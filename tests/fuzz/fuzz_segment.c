@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t len = size - 1;
     verso_spans sp;
     verso_spans_init(&sp);
-    if (verso_segmenter_run(s_seg, lang, text, len, mode, flags, &sp) != VERSO_OK)
+    if (verso_segmenter_run(s_seg, lang, text, len, mode, flags, &sp, NULL) != VERSO_OK)
         abort();
     size_t prev_end = 0;
     uint32_t prev_para = 0;

@@ -28,7 +28,7 @@ FRAME_LIMIT = 2 * MAX_MSG + 64 * 1024          # PROTOCOL.md section 2
 TIMEOUT_MS = 5000
 CODES = {"EPROTO", "EBADUTF8", "ETOOBIG", "EBADREQ", "EVERSION", "EBADOP", "ESHUTDOWN",
          "ENOMEM", "ESTORE", "ENOSPC", "EIO", "ENOTFOUND", "EBADLANG", "EEXIST", "EDENIED",
-         "ELOCKED", "EINTERNAL"}
+         "ELOCKED", "EINTERNAL", "ETIMEDOUT", "ECANCELED"}
 # Unicode's White_Space property, for "surrounding white space" in segment (section 6).
 WHITE_SPACE = set("\t\n\v\f\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000") | \
     {chr(c) for c in range(0x2000, 0x200B)}

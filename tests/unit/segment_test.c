@@ -18,7 +18,7 @@ static void s_join(const char *lang, const char *text, size_t len, verso_para_mo
     verso_spans sp;
     verso_spans_init(&sp);
     out[0] = '\0';
-    CHECK_INT(verso_segmenter_run(s_seg, lang, text, len, mode, 0, &sp), VERSO_OK);
+    CHECK_INT(verso_segmenter_run(s_seg, lang, text, len, mode, 0, &sp, NULL), VERSO_OK);
     size_t n = 0;
     for (size_t i = 0; i < sp.n && n < cap; i++)
         n += (size_t)snprintf(out + n, cap - n, "%s%.*s", i ? "|" : "",
@@ -114,7 +114,7 @@ static void test_offsets_and_paragraphs(void)
     const char *t = "  One here.  Two there.\n\nThree.\n";
     verso_spans sp;
     verso_spans_init(&sp);
-    CHECK_INT(verso_segmenter_run(s_seg, "en", t, strlen(t), VERSO_PARA_AUTO, 0, &sp), VERSO_OK);
+    CHECK_INT(verso_segmenter_run(s_seg, "en", t, strlen(t), VERSO_PARA_AUTO, 0, &sp, NULL), VERSO_OK);
     CHECK_INT(sp.n, 3);
     if (sp.n == 3) {
         CHECK_INT(sp.v[0].start, 2);
@@ -165,7 +165,7 @@ static void test_moved_closer_never_overlaps(void)
     verso_spans sp;
     verso_spans_init(&sp);
     CHECK_INT(verso_segmenter_run(s_seg, "zh", t, sizeof t - 1, VERSO_PARA_BLANK,
-                                  VERSO_SEG_ICU_ONLY, &sp),
+                                  VERSO_SEG_ICU_ONLY, &sp, NULL),
               VERSO_OK);
     CHECK(sp.n >= 2);
     for (size_t i = 1; i < sp.n; i++)
@@ -214,7 +214,7 @@ static void test_hostile_input(void)
          * text is not NUL-terminated). */
         char *copy = malloc(len ? len : 1);
         memcpy(copy, bad[i], len);
-        CHECK_INT(verso_segmenter_run(s_seg, "en", copy, len, VERSO_PARA_AUTO, 0, &sp), VERSO_OK);
+        CHECK_INT(verso_segmenter_run(s_seg, "en", copy, len, VERSO_PARA_AUTO, 0, &sp, NULL), VERSO_OK);
         free(copy);
         for (size_t j = 0; j < sp.n; j++)
             CHECK(sp.v[j].start < sp.v[j].end && sp.v[j].end <= len);
@@ -236,7 +236,7 @@ static void test_seed_article(void)
     fclose(f);
     verso_spans sp;
     verso_spans_init(&sp);
-    CHECK_INT(verso_segmenter_run(s_seg, "en", text, len, VERSO_PARA_AUTO, 0, &sp), VERSO_OK);
+    CHECK_INT(verso_segmenter_run(s_seg, "en", text, len, VERSO_PARA_AUTO, 0, &sp, NULL), VERSO_OK);
     int bullets = 0, dhs = 0, here = 0, glued = 0;
     for (size_t i = 0; i < sp.n; i++) {
         char s[4096];

@@ -98,10 +98,20 @@ class InternalError(ServerError):
     code = "EINTERNAL"
 
 
+class DeadlinePassed(ServerError):
+    """The server stopped the request at its deadline (`timeout_ms` or the server's default)."""
+    code = "ETIMEDOUT"
+
+
+class Cancelled(ServerError):
+    """The server stopped the request: the client went away, or the server is stopping."""
+    code = "ECANCELED"
+
+
 _BY_CODE = {cls.code: cls for cls in (
     ProtocolError, BadUtf8, TooBig, BadRequest, VersionError, BadOp, ShuttingDown,
     OutOfMemory, StoreError, NoSpace, IOFailure, NotFound, BadLang, Exists, Denied, Locked,
-    InternalError)}
+    InternalError, DeadlinePassed, Cancelled)}
 
 
 def from_reply(err, request_id=None):
