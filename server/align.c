@@ -219,7 +219,9 @@ verso_err verso_align(verso_aligner *a, const verso_align_opts *o, const verso_a
             (o->train_tgt[k].n && !o->train_tgt[k].p))
             return VERSO_EINVAL;
     size_t nb = 0;
+    a->work = o ? o->work : NULL;
     verso_err e = s_align(a, o, src, ns, tgt, nt, &nb);
+    a->work = NULL;
     if (e)
         return e;
     *beads = a->beads;

@@ -21,6 +21,7 @@
 
 #include "lexicon.h"
 #include "verso/err.h"
+#include "work.h"
 
 /* One sentence: its text (valid UTF-8, NFC) and the index of the paragraph
  * it belongs to (0 when the document has none). */
@@ -50,6 +51,7 @@ typedef struct verso_align_opts {
      * the call; ntrain 0 for none. */
     const verso_align_seg *train_src, *train_tgt;
     size_t ntrain;
+    verso_work *work; /* the request's meter (work.h), borrowed; NULL: none */
 } verso_align_opts;
 
 typedef struct verso_aligner verso_aligner;
@@ -64,8 +66,11 @@ void verso_aligner_destroy(verso_aligner **a);
  * order, covering every sentence of both sides exactly once; either side
  * may be empty (then every bead is 1-0 or 0-1). Time and memory grow
  * linearly with ns + nt (a band of constant width per level), more where
- * the path needs a wider band. Errors: EINVAL (NULL arguments with nonzero counts), ETOOBIG
- * (more than VERSO_ALIGN_MAX sentences a side or training pairs), ENOMEM. */
+ * the path needs a wider band. Every DP row and sentence ticks o->work,
+ * and the call stops with its ETIMEDOUT or ECANCELED (no beads then).
+ * Errors: EINVAL (NULL arguments with nonzero counts), ETOOBIG (more than
+ * VERSO_ALIGN_MAX sentences a side or training pairs), ENOMEM, ETIMEDOUT,
+ * ECANCELED. */
 #define VERSO_ALIGN_MAX 1000000u
 verso_err verso_align(verso_aligner *a, const verso_align_opts *o, const verso_align_seg *src,
                       size_t ns, const verso_align_seg *tgt, size_t nt,

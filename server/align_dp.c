@@ -512,7 +512,8 @@ static verso_err s_run(verso_aligner *a, s_dp *d, size_t *nb, bool *edge)
     for (size_t i = 0; i <= d->ns; i++) {
         if (i)
             s_fill_m(a, d, i);
-        if ((e = s_row(a, d, i)))
+        if ((e = s_row(a, d, i)) ||
+            (e = verso_work_tick(a->work, (uint64_t)(d->hi[i] - d->lo[i] + 1))))
             return e;
     }
     d->direct = true;
@@ -856,13 +857,18 @@ static verso_err s_fb_fill(verso_aligner *a, const s_dp *d)
     }
     if (verso_array_grow(&a->fb, &a->capfb, total * S_NFB + 1, sizeof *a->fb))
         return VERSO_ENOMEM;
-    for (size_t i = 0; i <= d->ns; i++)
+    verso_err e = VERSO_OK;
+    for (size_t i = 0; i <= d->ns && !e; i++) {
         for (long j = d->lo[i]; j <= d->hi[i]; j++)
             s_fwd_cell(a, d, i, j);
-    for (size_t i = d->ns + 1; i-- > 0;)
+        e = verso_work_tick(a->work, (uint64_t)(d->hi[i] - d->lo[i] + 1));
+    }
+    for (size_t i = d->ns + 1; i-- > 0 && !e;) {
         for (long j = d->hi[i]; j >= d->lo[i]; j--)
             s_bwd_cell(a, d, i, j);
-    return VERSO_OK;
+        e = verso_work_tick(a->work, (uint64_t)(d->hi[i] - d->lo[i] + 1));
+    }
+    return e;
 }
 
 verso_err verso_align_margins(verso_aligner *a, const verso_align_model *m, size_t nb)

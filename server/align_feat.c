@@ -376,6 +376,9 @@ verso_err verso_align_side_prepare(verso_aligner *a, verso_align_side *sd,
     for (size_t i = 0; i < n; i++) {
         double l;
         size_t nt, nk;
+        verso_err e = verso_work_tick(a->work, seg[i].n + 1);
+        if (e)
+            return e;
         if (!s_scan(a, &seg[i], o, &l, &nt, &nk) ||
             verso_array_grow(&sd->keys, &sd->capkeys, sd->nkeys + nk + 1, sizeof *sd->keys))
             return VERSO_ENOMEM;

@@ -105,6 +105,7 @@ struct verso_aligner {
     float *fb; /* margins: forward and backward costs, pair bead costs, per band cell */
     size_t capfb;
     float lentab[2001]; /* -log(erfc(x / sqrt 2)) at x = k / 100 */
+    verso_work *work;   /* the current call's meter (verso_align_opts), or NULL */
 };
 
 /* ---- align_feat.c: sentences to features ------------------------------ */

@@ -71,7 +71,8 @@ static verso_err s_side_text(verso_op_ctx *ctx, s_side *s, const char *text, siz
 {
     verso_spans sp;
     verso_spans_init(&sp);
-    verso_err err = verso_segmenter_run(ctx->th->seg, s->lang, text, len, VERSO_PARA_AUTO, 0, &sp, ctx->work);
+    verso_err err =
+        verso_segmenter_run(ctx->th->seg, s->lang, text, len, VERSO_PARA_AUTO, 0, &sp, ctx->work);
     for (size_t i = 0; i < sp.n && !err; i++)
         err = s_side_add(s, text + sp.v[i].start, sp.v[i].end - sp.v[i].start,
                          (uint32_t)sp.v[i].para, tmp);
@@ -466,7 +467,7 @@ verso_err verso_op_align(verso_op_ctx *ctx)
     err = err ? err : s_side_segs(&tgt);
     err = err ? err : verso_aligner_new(&a);
     const char *lexname = NULL;
-    verso_align_opts o = {.src_lang = src.lang, .tgt_lang = tgt.lang};
+    verso_align_opts o = {.src_lang = src.lang, .tgt_lang = tgt.lang, .work = ctx->work};
     if (!err && tr.on)
         err = s_train_load(ctx, &tr, &o);
     if (!err) {

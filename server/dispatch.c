@@ -68,8 +68,10 @@ static void s_stopped(verso_fault *f, verso_err err, uint64_t ms, const verso_wo
         verso_fault_set(f, err, "stopped at the deadline of %llu ms, after %llu units of work",
                         (unsigned long long)ms, (unsigned long long)verso_work_ops(w));
     else
-        verso_fault_set(f, err, "cancelled (client gone, or server stopping) after %llu units "
-                        "of work", (unsigned long long)verso_work_ops(w));
+        verso_fault_set(f, err,
+                        "cancelled (client gone, or server stopping) after %llu units "
+                        "of work",
+                        (unsigned long long)verso_work_ops(w));
 }
 
 /* Runs the handler into its own buffer, so that a failing handler's partial
@@ -100,7 +102,13 @@ static verso_err s_run(verso_server *srv, verso_thread *th, const verso_caller *
     verso_op_ctx ctx = {srv, th, req, &pk, f, who, &work};
     size_t nops;
     uint64_t t0 = verso_metrics_now_us();
+    atomic_fetch_add_explicit(&srv->stats.running, 1, memory_order_relaxed);
     err = op->fn(&ctx);
+    atomic_fetch_sub_explicit(&srv->stats.running, 1, memory_order_relaxed);
+    if (err == VERSO_ETIMEDOUT || err == VERSO_ECANCELED)
+        atomic_fetch_add_explicit(err == VERSO_ETIMEDOUT ? &srv->stats.timed_out
+                                                         : &srv->stats.cancelled,
+                                  1, memory_order_relaxed);
     if ((err == VERSO_ETIMEDOUT || err == VERSO_ECANCELED) && f->code != err)
         s_stopped(f, err, ms, &work);
     else if (err && f->code != err)

@@ -16,9 +16,9 @@
 
 /* What one thread brings to every request it handles. Owned by the thread. */
 typedef struct verso_thread {
-    void *writer;             /* connection to the writer (writer.h), or NULL */
-    verso_segmenter *seg;     /* this thread's segmenter */
-    struct verso_tmfuzzy *fz; /* this thread's fuzzy matcher (tmfuzzy.h), or NULL */
+    void *writer;              /* connection to the writer (writer.h), or NULL */
+    verso_segmenter *seg;      /* this thread's segmenter */
+    struct verso_tmfuzzy *fz;  /* this thread's fuzzy matcher (tmfuzzy.h), or NULL */
     const atomic_uint *cancel; /* set by the broker: stop the current request; or NULL */
     uint64_t received_ns;      /* when the broker received the current request (work.h
                                   clock), where its deadline counts from; 0: now */

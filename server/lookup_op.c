@@ -625,7 +625,7 @@ verso_err verso_op_lookup(verso_op_ctx *ctx)
     verso_buf_init(&l.tgt, (size_t)1 << 30);
     verso_fuzzy_text_init(&l.ct);
     s_seg *segs = NULL;
-    size_t n = 0;
+    size_t n = 0, done = 0;
     bool positions = false;
     verso_err err = l.hits ? verso_tmop_name(ctx, &l.tm_name) : VERSO_ENOMEM;
     if (!err && !l.fz) /* a thread without a matcher (tests): one for the request */
@@ -634,8 +634,10 @@ verso_err verso_op_lookup(verso_op_ctx *ctx)
     err = err ? err : verso_tmop_lang(ctx, "tgt_lang", tlb, &l.tl);
     err = err ? err : s_limits(ctx, &l);
     err = err ? err : s_method(ctx, &l);
-    if (!err)
+    if (!err) {
         l.fz->scan = l.scan;
+        l.fz->work = ctx->work;
+    }
     err = err ? err : s_segments(ctx, l.sl, &segs, &n, &positions);
     err = err ? err : s_forms_build(segs, n, &f);
     err = err ? err : verso_store_read_begin(ctx->srv->store, &l.t);
@@ -649,20 +651,19 @@ verso_err verso_op_lookup(verso_op_ctx *ctx)
     if (!err && rc)
         err = VERSO_ENOMEM;
     for (size_t i = 0; !err && i < n; i++) {
-        if (atomic_load(&ctx->srv->stopping)) { /* a long request must not hold up a stop */
-            err = verso_fault_set(ctx->fault, VERSO_ESHUTDOWN,
-                                  "server is shutting down: lookup given up after %zu of %zu "
-                                  "segments",
-                                  i, n);
+        if ((err = verso_work_tick(ctx->work, 1)))
             break;
-        }
         verso_buf norm = s_view(&f.arena, f.off[2 * i], f.off[2 * i + 1]);
         verso_buf loose = s_view(&f.arena, f.off[2 * i + 1], f.off[2 * i + 2]);
         /* Near-exact matches score 99 at most. */
         verso_tm_query q = {segs[i].text,      &norm, &loose, (size_t)l.max_results,
                             l.min_score < 100, l.skip};
         err = s_lookup_one(&l, segs, n, i, positions, &q, f.hashes);
+        done = err ? i : i + 1;
     }
+    if (err == VERSO_ETIMEDOUT || err == VERSO_ECANCELED)
+        verso_fault_set(ctx->fault, err, "lookup %s after %zu of %zu segments",
+                        err == VERSO_ETIMEDOUT ? "stopped at its deadline" : "cancelled", done, n);
     /* Tells the writer what the entries it has not posted cost lookups. */
     atomic_fetch_add_explicit(&ctx->srv->stats.unposted_ns, l.fst.unposted_ns,
                               memory_order_relaxed);
@@ -674,6 +675,8 @@ verso_err verso_op_lookup(verso_op_ctx *ctx)
     verso_buf_fini(&l.cnorm);
     verso_buf_fini(&l.tgt);
     verso_fuzzy_text_fini(&l.ct);
+    if (l.fz)
+        l.fz->work = NULL; /* the request's meter dies with it */
     if (l.fz == &l.own_fz)
         verso_tmfuzzy_fini(&l.own_fz);
     if (l.t)

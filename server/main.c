@@ -39,6 +39,10 @@ static void s_usage(FILE *f)
             "                           (corpora/dicts.py; default: none)\n"
             "  --ready-file PATH        write the bound endpoint here once serving\n"
             "  --max-message-bytes N    largest request accepted (default 16M)\n"
+            "  --request-timeout-ms N   a request's deadline, and the most its timeout_ms\n"
+            "                           may ask (default %u)\n"
+            "  --stop-grace-ms N        at SIGTERM/SIGINT, in-flight requests are cancelled\n"
+            "                           after N ms (default %u)\n"
             "  --map-size N             initial LMDB map size (default 1G; grows)\n"
             "  --max-map-size N         LMDB map growth limit (default 1T)\n"
             "  --log-level LEVEL        error, warn, info (default) or debug\n"
@@ -48,7 +52,7 @@ static void s_usage(FILE *f)
             "  --insecure               serve a non-local endpoint without CurveZMQ\n"
             "  --version, --help\n"
             "Sizes take K, M, G or T suffixes (powers of 1024).\n",
-            VERSO_DEFAULT_ENDPOINT, VERSO_RULES_DIR);
+            VERSO_DEFAULT_ENDPOINT, VERSO_RULES_DIR, VERSO_REQUEST_TIMEOUT_MS, VERSO_STOP_GRACE_MS);
 }
 
 /* Parses "64M" and the like. Returns 0, or -1 when malformed. */
@@ -115,6 +119,8 @@ static int s_parse(int argc, char **argv, verso_server_config *cfg)
                                          {"curve-key", 1, 0, 'k'},
                                          {"allow", 1, 0, 'a'},
                                          {"insecure", 0, 0, 'I'},
+                                         {"request-timeout-ms", 1, 0, 'T'},
+                                         {"stop-grace-ms", 1, 0, 'G'},
                                          {"version", 0, 0, 'V'},
                                          {"help", 0, 0, 'h'},
                                          {0, 0, 0, 0}};
@@ -135,6 +141,14 @@ static int s_parse(int argc, char **argv, verso_server_config *cfg)
             cfg->threads = (unsigned)n;
             break;
         case 'm': bad = s_parse_size(optarg, &cfg->max_message_bytes); break;
+        case 'T':
+            bad = s_parse_size(optarg, &n) || n < 1;
+            cfg->request_timeout_ms = n;
+            break;
+        case 'G':
+            bad = s_parse_size(optarg, &n) || n < 1;
+            cfg->stop_grace_ms = n;
+            break;
         case 's': bad = s_parse_size(optarg, &cfg->store.map_size); break;
         case 'S': bad = s_parse_size(optarg, &cfg->store.max_map_size); break;
         case 'l': bad = s_parse_level(optarg); break;

@@ -178,11 +178,15 @@ static verso_err s_stats(verso_op_ctx *ctx)
     if (err)
         return verso_fault_set(ctx->fault, err, "reading the index state: %s", verso_strerror(err));
     int admin = ctx->who->role >= VERSO_ROLE_ADMIN; /* the detail: store, ops, auth */
-    int rc = msgpack_pack_map(pk, admin ? 10 : 7);
+    int rc = msgpack_pack_map(pk, admin ? 14 : 11);
     rc = rc ? rc : verso_mp_pack_kv_int(pk, "started", srv->started);
     rc = rc ? rc : verso_mp_pack_kv_int(pk, "uptime_s", up_ms / 1000);
     rc = rc ? rc : verso_mp_pack_kv_uint(pk, "requests", atomic_load(&srv->stats.requests));
     rc = rc ? rc : verso_mp_pack_kv_uint(pk, "errors", atomic_load(&srv->stats.errors));
+    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "timed_out", atomic_load(&srv->stats.timed_out));
+    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "cancelled", atomic_load(&srv->stats.cancelled));
+    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "queued", atomic_load(&srv->stats.queued));
+    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "running", atomic_load(&srv->stats.running));
     rc = rc ? rc : verso_mp_pack_kv_uint(pk, "threads", srv->cfg.threads);
     rc = rc ? rc : verso_mp_pack_kv_str(pk, "endpoint", srv->endpoint);
     rc = rc ? rc : verso_mp_pack_cstr(pk, "fuzzy_index");

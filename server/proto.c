@@ -181,3 +181,19 @@ int verso_proto_pack_err(msgpack_sbuffer *out, const msgpack_object *id, verso_e
     rc = rc ? rc : verso_mp_pack_kv_str(&pk, "code", verso_err_symbol(code));
     return rc ? rc : verso_mp_pack_kv_str(&pk, "message", message);
 }
+
+bool verso_proto_is_control(const void *data, size_t len)
+{
+    static const char *const ops[] = {"ping", "hello", "stats"};
+    if (len > VERSO_CONTROL_MAX_BYTES)
+        return false;
+    verso_req r;
+    verso_fault f;
+    verso_req_init(&r);
+    bool yes = false;
+    if (verso_req_decode(&r, data, len, &f) == VERSO_OK)
+        for (size_t i = 0; i < sizeof ops / sizeof *ops && !yes; i++)
+            yes = r.op_len == strlen(ops[i]) && !memcmp(r.op, ops[i], r.op_len);
+    verso_req_fini(&r);
+    return yes;
+}

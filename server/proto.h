@@ -59,6 +59,15 @@ verso_err verso_req_int(const verso_req *r, const char *key, bool required, int6
 verso_err verso_req_bool(const verso_req *r, const char *key, bool required, bool *out,
                          verso_fault *f);
 
+/* Requests of at most this size may be control requests (below). */
+#define VERSO_CONTROL_MAX_BYTES 4096
+
+/* True when data[0..len) is a well-formed request, of at most
+ * VERSO_CONTROL_MAX_BYTES, for a control op: ping, hello or stats. The
+ * broker sends those to a worker of their own, so that they never wait
+ * behind work (server.c). Bounded by the size cap; thread-safe. */
+bool verso_proto_is_control(const void *data, size_t len);
+
 /* Packs {"v":1,"id":id|nil,"ok":true,"res":<res bytes>} into out; res must
  * be one packed msgpack object. Returns 0, or -1 on allocation failure. */
 int verso_proto_pack_ok(msgpack_sbuffer *out, const msgpack_object *id, const void *res,

@@ -403,8 +403,7 @@ static verso_err s_para_emit(verso_seg_ctx *c, size_t a, size_t b, unsigned flag
 
 /* Segments text by paragraph mode; see segment.h. */
 verso_err verso_segmenter_run(verso_segmenter *s, const char *lang, const char *text, size_t len,
-                              verso_para_mode mode, unsigned flags, verso_spans *out,
-                              verso_work *w)
+                              verso_para_mode mode, unsigned flags, verso_spans *out, verso_work *w)
 {
     if (len > INT32_MAX)
         return VERSO_ETOOBIG;

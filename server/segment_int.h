@@ -58,11 +58,11 @@ struct verso_segmenter {
     size_t nicu, icu_cap, icu_next;
     struct s_brk *brk; /* bracket events of the current block (segdecide.c) */
     size_t nbrk, brk_cap;
-    size_t brk_cur;   /* bracket events before the last position asked about */
-    int brk_depth[7]; /* open depth of each pair there */
+    size_t brk_cur;             /* bracket events before the last position asked about */
+    int brk_depth[7];           /* open depth of each pair there */
     size_t lead_from, lead_end; /* the sentence from lead_from: blank up to lead_end */
     bool lead_known;            /* lead_* hold for the current block */
-    verso_seg_series series; /* list series of the current block (segscan.c) */
+    verso_seg_series series;    /* list series of the current block (segscan.c) */
 };
 
 /* What the rules look at: the text and the sentence being built. One per

@@ -1,10 +1,17 @@
 /*
  * server.c - versod's broker: the ROUTER front socket, the pool of workers
- * behind it (load-balanced: a request goes only to an idle worker), the
- * writer, start-up (ready file) and clean shutdown. With CURVE on it also
- * runs the ZAP handler and stamps each request with its caller's role
- * (auth.h). Requests themselves are handled in dispatch.c; this file only
- * moves frames.
+ * behind it, the writer, start-up (ready file) and clean shutdown. With
+ * CURVE on it also runs the ZAP handler and stamps each request with its
+ * caller's role (auth.h). Requests themselves are handled in dispatch.c;
+ * this file moves frames and looks inside none but small ones:
+ * - control requests (ping, hello, stats; proto.h) go straight to a worker
+ *   of their own, so that they never wait behind work;
+ * - other requests wait in the broker's queue (pending.h) until a worker is
+ *   idle and their client runs fewer than threads - 1 of them;
+ * - the front socket's monitor reports connections that went away: a
+ *   request of theirs running is cancelled, one queued is dropped;
+ * - at a stop, in-flight requests have stop_grace_ms to finish, then are
+ *   cancelled.
  */
 #define _GNU_SOURCE
 #include "server.h"
@@ -19,7 +26,10 @@
 #include <zmq.h>
 
 #include "auth.h"
+#include "be.h"
 #include "log.h"
+#include "pending.h"
+#include "proto.h"
 #include "tm.h"
 #include "tmfuzzy.h"
 #include "worker.h"
@@ -27,15 +37,36 @@
 
 #define S_START_TIMEOUT_MS 10000
 #define S_FRONT_LINGER_MS  2000 /* time given to queued replies at shutdown */
+#define S_MONITOR_ENDPOINT "inproc://verso-front-events"
+#define S_DEAD_FDS         256 /* connections gone, remembered until their fd is reused */
+
+/* What a worker is running: its client's routing id and connection. */
+typedef struct s_busy {
+    bool on;
+    int fd;
+    size_t idlen;
+    unsigned char id[256];
+} s_busy;
 
 struct verso_server_impl {
     void *zctx;
-    void *front; /* ROUTER, clients */
-    void *back;  /* ROUTER, workers */
-    verso_worker *workers;
-    unsigned nworkers;
-    unsigned *idle; /* stack of idle worker indices */
+    void *front;           /* ROUTER, clients */
+    void *back;            /* ROUTER, workers */
+    verso_worker *workers; /* nwork workers for work, then the control worker */
+    unsigned nworkers;     /* threads started (work and control) */
+    unsigned nwork;        /* workers for work: cfg.threads */
+    unsigned control;      /* index of the control worker (ping, hello, stats) */
+    unsigned ready;        /* workers that said READY */
+    unsigned cap;          /* requests one client may run at once */
+    s_busy *busy;          /* per worker */
+    unsigned *idle;        /* stack of idle worker indices (work workers only) */
     unsigned nidle;
+    verso_pending pending; /* requests waiting for a worker */
+    void *monitor;         /* PAIR, the front socket's connection events */
+    int dead[S_DEAD_FDS];  /* fds of connections gone (ring; -1: free) */
+    unsigned ndead;
+    int64_t stop_at_ms; /* when the stop was seen; 0: not stopping */
+    bool grace_over;    /* in-flight requests were cancelled */
     verso_writer *writer;
     int sigpipe[2];     /* the signal handlers' wake-ups: 'x' stop, 'h' reload */
     void *zap;          /* REP, the ZAP handler (CURVE only) */
@@ -84,7 +115,8 @@ static int s_worker_id(verso_server_impl *im, int *more)
 }
 
 /* A message from a worker: READY, or a reply to pass to the client. Either
- * way the worker is idle afterwards. */
+ * way a worker for work is idle afterwards (the control worker is never
+ * on the idle stack: it takes its requests as they come). */
 static int s_from_worker(verso_server_impl *im)
 {
     int more = 0;
@@ -111,8 +143,12 @@ static int s_from_worker(verso_server_impl *im)
         s_forward_rest(im->back, im->front);
     } else {
         zmq_msg_close(&first); /* "READY" */
+        im->ready++;
     }
-    im->idle[im->nidle++] = (unsigned)w;
+    if ((unsigned)w != im->control) {
+        im->busy[w].on = false;
+        im->idle[im->nidle++] = (unsigned)w;
+    }
     return 0;
 }
 
@@ -138,35 +174,209 @@ static void s_caller(verso_server *s, zmq_msg_t *m, verso_caller *who)
     memcpy(who->name, e->name, sizeof who->name);
 }
 
-/* A client's message [id][body...]: to the most recently idle worker as
- * [worker][caller][id][body...], caller = role byte + name (worker.c). */
-static int s_to_worker(verso_server *s)
+/* Sends request r to worker w as [w][caller][id][frames...], caller = role
+ * byte + received time + name (worker.h); an empty frame more when r had
+ * too many (the worker answers bad framing). The frames are sent (r keeps
+ * empty ones). */
+static void s_send_request(verso_server_impl *im, unsigned w, verso_pending_req *r)
+{
+    unsigned char wid[2] = {'w', (unsigned char)w}, cb[9 + VERSO_NAME_MAX];
+    size_t nl = strnlen(r->who.name, VERSO_NAME_MAX);
+    cb[0] = (unsigned char)r->who.role;
+    verso_be_put64(cb + 1, r->received_ns);
+    memcpy(cb + 9, r->who.name, nl);
+    zmq_send(im->back, wid, sizeof wid, ZMQ_SNDMORE);
+    zmq_send(im->back, cb, 9 + nl, ZMQ_SNDMORE);
+    if (zmq_msg_send(&r->id, im->back, ZMQ_SNDMORE) < 0)
+        zmq_msg_close(&r->id);
+    for (int i = 0; i < r->nparts; i++) {
+        int last = i + 1 == r->nparts && !r->extra;
+        if (zmq_msg_send(&r->part[i], im->back, last ? 0 : ZMQ_SNDMORE) < 0)
+            zmq_msg_close(&r->part[i]);
+    }
+    if (r->extra)
+        zmq_send(im->back, "", 0, 0);
+    zmq_msg_init(&r->id);
+    r->nparts = 0;
+}
+
+/* The body of r when its framing is right: [body] or [""][body]. */
+static zmq_msg_t *s_body(verso_pending_req *r)
+{
+    if (r->extra)
+        return NULL;
+    if (r->nparts == 1)
+        return &r->part[0];
+    if (r->nparts == 2 && zmq_msg_size(&r->part[0]) == 0)
+        return &r->part[1];
+    return NULL;
+}
+
+/* Receives one client message [id][frames...] into a new request (NULL:
+ * out of memory, the message is dropped; or nothing to receive). */
+static verso_pending_req *s_recv_request(verso_server *s)
 {
     verso_server_impl *im = s->impl;
-    zmq_msg_t id, body;
-    zmq_msg_init(&id);
-    zmq_msg_init(&body);
-    if (zmq_msg_recv(&id, im->front, 0) < 0 || !zmq_msg_more(&id) ||
-        zmq_msg_recv(&body, im->front, 0) < 0) {
-        zmq_msg_close(&id);
-        zmq_msg_close(&body);
-        return -1;
+    verso_pending_req *r = calloc(1, sizeof *r);
+    zmq_msg_t part;
+    zmq_msg_init(&part);
+    if (r)
+        zmq_msg_init(&r->id);
+    int more =
+        zmq_msg_recv(r ? &r->id : &part, im->front, 0) >= 0 && zmq_msg_more(r ? &r->id : &part);
+    while (more) {
+        zmq_msg_close(&part);
+        zmq_msg_init(&part);
+        if (zmq_msg_recv(&part, im->front, 0) < 0)
+            break;
+        more = zmq_msg_more(&part);
+        if (r && r->nparts < VERSO_PENDING_PARTS) {
+            r->part[r->nparts++] = part;
+            zmq_msg_init(&part);
+        } else if (r) {
+            r->extra = true;
+        }
     }
-    verso_caller who;
-    s_caller(s, &body, &who);
-    int more = zmq_msg_more(&body);
-    unsigned w = im->idle[--im->nidle];
-    unsigned char wid[2] = {'w', (unsigned char)w}, cb[1 + VERSO_NAME_MAX];
-    cb[0] = (unsigned char)who.role;
-    size_t nl = strlen(who.name);
-    memcpy(cb + 1, who.name, nl);
-    zmq_send(im->back, wid, sizeof wid, ZMQ_SNDMORE);
-    zmq_send(im->back, cb, 1 + nl, ZMQ_SNDMORE);
-    if (zmq_msg_send(&id, im->back, ZMQ_SNDMORE) < 0)
-        zmq_msg_close(&id);
-    if (zmq_msg_send(&body, im->back, more ? ZMQ_SNDMORE : 0) < 0)
-        zmq_msg_close(&body);
-    return more ? s_forward_rest(im->front, im->back) : 0;
+    zmq_msg_close(&part);
+    if (r && !r->nparts) { /* a bare routing id: nothing to answer */
+        verso_pending_req_free(r);
+        r = NULL;
+    }
+    if (!r)
+        return NULL;
+    s_caller(s, &r->part[0], &r->who);
+    r->received_ns = verso_work_now_ns();
+    r->fd = zmq_msg_get(&r->part[0], ZMQ_SRCFD);
+    return r;
+}
+
+/* One client message: a control request to the control worker at once,
+ * anything else into the queue. */
+static void s_from_client(verso_server *s)
+{
+    verso_server_impl *im = s->impl;
+    verso_pending_req *r = s_recv_request(s);
+    if (!r)
+        return;
+    zmq_msg_t *body = s_body(r);
+    if (body && verso_proto_is_control(zmq_msg_data(body), zmq_msg_size(body))) {
+        s_send_request(im, im->control, r);
+        verso_pending_req_free(r);
+        return;
+    }
+    if (verso_pending_push(&im->pending, r)) /* full: the front is not read then */
+        verso_pending_req_free(r);
+    atomic_store(&s->stats.queued, im->pending.n);
+}
+
+/* How many requests the client of routing id[0..n) is running. */
+static unsigned s_running(void *arg, const void *id, size_t n)
+{
+    verso_server_impl *im = arg;
+    unsigned k = 0;
+    for (unsigned w = 0; w < im->nwork; w++)
+        k += im->busy[w].on && im->busy[w].idlen == n && !memcmp(im->busy[w].id, id, n);
+    return k;
+}
+
+static bool s_fd_dead(const verso_server_impl *im, int fd)
+{
+    for (unsigned i = 0; fd >= 0 && i < S_DEAD_FDS; i++)
+        if (im->dead[i] == fd)
+            return true;
+    return false;
+}
+
+/* Hands queued requests to idle workers, each client below its cap; a
+ * request whose connection went away is dropped unanswered (its client
+ * is not there to read a reply). */
+static void s_dispatch(verso_server *s)
+{
+    verso_server_impl *im = s->impl;
+    while (im->nidle > 0) {
+        verso_pending_req *r = verso_pending_take(&im->pending, im->cap, s_running, im);
+        if (!r)
+            break;
+        if (s_fd_dead(im, r->fd)) {
+            atomic_fetch_add_explicit(&s->stats.cancelled, 1, memory_order_relaxed);
+            verso_pending_req_free(r);
+            continue;
+        }
+        unsigned w = im->idle[--im->nidle];
+        s_busy *b = &im->busy[w];
+        b->on = true;
+        b->fd = r->fd;
+        b->idlen = zmq_msg_size(&r->id) < sizeof b->id ? zmq_msg_size(&r->id) : sizeof b->id;
+        memcpy(b->id, zmq_msg_data(&r->id), b->idlen);
+        atomic_store(&im->workers[w].cancel, 0);
+        s_send_request(im, w, r);
+        verso_pending_req_free(r);
+    }
+    atomic_store(&s->stats.queued, im->pending.n);
+}
+
+/* Cancels what the workers run for connection fd (-1: everything). */
+static unsigned s_cancel(verso_server_impl *im, int fd)
+{
+    unsigned n = 0;
+    for (unsigned w = 0; w < im->nwork; w++)
+        if (im->busy[w].on && (fd < 0 || im->busy[w].fd == fd)) {
+            atomic_store(&im->workers[w].cancel, 1);
+            n++;
+        }
+    return n;
+}
+
+/* The front socket's connection events: a connection gone cancels its
+ * running requests and marks its fd, until a new connection reuses it. */
+static void s_monitor(verso_server *s)
+{
+    verso_server_impl *im = s->impl;
+    for (;;) {
+        zmq_msg_t ev, addr;
+        zmq_msg_init(&ev);
+        if (zmq_msg_recv(&ev, im->monitor, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&ev);
+            return;
+        }
+        if (zmq_msg_more(&ev)) { /* the endpoint frame */
+            zmq_msg_init(&addr);
+            zmq_msg_recv(&addr, im->monitor, 0);
+            zmq_msg_close(&addr);
+        }
+        if (zmq_msg_size(&ev) >= 6) {
+            uint16_t event;
+            uint32_t value;
+            memcpy(&event, zmq_msg_data(&ev), 2);
+            memcpy(&value, (const char *)zmq_msg_data(&ev) + 2, 4);
+            int fd = (int)value;
+            for (unsigned i = 0; i < S_DEAD_FDS; i++)
+                if (im->dead[i] == fd)
+                    im->dead[i] = -1; /* gone, or reused by a new connection */
+            if (event == ZMQ_EVENT_DISCONNECTED) {
+                im->dead[im->ndead++ % S_DEAD_FDS] = fd;
+                unsigned n = s_cancel(im, fd);
+                if (n)
+                    verso_log(VERSO_LOG_INFO, "a client went away: cancelling %u request(s)", n);
+            }
+        }
+        zmq_msg_close(&ev);
+    }
+}
+
+/* Watches the front socket's connections (before it binds). */
+static verso_err s_monitor_start(verso_server_impl *im)
+{
+    for (unsigned i = 0; i < S_DEAD_FDS; i++)
+        im->dead[i] = -1;
+    if (zmq_socket_monitor(im->front, S_MONITOR_ENDPOINT,
+                           ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED) < 0 ||
+        !(im->monitor = zmq_socket(im->zctx, ZMQ_PAIR)) ||
+        zmq_connect(im->monitor, S_MONITOR_ENDPOINT) < 0) {
+        verso_log(VERSO_LOG_ERROR, "cannot watch the front socket: %s", zmq_strerror(zmq_errno()));
+        return VERSO_ETRANSPORT;
+    }
+    return VERSO_OK;
 }
 
 static int s_front_pending(verso_server_impl *im)
@@ -179,7 +389,7 @@ static int s_front_pending(verso_server_impl *im)
 static verso_err s_await_workers(verso_server_impl *im)
 {
     int64_t deadline = verso_now_ms() + S_START_TIMEOUT_MS;
-    while (im->nidle < im->nworkers) {
+    while (im->ready < im->nworkers) {
         zmq_pollitem_t it = {im->back, 0, ZMQ_POLLIN, 0};
         long left = (long)(deadline - verso_now_ms());
         if (left <= 0 || zmq_poll(&it, 1, left) <= 0)
@@ -198,12 +408,17 @@ static verso_err s_start_workers(verso_server *s)
     if (!im->back || zmq_setsockopt(im->back, ZMQ_ROUTER_MANDATORY, &one, sizeof one) < 0 ||
         zmq_bind(im->back, VERSO_WORKER_ENDPOINT) < 0)
         return VERSO_ETRANSPORT;
-    im->workers = calloc(s->cfg.threads, sizeof *im->workers);
-    im->idle = calloc(s->cfg.threads, sizeof *im->idle);
-    if (!im->workers || !im->idle)
+    im->nwork = s->cfg.threads;
+    im->control = im->nwork;
+    im->cap = im->nwork > 1 ? im->nwork - 1 : 1;
+    im->workers = calloc(im->nwork + 1, sizeof *im->workers);
+    im->busy = calloc(im->nwork + 1, sizeof *im->busy);
+    im->idle = calloc(im->nwork + 1, sizeof *im->idle);
+    if (!im->workers || !im->busy || !im->idle || verso_pending_init(&im->pending))
         return VERSO_ENOMEM;
-    for (unsigned i = 0; i < s->cfg.threads; i++) {
-        im->workers[i] = (verso_worker){s, im->zctx, i, 0};
+    for (unsigned i = 0; i <= im->nwork; i++) { /* the last: the control worker */
+        im->workers[i] = (verso_worker){.srv = s, .zctx = im->zctx, .index = i};
+        atomic_init(&im->workers[i].cancel, 0);
         if (verso_worker_start(&im->workers[i]))
             return VERSO_ENOMEM;
         im->nworkers++;
@@ -243,6 +458,8 @@ static verso_err s_bind_front(verso_server *s)
     zmq_setsockopt(im->front, ZMQ_RCVHWM, &hwm, sizeof hwm);
     zmq_setsockopt(im->front, ZMQ_LINGER, &linger, sizeof linger);
     if (s->curve && s_front_curve(s))
+        return VERSO_ETRANSPORT;
+    if (s_monitor_start(im))
         return VERSO_ETRANSPORT;
     if (zmq_bind(im->front, s->cfg.bind) < 0) {
         verso_log(VERSO_LOG_ERROR, "cannot bind %s: %s", s->cfg.bind, zmq_strerror(zmq_errno()));
@@ -523,7 +740,28 @@ static void s_stop_workers(verso_server_impl *im)
 static int s_drained(verso_server *s)
 {
     verso_server_impl *im = s->impl;
-    return im->nidle == im->nworkers && !s_front_pending(im);
+    return im->nidle == im->nwork && !im->pending.n && !s_front_pending(im);
+}
+
+/* While stopping: once the grace period is over, cancels what still runs.
+ * Returns the ms to wait for the next poll (-1: no limit). */
+static long s_grace(verso_server *s)
+{
+    verso_server_impl *im = s->impl;
+    if (!atomic_load(&s->stopping) || im->grace_over)
+        return -1;
+    int64_t now = verso_now_ms();
+    if (!im->stop_at_ms)
+        im->stop_at_ms = now;
+    int64_t left = im->stop_at_ms + (int64_t)s->cfg.stop_grace_ms - now;
+    if (left > 0)
+        return (long)left;
+    im->grace_over = true;
+    unsigned n = s_cancel(im, -1);
+    if (n)
+        verso_log(VERSO_LOG_WARN, "stopping: grace of %llu ms over, cancelling %u request(s)",
+                  (unsigned long long)s->cfg.stop_grace_ms, n);
+    return -1;
 }
 
 /* The signal handlers' bytes: 'h' reloads the allow-list, anything else
@@ -541,7 +779,8 @@ static void s_signals(verso_server *s, int *logged_stop)
     if (stop) {
         atomic_store(&s->stopping, 1);
         if (!(*logged_stop)++)
-            verso_log(VERSO_LOG_INFO, "stopping: finishing in-flight requests");
+            verso_log(VERSO_LOG_INFO, "stopping: finishing in-flight requests (grace %llu ms)",
+                      (unsigned long long)s->cfg.stop_grace_ms);
     }
 }
 
@@ -558,18 +797,20 @@ verso_err verso_server_run(verso_server *s)
 {
     verso_server_impl *im = s->impl;
     verso_log(VERSO_LOG_INFO, "versod listening on %s, data in %s, %u worker(s)", s->endpoint,
-              s->cfg.data_dir, im->nworkers);
+              s->cfg.data_dir, im->nwork);
     int logged_stop = 0;
     for (;;) {
+        long wait = s_grace(s);
         if (atomic_load(&s->stopping) && s_drained(s))
             break;
         /* The ZAP socket is a placeholder (NULL socket, fd -1) without CURVE. */
-        zmq_pollitem_t it[4] = {{im->back, 0, ZMQ_POLLIN, 0},
+        zmq_pollitem_t it[5] = {{im->back, 0, ZMQ_POLLIN, 0},
                                 {NULL, im->sigpipe[0], ZMQ_POLLIN, 0},
                                 {im->zap, -1, im->zap ? ZMQ_POLLIN : 0, 0},
+                                {im->monitor, 0, ZMQ_POLLIN, 0},
                                 {im->front, 0, ZMQ_POLLIN, 0}};
-        int n = im->nidle > 0 ? 4 : 3; /* no idle worker: leave requests queued */
-        if (zmq_poll(it, n, -1) < 0) {
+        int n = verso_pending_full(&im->pending) ? 4 : 5; /* a full queue: leave them in libzmq */
+        if (zmq_poll(it, n, wait) < 0) {
             if (zmq_errno() == EINTR || zmq_errno() == EAGAIN)
                 continue;
             verso_log(VERSO_LOG_ERROR, "poll: %s", zmq_strerror(zmq_errno()));
@@ -582,8 +823,10 @@ verso_err verso_server_run(verso_server *s)
             s_zap(s);
         if (it[0].revents & ZMQ_POLLIN)
             s_from_worker(im);
-        if (n == 4 && (it[3].revents & ZMQ_POLLIN) && im->nidle > 0)
-            s_to_worker(s);
+        if (n == 5 && (it[4].revents & ZMQ_POLLIN))
+            s_from_client(s);
+        s_monitor(s); /* before handing out: a request of a connection gone is dropped */
+        s_dispatch(s);
     }
     s_stop_workers(im);
     verso_log(VERSO_LOG_INFO, "stopped after %llu request(s)",
@@ -627,6 +870,9 @@ void verso_server_destroy(verso_server **sp)
         zmq_close(im->back);
     if (im->zap)
         zmq_close(im->zap);
+    if (im->monitor)
+        zmq_close(im->monitor);
+    verso_pending_fini(&im->pending);
     verso_allow_destroy(&im->allow);
     if (im->zctx)
         zmq_ctx_term(im->zctx);
@@ -639,6 +885,7 @@ void verso_server_destroy(verso_server **sp)
         if (im->sigpipe[i] >= 0)
             close(im->sigpipe[i]);
     free(im->workers);
+    free(im->busy);
     free(im->idle);
     free(im);
     free(s);

@@ -22,14 +22,14 @@
 typedef struct verso_server_config {
     const char *bind; /* e.g. tcp://127.0.0.1:5555, or tcp://127.0.0.1:* */
     const char *data_dir;
-    const char *ready_file;   /* NULL: none; else written with the bound endpoint */
-    unsigned threads;         /* workers, >= 1 */
-    size_t max_message_bytes; /* larger requests get ETOOBIG */
-    const char *rules_dir;    /* segmentation rule files (segrules.h) */
-    const char *dict_dir;     /* bilingual word lists for the aligner (lexdir.h); NULL: none */
-    const char *curve_secret; /* the server's key pair file (keyfile.h); NULL: no CURVE */
-    const char *allow_file;   /* client allow-list (auth.h); required with curve_secret */
-    int insecure;             /* permits binding a non-local endpoint without CURVE */
+    const char *ready_file;      /* NULL: none; else written with the bound endpoint */
+    unsigned threads;            /* workers, >= 1 */
+    size_t max_message_bytes;    /* larger requests get ETOOBIG */
+    const char *rules_dir;       /* segmentation rule files (segrules.h) */
+    const char *dict_dir;        /* bilingual word lists for the aligner (lexdir.h); NULL: none */
+    const char *curve_secret;    /* the server's key pair file (keyfile.h); NULL: no CURVE */
+    const char *allow_file;      /* client allow-list (auth.h); required with curve_secret */
+    int insecure;                /* permits binding a non-local endpoint without CURVE */
     uint64_t request_timeout_ms; /* a request's deadline, and the most "timeout_ms" asks;
                                     0: VERSO_REQUEST_TIMEOUT_MS */
     uint64_t stop_grace_ms;      /* at a stop, in-flight work is cancelled after this;
@@ -52,6 +52,10 @@ typedef struct verso_server_stats {
     atomic_uint_fast64_t unposted_ns;   /* lookups' time reading entries not yet in the
                                            fuzzy index (tmfuzzy.h); the writer posts them
                                            once it exceeds its last posting's time */
+    atomic_uint_fast64_t timed_out;     /* requests stopped at their deadline (ETIMEDOUT) */
+    atomic_uint_fast64_t cancelled;     /* requests stopped or dropped: client gone, stop */
+    atomic_uint_fast64_t queued;        /* requests waiting in the broker for a worker now */
+    atomic_uint_fast64_t running;       /* requests whose op is executing now */
 } verso_server_stats;
 
 typedef struct verso_server_impl verso_server_impl;

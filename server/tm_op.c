@@ -338,16 +338,22 @@ static verso_err s_parse_entries(verso_op_ctx *ctx, verso_str sl, verso_str tl, 
 
 /* Derives each entry's forms in this worker thread (verso_tm_prepare), so
  * that the single writer thread only writes. An entry that fails here is
- * left for the writer, which reports its error. */
-static void s_prepare(verso_op_ctx *ctx, s_add_job *j)
+ * left for the writer, which reports its error. Stops with the meter's
+ * error (nothing is written then: the job is never submitted). */
+static verso_err s_prepare(verso_op_ctx *ctx, s_add_job *j)
 {
     if (!ctx->th || !ctx->th->fz || !(j->preps = calloc(j->n, sizeof *j->preps)))
-        return;
-    for (size_t i = 0; i < j->n; i++) {
+        return VERSO_OK;
+    for (size_t i = 0; i < j->n; i++)
         verso_tm_prep_init(&j->preps[i]);
+    for (size_t i = 0; i < j->n; i++) {
+        verso_err err = verso_work_tick(ctx->work, 1 + j->entries[i].src.n + j->entries[i].tgt.n);
+        if (err)
+            return err;
         if (verso_tm_prepare(&j->preps[i], &j->entries[i], &ctx->th->fz->f) == VERSO_OK)
             j->entries[i].prep = &j->preps[i];
     }
+    return VERSO_OK;
 }
 
 static void s_preps_fini(s_add_job *j)
@@ -362,8 +368,8 @@ verso_err verso_tmop_add(verso_op_ctx *ctx, verso_str tm, verso_tm_entry *entrie
                          verso_tm_conflict policy, verso_tm_outcome *outcome, uint64_t *ids)
 {
     s_add_job j = {tm, entries, n, policy, outcome, ids, {0}, NULL};
-    s_prepare(ctx, &j);
-    verso_err err = s_submit(ctx, s_add_run, &j);
+    verso_err err = s_prepare(ctx, &j);
+    err = err ? err : s_submit(ctx, s_add_run, &j);
     s_preps_fini(&j);
     for (size_t i = 0; i < n; i++)
         entries[i].prep = NULL;

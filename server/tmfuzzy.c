@@ -343,15 +343,19 @@ static verso_err s_verify(s_search *s, uint64_t id, const unsigned char *ids, si
     verso_tmfuzzy *z = s->z;
     size_t m = z->q.n;
     long k = verso_fuzzy_max_ed(m, n, *s->min_score);
-    if (!n || k < 0 || (size_t)k < (m > n ? m - n : n - m))
-        return VERSO_OK;
+    verso_err err = verso_work_tick(z->work, 1);
+    if (err || !n || k < 0 || (size_t)k < (m > n ? m - n : n - m))
+        return err;
+    /* the distances below cost a word operation per 64 query tokens and candidate token */
+    if ((err = verso_work_tick(z->work, (m / 64 + 1) * (uint64_t)n)))
+        return err;
     if (verso_array_grow(&z->ids, &z->ids_cap, n, sizeof *z->ids))
         return VERSO_ENOMEM;
     memcpy(z->ids, ids, n * sizeof *z->ids);
     bool yes;
     size_t ed;
     s->st->verified++;
-    verso_err err = verso_fuzzy_within(&z->f, z->q.ids, m, z->ids, n, (size_t)k, &yes);
+    err = verso_fuzzy_within(&z->f, z->q.ids, m, z->ids, n, (size_t)k, &yes);
     if (err || !yes)
         return err;
     err = verso_fuzzy_ed(&z->f, z->q.ids, m, z->ids, n, &ed);
@@ -447,6 +451,8 @@ verso_err verso_tmfuzzy_search(verso_txn *t, verso_tmfuzzy *z, uint32_t tm_id, u
     if (err || (res.flags & VERSO_FUZZIDX_NO_TOKENS))
         return err;
     s.st->postings = res.postings;
+    if ((err = verso_work_tick(z->work, res.postings + res.n)))
+        return err;
     uint64_t upto;
     unsigned char from[8];
     s_scan sc = {t, &s, tm_id, pair, target, VERSO_OK};
@@ -540,7 +546,8 @@ static int s_contain_posting(void *arg, uint64_t id, uint32_t len)
 {
     s_contain *c = arg;
     (void)len;
-    if (id <= c->upto) /* those above are read from their records */
+    c->err = verso_work_tick(c->z->work, 1);
+    if (!c->err && id <= c->upto) /* those above are read from their records */
         c->err = s_cid_add(c->z, id);
     return c->err != VERSO_OK;
 }
@@ -548,6 +555,8 @@ static int s_contain_posting(void *arg, uint64_t id, uint32_t len)
 static int s_contain_unposted(void *arg, verso_val key, verso_val val)
 {
     s_contain *c = arg;
+    if ((c->err = verso_work_tick(c->z->work, 1 + val.len / 4)))
+        return 1;
     if (key.len == 8 && s_rec_holds(c, val))
         c->err = s_cid_add(c->z, verso_be_get64(key.data));
     return c->err != VERSO_OK;
@@ -615,6 +624,8 @@ verso_err verso_tmfuzzy_containing(verso_txn *t, verso_tmfuzzy *z, uint32_t tm_i
         verso_val v;
         if (i && z->cids[i] == z->cids[i - 1])
             continue;
+        if ((err = verso_work_tick(z->work, 1 + c.nw)))
+            return err;
         verso_be_put64(k, z->cids[i]);
         if (z->cids[i] <= c.upto) { /* from a posting: its record decides */
             err = verso_store_get(t, VERSO_DB_TOKENS, k, 8, &v);

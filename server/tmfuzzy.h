@@ -25,6 +25,7 @@
 #include "fuzzy.h"
 #include "store.h"
 #include "verso/err.h"
+#include "work.h"
 
 /* ---- write side ---------------------------------------------------------- */
 
@@ -89,6 +90,8 @@ typedef struct verso_tmfuzzy {
     size_t want_cap;
     uint64_t *cids; /* and its candidates */
     size_t ncids, cids_cap;
+    verso_work *work; /* the meter of the request using the matcher (work.h): set by the
+                         op, borrowed; searches tick it and stop with its error */
 } verso_tmfuzzy;
 
 /* Counters of one search, for stats and benchmarks. */

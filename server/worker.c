@@ -5,6 +5,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "be.h"
 #include "dispatch.h"
 #include "log.h"
 #include "tmfuzzy.h"
@@ -56,16 +57,18 @@ static int s_is(zmq_msg_t *part, const char *s)
     return zmq_msg_size(part) == n && memcmp(zmq_msg_data(part), s, n) == 0;
 }
 
-/* The caller the broker stamped on the request: role byte, then name. */
-static void s_caller(zmq_msg_t *part, verso_caller *who)
+/* The caller the broker stamped on the request: role byte, the time it
+ * received the request, then the name. */
+static void s_caller(zmq_msg_t *part, verso_caller *who, uint64_t *received_ns)
 {
     const unsigned char *p = zmq_msg_data(part);
     size_t n = zmq_msg_size(part);
-    who->role = n >= 1 && p[0] <= VERSO_ROLE_ADMIN ? (verso_role)p[0] : VERSO_ROLE_NONE;
-    n = n > 1 ? n - 1 : 0;
+    who->role = n >= 9 && p[0] <= VERSO_ROLE_ADMIN ? (verso_role)p[0] : VERSO_ROLE_NONE;
+    *received_ns = n >= 9 ? verso_be_get64(p + 1) : 0;
+    n = n > 9 ? n - 9 : 0;
     n = n < VERSO_NAME_MAX ? n : VERSO_NAME_MAX;
     if (n)
-        memcpy(who->name, p + 1, n);
+        memcpy(who->name, p + 9, n);
     who->name[n] = '\0';
 }
 
@@ -85,7 +88,7 @@ static void s_handle(verso_worker *w, void *sock, verso_thread *th, s_msg *m, ms
 {
     msgpack_sbuffer_clear(out);
     verso_caller who;
-    s_caller(&m->part[0], &who);
+    s_caller(&m->part[0], &who, &th->received_ns);
     int delim = m->n >= 4 && zmq_msg_size(&m->part[2]) == 0;
     zmq_msg_t *body = m->n == 3 ? &m->part[2] : m->n == 4 && delim ? &m->part[3] : NULL;
     if (body && !m->extra) {
@@ -121,7 +124,7 @@ static void *s_main(void *arg)
 {
     verso_worker *w = arg;
     void *sock = NULL;
-    verso_thread th = {NULL, NULL, NULL};
+    verso_thread th = {NULL, NULL, NULL, &w->cancel, 0};
     msgpack_sbuffer out;
     msgpack_sbuffer_init(&out);
     if (s_thread_init(w, &sock, &th) < 0) {

@@ -114,7 +114,8 @@ static void test_offsets_and_paragraphs(void)
     const char *t = "  One here.  Two there.\n\nThree.\n";
     verso_spans sp;
     verso_spans_init(&sp);
-    CHECK_INT(verso_segmenter_run(s_seg, "en", t, strlen(t), VERSO_PARA_AUTO, 0, &sp, NULL), VERSO_OK);
+    CHECK_INT(verso_segmenter_run(s_seg, "en", t, strlen(t), VERSO_PARA_AUTO, 0, &sp, NULL),
+              VERSO_OK);
     CHECK_INT(sp.n, 3);
     if (sp.n == 3) {
         CHECK_INT(sp.v[0].start, 2);
@@ -214,7 +215,8 @@ static void test_hostile_input(void)
          * text is not NUL-terminated). */
         char *copy = malloc(len ? len : 1);
         memcpy(copy, bad[i], len);
-        CHECK_INT(verso_segmenter_run(s_seg, "en", copy, len, VERSO_PARA_AUTO, 0, &sp, NULL), VERSO_OK);
+        CHECK_INT(verso_segmenter_run(s_seg, "en", copy, len, VERSO_PARA_AUTO, 0, &sp, NULL),
+                  VERSO_OK);
         free(copy);
         for (size_t j = 0; j < sp.n; j++)
             CHECK(sp.v[j].start < sp.v[j].end && sp.v[j].end <= len);
