@@ -21,6 +21,7 @@
 #include "po.h"
 #include "tmx.h"
 #include "utf8.h"
+#include "verso/limits.h"
 
 #define S_BATCH_ENTRIES 16000
 #define S_IN_FLIGHT     4
@@ -312,6 +313,8 @@ static int s_entry(s_import *im, s_batch *b, uint64_t line, const s_rec *r)
         s_reject(im, line, r->sn ? "empty target" : "empty source");
     else if (!verso_utf8_valid(r->src, r->sn, NULL) || !verso_utf8_valid(r->tgt, r->tn, NULL))
         s_reject(im, line, "not valid UTF-8");
+    else if (r->sn > VERSO_SEGMENT_MAX_BYTES || r->tn > VERSO_SEGMENT_MAX_BYTES)
+        s_reject(im, line, "a text over 262,144 bytes (the limit of an entry's text)");
     else {
         size_t before = b->buf.size;
         msgpack_sbuffer extra;

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
+
 void verso_buf_init(verso_buf *b, size_t cap)
 {
     b->data = NULL;
@@ -40,8 +42,10 @@ static verso_err s_reserve(verso_buf *b, size_t extra)
     while (n < need)
         n *= 2;
     char *p = realloc(b->data, n);
-    if (!p)
+    if (!p) {
+        verso_log(VERSO_LOG_ERROR, "out of memory: a buffer of %zu bytes", n);
         return VERSO_ENOMEM;
+    }
     b->data = p;
     b->alloc = n;
     return VERSO_OK;
@@ -94,13 +98,18 @@ verso_err verso_array_grow(void *arrp, size_t *cap, size_t need, size_t elem)
     size_t n = *cap ? *cap : 16;
     while (n < need && n <= SIZE_MAX / 2)
         n *= 2;
-    if (n < need || !elem || n > SIZE_MAX / elem)
+    if (n < need || !elem || n > SIZE_MAX / elem) {
+        verso_log(VERSO_LOG_ERROR, "out of memory: an array of %zu elements of %zu bytes", need,
+                  elem);
         return VERSO_ENOMEM;
+    }
     void *arr;
     memcpy(&arr, arrp, sizeof arr);
     void *p = realloc(arr, n * elem);
-    if (!p)
+    if (!p) {
+        verso_log(VERSO_LOG_ERROR, "out of memory: an array of %zu bytes", n * elem);
         return VERSO_ENOMEM;
+    }
     memcpy(arrp, &p, sizeof p);
     *cap = n;
     return VERSO_OK;

@@ -19,6 +19,7 @@
 #include "text.h"
 #include "tm.h"
 #include "tm_op.h"
+#include "verso/limits.h"
 
 #define S_MIN_CONFIDENCE 0.5 /* "store" default */
 
@@ -150,8 +151,9 @@ typedef struct s_store {
     double min;
     size_t candidates, added, skipped;
     /* Beads held back: a storable shape under min (low_confidence), both
-     * sides but more than 3 sentences (shape), one side empty (unpaired). */
-    size_t low, shape, unpaired;
+     * sides but more than 3 sentences (shape), one side empty (unpaired), a
+     * side over VERSO_SEGMENT_MAX_BYTES (too_long). */
+    size_t low, shape, unpaired, too_long;
 } s_store;
 
 static verso_err s_store_read(verso_op_ctx *ctx, s_store *st)
@@ -231,6 +233,22 @@ static verso_err s_join(const s_side *s, size_t from, size_t n, verso_buf *out)
     return err;
 }
 
+/* Bytes of the sentences [from, from + n) of a side joined (s_join). */
+static size_t s_joined_bytes(const s_side *s, size_t from, size_t n)
+{
+    size_t total = n && !s_unspaced(s->lang) ? n - 1 : 0;
+    for (size_t i = 0; i < n; i++)
+        total += s_sent(s, from + i).n;
+    return total;
+}
+
+/* A context sentence, or none when it is too long to store. */
+static verso_str s_context(const s_side *s, size_t i)
+{
+    verso_str x = s_sent(s, i);
+    return x.n <= VERSO_SEGMENT_MAX_BYTES ? x : (verso_str){"", 0};
+}
+
 /* Adds the storable beads to the TM (one writer job), their neighbouring
  * source sentences as context. */
 static verso_err s_store_beads(verso_op_ctx *ctx, s_store *st, const s_side *src, const s_side *tgt,
@@ -247,13 +265,18 @@ static verso_err s_store_beads(verso_op_ctx *ctx, s_store *st, const s_side *src
             s_held_back(st, &b[i]);
             continue;
         }
+        if (s_joined_bytes(src, b[i].src, b[i].nsrc) > VERSO_SEGMENT_MAX_BYTES ||
+            s_joined_bytes(tgt, b[i].tgt, b[i].ntgt) > VERSO_SEGMENT_MAX_BYTES) {
+            st->too_long++;
+            continue;
+        }
         at[2 * n] = text.len;
         err = s_join(src, b[i].src, b[i].nsrc, &text);
         at[2 * n + 1] = text.len;
         err = err ? err : s_join(tgt, b[i].tgt, b[i].ntgt, &text);
-        e[n].prev = b[i].src ? s_sent(src, b[i].src - 1) : (verso_str){"", 0};
-        e[n].next =
-            b[i].src + b[i].nsrc < src->n ? s_sent(src, b[i].src + b[i].nsrc) : (verso_str){"", 0};
+        e[n].prev = b[i].src ? s_context(src, b[i].src - 1) : (verso_str){"", 0};
+        e[n].next = b[i].src + b[i].nsrc < src->n ? s_context(src, b[i].src + b[i].nsrc)
+                                                  : (verso_str){"", 0};
         n++;
     }
     for (size_t i = 0; i < n && !err; i++) { /* text is complete: views are stable */
@@ -438,10 +461,11 @@ static verso_err s_pack(verso_op_ctx *ctx, const s_side *src, const s_side *tgt,
         rc = rc ? rc : verso_mp_pack_kv_uint(pk, "added", st->added);
         rc = rc ? rc : verso_mp_pack_kv_uint(pk, "skipped", st->skipped);
         rc = rc ? rc : verso_mp_pack_cstr(pk, "held_back");
-        rc = rc ? rc : msgpack_pack_map(pk, 3);
+        rc = rc ? rc : msgpack_pack_map(pk, 4);
         rc = rc ? rc : verso_mp_pack_kv_uint(pk, "low_confidence", st->low);
         rc = rc ? rc : verso_mp_pack_kv_uint(pk, "shape", st->shape);
         rc = rc ? rc : verso_mp_pack_kv_uint(pk, "unpaired", st->unpaired);
+        rc = rc ? rc : verso_mp_pack_kv_uint(pk, "too_long", st->too_long);
     }
     return rc ? VERSO_ENOMEM : VERSO_OK;
 }

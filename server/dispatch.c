@@ -105,6 +105,8 @@ static verso_err s_run(verso_server *srv, verso_thread *th, const verso_caller *
     atomic_fetch_add_explicit(&srv->stats.running, 1, memory_order_relaxed);
     err = op->fn(&ctx);
     atomic_fetch_sub_explicit(&srv->stats.running, 1, memory_order_relaxed);
+    if (err == VERSO_ENOMEM)
+        verso_log(VERSO_LOG_ERROR, "op \"%s\": out of memory (%s)", op->name, f->message);
     if (err == VERSO_ETIMEDOUT || err == VERSO_ECANCELED)
         atomic_fetch_add_explicit(err == VERSO_ETIMEDOUT ? &srv->stats.timed_out
                                                          : &srv->stats.cancelled,

@@ -22,8 +22,12 @@ verso_err verso_lang_canon(const char *tag, size_t len, char *out)
     UErrorCode st = U_ZERO_ERROR;
     int32_t parsed = 0;
     uloc_forLanguageTag(in, loc, sizeof loc, &parsed, &st);
-    if (U_FAILURE(st) || parsed != (int32_t)len || loc[0] == '\0')
+    if (U_FAILURE(st) || parsed != (int32_t)len)
         return VERSO_EBADLANG;
+    if (loc[0] == '\0') { /* "und" alone: ICU's root locale, which has no tag of its own */
+        memcpy(out, "und", 4);
+        return VERSO_OK;
+    }
     st = U_ZERO_ERROR;
     uloc_toLanguageTag(loc, out, VERSO_LANG_MAX, 1 /* strict */, &st);
     if (U_FAILURE(st) || st == U_STRING_NOT_TERMINATED_WARNING)

@@ -14,6 +14,8 @@
 
 /* Writes the canonical form of tag[0..len) ("en-us" -> "en-US", "zh-hant-tw"
  * -> "zh-Hant-TW") into out (VERSO_LANG_MAX bytes, NUL-terminated).
+ * The special tags are tags like any other: "und" (undetermined), "mul",
+ * "zxx", "mis", "und-x-..." and "x-..." (which becomes "und-x-...").
  * Returns VERSO_OK, or VERSO_EBADLANG for an empty tag, one over
  * VERSO_LANG_INPUT_MAX bytes as given, or one ICU's strict parser refuses. */
 verso_err verso_lang_canon(const char *tag, size_t len, char *out);

@@ -17,6 +17,7 @@
 #include "text.h"
 #include "tm_op.h"
 #include "tmfuzzy.h"
+#include "verso/limits.h"
 
 #define S_MAX_SEGMENTS 100000
 #define S_MAX_RESULTS  100 /* the largest max_results */
@@ -147,6 +148,11 @@ static verso_err s_segments(verso_op_ctx *ctx, verso_str sl, s_seg **segs, size_
             if (o->type != MSGPACK_OBJECT_STR)
                 return verso_fault_set(ctx->fault, VERSO_EBADREQ, "segments[%zu] must be a string",
                                        i);
+            if (o->via.str.size > VERSO_SEGMENT_MAX_BYTES)
+                return verso_fault_set(ctx->fault, VERSO_ETOOBIG,
+                                       "segments[%zu] has %u bytes; a segment looked up may have "
+                                       "at most %u",
+                                       i, (unsigned)o->via.str.size, VERSO_SEGMENT_MAX_BYTES);
             (*segs)[i].text = (verso_str){o->via.str.ptr, o->via.str.size};
         }
         return VERSO_OK;
@@ -161,9 +167,16 @@ static verso_err s_segments(verso_op_ctx *ctx, verso_str sl, s_seg **segs, size_
     *n = err ? 0 : sp.n;
     if (!err && !(*segs = calloc(sp.n + 1, sizeof **segs)))
         err = VERSO_ENOMEM;
-    for (size_t i = 0; !err && i < sp.n; i++)
-        (*segs)[i] = (s_seg){
-            {text + sp.v[i].start, sp.v[i].end - sp.v[i].start}, sp.v[i].start, sp.v[i].end};
+    for (size_t i = 0; !err && i < sp.n; i++) {
+        size_t len = sp.v[i].end - sp.v[i].start;
+        if (len > VERSO_SEGMENT_MAX_BYTES)
+            err = verso_fault_set(ctx->fault, VERSO_ETOOBIG,
+                                  "sentence %zu of \"text\" (bytes %zu to %zu) has %zu bytes; a "
+                                  "segment looked up may have at most %u",
+                                  i, sp.v[i].start, sp.v[i].end, len, VERSO_SEGMENT_MAX_BYTES);
+        else
+            (*segs)[i] = (s_seg){{text + sp.v[i].start, len}, sp.v[i].start, sp.v[i].end};
+    }
     verso_spans_fini(&sp);
     return err;
 }

@@ -3,11 +3,12 @@
  *
  * Records (all integers big-endian):
  *   tms      name -> tm_id u32 | created i64
- *   entries  id u64 -> version u8 (2) | tm_id u32 | prev_hash u64 | next_hash u64 |
- *            created i64 | changed i64 | usage u64 | 10 x (len u32, bytes):
+ *   entries  id u64 -> version u8 (3) | tm_id u32 | prev_hash u64 | next_hash u64 |
+ *            created i64 | changed i64 | usage u64 | 13 x (len u32, bytes):
  *            src_lang, tgt_lang, src, tgt, author, note, origin, src_tags,
- *            tgt_tags, props (the last three are lists, tm.h). Version 1
- *            records (0.1) have the first seven only.
+ *            tgt_tags, props, prev, next, tmx (tags, props and tmx are
+ *            lists, tm.h). Version 1 records (0.1) have the first seven
+ *            only, version 2 the first ten; both are read as they are.
  *   match    tm_id u32 | direction-pair hash u32 | loose-form hash u64 ->
  *            normalised-text hash u64 | id u64 (sorted duplicates)
  *            Each entry has two: its source under the hash of (src_lang,
@@ -31,9 +32,10 @@
 #include "text.h"
 #include "tmfuzzy.h"
 
-#define S_REC_VERSION 2
+#define S_REC_VERSION 3
 #define S_REC_FIXED   (1 + 4 + 8 * 5)
-#define S_REC_STRS    10
+#define S_REC_STRS    13
+#define S_REC_STRS_V2 10
 #define S_REC_STRS_V1 7
 #define S_REVERSED    0x9e3779b9u /* marks the pair hash of a target-side key */
 
@@ -264,9 +266,9 @@ static verso_err s_encode(const verso_tm_entry *e, verso_buf *out)
     verso_be_put64(fixed + 21, (uint64_t)e->created);
     verso_be_put64(fixed + 29, (uint64_t)e->changed);
     verso_be_put64(fixed + 37, e->usage);
-    const verso_str *strs[S_REC_STRS] = {&e->src_lang, &e->tgt_lang, &e->src,    &e->tgt,
-                                         &e->author,   &e->note,     &e->origin, &e->src_tags,
-                                         &e->tgt_tags, &e->props};
+    const verso_str *strs[S_REC_STRS] = {
+        &e->src_lang, &e->tgt_lang, &e->src,   &e->tgt,  &e->author, &e->note, &e->origin,
+        &e->src_tags, &e->tgt_tags, &e->props, &e->prev, &e->next,   &e->tmx};
     verso_buf_reset(out);
     verso_err err = verso_buf_append(out, fixed, sizeof fixed);
     for (int i = 0; i < S_REC_STRS && !err; i++) {
@@ -284,7 +286,7 @@ static verso_err s_encode(const verso_tm_entry *e, verso_buf *out)
 static verso_err s_decode(verso_val v, uint64_t id, verso_tm_entry *e)
 {
     const unsigned char *p = v.data;
-    if (v.len < S_REC_FIXED || (p[0] != S_REC_VERSION && p[0] != 1))
+    if (v.len < S_REC_FIXED || p[0] < 1 || p[0] > S_REC_VERSION)
         return VERSO_ESTORE;
     memset(e, 0, sizeof *e);
     e->id = id;
@@ -294,11 +296,11 @@ static verso_err s_decode(verso_val v, uint64_t id, verso_tm_entry *e)
     e->created = (int64_t)verso_be_get64(p + 21);
     e->changed = (int64_t)verso_be_get64(p + 29);
     e->usage = verso_be_get64(p + 37);
-    verso_str *strs[S_REC_STRS] = {&e->src_lang, &e->tgt_lang, &e->src,    &e->tgt,
-                                   &e->author,   &e->note,     &e->origin, &e->src_tags,
-                                   &e->tgt_tags, &e->props};
+    verso_str *strs[S_REC_STRS] = {
+        &e->src_lang, &e->tgt_lang, &e->src,   &e->tgt,  &e->author, &e->note, &e->origin,
+        &e->src_tags, &e->tgt_tags, &e->props, &e->prev, &e->next,   &e->tmx};
     size_t off = S_REC_FIXED;
-    int nstrs = p[0] == 1 ? S_REC_STRS_V1 : S_REC_STRS;
+    int nstrs = p[0] == 1 ? S_REC_STRS_V1 : p[0] == 2 ? S_REC_STRS_V2 : S_REC_STRS;
     for (int i = 0; i < nstrs; i++) {
         if (v.len - off < 4)
             return VERSO_ESTORE;
@@ -309,7 +311,8 @@ static verso_err s_decode(verso_val v, uint64_t id, verso_tm_entry *e)
         *strs[i] = (verso_str){(const char *)p + off, n};
         off += n;
     }
-    return off == v.len && s_list_ok(e->src_tags) && s_list_ok(e->tgt_tags) && s_list_ok(e->props)
+    return off == v.len && s_list_ok(e->src_tags) && s_list_ok(e->tgt_tags) &&
+                   s_list_ok(e->props) && s_list_ok(e->tmx)
                ? VERSO_OK
                : VERSO_ESTORE;
 }
@@ -691,12 +694,14 @@ verso_err verso_tm_prepare(verso_tm_prep *p, const verso_tm_entry *e, verso_fuzz
 }
 
 typedef struct s_same {
-    verso_str tgt;
-    uint64_t first;     /* first same-source entry */
-    uint64_t identical; /* an entry with the same target too */
+    const verso_tm_entry *in; /* the entry added */
+    uint64_t first;           /* first same-source entry */
+    uint64_t identical;       /* an entry with the same target and the same tags too */
     verso_tm_entry first_e;
 } s_same;
 
+/* Same source (the caller's exact match), target and inline tags: a
+ * duplicate. Tags count: "<bpt>&lt;b&gt;</bpt>" is not "<g0>". */
 static int s_same_one(void *arg, const verso_tm_entry *e)
 {
     s_same *s = arg;
@@ -704,7 +709,8 @@ static int s_same_one(void *arg, const verso_tm_entry *e)
         s->first = e->id;
         s->first_e = *e;
     }
-    if (s_eq(e->tgt, s->tgt))
+    if (s_eq(e->tgt, s->in->tgt) && s_eq(e->src_tags, s->in->src_tags) &&
+        s_eq(e->tgt_tags, s->in->tgt_tags))
         s->identical = e->id;
     return 0;
 }
@@ -727,7 +733,7 @@ static verso_err s_add_one(verso_txn *t, s_ctr *c, const verso_tm_entry *in,
 {
     uint32_t tm_id = c->tm_id;
     verso_tm_entry e = *in;
-    s_same same = {in->tgt, 0, 0, {0}};
+    s_same same = {in, 0, 0, {0}};
     e.tm_id = tm_id;
     e.created = in->created > 0 ? in->created : (int64_t)time(NULL);
     e.changed = in->changed > 0 ? in->changed : e.created;

@@ -39,8 +39,10 @@ typedef struct verso_tm_prep verso_tm_prep;
 
 /* An entry. For verso_tm_add, fill src_lang..props (prev/next are the
  * neighbouring source segments, optional; created, changed and usage are
- * kept when nonzero, as an import of dated TMX needs; prep, optional, holds
- * what verso_tm_prepare derived from the texts); id is assigned. */
+ * kept when nonzero, as an import of dated TMX needs; tmx, optional, is
+ * what a TMX unit held that no other field does, kept for the way back;
+ * prep, optional, holds what verso_tm_prepare derived from the texts); id
+ * is assigned. */
 typedef struct verso_tm_entry {
     uint64_t id;
     uint32_t tm_id;
@@ -48,8 +50,9 @@ typedef struct verso_tm_entry {
     verso_str src, tgt;            /* inline tags as marks U+F0000 + index */
     verso_str src_tags, tgt_tags;  /* lists: the XML of each tag, by index */
     verso_str props;               /* list: name, value, name, value, ... */
-    verso_str prev, next;          /* add only: context segments */
+    verso_str prev, next;          /* context segments (stored since schema 3 records) */
     uint64_t prev_hash, next_hash; /* stored: hashes of the normalised context (0: none) */
+    verso_str tmx;                 /* list: key, value, ... (docs/PROTOCOL.md, "tmx") */
     verso_str author, note, origin;
     int64_t created, changed; /* unix seconds */
     uint64_t usage;

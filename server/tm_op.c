@@ -16,6 +16,7 @@
 #include "tm.h"
 #include "tm_op.h"
 #include "tmfuzzy.h"
+#include "verso/limits.h"
 #include "writer.h"
 
 #define S_MAX_ENTRIES 100000 /* entries in one add request */
@@ -150,7 +151,7 @@ verso_err verso_op_tm_list(verso_op_ctx *ctx)
 
 #define S_MAX_LIST 65534 /* tags of a segment, props of an entry */
 
-static const char *const s_list_keys[] = {"src_tags", "tgt_tags", "props"};
+static const char *const s_list_keys[] = {"src_tags", "tgt_tags", "props", "tmx"};
 
 /* An optional string field of an entry map (where: "entries[3]." or "");
  * wrong type: EBADREQ. */
@@ -188,7 +189,7 @@ static verso_err s_field_uint(verso_op_ctx *ctx, const msgpack_object *m, const 
 static size_t s_lists_size(const msgpack_object *m)
 {
     size_t n = 0;
-    for (size_t k = 0; k < 3 && m->type == MSGPACK_OBJECT_MAP; k++) {
+    for (size_t k = 0; k < 4 && m->type == MSGPACK_OBJECT_MAP; k++) {
         const msgpack_object *o = verso_mp_get(m, s_list_keys[k]);
         for (uint32_t i = 0; o && o->type == MSGPACK_OBJECT_ARRAY && i < o->via.array.size; i++) {
             const msgpack_object *it = &o->via.array.ptr[i];
@@ -202,15 +203,15 @@ static size_t s_lists_size(const msgpack_object *m)
     return n;
 }
 
-/* An optional list field: an array of strings, or for props an array of
- * [name, value] string pairs, appended to blob (room reserved by the
- * caller with s_lists_size, so that *out can point into it at once). */
+/* An optional list field: an array of strings, or for props and tmx an
+ * array of [name, value] string pairs, appended to blob (room reserved by
+ * the caller with s_lists_size, so that *out can point into it at once). */
 static verso_err s_field_list(verso_op_ctx *ctx, const msgpack_object *m, const char *where,
                               int which, verso_buf *blob, verso_str *out)
 {
     const char *key = s_list_keys[which];
     const msgpack_object *o = verso_mp_get(m, key);
-    bool pairs = which == 2;
+    bool pairs = which >= 2;
     if (!o || o->type == MSGPACK_OBJECT_NIL)
         return VERSO_OK;
     bool ok = o->type == MSGPACK_OBJECT_ARRAY && o->via.array.size <= S_MAX_LIST;
@@ -238,12 +239,24 @@ static verso_err s_field_list(verso_op_ctx *ctx, const msgpack_object *m, const 
     return err;
 }
 
+/* ETOOBIG, naming the limit, for an entry text over VERSO_SEGMENT_MAX_BYTES. */
+static verso_err s_segment_size(verso_op_ctx *ctx, const char *where, const char *key, verso_str s)
+{
+    if (s.n <= VERSO_SEGMENT_MAX_BYTES)
+        return VERSO_OK;
+    return verso_fault_set(ctx->fault, VERSO_ETOOBIG,
+                           "%s%s has %zu bytes; an entry's text may have at most %u",
+                           where ? where : "", key, s.n, VERSO_SEGMENT_MAX_BYTES);
+}
+
 /* The fields of an entry map common to add and update; lists go to blob. */
 static verso_err s_parse_fields(verso_op_ctx *ctx, const msgpack_object *m, const char *where,
                                 bool required, verso_buf *blob, verso_tm_entry *e)
 {
     verso_err err = s_field_str(ctx, m, where, "src", required, &e->src);
     err = err ? err : s_field_str(ctx, m, where, "tgt", required, &e->tgt);
+    err = err ? err : s_segment_size(ctx, where, "src", e->src);
+    err = err ? err : s_segment_size(ctx, where, "tgt", e->tgt);
     err = err ? err : s_field_str(ctx, m, where, "author", false, &e->author);
     err = err ? err : s_field_str(ctx, m, where, "note", false, &e->note);
     err = err ? err : s_field_str(ctx, m, where, "origin", false, &e->origin);
@@ -302,6 +315,13 @@ static verso_err s_parse_entry(verso_op_ctx *ctx, const msgpack_object *m, size_
     verso_err err = s_parse_fields(ctx, m, where, true, blob, e);
     err = err ? err : s_field_str(ctx, m, where, "prev", false, &e->prev);
     err = err ? err : s_field_str(ctx, m, where, "next", false, &e->next);
+    err = err ? err : s_segment_size(ctx, where, "prev", e->prev);
+    err = err ? err : s_segment_size(ctx, where, "next", e->next);
+    err = err ? err : s_field_list(ctx, m, where, 3, blob, &e->tmx);
+    if (!err && e->tmx.n > VERSO_SEGMENT_MAX_BYTES)
+        err = verso_fault_set(ctx->fault, VERSO_ETOOBIG,
+                              "%stmx has %zu bytes encoded; it may have at most %u", where,
+                              e->tmx.n, VERSO_SEGMENT_MAX_BYTES);
     err = err ? err : s_field_uint(ctx, m, where, "created", &created);
     err = err ? err : s_field_uint(ctx, m, where, "changed", &changed);
     err = err ? err : s_field_uint(ctx, m, where, "usage", &e->usage);
@@ -472,9 +492,10 @@ int verso_tmop_pack_entry(verso_txn *t, msgpack_packer *pk, const verso_tm_entry
         verso_str v;
     } strs[] = {{"tm", tm.name},   {"src_lang", e->src_lang}, {"tgt_lang", e->tgt_lang},
                 {"src", e->src},   {"tgt", e->tgt},           {"author", e->author},
-                {"note", e->note}, {"origin", e->origin}};
+                {"note", e->note}, {"origin", e->origin},     {"prev", e->prev},
+                {"next", e->next}};
     size_t ns = sizeof strs / sizeof strs[0];
-    int rc = msgpack_pack_map(pk, ns + 7 + n_extra);
+    int rc = msgpack_pack_map(pk, ns + 8 + n_extra);
     rc = rc ? rc : verso_mp_pack_kv_uint(pk, "id", e->id);
     for (size_t i = 0; i < ns && !rc; i++) {
         rc = verso_mp_pack_cstr(pk, strs[i].key);
@@ -483,6 +504,7 @@ int verso_tmop_pack_entry(verso_txn *t, msgpack_packer *pk, const verso_tm_entry
     rc = rc ? rc : s_pack_list(pk, "src_tags", e->src_tags, false);
     rc = rc ? rc : s_pack_list(pk, "tgt_tags", e->tgt_tags, false);
     rc = rc ? rc : s_pack_list(pk, "props", e->props, true);
+    rc = rc ? rc : s_pack_list(pk, "tmx", e->tmx, true);
     rc = rc ? rc : verso_mp_pack_kv_int(pk, "created", e->created);
     rc = rc ? rc : verso_mp_pack_kv_int(pk, "changed", e->changed);
     return rc ? rc : verso_mp_pack_kv_uint(pk, "usage", e->usage);

@@ -134,6 +134,42 @@ class BoundsTest(unittest.TestCase):
         self.assertEqual(self.recv(sock2)["err"]["code"], "ETIMEDOUT")
         self.assertGreaterEqual(self.stats(sock2)["timed_out"], 1)
 
+    # -- honest limits -------------------------------------------------------------------
+
+    def test_segment_size_limit(self):
+        """An entry's text and a segment looked up have at most 262,144 bytes: past that,
+        ETOOBIG naming the field and the limit (a 3 MB segment got ENOMEM before)."""
+        proc, endpoint = self.start()
+        sock = self.socket(endpoint)
+        most = "é" * 131072   # 262,144 bytes
+        self.assertEqual(self.ok(sock, "add", src_lang="en", tgt_lang="fr",
+                                 entries=[{"src": most, "tgt": "x"}])["added"], 1)
+        for field in ("src", "tgt", "prev", "next"):
+            entry = {"src": "a", "tgt": "b", field: most + "e"}
+            reply = self.call(sock, "add", src_lang="en", tgt_lang="fr",
+                              entries=[{"src": "ok", "tgt": "ok"}, entry])
+            self.assertEqual(reply["err"]["code"], "ETOOBIG", field)
+            self.assertIn("entries[1].%s has 262145 bytes" % field, reply["err"]["message"])
+            self.assertIn("262144", reply["err"]["message"])
+        res = self.ok(sock, "lookup", src_lang="en", tgt_lang="fr", segments=[most])
+        self.assertEqual(res["results"][0]["matches"][0]["score"], 100)
+        reply = self.call(sock, "lookup", src_lang="en", tgt_lang="fr",
+                          segments=["fine", "x" * 3000000])
+        self.assertEqual(reply["err"]["code"], "ETOOBIG")
+        self.assertIn("segments[1] has 3000000 bytes", reply["err"]["message"])
+        reply = self.call(sock, "lookup", src_lang="en", tgt_lang="fr",
+                          text="Short one. Y" + "x" * 270000 + ".")
+        self.assertEqual(reply["err"]["code"], "ETOOBIG")
+        self.assertIn("sentence 1 of \"text\"", reply["err"]["message"])
+        # align: a bead too long to be an entry is held back, and counted
+        self.ok(sock, "tm_create", tm="aligned")
+        res = self.ok(sock, "align", src_lang="en", tgt_lang="fr",
+                      store={"tm": "aligned", "min_confidence": 0},
+                      src_segments=["One.", "x" * 270000, "Three."],
+                      tgt_segments=["Un.", "y" * 270000, "Trois."])
+        self.assertEqual(res["stored"]["held_back"]["too_long"], 1, res["stored"])
+        self.assertEqual(res["stored"]["added"], 2, res["stored"])
+
     # -- control ops and fairness ------------------------------------------------------
 
     def test_ping_answered_while_every_worker_is_busy(self):

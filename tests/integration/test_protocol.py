@@ -622,12 +622,16 @@ class ProtocolTest(unittest.TestCase):
                 self.assertEqual(self.segment(text, tag)["lang"], canonical)
         self.assertEqual(self.segment(text, "pt")["rules"], "pt")
         # Well-formed, but no language has its own rules for it: the root rules are used.
-        for tag in ("qaa", "zxx", "tlh-Latn"):
+        # The special tags are tags like any other: "und" (undetermined, ICU's root locale,
+        # which has no tag of its own) included.
+        for tag in ("qaa", "zxx", "tlh-Latn", "und", "mul", "mis", "und-Latn", "und-x-notes"):
             with self.subTest(tag=tag):
                 res = self.segment(text, tag)
                 self.assertEqual(res["lang"], tag)
                 self.assertEqual(res["rules"], "root")
                 self.assertTrue(res["segments"])
+        self.assertEqual(self.segment(text, "UND")["lang"], "und")
+        self.assertEqual(self.segment(text, "x-notes")["lang"], "und-x-notes")
 
     def test_segment_lang_length_limit(self):
         # Only tags "over 63 bytes" get EBADLANG (64 bytes: test_segment_bad_lang), so these
@@ -3014,7 +3018,7 @@ class ProtocolTest(unittest.TestCase):
         res = self.align(src_lang="en", tgt_lang="fr", src_segments=self.EN,
                          tgt_segments=self.FR, store=dict(tm=name, min_confidence=0,
                                                           origin="memo-12"))
-        held = {"low_confidence": 0, "shape": 0, "unpaired": 0}
+        held = {"low_confidence": 0, "shape": 0, "unpaired": 0, "too_long": 0}
         self.assertEqual(res["stored"], {"candidates": 4, "added": 4, "skipped": 0,
                                          "held_back": held})
         # Stored with the document as origin and the neighbours as context.

@@ -176,6 +176,11 @@ static void test_fields_and_context(void)
     e.author = S("anna");
     e.origin = S("doc-17");
     e.note = S("greeting");
+    verso_buf tmx;
+    verso_buf_init(&tmx, 1024);
+    CHECK_INT(verso_tm_list_add(&tmx, S("tu")), VERSO_OK);
+    CHECK_INT(verso_tm_list_add(&tmx, S(" tuid=\"a7\"")), VERSO_OK);
+    e.tmx = (verso_str){tmx.data, tmx.len};
     uint64_t id = s_add_one("news", e, VERSO_TM_KEEP_BOTH, VERSO_TM_ADDED);
     verso_txn *t;
     CHECK_INT(verso_store_read_begin(s_store, &t), VERSO_OK);
@@ -185,9 +190,13 @@ static void test_fields_and_context(void)
     CHECK(got.author.n == 4 && !memcmp(got.author.p, "anna", 4));
     CHECK(got.origin.n == 6 && got.note.n == 8);
     CHECK(got.prev_hash != 0 && got.next_hash == 0);
+    /* the context's text is kept too (record version 3), and the tmx list */
+    CHECK(got.prev.n == 7 && !memcmp(got.prev.p, "Vorher.", 7) && got.next.n == 0);
+    CHECK(got.tmx.n == e.tmx.n && !memcmp(got.tmx.p, e.tmx.p, e.tmx.n));
     CHECK(got.created > 1700000000 && got.changed == got.created);
     CHECK_INT(verso_tm_get(t, 999999, &got), VERSO_ENOTFOUND);
     verso_store_read_end(&t);
+    verso_buf_fini(&tmx);
 }
 
 typedef struct s_del {
@@ -544,6 +553,63 @@ static void test_upgrade(const char *dir)
     CHECK_INT(verso_store_schema(s_store), VERSO_SCHEMA_VERSION);
 }
 
+/* A record of version 2 (before the context's text and tmx were stored)
+ * reads with those empty. */
+static verso_err s_v2_job(verso_txn *t, void *arg)
+{
+    (void)arg;
+    unsigned char rec[45 + 10 * 4 + 2 + 2 + 4 + 4] = {2, 0, 0, 0, 1}; /* version 2, tm 1 */
+    const char *strs[10] = {"en", "fr", "Two.", "Deux", "", "", "", "", "", ""};
+    size_t off = 45;
+    for (int i = 0; i < 10; i++) {
+        size_t n = strlen(strs[i]);
+        rec[off + 3] = (unsigned char)n;
+        memcpy(rec + off + 4, strs[i], n);
+        off += 4 + n;
+    }
+    unsigned char id[8] = {0, 0, 0, 0, 0, 0, 0x98, 0x02};
+    return verso_store_put(t, VERSO_DB_ENTRIES, id, 8, rec, off);
+}
+
+static void test_record_v2(void)
+{
+    CHECK_INT(s_write(s_v2_job, NULL), VERSO_OK);
+    verso_txn *t;
+    verso_tm_entry got;
+    CHECK_INT(verso_store_read_begin(s_store, &t), VERSO_OK);
+    CHECK_INT(verso_tm_get(t, 0x9802, &got), VERSO_OK);
+    CHECK(got.src.n == 4 && !memcmp(got.src.p, "Two.", 4) && got.tgt.n == 4);
+    CHECK(got.prev.n == 0 && got.next.n == 0 && got.tmx.n == 0);
+    verso_store_read_end(&t);
+    s_del d = {0x9802, false};
+    CHECK_INT(s_write(s_del_job, &d), VERSO_OK);
+    CHECK(d.deleted);
+}
+
+/* Same source and target but other tag contents: not a duplicate. */
+static void test_duplicates_see_tags(void)
+{
+    verso_tm_entry e = s_entry(S("en"), S("de"),
+                               S("\xf3\xb0\x80\x80"
+                                 "Bold\xf3\xb0\x80\x81"),
+                               S("\xf3\xb0\x80\x80"
+                                 "Fett\xf3\xb0\x80\x81"));
+    verso_buf a, b;
+    verso_buf_init(&a, 1024);
+    verso_buf_init(&b, 1024);
+    CHECK_INT(verso_tm_list_add(&a, S("<bpt i=\"1\">&lt;b&gt;</bpt>")), VERSO_OK);
+    CHECK_INT(verso_tm_list_add(&a, S("<ept i=\"1\">&lt;/b&gt;</ept>")), VERSO_OK);
+    CHECK_INT(verso_tm_list_add(&b, S("<g0>")), VERSO_OK);
+    CHECK_INT(verso_tm_list_add(&b, S("</g0>")), VERSO_OK);
+    e.src_tags = e.tgt_tags = (verso_str){a.data, a.len};
+    uint64_t first = s_add_one("default", e, VERSO_TM_KEEP_BOTH, VERSO_TM_ADDED);
+    CHECK(s_add_one("default", e, VERSO_TM_KEEP_BOTH, VERSO_TM_SKIPPED) == first);
+    e.src_tags = e.tgt_tags = (verso_str){b.data, b.len};
+    CHECK(s_add_one("default", e, VERSO_TM_KEEP_BOTH, VERSO_TM_ADDED) != first);
+    verso_buf_fini(&a);
+    verso_buf_fini(&b);
+}
+
 typedef struct s_many {
     verso_tm_entry e[300];
     char src[300][32];
@@ -593,6 +659,8 @@ int main(void)
     RUN(test_long_key);
     RUN(test_recent_and_merged);
     RUN(test_corrupt_record);
+    RUN(test_record_v2);
+    RUN(test_duplicates_see_tags);
     test_upgrade(dir);
     fprintf(stderr, "%s test_upgrade\n", t_failed ? "FAIL" : "ok  ");
     verso_store_destroy(&s_store);

@@ -1,0 +1,18 @@
+/*
+ * verso/limits.h - the protocol's size limits that server and clients share
+ * (docs/PROTOCOL.md section 2). A server refuses what exceeds them with
+ * ETOOBIG, naming the limit; a client may check first (the CLI's import
+ * skips such records and reports them).
+ */
+#ifndef VERSO_LIMITS_H
+#define VERSO_LIMITS_H
+
+/* Bytes of an entry's source or target text, of its context segments, of
+ * its tmx data, and of a segment looked up (given, or a sentence of
+ * "text"). A segment is a sentence or a paragraph; the fuzzy matcher's
+ * distance costs grow with the product of two segments' lengths, and this
+ * bounds them. 256 KiB: room for the 65,534 inline tags a segment may have
+ * (4 bytes each). */
+#define VERSO_SEGMENT_MAX_BYTES 262144u
+
+#endif
