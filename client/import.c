@@ -50,6 +50,11 @@ typedef struct s_rec {
     bool has_origin; /* origin given (else the file's name), even empty */
     int64_t created, changed;
     uint64_t usage;
+    verso_tmx_str prev, next; /* context: TMX props "prev" and "next" (OmegaT's) */
+    /* A TMX record: the TU and its two tuvs, whose kept XML goes with the
+     * entry (docs/TMX.md); NULL for other formats. */
+    const verso_tmx_tu *tu;
+    const verso_tmx_tuv *stuv, *ttuv;
 } s_rec;
 
 typedef struct s_import {
@@ -73,6 +78,7 @@ typedef struct s_import {
     int status;       /* exit status once something failed */
     const char *file; /* the file being read */
     verso_tmx_reader *tmx;
+    bool header_sent; /* the TMX file's header went with an add */
 } s_import;
 
 static double s_now(void)
@@ -159,6 +165,8 @@ static int s_drain(s_import *im, int keep)
     return im->status;
 }
 
+static void s_pack_str(msgpack_packer *pk, const char *key, const char *p, size_t n);
+
 /* Sends the pending entries of one pair as one add request. */
 static int s_flush(s_import *im, s_batch *b)
 {
@@ -175,8 +183,15 @@ static int s_flush(s_import *im, s_batch *b)
     verso_mp_pack_cstr(&pk, "entries");
     msgpack_pack_array(&pk, b->n);
     msgpack_sbuffer_write(&f, b->buf.data, b->buf.size);
+    unsigned nfields = 5;
+    verso_tmx_str header = im->tmx ? verso_tmx_reader_header(im->tmx) : (verso_tmx_str){"", 0};
+    if (header.n && !im->header_sent && header.n <= VERSO_TMX_HEADER_MAX_BYTES) {
+        s_pack_str(&pk, "tmx_header", header.p, header.n); /* kept for the TM (docs/TMX.md) */
+        im->header_sent = true;
+        nfields++;
+    }
     uint64_t id;
-    verso_err err = verso_client_send_packed(im->cli->client, "add", f.data, f.size, 5, &id);
+    verso_err err = verso_client_send_packed(im->cli->client, "add", f.data, f.size, nfields, &id);
     msgpack_sbuffer_destroy(&f);
     if (err) {
         fprintf(stderr, "verso: %s\n", verso_strerror(err));
@@ -251,13 +266,59 @@ static void s_pack_tags(msgpack_packer *pk, const char *key, const verso_tmx_str
         msgpack_pack_str_with_body(pk, t[i].p, t[i].n);
 }
 
+static bool s_prop_is(const verso_tmx_prop *p, const char *type)
+{
+    return p->type.n == strlen(type) && !memcmp(p->type.p, type, p->type.n);
+}
+
 static bool s_is_origin(const verso_tmx_prop *p)
 {
-    return p->type.n == strlen(S_ORIGIN_PROP) && !memcmp(p->type.p, S_ORIGIN_PROP, p->type.n);
+    return s_prop_is(p, S_ORIGIN_PROP);
+}
+
+/* The props an entry keeps as props: not its origin nor its context. */
+static bool s_is_plain(const verso_tmx_prop *p)
+{
+    return !s_is_origin(p) && !s_prop_is(p, "prev") && !s_prop_is(p, "next");
+}
+
+/* The "tmx" list of a TMX record (docs/TMX.md): the TU's and the two tuvs'
+ * kept attributes and note/prop elements, the origin the import gave, and
+ * the fingerprint of the fields those elements fed. */
+static void s_pack_tmx(msgpack_packer *pk, const s_rec *r, verso_tmx_str origin)
+{
+    verso_tmx_prop *plain = calloc(r->nprops + 1, sizeof *plain);
+    size_t np = 0;
+    for (size_t i = 0; plain && i < r->nprops; i++)
+        if (s_is_plain(&r->props[i]))
+            plain[np++] = r->props[i];
+    char sig[17];
+    snprintf(
+        sig, sizeof sig, "%016llx",
+        (unsigned long long)verso_tmx_fields_sig(r->note, plain, np, r->prev, r->next, origin));
+    free(plain);
+    const struct {
+        const char *key;
+        verso_tmx_str v;
+    } items[] = {{"tu", r->tu->attrs},        {"tu_body", r->tu->body}, {"src", r->stuv->attrs},
+                 {"src_body", r->stuv->body}, {"tgt", r->ttuv->attrs},  {"tgt_body", r->ttuv->body},
+                 {"origin", origin},          {"sig", {sig, 16}}};
+    size_t n = 1; /* "tu" always, even empty: the TU came from a file */
+    for (size_t i = 1; i < sizeof items / sizeof *items; i++)
+        n += items[i].v.n > 0;
+    verso_mp_pack_cstr(pk, "tmx");
+    msgpack_pack_array(pk, n);
+    for (size_t i = 0; i < sizeof items / sizeof *items; i++)
+        if (!i || items[i].v.n) {
+            msgpack_pack_array(pk, 2);
+            msgpack_pack_str_with_body(pk, items[i].key, strlen(items[i].key));
+            msgpack_pack_str_with_body(pk, items[i].v.p, items[i].v.n);
+        }
 }
 
 /* Packs the fields a record has beyond src, tgt and origin; returns their count. */
-static uint32_t s_pack_extra(msgpack_packer *pk, const s_rec *r, size_t nprops)
+static uint32_t s_pack_extra(msgpack_packer *pk, const s_rec *r, size_t nprops,
+                             verso_tmx_str origin)
 {
     uint32_t n = 0;
     if (r->note.n && ++n)
@@ -273,13 +334,22 @@ static uint32_t s_pack_extra(msgpack_packer *pk, const s_rec *r, size_t nprops)
         msgpack_pack_array(pk, nprops);
         for (size_t i = 0; i < r->nprops; i++) {
             const verso_tmx_prop *p = &r->props[i];
-            if (s_is_origin(p))
+            if (!s_is_plain(p))
                 continue;
             msgpack_pack_array(pk, 2);
             msgpack_pack_str_with_body(pk, p->type.p, p->type.n);
             msgpack_pack_str_with_body(pk, p->value.p, p->value.n);
         }
     }
+    const struct {
+        const char *key;
+        verso_tmx_str v;
+    } ctx[] = {{"prev", r->prev}, {"next", r->next}};
+    for (size_t i = 0; i < 2; i++)
+        if (ctx[i].v.n && ++n)
+            s_pack_str(pk, ctx[i].key, ctx[i].v.p, ctx[i].v.n);
+    if (r->tu && ++n)
+        s_pack_tmx(pk, r, origin);
     const struct {
         const char *key;
         uint64_t v;
@@ -293,12 +363,13 @@ static uint32_t s_pack_extra(msgpack_packer *pk, const s_rec *r, size_t nprops)
     return n;
 }
 
-/* The props of r without the origin prop (which becomes the origin). */
+/* The props of r without the origin and context props (which become the
+ * origin and the context). */
 static size_t s_nprops(const s_rec *r)
 {
     size_t n = 0;
     for (size_t i = 0; i < r->nprops; i++)
-        n += !s_is_origin(&r->props[i]);
+        n += s_is_plain(&r->props[i]);
     return n;
 }
 
@@ -321,7 +392,9 @@ static int s_entry(s_import *im, s_batch *b, uint64_t line, const s_rec *r)
         msgpack_sbuffer_init(&extra);
         msgpack_packer pk;
         msgpack_packer_init(&pk, &extra, msgpack_sbuffer_write);
-        uint32_t n = s_pack_extra(&pk, r, s_nprops(r));
+        verso_tmx_str origin =
+            r->has_origin ? r->origin : (verso_tmx_str){im->file, strlen(im->file)};
+        uint32_t n = s_pack_extra(&pk, r, s_nprops(r), origin);
         msgpack_packer_init(&pk, &b->buf, msgpack_sbuffer_write);
         msgpack_pack_map(&pk, 3 + n);
         s_pack_str(&pk, "src", r->src, r->sn);
@@ -552,12 +625,21 @@ static int s_tmx_tu(void *arg, const verso_tmx_tu *tu)
                    .author = tu->creationid,
                    .created = tu->created,
                    .changed = tu->changed,
-                   .usage = tu->usage};
-        for (size_t k = 0; k < tu->nprops; k++)
-            if (s_is_origin(&tu->props[k])) {
-                r.origin = tu->props[k].value;
+                   .usage = tu->usage,
+                   .tu = tu,
+                   .stuv = src,
+                   .ttuv = t};
+        for (size_t k = 0; k < tu->nprops; k++) {
+            const verso_tmx_prop *p = &tu->props[k];
+            if (s_is_origin(p)) {
+                r.origin = p->value;
                 r.has_origin = true;
+            } else if (s_prop_is(p, "prev") && !r.prev.n && p->value.n <= VERSO_SEGMENT_MAX_BYTES) {
+                r.prev = p->value;
+            } else if (s_prop_is(p, "next") && !r.next.n && p->value.n <= VERSO_SEGMENT_MAX_BYTES) {
+                r.next = p->value;
             }
+        }
         s_entry(im, s_batch_of(im, src->lang.p, src->lang.n, t->lang.p, t->lang.n), tu->line, &r);
     }
     if (!src || !targets) {
@@ -574,6 +656,7 @@ static int s_import_tmx(s_import *im, const char *path)
     if (!f)
         return 2;
     char *chunk = malloc(S_TMX_CHUNK);
+    im->header_sent = false;
     verso_err err = chunk ? verso_tmx_reader_new(s_tmx_tu, im, &im->tmx) : VERSO_ENOMEM;
     size_t got = 1;
     while (!err && !im->status && got) {
@@ -589,6 +672,7 @@ static int s_import_tmx(s_import *im, const char *path)
                 err ? "loaded up to it" : "loaded");
     if (err == VERSO_ENOMEM)
         im->status = 3;
+    s_flush_all(im); /* while the reader still holds the header that goes with them */
     verso_tmx_reader_destroy(&im->tmx);
     free(chunk);
     if (f != stdin)

@@ -361,10 +361,11 @@ static uint32_t s_len(const msgpack_object *m, const char *key)
     return a && a->type == MSGPACK_OBJECT_ARRAY ? a->via.array.size : 0;
 }
 
-/* The props of an entry, plus its origin as an x-verso-origin prop. */
-static size_t s_props(const msgpack_object *e, verso_tmx_prop *v)
+/* The [name, value] string pairs of an array field into v (room for its
+ * length); returns how many. */
+static size_t s_pairs(const msgpack_object *e, const char *key, verso_tmx_prop *v)
 {
-    const msgpack_object *a = verso_mp_get(e, "props");
+    const msgpack_object *a = verso_mp_get(e, key);
     size_t k = 0;
     for (uint32_t i = 0; a && a->type == MSGPACK_OBJECT_ARRAY && i < a->via.array.size; i++) {
         const msgpack_object *p = &a->via.array.ptr[i];
@@ -375,16 +376,76 @@ static size_t s_props(const msgpack_object *e, verso_tmx_prop *v)
                 {p->via.array.ptr[0].via.str.ptr, p->via.array.ptr[0].via.str.size},
                 {p->via.array.ptr[1].via.str.ptr, p->via.array.ptr[1].via.str.size}};
     }
-    /* Always, even empty: an import then restores it as it was. */
-    v[k++] = (verso_tmx_prop){{"x-verso-origin", 14}, s_view(e, "origin")};
     return k;
 }
 
-/* One entry of an export page as a TU. */
+/* The value of key in a [key, value] list, empty when absent; *has (may
+ * be NULL) whether it is there. */
+static verso_tmx_str s_kept_at(const verso_tmx_prop *kv, size_t n, const char *key, bool *has)
+{
+    for (size_t i = 0; i < n; i++)
+        if (kv[i].type.n == strlen(key) && !memcmp(kv[i].type.p, key, kv[i].type.n)) {
+            if (has)
+                *has = true;
+            return kv[i].value;
+        }
+    return (verso_tmx_str){"", 0};
+}
+
+static verso_tmx_str s_kept(const verso_tmx_prop *kv, size_t n, const char *key)
+{
+    return s_kept_at(kv, n, key, NULL);
+}
+
+static bool s_str_eq(verso_tmx_str a, verso_tmx_str b)
+{
+    return a.n == b.n && (!a.n || !memcmp(a.p, b.p, a.n));
+}
+
+/* Whether a language tag as a file wrote it names lang (case, '_'). */
+static bool s_same_tag(verso_tmx_str a, verso_tmx_str b)
+{
+    if (a.n != b.n)
+        return false;
+    for (size_t i = 0; i < a.n; i++) {
+        char x = a.p[i] == '_' ? '-' : a.p[i], y = b.p[i] == '_' ? '-' : b.p[i];
+        if ((x | 0x20) != (y | 0x20))
+            return false;
+    }
+    return true;
+}
+
+/* An entry's TMX data kept from its import (docs/TMX.md), and what the
+ * export makes of it. */
+typedef struct s_keep {
+    verso_tmx_prop kv[16];
+    size_t n;
+    bool body; /* the note and props as the file had them still hold */
+} s_keep;
+
+/* The tuv's language as the file wrote it, when it still names the entry's. */
+static verso_tmx_str s_kept_lang(verso_tmx_str attrs, verso_tmx_str lang)
+{
+    verso_tmx_str v;
+    if ((verso_tmx_attr_get(attrs, "xml:lang", &v) || verso_tmx_attr_get(attrs, "lang", &v)) &&
+        s_same_tag(v, lang) && !memchr(v.p, '&', v.n))
+        return v;
+    return lang;
+}
+
+/* One entry of an export page as a TU. Its context becomes the props
+ * "prev" and "next" (OmegaT's), its origin the prop x-verso-origin (unless
+ * it is the file it was imported from); what its import kept (tmx) goes
+ * back where it was: the TU's and tuvs' other attributes, their notes and
+ * props as they were while the entry's note, props, context and origin
+ * still say the same. */
 static verso_err s_write_entry(const msgpack_object *e, verso_buf *out)
 {
     char tuid[24];
-    size_t ns = s_len(e, "src_tags"), nt = s_len(e, "tgt_tags"), np = s_len(e, "props") + 1;
+    size_t ns = s_len(e, "src_tags"), nt = s_len(e, "tgt_tags"), np = s_len(e, "props") + 3;
+    s_keep k = {.n = 0};
+    if (s_len(e, "tmx") <= sizeof k.kv / sizeof *k.kv)
+        k.n = s_pairs(e, "tmx", k.kv);
     verso_tmx_str *tags = calloc(ns + nt + 1, sizeof *tags);
     verso_tmx_prop *props = calloc(np, sizeof *props);
     if (!tags || !props) {
@@ -393,19 +454,47 @@ static verso_err s_write_entry(const msgpack_object *e, verso_buf *out)
         return VERSO_ENOMEM;
     }
     snprintf(tuid, sizeof tuid, "%lld", (long long)s_int(e, "id"));
-    verso_tmx_tuv tuvs[2] = {{s_view(e, "src_lang"), s_view(e, "src"), tags, 0},
-                             {s_view(e, "tgt_lang"), s_view(e, "tgt"), tags + ns, 0}};
+    verso_tmx_str src = s_kept(k.kv, k.n, "src"), tgt = s_kept(k.kv, k.n, "tgt");
+    verso_tmx_tuv tuvs[2] = {{s_kept_lang(src, s_view(e, "src_lang")), s_view(e, "src"), tags, 0,
+                              src, s_kept(k.kv, k.n, "src_body")},
+                             {s_kept_lang(tgt, s_view(e, "tgt_lang")), s_view(e, "tgt"), tags + ns,
+                              0, tgt, s_kept(k.kv, k.n, "tgt_body")}};
     tuvs[0].ntags = s_strs(e, "src_tags", tags, ns);
     tuvs[1].ntags = s_strs(e, "tgt_tags", tags + ns, nt);
-    verso_tmx_tu tu = {.tuid = {tuid, strlen(tuid)},
+    size_t n = s_pairs(e, "props", props);
+    verso_tmx_str note = s_view(e, "note"), origin = s_view(e, "origin");
+    verso_tmx_str prev = s_view(e, "prev"), next = s_view(e, "next");
+    char sig[17];
+    snprintf(sig, sizeof sig, "%016llx",
+             (unsigned long long)verso_tmx_fields_sig(note, props, n, prev, next, origin));
+    k.body = k.n && s_str_eq(s_kept(k.kv, k.n, "sig"), (verso_tmx_str){sig, 16});
+    if (prev.n)
+        props[n++] = (verso_tmx_prop){{"prev", 4}, prev};
+    if (next.n)
+        props[n++] = (verso_tmx_prop){{"next", 4}, next};
+    /* the origin, unless it is the file the entry came from (an import
+     * then takes the new file's name, as for any file without one) */
+    if (!k.n || !s_str_eq(origin, s_kept(k.kv, k.n, "origin")))
+        props[n++] = (verso_tmx_prop){{"x-verso-origin", 14}, origin};
+    bool kept_tu = false; /* the entry came from a TMX file: its TU's attributes are kept */
+    verso_tmx_str kept = s_kept_at(k.kv, k.n, "tu", &kept_tu), v;
+    int64_t created = s_int(e, "created"), changed = s_int(e, "changed");
+    if (kept_tu && !verso_tmx_attr_get(kept, "creationdate", &v))
+        created = 0; /* the server's import time: the file had none */
+    if (kept_tu && !verso_tmx_attr_get(kept, "changedate", &v) && changed == s_int(e, "created"))
+        changed = 0; /* not changed since (the server sets it to the creation) */
+    verso_tmx_tu tu = {.tuid =
+                           kept_tu ? (verso_tmx_str){"", 0} : (verso_tmx_str){tuid, strlen(tuid)},
                        .creationid = s_view(e, "author"),
-                       .srclang = tuvs[0].lang,
-                       .created = s_int(e, "created"),
-                       .changed = s_int(e, "changed"),
+                       .srclang = kept_tu ? (verso_tmx_str){"", 0} : tuvs[0].lang,
+                       .created = created,
+                       .changed = changed,
                        .usage = (uint64_t)s_int(e, "usage"),
-                       .note = s_view(e, "note"),
+                       .note = note,
                        .props = props,
-                       .nprops = s_props(e, props),
+                       .nprops = n,
+                       .attrs = s_kept(k.kv, k.n, "tu"),
+                       .body = k.body ? s_kept(k.kv, k.n, "tu_body") : (verso_tmx_str){"", 0},
                        .tuvs = tuvs,
                        .ntuvs = 2};
     verso_err err = verso_tmx_write_tu(out, &tu);
@@ -422,8 +511,19 @@ typedef struct s_export {
     uint64_t n;
 } s_export;
 
-/* Asks for the page after `after`; writes its entries; *next: the cursor
- * (0 at the end). Returns an exit status. */
+/* The file's header: the one the TM kept from its last TMX import, else a
+ * new one. */
+static verso_err s_export_header(s_export *x, verso_tmx_str kept)
+{
+    if (kept.n && !verso_tmx_write_header_kept(&x->buf, kept))
+        return VERSO_OK;
+    return verso_tmx_write_header(
+        &x->buf, (verso_tmx_str){x->o->src ? x->o->src : "", x->o->src ? strlen(x->o->src) : 0},
+        "verso", VERSO_VERSION);
+}
+
+/* Asks for the page after `after` (the header first, at 0); writes its
+ * entries; *next: the cursor (0 at the end). Returns an exit status. */
 static int s_export_page(s_export *x, uint64_t after, uint64_t *next)
 {
     msgpack_sbuffer f;
@@ -448,6 +548,8 @@ static int s_export_page(s_export *x, uint64_t after, uint64_t *next)
     }
     const msgpack_object *res = verso_reply_res(r), *es = verso_mp_get(res, "entries");
     *next = verso_cli_uint(res, "next");
+    if (after == 0) /* the header: the TM's kept one (docs/TMX.md), or a new one */
+        err = s_export_header(x, s_view(res, "tmx_header"));
     for (uint32_t i = 0; !err && es && es->type == MSGPACK_OBJECT_ARRAY && i < es->via.array.size;
          i++, x->n++)
         err = s_write_entry(&es->via.array.ptr[i], &x->buf);
@@ -462,10 +564,7 @@ static int s_export_page(s_export *x, uint64_t after, uint64_t *next)
 
 static int s_export_all(s_export *x)
 {
-    verso_err err = verso_tmx_write_header(
-        &x->buf, (verso_tmx_str){x->o->src ? x->o->src : "", x->o->src ? strlen(x->o->src) : 0},
-        "verso", VERSO_VERSION);
-    int status = err ? 3 : 0;
+    int status = 0;
     uint64_t after = 0, next = 1;
     while (!status && next) {
         status = s_export_page(x, after, &next);

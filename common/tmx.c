@@ -31,23 +31,29 @@ typedef struct s_tuv {
     s_span lang, text;
     uint32_t tag0, ntags; /* its tags in the TU's tag table */
     bool has_seg;
+    s_span attrs, body; /* in the TU's xtra: its attributes, its note and prop elements */
 } s_tuv;
 
 typedef struct s_prop {
     s_span type, value;
 } s_prop;
 
-/* Text lives in three buffers whose sum is capped (VERSO_TMX_MAX_TEXT):
+/* Text lives in five buffers whose sum is capped (VERSO_TMX_MAX_TEXT):
  * arena (attributes, seg texts, prop values), tagx (tag XML, the tags back
- * to back) and note. Depths are element depths, 0 when outside. */
+ * to back), note, xtra (the TU's attributes as XML, then each tuv's
+ * attributes and note/prop elements) and tubody (the TU's note and prop
+ * elements as XML): xtra and tubody keep what no other field does. Depths
+ * are element depths, 0 when outside. */
 typedef struct s_tu {
     bool active, skip; /* skip: a limit was hit, ignore the rest */
     const char *problem;
     unsigned long line, depth, tuv_depth, seg_depth, tag_depth, note_depth, prop_depth;
+    unsigned long meta_depth; /* a note or prop of a tuv, copied to xtra as XML */
     s_span tuid, creationid, changeid, srclang;
     int64_t created, changed;
     uint64_t usage;
-    verso_buf arena, tagx, note;
+    verso_buf arena, tagx, note, xtra, tubody;
+    s_span attrs; /* in xtra: the TU's attributes; tubody: its note and prop elements */
     bool has_note;
     s_tuv *tuvs;
     size_t ntuvs, tuvs_cap;
@@ -89,6 +95,9 @@ struct verso_tmx_reader {
     unsigned long err_line;
     unsigned nerrors;
     verso_buf srclang;
+    verso_buf header;           /* the <header> element as XML (with its children) */
+    unsigned long header_depth; /* inside <header>: its depth */
+    bool header_bad;            /* over VERSO_TMX_MAX_HEADER: not kept */
     s_tu tu;
     verso_tmx_tuv *v_tuvs; /* the views handed to fn */
     verso_tmx_prop *v_props;
@@ -143,13 +152,20 @@ static void s_limit(s_tu *t, const char *why)
     t->skip = true;
 }
 
-/* Appends to one of the TU's buffers within the TU's text budget. */
+/* Appends to one of the TU's buffers within the TU's text budget, or to
+ * the header's within its own cap. */
 static bool s_store(verso_tmx_reader *r, verso_buf *b, const void *p, size_t n)
 {
     s_tu *t = &r->tu;
+    if (b == &r->header) {
+        if (!r->header_bad && verso_buf_append(b, p, n))
+            r->header_bad = true;
+        return !r->header_bad;
+    }
     if (t->skip)
         return false;
-    if (n > VERSO_TMX_MAX_TEXT - (t->arena.len + t->tagx.len + t->note.len)) {
+    if (n > VERSO_TMX_MAX_TEXT -
+                (t->arena.len + t->tagx.len + t->note.len + t->xtra.len + t->tubody.len)) {
         s_limit(t, "text limit exceeded");
         return false;
     }
@@ -286,12 +302,9 @@ static void s_seg_text(verso_tmx_reader *r, const char *s, size_t n)
     }
 }
 
-/* Writes "<name a="v" ...>" into tagx. */
-static void s_tag_open(verso_tmx_reader *r, const XML_Char *name, const XML_Char **atts)
+/* Writes the attributes as XML, ' a="v"' each, into x. */
+static void s_attrs_xml(verso_tmx_reader *r, verso_buf *x, const XML_Char **atts)
 {
-    verso_buf *x = &r->tu.tagx;
-    s_puts(r, x, "<");
-    s_puts(r, x, name);
     int n = XML_GetSpecifiedAttributeCount(r->xp);
     for (int i = 0; i + 1 < n; i += 2) {
         s_puts(r, x, " ");
@@ -300,7 +313,30 @@ static void s_tag_open(verso_tmx_reader *r, const XML_Char *name, const XML_Char
         s_store_escaped(r, x, atts[i + 1], strlen(atts[i + 1]), true);
         s_puts(r, x, "\"");
     }
+}
+
+/* Writes "<name a="v" ...>" into x. */
+static void s_open_xml(verso_tmx_reader *r, verso_buf *x, const XML_Char *name,
+                       const XML_Char **atts)
+{
+    s_puts(r, x, "<");
+    s_puts(r, x, name);
+    s_attrs_xml(r, x, atts);
     s_puts(r, x, ">");
+}
+
+/* Writes "</name>" into x. */
+static void s_close_xml(verso_tmx_reader *r, verso_buf *x, const XML_Char *name)
+{
+    s_puts(r, x, "</");
+    s_puts(r, x, name);
+    s_puts(r, x, ">");
+}
+
+/* Writes "<name a="v" ...>" into tagx. */
+static void s_tag_open(verso_tmx_reader *r, const XML_Char *name, const XML_Char **atts)
+{
+    s_open_xml(r, &r->tu.tagx, name, atts);
 }
 
 /* The tag at tagx[start..] is complete: number it, put its mark in the text. */
@@ -413,6 +449,9 @@ static void s_tu_start(verso_tmx_reader *r, const XML_Char **atts)
     t->created = (v = s_att(atts, "creationdate")) ? s_date(v) : 0;
     t->changed = (v = s_att(atts, "changedate")) ? s_date(v) : 0;
     t->usage = (v = s_att(atts, "usagecount")) ? s_uint(v) : 0;
+    t->attrs.off = (uint32_t)t->xtra.len;
+    s_attrs_xml(r, &t->xtra, atts);
+    t->attrs.len = (uint32_t)t->xtra.len - t->attrs.off;
 }
 
 static void s_tuv_start(verso_tmx_reader *r, const XML_Char **atts)
@@ -436,6 +475,10 @@ static void s_tuv_start(verso_tmx_reader *r, const XML_Char **atts)
         s_problem(t, "tuv without xml:lang");
     v->lang = s_store_span(r, lang);
     t->tuv_depth = r->depth;
+    v->attrs.off = (uint32_t)t->xtra.len;
+    s_attrs_xml(r, &t->xtra, atts);
+    v->attrs.len = (uint32_t)t->xtra.len - v->attrs.off;
+    v->body.off = (uint32_t)t->xtra.len;
 }
 
 static void s_prop_start(verso_tmx_reader *r, const XML_Char **atts)
@@ -454,6 +497,7 @@ static void s_prop_start(verso_tmx_reader *r, const XML_Char **atts)
     p->type = s_store_span(r, s_att(atts, "type"));
     p->value = (s_span){(uint32_t)t->arena.len, 0};
     t->prop_depth = r->depth;
+    s_open_xml(r, &t->tubody, "prop", atts);
 }
 
 /* A child of <tu>: tuv, note or prop; others are ignored. */
@@ -470,6 +514,7 @@ static void s_tu_child(verso_tmx_reader *r, const XML_Char *name, const XML_Char
             s_puts(r, &t->note, "\n");
         t->has_note = true;
         t->note_depth = r->depth;
+        s_open_xml(r, &t->tubody, "note", atts);
     }
 }
 
@@ -509,6 +554,10 @@ static void s_tu_reset(s_tu *t)
     s_buf_recycle(&t->arena);
     s_buf_recycle(&t->tagx);
     s_buf_recycle(&t->note);
+    s_buf_recycle(&t->xtra);
+    s_buf_recycle(&t->tubody);
+    t->attrs = (s_span){0, 0};
+    t->meta_depth = 0;
     t->active = t->skip = t->has_note = t->xchar = false;
     t->problem = NULL;
     t->depth = t->tuv_depth = t->seg_depth = t->tag_depth = t->note_depth = t->prop_depth = 0;
@@ -539,8 +588,12 @@ static verso_err s_views(verso_tmx_reader *r)
     }
     for (size_t i = 0; i < t->ntuvs; i++) {
         const s_tuv *v = &t->tuvs[i];
-        r->v_tuvs[i] = (verso_tmx_tuv){s_view(&t->arena, v->lang), s_view(&t->arena, v->text),
-                                       v->ntags ? r->v_tags + v->tag0 : NULL, v->ntags};
+        r->v_tuvs[i] = (verso_tmx_tuv){s_view(&t->arena, v->lang),
+                                       s_view(&t->arena, v->text),
+                                       v->ntags ? r->v_tags + v->tag0 : NULL,
+                                       v->ntags,
+                                       s_view(&t->xtra, v->attrs),
+                                       s_view(&t->xtra, v->body)};
     }
     for (size_t i = 0; i < t->nprops; i++)
         r->v_props[i] = (verso_tmx_prop){s_view(&t->arena, t->props[i].type),
@@ -556,7 +609,9 @@ static void s_tu_end(verso_tmx_reader *r)
     /* Expat's output of a UTF-16 or Latin-1 file gets checked too. */
     if (!verso_utf8_valid(t->arena.data, t->arena.len, NULL) ||
         !verso_utf8_valid(t->tagx.data, t->tagx.len, NULL) ||
-        !verso_utf8_valid(t->note.data, t->note.len, NULL))
+        !verso_utf8_valid(t->note.data, t->note.len, NULL) ||
+        !verso_utf8_valid(t->xtra.data, t->xtra.len, NULL) ||
+        !verso_utf8_valid(t->tubody.data, t->tubody.len, NULL))
         s_problem(t, "invalid UTF-8");
     if (s_views(r)) {
         s_halt(r, NULL, VERSO_ENOMEM);
@@ -573,6 +628,8 @@ static void s_tu_end(verso_tmx_reader *r)
         .note = s_view(&t->note, (s_span){0, (uint32_t)t->note.len}),
         .props = r->v_props,
         .nprops = t->nprops,
+        .attrs = s_view(&t->xtra, t->attrs),
+        .body = s_view(&t->tubody, (s_span){0, (uint32_t)t->tubody.len}),
         .tuvs = r->v_tuvs,
         .ntuvs = t->ntuvs,
         .line = t->line,
@@ -610,6 +667,12 @@ static void s_outside(verso_tmx_reader *r, const XML_Char *name, const XML_Char 
         verso_buf_reset(&r->srclang);
         if (v && verso_buf_puts(&r->srclang, v))
             verso_buf_reset(&r->srclang); /* absurdly long: ignored */
+        verso_buf_reset(&r->header);
+        r->header_bad = false;
+        r->header_depth = r->depth;
+        s_open_xml(r, &r->header, name, atts);
+    } else if (r->header_depth) { /* note, prop, ude, map: kept as they are */
+        s_open_xml(r, &r->header, name, atts);
     }
 }
 
@@ -633,9 +696,17 @@ static void XMLCALL s_on_start(void *ud, const XML_Char *name, const XML_Char **
         t->xchar = false;
     } else if (t->seg_depth) {
         s_seg_child(r, name, atts);
+    } else if (t->meta_depth) {
+        return; /* note and prop hold text only */
     } else if (t->tuv_depth) {
-        if (r->depth == t->tuv_depth + 1 && !strcmp(name, "seg"))
+        if (r->depth == t->tuv_depth + 1 && !strcmp(name, "seg")) {
             s_seg_start(r);
+        } else if (r->depth == t->tuv_depth + 1 &&
+                   (!strcmp(name, "note") || !strcmp(name, "prop"))) {
+            s_check_atts(t, atts);
+            s_open_xml(r, &t->xtra, name, atts);
+            t->meta_depth = r->depth;
+        }
     } else if (!t->note_depth && !t->prop_depth && r->depth == t->depth + 1) {
         s_tu_child(r, name, atts);
     }
@@ -648,6 +719,11 @@ static void XMLCALL s_on_end(void *ud, const XML_Char *name)
         return;
     unsigned long d = r->depth--;
     s_tu *t = &r->tu;
+    if (!t->active && r->header_depth && d >= r->header_depth) {
+        s_close_xml(r, &r->header, name);
+        if (d == r->header_depth)
+            r->header_depth = 0;
+    }
     if (!t->active)
         return;
     if (d == t->depth) {
@@ -662,15 +738,22 @@ static void XMLCALL s_on_end(void *ud, const XML_Char *name)
         uint32_t start = (uint32_t)t->tagx.len;
         if (s_puts(r, &t->tagx, "</hi>"))
             s_tag_commit(r, start);
+    } else if (d == t->meta_depth) {
+        s_close_xml(r, &t->xtra, name);
+        t->meta_depth = 0;
     } else if (d == t->tuv_depth) {
-        if (!t->tuvs[t->ntuvs - 1].has_seg)
+        s_tuv *v = &t->tuvs[t->ntuvs - 1];
+        if (!v->has_seg)
             s_problem(t, "tuv without seg");
+        v->body.len = (uint32_t)t->xtra.len - v->body.off;
         t->tuv_depth = 0;
     } else if (d == t->note_depth) {
+        s_close_xml(r, &t->tubody, "note");
         t->note_depth = 0;
     } else if (d == t->prop_depth) {
         s_prop *p = &t->props[t->nprops - 1];
         p->value.len = (uint32_t)t->arena.len - p->value.off;
+        s_close_xml(r, &t->tubody, "prop");
         t->prop_depth = 0;
     }
 }
@@ -678,20 +761,27 @@ static void XMLCALL s_on_end(void *ud, const XML_Char *name)
 static void XMLCALL s_on_text(void *ud, const XML_Char *s, int len)
 {
     verso_tmx_reader *r = s_enter(ud);
+    if (r && !r->tu.active && r->header_depth && r->depth > r->header_depth)
+        s_store_escaped(r, &r->header, s, (size_t)len, false); /* inside a note or prop */
     if (!r || !r->tu.active || r->tu.skip)
         return;
     s_tu *t = &r->tu;
     size_t n = (size_t)len;
-    if (t->tag_depth || t->seg_depth || t->note_depth || t->prop_depth)
+    if (t->tag_depth || t->seg_depth || t->note_depth || t->prop_depth || t->meta_depth)
         s_check_fdd0(t, s, n);
-    if (t->tag_depth)
+    if (t->tag_depth) {
         s_tag_text(r, s, n);
-    else if (t->seg_depth)
+    } else if (t->seg_depth) {
         s_seg_text(r, s, n);
-    else if (t->note_depth)
+    } else if (t->meta_depth) {
+        s_store_escaped(r, &t->xtra, s, n, false);
+    } else if (t->note_depth) {
         s_store(r, &t->note, s, n);
-    else if (t->prop_depth)
+        s_store_escaped(r, &t->tubody, s, n, false);
+    } else if (t->prop_depth) {
         s_store(r, &t->arena, s, n);
+        s_store_escaped(r, &t->tubody, s, n, false);
+    }
 }
 
 /* Untrusted input: no entity declarations at all (billion laughs, external
@@ -1027,6 +1117,9 @@ verso_err verso_tmx_reader_new(verso_tmx_tu_fn fn, void *arg, verso_tmx_reader *
     verso_buf_init(&r->tu.arena, VERSO_TMX_MAX_TEXT);
     verso_buf_init(&r->tu.tagx, VERSO_TMX_MAX_TEXT);
     verso_buf_init(&r->tu.note, VERSO_TMX_MAX_TEXT);
+    verso_buf_init(&r->tu.xtra, VERSO_TMX_MAX_TEXT);
+    verso_buf_init(&r->tu.tubody, VERSO_TMX_MAX_TEXT);
+    verso_buf_init(&r->header, VERSO_TMX_MAX_HEADER);
     *out = r;
     return VERSO_OK;
 }
@@ -1043,6 +1136,9 @@ void verso_tmx_reader_destroy(verso_tmx_reader **rp)
     verso_buf_fini(&r->tu.arena);
     verso_buf_fini(&r->tu.tagx);
     verso_buf_fini(&r->tu.note);
+    verso_buf_fini(&r->tu.xtra);
+    verso_buf_fini(&r->tu.tubody);
+    verso_buf_fini(&r->header);
     free(r->tu.tuvs);
     free(r->tu.props);
     free(r->tu.tags);
@@ -1096,6 +1192,14 @@ const char *verso_tmx_reader_error(const verso_tmx_reader *r, unsigned long *lin
 unsigned verso_tmx_reader_errors(const verso_tmx_reader *r)
 {
     return r->nerrors;
+}
+
+verso_tmx_str verso_tmx_reader_header(const verso_tmx_reader *r)
+{
+    if (r->header_bad || r->header_depth || !r->header.len ||
+        !verso_utf8_valid(r->header.data, r->header.len, NULL))
+        return (verso_tmx_str){"", 0};
+    return (verso_tmx_str){r->header.data, r->header.len};
 }
 
 verso_tmx_str verso_tmx_reader_srclang(const verso_tmx_reader *r)

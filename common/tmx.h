@@ -38,6 +38,7 @@
 #define VERSO_TMX_MAX_PROPS  1024u                       /* per TU */
 #define VERSO_TMX_MAX_ERRORS 10000u                      /* XML errors before giving up */
 #define VERSO_TMX_MAX_TOKEN  (VERSO_TMX_MAX_TEXT + 4096) /* bytes of one start tag, comment... */
+#define VERSO_TMX_MAX_HEADER ((size_t)1 << 20)           /* bytes of the header's XML */
 
 /* A view: n bytes at p, not NUL-terminated. Empty is {NULL or any, 0}. */
 typedef struct verso_tmx_str {
@@ -54,6 +55,9 @@ typedef struct verso_tmx_tuv {
     verso_tmx_str text;        /* seg content, UTF-8, tags as marks */
     const verso_tmx_str *tags; /* tag XML, tags[k] is mark U+F0000+k */
     size_t ntags;
+    /* What the fields above do not keep, as XML (verso_tmx_write_tu): */
+    verso_tmx_str attrs; /* every attribute, ' name="value"' each, in order (xml:lang too) */
+    verso_tmx_str body;  /* its <note> and <prop> elements, in order */
 } verso_tmx_tuv;
 
 typedef struct verso_tmx_tu {
@@ -63,6 +67,9 @@ typedef struct verso_tmx_tu {
     verso_tmx_str note;       /* TU-level <note>s joined with "\n", empty when none */
     const verso_tmx_prop *props; /* TU-level <prop type="...">, in order, repeats kept */
     size_t nprops;
+    /* What the fields above do not keep, as XML (verso_tmx_write_tu): */
+    verso_tmx_str attrs; /* every attribute of <tu>, ' name="value"' each, in order */
+    verso_tmx_str body;  /* its <note> and <prop> elements, in order, attributes and all */
     const verso_tmx_tuv *tuvs;
     size_t ntuvs;
     unsigned long line; /* line of the <tu> start tag */
@@ -123,6 +130,12 @@ unsigned verso_tmx_reader_errors(const verso_tmx_reader *r);
  * until the next feed or destroy. */
 verso_tmx_str verso_tmx_reader_srclang(const verso_tmx_reader *r);
 
+/* The whole <header> element as XML (attributes; note, prop, ude and map
+ * children with their attributes and text), once it has ended; empty when
+ * there was none, or over VERSO_TMX_MAX_HEADER bytes. Borrowed like
+ * srclang. */
+verso_tmx_str verso_tmx_reader_header(const verso_tmx_reader *r);
+
 /*
  * Writer: each call appends to out (capped by its owner); on error out is
  * left as it was. Text is escaped; characters XML 1.0 cannot carry become
@@ -137,7 +150,9 @@ verso_err verso_tmx_write_header(verso_buf *out, verso_tmx_str srclang, const ch
                                  const char *tool_version);
 
 /* One <tu>: tuid, creationid, changeid, srclang when non-empty, dates and
- * usagecount when nonzero, the note, props, tuvs; line and problem are
+ * usagecount when nonzero, then the kept attributes (attrs) but those; the
+ * kept body when it is valid, else the note and props; tuvs, each with its
+ * kept attributes (but xml:lang) and body. line and problem are
  * ignored. A tag is written verbatim when verso_tmx_tag_valid (and, for hi,
  * when its start and end marks pair up in the text), else as
  * <ph type="x-verso-invalid">ESCAPED</ph>; a mark k >= ntags is written as
@@ -145,8 +160,44 @@ verso_err verso_tmx_write_header(verso_buf *out, verso_tmx_str srclang, const ch
  * lang, or a date lies outside years 0001-9999. */
 verso_err verso_tmx_write_tu(verso_buf *out, const verso_tmx_tu *tu);
 
+/* The same with a header kept from a file (verso_tmx_reader_header) in
+ * place of the generated one. VERSO_EINVAL when header is empty or not a
+ * valid kept header (verso_tmx_kept_valid): write a generated one then. */
+verso_err verso_tmx_write_header_kept(verso_buf *out, verso_tmx_str header);
+
 /* </body></tmx>. */
 verso_err verso_tmx_write_footer(verso_buf *out);
+
+/* ---- kept XML (tmx_kept.c): what the reader keeps beyond the fields ---- */
+
+/* True when a is an attribute string as the reader makes them: ' name="v"'
+ * items, names of XML name characters, values without '"' or '<', '&' only
+ * in an entity. Empty is valid. */
+bool verso_tmx_attrs_valid(verso_tmx_str a);
+
+/* The value (still escaped) of attribute name in a valid string a. */
+bool verso_tmx_attr_get(verso_tmx_str a, const char *name, verso_tmx_str *value);
+
+/* Appends the attributes of a except those named in skip[0..nskip); an
+ * invalid a appends nothing. Errors: ENOMEM, ETOOBIG (out's cap). */
+verso_err verso_tmx_put_attrs(verso_buf *out, verso_tmx_str a, const char *const *skip,
+                              size_t nskip);
+
+typedef enum verso_tmx_kept {
+    VERSO_TMX_KEPT_BODY,  /* <note> and <prop> elements holding text */
+    VERSO_TMX_KEPT_HEADER /* one <header>: note, prop, ude (holding map) inside */
+} verso_tmx_kept;
+
+/* True when xml is well-formed XML of that kind, and nothing else (no
+ * comment, processing instruction, DOCTYPE, other element). Empty is valid. */
+bool verso_tmx_kept_valid(verso_tmx_str xml, verso_tmx_kept kind);
+
+/* A fingerprint of an entry's note, props, context and origin: taken when
+ * a TU is imported and kept with it; when the entry's fields give the same
+ * on export, the TU's kept notes and props still say what they say, and
+ * are written back as they were (docs/TMX.md). */
+uint64_t verso_tmx_fields_sig(verso_tmx_str note, const verso_tmx_prop *props, size_t nprops,
+                              verso_tmx_str prev, verso_tmx_str next, verso_tmx_str origin);
 
 /* True when s is a tag string the writer may emit verbatim: one well-formed
  * bpt/ept/ph/it/ut element whose children follow the TMX DTD (sub, and

@@ -116,6 +116,18 @@ verso_err verso_tmx_write_header(verso_buf *out, verso_tmx_str srclang, const ch
     return s_undo(out, start, err);
 }
 
+verso_err verso_tmx_write_header_kept(verso_buf *out, verso_tmx_str header)
+{
+    if (!out || !header.n || !verso_tmx_kept_valid(header, VERSO_TMX_KEPT_HEADER))
+        return VERSO_EINVAL;
+    size_t start = out->len;
+    verso_err err = verso_buf_puts(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                                        "<tmx version=\"1.4\">\n");
+    err = err ? err : verso_buf_append(out, header.p, header.n);
+    err = err ? err : verso_buf_puts(out, "\n<body>\n");
+    return s_undo(out, start, err);
+}
+
 verso_err verso_tmx_write_footer(verso_buf *out)
 {
     return out ? verso_buf_puts(out, "</body>\n</tmx>\n") : VERSO_EINVAL;
@@ -273,6 +285,24 @@ static verso_err s_put_stamp(verso_buf *out, const char *id_name, verso_tmx_str 
     return err ? err : s_put_date(out, date_name, t);
 }
 
+/* The kept attributes of a TU, but those its fields wrote: the fields win. */
+static verso_err s_put_kept_tu_attrs(verso_buf *out, const verso_tmx_tu *tu)
+{
+    const char *skip[7];
+    size_t n = 0;
+    const struct {
+        const char *name;
+        bool set;
+    } own[] = {{"tuid", tu->tuid.n},          {"creationid", tu->creationid.n},
+               {"creationdate", tu->created}, {"changeid", tu->changeid.n},
+               {"changedate", tu->changed},   {"srclang", tu->srclang.n},
+               {"usagecount", tu->usage}};
+    for (size_t i = 0; i < sizeof own / sizeof *own; i++)
+        if (own[i].set)
+            skip[n++] = own[i].name;
+    return verso_tmx_put_attrs(out, tu->attrs, skip, n);
+}
+
 static verso_err s_put_tu_head(verso_buf *out, const verso_tmx_tu *tu)
 {
     verso_err err = verso_buf_puts(out, "<tu");
@@ -287,7 +317,14 @@ static verso_err s_put_tu_head(verso_buf *out, const verso_tmx_tu *tu)
     if (!err && tu->usage)
         err = verso_buf_printf(out, " usagecount=\"%llu\"", (unsigned long long)tu->usage);
     if (!err)
+        err = s_put_kept_tu_attrs(out, tu);
+    if (!err)
         err = verso_buf_puts(out, ">\n");
+    if (!err && tu->body.n && verso_tmx_kept_valid(tu->body, VERSO_TMX_KEPT_BODY)) {
+        err = verso_buf_puts(out, "  ");
+        err = err ? err : verso_buf_append(out, tu->body.p, tu->body.n);
+        return err ? err : verso_buf_puts(out, "\n");
+    }
     if (!err && tu->note.n)
         err = s_put_elem(out, "  <note>", tu->note, "</note>\n");
     for (size_t i = 0; !err && i < tu->nprops; i++) {
@@ -309,12 +346,22 @@ verso_err verso_tmx_write_tu(verso_buf *out, const verso_tmx_tu *tu)
             return VERSO_EINVAL;
     size_t start = out->len;
     verso_err err = s_put_tu_head(out, tu);
+    static const char *const tuv_own[] = {"xml:lang", "lang"};
     for (size_t i = 0; !err && i < tu->ntuvs; i++) {
+        const verso_tmx_tuv *v = &tu->tuvs[i];
         err = verso_buf_puts(out, "  <tuv xml:lang=\"");
         if (!err)
-            err = s_put_esc(out, tu->tuvs[i].lang, true);
+            err = s_put_esc(out, v->lang, true);
         if (!err)
-            err = verso_buf_puts(out, "\"><seg>");
+            err = verso_buf_puts(out, "\"");
+        if (!err)
+            err = verso_tmx_put_attrs(out, v->attrs, tuv_own, 2);
+        if (!err)
+            err = verso_buf_puts(out, ">");
+        if (!err && v->body.n && verso_tmx_kept_valid(v->body, VERSO_TMX_KEPT_BODY))
+            err = verso_buf_append(out, v->body.p, v->body.n);
+        if (!err)
+            err = verso_buf_puts(out, "<seg>");
         if (!err)
             err = s_put_seg(out, &tu->tuvs[i]);
         if (!err)

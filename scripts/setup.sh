@@ -4,10 +4,12 @@
 # The Java packages build and test the OmegaT plugin (client/omegat), and
 # Xvfb gives OmegaT's window a display in that test. When they cannot be
 # installed, setup says so and goes on, and the test is skipped, saying why.
+# translate-toolkit (po2tmx) and gettext (msgunfmt) make TMX files from the
+# system's own catalogs for the TMX round-trip test (tests/integration/test_tmx.py).
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libicu-dev libzmq3-dev libmsgpack-dev liblmdb-dev
       libexpat1-dev python3 python3-zmq python3-msgpack clang libclang-rt-14-dev clang-format
-      git)
+      git translate-toolkit gettext)
 java_pkgs=(default-jdk-headless omegat libjna-java libmsgpack-java xvfb xauth)
 missing_of() {
   local p status

@@ -17,6 +17,7 @@
  *            side by side: a lookup seeks straight to them.
  *   changes  seq u64 -> op u8 ('a' add, 'u' update, 'd' delete) | id u64
  *   meta     "next_id", "next_seq", "next_tm" -> u64; "count" | tm_id u32 -> u64;
+ *            "tmxh" | tm_id u32 -> the TM's TMX header (XML, as last imported);
  *            "pair" | tm_id u32 | src_lang NUL tgt_lang -> u64 (absent when 0)
  * An entry record is checked field by field when read: a stored length is
  * never trusted beyond the bytes that are there.
@@ -1109,6 +1110,29 @@ verso_err verso_tm_merge_recent(verso_txn *t)
     return err ? err : verso_store_clear(t, VERSO_DB_MATCH_RECENT);
 }
 
+/* The meta key of a TM's TMX header. */
+static size_t s_header_key(uint32_t tm_id, unsigned char *k)
+{
+    memcpy(k, "tmxh", 4);
+    verso_be_put32(k + 4, tm_id);
+    return 8;
+}
+
+verso_err verso_tm_header_put(verso_txn *t, uint32_t tm_id, verso_str header)
+{
+    unsigned char k[8];
+    return verso_store_put(t, VERSO_DB_META, k, s_header_key(tm_id, k), header.p, header.n);
+}
+
+verso_err verso_tm_header_get(verso_txn *t, uint32_t tm_id, verso_str *header)
+{
+    unsigned char k[8];
+    verso_val v;
+    verso_err err = verso_store_get(t, VERSO_DB_META, k, s_header_key(tm_id, k), &v);
+    *header = err ? (verso_str){"", 0} : (verso_str){(const char *)v.data, v.len};
+    return err == VERSO_ENOTFOUND ? VERSO_OK : err;
+}
+
 verso_err verso_tm_drop(verso_txn *t, verso_str name)
 {
     uint32_t tm_id;
@@ -1127,10 +1151,14 @@ verso_err verso_tm_drop(verso_txn *t, verso_str name)
         err = verso_tm_delete(t, ids.v[i], &deleted);
     }
     free(ids.v);
-    unsigned char ck[9];
+    unsigned char ck[9], hk[8];
     size_t ckl = s_count_key(tm_id, ck);
     if (!err) {
         err = verso_store_del(t, VERSO_DB_META, ck, ckl, NULL, 0);
+        err = err == VERSO_ENOTFOUND ? VERSO_OK : err;
+    }
+    if (!err) {
+        err = verso_store_del(t, VERSO_DB_META, hk, s_header_key(tm_id, hk), NULL, 0);
         err = err == VERSO_ENOTFOUND ? VERSO_OK : err;
     }
     return err ? err : verso_store_del(t, VERSO_DB_TMS, name.p, name.n, NULL, 0);

@@ -100,6 +100,12 @@ verso_err verso_tm_create(verso_txn *t, verso_str name, uint32_t *id);
 verso_err verso_tm_find(verso_txn *t, verso_str name, uint32_t *id);
 verso_err verso_tm_drop(verso_txn *t, verso_str name);
 
+/* A TM's TMX header: the <header> element of the TMX file last imported
+ * into it (docs/TMX.md), stored as given; get gives "" when none, borrowed
+ * until the transaction ends. Errors: store errors. */
+verso_err verso_tm_header_put(verso_txn *t, uint32_t tm_id, verso_str header);
+verso_err verso_tm_header_get(verso_txn *t, uint32_t tm_id, verso_str *header);
+
 /* Calls fn for each TM in name order, with its entry count. */
 verso_err verso_tm_each(verso_txn *t,
                         int (*fn)(void *arg, verso_str name, uint32_t id, uint64_t entries),

@@ -276,6 +276,7 @@ typedef struct s_add_job {
     uint64_t *ids;
     verso_buf lists;      /* the entries' encoded lists */
     verso_tm_prep *preps; /* their derived forms, computed here, not by the writer */
+    verso_str header;     /* "tmx_header": the TM's TMX header from now on */
 } s_add_job;
 
 static verso_err s_add_run(verso_txn *t, void *arg)
@@ -283,7 +284,8 @@ static verso_err s_add_run(verso_txn *t, void *arg)
     s_add_job *j = arg;
     uint32_t tm;
     verso_err err = verso_tm_find(t, j->tm, &tm);
-    return err ? err : verso_tm_add_batch(t, tm, j->entries, j->n, j->policy, j->outcome, j->ids);
+    err = err ? err : verso_tm_add_batch(t, tm, j->entries, j->n, j->policy, j->outcome, j->ids);
+    return err || !j->header.n ? err : verso_tm_header_put(t, tm, j->header);
 }
 
 static verso_err s_policy(verso_op_ctx *ctx, verso_tm_conflict *policy)
@@ -421,19 +423,35 @@ static verso_err s_pack_add(msgpack_packer *pk, const s_add_job *j)
     return rc ? VERSO_ENOMEM : VERSO_OK;
 }
 
+/* "tmx_header": the <header> element of the TMX file the entries come from
+ * (not interpreted: stored for the TM, and given back by export). */
+static verso_err s_header_read(verso_op_ctx *ctx, verso_str *h)
+{
+    const char *p = NULL;
+    size_t n = 0;
+    verso_err err = verso_req_str(ctx->req, "tmx_header", false, &p, &n, ctx->fault);
+    if (!err && n > VERSO_TMX_HEADER_MAX_BYTES)
+        err = verso_fault_set(ctx->fault, VERSO_ETOOBIG,
+                              "\"tmx_header\" has %zu bytes; it may have at most %u", n,
+                              VERSO_TMX_HEADER_MAX_BYTES);
+    if (!err && p)
+        *h = (verso_str){p, n};
+    return err;
+}
+
 verso_err verso_op_add(verso_op_ctx *ctx)
 {
     char slb[VERSO_LANG_MAX], tlb[VERSO_LANG_MAX];
     verso_str sl, tl;
-    s_add_job j = {{NULL, 0}, NULL, 0, VERSO_TM_KEEP_BOTH, NULL, NULL, {0}, NULL};
+    s_add_job j = {{NULL, 0}, NULL, 0, VERSO_TM_KEEP_BOTH, NULL, NULL, {0}, NULL, {NULL, 0}};
     verso_buf_init(&j.lists, (size_t)1 << 31);
     verso_err err = verso_tmop_name(ctx, &j.tm);
     err = err ? err : verso_tmop_lang(ctx, "src_lang", slb, &sl);
     err = err ? err : verso_tmop_lang(ctx, "tgt_lang", tlb, &tl);
     err = err ? err : s_policy(ctx, &j.policy);
     err = err ? err : s_parse_entries(ctx, sl, tl, &j);
-    if (!err)
-        s_prepare(ctx, &j);
+    err = err ? err : s_header_read(ctx, &j.header);
+    err = err ? err : s_prepare(ctx, &j);
     err = err ? err : s_submit(ctx, s_add_run, &j);
     if (err == VERSO_ENOTFOUND)
         err = verso_tmop_missing(ctx, j.tm);
@@ -646,9 +664,13 @@ static verso_err s_export_args(verso_op_ctx *ctx, int64_t *after, int64_t *limit
 }
 
 static verso_err s_pack_export(verso_op_ctx *ctx, verso_txn *t, verso_str tm, const s_export *x,
-                               uint64_t next)
+                               uint64_t next, verso_str header)
 {
-    int rc = msgpack_pack_map(ctx->res, 2);
+    int rc = msgpack_pack_map(ctx->res, header.n ? 3 : 2);
+    if (header.n) {
+        rc = rc ? rc : verso_mp_pack_cstr(ctx->res, "tmx_header");
+        rc = rc ? rc : msgpack_pack_str_with_body(ctx->res, header.p, header.n);
+    }
     rc = rc ? rc : verso_mp_pack_cstr(ctx->res, "entries");
     rc = rc ? rc : msgpack_pack_array(ctx->res, x->n);
     for (size_t i = 0; i < x->n && !rc; i++)
@@ -676,8 +698,11 @@ verso_err verso_op_export(verso_op_ctx *ctx)
     if (!err)
         err =
             verso_tm_each_entry(t, tm_id, (uint64_t)after, S_EXPORT_SCAN, s_export_one, &x, &last);
+    verso_str header = {"", 0};
+    if (!err && after == 0) /* the first page gives the TM's TMX header */
+        err = verso_tm_header_get(t, tm_id, &header);
     if (!err)
-        err = s_pack_export(ctx, t, tm, &x, last);
+        err = s_pack_export(ctx, t, tm, &x, last, header);
     if (t)
         verso_store_read_end(&t);
     free(x.v);

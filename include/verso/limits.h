@@ -15,4 +15,7 @@
  * (4 bytes each). */
 #define VERSO_SEGMENT_MAX_BYTES 262144u
 
+/* Bytes of a TM's TMX header (the add op's "tmx_header"). */
+#define VERSO_TMX_HEADER_MAX_BYTES 1048576u
+
 #endif

@@ -2,8 +2,10 @@
  * fuzz_tmx.c - libFuzzer target for the TMX reader and writer: any bytes,
  * read in one feed and again in feeds of 1..16 bytes (the first byte picks).
  * Aborts unless both readings give the same TUs and errors, every mark in a
- * text has its tag, and every usable TU (no problem, all tags valid) is
- * written without error and reads back identical.
+ * text has its tag, what the reader keeps beyond the fields (attributes,
+ * note and prop elements, the header) passes the writer's own checks, and
+ * every usable TU (no problem, all tags valid) is written without error and
+ * reads back identical.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -39,7 +41,26 @@ static void s_digest(verso_buf *b, const verso_tmx_tu *tu, bool with_line)
         for (size_t k = 0; k < tu->tuvs[i].ntags; k++)
             s_put(b, tu->tuvs[i].tags[k]);
     }
+    if (with_line) { /* the kept XML too (a written TU orders its attributes anew) */
+        s_put(b, tu->attrs);
+        s_put(b, tu->body);
+        for (size_t i = 0; i < tu->ntuvs; i++) {
+            s_put(b, tu->tuvs[i].attrs);
+            s_put(b, tu->tuvs[i].body);
+        }
+    }
     verso_buf_printf(b, "%lu %s\n", with_line ? tu->line : 0, tu->problem ? tu->problem : "-");
+}
+
+/* What the reader keeps, the writer accepts. */
+static void s_kept_ok(const verso_tmx_tu *tu)
+{
+    if (!verso_tmx_attrs_valid(tu->attrs) || !verso_tmx_kept_valid(tu->body, VERSO_TMX_KEPT_BODY))
+        abort();
+    for (size_t i = 0; i < tu->ntuvs; i++)
+        if (!verso_tmx_attrs_valid(tu->tuvs[i].attrs) ||
+            !verso_tmx_kept_valid(tu->tuvs[i].body, VERSO_TMX_KEPT_BODY))
+            abort();
 }
 
 /* Every U+F0000 + k in the text has k < ntags. */
@@ -110,6 +131,8 @@ static int s_on_tu(void *arg, const verso_tmx_tu *tu)
     for (size_t i = 0; i < tu->ntuvs; i++)
         if (!s_marks_ok(&tu->tuvs[i]))
             abort();
+    if (run->check && !tu->problem)
+        s_kept_ok(tu);
     if (run->check && s_usable(tu))
         s_roundtrip(tu);
     s_digest(&run->digest, tu, true);
@@ -137,6 +160,9 @@ static void s_read(const uint8_t *data, size_t size, size_t step, s_run *run)
         abort();
     verso_buf_printf(&run->digest, "err %d %u %s %lu\n", (int)err, verso_tmx_reader_errors(r),
                      why ? why : "-", line);
+    verso_tmx_str header = verso_tmx_reader_header(r);
+    if (run->check && !why && !verso_tmx_kept_valid(header, VERSO_TMX_KEPT_HEADER))
+        abort();
     verso_tmx_reader_destroy(&r);
 }
 

@@ -8,6 +8,7 @@
 #include "tmx.h"
 
 #define S(lit) ((verso_tmx_str){lit, sizeof lit - 1})
+#define T(str) ((verso_tmx_str){(str), strlen(str)})
 /* Tag marks U+F0000 + k in UTF-8. */
 #define M0   "\xF3\xB0\x80\x80"
 #define M1   "\xF3\xB0\x80\x81"
@@ -761,6 +762,104 @@ static void test_dates(void)
     }
 }
 
+/* What the reader keeps beyond the fields; and the writer's checks of it
+ * (it comes back from a server: never trusted). */
+typedef struct s_kept_got {
+    int n;
+    char attrs[256], body[256], note[64], tuv_attrs[2][128], tuv_body[2][128];
+} s_kept_got;
+
+static void s_copy(char *out, size_t cap, verso_tmx_str s)
+{
+    size_t n = s.n < cap - 1 ? s.n : cap - 1;
+    memcpy(out, s.p, n);
+    out[n] = '\0';
+}
+
+static int s_on_kept(void *arg, const verso_tmx_tu *tu)
+{
+    s_kept_got *g = arg;
+    g->n++;
+    s_copy(g->attrs, sizeof g->attrs, tu->attrs);
+    s_copy(g->body, sizeof g->body, tu->body);
+    s_copy(g->note, sizeof g->note, tu->note);
+    for (size_t i = 0; i < 2 && i < tu->ntuvs; i++) {
+        s_copy(g->tuv_attrs[i], sizeof g->tuv_attrs[i], tu->tuvs[i].attrs);
+        s_copy(g->tuv_body[i], sizeof g->tuv_body[i], tu->tuvs[i].body);
+    }
+    return 0;
+}
+
+static void test_kept(void)
+{
+    static const char doc[] =
+        "<tmx version=\"1.4\"><header srclang=\"en\" o-tmf=\"x\"><note xml:lang=\"en\">h"
+        "</note><ude name=\"u\"><map unicode=\"#xF8FF\" code=\"#xF0\"/></ude></header><body>"
+        "<tu tuid=\"T&amp;1\" lastusagedate=\"20240101T000000Z\" creationid=\"a\">"
+        "<note>one</note><prop type=\"p\" xml:lang=\"de\">v</prop><note>two</note>"
+        "<tuv xml:lang=\"en\" creationtool=\"t\"><prop type=\"s\">ok</prop><seg>Hi</seg></tuv>"
+        "<tuv xml:lang=\"de\"><seg>Hallo</seg></tuv></tu></body></tmx>";
+    s_kept_got g = {0};
+    verso_tmx_reader *r = NULL;
+    CHECK_INT(verso_tmx_reader_new(s_on_kept, &g, &r), VERSO_OK);
+    CHECK_INT(verso_tmx_reader_feed(r, doc, sizeof doc - 1, true), VERSO_OK);
+    CHECK_INT(g.n, 1);
+    CHECK_STR(g.attrs, " tuid=\"T&amp;1\" lastusagedate=\"20240101T000000Z\" creationid=\"a\"");
+    CHECK_STR(g.body, "<note>one</note><prop type=\"p\" xml:lang=\"de\">v</prop><note>two</note>");
+    CHECK_STR(g.note, "one\ntwo");
+    CHECK_STR(g.tuv_attrs[0], " xml:lang=\"en\" creationtool=\"t\"");
+    CHECK_STR(g.tuv_body[0], "<prop type=\"s\">ok</prop>");
+    char header[512];
+    s_copy(header, sizeof header, verso_tmx_reader_header(r));
+    CHECK_STR(header, "<header srclang=\"en\" o-tmf=\"x\"><note xml:lang=\"en\">h</note>"
+                      "<ude name=\"u\"><map unicode=\"#xF8FF\" code=\"#xF0\"></map></ude>"
+                      "</header>");
+    CHECK(verso_tmx_kept_valid(verso_tmx_reader_header(r), VERSO_TMX_KEPT_HEADER));
+    verso_tmx_reader_destroy(&r);
+    verso_tmx_str v;
+    CHECK(verso_tmx_attr_get(T(" a=\"1\" b=\"x&amp;y\""), "b", &v) && v.n == 7);
+    CHECK(!verso_tmx_attr_get(T(" a=\"1\""), "b", &v));
+    static const char *bad_attrs[] = {"a=\"1\"",
+                                      " a=1",
+                                      " a=\"x",
+                                      " a=\"<\"",
+                                      " a=\"&x;\"",
+                                      " =\"1\"",
+                                      " 1a=\"1\"",
+                                      " a=\"1\"  b=\"2\"",
+                                      " a=\"1\"><script x=\"\""};
+    for (size_t i = 0; i < sizeof bad_attrs / sizeof *bad_attrs; i++)
+        CHECK(!verso_tmx_attrs_valid(T(bad_attrs[i])));
+    CHECK(verso_tmx_attrs_valid(T("")) && verso_tmx_attrs_valid(T(" x:y-z.1=\"&#10;&quot;\"")));
+    static const char *bad_bodies[] = {
+        "<seg>x</seg>", "<note>a<b/></note>", "<note>a</note>x",    "<!--c--><note/>",
+        "<note>",       "</tmx><note/>",      "<prop>&ent;</prop>", "<?pi x?><note/>"};
+    for (size_t i = 0; i < sizeof bad_bodies / sizeof *bad_bodies; i++)
+        CHECK(!verso_tmx_kept_valid(T(bad_bodies[i]), VERSO_TMX_KEPT_BODY));
+    CHECK(
+        verso_tmx_kept_valid(T("<note>a &amp; b</note> <prop type=\"t\"/>"), VERSO_TMX_KEPT_BODY));
+    CHECK(!verso_tmx_kept_valid(T("<header/><header/>"), VERSO_TMX_KEPT_HEADER));
+    CHECK(!verso_tmx_kept_valid(T("<header><tu/></header>"), VERSO_TMX_KEPT_HEADER));
+    CHECK(!verso_tmx_kept_valid(T("<note/>"), VERSO_TMX_KEPT_HEADER));
+    /* hostile kept XML is left out, never written into the file */
+    verso_buf out;
+    verso_buf_init(&out, 1 << 20);
+    verso_tmx_tuv tuvs[2] = {
+        {T("en"), T("a"), NULL, 0, T(" x=\"1\"><evil x=\"\""), T("<note>n</note><evil/>")},
+        {T("de"), T("b"), NULL, 0, T(" xml:lang=\"fr\" y=\"2\""), T("")}};
+    verso_tmx_tu tu = {.tuid = T("7"),
+                       .attrs = T(" tuid=\"k\" o-tmf=\"z\""),
+                       .body = T("<note>kept</note>"),
+                       .note = T("not written"),
+                       .tuvs = tuvs,
+                       .ntuvs = 2};
+    CHECK_INT(verso_tmx_write_tu(&out, &tu), VERSO_OK);
+    CHECK(strstr(out.data, "<tu tuid=\"7\" o-tmf=\"z\">") != NULL);
+    CHECK(strstr(out.data, "<note>kept</note>") && !strstr(out.data, "not written"));
+    CHECK(!strstr(out.data, "evil") && strstr(out.data, "<tuv xml:lang=\"de\" y=\"2\">"));
+    verso_buf_fini(&out);
+}
+
 static void test_tag_valid(void)
 {
     static const char *good[] = {
@@ -837,5 +936,6 @@ int main(void)
     RUN(test_writer_repairs);
     RUN(test_dates);
     RUN(test_tag_valid);
+    RUN(test_kept);
     return t_report();
 }
