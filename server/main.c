@@ -225,7 +225,11 @@ int main(int argc, char **argv)
     sigaction(SIGHUP, &sa, NULL);
     verso_err err = verso_server_new(&cfg, &s_server);
     if (err) {
-        fprintf(stderr, "versod: cannot start: %s\n", verso_strerror(err));
+        /* every cause is logged where it happens (a refused bind, a key file, the
+         * allow-list, the store): the code alone would mislead (EDENIED is also a
+         * non-local endpoint without keys) */
+        fprintf(stderr, "versod: cannot start (%s): the error logged above says why\n",
+                verso_err_symbol(err));
         return 1;
     }
     pthread_sigmask(SIG_UNBLOCK, &stop_sigs, NULL); /* a pending signal lands now */

@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mp.h"
@@ -72,6 +73,56 @@ static verso_err s_check_envelope(verso_req *r, verso_fault *f)
     return VERSO_OK;
 }
 
+static int s_key_cmp(const void *a, const void *b)
+{
+    const msgpack_object_str *x = *(const msgpack_object_str *const *)a;
+    const msgpack_object_str *y = *(const msgpack_object_str *const *)b;
+    size_t n = x->size < y->size ? x->size : y->size;
+    int c = n ? memcmp(x->ptr, y->ptr, n) : 0;
+    return c ? c : (x->size > y->size) - (x->size < y->size);
+}
+
+/* The keys of map m: strings, each once (sorted copies find repeats in
+ * O(k log k)). */
+static verso_err s_map_keys(const msgpack_object_map *m, verso_fault *f)
+{
+    const msgpack_object_str **k = m->size ? malloc(m->size * sizeof *k) : NULL;
+    if (m->size && !k)
+        return verso_fault_set(f, VERSO_ENOMEM, "out of memory checking the request's keys");
+    verso_err err = VERSO_OK;
+    for (uint32_t i = 0; i < m->size && !err; i++) {
+        if (m->ptr[i].key.type != MSGPACK_OBJECT_STR)
+            err = verso_fault_set(f, VERSO_EBADREQ, "map keys must be strings");
+        else
+            k[i] = &m->ptr[i].key.via.str;
+    }
+    if (!err && m->size > 1)
+        qsort(k, m->size, sizeof *k, s_key_cmp);
+    for (uint32_t i = 1; !err && i < m->size; i++)
+        if (!s_key_cmp(&k[i - 1], &k[i]))
+            err = verso_fault_set(f, VERSO_EBADREQ, "key \"%.*s\" appears twice in a map",
+                                  (int)(k[i]->size > 64 ? 64 : k[i]->size), k[i]->ptr);
+    free(k);
+    return err;
+}
+
+/* Every map in o, at any depth (at most the wire check's), has string keys,
+ * each once: a repeated key would otherwise mean whichever one a reader
+ * finds first. */
+static verso_err s_check_keys(const msgpack_object *o, verso_fault *f)
+{
+    verso_err err = VERSO_OK;
+    if (o->type == MSGPACK_OBJECT_MAP) {
+        err = s_map_keys(&o->via.map, f);
+        for (uint32_t i = 0; i < o->via.map.size && !err; i++)
+            err = s_check_keys(&o->via.map.ptr[i].val, f);
+    } else if (o->type == MSGPACK_OBJECT_ARRAY) {
+        for (uint32_t i = 0; i < o->via.array.size && !err; i++)
+            err = s_check_keys(&o->via.array.ptr[i], f);
+    }
+    return err;
+}
+
 verso_err verso_req_decode(verso_req *r, const void *data, size_t len, verso_fault *f)
 {
     if (len == 0)
@@ -89,7 +140,7 @@ verso_err verso_req_decode(verso_req *r, const void *data, size_t len, verso_fau
     if (r->unpacked.data.type != MSGPACK_OBJECT_MAP)
         return verso_fault_set(f, VERSO_EPROTO, "request must be a msgpack map");
     r->body = &r->unpacked.data;
-    if ((err = s_check_id(r, f)))
+    if ((err = s_check_id(r, f)) || (err = s_check_keys(r->body, f)))
         return err;
     return s_check_envelope(r, f);
 }

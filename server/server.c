@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 #include <zmq.h>
@@ -446,6 +447,18 @@ static verso_err s_front_curve(verso_server *s)
     return VERSO_OK;
 }
 
+/* The endpoint libzmq binds for cfg's: "localhost" as 127.0.0.1 (libzmq
+ * binds interface names and addresses, not host names); *ipv6 when the
+ * host is an IPv6 literal ("[::1]"), which needs ZMQ_IPV6 on. */
+static int s_bind_endpoint(const char *ep, char *out, size_t cap, int *ipv6)
+{
+    static const char lh[] = "tcp://localhost:";
+    *ipv6 = !strncmp(ep, "tcp://[", 7);
+    if (!strncasecmp(ep, lh, sizeof lh - 1))
+        return snprintf(out, cap, "tcp://127.0.0.1:%s", ep + sizeof lh - 1) < (int)cap ? 0 : -1;
+    return snprintf(out, cap, "%s", ep) < (int)cap ? 0 : -1;
+}
+
 static verso_err s_bind_front(verso_server *s)
 {
     verso_server_impl *im = s->impl;
@@ -461,7 +474,14 @@ static verso_err s_bind_front(verso_server *s)
         return VERSO_ETRANSPORT;
     if (s_monitor_start(im))
         return VERSO_ETRANSPORT;
-    if (zmq_bind(im->front, s->cfg.bind) < 0) {
+    char ep[1024];
+    int ipv6 = 0;
+    if (s_bind_endpoint(s->cfg.bind, ep, sizeof ep, &ipv6) < 0) {
+        verso_log(VERSO_LOG_ERROR, "cannot bind %s: endpoint too long", s->cfg.bind);
+        return VERSO_ETRANSPORT;
+    }
+    zmq_setsockopt(im->front, ZMQ_IPV6, &ipv6, sizeof ipv6);
+    if (zmq_bind(im->front, ep) < 0) {
         verso_log(VERSO_LOG_ERROR, "cannot bind %s: %s", s->cfg.bind, zmq_strerror(zmq_errno()));
         return VERSO_ETRANSPORT;
     }
@@ -686,15 +706,25 @@ static verso_err s_start(verso_server *s)
      * ordering than libzmq's, which ThreadSanitizer cannot see. */
     s->started = time(NULL);
     s->started_ms = verso_now_ms();
-    if (!(im->zctx = zmq_ctx_new()) || pipe2(im->sigpipe, O_CLOEXEC | O_NONBLOCK) < 0)
+    if (!(im->zctx = zmq_ctx_new()) || pipe2(im->sigpipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+        verso_log(VERSO_LOG_ERROR, "cannot create the ZeroMQ context or the signal pipe");
         return VERSO_ETRANSPORT;
-    if ((err = verso_writer_new(im->zctx, s->store, s_index_step, s, &im->writer)))
+    }
+    if ((err = verso_writer_new(im->zctx, s->store, s_index_step, s, &im->writer))) {
+        verso_log(VERSO_LOG_ERROR, "cannot start the writer thread: %s", verso_strerror(err));
         return err;
-    if ((err = s_start_workers(s)))
+    }
+    if ((err = s_start_workers(s))) {
+        verso_log(VERSO_LOG_ERROR, "cannot start %u worker thread(s): %s", s->cfg.threads,
+                  verso_strerror(err));
         return err;
+    }
     if ((err = s_bind_front(s)))
         return err;
-    return s_write_ready(s);
+    if ((err = s_write_ready(s)))
+        verso_log(VERSO_LOG_ERROR, "cannot write the ready file %s: %s", s->cfg.ready_file,
+                  verso_strerror(err));
+    return err;
 }
 
 verso_err verso_server_new(const verso_server_config *cfg, verso_server **out)

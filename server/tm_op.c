@@ -249,6 +249,50 @@ static verso_err s_segment_size(verso_op_ctx *ctx, const char *where, const char
                            where ? where : "", key, s.n, VERSO_SEGMENT_MAX_BYTES);
 }
 
+/* Tag marks against their list: every mark U+F0000 + k of text names an
+ * item of tags (k below the list's length, and at most 65,533: U+FFFFE and
+ * U+FFFFF are not marks), and every item has a mark. */
+static verso_err s_marks_check(verso_op_ctx *ctx, const char *where, const char *key,
+                               verso_str text, verso_str tags)
+{
+    size_t n = 0;
+    verso_str walk = tags, item;
+    while (verso_tm_list_next(&walk, &item))
+        n++;
+    unsigned char *seen = n ? calloc(n, 1) : NULL;
+    if (n && !seen)
+        return VERSO_ENOMEM;
+    const unsigned char *p = (const unsigned char *)text.p;
+    verso_err err = VERSO_OK;
+    for (size_t i = 0; !err && i + 4 <= text.n; i++) { /* valid UTF-8: 0xF3 leads 4 bytes */
+        if (p[i] != 0xF3 || p[i + 1] < 0xB0)
+            continue;
+        uint32_t k = ((uint32_t)(p[i] & 7) << 18 | (uint32_t)(p[i + 1] & 0x3F) << 12 |
+                      (uint32_t)(p[i + 2] & 0x3F) << 6 | (p[i + 3] & 0x3F)) -
+                     0xF0000u;
+        if (k >= 65534)
+            err = verso_fault_set(ctx->fault, VERSO_EBADREQ,
+                                  "%s%s holds U+%X, which is not a tag mark (marks end at "
+                                  "U+FFFFD)",
+                                  where, key, (unsigned)(k + 0xF0000u));
+        else if (k >= n)
+            err = verso_fault_set(ctx->fault, VERSO_EBADREQ,
+                                  "%s%s holds tag mark %u (U+%X) but its tag list has %zu item%s",
+                                  where, key, (unsigned)k, (unsigned)(k + 0xF0000u), n,
+                                  n == 1 ? "" : "s");
+        else
+            seen[k] = 1;
+        i += 3;
+    }
+    for (size_t k = 0; !err && k < n; k++)
+        if (!seen[k])
+            err = verso_fault_set(ctx->fault, VERSO_EBADREQ,
+                                  "%s%s_tags[%zu] has no mark (U+%X) in %s%s", where, key, k,
+                                  (unsigned)(k + 0xF0000u), where, key);
+    free(seen);
+    return err;
+}
+
 /* The fields of an entry map common to add and update; lists go to blob. */
 static verso_err s_parse_fields(verso_op_ctx *ctx, const msgpack_object *m, const char *where,
                                 bool required, verso_buf *blob, verso_tm_entry *e)
@@ -262,7 +306,12 @@ static verso_err s_parse_fields(verso_op_ctx *ctx, const msgpack_object *m, cons
     err = err ? err : s_field_str(ctx, m, where, "origin", false, &e->origin);
     err = err ? err : s_field_list(ctx, m, where, 0, blob, &e->src_tags);
     err = err ? err : s_field_list(ctx, m, where, 1, blob, &e->tgt_tags);
-    return err ? err : s_field_list(ctx, m, where, 2, blob, &e->props);
+    err = err ? err : s_field_list(ctx, m, where, 2, blob, &e->props);
+    if (!err && e->src.p)
+        err = s_marks_check(ctx, where, "src", e->src, e->src_tags);
+    if (!err && e->tgt.p)
+        err = s_marks_check(ctx, where, "tgt", e->tgt, e->tgt_tags);
+    return err;
 }
 
 /* ---- add ------------------------------------------------------------------ */

@@ -795,7 +795,9 @@ static void test_disconnect(void)
             "%d; bystander %ld calls, slowest %ld ms\n",
             S_ROUNDS, s_ms() - t0, whole, absent, partial, by.calls, by.slowest_ms);
     CHECK_INT(partial, 0);
-    CHECK(whole > 0); /* some requests ran to the end for nobody */
+    /* How many are whole depends on timing: work of a client gone is cancelled
+     * (issue 19) unless its write had reached the writer, which commits it whole. */
+    CHECK_INT(whole + absent, S_ROUNDS - S_ROUNDS / 3);
     CHECK(by.calls > 0);
     CHECK_INT(by.wrong, 0);
     CHECK(s_alive(&p));

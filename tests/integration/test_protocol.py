@@ -3453,6 +3453,73 @@ class ProtocolTest(unittest.TestCase):
         self.assertEqual(entry["tgt_tags"], most[::-1])
         self.stop_gracefully(proc)
 
+    # -- protocol truth (issue 19) --------------------------------------------------------
+
+    def test_map_keys_are_strings_each_once(self):
+        """Section 3: a repeated key, or a key that is not a string, in any map of the
+        request gets EBADREQ naming it (the reply still echoes the id)."""
+        def refused(body, id_):
+            self.dealer.send(body)
+            reply = unpack(self.must_recv(self.dealer)[-1])
+            self.assertEqual((reply["id"], reply["err"]["code"]), (id_, "EBADREQ"), reply)
+            return reply["err"]["message"]
+        head = [(pack("v"), pack(1)), (pack("id"), pack(41)), (pack("op"), pack("ping"))]
+        self.assertIn('"op" appears twice', refused(raw_request(*head, (pack("op"), pack("ping"))),
+                                                   41))
+        self.assertIn("keys must be strings", refused(raw_request(*head, (pack(7), pack("x"))), 41))
+        entry = raw_request((pack("src"), pack("A.")), (pack("tgt"), pack("B.")),
+                            (pack("src"), pack("C.")))
+        body = raw_request((pack("v"), pack(1)), (pack("id"), pack(42)), (pack("op"), pack("add")),
+                           (pack("src_lang"), pack("en")), (pack("tgt_lang"), pack("fr")),
+                           (pack("entries"), b"\x91" + entry))
+        self.assertIn('"src" appears twice', refused(body, 42))
+        self.assertEqual(self.call(self.dealer, "ping"), {})
+
+    def test_tag_marks_match_tag_lists(self):
+        """Entry text: every mark names an item of its list and every item has a mark."""
+        cases = [({"src": "a" + mark(0), "src_tags": []}, "tag mark 0 (U+F0000)"),
+                 ({"src": "a" + mark(1), "src_tags": ["<ph/>"]}, "tag mark 1 (U+F0001)"),
+                 ({"src": "a", "src_tags": ["<ph/>"]}, "src_tags[0] has no mark"),
+                 ({"tgt": "b" + chr(0xFFFFF), "tgt_tags": []}, "not a tag mark"),
+                 ({"tgt": "b" + mark(0), "tgt_tags": ["<ph/>", "<ph x=\"2\"/>"]},
+                  "tgt_tags[1] has no mark")]
+        for fields, says in cases:
+            with self.subTest(fields=fields):
+                entry = dict({"src": "a", "tgt": "b"}, **fields)
+                err = self.error("add", "EBADREQ", src_lang="en", tgt_lang="fr",
+                                 entries=[{"src": "ok", "tgt": "ok"}, entry])
+                self.assertIn("entries[1]", err["message"])
+                self.assertIn(says, err["message"])
+        ids = self.add([{"src": "a" + mark(0) + "b" + mark(1) + mark(0), "tgt": "c",
+                         "src_tags": ["<bpt i=\"1\"/>", "<ept i=\"1\"/>"]}])["ids"]
+        err = self.error("update", "EBADREQ", entry_id=ids[0], tgt="d" + mark(0))
+        self.assertIn("tag mark 0", err["message"])
+
+    def test_local_binds(self):
+        """The local endpoints SECURITY.md lists bind: localhost (as 127.0.0.1) and [::1]."""
+        for bind in ("tcp://localhost:*", "tcp://[::1]:*", "tcp://lo:*"):
+            with self.subTest(bind=bind):
+                start = self.own_server(extra=("--bind", bind))
+                proc, endpoint = start()
+                sock = self.ctx.socket(zmq.DEALER)
+                sock.setsockopt(zmq.LINGER, 0)
+                sock.setsockopt(zmq.IPV6, 1)   # a client of [::1] needs it as well
+                sock.connect(endpoint)
+                self.assertEqual(self.call(sock, "ping"), {})
+                sock.close()
+                self.stop_gracefully(proc)
+
+    def test_startup_error_names_its_cause(self):
+        workdir = tempfile.mkdtemp(prefix="verso-start-")
+        self.addCleanup(shutil.rmtree, workdir, True)
+        for bind, extra, says in (("tcp://no-such-interface-x:5555", ["--insecure"], "cannot bind"),
+                                  ("tcp://10.1.2.3:5555", [], "refusing to serve")):
+            out = subprocess.run([VERSOD, "--bind", bind, "--data", os.path.join(workdir, "d"),
+                                  *extra], capture_output=True, text=True, timeout=30)
+            self.assertNotEqual(out.returncode, 0)
+            self.assertIn(says, out.stderr)
+            self.assertNotIn("revoked", out.stderr)
+
 
 if __name__ == "__main__":
     if len(sys.argv) < 2:
