@@ -403,7 +403,7 @@ static void s_fini(s_conc *c)
     verso_fuzzy_text_fini(&c->q);
     verso_fuzzy_text_fini(&c->c);
     if (c->fz)
-        c->fz->work = NULL; /* the request's meter dies with it */
+        c->fz->work = c->fz->f.work = NULL; /* the request's meter dies with it */
     if (c->fz == &c->own_fz)
         verso_tmfuzzy_fini(&c->own_fz);
 }
@@ -424,7 +424,7 @@ verso_err verso_op_concordance(verso_op_ctx *ctx)
     if (!err && !c->fz) /* a thread without a matcher (tests): one for the request */
         err = verso_tmfuzzy_init(c->fz = &c->own_fz);
     if (!err)
-        c->fz->work = ctx->work;
+        c->fz->work = c->fz->f.work = ctx->work;
     err = err ? err : s_query(ctx, c);
     err = err ? err : verso_store_read_begin(ctx->srv->store, &c->t);
     if (!err && (err = verso_tm_find(c->t, c->tm_name, &c->tm)) == VERSO_ENOTFOUND)

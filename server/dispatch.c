@@ -53,7 +53,7 @@ static verso_err s_deadline(verso_server *srv, const verso_thread *th, const ver
         return err;
     if (asked != INT64_MIN && asked <= 0)
         return verso_fault_set(f, VERSO_EBADREQ, "timeout_ms must be a positive number of ms");
-    *ms = srv->cfg.request_timeout_ms;
+    *ms = srv->cfg.request_timeout_ms ? srv->cfg.request_timeout_ms : VERSO_REQUEST_TIMEOUT_MS;
     if (asked > 0 && (uint64_t)asked < *ms)
         *ms = (uint64_t)asked;
     uint64_t start = th && th->received_ns ? th->received_ns : verso_work_now_ns();
@@ -97,6 +97,13 @@ static verso_err s_run(verso_server *srv, verso_thread *th, const verso_caller *
         return err;
     verso_work work;
     verso_work_init(&work, th ? th->cancel : NULL, deadline);
+    if (verso_work_check(&work) == VERSO_ETIMEDOUT) { /* it waited for a worker that long */
+        atomic_fetch_add_explicit(&srv->stats.timed_out, 1, memory_order_relaxed);
+        return verso_fault_set(f, VERSO_ETIMEDOUT,
+                               "\"%s\" not run: its deadline of %llu ms passed while it waited "
+                               "for a worker",
+                               op->name, (unsigned long long)ms);
+    }
     msgpack_packer pk;
     msgpack_packer_init(&pk, res, msgpack_sbuffer_write);
     verso_op_ctx ctx = {srv, th, req, &pk, f, who, &work};

@@ -299,9 +299,11 @@ static verso_err s_icu_words(verso_fuzzy *f, verso_fuzzy_text *out)
     verso_err err = U_FAILURE(st) ? VERSO_EINTERNAL : VERSO_OK;
     int32_t brk = ubrk_first(f->bi);
     for (uint32_t i = 0; !err && i < n;) {
+        uint32_t at = i;
         while (brk != UBRK_DONE && (uint32_t)brk <= i)
             brk = ubrk_next(f->bi);
         err = s_take(f, out, &i, brk == UBRK_DONE ? n : (uint32_t)brk);
+        err = err ? err : verso_work_tick(f->work, 1 + (uint64_t)(i - at));
     }
     return err;
 }
@@ -323,8 +325,11 @@ verso_err verso_fuzzy_tokenize(verso_fuzzy *f, const char *norm, size_t n, verso
     if (s_needs_icu(norm, (uint32_t)n)) {
         err = s_icu_words(f, out);
     } else { /* ASCII, Chinese, Japanese kana and kanji, Thai: ICU's dictionaries cost */
-        for (uint32_t i = 0; !err && i < n;)
+        for (uint32_t i = 0; !err && i < n;) {
+            uint32_t at = i;
             err = s_take(f, out, &i, s_plain_word_end(norm, i, (uint32_t)n));
+            err = err ? err : verso_work_tick(f->work, 1 + (uint64_t)(i - at));
+        }
     }
     out->punct.data[out->punct.len] = '\0';
     out->folded.data[out->folded.len] = '\0';

@@ -17,6 +17,7 @@
 #include "buf.h"
 #include "text.h"
 #include "verso/err.h"
+#include "work.h"
 
 /* Token kinds. */
 #define VERSO_FUZZY_WORD   1u /* letters (or one code point of an unspaced script), symbols */
@@ -101,6 +102,8 @@ typedef struct verso_fuzzy {
     verso_fuzzy_hunk *hunks;
     size_t nhunks, hunks_cap;
     verso_text_parts pa, pb; /* near-exact check of token sequences that differ */
+    verso_work *work;        /* the meter of the request using f (work.h), borrowed, or NULL:
+                                tokenising ticks it a byte at a time and stops with its error */
 } verso_fuzzy;
 
 /* Opens the ICU word iterator for lang (a canonical BCP 47 tag, lang.h).

@@ -649,7 +649,7 @@ verso_err verso_op_lookup(verso_op_ctx *ctx)
     err = err ? err : s_method(ctx, &l);
     if (!err) {
         l.fz->scan = l.scan;
-        l.fz->work = ctx->work;
+        l.fz->work = l.fz->f.work = ctx->work;
     }
     err = err ? err : s_segments(ctx, l.sl, &segs, &n, &positions);
     err = err ? err : s_forms_build(segs, n, &f);
@@ -689,7 +689,7 @@ verso_err verso_op_lookup(verso_op_ctx *ctx)
     verso_buf_fini(&l.tgt);
     verso_fuzzy_text_fini(&l.ct);
     if (l.fz)
-        l.fz->work = NULL; /* the request's meter dies with it */
+        l.fz->work = l.fz->f.work = NULL; /* the request's meter dies with it */
     if (l.fz == &l.own_fz)
         verso_tmfuzzy_fini(&l.own_fz);
     if (l.t)

@@ -53,3 +53,19 @@ verso_pending_req *verso_pending_take(verso_pending *p, unsigned cap,
     }
     return NULL;
 }
+
+verso_pending_req *verso_pending_expired(verso_pending *p, uint64_t now, uint64_t *next)
+{
+    *next = UINT64_MAX;
+    for (size_t i = 0; i < p->n; i++) {
+        verso_pending_req *r = p->q[i];
+        if (r->deadline_ns <= now) {
+            memmove(p->q + i, p->q + i + 1, (p->n - i - 1) * sizeof *p->q);
+            p->n--;
+            return r;
+        }
+        if (r->deadline_ns < *next)
+            *next = r->deadline_ns;
+    }
+    return NULL;
+}

@@ -36,6 +36,7 @@ typedef struct verso_pending_req {
     bool extra;
     verso_caller who;
     uint64_t received_ns; /* work.h clock */
+    uint64_t deadline_ns; /* past it, the request is answered ETIMEDOUT without running */
     int fd;               /* the connection's socket (ZMQ_SRCFD), or -1 */
 } verso_pending_req;
 
@@ -68,6 +69,10 @@ verso_err verso_pending_push(verso_pending *p, verso_pending_req *r);
 verso_pending_req *verso_pending_take(verso_pending *p, unsigned cap,
                                       unsigned (*running)(void *arg, const void *id, size_t n),
                                       void *arg);
+
+/* Takes out the oldest request whose deadline is at or before now; NULL
+ * when none. *next receives the earliest deadline left (UINT64_MAX: none). */
+verso_pending_req *verso_pending_expired(verso_pending *p, uint64_t now, uint64_t *next);
 
 /* Closes a request's frames and frees it; safe with NULL. */
 void verso_pending_req_free(verso_pending_req *r);

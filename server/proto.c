@@ -233,18 +233,123 @@ int verso_proto_pack_err(msgpack_sbuffer *out, const msgpack_object *id, verso_e
     return rc ? rc : verso_mp_pack_kv_str(&pk, "message", message);
 }
 
-bool verso_proto_is_control(const void *data, size_t len)
+/* Big-endian unsigned of k bytes at p. */
+static uint64_t s_be(const unsigned char *p, unsigned k)
+{
+    uint64_t v = 0;
+    for (unsigned i = 0; i < k; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* Skips the msgpack object at p[*i .. n); false when it does not end
+ * within n, or nests deeper than 16. Bounded by n. */
+static bool s_skip_obj(const unsigned char *p, size_t n, size_t *i, int depth)
+{
+    if (*i >= n || depth > 16)
+        return false;
+    unsigned char b = p[(*i)++];
+    uint64_t count = 0, bytes = 0;
+    unsigned lb = 0; /* bytes of a length that follows */
+    if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3)
+        return true;
+    if ((b & 0xf0) == 0x80)
+        count = 2u * (b & 0x0f);
+    else if ((b & 0xf0) == 0x90)
+        count = b & 0x0f;
+    else if ((b & 0xe0) == 0xa0)
+        bytes = b & 0x1f;
+    else if (b >= 0xc4 && b <= 0xc6)
+        lb = 1u << (b - 0xc4);
+    else if (b >= 0xc7 && b <= 0xc9)
+        lb = 1u << (b - 0xc7), bytes = 1; /* the ext type byte */
+    else if (b == 0xca || b == 0xcb)
+        bytes = b == 0xca ? 4 : 8;
+    else if (b >= 0xcc && b <= 0xd3)
+        bytes = 1u << ((b - 0xcc) & 3);
+    else if (b >= 0xd4 && b <= 0xd8)
+        bytes = 1 + (1u << (b - 0xd4));
+    else if (b >= 0xd9 && b <= 0xdb)
+        lb = 1u << (b - 0xd9);
+    else if (b == 0xdc || b == 0xdd || b == 0xde || b == 0xdf) {
+        unsigned k = b == 0xdc || b == 0xde ? 2 : 4;
+        if (n - *i < k)
+            return false;
+        count = s_be(p + *i, k) * (b >= 0xde ? 2 : 1);
+        *i += k;
+    } else {
+        return false; /* 0xc1 */
+    }
+    if (lb) {
+        if (n - *i < lb)
+            return false;
+        bytes += s_be(p + *i, lb);
+        *i += lb;
+    }
+    if (bytes > n - *i)
+        return false;
+    *i += bytes;
+    for (uint64_t k = 0; k < count; k++)
+        if (!s_skip_obj(p, n, i, depth + 1))
+            return false;
+    return true;
+}
+
+/* "timeout_ms" of a request map read from its first bytes p[0..n) only
+ * (keys after them, or a request that is not a map: 0). */
+static uint64_t s_timeout_prefix(const unsigned char *p, size_t n)
+{
+    size_t i = 0;
+    uint64_t pairs;
+    if (!n)
+        return 0;
+    if ((p[0] & 0xf0) == 0x80)
+        pairs = p[0] & 0x0f, i = 1;
+    else if (p[0] == 0xde && n >= 3)
+        pairs = s_be(p + 1, 2), i = 3;
+    else if (p[0] == 0xdf && n >= 5)
+        pairs = s_be(p + 1, 4), i = 5;
+    else
+        return 0;
+    static const char key[] = "timeout_ms";
+    for (uint64_t k = 0; k < pairs && i < n; k++) {
+        size_t at = i;
+        bool is_key = i + 11 <= n && p[i] == (0xa0 | 10) && !memcmp(p + i + 1, key, 10);
+        if (!s_skip_obj(p, n, &i, 1))
+            return 0;
+        if (is_key && at + 11 == i && i < n) {
+            unsigned char b = p[i];
+            if (b <= 0x7f)
+                return b;
+            if (b >= 0xcc && b <= 0xcf && n - i > (1u << (b - 0xcc)))
+                return s_be(p + i + 1, 1u << (b - 0xcc));
+            return 0;
+        }
+        if (!s_skip_obj(p, n, &i, 1))
+            return 0;
+    }
+    return 0;
+}
+
+bool verso_proto_peek(const void *data, size_t len, uint64_t *timeout_ms)
 {
     static const char *const ops[] = {"ping", "hello", "stats"};
-    if (len > VERSO_CONTROL_MAX_BYTES)
+    *timeout_ms = 0;
+    if (len > VERSO_CONTROL_MAX_BYTES) { /* too big to decode here: its first 4 KiB */
+        *timeout_ms = s_timeout_prefix(data, VERSO_CONTROL_MAX_BYTES);
         return false;
+    }
     verso_req r;
     verso_fault f;
     verso_req_init(&r);
     bool yes = false;
-    if (verso_req_decode(&r, data, len, &f) == VERSO_OK)
+    if (verso_req_decode(&r, data, len, &f) == VERSO_OK) {
+        int64_t ms = 0;
+        if (verso_req_int(&r, "timeout_ms", false, &ms, &f) == VERSO_OK && ms > 0)
+            *timeout_ms = (uint64_t)ms;
         for (size_t i = 0; i < sizeof ops / sizeof *ops && !yes; i++)
             yes = r.op_len == strlen(ops[i]) && !memcmp(r.op, ops[i], r.op_len);
+    }
     verso_req_fini(&r);
     return yes;
 }

@@ -33,6 +33,7 @@
 #include "proto.h"
 #include "tm.h"
 #include "tmfuzzy.h"
+#include "work.h"
 #include "worker.h"
 #include "writer.h"
 
@@ -260,7 +261,10 @@ static void s_from_client(verso_server *s)
     if (!r)
         return;
     zmq_msg_t *body = s_body(r);
-    if (body && verso_proto_is_control(zmq_msg_data(body), zmq_msg_size(body))) {
+    uint64_t ms = 0, def = s->cfg.request_timeout_ms;
+    bool control = body && verso_proto_peek(zmq_msg_data(body), zmq_msg_size(body), &ms);
+    r->deadline_ns = r->received_ns + (ms && ms < def ? ms : def) * 1000000u;
+    if (control) {
         s_send_request(im, im->control, r);
         verso_pending_req_free(r);
         return;
@@ -268,6 +272,22 @@ static void s_from_client(verso_server *s)
     if (verso_pending_push(&im->pending, r)) /* full: the front is not read then */
         verso_pending_req_free(r);
     atomic_store(&s->stats.queued, im->pending.n);
+}
+
+/* Requests that waited past their deadline for a worker go to the control
+ * worker, which answers them ETIMEDOUT without running them (dispatch.c).
+ * Returns the ms to wait for the next deadline (-1: none). */
+static long s_expire(verso_server *s)
+{
+    verso_server_impl *im = s->impl;
+    uint64_t now = verso_work_now_ns(), next;
+    verso_pending_req *r;
+    while ((r = verso_pending_expired(&im->pending, now, &next))) {
+        s_send_request(im, im->control, r);
+        verso_pending_req_free(r);
+    }
+    atomic_store(&s->stats.queued, im->pending.n);
+    return next == UINT64_MAX ? -1 : (long)((next - now) / 1000000u + 1);
 }
 
 /* How many requests the client of routing id[0..n) is running. */
@@ -830,7 +850,9 @@ verso_err verso_server_run(verso_server *s)
               s->cfg.data_dir, im->nwork);
     int logged_stop = 0;
     for (;;) {
-        long wait = s_grace(s);
+        long wait = s_grace(s), expiry = s_expire(s);
+        if (expiry >= 0 && (wait < 0 || expiry < wait))
+            wait = expiry;
         if (atomic_load(&s->stopping) && s_drained(s))
             break;
         /* The ZAP socket is a placeholder (NULL socket, fd -1) without CURVE. */

@@ -20,6 +20,7 @@
 #include "dispatch.h"
 #include "log.h"
 #include "mp.h"
+#include "proto.h"
 #include "wire.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -159,6 +160,8 @@ static int s_remove(const char *path, const struct stat *st, int flag, struct FT
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     s_check_scan_agrees(data, size);
+    uint64_t ms; /* the broker's look at every request (server.c): any bytes, any size */
+    (void)verso_proto_peek(data, size, &ms);
     uint8_t *copy = NULL;
     bool backup = false;
     verso_caller who = {.role = s_backup_role(data, size, &copy, &backup), .name = "fuzz"};

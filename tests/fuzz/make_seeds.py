@@ -540,6 +540,9 @@ def tmx_seeds():
                            '<sub>sub outside</sub><ph><sub><ph><sub>deep</sub></ph></sub></ph>'
                            '</seg></tuv><tuv xml:lang="fr"><seg>' + '<ph/>' * 40 +
                            '</seg></tuv></tu>\n</body></tmx>\n').encode()
+    # every TMX 1.4b element and attribute: the kept XML (docs/TMX.md)
+    with open(os.path.join(HERE, "..", "data", "tmx", "full.tmx"), "rb") as f:
+        s["full-feature"] = f.read()
     return s
 
 

@@ -134,6 +134,36 @@ class BoundsTest(unittest.TestCase):
         self.assertEqual(self.recv(sock2)["err"]["code"], "ETIMEDOUT")
         self.assertGreaterEqual(self.stats(sock2)["timed_out"], 1)
 
+    def test_deadline_while_waiting_for_a_worker(self):
+        """A request whose deadline passes while every worker is busy is answered
+        ETIMEDOUT at its deadline, not run, instead of when a worker frees up."""
+        proc, endpoint = self.start("--threads", "2")
+        probe = self.socket(endpoint)
+        self.ok(probe, "add", src_lang="en", tgt_lang="fr", entries=ENTRIES)
+        busy = [self.socket(endpoint) for _ in range(2)]
+        for i, s in enumerate(busy):
+            self.long_lookup(s, "busy%d" % i)
+        self.wait_for(probe, "both workers busy", lambda st: st["running"] >= 3)
+        waiting = self.socket(endpoint)
+        t0 = time.monotonic()
+        reply = self.call(waiting, "lookup", src_lang="en", tgt_lang="fr",
+                          segments=["Report 7 on the state of the northern harbour works."],
+                          timeout_ms=300)
+        took = time.monotonic() - t0
+        self.assertEqual(reply["err"]["code"], "ETIMEDOUT", reply)
+        self.assertIn("not run", reply["err"]["message"])
+        self.assertIn("waited for a worker", reply["err"]["message"])
+        self.assertGreaterEqual(took, 0.3)
+        self.assertLess(took, 5.0)   # the lookups ahead of it take tens of seconds
+        # a request too big for the server to decode while it waits: its timeout_ms is read
+        # from its first 4 KiB (here it comes before the segments)
+        t0 = time.monotonic()
+        waiting.send(pack({"v": 1, "id": "big", "op": "lookup", "timeout_ms": 300,
+                           "src_lang": "en", "tgt_lang": "fr", "segments": LONG[:2000]}))
+        reply = self.recv(waiting)
+        self.assertEqual((reply["id"], reply["err"]["code"]), ("big", "ETIMEDOUT"), reply)
+        self.assertLess(time.monotonic() - t0, 5.0)
+
     # -- honest limits -------------------------------------------------------------------
 
     def test_segment_size_limit(self):

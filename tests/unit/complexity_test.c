@@ -4,11 +4,15 @@
  * scanned, candidates decided, cells filled) must grow by less than 2.5
  * times. Work is counted, not timed, so the test is exact on any machine.
  * The inputs are the pathological ones found so far ("a. " repeated held
- * a worker for minutes) and their kin, per failure class.
+ * a worker for minutes) and their kin, per failure class; the tokeniser on
+ * words, numbers and unspaced scripts; the aligner on a synthetic document
+ * with 1-2 beads (DP cells and sentences).
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "align.h"
+#include "fuzzy.h"
 #include "harness.h"
 #include "segment.h"
 #include "work.h"
@@ -81,6 +85,99 @@ static void test_segment(void)
     s_seg_linear("en", "", "a. ", VERSO_PARA_BLANK);
 }
 
+/* ---- tokenising ------------------------------------------------------------ */
+
+static uint64_t s_tok_ops(verso_fuzzy *f, const char *unit, size_t n)
+{
+    size_t len;
+    char *t = s_repeat("", unit, n, "", &len);
+    verso_work w;
+    verso_work_init(&w, NULL, 0);
+    verso_fuzzy_text out;
+    verso_fuzzy_text_init(&out);
+    f->work = &w;
+    CHECK_INT(verso_fuzzy_tokenize(f, t, len, &out), VERSO_OK);
+    f->work = NULL;
+    verso_fuzzy_text_fini(&out);
+    free(t);
+    return verso_work_ops(&w);
+}
+
+static void test_tokenize(void)
+{
+    static const char *const units[] = {"word ",    "a",
+                                        "1,000.5 ", "\xe4\xb8\xad",
+                                        "x-y ",     "\xf3\xb0\x80\x80",
+                                        "don't ",   "\xd8\xa7\xd9\x84 "};
+    verso_fuzzy f;
+    CHECK_INT(verso_fuzzy_init(&f, "en"), VERSO_OK);
+    for (size_t u = 0; u < sizeof units / sizeof *units; u++) {
+        uint64_t a = s_tok_ops(&f, units[u], 20000), b = s_tok_ops(&f, units[u], 40000);
+        double r = a ? (double)b / (double)a : 0;
+        if (!(a > 0 && r < S_RATIO))
+            fprintf(stderr, "tokenize unit %zu: %llu -> %llu units (x%.2f)\n", u,
+                    (unsigned long long)a, (unsigned long long)b, r);
+        CHECK(a > 0 && r < S_RATIO);
+    }
+    verso_fuzzy_fini(&f);
+}
+
+/* ---- aligning ------------------------------------------------------------------ */
+
+/* A document of n sentences and its "translation", words from a small
+ * vocabulary, every 7th target sentence split in two (1-2 beads). */
+static void s_doc(size_t n, verso_align_seg **src, verso_align_seg **tgt, size_t *nt, char **text)
+{
+    *text = malloc(n * 160);
+    *src = calloc(n, sizeof **src);
+    *tgt = calloc(2 * n, sizeof **tgt);
+    if (!*text || !*src || !*tgt)
+        abort();
+    char *p = *text;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        int len = sprintf(p, "w%zu v%zu the %zu item.", (i * 7) % 301, (i * 13) % 211, i % 97);
+        (*src)[i] = (verso_align_seg){p, (size_t)len, 0};
+        p += len + 1;
+        for (int half = 0; half < (i % 7 ? 1 : 2); half++) {
+            len = sprintf(p, "W%zu V%zu le %zu.", (i * 7) % 301 + (size_t)half, (i * 13) % 211,
+                          i % 97);
+            (*tgt)[k++] = (verso_align_seg){p, (size_t)len, 0};
+            p += len + 1;
+        }
+    }
+    *nt = k;
+}
+
+static uint64_t s_align_ops(verso_aligner *a, size_t n)
+{
+    verso_align_seg *src, *tgt;
+    size_t nt, nb;
+    char *text;
+    s_doc(n, &src, &tgt, &nt, &text);
+    verso_work w;
+    verso_work_init(&w, NULL, 0);
+    verso_align_opts o = {.src_lang = "en", .tgt_lang = "fr", .work = &w};
+    const verso_align_bead *beads;
+    CHECK_INT(verso_align(a, &o, src, n, tgt, nt, &beads, &nb), VERSO_OK);
+    free(src);
+    free(tgt);
+    free(text);
+    return verso_work_ops(&w);
+}
+
+static void test_align(void)
+{
+    verso_aligner *a;
+    CHECK_INT(verso_aligner_new(&a), VERSO_OK);
+    uint64_t x = s_align_ops(a, 4000), y = s_align_ops(a, 8000);
+    double r = x ? (double)y / (double)x : 0;
+    fprintf(stderr, "align: 4000 -> 8000 sentences: %llu -> %llu units (x%.2f)\n",
+            (unsigned long long)x, (unsigned long long)y, r);
+    CHECK(x > 0 && r < S_RATIO);
+    verso_aligner_destroy(&a);
+}
+
 int main(void)
 {
     if (verso_seg_rules_load(VERSO_RULES_DIR, &s_rules) || verso_segmenter_new(s_rules, &s_seg)) {
@@ -88,6 +185,8 @@ int main(void)
         return 1;
     }
     test_segment();
+    test_tokenize();
+    test_align();
     verso_segmenter_destroy(&s_seg);
     verso_seg_rules_destroy(&s_rules);
     return t_report();

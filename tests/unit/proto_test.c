@@ -148,10 +148,46 @@ static void test_pack_replies(void)
     msgpack_sbuffer_destroy(&out);
 }
 
+/* The broker's look at a request: control ops, and timeout_ms, from the
+ * first 4 KiB of a large request only. */
+static void test_peek(void)
+{
+    static unsigned char big[6000];
+    uint64_t ms = 99;
+    const char ping[] = "\x84\xa1v\x01\xa2id\x07\xa2op\xa4ping\xaatimeout_ms\xcd\x01\x2c";
+    CHECK(verso_proto_peek(ping, sizeof ping - 1, &ms) && ms == 300);
+    /* {"timeout_ms": 250, "x": <str of 5000>} */
+    size_t n = 0;
+    big[n++] = 0x82;
+    memcpy(big + n, "\xaatimeout_ms\xcc\xfa", 13);
+    n += 13;
+    memcpy(big + n, "\xa1x\xda\x13\x88", 5); /* "x": str16 of 5000 */
+    n += 5;
+    memset(big + n, 'a', 5000);
+    n += 5000;
+    CHECK(!verso_proto_peek(big, n, &ms) && ms == 250);
+    /* {"x": <str of 5000>, "timeout_ms": 5}: past the first 4 KiB */
+    n = 0;
+    big[n++] = 0x82;
+    memcpy(big + n, "\xa1x\xda\x13\x88", 5);
+    n += 5;
+    memset(big + n, 'a', 5000);
+    n += 5000;
+    memcpy(big + n, "\xaatimeout_ms\x05", 12);
+    n += 12;
+    CHECK(!verso_proto_peek(big, n, &ms) && ms == 0);
+    /* lying counts and garbage: nothing, no read past the bytes */
+    memset(big, 0xdf, sizeof big);
+    CHECK(!verso_proto_peek(big, sizeof big, &ms) && ms == 0);
+    memset(big, 0xdc, sizeof big);
+    CHECK(!verso_proto_peek(big, sizeof big, &ms) && ms == 0);
+}
+
 int main(void)
 {
     RUN(test_decode_ok);
     RUN(test_envelope_errors);
     RUN(test_pack_replies);
+    RUN(test_peek);
     return t_report();
 }
