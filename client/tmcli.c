@@ -479,8 +479,9 @@ static verso_err s_write_entry(const msgpack_object *e, verso_buf *out)
     bool kept_tu = false; /* the entry came from a TMX file: its TU's attributes are kept */
     verso_tmx_str kept = s_kept_at(k.kv, k.n, "tu", &kept_tu), v;
     int64_t created = s_int(e, "created"), changed = s_int(e, "changed");
-    if (kept_tu && !verso_tmx_attr_get(kept, "creationdate", &v))
-        created = 0; /* the server's import time: the file had none */
+    if (kept_tu)
+        created = 0; /* the file's own creationdate, kept (the server's import time when it
+                        had none or one before 1970, which the server does not store) */
     if (kept_tu && !verso_tmx_attr_get(kept, "changedate", &v) && changed == s_int(e, "created"))
         changed = 0; /* not changed since (the server sets it to the creation) */
     verso_tmx_tu tu = {.tuid =

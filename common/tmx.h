@@ -175,6 +175,10 @@ verso_err verso_tmx_write_footer(verso_buf *out);
  * in an entity. Empty is valid. */
 bool verso_tmx_attrs_valid(verso_tmx_str a);
 
+/* Walks a valid attribute string: the attribute at *i (start at 0), its
+ * name and value (still escaped); false at the end. */
+bool verso_tmx_attrs_next(verso_tmx_str a, size_t *i, verso_tmx_str *name, verso_tmx_str *value);
+
 /* The value (still escaped) of attribute name in a valid string a. */
 bool verso_tmx_attr_get(verso_tmx_str a, const char *name, verso_tmx_str *value);
 

@@ -74,6 +74,16 @@ static bool s_attr_next(verso_tmx_str a, size_t *i, size_t *n0, size_t *n1, size
     return true;
 }
 
+bool verso_tmx_attrs_next(verso_tmx_str a, size_t *i, verso_tmx_str *name, verso_tmx_str *value)
+{
+    size_t n0, n1, v0, v1;
+    if (!s_attr_next(a, i, &n0, &n1, &v0, &v1))
+        return false;
+    *name = (verso_tmx_str){a.p + n0, n1 - n0};
+    *value = (verso_tmx_str){a.p + v0, v1 - v0};
+    return true;
+}
+
 bool verso_tmx_attrs_valid(verso_tmx_str a)
 {
     size_t i = 0, n0, n1, v0, v1;

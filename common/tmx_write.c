@@ -277,47 +277,68 @@ static verso_err s_put_elem(verso_buf *out, const char *open, verso_tmx_str text
     return err ? err : verso_buf_puts(out, close);
 }
 
-/* Who and when: creationid and creationdate, or changeid and changedate. */
-static verso_err s_put_stamp(verso_buf *out, const char *id_name, verso_tmx_str id,
-                             const char *date_name, int64_t t)
+/* One attribute a TU's fields own, k of s_own_attr. */
+static verso_err s_put_own_attr(verso_buf *out, const verso_tmx_tu *tu, int k)
 {
-    verso_err err = s_put_attr(out, id_name, id);
-    return err ? err : s_put_date(out, date_name, t);
+    switch (k) {
+    case 0: return s_put_attr(out, "tuid", tu->tuid);
+    case 1: return s_put_attr(out, "creationid", tu->creationid);
+    case 2: return s_put_date(out, "creationdate", tu->created);
+    case 3: return s_put_attr(out, "changeid", tu->changeid);
+    case 4: return s_put_date(out, "changedate", tu->changed);
+    case 5: return s_put_attr(out, "srclang", tu->srclang);
+    default:
+        return tu->usage
+                   ? verso_buf_printf(out, " usagecount=\"%llu\"", (unsigned long long)tu->usage)
+                   : VERSO_OK;
+    }
 }
 
-/* The kept attributes of a TU, but those its fields wrote: the fields win. */
-static verso_err s_put_kept_tu_attrs(verso_buf *out, const verso_tmx_tu *tu)
+/* Which attribute of a TU's fields name is (0..6), when the field has a
+ * value; -1 otherwise. */
+static int s_own_attr(const verso_tmx_tu *tu, verso_tmx_str name)
 {
-    const char *skip[7];
-    size_t n = 0;
-    const struct {
-        const char *name;
-        bool set;
-    } own[] = {{"tuid", tu->tuid.n},          {"creationid", tu->creationid.n},
-               {"creationdate", tu->created}, {"changeid", tu->changeid.n},
-               {"changedate", tu->changed},   {"srclang", tu->srclang.n},
-               {"usagecount", tu->usage}};
-    for (size_t i = 0; i < sizeof own / sizeof *own; i++)
-        if (own[i].set)
-            skip[n++] = own[i].name;
-    return verso_tmx_put_attrs(out, tu->attrs, skip, n);
+    static const char *const names[] = {"tuid",       "creationid", "creationdate", "changeid",
+                                        "changedate", "srclang",    "usagecount"};
+    const bool set[] = {tu->tuid.n,  tu->creationid.n, tu->created, tu->changeid.n,
+                        tu->changed, tu->srclang.n,    tu->usage};
+    for (int k = 0; k < 7; k++)
+        if (set[k] && strlen(names[k]) == name.n && !memcmp(names[k], name.p, name.n))
+            return k;
+    return -1;
+}
+
+/* <tu>'s attributes: without kept ones, the fields'; with them, the kept
+ * ones in their order, each the fields own replaced by the field's value,
+ * then the fields' others: a file read and written again keeps its order. */
+static verso_err s_put_tu_attrs(verso_buf *out, const verso_tmx_tu *tu)
+{
+    bool done[7] = {false};
+    verso_err err = VERSO_OK;
+    size_t i = 0;
+    verso_tmx_str name, value;
+    if (verso_tmx_attrs_valid(tu->attrs))
+        while (!err && verso_tmx_attrs_next(tu->attrs, &i, &name, &value)) {
+            int k = s_own_attr(tu, name);
+            if (k >= 0 && !done[k]) {
+                err = s_put_own_attr(out, tu, k);
+                done[k] = true;
+            } else if (k < 0) {
+                err = verso_buf_printf(out, " %.*s=\"%.*s\"", (int)name.n, name.p, (int)value.n,
+                                       value.p);
+            }
+        }
+    for (int k = 0; !err && k < 7; k++)
+        if (!done[k])
+            err = s_put_own_attr(out, tu, k);
+    return err;
 }
 
 static verso_err s_put_tu_head(verso_buf *out, const verso_tmx_tu *tu)
 {
     verso_err err = verso_buf_puts(out, "<tu");
     if (!err)
-        err = s_put_attr(out, "tuid", tu->tuid);
-    if (!err)
-        err = s_put_stamp(out, "creationid", tu->creationid, "creationdate", tu->created);
-    if (!err)
-        err = s_put_stamp(out, "changeid", tu->changeid, "changedate", tu->changed);
-    if (!err)
-        err = s_put_attr(out, "srclang", tu->srclang);
-    if (!err && tu->usage)
-        err = verso_buf_printf(out, " usagecount=\"%llu\"", (unsigned long long)tu->usage);
-    if (!err)
-        err = s_put_kept_tu_attrs(out, tu);
+        err = s_put_tu_attrs(out, tu);
     if (!err)
         err = verso_buf_puts(out, ">\n");
     if (!err && tu->body.n && verso_tmx_kept_valid(tu->body, VERSO_TMX_KEPT_BODY)) {

@@ -288,17 +288,26 @@ static int s_cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* The next "<tu " or "<tu>" at or after p (a unit without attributes is
+ * written "<tu>"), or NULL. */
+static char *s_next_tu(char *p)
+{
+    while ((p = strstr(p, "<tu")) && p[3] != ' ' && p[3] != '>')
+        p += 3;
+    return p;
+}
+
 /* Puts the <tu> blocks of an export in sorted order (ids, which set the
  * order, differ between TMs). */
 static void s_sort_tus(char *s)
 {
-    char *tus[64], *copy = strdup(s), *p = copy, *body = strstr(s, "<tu ");
+    char *tus[64], *copy = strdup(s), *p = copy, *body = s_next_tu(s);
     size_t n = 0;
     if (!copy || !body) {
         free(copy);
         return;
     }
-    for (p = strstr(copy, "<tu "); p && n < 64; p = strstr(p, "<tu ")) {
+    for (p = s_next_tu(copy); p && n < 64; p = s_next_tu(p)) {
         char *end = strstr(p, "</tu>\n");
         if (!end)
             break;
