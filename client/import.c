@@ -144,7 +144,8 @@ static int s_drain(s_import *im, int keep)
             im->updated += verso_cli_uint(verso_reply_res(r), "updated");
             im->skipped += verso_cli_uint(verso_reply_res(r), "skipped");
         } else if (err == VERSO_ESERVER &&
-                   (verso_reply_err(r) == VERSO_EBADLANG || verso_reply_err(r) == VERSO_EBADREQ)) {
+                   (verso_reply_err(r) == VERSO_EBADLANG || verso_reply_err(r) == VERSO_EBADREQ ||
+                    verso_reply_err(r) == VERSO_ETOOBIG)) {
             /* The batch, not the import: report it, count it, go on. */
             fprintf(stderr, "verso: %s: %s\n", verso_reply_err_code(r), verso_reply_err_message(r));
             s_reject_n(im, 0,
@@ -297,12 +298,21 @@ static void s_pack_tmx(msgpack_packer *pk, const s_rec *r, verso_tmx_str origin)
         sig, sizeof sig, "%016llx",
         (unsigned long long)verso_tmx_fields_sig(r->note, plain, np, r->prev, r->next, origin));
     free(plain);
-    const struct {
+    struct {
         const char *key;
         verso_tmx_str v;
     } items[] = {{"tu", r->tu->attrs},        {"tu_body", r->tu->body}, {"src", r->stuv->attrs},
                  {"src_body", r->stuv->body}, {"tgt", r->ttuv->attrs},  {"tgt_body", r->ttuv->body},
                  {"origin", origin},          {"sig", {sig, 16}}};
+    /* within the server's limit on the list (each item: 4 + its bytes): the
+     * bodies go first, then the attributes; the fields keep what they hold */
+    size_t total = 0;
+    for (size_t i = 0; i < sizeof items / sizeof *items; i++)
+        total += 8 + strlen(items[i].key) + items[i].v.n;
+    for (size_t i = 1; i < 6 && total > VERSO_SEGMENT_MAX_BYTES; i += 2)
+        total -= items[i].v.n, items[i].v.n = 0;
+    for (size_t i = 0; i < 6 && total > VERSO_SEGMENT_MAX_BYTES; i += 2)
+        total -= items[i].v.n, items[i].v.n = 0;
     size_t n = 1; /* "tu" always, even empty: the TU came from a file */
     for (size_t i = 1; i < sizeof items / sizeof *items; i++)
         n += items[i].v.n > 0;
@@ -373,6 +383,35 @@ static size_t s_nprops(const s_rec *r)
     return n;
 }
 
+/* Whether the tag marks of text (U+F0000 + k, k < 65,534) and its n tags
+ * agree as the server checks them: every mark names a tag, every tag has
+ * a mark. A PO or TSV text holding such a character gets it refused here,
+ * record by record, instead of its whole batch by the server. */
+static bool s_marks_ok(const char *text, size_t len, size_t n)
+{
+    unsigned char *seen = n ? calloc(n, 1) : NULL;
+    size_t marked = 0;
+    bool ok = !n || seen;
+    const unsigned char *p = (const unsigned char *)text;
+    for (size_t i = 0; ok && i + 4 <= len; i++) {
+        if (p[i] != 0xF3 || p[i + 1] < 0xB0)
+            continue;
+        uint32_t k = ((uint32_t)(p[i] & 7) << 18 | (uint32_t)(p[i + 1] & 0x3F) << 12 |
+                      (uint32_t)(p[i + 2] & 0x3F) << 6 | (p[i + 3] & 0x3F)) -
+                     0xF0000u;
+        i += 3;
+        if (k >= 65534)
+            continue; /* U+FFFFE, U+FFFFF: text */
+        ok = k < n;
+        if (ok && !seen[k]) {
+            seen[k] = 1;
+            marked++;
+        }
+    }
+    free(seen);
+    return ok && marked == n;
+}
+
 /* Checks one record and adds it to the batch of its pair (or reports why
  * not, at `line` of the current file). */
 static int s_entry(s_import *im, s_batch *b, uint64_t line, const s_rec *r)
@@ -386,6 +425,8 @@ static int s_entry(s_import *im, s_batch *b, uint64_t line, const s_rec *r)
         s_reject(im, line, "not valid UTF-8");
     else if (r->sn > VERSO_SEGMENT_MAX_BYTES || r->tn > VERSO_SEGMENT_MAX_BYTES)
         s_reject(im, line, "a text over 262,144 bytes (the limit of an entry's text)");
+    else if (!s_marks_ok(r->src, r->sn, r->nsrc_tags) || !s_marks_ok(r->tgt, r->tn, r->ntgt_tags))
+        s_reject(im, line, "a character U+F0000..U+FFFFD that is not one of its tags");
     else {
         size_t before = b->buf.size;
         msgpack_sbuffer extra;

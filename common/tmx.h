@@ -39,6 +39,7 @@
 #define VERSO_TMX_MAX_ERRORS 10000u                      /* XML errors before giving up */
 #define VERSO_TMX_MAX_TOKEN  (VERSO_TMX_MAX_TEXT + 4096) /* bytes of one start tag, comment... */
 #define VERSO_TMX_MAX_HEADER ((size_t)1 << 20)           /* bytes of the header's XML */
+#define VERSO_TMX_MAX_ATTRS  64u                         /* attributes of a kept attribute string */
 
 /* A view: n bytes at p, not NUL-terminated. Empty is {NULL or any, 0}. */
 typedef struct verso_tmx_str {
@@ -170,9 +171,10 @@ verso_err verso_tmx_write_footer(verso_buf *out);
 
 /* ---- kept XML (tmx_kept.c): what the reader keeps beyond the fields ---- */
 
-/* True when a is an attribute string as the reader makes them: ' name="v"'
- * items, names of XML name characters, values without '"' or '<', '&' only
- * in an entity. Empty is valid. */
+/* True when a is an attribute string as the reader makes them: at most
+ * VERSO_TMX_MAX_ATTRS ' name="v"' items, valid UTF-8, names of XML name
+ * characters, each name once, values without '"', '<' or C0 controls, '&'
+ * only in an entity or a reference to an XML character. Empty is valid. */
 bool verso_tmx_attrs_valid(verso_tmx_str a);
 
 /* Walks a valid attribute string: the attribute at *i (start at 0), its

@@ -9,12 +9,24 @@
 #include <expat.h>
 #include <string.h>
 
+#include "utf8.h"
+
 /* ---- attribute strings: ' name="value"' ... ------------------------------ */
 
+/* A byte of an XML name: ASCII name characters, and any byte of a
+ * non-ASCII character (the reader copies names expat accepted; the whole
+ * string is checked as UTF-8). */
 static bool s_name_char(unsigned char c, bool first)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' ||
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' || c >= 0x80 ||
            (!first && ((c >= '0' && c <= '9') || c == '-' || c == '.'));
+}
+
+/* An XML 1.0 Char. */
+static bool s_xml_char(uint64_t c)
+{
+    return c == 0x9 || c == 0xA || c == 0xD || (c >= 0x20 && c <= 0xD7FF) ||
+           (c >= 0xE000 && c <= 0xFFFD) || (c >= 0x10000 && c <= 0x10FFFF);
 }
 
 /* The entity at s[0..n) (s[0] == '&'): its length when it is one the
@@ -33,11 +45,19 @@ static size_t s_entity(const char *s, size_t n)
     bool hex = s[2] == 'x';
     i += hex;
     size_t d0 = i;
-    while (i < n && i - d0 < 8 &&
-           ((s[i] >= '0' && s[i] <= '9') ||
-            (hex && ((s[i] >= 'a' && s[i] <= 'f') || (s[i] >= 'A' && s[i] <= 'F')))))
-        i++;
-    return i > d0 && i < n && s[i] == ';' ? i + 1 : 0;
+    uint64_t v = 0;
+    for (; i < n && i - d0 < 8; i++) {
+        char c = s[i];
+        unsigned d = c >= '0' && c <= '9'          ? (unsigned)(c - '0')
+                     : hex && c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
+                     : hex && c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10)
+                                                   : 99;
+        if (d == 99)
+            break;
+        v = v * (hex ? 16 : 10) + d;
+    }
+    /* a reference to what XML cannot hold (&#0;, a surrogate) would break the file */
+    return i > d0 && i < n && s[i] == ';' && s_xml_char(v) ? i + 1 : 0;
 }
 
 /* Walks one attribute at *i: name [*n0, *n1), value [*v0, *v1); false
@@ -56,7 +76,7 @@ static bool s_attr_next(verso_tmx_str a, size_t *i, size_t *n0, size_t *n1, size
         return false;
     *v0 = k += 2;
     while (k < a.n && s[k] != '"') {
-        if (s[k] == '<')
+        if (s[k] == '<' || (unsigned char)s[k] < 0x20) /* the reader escapes TAB, LF, CR */
             return false;
         if (s[k] == '&') {
             size_t e = s_entity(s + k, a.n - k);
@@ -86,19 +106,27 @@ bool verso_tmx_attrs_next(verso_tmx_str a, size_t *i, verso_tmx_str *name, verso
 
 bool verso_tmx_attrs_valid(verso_tmx_str a)
 {
-    size_t i = 0, n0, n1, v0, v1;
-    if (a.n && !a.p)
+    size_t i = 0, n0, n1, v0, v1, n = 0, at[VERSO_TMX_MAX_ATTRS][2];
+    if ((a.n && !a.p) || !verso_utf8_valid(a.p, a.n, NULL))
         return false;
-    while (i < a.n)
-        if (!s_attr_next(a, &i, &n0, &n1, &v0, &v1))
+    while (i < a.n) {
+        if (n == VERSO_TMX_MAX_ATTRS || !s_attr_next(a, &i, &n0, &n1, &v0, &v1))
             return false;
+        for (size_t k = 0; k < n; k++) /* each name once: a repeat breaks the file */
+            if (at[k][1] - at[k][0] == n1 - n0 && !memcmp(a.p + at[k][0], a.p + n0, n1 - n0))
+                return false;
+        at[n][0] = n0;
+        at[n++][1] = n1;
+    }
     return true;
 }
 
 bool verso_tmx_attr_get(verso_tmx_str a, const char *name, verso_tmx_str *value)
 {
     size_t i = 0, n0, n1, v0, v1, len = strlen(name);
-    while (verso_tmx_attrs_valid(a) && s_attr_next(a, &i, &n0, &n1, &v0, &v1))
+    if (!verso_tmx_attrs_valid(a))
+        return false;
+    while (s_attr_next(a, &i, &n0, &n1, &v0, &v1))
         if (n1 - n0 == len && !memcmp(a.p + n0, name, len)) {
             *value = (verso_tmx_str){a.p + v0, v1 - v0};
             return true;
@@ -193,7 +221,7 @@ bool verso_tmx_kept_valid(verso_tmx_str xml, verso_tmx_kept kind)
 {
     if (!xml.n)
         return true;
-    if (!xml.p || xml.n > VERSO_TMX_MAX_HEADER || xml.p[0] != '<' || xml.p[1] == '!' ||
+    if (!xml.p || xml.n < 2 || xml.n > VERSO_TMX_MAX_HEADER || xml.p[0] != '<' || xml.p[1] == '!' ||
         xml.p[1] == '?')
         return false;
     s_kept k = {XML_ParserCreate("UTF-8"), kind, 0, false, false};

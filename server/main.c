@@ -141,12 +141,12 @@ static int s_parse(int argc, char **argv, verso_server_config *cfg)
             cfg->threads = (unsigned)n;
             break;
         case 'm': bad = s_parse_size(optarg, &cfg->max_message_bytes); break;
-        case 'T':
-            bad = s_parse_size(optarg, &n) || n < 1;
+        case 'T': /* at most a week: deadlines in ns must not wrap */
+            bad = s_parse_size(optarg, &n) || n < 1 || n > VERSO_MAX_TIMEOUT_MS;
             cfg->request_timeout_ms = n;
             break;
         case 'G':
-            bad = s_parse_size(optarg, &n) || n < 1;
+            bad = s_parse_size(optarg, &n) || n < 1 || n > VERSO_MAX_TIMEOUT_MS;
             cfg->stop_grace_ms = n;
             break;
         case 's': bad = s_parse_size(optarg, &cfg->store.map_size); break;

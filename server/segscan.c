@@ -316,7 +316,8 @@ static bool s_series_start(const verso_seg_ctx *c, size_t first, size_t j, long 
 {
     if (j == first)
         return true;
-    return j >= first + 1 && (num == 1 || letter == 'a') &&
+    return j >= first + 1 && (num == 1 || letter == 'a') && (c->t[j] == '1' || c->t[j] == 'a') &&
+           (c->t[j + 1] == '.' || c->t[j + 1] == ')') &&
            verso_seg_is_space((unsigned char)c->t[j - 1]);
 }
 

@@ -41,6 +41,7 @@
 #define S_FRONT_LINGER_MS  2000 /* time given to queued replies at shutdown */
 #define S_MONITOR_ENDPOINT "inproc://verso-front-events"
 #define S_DEAD_FDS         256 /* connections gone, remembered until their fd is reused */
+#define S_CONTROL_MAX      256 /* requests given to the control worker and not answered yet */
 
 /* What a worker is running: its client's routing id and connection. */
 typedef struct s_busy {
@@ -59,6 +60,7 @@ struct verso_server_impl {
     unsigned nwork;        /* workers for work: cfg.threads */
     unsigned control;      /* index of the control worker (ping, hello, stats) */
     unsigned ready;        /* workers that said READY */
+    unsigned control_out;  /* requests the control worker has not answered yet */
     unsigned cap;          /* requests one client may run at once */
     s_busy *busy;          /* per worker */
     unsigned *idle;        /* stack of idle worker indices (work workers only) */
@@ -139,7 +141,8 @@ static int s_from_worker(verso_server_impl *im)
         zmq_msg_close(&first);
         return -1;
     }
-    if (zmq_msg_more(&first)) {
+    bool reply = zmq_msg_more(&first);
+    if (reply) {
         if (zmq_msg_send(&first, im->front, ZMQ_SNDMORE) < 0)
             zmq_msg_close(&first);
         s_forward_rest(im->back, im->front);
@@ -150,6 +153,8 @@ static int s_from_worker(verso_server_impl *im)
     if ((unsigned)w != im->control) {
         im->busy[w].on = false;
         im->idle[im->nidle++] = (unsigned)w;
+    } else if (reply && im->control_out) {
+        im->control_out--;
     }
     return 0;
 }
@@ -179,15 +184,24 @@ static void s_caller(verso_server *s, zmq_msg_t *m, verso_caller *who)
 /* Sends request r to worker w as [w][caller][id][frames...], caller = role
  * byte + received time + name (worker.h); an empty frame more when r had
  * too many (the worker answers bad framing). The frames are sent (r keeps
- * empty ones). */
-static void s_send_request(verso_server_impl *im, unsigned w, verso_pending_req *r)
+ * empty ones). The control worker takes at most S_CONTROL_MAX requests at
+ * a time, and never blocks the broker: -1 (nothing sent) when it is that
+ * busy; a worker for work is idle, so it has room. */
+static int s_send_request(verso_server_impl *im, unsigned w, verso_pending_req *r)
 {
     unsigned char wid[2] = {'w', (unsigned char)w}, cb[9 + VERSO_NAME_MAX];
     size_t nl = strnlen(r->who.name, VERSO_NAME_MAX);
     cb[0] = (unsigned char)r->who.role;
     verso_be_put64(cb + 1, r->received_ns);
     memcpy(cb + 9, r->who.name, nl);
-    zmq_send(im->back, wid, sizeof wid, ZMQ_SNDMORE);
+    if (w == im->control) {
+        if (im->control_out >= S_CONTROL_MAX ||
+            zmq_send(im->back, wid, sizeof wid, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+            return -1;
+        im->control_out++;
+    } else {
+        zmq_send(im->back, wid, sizeof wid, ZMQ_SNDMORE);
+    }
     zmq_send(im->back, cb, 9 + nl, ZMQ_SNDMORE);
     if (zmq_msg_send(&r->id, im->back, ZMQ_SNDMORE) < 0)
         zmq_msg_close(&r->id);
@@ -200,6 +214,7 @@ static void s_send_request(verso_server_impl *im, unsigned w, verso_pending_req 
         zmq_send(im->back, "", 0, 0);
     zmq_msg_init(&r->id);
     r->nparts = 0;
+    return 0;
 }
 
 /* The body of r when its framing is right: [body] or [""][body]. */
@@ -264,11 +279,10 @@ static void s_from_client(verso_server *s)
     uint64_t ms = 0, def = s->cfg.request_timeout_ms;
     bool control = body && verso_proto_peek(zmq_msg_data(body), zmq_msg_size(body), &ms);
     r->deadline_ns = r->received_ns + (ms && ms < def ? ms : def) * 1000000u;
-    if (control) {
-        s_send_request(im, im->control, r);
+    if (control && !s_send_request(im, im->control, r)) {
         verso_pending_req_free(r);
         return;
-    }
+    } /* else (the control worker that busy) it waits like any other */
     if (verso_pending_push(&im->pending, r)) /* full: the front is not read then */
         verso_pending_req_free(r);
     atomic_store(&s->stats.queued, im->pending.n);
@@ -283,7 +297,11 @@ static long s_expire(verso_server *s)
     uint64_t now = verso_work_now_ns(), next;
     verso_pending_req *r;
     while ((r = verso_pending_expired(&im->pending, now, &next))) {
-        s_send_request(im, im->control, r);
+        if (s_send_request(im, im->control, r)) { /* busy: again once it answers */
+            verso_pending_push(&im->pending, r);
+            next = now + 1000000u;
+            break;
+        }
         verso_pending_req_free(r);
     }
     atomic_store(&s->stats.queued, im->pending.n);
@@ -758,9 +776,9 @@ verso_err verso_server_new(const verso_server_config *cfg, verso_server **out)
         return VERSO_ENOMEM;
     }
     s->cfg = *cfg;
-    if (!s->cfg.request_timeout_ms)
+    if (!s->cfg.request_timeout_ms || s->cfg.request_timeout_ms > VERSO_MAX_TIMEOUT_MS)
         s->cfg.request_timeout_ms = VERSO_REQUEST_TIMEOUT_MS;
-    if (!s->cfg.stop_grace_ms)
+    if (!s->cfg.stop_grace_ms || s->cfg.stop_grace_ms > VERSO_MAX_TIMEOUT_MS)
         s->cfg.stop_grace_ms = VERSO_STOP_GRACE_MS;
     s->impl->sigpipe[0] = s->impl->sigpipe[1] = -1;
     verso_err err = s_start(s);
@@ -790,7 +808,7 @@ static void s_stop_workers(verso_server_impl *im)
 static int s_drained(verso_server *s)
 {
     verso_server_impl *im = s->impl;
-    return im->nidle == im->nwork && !im->pending.n && !s_front_pending(im);
+    return im->nidle == im->nwork && !im->control_out && !im->pending.n && !s_front_pending(im);
 }
 
 /* While stopping: once the grace period is over, cancels what still runs.

@@ -39,6 +39,7 @@ typedef struct verso_server_config {
 
 #define VERSO_REQUEST_TIMEOUT_MS 120000u
 #define VERSO_STOP_GRACE_MS      10000u
+#define VERSO_MAX_TIMEOUT_MS     604800000u /* a week: the most either may be */
 
 typedef struct verso_server_stats {
     atomic_uint_fast64_t requests;

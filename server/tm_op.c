@@ -249,9 +249,9 @@ static verso_err s_segment_size(verso_op_ctx *ctx, const char *where, const char
                            where ? where : "", key, s.n, VERSO_SEGMENT_MAX_BYTES);
 }
 
-/* Tag marks against their list: every mark U+F0000 + k of text names an
- * item of tags (k below the list's length, and at most 65,533: U+FFFFE and
- * U+FFFFF are not marks), and every item has a mark. */
+/* Tag marks against their list: every mark U+F0000 + k (k < 65,534: the
+ * noncharacters U+FFFFE and U+FFFFF are text, not marks) of text names an
+ * item of tags, and every item has a mark. */
 static verso_err s_marks_check(verso_op_ctx *ctx, const char *where, const char *key,
                                verso_str text, verso_str tags)
 {
@@ -271,10 +271,7 @@ static verso_err s_marks_check(verso_op_ctx *ctx, const char *where, const char 
                       (uint32_t)(p[i + 2] & 0x3F) << 6 | (p[i + 3] & 0x3F)) -
                      0xF0000u;
         if (k >= 65534)
-            err = verso_fault_set(ctx->fault, VERSO_EBADREQ,
-                                  "%s%s holds U+%X, which is not a tag mark (marks end at "
-                                  "U+FFFFD)",
-                                  where, key, (unsigned)(k + 0xF0000u));
+            ; /* U+FFFFE, U+FFFFF: text */
         else if (k >= n)
             err = verso_fault_set(ctx->fault, VERSO_EBADREQ,
                                   "%s%s holds tag mark %u (U+%X) but its tag list has %zu item%s",
@@ -695,7 +692,7 @@ static int s_export_one(void *arg, const verso_tm_entry *e)
     s_export *x = arg;
     x->v[x->n++] = *e;
     x->bytes += 256 + e->src.n + e->tgt.n + e->author.n + e->note.n + e->origin.n + e->src_tags.n +
-                e->tgt_tags.n + e->props.n;
+                e->tgt_tags.n + e->props.n + e->prev.n + e->next.n + e->tmx.n;
     return x->n == x->max || x->bytes >= S_EXPORT_BYTES;
 }
 

@@ -540,6 +540,10 @@ def tmx_seeds():
                            '<sub>sub outside</sub><ph><sub><ph><sub>deep</sub></ph></sub></ph>'
                            '</seg></tuv><tuv xml:lang="fr"><seg>' + '<ph/>' * 40 +
                            '</seg></tuv></tu>\n</body></tmx>\n').encode()
+    # attribute names beyond ASCII, kept and written back (a fuzzer finding)
+    s["nonascii-attr"] = (TMX_HEAD + '<tu tuid="x" s\u7475clang="en" d\u00e9="1"><tuv '
+                          'xml:lang="en" \u00e9t\u00e9="2"><seg>A</seg></tuv><tuv xml:lang="fr">'
+                          '<seg>B</seg></tuv></tu>\n</body></tmx>\n').encode()
     # every TMX 1.4b element and attribute: the kept XML (docs/TMX.md)
     with open(os.path.join(HERE, "..", "data", "tmx", "full.tmx"), "rb") as f:
         s["full-feature"] = f.read()

@@ -164,6 +164,31 @@ class BoundsTest(unittest.TestCase):
         self.assertEqual((reply["id"], reply["err"]["code"]), ("big", "ETIMEDOUT"), reply)
         self.assertLess(time.monotonic() - t0, 5.0)
 
+    def test_many_requests_expire_at_once(self):
+        """Thousands of queued requests whose deadlines pass together are all answered
+        ETIMEDOUT, and the server keeps answering ping meanwhile (the control worker takes
+        them a few hundred at a time; the broker never blocks on it)."""
+        proc, endpoint = self.start("--threads", "2")
+        probe = self.socket(endpoint)
+        self.ok(probe, "add", src_lang="en", tgt_lang="fr", entries=ENTRIES)
+        busy = [self.socket(endpoint) for _ in range(2)]
+        for i, s in enumerate(busy):
+            self.long_lookup(s, "busy%d" % i)
+        self.wait_for(probe, "both workers busy", lambda st: st["running"] >= 3)
+        many = self.socket(endpoint)
+        n = 3000
+        for i in range(n):
+            many.send(pack({"v": 1, "id": i, "op": "lookup", "timeout_ms": 200,
+                            "src_lang": "en", "tgt_lang": "fr", "segments": ["Report 1."]}))
+        self.assertEqual(self.ok(probe, "ping"), {})
+        codes = {}
+        for _ in range(n):
+            reply = self.recv(many)
+            codes[reply["err"]["code"]] = codes.get(reply["err"]["code"], 0) + 1
+        self.assertEqual(codes, {"ETIMEDOUT": n})
+        self.assertEqual(self.ok(probe, "ping"), {})
+        self.assertEqual(self.stats(probe)["queued"], 0)
+
     # -- honest limits -------------------------------------------------------------------
 
     def test_segment_size_limit(self):

@@ -3480,7 +3480,6 @@ class ProtocolTest(unittest.TestCase):
         cases = [({"src": "a" + mark(0), "src_tags": []}, "tag mark 0 (U+F0000)"),
                  ({"src": "a" + mark(1), "src_tags": ["<ph/>"]}, "tag mark 1 (U+F0001)"),
                  ({"src": "a", "src_tags": ["<ph/>"]}, "src_tags[0] has no mark"),
-                 ({"tgt": "b" + chr(0xFFFFF), "tgt_tags": []}, "not a tag mark"),
                  ({"tgt": "b" + mark(0), "tgt_tags": ["<ph/>", "<ph x=\"2\"/>"]},
                   "tgt_tags[1] has no mark")]
         for fields, says in cases:
@@ -3490,6 +3489,8 @@ class ProtocolTest(unittest.TestCase):
                                  entries=[{"src": "ok", "tgt": "ok"}, entry])
                 self.assertIn("entries[1]", err["message"])
                 self.assertIn(says, err["message"])
+        # the noncharacters U+FFFFE and U+FFFFF are text, not marks
+        self.add([{"src": "x" + chr(0xFFFFE) + chr(0xFFFFF), "tgt": "y"}])
         ids = self.add([{"src": "a" + mark(0) + "b" + mark(1) + mark(0), "tgt": "c",
                          "src_tags": ["<bpt i=\"1\"/>", "<ept i=\"1\"/>"]}])["ids"]
         err = self.error("update", "EBADREQ", entry_id=ids[0], tgt="d" + mark(0))

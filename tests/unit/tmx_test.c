@@ -831,6 +831,11 @@ static void test_kept(void)
     for (size_t i = 0; i < sizeof bad_attrs / sizeof *bad_attrs; i++)
         CHECK(!verso_tmx_attrs_valid(T(bad_attrs[i])));
     CHECK(verso_tmx_attrs_valid(T("")) && verso_tmx_attrs_valid(T(" x:y-z.1=\"&#10;&quot;\"")));
+    CHECK(verso_tmx_attrs_valid(T(" d\xc3\xa9=\"1\"")));  /* non-ASCII names, as expat gives them */
+    CHECK(!verso_tmx_attrs_valid(T(" a=\"1\" a=\"2\""))); /* a repeat breaks the file */
+    CHECK(!verso_tmx_attrs_valid(T(" a=\"&#0;\"")) && !verso_tmx_attrs_valid(T(" a=\"&#xD800;\"")));
+    CHECK(!verso_tmx_attrs_valid(T(" a=\"\x01\"")) && !verso_tmx_attrs_valid(T(" a=\"\xff\"")));
+    CHECK(!verso_tmx_kept_valid(T("<"), VERSO_TMX_KEPT_BODY));
     static const char *bad_bodies[] = {
         "<seg>x</seg>", "<note>a<b/></note>", "<note>a</note>x",    "<!--c--><note/>",
         "<note>",       "</tmx><note/>",      "<prop>&ent;</prop>", "<?pi x?><note/>"};
