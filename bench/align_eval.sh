@@ -6,7 +6,9 @@
 # bilingual word lists; then the stress variants of every set
 # (bench/align_stress.py: synthetic, named by variant) with their F1 minus
 # the unperturbed F1; then time and memory of the 15k pair concatenated
-# 1, 2, 4 and 8 times (synthetic). Skips cleanly when ../shared is absent.
+# 1, 2, 4 and 8 times (synthetic); and a held-out set, LibreOffice's help
+# en-zh and en-de (bench/align_lohelp.py). Skips cleanly when ../shared is
+# absent.
 # Usage: bench/align_eval.sh [BUILD_DIR] [--quick]   (default build/release;
 #        --quick: the real sets only)
 set -eu
@@ -87,6 +89,21 @@ for lex in "" "$dicts/en-zh.tsv"; do
         store_rows "bible_en_zh_15k${lex:+ +dict}" "$b15/003.gold.align"
     fi
 done
+# Held out: LibreOffice's help, never tuned on (bench/align_lohelp.py: paragraphs paired by
+# their ids; real text, fetched with apt-get download into var/lohelp once).
+lo=$root/var/lohelp
+lex=
+if python3 "$root/bench/align_lohelp.py" --src en-us --tgt zh-cn --cache "$lo" --out "$lo" 2> "$out/lo.log" &&
+    python3 "$root/bench/align_lohelp.py" --src en-us --tgt de --cache "$lo" --out "$lo" 2>> "$out/lo.log"; then
+    header "held out: LibreOffice help 7.4, paragraph ids as gold (bench/align_lohelp.py; $(head -1 "$out/lo.log"))"
+    base=
+    run lohelp_en_zh "$lo/lohelp.en-us" "$lo/lohelp.zh-cn" en zh "$lo/lohelp.en-us-zh-cn.gold.align"
+    store_rows lohelp_en_zh "$lo/lohelp.en-us-zh-cn.gold.align"
+    run lohelp_en_de "$lo/lohelp.en-us" "$lo/lohelp.de" en de "$lo/lohelp.en-us-de.gold.align"
+    store_rows lohelp_en_de "$lo/lohelp.en-us-de.gold.align"
+else
+    printf '\n(held-out LibreOffice help skipped: the packages could not be fetched)\n'
+fi
 printf '\nwhat "store" writes (min_confidence 0.5; 1-1, 1-2, 2-1 beads; bench/align_store_score.py)\n'
 printf 'set\tpairs\tprecision (= a gold bead)\tprecision (inside one gold bead)\trecall of gold 1-1/1-2/2-1\n'
 cat "$out/store.tsv"
