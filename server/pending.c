@@ -40,12 +40,12 @@ verso_err verso_pending_push(verso_pending *p, verso_pending_req *r)
 }
 
 verso_pending_req *verso_pending_take(verso_pending *p, unsigned cap,
-                                      unsigned (*running)(void *arg, const void *id, size_t n),
+                                      unsigned (*running)(void *arg, const verso_pending_req *r),
                                       void *arg)
 {
     for (size_t i = 0; i < p->n; i++) {
         verso_pending_req *r = p->q[i];
-        if (running(arg, zmq_msg_data(&r->id), zmq_msg_size(&r->id)) >= cap)
+        if (running(arg, r) >= cap)
             continue;
         memmove(p->q + i, p->q + i + 1, (p->n - i - 1) * sizeof *p->q);
         p->n--;

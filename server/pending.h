@@ -1,8 +1,9 @@
 /*
  * pending.h - the broker's queue of client requests waiting for a worker.
  *
- * A request is handed to a worker only while its client (its connection's
- * routing id) has fewer than `cap` requests running, so that one client's
+ * A request is handed to a worker only while its client (its key with
+ * CURVE, else its connection: the caller decides) has fewer than `cap`
+ * requests running, so that one client's
  * bulk work never takes every worker: later requests of other clients
  * overtake it. Otherwise first in, first out. The queue holds at most
  * VERSO_PENDING_MAX requests; the broker stops reading its front socket
@@ -62,12 +63,12 @@ verso_err verso_pending_push(verso_pending *p, verso_pending_req *r);
 
 /*
  * Takes out the oldest request whose client may run one more:
- * running(arg, id, n) gives how many requests the client of routing id
- * id[0..n) is running now, and one may start while that is below cap.
+ * running(arg, r) gives how many requests r's client is running now, and
+ * one may start while that is below cap.
  * Returns NULL when none may (or the queue is empty); else the caller's.
  */
 verso_pending_req *verso_pending_take(verso_pending *p, unsigned cap,
-                                      unsigned (*running)(void *arg, const void *id, size_t n),
+                                      unsigned (*running)(void *arg, const verso_pending_req *r),
                                       void *arg);
 
 /* Takes out the oldest request whose deadline is at or before now; NULL

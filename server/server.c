@@ -43,12 +43,14 @@
 #define S_DEAD_FDS         256 /* connections gone, remembered until their fd is reused */
 #define S_CONTROL_MAX      256 /* requests given to the control worker and not answered yet */
 
-/* What a worker is running: its client's routing id and connection. */
+/* What a worker is running: its client's routing id, connection and
+ * caller name (the allow-list's name of its key with CURVE). */
 typedef struct s_busy {
     bool on;
     int fd;
     size_t idlen;
     unsigned char id[256];
+    char name[VERSO_NAME_MAX + 1];
 } s_busy;
 
 struct verso_server_impl {
@@ -308,13 +310,21 @@ static long s_expire(verso_server *s)
     return next == UINT64_MAX ? -1 : (long)((next - now) / 1000000u + 1);
 }
 
-/* How many requests the client of routing id[0..n) is running. */
-static unsigned s_running(void *arg, const void *id, size_t n)
+/* How many requests r's client is running: with CURVE the client is its
+ * key (all its connections together), else its connection (without keys
+ * every client is "local"). */
+static unsigned s_running(void *arg, const verso_pending_req *r)
 {
-    verso_server_impl *im = arg;
+    verso_server *s = arg;
+    verso_server_impl *im = s->impl;
+    const void *id = zmq_msg_data((zmq_msg_t *)&r->id);
+    size_t n = zmq_msg_size((zmq_msg_t *)&r->id);
     unsigned k = 0;
-    for (unsigned w = 0; w < im->nwork; w++)
-        k += im->busy[w].on && im->busy[w].idlen == n && !memcmp(im->busy[w].id, id, n);
+    for (unsigned w = 0; w < im->nwork; w++) {
+        const s_busy *b = &im->busy[w];
+        k += b->on &&
+             (s->curve ? !strcmp(b->name, r->who.name) : b->idlen == n && !memcmp(b->id, id, n));
+    }
     return k;
 }
 
@@ -333,7 +343,7 @@ static void s_dispatch(verso_server *s)
 {
     verso_server_impl *im = s->impl;
     while (im->nidle > 0) {
-        verso_pending_req *r = verso_pending_take(&im->pending, im->cap, s_running, im);
+        verso_pending_req *r = verso_pending_take(&im->pending, im->cap, s_running, s);
         if (!r)
             break;
         if (s_fd_dead(im, r->fd)) {
@@ -347,6 +357,7 @@ static void s_dispatch(verso_server *s)
         b->fd = r->fd;
         b->idlen = zmq_msg_size(&r->id) < sizeof b->id ? zmq_msg_size(&r->id) : sizeof b->id;
         memcpy(b->id, zmq_msg_data(&r->id), b->idlen);
+        memcpy(b->name, r->who.name, sizeof b->name);
         atomic_store(&im->workers[w].cancel, 0);
         s_send_request(im, w, r);
         verso_pending_req_free(r);

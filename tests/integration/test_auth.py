@@ -170,6 +170,39 @@ class AuthTest(unittest.TestCase):
 
     # ---- tests ------------------------------------------------------------------------
 
+    def test_key_cap_counts_all_connections(self):
+        """With CURVE a client is its key: four connections of one key run at most
+        threads - 1 (here 3) requests together, and another key still gets a worker."""
+        writer = self.sock("writer")
+        entries = [{"src": "Report %d on the state of the northern harbour works." % i,
+                    "tgt": "Rapport %d sur les travaux du port nord." % i} for i in range(2000)]
+        self.ok(self.sock("admin"), "tm_create", tm="capped")
+        for k in range(0, len(entries), 400):   # this server takes 64 KiB messages
+            self.ok(writer, "add", tm="capped", src_lang="en", tgt_lang="fr",
+                    entries=entries[k:k + 400])
+        # a second or more each: every entry is a candidate of every segment
+        segments = ["Report %d on the state of the southern harbour work." % i
+                    for i in range(1000)]
+        conns = [self.sock("writer") for _ in range(4)]
+        for c in conns:
+            c.send(test_protocol.pack({"v": 1, "id": 0, "op": "lookup", "tm": "capped",
+                                       "src_lang": "en", "tgt_lang": "fr",
+                                       "segments": segments}))
+        admin = self.sock("admin")
+        def three_run_one_waits():
+            st = self.ok(admin, "stats")
+            return st["running"] >= 4 and st["queued"] == 1
+        wait_for(three_run_one_waits, "three lookups of the key running, one waiting")
+        st = self.ok(admin, "stats")
+        self.assertEqual((st["running"], st["queued"]), (4, 1))   # stats itself runs too
+        reader = self.sock("reader")
+        res = self.ok(reader, "lookup", tm="capped", src_lang="en", tgt_lang="fr",
+                      segments=["Report 7 on the state of the northern harbour works."])
+        self.assertEqual(res["results"][0]["matches"][0]["score"], 100)
+        for c in conns:   # gone: their lookups are cancelled, the workers free again
+            c.close(linger=0)
+        wait_for(lambda: self.ok(admin, "stats")["running"] == 1, "the lookups cancelled")
+
     def test_keygen_files(self):
         base = os.path.join(self.tmp, "reader")
         self.assertEqual(stat.S_IMODE(os.stat(base + ".secret").st_mode), 0o600)
