@@ -59,10 +59,10 @@ run() {
     printf '%s\t%6.2f s\t%5d MB\t%s\n' "$row" "$1" $(($2 / 1024)) "$delta"
     r_test=$out/$key.align
 }
-# store_rows NAME GOLD: what "store" would write at min_confidence 0.5
+# store_rows NAME GOLD: what "store" would write at its default min_confidence 0.6
 # from the last run (bench/align_store_score.py).
 store_rows() {
-    python3 "$root/bench/align_store_score.py" "$2" "$r_test" --name "$1" >> "$out/store.tsv"
+    python3 "$root/bench/align_store_score.py" "$2" "$r_test" --min 0.6 --name "$1" >> "$out/store.tsv"
 }
 header() {
     printf '\n%s\n' "$1"
@@ -104,7 +104,7 @@ if python3 "$root/bench/align_lohelp.py" --src en-us --tgt zh-cn --cache "$lo" -
 else
     printf '\n(held-out LibreOffice help skipped: the packages could not be fetched)\n'
 fi
-printf '\nwhat "store" writes (min_confidence 0.5; 1-1, 1-2, 2-1 beads; bench/align_store_score.py)\n'
+printf '\nwhat "store" writes (min_confidence 0.6, the default; 1-1, 1-2, 2-1 beads; bench/align_store_score.py)\n'
 printf 'set\tpairs\tprecision (= a gold bead)\tprecision (inside one gold bead)\trecall of gold 1-1/1-2/2-1\n'
 cat "$out/store.tsv"
 [ "$quick" = 0 ] || exit 0
