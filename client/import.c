@@ -383,35 +383,6 @@ static size_t s_nprops(const s_rec *r)
     return n;
 }
 
-/* Whether the tag marks of text (U+F0000 + k, k < 65,534) and its n tags
- * agree as the server checks them: every mark names a tag, every tag has
- * a mark. A PO or TSV text holding such a character gets it refused here,
- * record by record, instead of its whole batch by the server. */
-static bool s_marks_ok(const char *text, size_t len, size_t n)
-{
-    unsigned char *seen = n ? calloc(n, 1) : NULL;
-    size_t marked = 0;
-    bool ok = !n || seen;
-    const unsigned char *p = (const unsigned char *)text;
-    for (size_t i = 0; ok && i + 4 <= len; i++) {
-        if (p[i] != 0xF3 || p[i + 1] < 0xB0)
-            continue;
-        uint32_t k = ((uint32_t)(p[i] & 7) << 18 | (uint32_t)(p[i + 1] & 0x3F) << 12 |
-                      (uint32_t)(p[i + 2] & 0x3F) << 6 | (p[i + 3] & 0x3F)) -
-                     0xF0000u;
-        i += 3;
-        if (k >= 65534)
-            continue; /* U+FFFFE, U+FFFFF: text */
-        ok = k < n;
-        if (ok && !seen[k]) {
-            seen[k] = 1;
-            marked++;
-        }
-    }
-    free(seen);
-    return ok && marked == n;
-}
-
 /* Checks one record and adds it to the batch of its pair (or reports why
  * not, at `line` of the current file). */
 static int s_entry(s_import *im, s_batch *b, uint64_t line, const s_rec *r)
@@ -425,7 +396,9 @@ static int s_entry(s_import *im, s_batch *b, uint64_t line, const s_rec *r)
         s_reject(im, line, "not valid UTF-8");
     else if (r->sn > VERSO_SEGMENT_MAX_BYTES || r->tn > VERSO_SEGMENT_MAX_BYTES)
         s_reject(im, line, "a text over 262,144 bytes (the limit of an entry's text)");
-    else if (!s_marks_ok(r->src, r->sn, r->nsrc_tags) || !s_marks_ok(r->tgt, r->tn, r->ntgt_tags))
+    else if (verso_tmx_marks_check(r->src, r->sn, r->nsrc_tags, &(size_t){0}) ||
+             verso_tmx_marks_check(r->tgt, r->tn, r->ntgt_tags, &(size_t){0}))
+        /* as the server checks them: here a record's own, not its whole batch */
         s_reject(im, line, "a character U+F0000..U+FFFFD that is not one of its tags");
     else {
         size_t before = b->buf.size;

@@ -205,6 +205,19 @@ bool verso_tmx_kept_valid(verso_tmx_str xml, verso_tmx_kept kind);
 uint64_t verso_tmx_fields_sig(verso_tmx_str note, const verso_tmx_prop *props, size_t nprops,
                               verso_tmx_str prev, verso_tmx_str next, verso_tmx_str origin);
 
+/* How the tag marks of text[0..len) (UTF-8) agree with a tag list of
+ * ntags items: every mark U+F0000 + k (k < VERSO_TMX_MAX_TAGS; the
+ * noncharacters U+FFFFE and U+FFFFF are text) names an item, and every
+ * item has a mark. *k: the first mark past the list (PAST), or the first
+ * item without a mark (UNMARKED). */
+typedef enum verso_tmx_marks {
+    VERSO_TMX_MARKS_OK,
+    VERSO_TMX_MARKS_PAST,
+    VERSO_TMX_MARKS_UNMARKED,
+    VERSO_TMX_MARKS_NOMEM
+} verso_tmx_marks;
+verso_tmx_marks verso_tmx_marks_check(const char *text, size_t len, size_t ntags, size_t *k);
+
 /* True when s is a tag string the writer may emit verbatim: one well-formed
  * bpt/ept/ph/it/ut element whose children follow the TMX DTD (sub, and
  * inline elements and hi inside sub), or a <hi ...> start tag, or "</hi>".

@@ -393,6 +393,40 @@ verso_err verso_tmx_write_tu(verso_buf *out, const verso_tmx_tu *tu)
     return s_undo(out, start, err);
 }
 
+/* ---- marks against tags ------------------------------------------------- */
+
+verso_tmx_marks verso_tmx_marks_check(const char *text, size_t len, size_t ntags, size_t *k)
+{
+    unsigned char *seen = ntags ? calloc(ntags, 1) : NULL;
+    if (ntags && !seen)
+        return VERSO_TMX_MARKS_NOMEM;
+    const unsigned char *p = (const unsigned char *)text;
+    verso_tmx_marks res = VERSO_TMX_MARKS_OK;
+    for (size_t i = 0; !res && i + 4 <= len; i++) { /* valid UTF-8: 0xF3 leads 4 bytes */
+        if (p[i] != 0xF3 || p[i + 1] < 0xB0)
+            continue;
+        size_t m = ((size_t)(p[i] & 7) << 18 | (size_t)(p[i + 1] & 0x3F) << 12 |
+                    (size_t)(p[i + 2] & 0x3F) << 6 | (p[i + 3] & 0x3F)) -
+                   VERSO_TMX_MARK;
+        i += 3;
+        if (m >= VERSO_TMX_MAX_TAGS)
+            continue; /* U+FFFFE, U+FFFFF: text */
+        if (m >= ntags) {
+            *k = m;
+            res = VERSO_TMX_MARKS_PAST;
+        } else {
+            seen[m] = 1;
+        }
+    }
+    for (size_t m = 0; !res && m < ntags; m++)
+        if (!seen[m]) {
+            *k = m;
+            res = VERSO_TMX_MARKS_UNMARKED;
+        }
+    free(seen);
+    return res;
+}
+
 /* ---- verso_tmx_tag_valid ---------------------------------------------- */
 
 #define S_CHECK_DEPTH 64

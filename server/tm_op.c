@@ -16,6 +16,7 @@
 #include "tm.h"
 #include "tm_op.h"
 #include "tmfuzzy.h"
+#include "tmx.h"
 #include "verso/limits.h"
 #include "writer.h"
 
@@ -249,45 +250,27 @@ static verso_err s_segment_size(verso_op_ctx *ctx, const char *where, const char
                            where ? where : "", key, s.n, VERSO_SEGMENT_MAX_BYTES);
 }
 
-/* Tag marks against their list: every mark U+F0000 + k (k < 65,534: the
- * noncharacters U+FFFFE and U+FFFFF are text, not marks) of text names an
- * item of tags, and every item has a mark. */
+/* Tag marks against their list (verso_tmx_marks_check), as EBADREQ naming
+ * the entry and the mark or item. */
 static verso_err s_marks_check(verso_op_ctx *ctx, const char *where, const char *key,
                                verso_str text, verso_str tags)
 {
-    size_t n = 0;
+    size_t n = 0, k = 0;
     verso_str walk = tags, item;
     while (verso_tm_list_next(&walk, &item))
         n++;
-    unsigned char *seen = n ? calloc(n, 1) : NULL;
-    if (n && !seen)
-        return VERSO_ENOMEM;
-    const unsigned char *p = (const unsigned char *)text.p;
-    verso_err err = VERSO_OK;
-    for (size_t i = 0; !err && i + 4 <= text.n; i++) { /* valid UTF-8: 0xF3 leads 4 bytes */
-        if (p[i] != 0xF3 || p[i + 1] < 0xB0)
-            continue;
-        uint32_t k = ((uint32_t)(p[i] & 7) << 18 | (uint32_t)(p[i + 1] & 0x3F) << 12 |
-                      (uint32_t)(p[i + 2] & 0x3F) << 6 | (p[i + 3] & 0x3F)) -
-                     0xF0000u;
-        if (k >= 65534)
-            ; /* U+FFFFE, U+FFFFF: text */
-        else if (k >= n)
-            err = verso_fault_set(ctx->fault, VERSO_EBADREQ,
-                                  "%s%s holds tag mark %u (U+%X) but its tag list has %zu item%s",
-                                  where, key, (unsigned)k, (unsigned)(k + 0xF0000u), n,
-                                  n == 1 ? "" : "s");
-        else
-            seen[k] = 1;
-        i += 3;
+    switch (verso_tmx_marks_check(text.p, text.n, n, &k)) {
+    case VERSO_TMX_MARKS_OK: return VERSO_OK;
+    case VERSO_TMX_MARKS_NOMEM: return VERSO_ENOMEM;
+    case VERSO_TMX_MARKS_PAST:
+        return verso_fault_set(ctx->fault, VERSO_EBADREQ,
+                               "%s%s holds tag mark %zu (U+%zX) but its tag list has %zu item%s",
+                               where, key, k, k + VERSO_TMX_MARK, n, n == 1 ? "" : "s");
+    default:
+        return verso_fault_set(ctx->fault, VERSO_EBADREQ,
+                               "%s%s_tags[%zu] has no mark (U+%zX) in %s%s", where, key, k,
+                               k + VERSO_TMX_MARK, where, key);
     }
-    for (size_t k = 0; !err && k < n; k++)
-        if (!seen[k])
-            err = verso_fault_set(ctx->fault, VERSO_EBADREQ,
-                                  "%s%s_tags[%zu] has no mark (U+%X) in %s%s", where, key, k,
-                                  (unsigned)(k + 0xF0000u), where, key);
-    free(seen);
-    return err;
 }
 
 /* The fields of an entry map common to add and update; lists go to blob. */

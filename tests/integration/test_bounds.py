@@ -91,6 +91,18 @@ class BoundsTest(unittest.TestCase):
         sock.send(pack(dict(v=1, id=rid, op="lookup", src_lang="en", tgt_lang="fr",
                             segments=LONG, **fields)))
 
+    def busy_server(self):
+        """A 2-worker server with ENTRIES, both workers in long lookups of clients of their
+        own (running: those two and the stats that saw them). Returns (process, endpoint,
+        a client)."""
+        proc, endpoint = self.start("--threads", "2")
+        probe = self.socket(endpoint)
+        self.ok(probe, "add", src_lang="en", tgt_lang="fr", entries=ENTRIES)
+        for i in range(2):
+            self.long_lookup(self.socket(endpoint), "busy%d" % i)
+        self.wait_for(probe, "both workers busy", lambda st: st["running"] >= 3)
+        return proc, endpoint, probe
+
     # -- pathological text -----------------------------------------------------------
 
     def test_pathological_segment_within_deadline(self):
@@ -137,13 +149,7 @@ class BoundsTest(unittest.TestCase):
     def test_deadline_while_waiting_for_a_worker(self):
         """A request whose deadline passes while every worker is busy is answered
         ETIMEDOUT at its deadline, not run, instead of when a worker frees up."""
-        proc, endpoint = self.start("--threads", "2")
-        probe = self.socket(endpoint)
-        self.ok(probe, "add", src_lang="en", tgt_lang="fr", entries=ENTRIES)
-        busy = [self.socket(endpoint) for _ in range(2)]
-        for i, s in enumerate(busy):
-            self.long_lookup(s, "busy%d" % i)
-        self.wait_for(probe, "both workers busy", lambda st: st["running"] >= 3)
+        proc, endpoint, probe = self.busy_server()
         waiting = self.socket(endpoint)
         t0 = time.monotonic()
         reply = self.call(waiting, "lookup", src_lang="en", tgt_lang="fr",
@@ -168,13 +174,7 @@ class BoundsTest(unittest.TestCase):
         """Thousands of queued requests whose deadlines pass together are all answered
         ETIMEDOUT, and the server keeps answering ping meanwhile (the control worker takes
         them a few hundred at a time; the broker never blocks on it)."""
-        proc, endpoint = self.start("--threads", "2")
-        probe = self.socket(endpoint)
-        self.ok(probe, "add", src_lang="en", tgt_lang="fr", entries=ENTRIES)
-        busy = [self.socket(endpoint) for _ in range(2)]
-        for i, s in enumerate(busy):
-            self.long_lookup(s, "busy%d" % i)
-        self.wait_for(probe, "both workers busy", lambda st: st["running"] >= 3)
+        proc, endpoint, probe = self.busy_server()
         many = self.socket(endpoint)
         n = 3000
         for i in range(n):
@@ -228,14 +228,7 @@ class BoundsTest(unittest.TestCase):
     # -- control ops and fairness ------------------------------------------------------
 
     def test_ping_answered_while_every_worker_is_busy(self):
-        proc, endpoint = self.start("--threads", "2")
-        loader = self.socket(endpoint)
-        self.ok(loader, "add", src_lang="en", tgt_lang="fr", entries=ENTRIES)
-        busy = [self.socket(endpoint) for _ in range(2)]
-        for i, s in enumerate(busy):
-            self.long_lookup(s, "busy%d" % i)
-        probe = self.socket(endpoint)
-        self.wait_for(probe, "both workers busy", lambda st: st["running"] >= 3)
+        proc, endpoint, probe = self.busy_server()
         times = []
         for _ in range(50):
             t0 = time.monotonic()

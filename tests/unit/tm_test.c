@@ -1,6 +1,7 @@
 /* tm_test.c - translation memories over LMDB: TMs, entries, conflict
  * policies, the exact index (normalisation, hash collisions resolved by
  * text), deletes, drops, the change sequence, and corrupt records. */
+#include "be.h"
 #include "harness.h"
 #include "text.h"
 #include "tm.h"
@@ -507,21 +508,32 @@ static void test_each_entry(void)
     verso_store_read_end(&t);
 }
 
+/* Writes entry id as a record of an older version: the fixed part (45
+ * bytes, TM 1, zero hashes, dates and usage), then n strings of at most
+ * 255 bytes, each after its 4-byte length. */
+static verso_err s_put_old_record(verso_txn *t, unsigned char version, uint64_t id,
+                                  const char *const *strs, int n)
+{
+    unsigned char rec[45 + 10 * (4 + 255)] = {version, 0, 0, 0, 1};
+    size_t off = 45;
+    for (int i = 0; i < n; i++) {
+        size_t len = strlen(strs[i]);
+        rec[off + 3] = (unsigned char)len;
+        memcpy(rec + off + 4, strs[i], len);
+        off += 4 + len;
+    }
+    unsigned char k[8];
+    verso_be_put64(k, id);
+    return verso_store_put(t, VERSO_DB_ENTRIES, k, 8, rec, off);
+}
+
 /* A schema-1 store: an entry record of version 1, no match index. */
 static verso_err s_v1_job(verso_txn *t, void *arg)
 {
     (void)arg;
-    unsigned char rec[45 + 7 * 4 + 2 + 2 + 11 + 6] = {1, 0, 0, 0, 1}; /* version 1, tm 1 */
-    const char *strs[7] = {"en", "ja", "Old entry.", "\xe5\x8f\xa4\xe3\x81\x84", "", "", ""};
-    size_t off = 45;
-    for (int i = 0; i < 7; i++) {
-        size_t n = strlen(strs[i]);
-        rec[off + 3] = (unsigned char)n;
-        memcpy(rec + off + 4, strs[i], n);
-        off += 4 + n;
-    }
-    unsigned char id[8] = {0, 0, 0, 0, 0, 0, 0x99, 0x01};
-    verso_err err = verso_store_put(t, VERSO_DB_ENTRIES, id, 8, rec, off);
+    static const char *const strs[7] = {"en", "ja", "Old entry.", "\xe5\x8f\xa4\xe3\x81\x84", "",
+                                        "",   ""};
+    verso_err err = s_put_old_record(t, 1, 0x9901, strs, 7);
     return err ? err : verso_store_meta_put(t, "schema_version", "1", 1);
 }
 
@@ -558,17 +570,8 @@ static void test_upgrade(const char *dir)
 static verso_err s_v2_job(verso_txn *t, void *arg)
 {
     (void)arg;
-    unsigned char rec[45 + 10 * 4 + 2 + 2 + 4 + 4] = {2, 0, 0, 0, 1}; /* version 2, tm 1 */
-    const char *strs[10] = {"en", "fr", "Two.", "Deux", "", "", "", "", "", ""};
-    size_t off = 45;
-    for (int i = 0; i < 10; i++) {
-        size_t n = strlen(strs[i]);
-        rec[off + 3] = (unsigned char)n;
-        memcpy(rec + off + 4, strs[i], n);
-        off += 4 + n;
-    }
-    unsigned char id[8] = {0, 0, 0, 0, 0, 0, 0x98, 0x02};
-    return verso_store_put(t, VERSO_DB_ENTRIES, id, 8, rec, off);
+    static const char *const strs[10] = {"en", "fr", "Two.", "Deux", "", "", "", "", "", ""};
+    return s_put_old_record(t, 2, 0x9802, strs, 10);
 }
 
 static void test_record_v2(void)
