@@ -51,6 +51,7 @@ void verso_aligner_destroy(verso_aligner **pa)
     free(a->beads);
     free(a->path);
     free(a->band);
+    free(a->mend);
     free(a->boff);
     free(a->fb);
     free(a);

@@ -55,13 +55,16 @@ static const uint8_t s_bead_order[NBEAD] = {2, 3, 4, 0, 1, 5, 6, 7, 8, 9, 10, 11
 #define S_MARGIN      12         /* band margin around the coarser path, in cells */
 #define S_MAX_CELLS   450000000u /* back-pointers of one DP's computed cells */
 
-/* One DP: the two sides (sentences or blocks), the model, the band (row
- * i, a source prefix length, holds target prefix lengths [lo[i], hi[i]],
- * both nondecreasing) and the rolling rows' bookkeeping. */
+/* One DP: the two sides (sentences or blocks), the model, the rectangle
+ * searched (from the point (i0, j0) to (ns, nt): the whole matrix, or a
+ * stretch of it between two points of a path), the band (row i, a source
+ * prefix length, holds target prefix lengths [lo[i], hi[i]], both
+ * nondecreasing) and the rolling rows' bookkeeping. */
 typedef struct s_dp {
     const verso_align_side *x, *y;
     const verso_align_model *mod;
-    size_t ns, nt, width, mwidth;
+    size_t i0, ns, nt, width, mwidth;
+    long j0;
     long *lo, *hi;
     const uint32_t *para[2];       /* NULL at a coarse level */
     long mlo[S_ROLL], mhi[S_ROLL]; /* the j range of each rolling overlap row */
@@ -87,8 +90,8 @@ static long s_clamp(long v, long lo, long hi)
 /* Every cell: the coarsest level. */
 static void s_band_full(s_dp *d)
 {
-    for (size_t i = 0; i <= d->ns; i++) {
-        d->lo[i] = 0;
+    for (size_t i = d->i0; i <= d->ns; i++) {
+        d->lo[i] = d->j0;
         d->hi[i] = (long)d->nt;
     }
 }
@@ -96,9 +99,9 @@ static void s_band_full(s_dp *d)
 /* Makes lo and hi nondecreasing by widening, never narrowing, a row. */
 static void s_band_monotone(s_dp *d)
 {
-    for (size_t i = d->ns; i-- > 0;)
+    for (size_t i = d->ns; i-- > d->i0;)
         d->lo[i] = d->lo[i] < d->lo[i + 1] ? d->lo[i] : d->lo[i + 1];
-    for (size_t i = 1; i <= d->ns; i++)
+    for (size_t i = d->i0 + 1; i <= d->ns; i++)
         d->hi[i] = d->hi[i] > d->hi[i - 1] ? d->hi[i] : d->hi[i - 1];
 }
 
@@ -117,7 +120,7 @@ static long s_blk(const verso_align_side *sd, size_t i, bool up)
 static void s_band_path(s_dp *d, const verso_align_bead *path, size_t np, size_t w)
 {
     long nt = (long)d->nt;
-    for (size_t i = 0; i <= d->ns; i++)
+    for (size_t i = d->i0; i <= d->ns; i++)
         d->lo[i] = LONG_MAX, d->hi[i] = -1;
     for (size_t k = 0; k < np; k++) {
         const verso_align_bead *b = &path[k];
@@ -128,17 +131,17 @@ static void s_band_path(s_dp *d, const verso_align_bead *path, size_t np, size_t
             d->hi[i] = j1 > d->hi[i] ? j1 : d->hi[i];
         }
     }
-    for (size_t i = 0; i <= d->ns; i++) {
-        d->lo[i] = s_clamp(d->lo[i] - (long)w, 0, nt);
-        d->hi[i] = s_clamp(d->hi[i] + (long)w, 0, nt);
+    for (size_t i = d->i0; i <= d->ns; i++) {
+        d->lo[i] = s_clamp(d->lo[i] - (long)w, d->j0, nt);
+        d->hi[i] = s_clamp(d->hi[i] + (long)w, d->j0, nt);
     }
     s_band_monotone(d);
     /* w rows up and down too: a path may leave the old one sideways. On a
      * monotone band that is row i taking row i + w's hi and row i - w's lo. */
-    for (size_t i = 0; i <= d->ns; i++)
+    for (size_t i = d->i0; i <= d->ns; i++)
         d->hi[i] = d->hi[i + w > d->ns ? d->ns : i + w];
-    for (size_t i = d->ns + 1; i-- > 0;)
-        d->lo[i] = d->lo[i > w ? i - w : 0];
+    for (size_t i = d->ns + 1; i-- > d->i0;)
+        d->lo[i] = d->lo[i - d->i0 > w ? i - w : d->i0];
 }
 
 /* ---- bead costs -------------------------------------------------------- */
@@ -154,7 +157,7 @@ static float s_m(const verso_aligner *a, const s_dp *d, size_t i, long j)
         return 0;
     float *m = &a->m[(size_t)r * d->mwidth + (size_t)(j - d->mlo[r])];
     if (*m < 0)
-        *m = (size_t)j < d->nt ? verso_align_overlap(d->x, d->y, i, (size_t)j) : 0;
+        *m = (size_t)j < d->y->n ? verso_align_overlap(d->x, d->y, i, (size_t)j) : 0;
     return *m;
 }
 
@@ -205,9 +208,9 @@ static float s_bead_cost(const verso_aligner *a, const s_dp *d, size_t i, size_t
     if (d->para[0] && di && dj) {
         if (s_crosses(d->para[0], i0, i) != s_crosses(d->para[1], j0, j))
             cost += S_PARA_COST;
-        if (s_starts(d->para[0], i0, d->ns) != s_starts(d->para[1], j0, d->nt))
+        if (s_starts(d->para[0], i0, x->n) != s_starts(d->para[1], j0, y->n))
             cost += S_PARA_START;
-        if (s_starts(d->para[0], i, d->ns) != s_starts(d->para[1], j, d->nt))
+        if (s_starts(d->para[0], i, x->n) != s_starts(d->para[1], j, y->n))
             cost += S_PARA_START; /* ends a paragraph on one side only */
     }
     *prior = s_bead_prior[t];
@@ -219,11 +222,11 @@ static float s_bead_cost(const verso_aligner *a, const s_dp *d, size_t i, size_t
  * costs its length against nothing and its anchors unmatched. */
 static verso_err s_null_costs(verso_aligner *a, const s_dp *d)
 {
-    if (verso_array_grow(&a->nullc, &a->capnullc, d->ns + d->nt + 1, sizeof *a->nullc))
+    if (verso_array_grow(&a->nullc, &a->capnullc, d->x->n + d->y->n + 1, sizeof *a->nullc))
         return VERSO_ENOMEM;
     for (int t = 0; t < 2; t++) {
         const verso_align_side *sd = t ? d->y : d->x;
-        float *out = a->nullc + (t ? d->ns : 0);
+        float *out = a->nullc + (t ? d->x->n : 0);
         for (size_t k = 0; k < sd->n; k++) {
             double l = sd->len[k + 1] - sd->len[k];
             out[k] = s_len_cost(a, d, t ? 0 : l, t ? l : 0, false) + S_UNMATCHED * sd->fw[k];
@@ -237,7 +240,7 @@ static verso_err s_null_costs(verso_aligner *a, const s_dp *d)
  * the length cost capped at the opening prior. */
 static float s_null_cost(const verso_aligner *a, const s_dp *d, size_t i, size_t j, int t, bool ext)
 {
-    float len = t ? a->nullc[d->ns + j - 1] : a->nullc[i - 1], prior = s_bead_prior[t];
+    float len = t ? a->nullc[d->x->n + j - 1] : a->nullc[i - 1], prior = s_bead_prior[t];
     return ext ? S_GAP_EXT + (len < S_GAP_LEN ? len : S_GAP_LEN) : prior + len;
 }
 
@@ -299,12 +302,12 @@ static float s_gap(verso_aligner *a, const s_dp *d, size_t i, long j, int t, siz
 /* The best bead with both sides into (i, j); *bt its type, -1 for none. */
 static float s_pair_best(verso_aligner *a, const s_dp *d, size_t i, long j, int *bt)
 {
-    float best = (i == 0 && j == 0) ? 0 : S_INF, prior;
+    float best = (i == d->i0 && j == d->j0) ? 0 : S_INF, prior;
     *bt = -1;
     for (int k = 0; k < NBEAD; k++) {
         int t = s_bead_order[k];
         size_t di = s_bead_di[t], dj = s_bead_dj[t];
-        if (!di || !dj || i < di || (size_t)j < dj || t >= d->mod->ntypes)
+        if (!di || !dj || i - d->i0 < di || j - d->j0 < (long)dj || t >= d->mod->ntypes)
             continue;
         size_t i0 = i - di;
         long j0 = j - (long)dj;
@@ -335,11 +338,11 @@ static void s_row_range(const s_dp *d, size_t i, long *from, long *to)
     static const long reach[5] = {0, 4, 3, 2, 1};
     *from = LONG_MAX;
     *to = -1;
-    if (!i) {
-        *from = *to = 0;
+    if (i == d->i0) {
+        *from = *to = d->j0;
         return;
     }
-    for (size_t di = 1; di <= 4 && di <= i; di++) {
+    for (size_t di = 1; di <= 4 && di <= i - d->i0; di++) {
         int r = (int)((i - di) & S_RMASK);
         if (d->flo[r] > d->fhi[r])
             continue;
@@ -388,7 +391,7 @@ static verso_err s_row(verso_aligner *a, s_dp *d, size_t i)
         float c[3] = {S_INF, S_INF, S_INF};
         if (j <= to) {
             c[0] = s_pair_best(a, d, i, j, &bt);
-            c[1] = i ? s_gap(a, d, i, j, 0, i - 1, j, &e0) : S_INF;
+            c[1] = i > d->i0 ? s_gap(a, d, i, j, 0, i - 1, j, &e0) : S_INF;
         }
         c[2] = j > d->lo[i] ? s_gap(a, d, i, j, 1, i, j - 1, &e1) : S_INF;
         if (j > to && c[2] >= S_INF)
@@ -457,17 +460,24 @@ static void s_reverse(verso_align_bead *b, size_t n)
     }
 }
 
-/* Traces the path back from (ns, nt) into a->beads; *edge is set when the
- * path runs along a band edge that is not the matrix edge. */
-static verso_err s_trace(verso_aligner *a, const s_dp *d, size_t *nb, bool *edge)
+/* True when the point (i, j) is within 2 cells of an edge of d's band
+ * that is not an edge of d's rectangle. */
+static bool s_at_edge(const s_dp *d, size_t i, long j)
 {
-    size_t i = d->ns, j = d->nt, n = 0;
+    long lo = d->lo[i], hi = d->hi[i];
+    return (lo > d->j0 && j - lo < 2) || (hi < (long)d->nt && hi - j < 2);
+}
+
+/* Traces the path back from (ns, nt) to (i0, j0) into a->beads[at ..),
+ * *nb beads; *edge is set when the path runs along a band edge that is
+ * not the rectangle's (s_at_edge). */
+static verso_err s_trace(verso_aligner *a, const s_dp *d, size_t at, size_t *nb, bool *edge)
+{
+    size_t i = d->ns, j = d->nt, n = at;
     int st = (s_bp(a, i, (long)j) >> 4) & 3;
     *edge = false;
-    while (i || j) {
-        long lo = d->lo[i], hi = d->hi[i];
-        if ((lo > 0 && (long)j - lo < 2) || (hi < (long)d->nt && hi - (long)j < 2))
-            *edge = true;
+    while (i > d->i0 || (long)j > d->j0) {
+        *edge = *edge || s_at_edge(d, i, (long)j);
         uint8_t b = s_bp(a, i, (long)j);
         int t = st ? st - 1 : (b & 15) - 1;
         bool ext = st && ((b >> (5 + st)) & 1);
@@ -483,8 +493,8 @@ static verso_err s_trace(verso_aligner *a, const s_dp *d, size_t *nb, bool *edge
         if (!ext)
             st = (s_bp(a, i, (long)j) >> 4) & 3;
     }
-    s_reverse(a->beads, n);
-    *nb = n;
+    s_reverse(a->beads + at, n - at);
+    *nb = n - at;
     return VERSO_OK;
 }
 
@@ -492,7 +502,7 @@ static verso_err s_trace(verso_aligner *a, const s_dp *d, size_t *nb, bool *edge
 static verso_err s_rows_size(verso_aligner *a, s_dp *d)
 {
     d->width = d->mwidth = 1;
-    for (size_t i = 0; i <= d->ns; i++) {
+    for (size_t i = d->i0; i <= d->ns; i++) {
         size_t w = (size_t)(d->hi[i] - d->lo[i] + 1), last = i + 3 > d->ns ? d->ns : i + 3;
         size_t mw = (size_t)(d->hi[last] - d->lo[i] + 5);
         d->width = w > d->width ? w : d->width;
@@ -505,8 +515,9 @@ static verso_err s_rows_size(verso_aligner *a, s_dp *d)
     return VERSO_OK;
 }
 
-/* Runs the DP over the whole band and traces it. */
-static verso_err s_run(verso_aligner *a, s_dp *d, size_t *nb, bool *edge)
+/* Runs the DP over the band of d's rectangle and traces it into
+ * a->beads[at ..), *nb beads (s_trace). */
+static verso_err s_run(verso_aligner *a, s_dp *d, size_t at, size_t *nb, bool *edge)
 {
     verso_err e = s_rows_size(a, d);
     if (e || (e = s_null_costs(a, d)))
@@ -515,15 +526,15 @@ static verso_err s_run(verso_aligner *a, s_dp *d, size_t *nb, bool *edge)
         d->mlo[r] = 1, d->mhi[r] = 0;
     d->direct = false;
     a->nbp = 0;
-    for (size_t i = 0; i <= d->ns; i++) {
-        if (i)
+    for (size_t i = d->i0; i <= d->ns; i++) {
+        if (i > d->i0)
             s_fill_m(a, d, i);
         if ((e = s_row(a, d, i)) ||
             (e = verso_work_tick(a->work, (uint64_t)(d->hi[i] - d->lo[i] + 1))))
             return e;
     }
     d->direct = true;
-    return s_trace(a, d, nb, edge);
+    return s_trace(a, d, at, nb, edge);
 }
 
 /* ---- coarse to fine ------------------------------------------------------ */
@@ -641,6 +652,7 @@ static void s_band_widen(s_dp *d, const verso_align_bead *b, size_t nb, size_t w
         size_t r1 = i + w < d->ns ? i + w : d->ns;
         long j = (long)(b[k].tgt + b[k].ntgt);
         bool low = d->lo[i] > 0 && j - d->lo[i] < 2, high = d->hi[i] < nt && d->hi[i] - j < 2;
+        /* (the whole matrix: its rectangle starts at (0, 0)) */
         for (size_t r = r0; r <= r1 && (low || high); r++) {
             if (low)
                 d->lo[r] = s_clamp(j - lw < d->lo[r] ? j - lw : d->lo[r], 0, nt);
@@ -651,19 +663,108 @@ static void s_band_widen(s_dp *d, const verso_align_bead *b, size_t nb, size_t w
     s_band_monotone(d);
 }
 
-/* Searches d in a band of w cells around a->path[0..np); wherever the path runs along the band's
- * edge, the band is widened there (x4 each time) and the DP run again. */
+/* The stretches of the path p[0..np) of d's whole matrix to search again
+ * in a band widened by w: around each point that runs along the band's
+ * edge (s_at_edge), from the start of a bead at least 2 w rows before it
+ * to the start of one at least 2 w rows after it (np: the end), those
+ * that overlap or touch joined; into a->mend as pairs of bead indices
+ * [k0, k1), *n pairs. Errors: ENOMEM. */
+static verso_err s_stretches(verso_aligner *a, const s_dp *d, const verso_align_bead *p, size_t np,
+                             size_t w, size_t *n)
+{
+    *n = 0;
+    for (size_t k = 0; k < np; k++) {
+        size_t i = p[k].src + p[k].nsrc, k0 = k, k1 = k + 1;
+        if (!s_at_edge(d, i, (long)(p[k].tgt + p[k].ntgt)))
+            continue;
+        while (k0 > 0 && p[k0].src + 2 * w > i)
+            k0--;
+        while (k1 < np && p[k1].src < i + 2 * w)
+            k1++;
+        if (*n && k0 <= a->mend[2 * *n - 1]) {
+            a->mend[2 * *n - 1] = k1;
+            continue;
+        }
+        if (verso_array_grow(&a->mend, &a->capmend, 2 * *n + 2, sizeof *a->mend))
+            return VERSO_ENOMEM;
+        a->mend[2 * *n] = k0;
+        a->mend[2 * *n + 1] = k1;
+        (*n)++;
+    }
+    return VERSO_OK;
+}
+
+/* Appends p[k0..k1) to a->beads at *out. Errors: ENOMEM. */
+static verso_err s_copy(verso_aligner *a, const verso_align_bead *p, size_t k0, size_t k1,
+                        size_t *out)
+{
+    if (verso_array_grow(&a->beads, &a->capbeads, *out + (k1 - k0) + 1, sizeof *a->beads))
+        return VERSO_ENOMEM;
+    memcpy(a->beads + *out, p + k0, (k1 - k0) * sizeof *p);
+    *out += k1 - k0;
+    return VERSO_OK;
+}
+
+/* Searches again the stretches of the path a->beads[0..np) of d that run
+ * along its band's edge (s_stretches), each in the band widened by w and
+ * between its two end points, and splices the new stretches into the
+ * path: a->beads, *nb beads; *edge tells whether a new stretch ran along
+ * its own band's edge. Only the stretches are run again, so widening
+ * costs what it widens (re-running the whole level doubled the 120k
+ * sentences' sentence level: 2.8 times the time of 60k). */
+static verso_err s_mend(verso_aligner *a, s_dp *d, size_t np, size_t w, size_t *nb, bool *edge)
+{
+    size_t ns, out = 0, prev = 0;
+    *edge = false;
+    if (verso_array_grow(&a->path, &a->cappath, np + 1, sizeof *a->path))
+        return VERSO_ENOMEM;
+    memcpy(a->path, a->beads, np * sizeof *a->path);
+    const verso_align_bead *p = a->path;
+    verso_err e = s_stretches(a, d, p, np, w, &ns);
+    if (e)
+        return e;
+    s_band_widen(d, p, np, w);
+    s_dp whole = *d;
+    for (size_t s = 0; s < ns && !e; s++) {
+        size_t k0 = a->mend[2 * s], k1 = a->mend[2 * s + 1], n = 0;
+        bool ed = false;
+        if ((e = s_copy(a, p, prev, k0, &out)))
+            break;
+        d->i0 = p[k0].src;
+        d->j0 = p[k0].tgt;
+        d->ns = k1 < np ? p[k1].src : whole.ns;
+        d->nt = k1 < np ? p[k1].tgt : whole.nt;
+        for (size_t i = d->i0; i <= d->ns; i++) {
+            d->lo[i] = s_clamp(d->lo[i], d->j0, (long)d->nt);
+            d->hi[i] = s_clamp(d->hi[i], d->j0, (long)d->nt);
+        }
+        e = s_run(a, d, out, &n, &ed);
+        out += n;
+        *edge = *edge || ed;
+        prev = k1;
+        *d = whole;
+    }
+    if (!e)
+        e = s_copy(a, p, prev, np, &out);
+    s_band_monotone(d);
+    *nb = out;
+    return e;
+}
+
+/* Searches d in a band of w cells around a->path[0..np) (the path of the
+ * level above); wherever the path runs along the band's edge, the band is
+ * widened there (x4 each time) and that stretch searched again (s_mend). */
 static verso_err s_follow(verso_aligner *a, s_dp *d, size_t np, size_t w, size_t *nb)
 {
     size_t n = d->ns > d->nt ? d->ns : d->nt;
+    bool edge;
     s_band_path(d, a->path, np, w);
-    for (;; w *= 4) {
-        bool edge;
-        verso_err e = s_run(a, d, nb, &edge);
-        if (e || !edge || w >= n)
-            return e;
-        s_band_widen(d, a->beads, *nb, 4 * w);
+    verso_err e = s_run(a, d, 0, nb, &edge);
+    while (!e && edge && w < n) {
+        w *= 4;
+        e = s_mend(a, d, *nb, w, nb, &edge);
     }
+    return e;
 }
 
 verso_err verso_align_search(verso_aligner *a, const verso_align_model *m, size_t *nb)
@@ -684,7 +785,7 @@ verso_err verso_align_search(verso_aligner *a, const verso_align_model *m, size_
             e = s_follow(a, &d, np, f == 1 ? m->margin : S_MARGIN, nb);
         } else {
             s_band_full(&d);
-            e = s_run(a, &d, nb, &edge);
+            e = s_run(a, &d, 0, nb, &edge);
         }
         if (e || f == 1)
             return e;
@@ -722,13 +823,13 @@ static void s_fwd_cell(verso_aligner *a, const s_dp *d, size_t i, long j)
     float *f = s_fb(a, d, i, j), prior;
     for (int k = 0; k < S_NFB; k++)
         f[k] = S_INF;
-    if (!i && !j) {
+    if (i == d->i0 && j == d->j0) {
         f[0] = 0;
         return;
     }
     for (int t = 0; t < NBEAD; t++) {
         size_t di = s_bead_di[t], dj = s_bead_dj[t];
-        if (!di || !dj || i < di || (size_t)j < dj)
+        if (!di || !dj || i - d->i0 < di || j - d->j0 < (long)dj)
             continue;
         const float *p = s_fb(a, d, i - di, j - (long)dj);
         if (!p || s_min3(p) >= S_INF)
@@ -737,7 +838,8 @@ static void s_fwd_cell(verso_aligner *a, const s_dp *d, size_t i, long j)
         float c = s_min3(p) + f[6 + t];
         f[0] = c < f[0] ? c : f[0];
     }
-    const float *up = i ? s_fb(a, d, i - 1, j) : NULL, *left = j ? s_fb(a, d, i, j - 1) : NULL;
+    const float *up = i > d->i0 ? s_fb(a, d, i - 1, j) : NULL;
+    const float *left = j > d->j0 ? s_fb(a, d, i, j - 1) : NULL;
     if (up) {
         float o = (up[0] < up[2] ? up[0] : up[2]) + s_null_cost(a, d, i, (size_t)j, 0, false);
         float x = up[1] + s_null_cost(a, d, i, (size_t)j, 0, true);
@@ -857,19 +959,19 @@ static verso_err s_fb_fill(verso_aligner *a, const s_dp *d)
     if (verso_array_grow(&a->boff, &a->capboff, d->ns + 2, sizeof *a->boff))
         return VERSO_ENOMEM;
     size_t total = 0;
-    for (size_t i = 0; i <= d->ns; i++) {
+    for (size_t i = d->i0; i <= d->ns; i++) {
         a->boff[i] = total;
         total += (size_t)(d->hi[i] - d->lo[i] + 1);
     }
     if (verso_array_grow(&a->fb, &a->capfb, total * S_NFB + 1, sizeof *a->fb))
         return VERSO_ENOMEM;
     verso_err e = VERSO_OK;
-    for (size_t i = 0; i <= d->ns && !e; i++) {
+    for (size_t i = d->i0; i <= d->ns && !e; i++) {
         for (long j = d->lo[i]; j <= d->hi[i]; j++)
             s_fwd_cell(a, d, i, j);
         e = verso_work_tick(a->work, (uint64_t)(d->hi[i] - d->lo[i] + 1));
     }
-    for (size_t i = d->ns + 1; i-- > 0 && !e;) {
+    for (size_t i = d->ns + 1; i-- > d->i0 && !e;) {
         for (long j = d->hi[i]; j >= d->lo[i]; j--)
             s_bwd_cell(a, d, i, j);
         e = verso_work_tick(a->work, (uint64_t)(d->hi[i] - d->lo[i] + 1));

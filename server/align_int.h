@@ -100,6 +100,8 @@ struct verso_aligner {
     size_t cappath;
     long *band; /* lo and hi of each DP row */
     size_t capband;
+    size_t *mend; /* stretches of a path to search again (align_dp.c) */
+    size_t capmend;
     size_t *boff; /* margins (align_dp.c): where each band row starts in fb */
     size_t capboff;
     float *fb; /* margins: forward and backward costs, pair bead costs, per band cell */
