@@ -194,9 +194,9 @@ static verso_err s_align(verso_aligner *a, const verso_align_opts *o, const vers
      * source sentences of the 15k Bible deleted, strict F1 0.80 -> 0.93). */
     m.ntypes = VERSO_ALIGN_TYPES_ALL;
     m.margin = 32; /* with links the coarser path is close; 128 gave the same F1 in 1.4 s more */
-    if ((e = verso_align_search(a, &m, nb)))
+    if ((e = verso_align_search(a, &m, nb)) || (e = verso_align_margins(a, &m, 0, *nb)))
         return e;
-    return verso_align_margins(a, &m, *nb);
+    return verso_align_moves(a, &m, nb);
 }
 
 verso_err verso_align(verso_aligner *a, const verso_align_opts *o, const verso_align_seg *src,

@@ -1,7 +1,8 @@
 /*
  * align.h - sentence alignment of a document and its translation: a
- * monotone sequence of beads (0-1, 1-0, 1-1, 1-2, 2-1, 2-2, 1-3, 3-1,
- * 2-3, 3-2, 1-4, 4-1) covering every sentence of both sides, found by dynamic
+ * sequence of beads (0-1, 1-0, 1-1, 1-2, 2-1, 2-2, 1-3, 3-1, 2-3, 3-2,
+ * 1-4, 4-1) covering every sentence of both sides, monotone but where a
+ * block of the target was found moved, found by dynamic
  * programming, coarse to fine, over a log-linear bead score
  * (docs/ALIGNMENT.md): a length model on grapheme counts with the ratio
  * estimated per document pair, lexical anchors (numbers, identical
@@ -16,6 +17,7 @@
 #ifndef VERSO_ALIGN_H
 #define VERSO_ALIGN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,10 +37,12 @@ typedef struct verso_align_seg {
  * [tgt, tgt + ntgt); score in [0, 1], the aligner's confidence: a logistic
  * of the bead's cost (length, anchors, paragraphs; the type prior too for
  * 1-0 and 0-1), 0.5 at a cost of 3 nats (docs/ALIGNMENT.md). Beads of an
- * empty side score 0. */
+ * empty side score 0. moved: a pair of a block of the target found in
+ * another order than its source (its target breaks the monotone order). */
 typedef struct verso_align_bead {
     uint32_t src, nsrc, tgt, ntgt;
     double score;
+    bool moved;
 } verso_align_bead;
 
 typedef struct verso_align_opts {
@@ -62,8 +66,10 @@ verso_err verso_aligner_new(verso_aligner **out);
 /* Frees *a; safe with *a == NULL; sets *a = NULL. */
 void verso_aligner_destroy(verso_aligner **a);
 
-/* Aligns src[0..ns) with tgt[0..nt): *beads (borrowed from a) in document
- * order, covering every sentence of both sides exactly once; either side
+/* Aligns src[0..ns) with tgt[0..nt): *beads (borrowed from a) in source
+ * order, covering every sentence of both sides exactly once; their
+ * targets are in order too but for the beads marked moved (two blocks of
+ * the target that trade places: align_move.c); either side
  * may be empty (then every bead is 1-0 or 0-1). Time and memory grow
  * linearly with ns + nt (a band of constant width per level), more where
  * the path needs a wider band. Every DP row and sentence ticks o->work,

@@ -795,6 +795,45 @@ verso_err verso_align_search(verso_aligner *a, const verso_align_model *m, size_
     }
 }
 
+/* Aligns the rectangle from (i0, j0) to (i1, j1) of the prepared
+ * sentences under m, every cell of it: beads into a->beads[at ..), *nb
+ * of them, *cost the path's cost. */
+verso_err verso_align_rect(verso_aligner *a, const verso_align_model *m, size_t i0, size_t j0,
+                           size_t i1, size_t j1, size_t at, size_t *nb, float *cost)
+{
+    s_dp d;
+    bool edge;
+    if (verso_array_grow(&a->band, &a->capband, 2 * (a->side[0].n + 1), sizeof *a->band))
+        return VERSO_ENOMEM;
+    verso_err e = s_level(a, m, 1, &d);
+    if (e)
+        return e;
+    d.i0 = i0;
+    d.j0 = (long)j0;
+    d.ns = i1;
+    d.nt = j1;
+    s_band_full(&d);
+    if ((e = s_run(a, &d, at, nb, &edge)))
+        return e;
+    *cost = *s_cell(a, &d, 0, i1, (long)j1);
+    return VERSO_OK;
+}
+
+/* The cost of leaving the sentences [from, to) of side `side` (0: source)
+ * alone under m: a gap opened, then extended. */
+float verso_align_gap_cost(verso_aligner *a, const verso_align_model *m, int side, size_t from,
+                           size_t to)
+{
+    s_dp d;
+    if (s_level(a, m, 1, &d) || s_null_costs(a, &d))
+        return S_INF;
+    float c = 0;
+    for (size_t k = from; k < to; k++)
+        c += side ? s_null_cost(a, &d, 0, k + 1, 1, k > from)
+                  : s_null_cost(a, &d, k + 1, 0, 0, k > from);
+    return c;
+}
+
 /* ---- confidence: margins ------------------------------------------------ */
 
 #define S_CONF_BAND  3   /* margins: cells either side of the final path */
@@ -979,19 +1018,23 @@ static verso_err s_fb_fill(verso_aligner *a, const s_dp *d)
     return e;
 }
 
-verso_err verso_align_margins(verso_aligner *a, const verso_align_model *m, size_t nb)
+verso_err verso_align_margins(verso_aligner *a, const verso_align_model *m, size_t k0, size_t k1)
 {
     s_dp d;
+    verso_align_bead *p = a->beads + k0, *last = a->beads + k1 - 1;
     verso_err e = s_level(a, m, 1, &d);
-    if (e || (e = s_null_costs(a, &d)))
+    if (e || k1 <= k0 || (e = s_null_costs(a, &d)))
         return e;
     d.direct = true;
-    s_band_path(&d, a->beads, nb, S_CONF_BAND);
+    d.i0 = p->src;
+    d.j0 = p->tgt;
+    d.ns = last->src + last->nsrc;
+    d.nt = last->tgt + last->ntgt;
+    s_band_path(&d, p, k1 - k0, S_CONF_BAND);
     if ((e = s_fb_fill(a, &d)))
         return e;
-    double prev = s_point_margin(a, &d, 0, 0);
-    for (size_t k = 0; k < nb; k++) {
-        verso_align_bead *b = &a->beads[k];
+    double prev = s_point_margin(a, &d, d.i0, p->tgt);
+    for (verso_align_bead *b = p; b <= last; b++) {
         double next = s_point_margin(a, &d, b->src + b->nsrc, b->tgt + b->ntgt);
         double mg = prev < next ? prev : next;
         double conf = 1.0 / (1.0 + exp(S_MARGIN_MID - mg));

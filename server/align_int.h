@@ -163,11 +163,36 @@ void verso_align_lentab_fill(verso_aligner *a);
  * Errors: ETOOBIG, ENOMEM. */
 verso_err verso_align_search(verso_aligner *a, const verso_align_model *m, size_t *nb);
 
-/* Lowers the confidence of each bead of the path a->beads[0..nb) (from a
- * search under m) to how clearly its two ends beat their rivals: the
+/* Lowers the confidence of each bead of the path a->beads[k0..k1) (from
+ * a search under m, monotone, from the start of bead k0 to the end of
+ * bead k1 - 1) to how clearly its two ends beat their rivals: the
  * cheapest alignment through another point of the same source or target
  * boundary, from forward and backward costs in a band around the path
  * (docs/ALIGNMENT.md, "Confidence"). Errors: ENOMEM. */
-verso_err verso_align_margins(verso_aligner *a, const verso_align_model *m, size_t nb);
+verso_err verso_align_margins(verso_aligner *a, const verso_align_model *m, size_t k0, size_t k1);
+
+/* Aligns the rectangle from (i0, j0) to (i1, j1) of the prepared
+ * sentences under m, every cell of it (a few thousand sentences a side
+ * at most: the caller caps it): beads into a->beads[at ..), *nb of them,
+ * *cost the path's cost. Errors: ETOOBIG, ENOMEM. */
+verso_err verso_align_rect(verso_aligner *a, const verso_align_model *m, size_t i0, size_t j0,
+                           size_t i1, size_t j1, size_t at, size_t *nb, float *cost);
+
+/* The cost under m of leaving the sentences [from, to) of side `side`
+ * (0: source, 1: target) alone: a gap opened, then extended; 1e30 when
+ * out of memory. */
+float verso_align_gap_cost(verso_aligner *a, const verso_align_model *m, int side, size_t from,
+                           size_t to);
+
+/* ---- align_move.c: blocks of the translation in another order -------- */
+
+/* Looks in the path a->beads[0..*nb) (after verso_align_margins) for
+ * stretches the aligner is unsure of where a block of the target was
+ * moved: two blocks of the source paired crosswise with two blocks of
+ * the target explain it for less than the monotone path does. Such a
+ * stretch's beads are replaced by those of the two crossed rectangles,
+ * their `moved` set; beads stay in source order. *nb is updated.
+ * Errors: ENOMEM, ETIMEDOUT, ECANCELED. */
+verso_err verso_align_moves(verso_aligner *a, const verso_align_model *m, size_t *nb);
 
 #endif

@@ -454,11 +454,15 @@ static verso_err s_pack(verso_op_ctx *ctx, const s_side *src, const s_side *tgt,
     rc = rc ? rc : verso_mp_pack_cstr(pk, "beads");
     rc = rc ? rc : msgpack_pack_array(pk, nb);
     for (size_t i = 0; i < nb && !rc; i++) {
-        rc = msgpack_pack_map(pk, 3);
+        rc = msgpack_pack_map(pk, 3 + b[i].moved);
         rc = rc ? rc : s_pack_range(pk, "src", b[i].src, b[i].nsrc);
         rc = rc ? rc : s_pack_range(pk, "tgt", b[i].tgt, b[i].ntgt);
         rc = rc ? rc : verso_mp_pack_cstr(pk, "score");
         rc = rc ? rc : msgpack_pack_double(pk, round(b[i].score * 1000) / 1000);
+        if (!rc && b[i].moved) {
+            rc = verso_mp_pack_cstr(pk, "moved");
+            rc = rc ? rc : msgpack_pack_true(pk);
+        }
     }
     if (!rc && st->on) {
         rc = verso_mp_pack_cstr(pk, "stored");

@@ -2946,21 +2946,29 @@ class ProtocolTest(unittest.TestCase):
         return res
 
     def check_beads(self, res):
-        """Beads in order cover every segment of both sides exactly once."""
+        """Beads in source order cover every segment of both sides exactly once; their
+        targets are in order too, but for those marked moved."""
         ns, nt = len(res["src_segments"]), len(res["tgt_segments"])
         si = ti = 0
+        seen = []
         for b in res["beads"]:
-            self.assertEqual(set(b), {"src", "tgt", "score"})
+            self.assertIn(set(b), ({"src", "tgt", "score"}, {"src", "tgt", "score", "moved"}))
+            self.assertIs(b.get("moved", True), True)
             self.assertTrue(b["src"] or b["tgt"])
-            self.assertLessEqual(len(b["src"]), 3)
-            self.assertLessEqual(len(b["tgt"]), 3)
-            self.assertLessEqual(len(b["src"]) + len(b["tgt"]), 4)
+            self.assertLessEqual(len(b["src"]), 4)
+            self.assertLessEqual(len(b["tgt"]), 4)
+            self.assertLessEqual(len(b["src"]) + len(b["tgt"]), 5)
             self.assertEqual(b["src"], list(range(si, si + len(b["src"]))))
-            self.assertEqual(b["tgt"], list(range(ti, ti + len(b["tgt"]))))
+            if b["tgt"]:
+                self.assertEqual(b["tgt"], list(range(b["tgt"][0], b["tgt"][0] + len(b["tgt"]))))
+                if "moved" not in b:
+                    self.assertGreaterEqual(b["tgt"][0], ti)
+                    ti = b["tgt"][-1] + 1
             si += len(b["src"])
-            ti += len(b["tgt"])
+            seen += b["tgt"]
             self.assertTrue(0 <= b["score"] <= 1)
-        self.assertEqual((si, ti), (ns, nt))
+        self.assertEqual(si, ns)
+        self.assertEqual(sorted(seen), list(range(nt)))
 
     def pairs(self, res):
         return [(tuple(b["src"]), tuple(b["tgt"])) for b in res["beads"]]
@@ -3121,6 +3129,52 @@ class ProtocolTest(unittest.TestCase):
         for bad in ("", 7, ["x"], "x" * 129):
             self.error("align", "EBADREQ", src_lang="en", tgt_lang="zh", src_segments=en,
                        tgt_segments=zh, links_from=bad)
+
+    MOVE_NAMES = ["Moreau", "Lefebvre", "Garnier", "Rousseau", "Fontaine", "Chevalier", "Girard",
+                  "Bonnet", "Dupont", "Lambert", "Faure", "Mercier", "Blanc", "Guerin", "Muller",
+                  "Henry", "Roussel", "Nicolas", "Perrin", "Morin", "Mathieu", "Clement",
+                  "Gauthier", "Dumont"]
+    MOVE_CITIES = ["Nantes", "Brest", "Lorient", "Vannes", "Quimper", "Rennes", "Angers", "Tours",
+                   "Poitiers", "Limoges", "Rouen", "Caen", "Amiens", "Lille", "Metz", "Nancy",
+                   "Dijon", "Lyon", "Grenoble", "Nice", "Toulon", "Nimes", "Pau", "Bayonne"]
+    MOVE_TEMPLATES = [
+        ("{n} counted {x} containers at the gate in {c}.",
+         "{n} a compté {x} conteneurs à la porte de {c}."),
+        ("The ferry of {n} left {c} with {x} passengers on board.",
+         "Le ferry de {n} a quitté {c} avec {x} passagers à bord."),
+        ("{n} replaced {x} cables on the crane near {c}.",
+         "{n} a remplacé {x} câbles sur la grue près de {c}."),
+        ("Since the storm, {n} has recorded {x} incidents around {c}.",
+         "Depuis la tempête, {n} a recensé {x} incidents autour de {c}."),
+        ("{n} promised {x} new jobs in {c} by the end of the year.",
+         "{n} a promis {x} nouveaux emplois à {c} d'ici la fin de l'année."),
+        ("In {c}, {n} signed a contract worth {x} euros.",
+         "À {c}, {n} a signé un contrat de {x} euros.")]
+
+    def test_align_moved_paragraph(self):
+        """Four paragraphs of six sentences whose translation has the second and third
+        in the other order: all four are paired, those out of order marked moved."""
+        blocks = []
+        for b in range(4):
+            blocks.append([tuple(t.format(n=self.MOVE_NAMES[6 * b + k], c=self.MOVE_CITIES[6 * b + k],
+                                          x=1000 * b + 37 * k + 11) for t in pair)
+                           for k, pair in enumerate(self.MOVE_TEMPLATES)])
+        order = [0, 2, 1, 3]
+        src = [e for blk in blocks for e, _ in blk]
+        tgt = [f for b in order for _, f in blocks[b]]
+        res = self.align(src_lang="en", tgt_lang="fr", src_segments=src, tgt_segments=tgt)
+        want = {(6 * b + k,): (6 * order.index(b) + k,) for b in range(4) for k in range(6)}
+        got = {tuple(b["src"]): tuple(b["tgt"]) for b in res["beads"] if b["src"] and b["tgt"]}
+        right = sum(1 for s, t in want.items() if got.get(s) == t)
+        self.assertGreaterEqual(right, 22)
+        moved = [b for b in res["beads"] if b.get("moved")]
+        self.assertGreaterEqual(len(moved), 5)
+        for b in moved:
+            self.assertTrue(6 <= b["src"][0] < 18 if b["src"] else 6 <= b["tgt"][0] < 18)
+        # The same paragraphs in order: nothing moved.
+        res = self.align(src_lang="en", tgt_lang="fr", src_segments=src,
+                         tgt_segments=[f for blk in blocks for _, f in blk])
+        self.assertFalse(any(b.get("moved") for b in res["beads"]))
 
     def test_align_bad_requests(self):
         name = self.new_tm()

@@ -35,19 +35,28 @@ static size_t t_segs(const char *text, verso_align_seg *seg, size_t max)
     return n;
 }
 
-/* Every sentence of both sides exactly once, beads in document order. */
+/* Every sentence of both sides exactly once, beads in source order and,
+ * but for those marked moved, in target order. */
 static int t_covers(const verso_align_bead *b, size_t nb, size_t ns, size_t nt)
 {
+    static unsigned char seen[1u << 16];
     uint32_t i = 0, j = 0;
+    size_t got = 0;
+    if (nt > sizeof seen)
+        return 0;
+    memset(seen, 0, nt);
     for (size_t k = 0; k < nb; k++) {
-        if (b[k].src != i || b[k].tgt != j || (!b[k].nsrc && !b[k].ntgt))
+        if (b[k].src != i || (!b[k].moved && b[k].tgt < j) || (!b[k].nsrc && !b[k].ntgt))
             return 0;
-        if (!(b[k].score >= 0 && b[k].score <= 1))
+        if (!(b[k].score >= 0 && b[k].score <= 1) || b[k].tgt + b[k].ntgt > nt)
             return 0;
+        for (uint32_t q = b[k].tgt; q < b[k].tgt + b[k].ntgt; q++, got++)
+            if (seen[q]++)
+                return 0;
         i += b[k].nsrc;
-        j += b[k].ntgt;
+        j = b[k].moved ? j : b[k].tgt + b[k].ntgt;
     }
-    return i == ns && j == nt;
+    return i == ns && got == nt;
 }
 
 /* Aligns two '|'-separated documents; returns the beads as "[0]:[0] ..." */
@@ -652,6 +661,61 @@ static void test_inserted_block_keeps_sync(void)
     CHECK(right >= 590);
 }
 
+/* The same book with two blocks of 100 sentences traded places in the
+ * target (a reordered chapter): both blocks are paired, one of them out
+ * of order, its beads marked moved, and nothing else is. A monotone
+ * alignment can pair only one of them: before align_move.c the other was
+ * left alone on both sides. */
+static void test_swapped_blocks(void)
+{
+    static t_plan p;
+    p.ns = p.nt = 0;
+    for (size_t i = 0; i < 1500; i++) {
+        p.srcs[p.ns++] = i;
+        p.tgts[p.nt++] = i < 600 || i >= 800 ? i : i < 700 ? i + 100 : i - 100;
+    }
+    const verso_align_bead *b;
+    size_t nb, right, alone, moved = 0, stray = 0;
+    t_vplan_run(&p, &b, &nb);
+    t_vcount(&p, b, nb, 600, 700, &right, &alone);
+    CHECK(right >= 95);
+    t_vcount(&p, b, nb, 700, 800, &right, &alone);
+    CHECK(right >= 95);
+    t_vcount(&p, b, nb, 800, 1500, &right, &alone);
+    CHECK(right >= 690);
+    for (size_t k = 0; k < nb; k++) {
+        moved += b[k].moved && b[k].src >= 595 && b[k].src < 805;
+        stray += b[k].moved && (b[k].src < 595 || b[k].src >= 805);
+    }
+    CHECK(moved >= 95);
+    CHECK_INT(stray, 0);
+}
+
+/* A book with 100 source sentences untranslated and, elsewhere, 100
+ * target sentences of other text: the two runs stay alone; lengths
+ * alone would pair them for less than leaving them alone costs, so a
+ * pairing needs anchors (align_move.c: s_supported). */
+static void test_unrelated_runs_stay_alone(void)
+{
+    static t_plan p;
+    p.ns = p.nt = 0;
+    for (size_t i = 0; i < 1500; i++) {
+        p.srcs[p.ns++] = i;
+        if (i < 300 || i >= 400)
+            p.tgts[p.nt++] = i;
+        for (size_t k = 0; i == 1000 && k < 100; k++)
+            p.tgts[p.nt++] = 1500 + k;
+    }
+    const verso_align_bead *b;
+    size_t nb, right, alone, moved = 0;
+    t_vplan_run(&p, &b, &nb);
+    t_vcount(&p, b, nb, 300, 400, &right, &alone);
+    CHECK(alone >= 95);
+    for (size_t k = 0; k < nb; k++)
+        moved += b[k].moved;
+    CHECK_INT(moved, 0);
+}
+
 int main(void)
 {
     CHECK_INT(verso_aligner_new(&g_a), VERSO_OK);
@@ -674,6 +738,8 @@ int main(void)
     t_vocab_book();
     RUN(test_untranslated_block_keeps_sync);
     RUN(test_inserted_block_keeps_sync);
+    RUN(test_swapped_blocks);
+    RUN(test_unrelated_runs_stay_alone);
     verso_aligner_destroy(&g_a);
     verso_aligner_destroy(&g_a);
     return t_report();
