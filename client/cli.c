@@ -27,38 +27,40 @@ static double s_now(void)
 
 static void s_usage(FILE *f)
 {
-    fprintf(f,
-            "usage: verso [--endpoint E] [--server-key KEY|FILE --key FILE] [--json]\n"
-            "             [--timeout MS] COMMAND [ARGS]\n"
-            "commands:\n"
-            "  ping     round trip to the server\n"
-            "  hello    server name, version, protocol, ops, libraries\n"
-            "  stats    uptime, request counts, storage figures\n"
-            "  segment FILE --lang TAG [--paragraphs auto|line|blank] [--no-rules]\n"
-            "           sentences of FILE (- for standard input), one a line\n"
-            "  import FILE.tmx [--src LANG --tgt LANG] | FILE.tsv | SRC_FILE TGT_FILE |\n"
-            "         FILE.po|mo... --src LANG --tgt LANG [--tm NAME]\n"
-            "         [--on-conflict keep_both|overwrite|skip]   bulk-load sentence pairs\n"
-            "  export [--tm NAME] [--src LANG] [-o FILE.tmx | --omegat PROJECT_DIR]\n"
-            "           the TM as TMX 1.4b (--omegat: into the project's tm/ folder)\n"
-            "  align SRC_FILE TGT_FILE --src LANG --tgt LANG [--segmented] [--store TM]\n"
-            "         [--min-confidence X] [--origin NAME] [--format beads|tsv|tmx]\n"
-            "           sentence pairs of a document and its translation\n"
-            "  concordance QUERY --lang LANG [--side src|tgt] [--tm NAME] [--max-results N]\n"
-            "           entries whose source (target) holds every word of QUERY, marked\n"
-            "  lookup FILE|TEXT --src LANG --tgt LANG [--tm NAME] [--text] [--segmented]\n"
-            "         [--min-score N] [--max-results N]   TM matches for each sentence of\n"
-            "           FILE (- for standard input; each line with --segmented), or of\n"
-            "           TEXT when it names no file (always with --text); the TM source\n"
-            "           shows [-its words-]{+the query's+} where they differ\n"
-            "  backup DIR   a compact copy of the server's whole store into the new\n"
-            "           directory DIR on the server's machine (admin role)\n"
-            "  keygen BASE  write a CurveZMQ key pair: BASE.pub, BASE.secret (mode 0600)\n"
-            "The server is --endpoint, else $VERSO_ENDPOINT, else %s.\n"
-            "CurveZMQ (docs/SECURITY.md): --server-key (else $VERSO_SERVER_KEY) is the\n"
-            "server's public key or .pub file, --key (else $VERSO_KEY) this client's\n"
-            ".secret file.\n",
-            VERSO_DEFAULT_ENDPOINT);
+    fprintf(
+        f,
+        "usage: verso [--endpoint E] [--server-key KEY|FILE --key FILE] [--json]\n"
+        "             [--timeout MS] COMMAND [ARGS]\n"
+        "commands:\n"
+        "  ping     round trip to the server\n"
+        "  hello    server name, version, protocol, ops, libraries\n"
+        "  stats    uptime, request counts, storage figures\n"
+        "  segment FILE --lang TAG [--paragraphs auto|line|blank] [--rules NAME]\n"
+        "          [--no-rules]   (NAME: verso (default), none, or an SRX set of versod --srx)\n"
+        "           sentences of FILE (- for standard input), one a line\n"
+        "  import FILE.tmx [--src LANG --tgt LANG] | FILE.tsv | SRC_FILE TGT_FILE |\n"
+        "         FILE.po|mo... --src LANG --tgt LANG [--tm NAME]\n"
+        "         [--on-conflict keep_both|overwrite|skip]   bulk-load sentence pairs\n"
+        "  export [--tm NAME] [--src LANG] [-o FILE.tmx | --omegat PROJECT_DIR]\n"
+        "           the TM as TMX 1.4b (--omegat: into the project's tm/ folder)\n"
+        "  align SRC_FILE TGT_FILE --src LANG --tgt LANG [--segmented] [--store TM]\n"
+        "         [--min-confidence X] [--origin NAME] [--format beads|tsv|tmx]\n"
+        "           sentence pairs of a document and its translation\n"
+        "  concordance QUERY --lang LANG [--side src|tgt] [--tm NAME] [--max-results N]\n"
+        "           entries whose source (target) holds every word of QUERY, marked\n"
+        "  lookup FILE|TEXT --src LANG --tgt LANG [--tm NAME] [--text] [--segmented]\n"
+        "         [--min-score N] [--max-results N]   TM matches for each sentence of\n"
+        "           FILE (- for standard input; each line with --segmented), or of\n"
+        "           TEXT when it names no file (always with --text); the TM source\n"
+        "           shows [-its words-]{+the query's+} where they differ\n"
+        "  backup DIR   a compact copy of the server's whole store into the new\n"
+        "           directory DIR on the server's machine (admin role)\n"
+        "  keygen BASE  write a CurveZMQ key pair: BASE.pub, BASE.secret (mode 0600)\n"
+        "The server is --endpoint, else $VERSO_ENDPOINT, else %s.\n"
+        "CurveZMQ (docs/SECURITY.md): --server-key (else $VERSO_SERVER_KEY) is the\n"
+        "server's public key or .pub file, --key (else $VERSO_KEY) this client's\n"
+        ".secret file.\n",
+        VERSO_DEFAULT_ENDPOINT);
 }
 
 uint64_t verso_cli_uint(const msgpack_object *map, const char *key)
@@ -229,7 +231,7 @@ char *verso_cli_slurp(const char *path, size_t *len)
 
 /* Packs the fields map of a segment request. */
 static void s_pack_segment(msgpack_sbuffer *sb, const char *text, size_t len, const char *lang,
-                           const char *paras, int rules)
+                           const char *paras, const char *rules)
 {
     msgpack_packer pk;
     msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
@@ -238,11 +240,7 @@ static void s_pack_segment(msgpack_sbuffer *sb, const char *text, size_t len, co
     msgpack_pack_str_with_body(&pk, text, len);
     verso_mp_pack_kv_str(&pk, "lang", lang);
     verso_mp_pack_kv_str(&pk, "paragraphs", paras);
-    verso_mp_pack_cstr(&pk, "rules");
-    if (rules)
-        msgpack_pack_true(&pk);
-    else
-        msgpack_pack_false(&pk);
+    verso_mp_pack_kv_str(&pk, "rules", rules);
 }
 
 static void s_print_segments(const msgpack_object *res)
@@ -256,20 +254,22 @@ static void s_print_segments(const msgpack_object *res)
     }
 }
 
-/* verso segment FILE --lang TAG [--paragraphs MODE] [--no-rules] */
+/* verso segment FILE --lang TAG [--paragraphs MODE] [--rules NAME] [--no-rules] */
 static int s_segment_args(int argc, char **argv, const char **file, const char **lang,
-                          const char **paras, int *rules)
+                          const char **paras, const char **rules)
 {
     *file = *lang = NULL;
     *paras = "auto";
-    *rules = 1;
+    *rules = "verso";
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "--lang") && i + 1 < argc)
             *lang = argv[++i];
         else if (!strcmp(argv[i], "--paragraphs") && i + 1 < argc)
             *paras = argv[++i];
+        else if (!strcmp(argv[i], "--rules") && i + 1 < argc)
+            *rules = argv[++i];
         else if (!strcmp(argv[i], "--no-rules"))
-            *rules = 0;
+            *rules = "none";
         else if (!*file && (argv[i][0] != '-' || !strcmp(argv[i], "-")))
             *file = argv[i];
         else
@@ -304,8 +304,7 @@ static int s_run(verso_cli *cli, const char *cmd, int argc, char **argv)
         goto out;
     }
     if (!strcmp(cmd, "segment")) {
-        const char *file, *lang, *paras;
-        int rules;
+        const char *file, *lang, *paras, *rules;
         size_t len = 0, off = 0;
         if (s_segment_args(argc, argv, &file, &lang, &paras, &rules) < 0) {
             s_usage(stderr);

@@ -76,10 +76,13 @@ static verso_err s_side_add(s_side *s, const char *p, size_t n, uint32_t para, v
 static verso_err s_side_text(verso_op_ctx *ctx, s_side *s, const char *text, size_t len,
                              verso_buf *tmp)
 {
+    verso_op_seg how;
+    verso_err err = verso_op_seg_parse(ctx, &how);
+    if (err)
+        return err;
     verso_spans sp;
     verso_spans_init(&sp);
-    verso_err err =
-        verso_segmenter_run(ctx->th->seg, s->lang, text, len, VERSO_PARA_AUTO, 0, &sp, ctx->work);
+    err = verso_op_seg_run(ctx, &how, s->lang, text, len, VERSO_PARA_AUTO, &sp);
     for (size_t i = 0; i < sp.n && !err; i++)
         err = s_side_add(s, text + sp.v[i].start, sp.v[i].end - sp.v[i].start,
                          (uint32_t)sp.v[i].para, tmp);

@@ -157,9 +157,12 @@ static verso_err s_segments(verso_op_ctx *ctx, verso_str sl, s_seg **segs, size_
         }
         return VERSO_OK;
     }
+    verso_op_seg how;
+    if ((err = verso_op_seg_parse(ctx, &how)))
+        return err;
     verso_spans sp;
     verso_spans_init(&sp);
-    err = verso_segmenter_run(ctx->th->seg, sl.p, text, tlen, VERSO_PARA_AUTO, 0, &sp, ctx->work);
+    err = verso_op_seg_run(ctx, &how, sl.p, text, tlen, VERSO_PARA_AUTO, &sp);
     if (!err && sp.n > S_MAX_SEGMENTS)
         err = verso_fault_set(ctx->fault, VERSO_EBADREQ,
                               "\"text\" has %zu sentences; at most %d can be looked up at once",

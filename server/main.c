@@ -35,6 +35,8 @@ static void s_usage(FILE *f)
             "  --data DIR               data directory (default ./verso-data)\n"
             "  --threads N              worker threads (default 4)\n"
             "  --rules DIR              segmentation rule files (default %s)\n"
+            "  --srx FILE               an SRX 2.0 rule set the ops' \"rules\" may name\n"
+            "                           (by its file name up to the first dot); repeatable\n"
             "  --dict DIR               bilingual word lists A-B.tsv for the aligner\n"
             "                           (corpora/dicts.py; default: none)\n"
             "  --ready-file PATH        write the bound endpoint here once serving\n"
@@ -116,6 +118,7 @@ static int s_parse(int argc, char **argv, verso_server_config *cfg)
                                          {"log-level", 1, 0, 'l'},
                                          {"rules", 1, 0, 'R'},
                                          {"dict", 1, 0, 'D'},
+                                         {"srx", 1, 0, 'X'},
                                          {"curve-key", 1, 0, 'k'},
                                          {"allow", 1, 0, 'a'},
                                          {"insecure", 0, 0, 'I'},
@@ -133,6 +136,11 @@ static int s_parse(int argc, char **argv, verso_server_config *cfg)
         case 'r': cfg->ready_file = optarg; break;
         case 'R': cfg->rules_dir = optarg; break;
         case 'D': cfg->dict_dir = optarg; break;
+        case 'X':
+            bad = cfg->nsrx_files >= VERSO_SRX_MAX_SETS;
+            if (!bad)
+                cfg->srx_files[cfg->nsrx_files++] = optarg;
+            break;
         case 'k': cfg->curve_secret = optarg; break;
         case 'a': cfg->allow_file = optarg; break;
         case 'I': cfg->insecure = 1; break;

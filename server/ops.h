@@ -11,6 +11,7 @@
 
 #include "auth.h"
 #include "proto.h"
+#include "segment.h"
 #include "server.h"
 #include "work.h"
 
@@ -42,6 +43,22 @@ typedef struct verso_op {
  * (dispatch.c). For an op's fields that need more than the op's role. */
 verso_err verso_dispatch_deny(verso_server *srv, const verso_caller *who, const char *what,
                               verso_role need, verso_fault *f);
+
+/* How an op segments text, from its "rules" field (docs/PROTOCOL.md):
+ * Verso's rule layer (absent, true or "verso"), plain ICU (false or
+ * "none") or a loaded SRX rule set by name (srx). */
+typedef struct verso_op_seg {
+    const verso_srx *srx;
+    bool icu_only;
+} verso_op_seg;
+
+/* Reads "rules" into *how (segment_op.c). Errors: EBADREQ (another type,
+ * or a name no loaded rule set has: the message lists those loaded). */
+verso_err verso_op_seg_parse(verso_op_ctx *ctx, verso_op_seg *how);
+
+/* Segments text[0..len) for lang as how says, into out (segment.h). */
+verso_err verso_op_seg_run(verso_op_ctx *ctx, const verso_op_seg *how, const char *lang,
+                           const char *text, size_t len, verso_para_mode mode, verso_spans *out);
 
 /* Handlers that live in the file of their concept. */
 verso_err verso_op_segment(verso_op_ctx *ctx);

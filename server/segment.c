@@ -68,6 +68,9 @@ void verso_segmenter_destroy(verso_segmenter **sp)
     free(s->brk);
     free(s->series.pend);
     free(s->series.pnext);
+    for (int i = 0; i < VERSO_SEG_SRX_SETS; i++)
+        verso_srx_cutter_destroy(&s->srx[i]);
+    free(s->srxpos);
     free(s);
     *sp = NULL;
 }
@@ -389,6 +392,32 @@ static bool s_auto_blank(const char *t, size_t len, verso_work *w)
     return blank_line && lines > 0 && chars / lines < 100;
 }
 
+/* Pushes [a, b) trimmed of white space, unless nothing is left. */
+static verso_err s_push_trimmed(verso_seg_ctx *c, size_t a, size_t b)
+{
+    size_t nx, p;
+    while (a < b && verso_seg_is_space(verso_seg_cp(c->t, b, a, &nx)))
+        a = nx;
+    while (b > a && verso_seg_is_space(verso_seg_cp_before(c->t, a, b, &p)))
+        b = p;
+    verso_work_add(c->work, 1);
+    return a < b ? s_spans_push(c->out, a, b, c->para) : VERSO_OK;
+}
+
+/* Cuts a paragraph [a, b) where c's SRX rule set breaks it. */
+static verso_err s_srx_paragraph(verso_seg_ctx *c, size_t a, size_t b)
+{
+    verso_segmenter *s = c->sg;
+    size_t n = 0, from = a;
+    verso_err err =
+        verso_srx_cut(c->srx, c->lang, c->t, c->len, a, b, &s->srxpos, &n, &s->srxcap, c->work);
+    for (size_t k = 0; k < n && !err; k++) {
+        err = s_push_trimmed(c, from, s->srxpos[k]);
+        from = s->srxpos[k];
+    }
+    return err ? err : s_push_trimmed(c, from, b);
+}
+
 /* Segments one paragraph [a, b); the paragraph index advances only when it
  * produced a sentence. */
 static verso_err s_para_emit(verso_seg_ctx *c, size_t a, size_t b, unsigned flags)
@@ -396,8 +425,34 @@ static verso_err s_para_emit(verso_seg_ctx *c, size_t a, size_t b, unsigned flag
     if (a >= b)
         return VERSO_OK;
     size_t n0 = c->out->n;
-    verso_err err = s_paragraph(c, a, b, flags);
+    verso_err err = c->srx ? s_srx_paragraph(c, a, b) : s_paragraph(c, a, b, flags);
     c->para += c->out->n > n0;
+    return err;
+}
+
+/* Splits text into paragraphs by mode and segments each (s_para_emit). */
+static verso_err s_paragraphs(verso_seg_ctx *c, verso_para_mode mode, unsigned flags)
+{
+    const char *text = c->t;
+    size_t len = c->len, line_start = 0, para_start = 0;
+    verso_err err = VERSO_OK;
+    while (!err) {
+        size_t nl, i = s_next_newline(text, len, line_start, &nl);
+        bool at_end = i >= len;
+        if ((err = verso_work_tick(c->work, i - line_start + 1)))
+            break;
+        if (mode == VERSO_PARA_LINE) {
+            err = s_para_emit(c, line_start, i, flags);
+        } else if (s_is_blank(text, line_start, i, c->work)) {
+            err = s_para_emit(c, para_start, line_start, flags);
+            para_start = i + nl;
+        } else if (at_end) {
+            err = s_para_emit(c, para_start, i, flags);
+        }
+        if (at_end)
+            break;
+        line_start = i + nl;
+    }
     return err;
 }
 
@@ -418,25 +473,46 @@ verso_err verso_segmenter_run(verso_segmenter *s, const char *lang, const char *
                        .len = len,
                        .blank_mode = mode == VERSO_PARA_BLANK,
                        .out = out,
-                       .work = w};
+                       .work = w,
+                       .lang = lang};
     verso_err err = s_icu_all(s, bi, text, len, w);
-    size_t line_start = 0, para_start = 0;
-    while (!err) {
-        size_t nl, i = s_next_newline(text, len, line_start, &nl);
-        bool at_end = i >= len;
-        if ((err = verso_work_tick(w, i - line_start + 1)))
-            break;
-        if (mode == VERSO_PARA_LINE) {
-            err = s_para_emit(&c, line_start, i, flags);
-        } else if (s_is_blank(text, line_start, i, w)) {
-            err = s_para_emit(&c, para_start, line_start, flags);
-            para_start = i + nl;
-        } else if (at_end) {
-            err = s_para_emit(&c, para_start, i, flags);
-        }
-        if (at_end)
-            break;
-        line_start = i + nl;
+    return err ? err : s_paragraphs(&c, mode, flags);
+}
+
+/* The cutter of s for srx: kept in s's slots, else *tmp (the caller
+ * frees it). */
+static verso_srx_cutter *s_cutter(verso_segmenter *s, const verso_srx *srx, verso_srx_cutter **tmp)
+{
+    for (int i = 0; i < VERSO_SEG_SRX_SETS; i++) {
+        if (s->srx[i] && verso_srx_cutter_srx(s->srx[i]) == srx)
+            return s->srx[i];
+        if (!s->srx[i])
+            return verso_srx_cutter_new(srx, &s->srx[i]) ? NULL : s->srx[i];
     }
+    return verso_srx_cutter_new(srx, tmp) ? NULL : *tmp;
+}
+
+verso_err verso_segmenter_run_srx(verso_segmenter *s, const verso_srx *srx, const char *lang,
+                                  const char *text, size_t len, verso_para_mode mode,
+                                  verso_spans *out, verso_work *w)
+{
+    if (len > INT32_MAX)
+        return VERSO_ETOOBIG;
+    verso_srx_cutter *tmp = NULL, *cut = s_cutter(s, srx, &tmp);
+    if (!cut)
+        return VERSO_ENOMEM;
+    if (mode == VERSO_PARA_AUTO)
+        mode = s_auto_blank(text, len, w) ? VERSO_PARA_BLANK : VERSO_PARA_LINE;
+    verso_seg_ctx c = {.sg = s,
+                       .L = verso_seg_rules_find(s->rules, lang),
+                       .t = text,
+                       .len = len,
+                       .blank_mode = mode == VERSO_PARA_BLANK,
+                       .out = out,
+                       .work = w,
+                       .lang = lang,
+                       .srx = cut};
+    verso_err err = s_paragraphs(&c, mode, 0);
+    verso_srx_cutter_destroy(&tmp);
     return err;
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "segrules.h"
+#include "srx.h"
 #include "verso/err.h"
 #include "work.h"
 
@@ -59,5 +60,18 @@ void verso_segmenter_destroy(verso_segmenter **s);
 verso_err verso_segmenter_run(verso_segmenter *s, const char *lang, const char *text, size_t len,
                               verso_para_mode mode, unsigned flags, verso_spans *out,
                               verso_work *w);
+
+/*
+ * As verso_segmenter_run, but each paragraph (as mode makes them) is cut
+ * where the SRX rule set srx (srx.h; borrowed, it must outlive s) puts
+ * its breaks for lang, instead of by ICU and the rule layer; the pieces
+ * are trimmed of white space, and those left empty dropped. s keeps a
+ * cutter for each rule set it has met (up to VERSO_SEG_SRX_SETS; more are
+ * made and freed per call). Errors: as verso_segmenter_run.
+ */
+#define VERSO_SEG_SRX_SETS 8
+verso_err verso_segmenter_run_srx(verso_segmenter *s, const verso_srx *srx, const char *lang,
+                                  const char *text, size_t len, verso_para_mode mode,
+                                  verso_spans *out, verso_work *w);
 
 #endif

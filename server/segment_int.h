@@ -63,6 +63,9 @@ struct verso_segmenter {
     size_t lead_from, lead_end; /* the sentence from lead_from: blank up to lead_end */
     bool lead_known;            /* lead_* hold for the current block */
     verso_seg_series series;    /* list series of the current block (segscan.c) */
+    verso_srx_cutter *srx[VERSO_SEG_SRX_SETS]; /* a cutter per SRX rule set met (srx.h) */
+    size_t *srxpos;                            /* the breaks of one paragraph */
+    size_t srxcap;
 };
 
 /* What the rules look at: the text and the sentence being built. One per
@@ -78,7 +81,9 @@ typedef struct verso_seg_ctx {
     int brackets; /* bracket events of the block: -1 not gathered yet, else their count */
     uint32_t para;
     verso_spans *out;
-    verso_work *work; /* the request's meter (work.h); the loops add their steps to it */
+    verso_work *work;      /* the request's meter (work.h); the loops add their steps to it */
+    const char *lang;      /* the run's language tag */
+    verso_srx_cutter *srx; /* cuts paragraphs instead of ICU and the rules; NULL: none */
 } verso_seg_ctx;
 
 /* A view of the text around a candidate boundary b (built by segdecide.c). */

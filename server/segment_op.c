@@ -52,16 +52,78 @@ static verso_err s_para_mode(const verso_req *r, verso_para_mode *mode, verso_fa
     return VERSO_OK;
 }
 
+verso_err verso_op_seg_parse(verso_op_ctx *ctx, verso_op_seg *how)
+{
+    const msgpack_object *o = verso_mp_get(ctx->req->body, "rules");
+    *how = (verso_op_seg){NULL, false};
+    if (!o || o->type == MSGPACK_OBJECT_NIL ||
+        (o->type == MSGPACK_OBJECT_BOOLEAN && o->via.boolean))
+        return VERSO_OK;
+    if (o->type == MSGPACK_OBJECT_BOOLEAN) {
+        how->icu_only = true;
+        return VERSO_OK;
+    }
+    if (o->type != MSGPACK_OBJECT_STR)
+        return verso_fault_set(ctx->fault, VERSO_EBADREQ,
+                               "\"rules\" must be true, false or the name of a rule set");
+    const char *p = o->via.str.ptr;
+    size_t n = o->via.str.size;
+    if ((n == 5 && !memcmp(p, "verso", 5)) || (n == 4 && !memcmp(p, "none", 4))) {
+        how->icu_only = n == 4;
+        return VERSO_OK;
+    }
+    char names[VERSO_SRX_MAX_SETS * 70] = "";
+    size_t len = 0;
+    for (unsigned k = 0; k < ctx->srv->nsrx; k++) {
+        const char *name = verso_srx_name(ctx->srv->srx[k]);
+        if (strlen(name) == n && !memcmp(name, p, n)) {
+            how->srx = ctx->srv->srx[k];
+            return VERSO_OK;
+        }
+        if (len < sizeof names)
+            len += (size_t)snprintf(names + len, sizeof names - len, ", \"%s\"", name);
+    }
+    return verso_fault_set(ctx->fault, VERSO_EBADREQ,
+                           "\"rules\": no rule set \"%.*s\" (there are \"verso\", \"none\"%s)",
+                           (int)(n > 64 ? 64 : n), p, names);
+}
+
+verso_err verso_op_seg_run(verso_op_ctx *ctx, const verso_op_seg *how, const char *lang,
+                           const char *text, size_t len, verso_para_mode mode, verso_spans *out)
+{
+    if (how->srx)
+        return verso_segmenter_run_srx(ctx->th->seg, how->srx, lang, text, len, mode, out,
+                                       ctx->work);
+    return verso_segmenter_run(ctx->th->seg, lang, text, len, mode,
+                               how->icu_only ? VERSO_SEG_ICU_ONLY : 0, out, ctx->work);
+}
+
+/* The name of the rules a segmentation used, for the reply: the SRX rule
+ * set and the language rules that applied ("omegat:English+Default"), the
+ * rule file ("en", "root") or "none". */
+static void s_rules_name(verso_op_ctx *ctx, const verso_op_seg *how, const char *lang, char *buf,
+                         size_t cap)
+{
+    if (how->srx) {
+        int n = snprintf(buf, cap, "%s:", verso_srx_name(how->srx));
+        verso_srx_describe(how->srx, lang, buf + n, cap - (size_t)n);
+    } else {
+        snprintf(buf, cap, "%s",
+                 how->icu_only ? "none"
+                               : verso_seg_lang_name(verso_seg_rules_find(ctx->srv->rules, lang)));
+    }
+}
+
 verso_err verso_op_segment(verso_op_ctx *ctx)
 {
     const char *text = NULL, *tag = NULL;
     size_t len = 0, tlen = 0;
-    bool rules = true;
+    verso_op_seg how;
     verso_para_mode mode;
-    char lang[VERSO_LANG_MAX];
+    char lang[VERSO_LANG_MAX], used[512];
     verso_err err = verso_req_str(ctx->req, "text", true, &text, &len, ctx->fault);
     err = err ? err : verso_req_str(ctx->req, "lang", true, &tag, &tlen, ctx->fault);
-    err = err ? err : verso_req_bool(ctx->req, "rules", false, &rules, ctx->fault);
+    err = err ? err : verso_op_seg_parse(ctx, &how);
     err = err ? err : s_para_mode(ctx->req, &mode, ctx->fault);
     if (err)
         return err;
@@ -70,16 +132,12 @@ verso_err verso_op_segment(verso_op_ctx *ctx)
                                (int)(tlen > 64 ? 64 : tlen), tag);
     verso_spans sp;
     verso_spans_init(&sp);
-    err = verso_segmenter_run(ctx->th->seg, lang, text, len, mode, rules ? 0 : VERSO_SEG_ICU_ONLY,
-                              &sp, ctx->work);
+    err = verso_op_seg_run(ctx, &how, lang, text, len, mode, &sp);
+    s_rules_name(ctx, &how, lang, used, sizeof used);
     msgpack_packer *pk = ctx->res;
     int rc = err ? 0 : msgpack_pack_map(pk, 3);
     rc = rc ? rc : verso_mp_pack_kv_str(pk, "lang", lang);
-    rc =
-        rc ? rc
-           : verso_mp_pack_kv_str(
-                 pk, "rules",
-                 rules ? verso_seg_lang_name(verso_seg_rules_find(ctx->srv->rules, lang)) : "none");
+    rc = rc ? rc : verso_mp_pack_kv_str(pk, "rules", used);
     rc = rc ? rc : verso_mp_pack_cstr(pk, "segments");
     if (!err && rc)
         err = VERSO_ENOMEM;

@@ -737,6 +737,23 @@ static verso_err s_start(verso_server *s)
                   verso_strerror(err));
         return err;
     }
+    for (unsigned k = 0; k < s->cfg.nsrx_files; k++) {
+        const char *why = "", *path = s->cfg.srx_files[k], *base = strrchr(path, '/');
+        char name[65];
+        base = base ? base + 1 : path;
+        size_t n = strcspn(base, ".");
+        snprintf(name, sizeof name, "%.*s", (int)(n < 64 ? n : 64), base);
+        for (unsigned j = 0; j < s->nsrx; j++)
+            if (!strcmp(verso_srx_name(s->srx[j]), name)) {
+                verso_log(VERSO_LOG_ERROR, "two SRX rule sets named %s (%s)", name, path);
+                return VERSO_EINVAL;
+            }
+        if ((err = verso_srx_load(path, name, &s->srx[s->nsrx], &why))) {
+            verso_log(VERSO_LOG_ERROR, "cannot load SRX rules from %s: %s", path, why);
+            return err;
+        }
+        s->nsrx++;
+    }
     err = verso_lexdir_load(s->cfg.dict_dir, &s->lexdir);
     if (err) {
         verso_log(VERSO_LOG_ERROR, "cannot load word lists from %s: %s", s->cfg.dict_dir,
@@ -959,6 +976,9 @@ void verso_server_destroy(verso_server **sp)
         zmq_ctx_term(im->zctx);
     verso_store_destroy(&s->store);
     verso_seg_rules_destroy(&s->rules);
+    for (unsigned k = 0; k < s->nsrx; k++)
+        verso_srx_destroy(&s->srx[k]);
+    s->nsrx = 0;
     verso_lexdir_destroy(&s->lexdir);
     if (s->cfg.ready_file && s->endpoint[0])
         unlink(s->cfg.ready_file);

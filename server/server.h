@@ -17,6 +17,7 @@
 #include "metrics.h"
 #include "segrules.h"
 #include "store.h"
+#include "srx.h"
 #include "verso/err.h"
 
 typedef struct verso_server_config {
@@ -27,6 +28,8 @@ typedef struct verso_server_config {
     size_t max_message_bytes;    /* larger requests get ETOOBIG */
     const char *rules_dir;       /* segmentation rule files (segrules.h) */
     const char *dict_dir;        /* bilingual word lists for the aligner (lexdir.h); NULL: none */
+    const char *srx_files[VERSO_SRX_MAX_SETS]; /* SRX rule sets (srx.h), named by file stem */
+    unsigned nsrx_files;
     const char *curve_secret;    /* the server's key pair file (keyfile.h); NULL: no CURVE */
     const char *allow_file;      /* client allow-list (auth.h); required with curve_secret */
     int insecure;                /* permits binding a non-local endpoint without CURVE */
@@ -68,6 +71,8 @@ typedef struct verso_server {
     char endpoint[256]; /* the bound endpoint, port resolved */
     verso_store *store;
     verso_seg_rules *rules;
+    verso_srx *srx[VERSO_SRX_MAX_SETS]; /* SRX rule sets, read-only once started */
+    unsigned nsrx;
     verso_lexdir *lexdir; /* word lists, read-only once started */
     int64_t started;      /* unix time */
     int64_t started_ms;   /* CLOCK_MONOTONIC milliseconds */

@@ -12,7 +12,7 @@ the system's catalogs as extra seeds at run time, outside the repository).
 
 Targets and their input (tests/fuzz/fuzz_*.c): request, one request body; segment, a
 first byte (bits 0-2 the language en de fr zh ja ru es xx, bits 3-4 the paragraph mode
-auto line blank, bit 5 plain ICU) and the text; mo, po, tmx, a file. Each seed stays
+auto line blank, bit 5 plain ICU) and the text; mo, po, tmx, srx, a file. Each seed stays
 under MAX_LEN, the -max_len of scripts/fuzz.sh. Standard library only.
 """
 import os
@@ -554,6 +554,54 @@ def tmx_seeds():
 # dictionaries (libFuzzer -dict format: name="value", \xNN escapes)
 
 
+# ---------------------------------------------------------------------------
+# srx
+
+SRX_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n<srx xmlns="http://www.lisa.org/srx20" version="2.0">'
+
+
+def _srx(header, rules, maps):
+    return ("%s<header %s/><body><languagerules>%s</languagerules><maprules>%s</maprules>"
+            "</body></srx>\n" % (SRX_HEAD, header, rules, maps)).encode()
+
+
+def srx_seeds():
+    s = {}
+    stops = ('<languagerule languagerulename="Stops">'
+             '<rule break="no"><beforebreak>\\bDr\\.</beforebreak><afterbreak>\\s</afterbreak></rule>'
+             '<rule break="yes"><beforebreak>[\\.\\?!]+</beforebreak><afterbreak>\\s</afterbreak>'
+             '</rule><rule><beforebreak>^\\s*\\p{Nd}+[\\.\\)]\\s+</beforebreak>'
+             '<afterbreak>\\p{Lu}</afterbreak></rule></languagerule>')
+    cjk = ('<languagerule languagerulename="CJK"><rule break="no"><beforebreak>[。？！]</beforebreak>'
+           '<afterbreak>[”」）]</afterbreak></rule><rule><beforebreak>[。？！]</beforebreak>'
+           '<afterbreak>.</afterbreak></rule></languagerule>')
+    maps = ('<languagemap languagepattern="ZH.*" languagerulename="CJK"/>'
+            '<languagemap languagepattern=".*" languagerulename="Stops"/>')
+    s["cascade"] = _srx('segmentsubflows="yes" cascade="yes"', stops + cjk, maps)
+    s["first"] = _srx('segmentsubflows="no" cascade="no"', stops + cjk, maps)
+    s["omitted"] = _srx("", stops, '<languagemap languagepattern=".*" languagerulename="Stops"/>')
+    s["empty-parts"] = _srx('cascade="yes"', '<languagerule languagerulename="E"><rule/>'
+                            '<rule break="no"><afterbreak>x</afterbreak></rule></languagerule>',
+                            '<languagemap languagepattern="(?i)e.+" languagerulename="E"/>')
+    s["bad-regex"] = _srx('cascade="yes"', '<languagerule languagerulename="B"><rule>'
+                          '<beforebreak>[a-</beforebreak></rule></languagerule>', "")
+    s["unknown-map"] = _srx('cascade="yes"', stops,
+                            '<languagemap languagepattern=".*" languagerulename="Nope"/>')
+    s["v1"] = b'<srx version="1.0"><header/><body/></srx>'
+    return s
+
+
+def srx_dict():
+    words = ['<srx version="2.0">', '<header cascade="yes"/>', 'segmentsubflows="no"',
+             '<languagerule languagerulename="A">', '</languagerule>', '<rule break="no">',
+             '<beforebreak>', '</beforebreak>', '<afterbreak>', '</afterbreak>', '</rule>',
+             '<languagemap languagepattern=".*" languagerulename="A"/>', '<maprules>',
+             '(?=', '(?<=', '\\p{Lu}', '[\\.!?]+', '\\s', '\\b', '(a+)+', '{1,99}', '^', '$']
+    lines = ["# libFuzzer dictionary for fuzz_srx: SRX 2.0 elements and ICU regex pieces"]
+    lines += ["%s" % _dict_value(w.encode()) for w in words]
+    return "\n".join(lines) + "\n"
+
+
 def _dict_value(b):
     out = ""
     for c in b:
@@ -617,7 +665,8 @@ def outputs():
     """{path relative to tests/fuzz: bytes}, everything this script writes."""
     files = {}
     for target, make in (("request", request_seeds), ("segment", segment_seeds),
-                         ("mo", mo_seeds), ("po", po_seeds), ("tmx", tmx_seeds)):
+                         ("mo", mo_seeds), ("po", po_seeds), ("tmx", tmx_seeds),
+                         ("srx", srx_seeds)):
         for name, data in make().items():
             data = data if isinstance(data, bytes) else data.encode()
             if len(data) >= MAX_LEN:
@@ -626,6 +675,7 @@ def outputs():
             files[os.path.join("seeds", target, name)] = data
     files["request.dict"] = request_dict().encode()
     files["tmx.dict"] = tmx_dict().encode()
+    files["srx.dict"] = srx_dict().encode()
     return files
 
 

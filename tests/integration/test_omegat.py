@@ -40,14 +40,15 @@ def missing_packages():
     return missing
 
 
-def java(*args, wrapper=None):
+def java(*args, wrapper=None, quiet=False):
     """Runs a Java test class, headless unless under a wrapper (xvfb-run: a display); fails
     the test with its output unless it passes."""
     display = ["-Djava.awt.headless=true"] if wrapper is None else []
     proc = subprocess.run([*(wrapper or []), "java", *display, "-cp",
                            OMEGAT_JAR + ":" + CLASSES, *args],
                           capture_output=True, text=True, timeout=180, cwd=CLASSES)
-    print(proc.stdout, end="")
+    if not quiet:
+        print(proc.stdout, end="")
     if proc.returncode != 0:
         raise AssertionError("java %s exited %d\n%s%s" % (" ".join(args), proc.returncode,
                                                          proc.stdout, proc.stderr))
@@ -100,6 +101,78 @@ def fill(c):
           tm="omegat")
     c.add([{"src": "Datei öffnen.", "tgt": "Open file."}], "de", "en", tm="omegat")
     return ids["ids"][0]  # "Save the file."
+
+
+def catalog_paragraphs(lang, limit=120):
+    """Translated messages of this machine's gettext catalogs in lang (real text, as
+    packages ship it) that hold two sentences or more, one paragraph each."""
+    import gettext
+    out = []
+    base = os.path.join("/usr/share/locale", lang, "LC_MESSAGES")
+    for name in sorted(os.listdir(base)) if os.path.isdir(base) else []:
+        try:
+            with open(os.path.join(base, name), "rb") as f:
+                catalog = gettext.GNUTranslations(f)._catalog
+        except (OSError, UnicodeDecodeError, gettext.error):
+            continue
+        for key in sorted(catalog, key=str):
+            text = " ".join(str(catalog[key]).split())
+            if sum(text.count(t) for t in ".!?。！？") >= 2 and text not in out:
+                out.append(text)
+            if len(out) >= limit:
+                return out
+    return out
+
+
+def license_paragraphs():
+    """The GPL 3 (/usr/share/common-licenses), one paragraph per block of lines."""
+    with open("/usr/share/common-licenses/GPL-3", encoding="utf-8") as f:
+        blocks = f.read().split("\n\n")
+    return [" ".join(b.split()) for b in blocks if b.strip()]
+
+
+class SrxTest(unittest.TestCase):
+    """Verso's SRX engine with OmegaT's own default rules (defaultRules.srx, read from
+    OmegaT.jar) cuts real text exactly where OmegaT's segmenter does."""
+
+    LANGS = [("en", None), ("de", "de"), ("fr", "fr"), ("es", "es"), ("it", "it"),
+             ("nl", "nl"), ("pl", "pl"), ("ru", "ru"), ("sv", "sv"), ("fi", "fi"),
+             ("ca", "ca"), ("ja", "ja"), ("zh-CN", "zh_CN")]
+
+    def test_same_cuts_as_omegat(self):
+        import zipfile
+        tmp = tempfile.mkdtemp(prefix="verso-srx-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        srx = os.path.join(tmp, "defaultRules.srx")
+        with zipfile.ZipFile(OMEGAT_JAR) as jar, open(srx, "wb") as f:
+            f.write(jar.read("org/omegat/core/segmentation/defaultRules.srx"))
+        proc, log, endpoint = test_protocol.start_versod(
+            tmp, os.path.join(tmp, "data"), "srx", extra=("--srx", srx))
+        self.addCleanup(lambda: self.assertEqual(test_protocol.stop_versod(proc, log), 0))
+        compared = 0
+        with verso.Client(endpoint) as c:
+            for lang, locale in self.LANGS:
+                paras = license_paragraphs() if locale is None else catalog_paragraphs(locale)
+                if not paras:
+                    continue
+                path = os.path.join(tmp, "in." + lang)
+                with open(path, "w", encoding="utf-8") as f:
+                    f.write("\n".join(paras) + "\n")
+                cuts = java("SrxCuts", lang, path, quiet=True)
+                theirs = [p.split("\n") for p in cuts.split("\n\n")]
+                theirs = [p for p in theirs if p != [""]]
+                res = c.segment("\n".join(paras), lang, paragraphs="line", rules="defaultRules")
+                self.assertTrue(res["rules"].startswith("defaultRules:"), res["rules"])
+                ours = {}
+                for s in res["segments"]:
+                    ours.setdefault(s["para"], []).append(s["text"])
+                ours = [ours[k] for k in sorted(ours)]
+                self.assertEqual(len(ours), len(theirs), lang)
+                for mine, other in zip(ours, theirs):
+                    self.assertEqual(mine, other, lang)
+                compared += sum(len(p) for p in ours)
+        print("SRX: %d segments cut as OmegaT cuts them" % compared)
+        self.assertGreater(compared, 500)
 
 
 class OmegaTPluginTest(unittest.TestCase):
@@ -189,7 +262,8 @@ def main():
     try:
         CLASSES = tmp
         tests = [os.path.join(PLUGIN, "test", f) for f in ("Check.java", "PluginTest.java",
-                                                                "TmxTest.java", "GuiTest.java")]
+                                                                "TmxTest.java", "GuiTest.java",
+                                                                "SrxCuts.java")]
         subprocess.run(["javac", "-Xlint:all", "-Xlint:-path", "-Werror", "-encoding", "UTF-8",
                         "-d", tmp, "-cp", OMEGAT_JAR, *tests], check=True)
         result = unittest.main(exit=False).result

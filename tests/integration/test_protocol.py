@@ -3564,6 +3564,95 @@ class ProtocolTest(unittest.TestCase):
                 sock.close()
                 self.stop_gracefully(proc)
 
+    SRX = """<?xml version="1.0" encoding="UTF-8"?>
+<srx xmlns="http://www.lisa.org/srx20" version="2.0">
+<header segmentsubflows="yes" cascade="{cascade}"/>
+<body><languagerules>
+<languagerule languagerulename="Semicolons">
+  <rule break="no"><beforebreak>\\bno;</beforebreak><afterbreak>\\s</afterbreak></rule>
+  <rule break="yes"><beforebreak>;</beforebreak><afterbreak>\\s</afterbreak></rule>
+</languagerule>
+<languagerule languagerulename="Stops">
+  <rule break="yes"><beforebreak>[.!?]+</beforebreak><afterbreak>\\s</afterbreak></rule>
+</languagerule>
+</languagerules>
+<maprules>
+  <languagemap languagepattern="xx.*" languagerulename="Semicolons"/>
+  <languagemap languagepattern=".*" languagerulename="Stops"/>
+</maprules></body></srx>
+"""
+
+    def srx_server(self, **files):
+        """A versod with the SRX files {name: cascade} written from SRX."""
+        workdir = tempfile.mkdtemp(prefix="verso-srx-")
+        self.addCleanup(shutil.rmtree, workdir, True)
+        extra = []
+        for name, cascade in files.items():
+            path = os.path.join(workdir, name + ".srx")
+            with open(path, "w") as f:
+                f.write(self.SRX.format(cascade=cascade))
+            extra += ["--srx", path]
+        proc, endpoint = self.own_server(extra=tuple(extra))()
+        sock = self.ctx.socket(zmq.DEALER)
+        sock.setsockopt(zmq.LINGER, 0)
+        sock.connect(endpoint)
+        self.addCleanup(sock.close)
+        return proc, sock
+
+    def test_srx_rules_through_the_ops(self):
+        """"rules" names an SRX rule set (versod --srx) in segment, lookup and align: its
+        rules cut the text, cascading or not as its header says; "verso" and "none" name
+        the built-in rules and plain ICU; an unknown name is refused with the list."""
+        proc, sock = self.srx_server(casc="yes", first="no")
+        text = "One; two no; three. Four! Five"
+        def segs(lang, rules):
+            res = self.call(sock, "segment", text=text, lang=lang, rules=rules)
+            return res["rules"], [s["text"] for s in res["segments"]]
+        self.assertEqual(segs("xx", "casc"), ("casc:Semicolons+Stops",
+                         ["One;", "two no; three.", "Four!", "Five"]))
+        self.assertEqual(segs("xx", "first"), ("first:Semicolons", ["One;", "two no; three. Four! Five"]))
+        self.assertEqual(segs("en", "first"), ("first:Stops", ["One; two no; three.", "Four!", "Five"]))
+        self.assertEqual(segs("en", "verso")[0], "en")
+        self.assertEqual(segs("en", "none")[0], "none")
+        err = self.error("segment", "EBADREQ", sock=sock, text=text, lang="en", rules="nope")
+        for name in ("verso", "none", "casc", "first"):
+            self.assertIn('"%s"' % name, err["message"])
+        self.call(sock, "tm_create", tm="t")
+        self.call(sock, "add", tm="t", src_lang="xx", tgt_lang="en",
+                  entries=[{"src": "two no; three.", "tgt": "2 3"}])
+        res = self.call(sock, "lookup", tm="t", src_lang="xx", tgt_lang="en", text=text,
+                        rules="casc")
+        self.assertEqual([r["segment"] for r in res["results"]],
+                         ["One;", "two no; three.", "Four!", "Five"])
+        self.assertEqual(res["results"][1]["matches"][0]["tgt"], "2 3")
+        res = self.call(sock, "align", src_lang="xx", tgt_lang="en", src_text=text,
+                        tgt_text="Un. Deux trois. Quatre! Cinq", rules="casc")
+        self.assertEqual(res["src_segments"], ["One;", "two no; three.", "Four!", "Five"])
+        self.assertEqual(len(res["tgt_segments"]), 4)
+        self.stop_gracefully(proc)
+
+    def test_srx_load_errors(self):
+        """A bad SRX file stops versod at start, naming the file and the fault's line."""
+        workdir = tempfile.mkdtemp(prefix="verso-srx-bad-")
+        self.addCleanup(shutil.rmtree, workdir, True)
+        good = self.SRX.format(cascade="yes")
+        for name, body, says in (
+                ("regex", good.replace("[.!?]+", "[.!?+"), "line 10"),
+                ("version", good.replace('version="2.0"', 'version="1.0"'), "not SRX 2.0"),
+                ("map", good.replace('languagerulename="Stops"/>', 'languagerulename="X"/>'),
+                 '"X"'),
+                ("xml", good[:300], "line"),
+                ("root", "<tmx version='1.4'/>", "not <srx>")):
+            path = os.path.join(workdir, name + ".srx")
+            with open(path, "w") as f:
+                f.write(body)
+            with self.subTest(name):
+                out = subprocess.run([VERSOD, "--data", os.path.join(workdir, "d"), "--srx", path],
+                                     capture_output=True, text=True, timeout=30)
+                self.assertNotEqual(out.returncode, 0)
+                self.assertIn(path, out.stderr)
+                self.assertIn(says, out.stderr)
+
     def test_startup_error_names_its_cause(self):
         workdir = tempfile.mkdtemp(prefix="verso-start-")
         self.addCleanup(shutil.rmtree, workdir, True)
