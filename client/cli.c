@@ -35,7 +35,7 @@ static void s_usage(FILE *f)
         "  ping     round trip to the server\n"
         "  hello    server name, version, protocol, ops, libraries\n"
         "  stats    uptime, request counts, storage figures\n"
-        "  segment FILE --lang TAG [--paragraphs auto|line|blank] [--rules NAME]\n"
+        "  segment FILE --lang TAG [--paragraphs auto|line|blank|unwrap] [--rules NAME]\n"
         "          [--no-rules]   (NAME: verso (default), none, or an SRX set of versod --srx)\n"
         "           sentences of FILE (- for standard input), one a line\n"
         "  import FILE.tmx [--src LANG --tgt LANG] | FILE.tsv | SRC_FILE TGT_FILE |\n"

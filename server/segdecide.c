@@ -37,6 +37,24 @@ static bool s_is_cjk_term(UChar32 c)
     return c == 0x3002 || c == 0xFF01 || c == 0xFF1F || c == 0xFF61;
 }
 
+/* CJK punctuation a list number follows inside a sentence: ：；，、 */
+static bool s_is_cjk_list_punct(UChar32 c)
+{
+    return c == 0xFF1A || c == 0xFF1B || c == 0xFF0C || c == 0x3001 || c == ':' || c == ';';
+}
+
+/* True when the text [sent_start, end) ends with a CJK ellipsis ("……",
+ * "⋯⋯"): segscan.c offers a boundary after one before CJK text. */
+static bool s_ends_cjk_ellipsis(const verso_seg_ctx *c, size_t end)
+{
+    size_t p;
+    if (end < c->sent_start + 6)
+        return false;
+    UChar32 a = verso_seg_cp_before(c->t, c->sent_start, end, &p);
+    UChar32 b = verso_seg_cp_before(c->t, c->sent_start, p, NULL);
+    return (a == 0x2026 || a == 0x22EF) && a == b;
+}
+
 /* ---- words around a candidate ------------------------------------------- */
 
 static void s_look_back(const verso_seg_ctx *c, size_t b, verso_seg_view *v)
@@ -77,8 +95,9 @@ static void s_look_word(const verso_seg_ctx *c, verso_seg_view *v)
         UChar32 ch = verso_seg_cp_before(c->t, c->sent_start, i, &p);
         verso_work_add(c->work, 1);
         if (verso_seg_is_space(ch) || verso_seg_is_bullet(ch) ||
-            (verso_seg_is_opener(ch) && ch != '\''))
-            break;
+            (verso_seg_is_opener(ch) && ch != '\'') || verso_seg_is_cjk_letter(ch) ||
+            (ch >= 0x3000 && ch <= 0x303F) || (ch >= 0xFF00 && ch <= 0xFF65))
+            break; /* a word of Latin letters ends at CJK text and punctuation */
         i = p;
         if (v->term_start - i > S_WORD_SCAN) { /* a CJK clause, a URL: no rule word */
             i = v->term_start;
@@ -168,6 +187,14 @@ static bool s_is_marker_word(const char *t, size_t a, size_t b)
     for (size_t i = a; i < b; i++)
         digits &= t[i] >= '0' && t[i] <= '9';
     return digits || (b - a == 1 && ((t[a] >= 'a' && t[a] <= 'z') || (t[a] >= 'A' && t[a] <= 'Z')));
+}
+
+/* What a number abbreviation goes before: a digit, a currency sign, §, #
+ * or №. */
+static bool s_numberish(UChar32 c)
+{
+    return u_isdigit(c) || u_charType(c) == U_CURRENCY_SYMBOL || c == 0x00A7 || c == '#' ||
+           c == 0x2116;
 }
 
 static bool s_all_digits(const char *t, size_t a, size_t b)
@@ -297,19 +324,64 @@ static bool s_in_brackets(verso_seg_ctx *c, size_t pos)
     return false;
 }
 
-/* 「はい。」と言った, “走吧！”他说: a quote closed after a CJK terminator and
- * followed straight by text is part of the sentence that goes on. */
-static bool s_quote_goes_on(const verso_seg_ctx *c, const verso_seg_view *v)
+static bool s_blank_before(const verso_seg_ctx *c, size_t b);
+
+#define S_QUOTE_SCAN 512 /* code points looked back for a quote's or bracket's opening */
+
+/* The opening of the quote or bracket closed by `close` at i: where it
+ * is, within S_QUOTE_SCAN code points of i and after the sentence's
+ * start; false when not found. */
+static bool s_opening(const verso_seg_ctx *c, size_t i, UChar32 close, size_t *at)
 {
-    bool quote = false;
+    UChar32 open = close == 0x300D   ? 0x300C
+                   : close == 0x300F ? 0x300E
+                   : close == 0x201D ? 0x201C
+                   : close == 0x3011 ? 0x3010
+                   : close == 0x3009 ? 0x3008
+                   : close == 0x300B ? 0x300A
+                                     : 0xFF08;
+    for (unsigned n = 0; i > c->sent_start && n < S_QUOTE_SCAN; n++) {
+        size_t p;
+        UChar32 ch = verso_seg_cp_before(c->t, c->sent_start, i, &p);
+        verso_work_add(c->work, 1);
+        if (ch == open) {
+            *at = p;
+            return true;
+        }
+        i = p;
+    }
+    return false;
+}
+
+/* 「はい。」と言った, “走吧！”他说, 他说（这是真的。）然后: a quote or a
+ * bracket closed after a CJK terminator and followed straight by text is
+ * part of the sentence that goes on; but not a quote opened after a
+ * colon (她表示：“……。”与会者……: the reporting clause came first, and
+ * the sentence ends with the quote, as Chinese newsrooms cut it), nor a
+ * bracket that opened the sentence (（注意：……。）请……: it is one). */
+static bool s_quote_goes_on(verso_seg_ctx *c, const verso_seg_view *v)
+{
+    bool goes_on = false, ends = false;
     for (size_t i = v->term_end; i < v->end;) {
-        size_t nx;
+        size_t nx, at;
         UChar32 ch = verso_seg_cp(c->t, v->end, i, &nx);
         verso_work_add(c->work, 1);
-        quote |= ch == 0x300D || ch == 0x300F || ch == 0x201D;
+        bool quote = ch == 0x300D || ch == 0x300F || ch == 0x201D;
+        bool bracket = ch == 0xFF09 || ch == 0x3011 || ch == 0x3009 || ch == 0x300B;
+        if ((quote || bracket) && s_opening(c, v->term_start, ch, &at)) {
+            UChar32 before =
+                at > c->sent_start ? verso_seg_cp_before(c->t, c->sent_start, at, NULL) : 0;
+            bool colon = before == 0xFF1A || before == ':' || before == 0xFE55;
+            if ((quote && colon) || (bracket && s_blank_before(c, at)))
+                ends = true;
+            else
+                goes_on = true;
+        } else if (quote) {
+            goes_on = true;
+        }
         i = nx;
     }
-    return quote && v->end == v->n0 && u_isalpha(v->next);
+    return goes_on && !ends && v->end == v->n0 && u_isalpha(v->next);
 }
 
 /* Only spaces, bullets and openers between the sentence's start and b. The
@@ -361,8 +433,8 @@ static bool s_keep_after_dot(const verso_seg_ctx *c, const verso_seg_view *v, bo
         return false; /* "1. The first item" */
     if (verso_seg_has(c, VERSO_SEG_ABBREV, w0, w1))
         return false;
-    if (u_isdigit(v->next) && verso_seg_has(c, VERSO_SEG_ABBREV_NUM, w0, w1))
-        return false;
+    if (s_numberish(v->next) && verso_seg_has(c, VERSO_SEG_ABBREV_NUM, w0, w1))
+        return false; /* "p. 55", "approx. $2.5 bn", "Art. § 3" */
     UChar32 first = verso_seg_cp(c->t, w1, w0, NULL);
     if (s_count_cps(c->t, w0, w1) == 1 && u_isupper(first) && upper && !starter)
         return false; /* initial: "Jonas E. Smith" */
@@ -373,6 +445,29 @@ static bool s_keep_after_dot(const verso_seg_ctx *c, const verso_seg_view *v, bo
     return true;
 }
 
+/* A full stop before CJK text that ends no sentence: after a list number
+ * inside a CJK sentence (after ：；，、 or at its start: 包括：1. 降低),
+ * or after a Latin abbreviation (U.K., Inc.): a CJK sentence ends with
+ * 。！？, and its Latin words keep their dots. */
+static bool s_latin_in_cjk(verso_seg_ctx *c, const verso_seg_view *v)
+{
+    size_t w0 = v->w0, w1 = v->term_start;
+    if (w0 == w1)
+        return false;
+    if (s_is_marker_word(c->t, w0, w1)) {
+        if (s_blank_before(c, w0))
+            return true;
+        size_t p = w0;
+        UChar32 before = verso_seg_cp_before(c->t, c->sent_start, p, &p);
+        while (verso_seg_is_space(before) && p > c->sent_start)
+            before = verso_seg_cp_before(c->t, c->sent_start, p, &p);
+        return s_is_cjk_list_punct(before) || verso_seg_is_cjk_letter(before);
+    }
+    return s_is_dotted_abbrev(c->t, w0, w1) || verso_seg_has(c, VERSO_SEG_ABBREV, w0, w1) ||
+           verso_seg_has(c, VERSO_SEG_ABBREV_WEAK, w0, w1) ||
+           verso_seg_has(c, VERSO_SEG_ABBREV_NUM, w0, w1);
+}
+
 /* Decides an ICU candidate boundary b; see segment_int.h. */
 bool verso_seg_keep(verso_seg_ctx *c, size_t b)
 {
@@ -380,6 +475,8 @@ bool verso_seg_keep(verso_seg_ctx *c, size_t b)
     s_look_back(c, b, &v);
     if (v.end <= c->sent_start)
         return false;
+    if (v.term_start == v.term_end && s_ends_cjk_ellipsis(c, v.end))
+        return !s_in_brackets(c, v.end); /* 他沉默了很久……第二天 */
     if (v.term_start == v.term_end) /* ICU's own reasons ("Τι κάνεις;"), or a line end */
         return !(v.newline_in_gap && c->blank_mode);
     if (v.term_start > c->sent_start && c->t[v.term_start - 1] == '[')
@@ -390,11 +487,14 @@ bool verso_seg_keep(verso_seg_ctx *c, size_t b)
         return false;
     bool upper = u_isupper(v.next) || u_istitle(v.next);
     bool lower = u_islower(v.next);
-    if (!upper && !lower && !u_isdigit(v.next))
-        return true; /* CJK, or end of text: ICU's decision stands */
+    bool dot = v.term_end - v.term_start == 1 && c->t[v.term_start] == '.';
     s_look_word(c, &v);
+    if (dot && verso_seg_is_cjk_letter(v.next) && s_latin_in_cjk(c, &v))
+        return false; /* 1. 降低税率；2. 扩大投资, 英国（U.K.）政府 */
+    if (!upper && !lower && !s_numberish(v.next))
+        return true; /* CJK, or end of text: ICU's decision stands */
     bool starter = verso_seg_has(c, VERSO_SEG_STARTERS, v.n0, v.n1);
-    if (v.term_end - v.term_start == 1 && c->t[v.term_start] == '.')
+    if (dot)
         return s_keep_after_dot(c, &v, upper, starter);
     bool bang = false;
     for (size_t i = v.term_start; i < v.term_end; i++)

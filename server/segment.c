@@ -130,8 +130,30 @@ static bool s_has_alnum(const verso_seg_ctx *c, size_t a, size_t b)
     return false;
 }
 
-/* Emits [a, b) trimmed; a piece with no letter or digit joins the previous
- * sentence of the same paragraph. */
+/* True when the bullet before i is the only label of its item: followed
+ * by white space, then not by a list number ("• Rates rise", but "• 9. The
+ * first item" keeps its label whole, and "•text" is no bullet). */
+static bool s_bullet_alone(const verso_seg_ctx *c, size_t i, size_t b)
+{
+    if (i >= b)
+        return true;
+    if (!verso_seg_is_space(verso_seg_cp(c->t, b, i, NULL)))
+        return false;
+    size_t j = i, k;
+    while (j < b && verso_seg_is_space(verso_seg_cp(c->t, b, j, &k)))
+        j = k;
+    for (k = j; k < b && k < j + 3 &&
+                ((c->t[k] >= '0' && c->t[k] <= '9') ||
+                 (k == j && ((c->t[k] | 32) >= 'a' && (c->t[k] | 32) <= 'z')));
+         k++)
+        ;
+    bool marker = k > j && k < b && (c->t[k] == '.' || c->t[k] == ')') &&
+                  (k + 1 >= b || verso_seg_is_space(verso_seg_cp(c->t, b, k + 1, NULL)));
+    return !marker;
+}
+
+/* Emits [a, b) trimmed of white space and of a leading bullet; a piece with
+ * no letter or digit joins the previous sentence of the same paragraph. */
 static verso_err s_emit(verso_seg_ctx *c, size_t a, size_t b)
 {
     size_t nx, p;
@@ -141,7 +163,12 @@ static verso_err s_emit(verso_seg_ctx *c, size_t a, size_t b)
     if (o->n && a < o->v[o->n - 1].end)
         a = o->v[o->n - 1].end;
     verso_work_add(c->work, 1);
-    while (a < b && verso_seg_is_space(verso_seg_cp(c->t, b, a, &nx))) {
+    /* white space, and a bullet that starts the piece: the bullet marks a
+     * segment of a list or a ticker, it is not part of its text */
+    while (a < b) {
+        UChar32 ch = verso_seg_cp(c->t, b, a, &nx);
+        if (!verso_seg_is_space(ch) && !(verso_seg_is_bullet(ch) && s_bullet_alone(c, nx, b)))
+            break;
         verso_work_add(c->work, 1);
         a = nx;
     }
@@ -245,6 +272,10 @@ static verso_err s_block(verso_seg_ctx *c, unsigned flags)
         err = verso_seg_scan_dots(c);
     if (!err && !(flags & VERSO_SEG_ICU_ONLY))
         err = verso_seg_scan_list(c);
+    if (!err && !(flags & VERSO_SEG_ICU_ONLY))
+        err = verso_seg_scan_cjk_ellipsis(c);
+    if (!err && !(flags & VERSO_SEG_ICU_ONLY))
+        err = verso_seg_scan_citations(c);
     verso_seg_cand_sort(s);
     verso_work_add(c->work, s->ncand);
     for (size_t i = 0; !err && i < s->ncand; i++) {
@@ -373,8 +404,8 @@ static bool s_is_blank(const char *t, size_t a, size_t b, verso_work *w)
     return true;
 }
 
-/* AUTO: blank-line paragraphs when the text has blank lines and its lines
- * look hard-wrapped (average under 100 bytes); else one line, one paragraph. */
+/* AUTO's first test: blank-line paragraphs when the text has blank lines
+ * and its lines look short (average under 100 bytes). */
 static bool s_auto_blank(const char *t, size_t len, verso_work *w)
 {
     size_t lines = 0, chars = 0, nl;
@@ -390,6 +421,95 @@ static bool s_auto_blank(const char *t, size_t len, verso_work *w)
             break;
     }
     return blank_line && lines > 0 && chars / lines < 100;
+}
+
+/* One line's shape: its length in code points (trailing white space
+ * aside), its words, whether it is indented or starts with a bullet, and
+ * whether it ends a sentence (a terminator, then closers only). */
+typedef struct s_line {
+    size_t cps, words;
+    bool indented, ends;
+} s_line;
+
+static bool s_ends_sentence(UChar32 last_non_closer)
+{
+    if (last_non_closer < 0x80)
+        return last_non_closer == '.' || last_non_closer == '!' || last_non_closer == '?' ||
+               last_non_closer == ':';
+    int32_t sb = u_getIntPropertyValue(last_non_closer, UCHAR_SENTENCE_BREAK);
+    return sb == U_SB_STERM || sb == U_SB_ATERM;
+}
+
+static s_line s_line_shape(const char *t, size_t a, size_t b, verso_work *w)
+{
+    s_line l = {0, 0, false, false};
+    UChar32 last = 0, first = 0;
+    bool in_word = false, closers = true;
+    verso_work_add(w, b - a + 1);
+    for (size_t i = a; i < b;) {
+        size_t nx;
+        UChar32 ch = verso_seg_cp(t, b, i, &nx);
+        bool sp = verso_seg_is_space(ch);
+        if (!sp && !first)
+            first = ch, l.indented = i > a;
+        l.words += !sp && !in_word;
+        in_word = !sp;
+        l.cps++;
+        i = nx;
+    }
+    l.indented |= verso_seg_is_bullet(first);
+    for (size_t i = b; i > a;) { /* the last character that is no closer or space */
+        size_t p;
+        UChar32 ch = verso_seg_cp_before(t, a, i, &p);
+        i = p;
+        if (verso_seg_is_space(ch) || (closers && verso_seg_is_closer(ch)))
+            continue;
+        last = ch;
+        break;
+    }
+    l.ends = s_ends_sentence(last);
+    return l;
+}
+
+/* The width hard-wrapped text was wrapped at, 0 when the text does not
+ * look hard-wrapped. Of its first S_WRAP_LINES lines that are not blank:
+ * at least 3; the widest that is not the last of its paragraph (before a
+ * blank line or the end) is 40 to 160 code points; and of those, at
+ * least a third (2 at least) are within 40% of that width, hold 4 words
+ * or more and end in the middle of a sentence. */
+#define S_WRAP_LINES 400
+static size_t s_wrap_width(const char *t, size_t len, verso_work *w)
+{
+    s_line lines[S_WRAP_LINES];
+    bool last[S_WRAP_LINES];
+    size_t n = 0, nl, width = 0, inner = 0, wrapped = 0;
+    for (size_t i = 0; i < len && n < S_WRAP_LINES;) {
+        size_t e = s_next_newline(t, len, i, &nl);
+        if (s_is_blank(t, i, e, w)) {
+            if (n)
+                last[n - 1] = true;
+        } else {
+            lines[n] = s_line_shape(t, i, e, w);
+            last[n++] = false;
+        }
+        if (e >= len)
+            break;
+        i = e + nl;
+    }
+    if (n)
+        last[n - 1] = true;
+    for (size_t k = 0; k < n; k++)
+        if (!last[k] && lines[k].cps > width)
+            width = lines[k].cps;
+    for (size_t k = 0; k < n; k++) {
+        if (last[k])
+            continue;
+        inner++;
+        wrapped += 10 * lines[k].cps >= 6 * width && lines[k].words >= 4 && !lines[k].ends;
+    }
+    if (n < 3 || width < 40 || width > 160)
+        return 0;
+    return wrapped >= 2 && 3 * wrapped >= inner ? width : 0;
 }
 
 /* Pushes [a, b) trimmed of white space, unless nothing is left. */
@@ -430,11 +550,21 @@ static verso_err s_para_emit(verso_seg_ctx *c, size_t a, size_t b, unsigned flag
     return err;
 }
 
+/* UNWRAP: whether a paragraph ends between line prev and the next line
+ * next: after a short line that ends a sentence, before an indented or
+ * bulleted line. */
+static bool s_unwrap_break(const s_line *prev, const s_line *next, size_t width)
+{
+    return (prev->ends && 10 * prev->cps < 7 * width) || next->indented;
+}
+
 /* Splits text into paragraphs by mode and segments each (s_para_emit). */
 static verso_err s_paragraphs(verso_seg_ctx *c, verso_para_mode mode, unsigned flags)
 {
     const char *text = c->t;
     size_t len = c->len, line_start = 0, para_start = 0;
+    s_line prev = {0, 0, false, false};
+    bool have_prev = false;
     verso_err err = VERSO_OK;
     while (!err) {
         size_t nl, i = s_next_newline(text, len, line_start, &nl);
@@ -446,14 +576,40 @@ static verso_err s_paragraphs(verso_seg_ctx *c, verso_para_mode mode, unsigned f
         } else if (s_is_blank(text, line_start, i, c->work)) {
             err = s_para_emit(c, para_start, line_start, flags);
             para_start = i + nl;
-        } else if (at_end) {
-            err = s_para_emit(c, para_start, i, flags);
+            have_prev = false;
+        } else {
+            if (mode == VERSO_PARA_UNWRAP) {
+                s_line l = s_line_shape(text, line_start, i, c->work);
+                if (have_prev && s_unwrap_break(&prev, &l, c->wrap_width)) {
+                    err = s_para_emit(c, para_start, line_start, flags);
+                    para_start = line_start;
+                }
+                prev = l;
+                have_prev = true;
+            }
+            if (!err && at_end)
+                err = s_para_emit(c, para_start, i, flags);
         }
         if (at_end)
             break;
         line_start = i + nl;
     }
     return err;
+}
+
+/* Resolves AUTO, and UNWRAP's width, for text; see verso_para_mode. */
+static verso_para_mode s_mode(verso_seg_ctx *c, verso_para_mode mode)
+{
+    if (mode == VERSO_PARA_AUTO && s_auto_blank(c->t, c->len, c->work))
+        return VERSO_PARA_BLANK;
+    if (mode == VERSO_PARA_AUTO || mode == VERSO_PARA_UNWRAP) {
+        c->wrap_width = s_wrap_width(c->t, c->len, c->work);
+        if (mode == VERSO_PARA_AUTO)
+            return c->wrap_width ? VERSO_PARA_UNWRAP : VERSO_PARA_LINE;
+        if (!c->wrap_width)
+            c->wrap_width = 70; /* asked for, but no width shows: the usual one */
+    }
+    return mode;
 }
 
 /* Segments text by paragraph mode; see segment.h. */
@@ -465,16 +621,15 @@ verso_err verso_segmenter_run(verso_segmenter *s, const char *lang, const char *
     UBreakIterator *bi = s_iter_for(s, lang);
     if (!bi)
         return VERSO_EINTERNAL;
-    if (mode == VERSO_PARA_AUTO)
-        mode = s_auto_blank(text, len, w) ? VERSO_PARA_BLANK : VERSO_PARA_LINE;
     verso_seg_ctx c = {.sg = s,
                        .L = verso_seg_rules_find(s->rules, lang),
                        .t = text,
                        .len = len,
-                       .blank_mode = mode == VERSO_PARA_BLANK,
                        .out = out,
                        .work = w,
                        .lang = lang};
+    mode = s_mode(&c, mode);
+    c.blank_mode = mode == VERSO_PARA_BLANK || mode == VERSO_PARA_UNWRAP;
     verso_err err = s_icu_all(s, bi, text, len, w);
     return err ? err : s_paragraphs(&c, mode, flags);
 }
@@ -501,17 +656,16 @@ verso_err verso_segmenter_run_srx(verso_segmenter *s, const verso_srx *srx, cons
     verso_srx_cutter *tmp = NULL, *cut = s_cutter(s, srx, &tmp);
     if (!cut)
         return VERSO_ENOMEM;
-    if (mode == VERSO_PARA_AUTO)
-        mode = s_auto_blank(text, len, w) ? VERSO_PARA_BLANK : VERSO_PARA_LINE;
     verso_seg_ctx c = {.sg = s,
                        .L = verso_seg_rules_find(s->rules, lang),
                        .t = text,
                        .len = len,
-                       .blank_mode = mode == VERSO_PARA_BLANK,
                        .out = out,
                        .work = w,
                        .lang = lang,
                        .srx = cut};
+    mode = s_mode(&c, mode);
+    c.blank_mode = mode == VERSO_PARA_BLANK || mode == VERSO_PARA_UNWRAP;
     verso_err err = s_paragraphs(&c, mode, 0);
     verso_srx_cutter_destroy(&tmp);
     return err;

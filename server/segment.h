@@ -34,9 +34,13 @@ void verso_spans_init(verso_spans *s);
 void verso_spans_fini(verso_spans *s);
 
 typedef enum verso_para_mode {
-    VERSO_PARA_AUTO = 0, /* BLANK for hard-wrapped text with blank lines, else LINE */
+    VERSO_PARA_AUTO = 0, /* BLANK for short lines with blank lines, else UNWRAP for text
+                            that looks hard-wrapped, else LINE (docs/SEGMENTATION.md) */
     VERSO_PARA_LINE,     /* every line is a paragraph (news, subtitles, catalogs) */
     VERSO_PARA_BLANK,    /* blank lines separate paragraphs; single newlines are spaces */
+    VERSO_PARA_UNWRAP,   /* hard-wrapped text (wire copy, PDF, e-mail): single newlines are
+                            spaces; a paragraph ends at a blank line, after a short line
+                            that ends a sentence, and before an indented or bulleted line */
 } verso_para_mode;
 
 #define VERSO_SEG_ICU_ONLY 1u /* flag: plain ICU boundaries, no rule layer (for comparison) */

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <unicode/ubrk.h>
 #include <unicode/uchar.h>
+#include <unicode/uscript.h>
 #include <unicode/utf8.h>
 
 #include "segment.h"
@@ -77,8 +78,9 @@ typedef struct verso_seg_ctx {
     size_t len;
     size_t block_start, block_end;
     size_t sent_start; /* start of the sentence being built */
-    bool blank_mode;
-    int brackets; /* bracket events of the block: -1 not gathered yet, else their count */
+    bool blank_mode;   /* single newlines are spaces (BLANK and UNWRAP) */
+    size_t wrap_width; /* UNWRAP: the width the text was wrapped at, in code points */
+    int brackets;      /* bracket events of the block: -1 not gathered yet, else their count */
     uint32_t para;
     verso_spans *out;
     verso_work *work;      /* the request's meter (work.h); the loops add their steps to it */
@@ -149,6 +151,17 @@ static inline bool verso_seg_is_bullet(UChar32 c)
            c == 0x25A0 || c == 0x2219;
 }
 
+/* Han, Hiragana or Katakana: scripts written without spaces, whose
+ * sentences end with 。！？ */
+static inline bool verso_seg_is_cjk_letter(UChar32 c)
+{
+    if (c < 0x2E80)
+        return false;
+    UErrorCode st = U_ZERO_ERROR;
+    UScriptCode sc = uscript_getScript(c, &st);
+    return sc == USCRIPT_HAN || sc == USCRIPT_HIRAGANA || sc == USCRIPT_KATAKANA;
+}
+
 /* Closing quotes and brackets that stay with the sentence they end. */
 static inline bool verso_seg_is_closer(UChar32 c)
 {
@@ -210,7 +223,7 @@ void verso_seg_cand_sort_from(verso_segmenter *s, size_t from);
  * Errors: ENOMEM.
  */
 
-/* After ". " before a capital or a digit: offered to the rules. */
+/* After ". " before a capital, a digit or a currency sign: offered to the rules. */
 verso_err verso_seg_scan_soft(const verso_seg_ctx *c);
 /* Spaced ellipses (". . ."). */
 verso_err verso_seg_scan_ellipses(const verso_seg_ctx *c);
@@ -218,6 +231,11 @@ verso_err verso_seg_scan_ellipses(const verso_seg_ctx *c);
 verso_err verso_seg_scan_dots(const verso_seg_ctx *c);
 /* List series ("1) first 2) second", "Steps: 1. Open 2. Remove"). */
 verso_err verso_seg_scan_list(const verso_seg_ctx *c);
+/* A CJK ellipsis ("……") straight before CJK text: 他沉默了很久……第二天. */
+verso_err verso_seg_scan_cjk_ellipsis(const verso_seg_ctx *c);
+/* A citation mark after a terminator ("earlier.[12] The"): no boundary
+ * inside it, one after it. */
+verso_err verso_seg_scan_citations(const verso_seg_ctx *c);
 
 /* ---- decisions (segdecide.c) --------------------------------------------- */
 

@@ -46,9 +46,11 @@ static verso_err s_para_mode(const verso_req *r, verso_para_mode *mode, verso_fa
         *mode = VERSO_PARA_LINE;
     else if (n == 5 && !memcmp(s, "blank", 5))
         *mode = VERSO_PARA_BLANK;
+    else if (n == 6 && !memcmp(s, "unwrap", 6))
+        *mode = VERSO_PARA_UNWRAP;
     else
-        return verso_fault_set(f, VERSO_EBADREQ,
-                               "\"paragraphs\" must be \"auto\", \"line\" or \"blank\"");
+        return verso_fault_set(
+            f, VERSO_EBADREQ, "\"paragraphs\" must be \"auto\", \"line\", \"blank\" or \"unwrap\"");
     return VERSO_OK;
 }
 

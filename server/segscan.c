@@ -215,7 +215,8 @@ verso_err verso_seg_scan_soft(const verso_seg_ctx *c)
         if (j >= c->block_end)
             break;
         UChar32 ch = verso_seg_cp(t, c->block_end, j, NULL);
-        if (u_isupper(ch) || u_istitle(ch) || u_isdigit(ch)) {
+        if (u_isupper(ch) || u_istitle(ch) || u_isdigit(ch) ||
+            u_charType(ch) == U_CURRENCY_SYMBOL) { /* "5 USD. $10 is more" */
             verso_err err = verso_seg_cand_add(c->sg, verso_seg_skip_spaces(c, i), 0);
             if (err)
                 return err;
@@ -366,4 +367,81 @@ verso_err verso_seg_scan_list(const verso_seg_ctx *c)
             err = s_wait(sr, next, j > first ? (long)j : -1);
     }
     return err;
+}
+
+verso_err verso_seg_scan_cjk_ellipsis(const verso_seg_ctx *c)
+{
+    const char *t = c->t;
+    static const char *const pats[] = {"\xe2\x80\xa6", "\xe2\x8b\xaf"}; /* … ⋯ */
+    for (int k = 0; k < 2; k++) {
+        size_t i = c->block_start;
+        while (i + 6 <= c->block_end) {
+            const char *p = memchr(t + i, 0xE2, c->block_end - i);
+            if (!p)
+                break;
+            i = (size_t)(p - t);
+            verso_work_add(c->work, 1);
+            if (i + 6 > c->block_end || memcmp(t + i, pats[k], 3) ||
+                memcmp(t + i + 3, pats[k], 3)) {
+                i++;
+                continue;
+            }
+            i += 6;
+            while (i + 3 <= c->block_end && !memcmp(t + i, pats[k], 3)) /* a longer run */
+                i += 3;
+            if (i < c->block_end &&
+                verso_seg_is_cjk_letter(verso_seg_cp(t, c->block_end, i, NULL))) {
+                verso_err err = verso_seg_cand_add(c->sg, i, 0);
+                if (err)
+                    return err;
+            }
+        }
+    }
+    return VERSO_OK;
+}
+
+/* The end of a citation mark "[12]", "[3, 4]", "[5-7]" starting at i (at
+ * its "["), or 0 when there is none there: digits, commas, spaces and
+ * dashes, at most 16 bytes. */
+static size_t s_citation_end(const char *t, size_t i, size_t end)
+{
+    bool digit = false;
+    for (size_t k = i + 1; k < end && k < i + 17; k++) {
+        char ch = t[k];
+        if (ch == ']')
+            return digit ? k + 1 : 0;
+        digit |= ch >= '0' && ch <= '9';
+        if (!((ch >= '0' && ch <= '9') || ch == ',' || ch == ' ' || ch == '-'))
+            return 0;
+    }
+    return 0;
+}
+
+verso_err verso_seg_scan_citations(const verso_seg_ctx *c)
+{
+    const char *t = c->t;
+    size_t i = c->block_start;
+    while (i + 2 < c->block_end) {
+        const char *p = memchr(t + i, '[', c->block_end - i);
+        if (!p)
+            break;
+        i = (size_t)(p - t);
+        verso_work_add(c->work, 1);
+        size_t e = i > c->block_start && (t[i - 1] == '.' || t[i - 1] == '!' || t[i - 1] == '?')
+                       ? s_citation_end(t, i, c->block_end)
+                       : 0;
+        if (!e) {
+            i++;
+            continue;
+        }
+        verso_err err = VERSO_OK;
+        for (size_t k = i; k < e && !err; k++) /* "earlier.[12] The": not inside the mark */
+            err = verso_seg_cand_add(c->sg, k, VERSO_SEG_DROP);
+        if (!err && e < c->block_end && verso_seg_is_space(verso_seg_cp(t, c->block_end, e, NULL)))
+            err = verso_seg_cand_add(c->sg, e, 0);
+        if (err)
+            return err;
+        i = e;
+    }
+    return VERSO_OK;
 }

@@ -69,12 +69,14 @@ static void test_segment(void)
 {
     static const char *const langs[] = {"en", "de", "fr", "zh", "ja"};
     static const char *const units[] = {
-        "a. ",          "1. ",        "a) ",      "1.) ",   "A. ",   "Mr. ",
+        "a. ",          "1. ",        "a) ",      "1.) ",       "A. ",     "Mr. ",
         "U.S. ",        "No. 1 ",     "e.g. ",    "ab.Cd/", /* one long token with many dots in it
                                                              */
         "“走吧！”他说", "「あ。」と", "（あ。）",           /* quoted CJK speech in one paragraph */
-        ". . . ",       "a. » ",      "Co. Mr. ", "x\n",    "x\n\n", "\t",
-        "   ",          "• a ",       "[1] ",
+        ". . . ",       "a. » ",      "Co. Mr. ", "x\n",        "x\n\n",   "\t",
+        "   ",          "• a ",       "[1] ",     "：“好。”与", "好。”a",  "……好",
+        ".[1] ",        "a.[1,2] ",   "• 9. a ",  "Inc.签",     "：1. 好", /* CJK quotes, ellipses,
+                                                                              Latin in CJK */
     };
     for (size_t l = 0; l < sizeof langs / sizeof *langs; l++)
         for (size_t u = 0; u < sizeof units / sizeof *units; u++)
@@ -83,6 +85,11 @@ static void test_segment(void)
     s_seg_linear("en", "((((((((((((((((((((((((((((((((((((((((", "1. ", VERSO_PARA_LINE);
     s_seg_linear("en", "", "(", VERSO_PARA_LINE);
     s_seg_linear("en", "", "a. ", VERSO_PARA_BLANK);
+    /* hard-wrapped lines: each line looked at once */
+    s_seg_linear("en", "", "the company said it would cut jobs in its Paris office and\n",
+                 VERSO_PARA_AUTO);
+    s_seg_linear("en", "", "the company said it would cut jobs in its Paris office.\n",
+                 VERSO_PARA_UNWRAP);
 }
 
 /* ---- tokenising ------------------------------------------------------------ */

@@ -243,16 +243,59 @@ static void test_seed_article(void)
     for (size_t i = 0; i < sp.n; i++) {
         char s[4096];
         snprintf(s, sizeof s, "%.*s", (int)(sp.v[i].end - sp.v[i].start), text + sp.v[i].start);
-        bullets += !strncmp(s, "\xe2\x80\xa2 ", 4) && !strstr(s + 4, "\xe2\x80\xa2");
+        const char *lead = text + (sp.v[i].start >= 4 ? sp.v[i].start - 4 : 0);
+        bullets += !strncmp(lead, "\xe2\x80\xa2 ", 4) && !strstr(s, "\xe2\x80\xa2");
         dhs += strstr(s, "the U.S. Department of Homeland Security said in a statement") != NULL;
         here += !strcmp(s, "You are here:");
         glued += strstr(s, "Home") && strstr(s, "here:");
     }
-    CHECK_INT(bullets, 9); /* nine ticker headlines, one each */
+    CHECK_INT(bullets, 9); /* nine ticker headlines, one each, without their bullet */
     CHECK_INT(dhs, 1);
     CHECK_INT(here, 1);
     CHECK_INT(glued, 0);
     verso_spans_fini(&sp);
+}
+
+/* Hard-wrapped wire copy: "auto" sees the wrapping (lines of one width
+ * ending mid-sentence) and joins the lines; a short line that ends a
+ * sentence, or an indented one, ends a paragraph. A list of short lines
+ * stays a line each. */
+static void test_unwrap(void)
+{
+    static const char wire[] = "PARIS, Dec 7 (Reuters) - The French government said on Monday it\n"
+                               "would cut taxes on small businesses next year, as it seeks to\n"
+                               "revive the economy.\n"
+                               "The finance minister told reporters the plan would cost about\n"
+                               "2 billion euros. \"We are acting now,\" he said.\n"
+                               "  Analysts said the move was expected.";
+    char got[2048];
+    s_join("en", wire, strlen(wire), VERSO_PARA_AUTO, got, sizeof got);
+    CHECK_STR(got, "PARIS, Dec 7 (Reuters) - The French government said on Monday it\n"
+                   "would cut taxes on small businesses next year, as it seeks to\n"
+                   "revive the economy.|"
+                   "The finance minister told reporters the plan would cost about\n"
+                   "2 billion euros.|\"We are acting now,\" he said.|"
+                   "Analysts said the move was expected.");
+    verso_spans sp;
+    verso_spans_init(&sp);
+    CHECK_INT(verso_segmenter_run(s_seg, "en", wire, strlen(wire), VERSO_PARA_AUTO, 0, &sp, NULL),
+              VERSO_OK);
+    CHECK_INT((int)sp.n, 4);
+    if (sp.n == 4) { /* the short first paragraph's last line, the indented line */
+        CHECK_INT((int)sp.v[0].para, 0);
+        CHECK_INT((int)sp.v[1].para, 1);
+        CHECK_INT((int)sp.v[2].para, 1);
+        CHECK_INT((int)sp.v[3].para, 2);
+    }
+    verso_spans_fini(&sp);
+    static const char list[] = "Apples and pears\nOranges\nPlums from the south of France\n";
+    s_join("en", list, strlen(list), VERSO_PARA_AUTO, got, sizeof got);
+    CHECK_STR(got, "Apples and pears|Oranges|Plums from the south of France");
+    static const char two[] = "Reuters reported that the company would\ncut jobs.";
+    s_join("en", two, strlen(two), VERSO_PARA_UNWRAP, got, sizeof got);
+    CHECK_STR(got, "Reuters reported that the company would\ncut jobs.");
+    s_join("en", two, strlen(two), VERSO_PARA_LINE, got, sizeof got);
+    CHECK_STR(got, "Reuters reported that the company would|cut jobs.");
 }
 
 int main(void)
@@ -267,6 +310,7 @@ int main(void)
     RUN(test_moved_closer_never_overlaps);
     RUN(test_hostile_input);
     RUN(test_seed_article);
+    RUN(test_unwrap);
     verso_segmenter_destroy(&s_seg);
     verso_seg_rules_destroy(&s_rules);
     return t_report();
