@@ -74,7 +74,8 @@ static void s_look_back(const verso_seg_ctx *c, size_t b, verso_seg_view *v)
     while (i > c->sent_start) {
         UChar32 ch = verso_seg_cp_before(c->t, c->sent_start, i, &p);
         verso_work_add(c->work, 1);
-        if (!verso_seg_is_closer(ch) && ch != ' ' && ch != 0x00A0 && ch != 0x202F)
+        if (!verso_seg_is_closer(ch) && ch != ' ' && ch != 0x00A0 && ch != 0x202F &&
+            !verso_seg_is_mark(ch))
             break;
         i = p;
     }
@@ -94,7 +95,7 @@ static void s_look_word(const verso_seg_ctx *c, verso_seg_view *v)
     while (i > c->sent_start) {
         UChar32 ch = verso_seg_cp_before(c->t, c->sent_start, i, &p);
         verso_work_add(c->work, 1);
-        if (verso_seg_is_space(ch) || verso_seg_is_bullet(ch) ||
+        if (verso_seg_is_space(ch) || verso_seg_is_bullet(ch) || verso_seg_is_mark(ch) ||
             (verso_seg_is_opener(ch) && ch != '\'') || verso_seg_is_cjk_letter(ch) ||
             (ch >= 0x3000 && ch <= 0x303F) || (ch >= 0xFF00 && ch <= 0xFF65))
             break; /* a word of Latin letters ends at CJK text and punctuation */
@@ -114,7 +115,7 @@ static void s_look_ahead(const verso_seg_ctx *c, size_t b, verso_seg_view *v)
     while (i < c->block_end) {
         UChar32 ch = verso_seg_cp(c->t, c->block_end, i, &nx);
         verso_work_add(c->work, 1);
-        if (!verso_seg_is_space(ch) && !verso_seg_is_opener(ch)) {
+        if (!verso_seg_is_space(ch) && !verso_seg_is_opener(ch) && !verso_seg_is_mark(ch)) {
             v->next = ch;
             break;
         }
@@ -491,6 +492,8 @@ bool verso_seg_keep(verso_seg_ctx *c, size_t b)
     s_look_word(c, &v);
     if (dot && verso_seg_is_cjk_letter(v.next) && s_latin_in_cjk(c, &v))
         return false; /* 1. 降低税率；2. 扩大投资, 英国（U.K.）政府 */
+    if (dot && v.next && !upper && !lower && verso_seg_has(c, VERSO_SEG_ABBREV, v.w0, v.term_start))
+        return false; /* a title in a script without case: "د. أحمد", "डॉ. शर्मा" */
     if (!upper && !lower && !s_numberish(v.next))
         return true; /* CJK, or end of text: ICU's decision stands */
     bool starter = verso_seg_has(c, VERSO_SEG_STARTERS, v.n0, v.n1);

@@ -187,11 +187,20 @@ static verso_err s_emit(verso_seg_ctx *c, size_t a, size_t b)
 
 /* ICU breaks "viens. » Puis" before the guillemet (UAX 29 lets closers follow
  * a terminator only before the space). A closer followed by a space or the
- * end still belongs to the sentence before: move the boundary past it. */
+ * end still belongs to the sentence before: move the boundary past it; so
+ * do tag marks right after the terminator. */
 static size_t s_past_spaced_closers(const verso_seg_ctx *c, size_t pos)
 {
     size_t i = pos, nx;
     bool moved = false;
+    /* tag marks right after the end ("left.</b> Then"): a closing tag */
+    while (i < c->block_end && verso_seg_is_mark(verso_seg_cp(c->t, c->block_end, i, &nx))) {
+        verso_work_add(c->work, 1);
+        i = nx;
+        moved = true;
+    }
+    if (moved)
+        i = verso_seg_skip_spaces(c, i);
     while (i < c->block_end) {
         UChar32 ch = verso_seg_cp(c->t, c->block_end, i, &nx);
         int8_t gc = (int8_t)u_charType(ch);

@@ -151,6 +151,14 @@ static inline bool verso_seg_is_bullet(UChar32 c)
            c == 0x25A0 || c == 0x2219;
 }
 
+/* A tag mark (docs/PROTOCOL.md: U+F0000 and on, a TMX bpt/ept/ph/it or a
+ * client's inline tag): never a word, a terminator or a letter; the
+ * rules look through it. */
+static inline bool verso_seg_is_mark(UChar32 c)
+{
+    return c >= 0xF0000 && c <= 0xFFFFD;
+}
+
 /* Han, Hiragana or Katakana: scripts written without spaces, whose
  * sentences end with 。！？ */
 static inline bool verso_seg_is_cjk_letter(UChar32 c)

@@ -298,6 +298,32 @@ static void test_unwrap(void)
     CHECK_STR(got, "Reuters reported that the company would|cut jobs.");
 }
 
+/* Tag marks (U+F0000 and on) are never words or terminators: the rules
+ * look through them, and a mark right after a terminator (a closing tag)
+ * stays with its sentence. */
+static void test_tag_marks(void)
+{
+#define M0 "\xf3\xb0\x80\x80" /* U+F0000 */
+#define M1 "\xf3\xb0\x80\x81" /* U+F0001 */
+    static const struct {
+        const char *in, *want;
+    } cases[] = {
+        {"He left." M0 " Then " M1 "she came.", "He left." M0 "|Then " M1 "she came."},
+        {"See Dr." M0 " Smith today. Fine.", "See Dr." M0 " Smith today.|Fine."},
+        {"The " M0 "U.S." M1 " Army left. Fine.", "The " M0 "U.S." M1 " Army left.|Fine."},
+        {M0 "Hello" M1 ". World.", M0 "Hello" M1 ".|World."},
+        {"It costs approx. " M0 "$2.5 bn" M1 ". Fine.",
+         "It costs approx. " M0 "$2.5 bn" M1 ".|Fine."},
+    };
+    char got[512];
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        s_join("en", cases[i].in, strlen(cases[i].in), VERSO_PARA_AUTO, got, sizeof got);
+        CHECK_STR(got, cases[i].want);
+    }
+#undef M0
+#undef M1
+}
+
 int main(void)
 {
     CHECK_INT(verso_seg_rules_load(VERSO_RULES_DIR, &s_rules), VERSO_OK);
@@ -311,6 +337,7 @@ int main(void)
     RUN(test_hostile_input);
     RUN(test_seed_article);
     RUN(test_unwrap);
+    RUN(test_tag_marks);
     verso_segmenter_destroy(&s_seg);
     verso_seg_rules_destroy(&s_rules);
     return t_report();
