@@ -721,8 +721,14 @@ static void XMLCALL s_on_end(void *ud, const XML_Char *name)
     s_tu *t = &r->tu;
     if (!t->active && r->header_depth && d >= r->header_depth) {
         s_close_xml(r, &r->header, name);
-        if (d == r->header_depth)
+        if (d == r->header_depth) {
             r->header_depth = 0;
+            /* kept only as the writer takes it back: notes, props, udes of maps
+             * (a <ude> holding text or other elements is dropped, not kept) */
+            r->header_bad |= !verso_tmx_kept_valid(
+                (verso_tmx_str){r->header.data ? r->header.data : "", r->header.len},
+                VERSO_TMX_KEPT_HEADER);
+        }
     }
     if (!t->active)
         return;

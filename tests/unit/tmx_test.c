@@ -816,6 +816,19 @@ static void test_kept(void)
                       "</header>");
     CHECK(verso_tmx_kept_valid(verso_tmx_reader_header(r), VERSO_TMX_KEPT_HEADER));
     verso_tmx_reader_destroy(&r);
+    /* a header the writer would not take back (text and a stray element in a
+     * <ude>, found by fuzz_tmx) is not kept; the units still are */
+    static const char odd[] =
+        "<tmx version=\"1.4\"><header srclang=\"en\"><ude name=\"u\">a m"
+        "<p unicode=\"#xE001\"/></ude></header><body><tu><tuv xml:lang=\"en\">"
+        "<seg>Hi</seg></tuv><tuv xml:lang=\"de\"><seg>Hallo</seg></tuv></tu>"
+        "</body></tmx>";
+    g = (s_kept_got){0};
+    CHECK_INT(verso_tmx_reader_new(s_on_kept, &g, &r), VERSO_OK);
+    CHECK_INT(verso_tmx_reader_feed(r, odd, sizeof odd - 1, true), VERSO_OK);
+    CHECK_INT(g.n, 1);
+    CHECK_INT((int)verso_tmx_reader_header(r).n, 0);
+    verso_tmx_reader_destroy(&r);
     verso_tmx_str v;
     CHECK(verso_tmx_attr_get(T(" a=\"1\" b=\"x&amp;y\""), "b", &v) && v.n == 7);
     CHECK(!verso_tmx_attr_get(T(" a=\"1\""), "b", &v));
