@@ -5,7 +5,11 @@ Starts a versod, sends every case to the `segment` op with the rules and with
 plain ICU (`"rules": false`), and prints passed/total per language and each
 failure. A case passes when the list of trimmed sentences matches exactly.
 
-Usage: bench/seg_eval.py [--versod PATH] [--quiet] [FILE.jsonl ...]
+Then, unless --no-speed, runs bench/seg_bench (beside versod) for throughput:
+MB/s of Verso's segmenter and of plain ICU on English and Chinese, in the same
+run (its texts are synthetic: bench/seg_bench.c says how they are made).
+
+Usage: bench/seg_eval.py [--versod PATH] [--quiet] [--no-speed] [FILE.jsonl ...]
 Default files: ../shared/eval/segmentation/grs_*.jsonl beside the repository;
 skips cleanly (exit 0) when that directory is absent. Exit status 1 when any
 case fails with the rules.
@@ -79,6 +83,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--versod", default=os.path.join(ROOT, "build", "release", "versod"))
     ap.add_argument("--quiet", action="store_true")
+    ap.add_argument("--no-speed", action="store_true")
     ap.add_argument("files", nargs="*")
     args = ap.parse_args()
     files = args.files
@@ -116,6 +121,10 @@ def main():
         proc.send_signal(signal.SIGTERM)
         proc.wait()
         shutil.rmtree(tmp, ignore_errors=True)
+    bench = os.path.join(os.path.dirname(os.path.abspath(args.versod)), "bench", "seg_bench")
+    if not args.no_speed and os.path.exists(bench):
+        sys.stdout.flush()
+        subprocess.run([bench], check=False)
     return 1 if total_fail else 0
 
 

@@ -138,10 +138,10 @@ static void test_cli_segment(void)
     CHECK_INT(s_sh(cmd, out, sizeof out), 0);
     CHECK_STR(out, "Dr. Smith left at 5 p.m.\nHe came back.\n\xe4\xbd\xa0\xe5\xa5\xbd\xe3\x80\x82\n"
                    "\xe5\x86\x8d\xe8\xa7\x81\xe3\x80\x82\n");
-    snprintf(cmd, sizeof cmd, "%s --endpoint %s --json segment - --lang zh < %s", VERSO_CLI_PATH,
+    snprintf(cmd, sizeof cmd, "%s --endpoint %s --json segment - --lang ko < %s", VERSO_CLI_PATH,
              s_proc.endpoint, path);
     CHECK_INT(s_sh(cmd, out, sizeof out), 0);
-    CHECK(strstr(out, "\"rules\":\"root\"") != NULL); /* no zh.rules: root */
+    CHECK(strstr(out, "\"rules\":\"root\"") != NULL); /* no ko.rules: root */
     CHECK(strstr(out, "\"segments\":[{\"text\":\"Dr.\",\"start\":0,\"end\":3,\"para\":0}") !=
           NULL); /* root rules know no "Dr." */
     snprintf(cmd, sizeof cmd, "%s --endpoint %s segment %s --lang en_US 2>&1", VERSO_CLI_PATH,
