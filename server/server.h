@@ -16,18 +16,18 @@
 #include "lexdir.h"
 #include "metrics.h"
 #include "segrules.h"
-#include "store.h"
 #include "srx.h"
+#include "store.h"
 #include "verso/err.h"
 
 typedef struct verso_server_config {
     const char *bind; /* e.g. tcp://127.0.0.1:5555, or tcp://127.0.0.1:* */
     const char *data_dir;
-    const char *ready_file;      /* NULL: none; else written with the bound endpoint */
-    unsigned threads;            /* workers, >= 1 */
-    size_t max_message_bytes;    /* larger requests get ETOOBIG */
-    const char *rules_dir;       /* segmentation rule files (segrules.h) */
-    const char *dict_dir;        /* bilingual word lists for the aligner (lexdir.h); NULL: none */
+    const char *ready_file;   /* NULL: none; else written with the bound endpoint */
+    unsigned threads;         /* workers, >= 1 */
+    size_t max_message_bytes; /* larger requests get ETOOBIG */
+    const char *rules_dir;    /* segmentation rule files (segrules.h) */
+    const char *dict_dir;     /* bilingual word lists for the aligner (lexdir.h); NULL: none */
     const char *srx_files[VERSO_SRX_MAX_SETS]; /* SRX rule sets (srx.h), named by file stem */
     unsigned nsrx_files;
     const char *curve_secret;    /* the server's key pair file (keyfile.h); NULL: no CURVE */
