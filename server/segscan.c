@@ -225,6 +225,41 @@ verso_err verso_seg_scan_soft(const verso_seg_ctx *c)
     return VERSO_OK;
 }
 
+/* An ASCII white space byte. (A byte of a multi-byte character is none:
+ * read as a code point, 0xA0 and 0x85 were taken for spaces, and every
+ * byte of CJK text cost a Unicode property lookup.) */
+static bool s_ascii_space(char b)
+{
+    return b == ' ' || (b >= '\t' && b <= '\r');
+}
+
+/* The first byte b at or after i in the block, or its end. */
+static size_t s_find_byte(const verso_seg_ctx *c, char b, size_t i)
+{
+    const char *p = i < c->block_end ? memchr(c->t + i, b, c->block_end - i) : NULL;
+    verso_work_add(c->work, 1);
+    return p ? (size_t)(p - c->t) : c->block_end;
+}
+
+/* Where a marker ending with the "." or ")" at q starts: up to 3 digits or
+ * one letter a-z right before q, at the block's first character or after
+ * an ASCII space; SIZE_MAX when there is none ("1.) " is found at its
+ * "." only). */
+static size_t s_marker_start(const verso_seg_ctx *c, size_t first, size_t q)
+{
+    const char *t = c->t;
+    if (q <= first || (t[q] == ')' && t[q - 1] == '.'))
+        return SIZE_MAX;
+    size_t j = q;
+    while (j > first && q - j < 3 && t[j - 1] >= '0' && t[j - 1] <= '9')
+        j--;
+    if (j == q && t[q - 1] >= 'a' && t[q - 1] <= 'z')
+        j--;
+    if (j == q || (j > first && !s_ascii_space(t[j - 1])))
+        return SIZE_MAX;
+    return j;
+}
+
 /* Parses a list marker at i: "12", "b" then ".)", ")" or "." and a space.
  * Returns the index after the marker (before the space), or 0. */
 static size_t s_marker_at(const verso_seg_ctx *c, size_t i, long *num, char *letter, int *style)
@@ -318,8 +353,7 @@ static bool s_series_start(const verso_seg_ctx *c, size_t first, size_t j, long 
     if (j == first)
         return true;
     return j >= first + 1 && (num == 1 || letter == 'a') && (c->t[j] == '1' || c->t[j] == 'a') &&
-           (c->t[j + 1] == '.' || c->t[j + 1] == ')') &&
-           verso_seg_is_space((unsigned char)c->t[j - 1]);
+           (c->t[j + 1] == '.' || c->t[j + 1] == ')') && s_ascii_space(c->t[j - 1]);
 }
 
 /* List series, in one pass over the block: one that starts the block ("1)
@@ -350,13 +384,21 @@ verso_err verso_seg_scan_list(const verso_seg_ctx *c)
         first = nx;
     }
     verso_err err = VERSO_OK;
-    for (size_t j = first; !err && j < c->block_end; j++) {
+    /* A marker ends with ". ", ") " or ".) ": found from those (far fewer
+     * than words), then its start looked for right before. */
+    size_t dot = s_find_byte(c, '.', first), par = s_find_byte(c, ')', first);
+    while (!err) {
+        size_t q = dot < par ? dot : par, j;
         long num;
         char letter;
         int st;
-        verso_work_add(c->work, 1);
-        if ((j > first && !verso_seg_is_space((unsigned char)t[j - 1])) ||
-            !s_marker_at(c, j, &num, &letter, &st))
+        if (q >= c->block_end)
+            break;
+        if (q == dot)
+            dot = s_find_byte(c, '.', q + 1);
+        else
+            par = s_find_byte(c, ')', q + 1);
+        if ((j = s_marker_start(c, first, q)) == SIZE_MAX || !s_marker_at(c, j, &num, &letter, &st))
             continue;
         bool isl = num < 0;
         long v = isl ? letter : num;
