@@ -303,10 +303,23 @@ static void s_seg_text(verso_tmx_reader *r, const char *s, size_t n)
 }
 
 /* Writes the attributes as XML, ' a="v"' each, into x. */
+/* True when an attribute name is ASCII: TMX's are, and expat reads a
+ * name such as "chaªgedate" in UTF-16 but refuses it in UTF-8, so it would
+ * not read back from what the writer makes (found by fuzz_tmx). */
+static bool s_ascii_name(const char *name)
+{
+    for (; *name; name++)
+        if ((unsigned char)*name >= 0x80)
+            return false;
+    return true;
+}
+
 static void s_attrs_xml(verso_tmx_reader *r, verso_buf *x, const XML_Char **atts)
 {
     int n = XML_GetSpecifiedAttributeCount(r->xp);
     for (int i = 0; i + 1 < n; i += 2) {
+        if (!s_ascii_name(atts[i]))
+            continue; /* not kept */
         s_puts(r, x, " ");
         s_puts(r, x, atts[i]);
         s_puts(r, x, "=\"");

@@ -13,13 +13,13 @@
 
 /* ---- attribute strings: ' name="value"' ... ------------------------------ */
 
-/* A byte of an XML name: ASCII name characters, and any byte of a
- * non-ASCII character (the reader copies names expat accepted; the whole
- * string is checked as UTF-8). */
+/* A byte of an attribute's name: ASCII name characters only. TMX's names
+ * are ASCII, and expat reads some other names in UTF-16 ("chaªgedate")
+ * that it refuses in the UTF-8 the writer makes; the reader keeps none. */
 static bool s_name_char(unsigned char c, bool first)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' || c >= 0x80 ||
-           (!first && ((c >= '0' && c <= '9') || c == '-' || c == '.'));
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' ||
+           (!first && ((c >= '0' && c <= '9') || c == '-' || c == '.')); /* ASCII: TMX's names */
 }
 
 /* An XML 1.0 Char. */
