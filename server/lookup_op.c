@@ -134,6 +134,9 @@ static verso_err s_segments(verso_op_ctx *ctx, verso_str sl, s_seg **segs, size_
     if ((arr != NULL) == (text != NULL))
         return verso_fault_set(ctx->fault, VERSO_EBADREQ,
                                "give either \"segments\" (array of str) or \"text\" (str)");
+    verso_op_seg how; /* checked with "segments" too (docs/PROTOCOL.md) */
+    if ((err = verso_op_seg_parse(ctx, &how)))
+        return err;
     *positions = text != NULL;
     if (arr) {
         if (arr->type != MSGPACK_OBJECT_ARRAY || arr->via.array.size > S_MAX_SEGMENTS)
@@ -157,9 +160,6 @@ static verso_err s_segments(verso_op_ctx *ctx, verso_str sl, s_seg **segs, size_
         }
         return VERSO_OK;
     }
-    verso_op_seg how;
-    if ((err = verso_op_seg_parse(ctx, &how)))
-        return err;
     verso_spans sp;
     verso_spans_init(&sp);
     err = verso_op_seg_run(ctx, &how, sl.p, text, tlen, VERSO_PARA_AUTO, &sp);

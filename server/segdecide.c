@@ -328,6 +328,7 @@ static bool s_in_brackets(verso_seg_ctx *c, size_t pos)
 static bool s_blank_before(const verso_seg_ctx *c, size_t b);
 
 #define S_QUOTE_SCAN 512 /* code points looked back for a quote's or bracket's opening */
+#define S_CLOSERS    3   /* closers after a terminator whose openings are looked for */
 
 /* The opening of the quote or bracket closed by `close` at i: where it
  * is, within S_QUOTE_SCAN code points of i and after the sentence's
@@ -363,13 +364,14 @@ static bool s_opening(const verso_seg_ctx *c, size_t i, UChar32 close, size_t *a
 static bool s_quote_goes_on(verso_seg_ctx *c, const verso_seg_view *v)
 {
     bool goes_on = false, ends = false;
+    unsigned looked = 0; /* openings looked for: S_CLOSERS at most */
     for (size_t i = v->term_end; i < v->end;) {
         size_t nx, at;
         UChar32 ch = verso_seg_cp(c->t, v->end, i, &nx);
         verso_work_add(c->work, 1);
         bool quote = ch == 0x300D || ch == 0x300F || ch == 0x201D;
         bool bracket = ch == 0xFF09 || ch == 0x3011 || ch == 0x3009 || ch == 0x300B;
-        if ((quote || bracket) && s_opening(c, v->term_start, ch, &at)) {
+        if ((quote || bracket) && looked++ < S_CLOSERS && s_opening(c, v->term_start, ch, &at)) {
             UChar32 before =
                 at > c->sent_start ? verso_seg_cp_before(c->t, c->sent_start, at, NULL) : 0;
             bool colon = before == 0xFF1A || before == ':' || before == 0xFE55;
@@ -476,8 +478,11 @@ bool verso_seg_keep(verso_seg_ctx *c, size_t b)
     s_look_back(c, b, &v);
     if (v.end <= c->sent_start)
         return false;
-    if (v.term_start == v.term_end && s_ends_cjk_ellipsis(c, v.end))
-        return !s_in_brackets(c, v.end); /* 他沉默了很久……第二天 */
+    if (v.term_start == v.term_end && b == v.end && s_ends_cjk_ellipsis(c, v.end)) {
+        s_look_ahead(c, b, &v); /* 他沉默了很久……第二天: straight before Han or kana */
+        if (verso_seg_is_cjk_letter(v.next))
+            return !s_in_brackets(c, v.end);
+    }
     if (v.term_start == v.term_end) /* ICU's own reasons ("Τι κάνεις;"), or a line end */
         return !(v.newline_in_gap && c->blank_mode);
     if (v.term_start > c->sent_start && c->t[v.term_start - 1] == '[')

@@ -432,9 +432,9 @@ static bool s_auto_blank(const char *t, size_t len, verso_work *w)
     return blank_line && lines > 0 && chars / lines < 100;
 }
 
-/* One line's shape: its length in code points (trailing white space
- * aside), its words, whether it is indented or starts with a bullet, and
- * whether it ends a sentence (a terminator, then closers only). */
+/* One line's shape: its length in code points (white space included),
+ * its words, whether it is indented or starts with a bullet, and whether
+ * it ends a sentence (a terminator, then closers only). */
 typedef struct s_line {
     size_t cps, words;
     bool indented, ends;

@@ -225,12 +225,15 @@ verso_err verso_seg_scan_soft(const verso_seg_ctx *c)
     return VERSO_OK;
 }
 
-/* An ASCII white space byte. (A byte of a multi-byte character is none:
- * read as a code point, 0xA0 and 0x85 were taken for spaces, and every
- * byte of CJK text cost a Unicode property lookup.) */
-static bool s_ascii_space(char b)
+/* True when the character before j (j > lo) is white space: ASCII read as
+ * a byte, anything else decoded (a no-break space before "1." counts; a
+ * byte of "à" read as a code point was taken for one). */
+static bool s_space_before(const char *t, size_t lo, size_t j)
 {
-    return b == ' ' || (b >= '\t' && b <= '\r');
+    char b = t[j - 1];
+    if ((unsigned char)b < 0x80)
+        return b == ' ' || (b >= '\t' && b <= '\r');
+    return verso_seg_is_space(verso_seg_cp_before(t, lo, j, NULL));
 }
 
 /* The first byte b at or after i in the block, or its end. */
@@ -255,7 +258,7 @@ static size_t s_marker_start(const verso_seg_ctx *c, size_t first, size_t q)
         j--;
     if (j == q && t[q - 1] >= 'a' && t[q - 1] <= 'z')
         j--;
-    if (j == q || (j > first && !s_ascii_space(t[j - 1])))
+    if (j == q || (j > first && !s_space_before(t, first, j)))
         return SIZE_MAX;
     return j;
 }
@@ -353,7 +356,7 @@ static bool s_series_start(const verso_seg_ctx *c, size_t first, size_t j, long 
     if (j == first)
         return true;
     return j >= first + 1 && (num == 1 || letter == 'a') && (c->t[j] == '1' || c->t[j] == 'a') &&
-           (c->t[j + 1] == '.' || c->t[j + 1] == ')') && s_ascii_space(c->t[j - 1]);
+           (c->t[j + 1] == '.' || c->t[j + 1] == ')') && s_space_before(c->t, first, j);
 }
 
 /* List series, in one pass over the block: one that starts the block ("1)

@@ -17,10 +17,11 @@
 #include <unicode/uregex.h>
 #include <unicode/ustring.h>
 #include <unicode/utext.h>
+#include <unicode/utf8.h>
 
 #include "buf.h"
 
-#define S_TIME_LIMIT 2000 /* ICU match steps (roughly ms) one find may take */
+#define S_TIME_LIMIT 2000 /* ICU's match steps one search may take (about 0.3 s here) */
 
 typedef struct s_rule {
     bool brk;
@@ -146,6 +147,8 @@ static void s_langrule_start(s_parse *p, const XML_Char **atts)
     const char *name = s_att(atts, "languagerulename");
     if (!name)
         return s_fail(p, "<languagerule> without languagerulename", NULL);
+    if (strlen(name) > VERSO_SRX_MAX_NAME)
+        return s_fail(p, "a languagerulename over %s bytes", "64");
     if (verso_array_grow(&x->lrs, &x->caplrs, x->nlrs + 1, sizeof *x->lrs) ||
         !(x->lrs[x->nlrs].name = strdup(name)))
         return s_fail(p, "out of memory", NULL);
@@ -418,9 +421,12 @@ size_t verso_srx_describe(const verso_srx *x, const char *lang, char *buf, size_
     size_t lr[S_MAX_APPLY], n = s_applying(x, lang, lr, S_MAX_APPLY), len = 0;
     if (cap)
         buf[0] = '\0';
-    for (size_t k = 0; k < n && len + 1 < cap; k++) {
-        int w = snprintf(buf + len, cap - len, "%s%s", k ? "+" : "", x->lrs[lr[k]].name);
-        len += w > 0 ? (size_t)w : 0;
+    for (size_t k = 0; k < n; k++) { /* whole names only: never a character cut */
+        size_t w = strlen(x->lrs[lr[k]].name) + (k > 0);
+        if (len + w + 1 > cap)
+            break;
+        snprintf(buf + len, cap - len, "%s%s", k ? "+" : "", x->lrs[lr[k]].name);
+        len += w;
     }
     return n;
 }
@@ -510,8 +516,12 @@ static URegularExpression *s_rule_re(verso_srx_cutter *c, size_t k)
 }
 
 /* Records every position in (a, b) where rule k applies and no earlier
- * rule did: c->dec[p - a]. */
-static verso_err s_apply(verso_srx_cutter *c, size_t k, UText *ut, size_t a, size_t b)
+ * rule did: c->dec[p - a]. Each search starts where the last match ended
+ * (a character on after an empty one) and is given its own time limit:
+ * ICU counts the limit from the region's setting, so one long paragraph
+ * of ordinary matches used to exhaust it. */
+static verso_err s_apply(verso_srx_cutter *c, size_t k, UText *ut, const char *text, size_t a,
+                         size_t b)
 {
     UErrorCode st = U_ZERO_ERROR;
     URegularExpression *re = s_rule_re(c, k);
@@ -520,10 +530,23 @@ static verso_err s_apply(verso_srx_cutter *c, size_t k, UText *ut, size_t a, siz
     uregex_setUText(re, ut, &st);
     uregex_setRegion64(re, (int64_t)a, (int64_t)b, &st);
     while (U_SUCCESS(st) && uregex_findNext(re, &st)) {
-        int64_t e = uregex_end64(re, 0, &st);
-        if (U_SUCCESS(st) && e > (int64_t)a && e < (int64_t)b && !c->dec[e - (int64_t)a])
+        int64_t s0 = uregex_start64(re, 0, &st), e = uregex_end64(re, 0, &st);
+        if (U_FAILURE(st))
+            break;
+        if (e > (int64_t)a && e < (int64_t)b && !c->dec[e - (int64_t)a])
             c->dec[e - (int64_t)a] = c->x->rules[k].brk ? 2 : 1;
         verso_work_add(c->work, 1);
+        size_t next = (size_t)e;
+        if (e == s0) { /* an empty match: on by one character */
+            int32_t i = 0, n = (int32_t)(b - next);
+            if (n <= 0)
+                break;
+            U8_FWD_1((const uint8_t *)text + next, i, n);
+            next += (size_t)i;
+        }
+        if (next >= b)
+            break;
+        uregex_setRegionAndStart(re, (int64_t)a, (int64_t)b, (int64_t)next, &st);
     }
     if (st == U_REGEX_STOPPED_BY_CALLER) {
         verso_err e = verso_work_check(c->work);
@@ -551,7 +574,7 @@ verso_err verso_srx_cut(verso_srx_cutter *c, const char *lang, const char *text,
     for (size_t r = 0; r < l->n && !e; r++) {
         const s_langrule *lr = &c->x->lrs[l->lr[r]];
         for (size_t k = lr->first; k < lr->first + lr->n && !e; k++)
-            if (!(e = s_apply(c, k, ut, a, b)))
+            if (!(e = s_apply(c, k, ut, text, a, b)))
                 e = verso_work_tick(w, 1 + (b - a) / 64);
     }
     utext_close(ut);

@@ -27,6 +27,7 @@ typedef struct verso_srx_cutter verso_srx_cutter;
 #define VERSO_SRX_MAX_BYTES   (16u << 20) /* the file */
 #define VERSO_SRX_MAX_RULES   20000u      /* rules in all language rules */
 #define VERSO_SRX_MAX_PATTERN 8192u       /* bytes of one regular expression */
+#define VERSO_SRX_MAX_NAME    64u         /* bytes of a languagerulename */
 
 /* Loads the SRX 2.0 file at path as the rule set `name` (1 to 64 bytes of
  * [A-Za-z0-9._-]). *out is the caller's (verso_srx_destroy). Errors: EIO
@@ -62,11 +63,15 @@ const verso_srx *verso_srx_cutter_srx(const verso_srx_cutter *c);
  * The break positions SRX puts inside text[a, b) (a UTF-8 text of len
  * bytes; the rules see only [a, b)) for language lang: byte offsets in
  * (a, b), ascending, into *pos (grown with realloc; *cap its size), *n
- * their number. At each position between two characters the first rule
- * (in the order verso_srx_describe gives) whose <beforebreak> matches
- * the text before it and whose <afterbreak> matches the text after it
- * decides; where none does there is no break. Matching stops at w's
- * deadline or cancellation, and a pattern that runs away is stopped.
+ * their number. Each rule (in the order verso_srx_describe gives) is
+ * searched as (?:BEFORE)(?=AFTER), left to right, each search starting
+ * where the last match ended; a match's end is a position where the rule
+ * applies, and the first rule that applies at a position decides: a
+ * break or none. Where no rule applies there is no break. (A rule whose
+ * <beforebreak> could match ending inside another of its own matches is
+ * found only once there, as with a find loop; OmegaT's default rules give
+ * the same cuts, test_omegat.py.) Matching stops at w's deadline or
+ * cancellation, and a search that runs away is stopped.
  * Errors: ENOMEM, ETIMEDOUT, ECANCELED, EINTERNAL (ICU failure or a
  * runaway pattern).
  */

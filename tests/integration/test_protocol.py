@@ -3620,6 +3620,9 @@ class ProtocolTest(unittest.TestCase):
         self.call(sock, "tm_create", tm="t")
         self.call(sock, "add", tm="t", src_lang="xx", tgt_lang="en",
                   entries=[{"src": "two no; three.", "tgt": "2 3"}])
+        for rules in ("nope", 5):   # checked with "segments" too
+            self.error("lookup", "EBADREQ", sock=sock, tm="t", src_lang="xx", tgt_lang="en",
+                       segments=["One;"], rules=rules)
         res = self.call(sock, "lookup", tm="t", src_lang="xx", tgt_lang="en", text=text,
                         rules="casc")
         self.assertEqual([r["segment"] for r in res["results"]],

@@ -69,14 +69,39 @@ static void test_segment(void)
 {
     static const char *const langs[] = {"en", "de", "fr", "zh", "ja"};
     static const char *const units[] = {
-        "a. ",          "1. ",        "a) ",      "1.) ",       "A. ",     "Mr. ",
-        "U.S. ",        "No. 1 ",     "e.g. ",    "ab.Cd/", /* one long token with many dots in it
-                                                             */
-        "“走吧！”他说", "「あ。」と", "（あ。）",           /* quoted CJK speech in one paragraph */
-        ". . . ",       "a. » ",      "Co. Mr. ", "x\n",        "x\n\n",   "\t",
-        "   ",          "• a ",       "[1] ",     "：“好。”与", "好。”a",  "……好",
-        ".[1] ",        "a.[1,2] ",   "• 9. a ",  "Inc.签",     "：1. 好", /* CJK quotes, ellipses,
-                                                                              Latin in CJK */
+        "a. ",
+        "1. ",
+        "a) ",
+        "1.) ",
+        "A. ",
+        "Mr. ",
+        "U.S. ",
+        "No. 1 ",
+        "e.g. ",
+        "ab.Cd/", /* one long token with many dots in it
+                   */
+        "“走吧！”他说",
+        "「あ。」と",
+        "（あ。）", /* quoted CJK speech in one paragraph */
+        ". . . ",
+        "a. » ",
+        "Co. Mr. ",
+        "x\n",
+        "x\n\n",
+        "\t",
+        "   ",
+        "• a ",
+        "[1] ",
+        "：“好。”与",
+        "好。”a",
+        "……好",
+        ".[1] ",
+        "a.[1,2] ",
+        "• 9. a ",
+        "Inc.签",
+        "好。」」」」」」」」",
+        "：1. 好", /* CJK quotes, ellipses,
+Latin in CJK */
     };
     for (size_t l = 0; l < sizeof langs / sizeof *langs; l++)
         for (size_t u = 0; u < sizeof units / sizeof *units; u++)

@@ -296,6 +296,11 @@ static void test_unwrap(void)
     CHECK_STR(got, "Reuters reported that the company would\ncut jobs.");
     s_join("en", two, strlen(two), VERSO_PARA_LINE, got, sizeof got);
     CHECK_STR(got, "Reuters reported that the company would|cut jobs.");
+    /* a CJK ellipsis ends a sentence straight before Han or kana only: not
+     * at a line break the paragraph mode joins */
+    static const char dots[] = "He thought about it\xe2\x80\xa6\xe2\x80\xa6\nand then he left.";
+    s_join("en", dots, strlen(dots), VERSO_PARA_BLANK, got, sizeof got);
+    CHECK_STR(got, dots);
 }
 
 /* Tag marks (U+F0000 and on) are never words or terminators: the rules

@@ -87,6 +87,8 @@ static void test_first_rule_decides(void)
     CHECK_STR(buf, "Abbrev+Stops");
     CHECK_INT((int)verso_srx_describe(x, "de", buf, sizeof buf), 1);
     CHECK_STR(buf, "Stops");
+    CHECK_INT((int)verso_srx_describe(x, "en", buf, 10), 2); /* whole names only */
+    CHECK_STR(buf, "Abbrev");
     verso_srx_destroy(&x);
     CHECK(x == NULL);
 }
@@ -159,6 +161,25 @@ static void test_bounded(void)
     CHECK_INT(verso_srx_cut(c, "en", t, sizeof t - 1, 0, sizeof t - 1, &pos, &n, &cap, NULL),
               VERSO_EINTERNAL);
     free(pos);
+    verso_srx_cutter_destroy(&c);
+    verso_srx_destroy(&x);
+    /* an honest rule on a long paragraph is never taken for a runaway: each
+     * search has its own time limit (a shared one ran out at 4 MB) */
+    CHECK_INT(verso_srx_load(t_file("cascade=\"yes\"", RULES, MAPS), "t", &x, &why), VERSO_OK);
+    CHECK_INT(verso_srx_cutter_new(x, &c), VERSO_OK);
+    static const char unit[] = "The committee met to discuss the matter in detail. ";
+    size_t units = (6u << 20) / (sizeof unit - 1), len = units * (sizeof unit - 1);
+    char *big = malloc(len + 1);
+    CHECK(big != NULL);
+    for (size_t u = 0; big && u < units; u++)
+        memcpy(big + u * (sizeof unit - 1), unit, sizeof unit - 1);
+    pos = NULL;
+    n = cap = 0;
+    if (big)
+        CHECK_INT(verso_srx_cut(c, "de", big, len, 0, len, &pos, &n, &cap, NULL), VERSO_OK);
+    CHECK(n == units); /* after every stop, the last one too (a space follows it) */
+    free(pos);
+    free(big);
     verso_srx_cutter_destroy(&c);
     verso_srx_destroy(&x);
 }
