@@ -52,6 +52,7 @@ void verso_aligner_destroy(verso_aligner **pa)
     free(a->path);
     free(a->band);
     free(a->mend);
+    free(a->saved);
     free(a->boff);
     free(a->fb);
     free(a);

@@ -37,8 +37,9 @@ typedef struct verso_align_seg {
  * [tgt, tgt + ntgt); score in [0, 1], the aligner's confidence: a logistic
  * of the bead's cost (length, anchors, paragraphs; the type prior too for
  * 1-0 and 0-1), 0.5 at a cost of 3 nats (docs/ALIGNMENT.md). Beads of an
- * empty side score 0. moved: a pair of a block of the target found in
- * another order than its source (its target breaks the monotone order). */
+ * empty side score 0. moved: a bead of a block of the target found in
+ * another order than its source (its target breaks the monotone order;
+ * a bead with one side inside such a block is marked too). */
 typedef struct verso_align_bead {
     uint32_t src, nsrc, tgt, ntgt;
     double score;

@@ -220,18 +220,26 @@ static float s_bead_cost(const verso_aligner *a, const s_dp *d, size_t i, size_t
 /* The cost of each sentence left alone (a 1-0 or 0-1 bead, prior aside),
  * into a->nullc: source sentences, then target ones. A sentence alone
  * costs its length against nothing and its anchors unmatched. */
+static float s_alone_cost(const verso_aligner *a, const s_dp *d, int t, size_t k)
+{
+    const verso_align_side *sd = t ? d->y : d->x;
+    double l = sd->len[k + 1] - sd->len[k];
+    return s_len_cost(a, d, t ? 0 : l, t ? l : 0, false) + S_UNMATCHED * sd->fw[k];
+}
+
+/* Fills the costs of the sentences of d's rectangle: source [i0, ns),
+ * target [j0, nt) (the array is indexed by sentence, for the whole
+ * document: a stretch searched again fills its own part only, so that
+ * many small rectangles cost their size, not the document's each). */
 static verso_err s_null_costs(verso_aligner *a, const s_dp *d)
 {
     if (verso_array_grow(&a->nullc, &a->capnullc, d->x->n + d->y->n + 1, sizeof *a->nullc))
         return VERSO_ENOMEM;
-    for (int t = 0; t < 2; t++) {
-        const verso_align_side *sd = t ? d->y : d->x;
-        float *out = a->nullc + (t ? d->x->n : 0);
-        for (size_t k = 0; k < sd->n; k++) {
-            double l = sd->len[k + 1] - sd->len[k];
-            out[k] = s_len_cost(a, d, t ? 0 : l, t ? l : 0, false) + S_UNMATCHED * sd->fw[k];
-        }
-    }
+    verso_work_add(a->work, (d->ns - d->i0) + (d->nt - (size_t)d->j0) + 1);
+    for (size_t i = d->i0; i < d->ns; i++)
+        a->nullc[i] = s_alone_cost(a, d, 0, i);
+    for (size_t j = (size_t)d->j0; j < d->nt; j++)
+        a->nullc[d->x->n + j] = s_alone_cost(a, d, 1, j);
     return VERSO_OK;
 }
 
@@ -734,11 +742,25 @@ static verso_err s_mend(verso_aligner *a, s_dp *d, size_t np, size_t w, size_t *
         d->j0 = p[k0].tgt;
         d->ns = k1 < np ? p[k1].src : whole.ns;
         d->nt = k1 < np ? p[k1].tgt : whole.nt;
+        /* the rectangle's rows clamped for the run, then given back: the
+         * band outside a stretch, and the next round's edges, stay whole */
+        size_t rows = d->ns - d->i0 + 1;
+        if (verso_array_grow(&a->saved, &a->capsaved, 2 * rows, sizeof *a->saved)) {
+            e = VERSO_ENOMEM;
+            *d = whole;
+            break;
+        }
         for (size_t i = d->i0; i <= d->ns; i++) {
+            a->saved[2 * (i - d->i0)] = d->lo[i];
+            a->saved[2 * (i - d->i0) + 1] = d->hi[i];
             d->lo[i] = s_clamp(d->lo[i], d->j0, (long)d->nt);
             d->hi[i] = s_clamp(d->hi[i], d->j0, (long)d->nt);
         }
         e = s_run(a, d, out, &n, &ed);
+        for (size_t i = d->i0; i <= d->ns; i++) {
+            d->lo[i] = a->saved[2 * (i - d->i0)];
+            d->hi[i] = a->saved[2 * (i - d->i0) + 1];
+        }
         out += n;
         *edge = *edge || ed;
         prev = k1;
@@ -825,12 +847,12 @@ float verso_align_gap_cost(verso_aligner *a, const verso_align_model *m, int sid
                            size_t to)
 {
     s_dp d;
-    if (s_level(a, m, 1, &d) || s_null_costs(a, &d))
-        return S_INF;
+    s_level(a, m, 1, &d); /* at the sentence level: no allocation, no error */
     float c = 0;
-    for (size_t k = from; k < to; k++)
-        c += side ? s_null_cost(a, &d, 0, k + 1, 1, k > from)
-                  : s_null_cost(a, &d, k + 1, 0, 0, k > from);
+    for (size_t k = from; k < to; k++) {
+        float len = s_alone_cost(a, &d, side, k);
+        c += k > from ? S_GAP_EXT + (len < S_GAP_LEN ? len : S_GAP_LEN) : s_bead_prior[side] + len;
+    }
     return c;
 }
 
@@ -1023,13 +1045,15 @@ verso_err verso_align_margins(verso_aligner *a, const verso_align_model *m, size
     s_dp d;
     verso_align_bead *p = a->beads + k0, *last = a->beads + k1 - 1;
     verso_err e = s_level(a, m, 1, &d);
-    if (e || k1 <= k0 || (e = s_null_costs(a, &d)))
+    if (e || k1 <= k0)
         return e;
     d.direct = true;
     d.i0 = p->src;
     d.j0 = p->tgt;
     d.ns = last->src + last->nsrc;
     d.nt = last->tgt + last->ntgt;
+    if ((e = s_null_costs(a, &d)))
+        return e;
     s_band_path(&d, p, k1 - k0, S_CONF_BAND);
     if ((e = s_fb_fill(a, &d)))
         return e;

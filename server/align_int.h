@@ -1,9 +1,10 @@
 /*
- * align_int.h - what the aligner's three files share: align.c (the
+ * align_int.h - what the aligner's four files share: align.c (the
  * driver: two passes, re-estimation, learned links, confidence),
- * align_feat.c (sentences to lengths and anchor features) and align_dp.c
- * (the search: dynamic programming over beads, coarse to fine).
- * Internal: include it from those three only; everyone else uses align.h.
+ * align_feat.c (sentences to lengths and anchor features), align_dp.c
+ * (the search: dynamic programming over beads, coarse to fine) and
+ * align_move.c (blocks of the translation in another order).
+ * Internal: include it from those four only; everyone else uses align.h.
  *
  * Everything here works on one verso_aligner, which belongs to one thread.
  */
@@ -102,6 +103,8 @@ struct verso_aligner {
     size_t capband;
     size_t *mend; /* stretches of a path to search again (align_dp.c) */
     size_t capmend;
+    long *saved; /* the band rows a stretch's search clamps, given back after */
+    size_t capsaved;
     size_t *boff; /* margins (align_dp.c): where each band row starts in fb */
     size_t capboff;
     float *fb; /* margins: forward and backward costs, pair bead costs, per band cell */
@@ -179,8 +182,7 @@ verso_err verso_align_rect(verso_aligner *a, const verso_align_model *m, size_t 
                            size_t i1, size_t j1, size_t at, size_t *nb, float *cost);
 
 /* The cost under m of leaving the sentences [from, to) of side `side`
- * (0: source, 1: target) alone: a gap opened, then extended; 1e30 when
- * out of memory. */
+ * (0: source, 1: target) alone: a gap opened, then extended. */
 float verso_align_gap_cost(verso_aligner *a, const verso_align_model *m, int side, size_t from,
                            size_t to);
 

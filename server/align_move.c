@@ -25,8 +25,8 @@
                                /* or 1/8 of the stretch's target if less (2 at least) */
 #define S_MIN_PART  3          /* sentences a side of each crossed block, at least */
 #define S_MOVE_COST 10.0f      /* the price of a move, in nats */
-#define S_MAX_RUNS  64         /* runs of sentences alone a side tried for pairing, at most, */
-#define S_BUDGET    (1u << 26) /* comparing this many sentence pairs in all, at most */
+#define S_BUDGET    (1u << 24) /* comparing this many sentence pairs in all, at most */
+#define S_NEAR_RUNS 32         /* a source run is compared with the runs this near it */
 #define S_RUN_AGREE 0.5f       /* anchor weight two paired runs must match, of what they could */
 
 /* A stretch of the path: beads [k0, k1), the rectangle (s0, t0)-(s1, t1),
@@ -207,6 +207,7 @@ static bool s_cut(const verso_aligner *a, s_stretch *st, const uint32_t *to, con
     float mono = s_agree(a, st, to, w, st->s0, st->s1, ly[st->t0], r, tol);
     for (size_t s = st->s0 + S_MIN_PART; s + S_MIN_PART <= st->s1; s++) {
         size_t t = s_cut_at(a, st, s);
+        verso_work_add(a->work, ns); /* the two s_agree: ns sentences in all */
         if (t < st->t0 + S_MIN_PART || t + S_MIN_PART > st->t1)
             continue;
         float x = s_agree(a, st, to, w, st->s0, s, ly[t], r, tol) +
@@ -315,11 +316,12 @@ typedef struct s_alone {
 } s_alone;
 
 /* The runs of sentences alone in p[0..np) of S_MIN_SIDE to S_MAX_SIDE
- * sentences, at most S_MAX_RUNS of them, into r; *nr their number. */
-static void s_runs(const verso_align_bead *p, size_t np, s_alone *r, size_t *nr)
+ * sentences, into *r (grown; *cap its size) in document order; *nr their
+ * number. Errors: ENOMEM. */
+static verso_err s_runs(const verso_align_bead *p, size_t np, s_alone **r, size_t *cap, size_t *nr)
 {
     *nr = 0;
-    for (size_t k = 0; k < np && *nr < S_MAX_RUNS;) {
+    for (size_t k = 0; k < np;) {
         int side = p[k].ntgt ? 1 : 0;
         size_t e = k;
         while (e < np && !p[e].moved && (p[e].nsrc == 0) != (p[e].ntgt == 0) &&
@@ -330,10 +332,14 @@ static void s_runs(const verso_align_bead *p, size_t np, s_alone *r, size_t *nr)
             continue;
         }
         size_t from = side ? p[k].tgt : p[k].src, to = side ? p[e - 1].tgt + 1 : p[e - 1].src + 1;
-        if (to - from >= S_MIN_SIDE && to - from <= S_MAX_SIDE)
-            r[(*nr)++] = (s_alone){k, e, from, to, side, -1, 0, 0};
+        if (to - from >= S_MIN_SIDE && to - from <= S_MAX_SIDE) {
+            if (verso_array_grow(r, cap, *nr + 1, sizeof **r))
+                return VERSO_ENOMEM;
+            (*r)[(*nr)++] = (s_alone){k, e, from, to, side, -1, 0, 0};
+        }
         k = e;
     }
+    return VERSO_OK;
 }
 
 /* How well the source run x matches the target run y: for each source
@@ -376,7 +382,8 @@ static bool s_supported(const verso_aligner *a, const s_alone *x, const s_alone 
     return least > 0 && m >= S_RUN_AGREE * least;
 }
 
-/* Pairs source run x with the target run of r[0..nr) it matches best
+/* Pairs source run x with the target run of r[0..nr), among the
+ * S_NEAR_RUNS runs either side of it in the document, it matches best
  * (the sentence pairs compared come out of *budget), when aligning the two (at a->beads[scratch
  * ..)) costs less, with the price of a move, than leaving both alone; the beads go to *acc. */
 static verso_err s_pair_run(verso_aligner *a, const verso_align_model *m, s_alone *r, size_t nr,
@@ -385,7 +392,8 @@ static verso_err s_pair_run(verso_aligner *a, const verso_align_model *m, s_alon
 {
     float best = 0, score;
     long y = -1;
-    for (size_t q = 0; q < nr; q++) {
+    size_t q0 = x > S_NEAR_RUNS ? x - S_NEAR_RUNS : 0, q1 = x + S_NEAR_RUNS + 1;
+    for (size_t q = q0; q < nr && q < q1; q++) { /* the runs nearest in the document */
         size_t nx = r[x].to - r[x].from, ny = r[q].to - r[q].from;
         if (r[q].side != 1 || r[q].pair >= 0 || nx > 4 * ny || ny > 4 * nx || (*budget < nx * ny))
             continue;
@@ -449,13 +457,17 @@ static verso_err s_splice(verso_aligner *a, const verso_align_bead *p, size_t np
 static verso_err s_pair_alone(verso_aligner *a, const verso_align_model *m, size_t *nb)
 {
     size_t np = *nb, nr, nacc = 0, capacc = 0, paired = 0, budget = S_BUDGET;
-    s_alone r[S_MAX_RUNS];
     verso_align_bead *acc = NULL;
     verso_err e = VERSO_OK;
+    s_alone *r = NULL;
+    size_t capr = 0;
     if (verso_array_grow(&a->path, &a->cappath, np + 1, sizeof *a->path))
         return VERSO_ENOMEM;
     memcpy(a->path, a->beads, np * sizeof *a->path);
-    s_runs(a->path, np, r, &nr);
+    if ((e = s_runs(a->path, np, &r, &capr, &nr))) {
+        free(r);
+        return e;
+    }
     for (size_t x = 0; x < nr && !e; x++) {
         if (r[x].side != 0)
             continue;
@@ -467,6 +479,7 @@ static verso_err s_pair_alone(verso_aligner *a, const verso_align_model *m, size
     else if (!e)
         memcpy(a->beads, a->path, np * sizeof *a->path);
     free(acc);
+    free(r);
     return e;
 }
 

@@ -157,7 +157,33 @@ static void test_tokenize(void)
 /* ---- aligning ------------------------------------------------------------------ */
 
 /* A document of n sentences and its "translation", words from a small
- * vocabulary, every 7th target sentence split in two (1-2 beads). */
+ * vocabulary, every 7th target sentence split in two (1-2 beads); with
+ * s_swap, sentences of one length, each with its own number and name, and
+ * two blocks of 10 target sentences trading places in every 40: a moved
+ * block for the aligner to pair in every 40 sentences (align_move.c). */
+static bool s_swap;
+static void s_doc_swapped(size_t n, verso_align_seg **src, verso_align_seg **tgt, size_t *nt,
+                          char **text)
+{
+    *text = malloc(n * 64);
+    *src = calloc(n, sizeof **src);
+    *tgt = calloc(n, sizeof **tgt);
+    if (!*text || !*src || !*tgt)
+        abort();
+    char *p = *text;
+    for (size_t i = 0; i < n; i++) {
+        int len = sprintf(p, "Lorem ipsum dolor sit amet %07zu Name%05zu.", i * 7 + 13,
+                          (i * 7919) % 100000);
+        (*src)[i] = (verso_align_seg){p, (size_t)len, 0};
+        p += len + 1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t g = i % 40, j = g < 10 ? i + 10 : g < 20 && i >= 10 ? i - 10 : i;
+        (*tgt)[i] = (*src)[j < n ? j : i];
+    }
+    *nt = n;
+}
+
 static void s_doc(size_t n, verso_align_seg **src, verso_align_seg **tgt, size_t *nt, char **text)
 {
     *text = malloc(n * 160);
@@ -186,7 +212,10 @@ static uint64_t s_align_ops(verso_aligner *a, size_t n)
     verso_align_seg *src, *tgt;
     size_t nt, nb;
     char *text;
-    s_doc(n, &src, &tgt, &nt, &text);
+    if (s_swap)
+        s_doc_swapped(n, &src, &tgt, &nt, &text);
+    else
+        s_doc(n, &src, &tgt, &nt, &text);
     verso_work w;
     verso_work_init(&w, NULL, 0);
     verso_align_opts o = {.src_lang = "en", .tgt_lang = "fr", .work = &w};
@@ -207,6 +236,13 @@ static void test_align(void)
     fprintf(stderr, "align: 4000 -> 8000 sentences: %llu -> %llu units (x%.2f)\n",
             (unsigned long long)x, (unsigned long long)y, r);
     CHECK(x > 0 && r < S_RATIO);
+    s_swap = true; /* many blocks moved: each rectangle costs its size, not the document's */
+    x = s_align_ops(a, 4000), y = s_align_ops(a, 8000);
+    r = x ? (double)y / (double)x : 0;
+    fprintf(stderr, "align, blocks swapped: 4000 -> 8000 sentences: %llu -> %llu units (x%.2f)\n",
+            (unsigned long long)x, (unsigned long long)y, r);
+    CHECK(x > 0 && r < S_RATIO);
+    s_swap = false;
     verso_aligner_destroy(&a);
 }
 
