@@ -702,9 +702,8 @@ static verso_err s_stretches(verso_aligner *a, const s_dp *d, const verso_align_
     return VERSO_OK;
 }
 
-/* Appends p[k0..k1) to a->beads at *out. Errors: ENOMEM. */
-static verso_err s_copy(verso_aligner *a, const verso_align_bead *p, size_t k0, size_t k1,
-                        size_t *out)
+verso_err verso_align_beads_put(verso_aligner *a, const verso_align_bead *p, size_t k0, size_t k1,
+                                size_t *out)
 {
     if (verso_array_grow(&a->beads, &a->capbeads, *out + (k1 - k0) + 1, sizeof *a->beads))
         return VERSO_ENOMEM;
@@ -736,7 +735,7 @@ static verso_err s_mend(verso_aligner *a, s_dp *d, size_t np, size_t w, size_t *
     for (size_t s = 0; s < ns && !e; s++) {
         size_t k0 = a->mend[2 * s], k1 = a->mend[2 * s + 1], n = 0;
         bool ed = false;
-        if ((e = s_copy(a, p, prev, k0, &out)))
+        if ((e = verso_align_beads_put(a, p, prev, k0, &out)))
             break;
         d->i0 = p[k0].src;
         d->j0 = p[k0].tgt;
@@ -767,7 +766,7 @@ static verso_err s_mend(verso_aligner *a, s_dp *d, size_t np, size_t w, size_t *
         *d = whole;
     }
     if (!e)
-        e = s_copy(a, p, prev, np, &out);
+        e = verso_align_beads_put(a, p, prev, np, &out);
     s_band_monotone(d);
     *nb = out;
     return e;

@@ -174,6 +174,11 @@ verso_err verso_align_search(verso_aligner *a, const verso_align_model *m, size_
  * (docs/ALIGNMENT.md, "Confidence"). Errors: ENOMEM. */
 verso_err verso_align_margins(verso_aligner *a, const verso_align_model *m, size_t k0, size_t k1);
 
+/* Appends p[k0..k1) (not a->beads itself) to a->beads at *out and moves
+ * *out past them. Errors: ENOMEM. */
+verso_err verso_align_beads_put(verso_aligner *a, const verso_align_bead *p, size_t k0, size_t k1,
+                                size_t *out);
+
 /* Aligns the rectangle from (i0, j0) to (i1, j1) of the prepared
  * sentences under m, every cell of it (a few thousand sentences a side
  * at most: the caller caps it): beads into a->beads[at ..), *nb of them,

@@ -221,17 +221,6 @@ static bool s_cut(const verso_aligner *a, s_stretch *st, const uint32_t *to, con
     return best > total / 2 && best > 2 * mono;
 }
 
-/* Appends p[k0..k1) to a->beads at *out. Errors: ENOMEM. */
-static verso_err s_copy(verso_aligner *a, const verso_align_bead *p, size_t k0, size_t k1,
-                        size_t *out)
-{
-    if (verso_array_grow(&a->beads, &a->capbeads, *out + (k1 - k0) + 1, sizeof *a->beads))
-        return VERSO_ENOMEM;
-    memcpy(a->beads + *out, p + k0, (k1 - k0) * sizeof *p);
-    *out += k1 - k0;
-    return VERSO_OK;
-}
-
 /* Tries the crossing of st at a->beads[*out ..): the monotone stretch and
  * the two crossed rectangles searched whole; when the crossing wins, its
  * beads stay there (confidence from their own margins, `moved` set on
@@ -288,16 +277,17 @@ static verso_err s_crossings(verso_aligner *a, const verso_align_model *m, size_
             (e = s_best_targets(a, &st, to, w)) || !s_cut(a, &st, to, w))
             continue;
         size_t at = out;
-        if ((e = s_copy(a, p, prev, st.k0, &out)) || (at = out, e = s_try(a, m, &st, &out)))
+        if ((e = verso_align_beads_put(a, p, prev, st.k0, &out)) ||
+            (at = out, e = s_try(a, m, &st, &out)))
             break;
         if (out == at) /* the crossing lost: the stretch as it was */
-            e = s_copy(a, p, st.k0, st.k1, &out);
+            e = verso_align_beads_put(a, p, st.k0, st.k1, &out);
         prev = st.k1;
     }
     free(to);
     free(w);
     if (!e)
-        e = s_copy(a, p, prev, np, &out);
+        e = verso_align_beads_put(a, p, prev, np, &out);
     if (!e)
         *nb = out;
     return e;
@@ -440,13 +430,13 @@ static verso_err s_splice(verso_aligner *a, const verso_align_bead *p, size_t np
     for (size_t q = 0; q < nr && !e; q++) {
         if (r[q].pair < 0)
             continue;
-        e = s_copy(a, p, k, r[q].k0, &out);
+        e = verso_align_beads_put(a, p, k, r[q].k0, &out);
         if (!e && r[q].side == 0)
-            e = s_copy(a, acc, r[q].at, r[q].at + r[q].n, &out);
+            e = verso_align_beads_put(a, acc, r[q].at, r[q].at + r[q].n, &out);
         k = r[q].k1;
     }
     if (!e)
-        e = s_copy(a, p, k, np, &out);
+        e = verso_align_beads_put(a, p, k, np, &out);
     *nb = out;
     return e;
 }

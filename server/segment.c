@@ -453,7 +453,7 @@ static s_line s_line_shape(const char *t, size_t a, size_t b, verso_work *w)
 {
     s_line l = {0, 0, false, false};
     UChar32 last = 0, first = 0;
-    bool in_word = false, closers = true;
+    bool in_word = false;
     verso_work_add(w, b - a + 1);
     for (size_t i = a; i < b;) {
         size_t nx;
@@ -471,7 +471,7 @@ static s_line s_line_shape(const char *t, size_t a, size_t b, verso_work *w)
         size_t p;
         UChar32 ch = verso_seg_cp_before(t, a, i, &p);
         i = p;
-        if (verso_seg_is_space(ch) || (closers && verso_seg_is_closer(ch)))
+        if (verso_seg_is_space(ch) || verso_seg_is_closer(ch))
             continue;
         last = ch;
         break;
@@ -621,6 +621,24 @@ static verso_para_mode s_mode(verso_seg_ctx *c, verso_para_mode mode)
     return mode;
 }
 
+/* A run's context for text, its paragraph mode resolved (s_mode): the
+ * mode to split paragraphs by. */
+static verso_para_mode s_ctx_init(verso_seg_ctx *c, verso_segmenter *s, const char *lang,
+                                  const char *text, size_t len, verso_para_mode mode,
+                                  verso_spans *out, verso_work *w)
+{
+    *c = (verso_seg_ctx){.sg = s,
+                         .L = verso_seg_rules_find(s->rules, lang),
+                         .t = text,
+                         .len = len,
+                         .out = out,
+                         .work = w,
+                         .lang = lang};
+    mode = s_mode(c, mode);
+    c->blank_mode = mode == VERSO_PARA_BLANK || mode == VERSO_PARA_UNWRAP;
+    return mode;
+}
+
 /* Segments text by paragraph mode; see segment.h. */
 verso_err verso_segmenter_run(verso_segmenter *s, const char *lang, const char *text, size_t len,
                               verso_para_mode mode, unsigned flags, verso_spans *out, verso_work *w)
@@ -630,15 +648,8 @@ verso_err verso_segmenter_run(verso_segmenter *s, const char *lang, const char *
     UBreakIterator *bi = s_iter_for(s, lang);
     if (!bi)
         return VERSO_EINTERNAL;
-    verso_seg_ctx c = {.sg = s,
-                       .L = verso_seg_rules_find(s->rules, lang),
-                       .t = text,
-                       .len = len,
-                       .out = out,
-                       .work = w,
-                       .lang = lang};
-    mode = s_mode(&c, mode);
-    c.blank_mode = mode == VERSO_PARA_BLANK || mode == VERSO_PARA_UNWRAP;
+    verso_seg_ctx c;
+    mode = s_ctx_init(&c, s, lang, text, len, mode, out, w);
     verso_err err = s_icu_all(s, bi, text, len, w);
     return err ? err : s_paragraphs(&c, mode, flags);
 }
@@ -665,16 +676,9 @@ verso_err verso_segmenter_run_srx(verso_segmenter *s, const verso_srx *srx, cons
     verso_srx_cutter *tmp = NULL, *cut = s_cutter(s, srx, &tmp);
     if (!cut)
         return VERSO_ENOMEM;
-    verso_seg_ctx c = {.sg = s,
-                       .L = verso_seg_rules_find(s->rules, lang),
-                       .t = text,
-                       .len = len,
-                       .out = out,
-                       .work = w,
-                       .lang = lang,
-                       .srx = cut};
-    mode = s_mode(&c, mode);
-    c.blank_mode = mode == VERSO_PARA_BLANK || mode == VERSO_PARA_UNWRAP;
+    verso_seg_ctx c;
+    mode = s_ctx_init(&c, s, lang, text, len, mode, out, w);
+    c.srx = cut;
     verso_err err = s_paragraphs(&c, mode, 0);
     verso_srx_cutter_destroy(&tmp);
     return err;
