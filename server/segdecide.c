@@ -55,6 +55,14 @@ static bool s_ends_cjk_ellipsis(const verso_seg_ctx *c, size_t end)
     return (a == 0x2026 || a == 0x22EF) && a == b;
 }
 
+/* A letter of a script without case that is written with spaces (Arabic,
+ * Ethiopic, Devanagari...; not CJK, whose full stops rule elsewhere). */
+static bool s_caseless_letter(UChar32 c)
+{
+    return c >= 0x80 && u_isalpha(c) && !u_hasBinaryProperty(c, UCHAR_CASED) &&
+           !verso_seg_is_cjk_letter(c);
+}
+
 /* ---- words around a candidate ------------------------------------------- */
 
 static void s_look_back(const verso_seg_ctx *c, size_t b, verso_seg_view *v)
@@ -425,11 +433,24 @@ static bool s_keep_after_weak(const verso_seg_ctx *c, const verso_seg_view *v, b
     return title && s_more_than_3_words(c, v->end);
 }
 
+/* Where the word [w0, w1) starts after an elided article or preposition
+ * ("l'art.", "dell'art.", "d'env."): after an apostrophe with 1 to 4 letters
+ * before it and 2 or more after it; else w0. */
+static size_t s_after_elision(const char *t, size_t w0, size_t w1)
+{
+    for (size_t i = w0 + 1; i < w1 && i <= w0 + 4; i++) {
+        size_t n = t[i] == '\'' ? 1 : (w1 - i >= 3 && !memcmp(t + i, "\xe2\x80\x99", 3)) ? 3 : 0;
+        if (n && w1 - (i + n) >= 2)
+            return i + n;
+    }
+    return w0;
+}
+
 /* A single full stop after word [w0, term_start). */
 static bool s_keep_after_dot(const verso_seg_ctx *c, const verso_seg_view *v, bool upper,
                              bool starter)
 {
-    size_t w0 = v->w0, w1 = v->term_start;
+    size_t w0 = s_after_elision(c->t, v->w0, v->term_start), w1 = v->term_start;
     if (w0 == w1)
         return true;
     if (s_is_marker_word(c->t, w0, w1) && s_blank_before(c, w0))
@@ -441,7 +462,8 @@ static bool s_keep_after_dot(const verso_seg_ctx *c, const verso_seg_view *v, bo
     UChar32 first = verso_seg_cp(c->t, w1, w0, NULL);
     if (s_count_cps(c->t, w0, w1) == 1 && u_isupper(first) && upper && !starter)
         return false; /* initial: "Jonas E. Smith" */
-    if (verso_seg_lang_ordinal_dot(c->L) && s_all_digits(c->t, w0, w1) && upper && !starter)
+    if (verso_seg_lang_ordinal_dot(c->L) && w1 - w0 <= 3 && s_all_digits(c->t, w0, w1) && upper &&
+        !starter)
         return false; /* "am 12. Juni" */
     if (verso_seg_has(c, VERSO_SEG_ABBREV_WEAK, w0, w1) || s_is_dotted_abbrev(c->t, w0, w1))
         return s_keep_after_weak(c, v, upper, starter);
@@ -485,6 +507,8 @@ bool verso_seg_keep(verso_seg_ctx *c, size_t b)
     }
     if (v.term_start == v.term_end) /* ICU's own reasons ("Τι κάνεις;"), or a line end */
         return !(v.newline_in_gap && c->blank_mode);
+    if (v.term_end - v.term_start == 3 && !memcmp(c->t + v.term_start, "\xe1\x81\x8a", 3))
+        return false; /* Burmese "၊" separates clauses (UAX 29 counts it STerm; "။" ends) */
     if (v.term_start > c->sent_start && c->t[v.term_start - 1] == '[')
         return false; /* "[...]" marks an omission, not an end */
     s_look_ahead(c, b, &v);
@@ -497,6 +521,9 @@ bool verso_seg_keep(verso_seg_ctx *c, size_t b)
     s_look_word(c, &v);
     if (dot && verso_seg_is_cjk_letter(v.next) && s_latin_in_cjk(c, &v))
         return false; /* 1. 降低税率；2. 扩大投资, 英国（U.K.）政府 */
+    if (dot && b == v.term_end && v.term_start > c->sent_start && s_caseless_letter(v.next) &&
+        s_caseless_letter(verso_seg_cp_before(c->t, c->sent_start, v.term_start, NULL)))
+        return false; /* a dot inside a word of a script without case: "ዓ.ም", "أ.د" */
     if (dot && v.next && !upper && !lower && verso_seg_has(c, VERSO_SEG_ABBREV, v.w0, v.term_start))
         return false; /* a title in a script without case: "د. أحمد", "डॉ. शर्मा" */
     if (!upper && !lower && !s_numberish(v.next))

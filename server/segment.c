@@ -285,6 +285,8 @@ static verso_err s_block(verso_seg_ctx *c, unsigned flags)
         err = verso_seg_scan_cjk_ellipsis(c);
     if (!err && !(flags & VERSO_SEG_ICU_ONLY))
         err = verso_seg_scan_citations(c);
+    if (!err && !(flags & VERSO_SEG_ICU_ONLY))
+        err = verso_seg_scan_colons(c);
     verso_seg_cand_sort(s);
     verso_work_add(c->work, s->ncand);
     for (size_t i = 0; !err && i < s->ncand; i++) {

@@ -244,6 +244,8 @@ verso_err verso_seg_scan_cjk_ellipsis(const verso_seg_ctx *c);
 /* A citation mark after a terminator ("earlier.[12] The"): no boundary
  * inside it, one after it. */
 verso_err verso_seg_scan_citations(const verso_seg_ctx *c);
+/* A colon before a letter, where the language's rules say colon-ends. */
+verso_err verso_seg_scan_colons(const verso_seg_ctx *c);
 
 /* ---- decisions (segdecide.c) --------------------------------------------- */
 

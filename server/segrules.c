@@ -26,6 +26,7 @@ struct verso_seg_lang {
     char name[VERSO_LANG_MAX];
     s_words list[VERSO_SEG_NLISTS];
     bool ordinal_dot;
+    bool colon_ends;
     const verso_seg_lang *root; /* NULL for root itself */
 };
 
@@ -98,9 +99,15 @@ static verso_err s_line(verso_seg_lang *l, char *line, int *section)
     char *eq = strchr(line, '=');
     if (eq) {
         char key[32], val[32];
-        if (sscanf(line, " %31[a-z-] = %31s", key, val) != 2 || strcmp(key, "ordinal-dot"))
+        if (sscanf(line, " %31[a-z-] = %31s", key, val) != 2 ||
+            (strcmp(val, "yes") && strcmp(val, "no")))
             return VERSO_EINVAL;
-        l->ordinal_dot = !strcmp(val, "yes");
+        if (!strcmp(key, "ordinal-dot"))
+            l->ordinal_dot = !strcmp(val, "yes");
+        else if (!strcmp(key, "colon-ends"))
+            l->colon_ends = !strcmp(val, "yes");
+        else
+            return VERSO_EINVAL;
         return VERSO_OK;
     }
     if (*section < 0)
@@ -283,4 +290,9 @@ bool verso_seg_lang_has(const verso_seg_lang *l, verso_seg_list which, const cha
 bool verso_seg_lang_ordinal_dot(const verso_seg_lang *l)
 {
     return l->ordinal_dot;
+}
+
+bool verso_seg_lang_colon_ends(const verso_seg_lang *l)
+{
+    return l->colon_ends;
 }

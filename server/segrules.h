@@ -49,4 +49,9 @@ bool verso_seg_lang_has(const verso_seg_lang *l, verso_seg_list which, const cha
  * ("am 12. Juni"), as in German. */
 bool verso_seg_lang_ordinal_dot(const verso_seg_lang *l);
 
+/* Setting "colon-ends": a colon followed by white space and a letter or a
+ * digit ends a sentence ("سؤال وجواب: ماذا يحدث؟"), as Arabic and Persian
+ * texts write labels and headings; a colon before a quote still runs on. */
+bool verso_seg_lang_colon_ends(const verso_seg_lang *l);
+
 #endif

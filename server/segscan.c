@@ -490,3 +490,27 @@ verso_err verso_seg_scan_citations(const verso_seg_ctx *c)
     }
     return VERSO_OK;
 }
+
+/* A colon before white space and a letter, in a language whose rules say
+ * colon-ends ("سؤال وجواب: ماذا"): a boundary before the letter. A colon
+ * before a quote or a digit, or with no space after it ("10:30"), is not. */
+verso_err verso_seg_scan_colons(const verso_seg_ctx *c)
+{
+    const char *t = c->t;
+    if (!verso_seg_lang_colon_ends(c->L))
+        return VERSO_OK;
+    for (const char *p = t + c->block_start; (p = memchr(p, ':', (size_t)(t + c->block_end - p)));
+         p++) {
+        size_t i = (size_t)(p - t) + 1;
+        verso_work_add(c->work, 1);
+        if (i >= c->block_end || !verso_seg_is_space(verso_seg_cp(t, c->block_end, i, NULL)))
+            continue;
+        size_t j = verso_seg_skip_spaces(c, i);
+        if (j < c->block_end && u_isalpha(verso_seg_cp(t, c->block_end, j, NULL))) {
+            verso_err err = verso_seg_cand_add(c->sg, j, VERSO_SEG_HARD);
+            if (err)
+                return err;
+        }
+    }
+    return VERSO_OK;
+}

@@ -3,7 +3,8 @@
  * UTF-8 included) in any language and paragraph mode. Aborts unless every
  * span is non-empty, inside the text, in order and non-overlapping, with
  * paragraph indexes that never decrease. Hangs are caught by -timeout.
- * Input: byte 0 picks the language and mode; the rest is the text.
+ * Input: byte 0 picks the language (bits 0-2 and 6-7: 32 of them, every
+ * rule file's quirks) and the mode; the rest is the text.
  */
 #include <stdlib.h>
 
@@ -33,10 +34,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const char *langs[] = {"en", "de", "fr", "zh", "ja", "ru", "es", "xx"};
+    static const char *langs[] = {"en", "de", "fr", "zh", "ja", "ru", "es", "xx", "ar", "fa", "am",
+                                  "my", "hy", "hi", "ur", "el", "pl", "sk", "it", "da", "bg", "nl",
+                                  "pt", "tr", "ko", "th", "kk", "mr", "cs", "fi", "sv", "no"};
     if (size < 1)
         return 0;
-    const char *lang = langs[data[0] & 7];
+    const char *lang = langs[(data[0] & 7) | (data[0] >> 6) << 3];
     verso_para_mode mode = (verso_para_mode)((data[0] >> 3) % 3);
     unsigned flags = (data[0] >> 5) & 1 ? VERSO_SEG_ICU_ONLY : 0;
     const char *text = (const char *)data + 1;
