@@ -22,7 +22,7 @@
 #include "keyfile.h"
 #include "mp.h"
 #include "spawn.h"
-#include "verso/client.h"
+#include "verso/envelope.h"
 
 #define S_VOCAB        4000
 #define S_MAX_WORDS    31 /* 30 words, plus the unique word of an add */

@@ -17,7 +17,7 @@
 #include <zmq.h>
 
 #include "spawn.h"
-#include "verso/client.h"
+#include "verso/envelope.h"
 
 #define S_MAX_SAMPLES (4u << 20)
 

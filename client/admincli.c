@@ -8,14 +8,12 @@
 
 #include "cli.h"
 #include "keyfile.h"
-#include "mp.h"
 
-int verso_cli_keygen(int argc, char **argv)
+int verso_cli_keygen(verso_cli *cli, int argc, char **argv)
 {
-    if (argc != 1) {
-        fprintf(stderr, "usage: verso keygen BASE\n");
-        return 2;
-    }
+    (void)cli;
+    if (argc != 1)
+        return VERSO_CLI_USAGE;
     verso_keypair kp;
     verso_err err = verso_keyfile_generate(argv[0], &kp);
     if (err) {
@@ -53,30 +51,19 @@ int verso_cli_keys(const char *server_key, const char *key_file, char *skey,
     return 0;
 }
 
-static void s_print_backup(void *arg, const msgpack_object *res)
-{
-    (void)arg;
-    const msgpack_object *p = verso_mp_get(res, "path");
-    printf("backed up %.2f MiB into %.*s in %llu ms\n",
-           (double)verso_cli_uint(res, "bytes") / (1 << 20),
-           p && p->type == MSGPACK_OBJECT_STR ? (int)p->via.str.size : 1,
-           p && p->type == MSGPACK_OBJECT_STR ? p->via.str.ptr : "?",
-           (unsigned long long)verso_cli_uint(res, "ms"));
-}
-
 int verso_cli_backup(verso_cli *cli, int argc, char **argv)
 {
-    if (argc != 1 || argv[0][0] != '/') {
-        fprintf(stderr, "usage: verso backup DIR (an absolute path on the server's machine)\n");
-        return 2;
+    if (argc != 1 || argv[0][0] != '/')
+        return VERSO_CLI_USAGE;
+    verso_backup_res *r = NULL;
+    verso_err err = verso_backup(cli->client, argv[0], &r);
+    if (err)
+        return verso_cli_fail(cli, err);
+    if (!verso_cli_json(cli)) {
+        printf("backed up %.2f MiB into ", (double)r->bytes / (1 << 20));
+        verso_cli_put(r->path.ptr, r->path.len);
+        printf(" in %lld ms\n", (long long)r->ms);
     }
-    msgpack_sbuffer sb;
-    msgpack_sbuffer_init(&sb);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    int status = 3;
-    if (!verso_mp_pack_kv_str(&pk, "path", argv[0]))
-        status = verso_cli_request(cli, "backup", &sb, 1, s_print_backup, NULL);
-    msgpack_sbuffer_destroy(&sb);
-    return status;
+    verso_backup_res_destroy(&r);
+    return 0;
 }

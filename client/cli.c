@@ -1,82 +1,138 @@
 /*
- * cli.c - the `verso` command: a thin front on libverso. Human output by
- * default, the reply's "res" as JSON with --json.
- * Exit status: 0 ok, 1 server error reply, 2 usage, 3 transport or timeout.
+ * cli.c - the `verso` command: global options, the command table (name,
+ * handler, usage, role), help, and the helpers the command files share.
+ * The commands themselves are thin fronts on libverso's typed calls, in
+ * infocli.c, entrycli.c, import.c, tmcli.c, conccli.c, aligncli.c and
+ * admincli.c. Exit status: 0 ok, 1 error reply, 2 usage, 3 transport or
+ * timeout.
  */
 #define _GNU_SOURCE /* explicit_bzero */
 #include <getopt.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
 #include "cli.h"
 #include "keyfile.h"
 #include "mp.h"
-#include "verso/client.h"
+#include "verso/envelope.h"
 
-static double s_now(void)
+static int s_help(verso_cli *cli, int argc, char **argv);
+
+/* Every command, in the order help shows them. */
+static const verso_cli_cmd s_cmds[] = {
+    {"ping", verso_cli_ping, "", "round trip to the server", "read"},
+    {"hello", verso_cli_hello, "", "server name, version, protocol, ops, libraries, your role",
+     "read"},
+    {"stats", verso_cli_stats, "", "uptime, request counts, storage figures (admin: all)", "read"},
+    {"segment", verso_cli_segment,
+     "FILE --lang TAG [--paragraphs auto|line|blank|unwrap] [--rules NAME] [--no-rules]",
+     "sentences of FILE (- for standard input), one a line; NAME: verso (default), none, or "
+     "an SRX set of versod --srx",
+     "read"},
+    {"tm", verso_cli_tm, "list | create NAME | delete NAME",
+     "the server's TMs with their entry counts; make or remove one (and its entries)",
+     "read (create, delete: admin)"},
+    {"import", verso_cli_import,
+     "FILE.tmx [--src LANG --tgt LANG] | FILE.tsv | SRC_FILE TGT_FILE | FILE.po|mo... --src "
+     "LANG --tgt LANG [--tm NAME] [--on-conflict keep_both|overwrite|skip]",
+     "bulk-load sentence pairs; a TM that does not exist is created", "write (a new TM: admin)"},
+    {"export", verso_cli_export, "[--tm NAME] [--src LANG] [-o FILE.tmx | --omegat PROJECT_DIR]",
+     "the TM as TMX 1.4b (--omegat: into the project's tm/ folder)", "read"},
+    {"add", verso_cli_add,
+     "SRC_TEXT TGT_TEXT --src LANG --tgt LANG [--tm NAME] [--on-conflict P] [--prev TEXT] "
+     "[--next TEXT] [--note TEXT] [--author NAME] [--origin NAME]",
+     "add one entry; prints its id", "write"},
+    {"get", verso_cli_get, "ID", "one entry, all its fields", "read"},
+    {"update", verso_cli_update,
+     "ID [--src-text TEXT] [--tgt-text TEXT] [--note TEXT] [--author NAME] [--origin NAME] "
+     "[--used N]",
+     "change an entry's fields (a new text drops its inline tags); --used N adds to its usage",
+     "write"},
+    {"delete", verso_cli_delete, "ID...", "remove entries; says how many existed", "write"},
+    {"lookup", verso_cli_lookup,
+     "FILE|TEXT --src LANG --tgt LANG [--tm NAME] [--text] [--segmented] [--min-score N] "
+     "[--max-results N]",
+     "TM matches for each sentence of FILE (- for standard input; each line with --segmented), "
+     "or of TEXT when it names no file (always with --text); the TM source shows "
+     "[-its words-]{+the query's+} where they differ",
+     "read"},
+    {"concordance", verso_cli_concordance,
+     "QUERY --lang LANG [--side src|tgt] [--tm NAME] [--max-results N]",
+     "entries whose source (target) holds every word of QUERY, marked", "read"},
+    {"align", verso_cli_align,
+     "SRC_FILE TGT_FILE --src LANG --tgt LANG [--segmented] [--store TM] [--min-confidence X] "
+     "[--origin NAME] [--links-from TM] [--format beads|tsv|tmx]",
+     "sentence pairs of a document and its translation", "read (--store: write)"},
+    {"backup", verso_cli_backup, "DIR",
+     "a compact copy of the server's whole store into the new directory DIR (an absolute path) "
+     "on the server's machine",
+     "admin"},
+    {"keygen", verso_cli_keygen, "BASE",
+     "write a CurveZMQ key pair: BASE.pub, BASE.secret (mode "
+     "0600)",
+     ""},
+    {"help", s_help, "[COMMAND]", "this list, or one command's usage", ""},
+};
+
+#define S_NCMDS (sizeof s_cmds / sizeof *s_cmds)
+
+static const verso_cli_cmd *s_find(const char *name)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    for (size_t i = 0; i < S_NCMDS; i++)
+        if (!strcmp(s_cmds[i].name, name))
+            return &s_cmds[i];
+    return NULL;
+}
+
+static void s_cmd_usage(FILE *f, const verso_cli_cmd *c)
+{
+    fprintf(f, "usage: verso %s%s%s\n", c->name, *c->usage ? " " : "", c->usage);
+}
+
+/* verso COMMAND --help, verso help COMMAND. */
+static int s_cmd_help(const verso_cli_cmd *c)
+{
+    s_cmd_usage(stdout, c);
+    printf("  %s%s%s%s\n", c->what, *c->role ? " [role: " : "", c->role, *c->role ? "]" : "");
+    return 0;
 }
 
 static void s_usage(FILE *f)
 {
-    fprintf(
-        f,
-        "usage: verso [--endpoint E] [--server-key KEY|FILE --key FILE] [--json]\n"
-        "             [--timeout MS] COMMAND [ARGS]\n"
-        "commands:\n"
-        "  ping     round trip to the server\n"
-        "  hello    server name, version, protocol, ops, libraries\n"
-        "  stats    uptime, request counts, storage figures\n"
-        "  segment FILE --lang TAG [--paragraphs auto|line|blank|unwrap] [--rules NAME]\n"
-        "          [--no-rules]   (NAME: verso (default), none, or an SRX set of versod --srx)\n"
-        "           sentences of FILE (- for standard input), one a line\n"
-        "  import FILE.tmx [--src LANG --tgt LANG] | FILE.tsv | SRC_FILE TGT_FILE |\n"
-        "         FILE.po|mo... --src LANG --tgt LANG [--tm NAME]\n"
-        "         [--on-conflict keep_both|overwrite|skip]   bulk-load sentence pairs\n"
-        "  export [--tm NAME] [--src LANG] [-o FILE.tmx | --omegat PROJECT_DIR]\n"
-        "           the TM as TMX 1.4b (--omegat: into the project's tm/ folder)\n"
-        "  align SRC_FILE TGT_FILE --src LANG --tgt LANG [--segmented] [--store TM]\n"
-        "         [--min-confidence X] [--origin NAME] [--format beads|tsv|tmx]\n"
-        "           sentence pairs of a document and its translation\n"
-        "  concordance QUERY --lang LANG [--side src|tgt] [--tm NAME] [--max-results N]\n"
-        "           entries whose source (target) holds every word of QUERY, marked\n"
-        "  lookup FILE|TEXT --src LANG --tgt LANG [--tm NAME] [--text] [--segmented]\n"
-        "         [--min-score N] [--max-results N]   TM matches for each sentence of\n"
-        "           FILE (- for standard input; each line with --segmented), or of\n"
-        "           TEXT when it names no file (always with --text); the TM source\n"
-        "           shows [-its words-]{+the query's+} where they differ\n"
-        "  backup DIR   a compact copy of the server's whole store into the new\n"
-        "           directory DIR on the server's machine (admin role)\n"
-        "  keygen BASE  write a CurveZMQ key pair: BASE.pub, BASE.secret (mode 0600)\n"
-        "The server is --endpoint, else $VERSO_ENDPOINT, else %s.\n"
-        "CurveZMQ (docs/SECURITY.md): --server-key (else $VERSO_SERVER_KEY) is the\n"
-        "server's public key or .pub file, --key (else $VERSO_KEY) this client's\n"
-        ".secret file.\n",
-        VERSO_DEFAULT_ENDPOINT);
+    fprintf(f, "usage: verso [--endpoint E] [--server-key KEY|FILE --key FILE] [--json]\n"
+               "             [--timeout MS] COMMAND [ARGS]   (verso COMMAND --help: its usage)\n"
+               "commands:\n");
+    for (size_t i = 0; i < S_NCMDS; i++) {
+        const verso_cli_cmd *c = &s_cmds[i];
+        fprintf(f, "  %s%s%s\n      %s%s%s%s\n", c->name, *c->usage ? " " : "", c->usage, c->what,
+                *c->role ? " [role: " : "", c->role, *c->role ? "]" : "");
+    }
+    fprintf(f,
+            "The server is --endpoint, else $VERSO_ENDPOINT, else %s.\n"
+            "CurveZMQ (docs/SECURITY.md): --server-key (else $VERSO_SERVER_KEY) is the\n"
+            "server's public key or .pub file, --key (else $VERSO_KEY) this client's\n"
+            ".secret file. Exit status: 0 ok, 1 error reply, 2 usage, 3 transport or timeout.\n",
+            VERSO_DEFAULT_ENDPOINT);
 }
 
-uint64_t verso_cli_uint(const msgpack_object *map, const char *key)
+static int s_help(verso_cli *cli, int argc, char **argv)
 {
-    const msgpack_object *o = verso_mp_get(map, key);
-    return o && o->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? o->via.u64 : 0;
+    (void)cli;
+    const verso_cli_cmd *c = argc == 1 ? s_find(argv[0]) : NULL;
+    if (argc > 1 || (argc == 1 && !c)) {
+        s_usage(stderr);
+        return 2;
+    }
+    if (c)
+        return s_cmd_help(c);
+    s_usage(stdout);
+    return 0;
 }
 
-void verso_cli_print_json(const msgpack_object *o)
-{
-    verso_buf b;
-    verso_buf_init(&b, (size_t)256 << 20);
-    if (verso_mp_to_json(o, &b) == VERSO_OK)
-        printf("%s\n", b.data);
-    verso_buf_fini(&b);
-}
+/* ---- helpers -------------------------------------------------------------------- */
 
 void verso_cli_put(const char *p, size_t n)
 {
@@ -96,117 +152,42 @@ int verso_cli_colour(void)
     return isatty(STDOUT_FILENO) && !(no_color && *no_color);
 }
 
-int verso_cli_request(verso_cli *cli, const char *op, const msgpack_sbuffer *f, uint32_t nf,
-                      void (*print)(void *arg, const msgpack_object *res), void *arg)
+int verso_cli_number(const char *s, long *out)
 {
-    uint64_t id;
-    verso_reply *r = NULL;
-    verso_err err = verso_client_send_packed(cli->client, op, f->data, f->size, nf, &id);
-    if (!err)
-        err = verso_client_recv(cli->client, id, -1, &r);
-    int status = 0;
-    if (err == VERSO_OK && cli->json) {
-        verso_cli_print_json(verso_reply_res(r));
-    } else if (err == VERSO_OK) {
-        print(arg, verso_reply_res(r));
-    } else if (err == VERSO_ESERVER) {
-        fprintf(stderr, "verso: %s: %s\n", verso_reply_err_code(r), verso_reply_err_message(r));
-        status = 1;
-    } else {
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int verso_cli_fail(verso_cli *cli, verso_err err)
+{
+    if (err != VERSO_ESERVER) {
         fprintf(stderr, "verso: %s: %s\n", cli->endpoint, verso_strerror(err));
-        status = 3;
+        return 3;
     }
-    verso_reply_destroy(&r);
-    return status;
+    if (cli->json)
+        printf("{\"error\":{\"code\":\"%s\"}}\n", verso_client_err_code(cli->client));
+    fprintf(stderr, "verso: %s: %s\n", verso_client_err_code(cli->client),
+            verso_client_err_message(cli->client));
+    return 1;
 }
 
-/* Fetches a printable field of a map as text (str, int, or "?"). */
-static const char *s_field(const msgpack_object *map, const char *key, char *tmp, size_t n)
+int verso_cli_json(verso_cli *cli)
 {
-    const msgpack_object *o = verso_mp_get(map, key);
-    if (!o)
-        return "?";
-    if (o->type == MSGPACK_OBJECT_STR) {
-        snprintf(tmp, n, "%.*s", (int)o->via.str.size, o->via.str.ptr);
-    } else if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
-        snprintf(tmp, n, "%" PRIu64, o->via.u64);
-    } else if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER) {
-        snprintf(tmp, n, "%" PRId64, o->via.i64);
-    } else {
-        return "?";
-    }
-    return tmp;
+    if (!cli->json)
+        return 0;
+    const verso_reply *r = verso_client_last_reply(cli->client);
+    verso_buf b;
+    verso_buf_init(&b, (size_t)256 << 20);
+    if (r && verso_mp_to_json(verso_reply_res(r), &b) == VERSO_OK)
+        printf("%s\n", b.data);
+    verso_buf_fini(&b);
+    return 1;
 }
 
-static double s_mib(const msgpack_object *map, const char *key)
-{
-    const msgpack_object *o = verso_mp_get(map, key);
-    return o && o->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? (double)o->via.u64 / 1048576.0 : 0;
-}
-
-static void s_print_hello(const msgpack_object *res)
-{
-    char a[256], b[256], c[256];
-    printf("%s %s, protocol %s\n", s_field(res, "server", a, sizeof a),
-           s_field(res, "version", b, sizeof b), s_field(res, "protocol", c, sizeof c));
-    printf("max message: %s bytes\n", s_field(res, "max_message_bytes", a, sizeof a));
-    const msgpack_object *ops = verso_mp_get(res, "ops");
-    printf("ops:");
-    for (uint32_t i = 0; ops && ops->type == MSGPACK_OBJECT_ARRAY && i < ops->via.array.size; i++) {
-        const msgpack_object *op = &ops->via.array.ptr[i];
-        if (op->type == MSGPACK_OBJECT_STR)
-            printf(" %.*s", (int)op->via.str.size, op->via.str.ptr);
-    }
-    const msgpack_object *libs = verso_mp_get(res, "libraries");
-    printf("\nlibraries:");
-    for (uint32_t i = 0; libs && libs->type == MSGPACK_OBJECT_MAP && i < libs->via.map.size; i++) {
-        const msgpack_object_kv *kv = &libs->via.map.ptr[i];
-        if (kv->key.type == MSGPACK_OBJECT_STR && kv->val.type == MSGPACK_OBJECT_STR)
-            printf(" %.*s=%.*s", (int)kv->key.via.str.size, kv->key.via.str.ptr,
-                   (int)kv->val.via.str.size, kv->val.via.str.ptr);
-    }
-    printf("\n");
-}
-
-static void s_print_stats(const msgpack_object *res)
-{
-    char a[256], b[256], c[256];
-    printf("uptime %ss, %s request(s), %s error(s), %s worker thread(s), endpoint %s\n",
-           s_field(res, "uptime_s", a, sizeof a), s_field(res, "requests", b, sizeof b),
-           s_field(res, "errors", c, sizeof c), s_field(res, "threads", a + 128, 128),
-           s_field(res, "endpoint", b + 128, 128));
-    const msgpack_object *st = verso_mp_get(res, "store");
-    if (!st)
-        return; /* the detail is for the admin role */
-    printf("store %s (schema %s)\n", s_field(st, "path", a, sizeof a),
-           s_field(st, "schema_version", b, sizeof b));
-    printf("  used %.2f MiB of a %.1f MiB map (max %.0f MiB), file %.2f MiB, last txn %s\n",
-           s_mib(st, "used_bytes"), s_mib(st, "map_size"), s_mib(st, "max_map_size"),
-           s_mib(st, "file_bytes"), s_field(st, "last_txn", c, sizeof c));
-    const msgpack_object *au = verso_mp_get(res, "auth");
-    if (au)
-        printf("auth %s: %s client key(s); handshakes %s accepted, %s refused; %s request(s) "
-               "denied\n",
-               s_field(au, "mode", a, 64), s_field(au, "clients", a + 64, 64),
-               s_field(au, "handshakes_accepted", a + 128, 64),
-               s_field(au, "handshakes_refused", a + 192, 64),
-               s_field(au, "requests_denied", b, 64));
-    const msgpack_object *ops = verso_mp_get(res, "ops");
-    if (ops && ops->type == MSGPACK_OBJECT_MAP && ops->via.map.size)
-        printf("%-12s %10s %8s %10s %10s %10s\n", "op", "requests", "errors", "p50 us", "p99 us",
-               "max us");
-    for (uint32_t i = 0; ops && ops->type == MSGPACK_OBJECT_MAP && i < ops->via.map.size; i++) {
-        const msgpack_object_kv *kv = &ops->via.map.ptr[i];
-        if (kv->key.type != MSGPACK_OBJECT_STR)
-            continue;
-        printf("%-12.*s %10s %8s %10s %10s %10s\n", (int)kv->key.via.str.size, kv->key.via.str.ptr,
-               s_field(&kv->val, "count", a, 32), s_field(&kv->val, "errors", a + 32, 32),
-               s_field(&kv->val, "p50_us", a + 64, 32), s_field(&kv->val, "p99_us", a + 96, 32),
-               s_field(&kv->val, "max_us", a + 128, 32));
-    }
-}
-
-/* Reads a whole file (or stdin for "-"); caller frees. */
 char *verso_cli_slurp(const char *path, size_t *len)
 {
     FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
@@ -229,143 +210,74 @@ char *verso_cli_slurp(const char *path, size_t *len)
     return b.data;
 }
 
-/* Packs the fields map of a segment request. */
-static void s_pack_segment(msgpack_sbuffer *sb, const char *text, size_t len, const char *lang,
-                           const char *paras, const char *rules)
+verso_str *verso_cli_lines(const char *text, size_t len, size_t *n)
 {
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 4);
-    verso_mp_pack_cstr(&pk, "text");
-    msgpack_pack_str_with_body(&pk, text, len);
-    verso_mp_pack_kv_str(&pk, "lang", lang);
-    verso_mp_pack_kv_str(&pk, "paragraphs", paras);
-    verso_mp_pack_kv_str(&pk, "rules", rules);
+    size_t k = 0;
+    for (size_t i = 0; i < len; i++)
+        k += text[i] == '\n';
+    k += len && text[len - 1] != '\n';
+    verso_str *v = calloc(k ? k : 1, sizeof *v);
+    *n = v ? 0 : SIZE_MAX;
+    for (size_t i = 0; v && i < len;) {
+        const char *nl = memchr(text + i, '\n', len - i);
+        size_t e = nl ? (size_t)(nl - text) : len, end = e;
+        while (end > i && text[end - 1] == '\r')
+            end--;
+        v[(*n)++] = (verso_str){text + i, end - i};
+        i = e + 1;
+    }
+    return v;
 }
 
-static void s_print_segments(const msgpack_object *res)
+/* ---- main ------------------------------------------------------------------------ */
+
+/* Whether argv (before any "--") asks for help. */
+static int s_wants_help(int argc, char **argv)
 {
-    const msgpack_object *segs = verso_mp_get(res, "segments");
-    for (uint32_t i = 0; segs && segs->type == MSGPACK_OBJECT_ARRAY && i < segs->via.array.size;
-         i++) {
-        const msgpack_object *t = verso_mp_get(&segs->via.array.ptr[i], "text");
-        if (t && t->type == MSGPACK_OBJECT_STR)
-            printf("%.*s\n", (int)t->via.str.size, t->via.str.ptr);
-    }
+    for (int i = 0; i < argc && strcmp(argv[i], "--"); i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+            return 1;
+    return 0;
 }
 
-/* verso segment FILE --lang TAG [--paragraphs MODE] [--rules NAME] [--no-rules] */
-static int s_segment_args(int argc, char **argv, const char **file, const char **lang,
-                          const char **paras, const char **rules)
+/* Connects, unless the command needs no server; the key pair is wiped
+ * once the client has it. Returns 0 or an exit status. */
+static int s_connect(verso_cli *cli, const verso_cli_cmd *cmd, const char *server_key,
+                     const char *key)
 {
-    *file = *lang = NULL;
-    *paras = "auto";
-    *rules = "verso";
-    for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--lang") && i + 1 < argc)
-            *lang = argv[++i];
-        else if (!strcmp(argv[i], "--paragraphs") && i + 1 < argc)
-            *paras = argv[++i];
-        else if (!strcmp(argv[i], "--rules") && i + 1 < argc)
-            *rules = argv[++i];
-        else if (!strcmp(argv[i], "--no-rules"))
-            *rules = "none";
-        else if (!*file && (argv[i][0] != '-' || !strcmp(argv[i], "-")))
-            *file = argv[i];
-        else
-            return -1;
-    }
-    return *file && *lang ? 0 : -1;
-}
-
-static int s_call(verso_cli *cli, const char *cmd, const msgpack_object *fields);
-
-static int s_run(verso_cli *cli, const char *cmd, int argc, char **argv)
-{
-    msgpack_sbuffer sb;
-    msgpack_sbuffer_init(&sb);
-    msgpack_unpacked fields;
-    msgpack_unpacked_init(&fields);
-    char *text = NULL;
-    int status = 2;
-    if (!strcmp(cmd, "concordance") || !strcmp(cmd, "align")) {
-        status = !strcmp(cmd, "align") ? verso_cli_align(cli, argc, argv)
-                                       : verso_cli_concordance(cli, argc, argv);
-        goto out;
-    }
-    if (!strcmp(cmd, "backup")) {
-        status = verso_cli_backup(cli, argc, argv);
-        goto out;
-    }
-    if (!strcmp(cmd, "import") || !strcmp(cmd, "lookup") || !strcmp(cmd, "export")) {
-        status = !strcmp(cmd, "import")   ? verso_cli_import(cli, argc, argv)
-                 : !strcmp(cmd, "lookup") ? verso_cli_lookup(cli, argc, argv)
-                                          : verso_cli_export(cli, argc, argv);
-        goto out;
-    }
-    if (!strcmp(cmd, "segment")) {
-        const char *file, *lang, *paras, *rules;
-        size_t len = 0, off = 0;
-        if (s_segment_args(argc, argv, &file, &lang, &paras, &rules) < 0) {
-            s_usage(stderr);
-            goto out;
-        }
-        if (!(text = verso_cli_slurp(file, &len))) {
-            fprintf(stderr, "verso: cannot read %s\n", file);
-            goto out;
-        }
-        s_pack_segment(&sb, text, len, lang, paras, rules);
-        msgpack_unpack_next(&fields, sb.data, sb.size, &off);
-    } else if (argc) {
-        s_usage(stderr);
-        goto out;
-    }
-    status = s_call(cli, cmd, text ? &fields.data : NULL);
-out:
-    msgpack_unpacked_destroy(&fields);
-    msgpack_sbuffer_destroy(&sb);
-    free(text);
-    return status;
-}
-
-static int s_call(verso_cli *cli, const char *cmd, const msgpack_object *fields)
-{
-    if (strcmp(cmd, "ping") && strcmp(cmd, "hello") && strcmp(cmd, "stats") &&
-        strcmp(cmd, "segment")) {
-        fprintf(stderr, "verso: unknown command '%s'\n", cmd);
-        s_usage(stderr);
+    if (!*cmd->role)
+        return 0;
+    verso_client_opts o = {.timeout_ms = cli->timeout_ms};
+    verso_keypair kp;
+    char skey[VERSO_KEY_LEN + 1];
+    if (verso_cli_keys(server_key, key, skey, &kp, &o) < 0)
         return 2;
-    }
-    verso_reply *r = NULL;
-    double t0 = s_now();
-    verso_err err = verso_client_call(cli->client, cmd, fields, &r);
-    double ms = (s_now() - t0) * 1000;
-    if (err && err != VERSO_ESERVER) {
+    verso_err err = verso_client_new(cli->endpoint, &o, &cli->client);
+    explicit_bzero(&kp, sizeof kp);
+    if (err) {
         fprintf(stderr, "verso: %s: %s\n", cli->endpoint, verso_strerror(err));
-        return 3;
+        return err == VERSO_EINVAL ? 2 : 3;
     }
-    int status = 0;
-    if (err == VERSO_ESERVER) {
-        if (cli->json)
-            printf("{\"error\":{\"code\":\"%s\"}}\n", verso_reply_err_code(r));
-        fprintf(stderr, "verso: %s: %s\n", verso_reply_err_code(r), verso_reply_err_message(r));
-        status = 1;
-    } else if (cli->json) {
-        verso_cli_print_json(verso_reply_res(r));
-    } else if (!strcmp(cmd, "ping")) {
-        printf("pong from %s in %.3f ms\n", cli->endpoint, ms);
-    } else if (!strcmp(cmd, "hello")) {
-        s_print_hello(verso_reply_res(r));
-    } else if (!strcmp(cmd, "segment")) {
-        s_print_segments(verso_reply_res(r));
-    } else {
-        s_print_stats(verso_reply_res(r));
+    verso_client_keep_reply(cli->client, cli->json);
+    return 0;
+}
+
+/* Runs the command; a usage error prints its usage line. */
+static int s_run(verso_cli *cli, const verso_cli_cmd *cmd, int argc, char **argv)
+{
+    int status = cmd->run(cli, argc, argv);
+    if (status == VERSO_CLI_USAGE) {
+        s_cmd_usage(stderr, cmd);
+        status = 2;
     }
-    verso_reply_destroy(&r);
+    verso_client_destroy(&cli->client);
     return status;
 }
 
-int main(int argc, char **argv)
+/* Reads the global options; returns the index of the command, or -1
+ * after printing usage (*status: the exit status). */
+static int s_options(int argc, char **argv, verso_cli *cli, const char **server_key,
+                     const char **key, int *status)
 {
     static const struct option opts[] = {{"endpoint", 1, 0, 'e'},
                                          {"json", 0, 0, 'j'},
@@ -374,40 +286,47 @@ int main(int argc, char **argv)
                                          {"key", 1, 0, 'k'},
                                          {"help", 0, 0, 'h'},
                                          {0, 0, 0, 0}};
-    verso_cli cli = {getenv("VERSO_ENDPOINT"), 0, 10000, NULL};
-    const char *server_key = getenv("VERSO_SERVER_KEY"), *key = getenv("VERSO_KEY");
     int c;
+    *status = 2;
     while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
         switch (c) {
-        case 'e': cli.endpoint = optarg; break;
-        case 'j': cli.json = 1; break;
-        case 't': cli.timeout_ms = atoi(optarg); break;
-        case 's': server_key = optarg; break;
-        case 'k': key = optarg; break;
-        case 'h': s_usage(stdout); return 0;
-        default: s_usage(stderr); return 2;
+        case 'e': cli->endpoint = optarg; break;
+        case 'j': cli->json = 1; break;
+        case 't': cli->timeout_ms = atoi(optarg); break;
+        case 's': *server_key = optarg; break;
+        case 'k': *key = optarg; break;
+        case 'h':
+            s_usage(stdout);
+            *status = 0;
+            return -1;
+        default: s_usage(stderr); return -1;
         }
     }
-    if (!cli.endpoint || !*cli.endpoint)
-        cli.endpoint = VERSO_DEFAULT_ENDPOINT;
-    if (optind >= argc || cli.timeout_ms <= 0) {
+    if (!cli->endpoint || !*cli->endpoint)
+        cli->endpoint = VERSO_DEFAULT_ENDPOINT;
+    if (optind >= argc || cli->timeout_ms <= 0) {
+        s_usage(stderr);
+        return -1;
+    }
+    return optind;
+}
+
+int main(int argc, char **argv)
+{
+    verso_cli cli = {getenv("VERSO_ENDPOINT"), 0, 10000, NULL};
+    const char *server_key = getenv("VERSO_SERVER_KEY"), *key = getenv("VERSO_KEY");
+    int status, at = s_options(argc, argv, &cli, &server_key, &key, &status);
+    if (at < 0)
+        return status;
+    const verso_cli_cmd *cmd = s_find(argv[at]);
+    if (!cmd) {
+        fprintf(stderr, "verso: unknown command '%s'\n", argv[at]);
         s_usage(stderr);
         return 2;
     }
-    if (!strcmp(argv[optind], "keygen"))
-        return verso_cli_keygen(argc - optind - 1, argv + optind + 1);
-    verso_client_opts o = {.timeout_ms = cli.timeout_ms};
-    verso_keypair kp;
-    char skey[VERSO_KEY_LEN + 1];
-    if (verso_cli_keys(server_key, key, skey, &kp, &o) < 0)
-        return 2;
-    verso_err err = verso_client_new(cli.endpoint, &o, &cli.client);
-    explicit_bzero(&kp, sizeof kp);
-    if (err) {
-        fprintf(stderr, "verso: %s: %s\n", cli.endpoint, verso_strerror(err));
-        return err == VERSO_EINVAL ? 2 : 3;
-    }
-    int status = s_run(&cli, argv[optind], argc - optind - 1, argv + optind + 1);
-    verso_client_destroy(&cli.client);
-    return status;
+    if (s_wants_help(argc - at - 1, argv + at + 1))
+        return s_cmd_help(cmd);
+    if ((status = s_connect(&cli, cmd, server_key, key)))
+        return status;
+    return s_run(&cli, cmd, argc - at - 1, argv + at + 1);
 }

@@ -1,7 +1,10 @@
 /*
  * cli.h - pieces shared by the files of the `verso` command (not a public
- * API). Each command returns the process exit status: 0 ok, 1 error reply,
- * 2 usage, 3 transport or timeout.
+ * API): the command table's entry type, each command's handler, and the
+ * helpers cli.c gives them. Each handler returns the process exit status:
+ * 0 ok, 1 error reply, 2 usage or unreadable input, 3 transport or
+ * timeout; or VERSO_CLI_USAGE, for which cli.c prints the command's usage
+ * line and exits 2.
  */
 #ifndef VERSO_CLI_H
 #define VERSO_CLI_H
@@ -11,21 +14,36 @@
 
 #include "verso/client.h"
 
+#define VERSO_CLI_USAGE (-1)
+
 typedef struct verso_cli {
     const char *endpoint;
-    int json;
+    int json; /* print each reply's "res" as the server sent it */
     int timeout_ms;
-    verso_client *client;
+    verso_client *client; /* NULL for the commands that need no server */
 } verso_cli;
+
+/* One command: its name, handler, usage (after "verso NAME"), a line on
+ * what it does, and the role a server with keys asks of it ("" for none:
+ * no server involved). */
+typedef struct verso_cli_cmd {
+    const char *name;
+    int (*run)(verso_cli *cli, int argc, char **argv);
+    const char *usage;
+    const char *what;
+    const char *role;
+} verso_cli_cmd;
+
+/* ---- helpers (cli.c) --------------------------------------------------------- */
 
 /* Reads a whole file ("-": standard input); caller frees. NULL on failure. */
 char *verso_cli_slurp(const char *path, size_t *len);
 
-/* An unsigned integer field of a map, 0 when absent or of another type. */
-uint64_t verso_cli_uint(const msgpack_object *map, const char *key);
-
-/* Prints a msgpack object as one line of JSON. */
-void verso_cli_print_json(const msgpack_object *o);
+/* The lines of text (without their line ends; a last line without one
+ * counts) as views into text; *n gets their number. Caller frees the
+ * array (NULL with *n == 0 for an empty text, or on failure: *n set to
+ * SIZE_MAX). */
+verso_str *verso_cli_lines(const char *text, size_t len, size_t *n);
 
 /* Writes server text on one line: line breaks and tabs as spaces, other
  * control characters (a stored escape sequence, say) as '?'. */
@@ -35,11 +53,16 @@ void verso_cli_put(const char *p, size_t n);
  * unset or empty. */
 int verso_cli_colour(void);
 
-/* Sends op with the nf fields packed in f, waits for the reply and prints
- * its res: as JSON with --json, else with print(arg, res). Errors go to
- * standard error. Returns the exit status (0, 1 error reply, 3 transport). */
-int verso_cli_request(verso_cli *cli, const char *op, const msgpack_sbuffer *f, uint32_t nf,
-                      void (*print)(void *arg, const msgpack_object *res), void *arg);
+/* The exit status for a typed call's outcome, err not VERSO_OK: the error
+ * reply (1) or the transport failure (3) told on standard error; with
+ * --json an error reply is also {"error":{"code":...}} on standard out. */
+int verso_cli_fail(verso_cli *cli, verso_err err);
+
+/* With --json: prints the last reply's "res" and returns 1; else 0. */
+int verso_cli_json(verso_cli *cli);
+
+/* A whole decimal integer (no trailing text) into *out; 0 or -1. */
+int verso_cli_number(const char *s, long *out);
 
 /* The options of the TM commands; files are borrowed from argv, the array
  * is the caller's to free (also on failure). */
@@ -53,38 +76,28 @@ typedef struct verso_cli_opts {
 
 /* Parses --src --tgt --tm --on-conflict --min-score --max-results
  * --segmented --text -o and file names (every argument after "--" is a
- * name). Returns the number of names, or -1 on a malformed option. */
+ * name). Returns the number of names, or -1 on a malformed option
+ * (tmcli.c). */
 int verso_cli_parse_opts(int argc, char **argv, verso_cli_opts *o);
 
-/* verso import FILE... [--src L --tgt L] [--tm NAME] [--on-conflict P] (import.c) */
-int verso_cli_import(verso_cli *cli, int argc, char **argv);
+/* ---- the commands (usage lines in cli.c's table) ------------------------------- */
 
-/* verso lookup FILE|TEXT --src L --tgt L [--tm NAME] [--text] [--segmented]
- * [--min-score N] [--max-results N]: FILE when it is "-" or a readable file
- * (and not --text), else the text itself. Prints a table of matches, the
- * differences from the query marked in the TM source (tmcli.c). */
-int verso_cli_lookup(verso_cli *cli, int argc, char **argv);
-
-/* verso export [--tm NAME] -o FILE.tmx (- or no -o: standard output), or
- * --omegat PROJECT_DIR: into PROJECT_DIR/tm/verso-NAME.tmx, where OmegaT's
- * own fuzzy-match pane reads it (tmcli.c). */
-int verso_cli_export(verso_cli *cli, int argc, char **argv);
-
-/* verso concordance QUERY --lang L [--side src|tgt] [--tm NAME]
- * [--max-results N]: the entries holding every word of QUERY, the words
- * marked, each with its other side (conccli.c). */
-int verso_cli_concordance(verso_cli *cli, int argc, char **argv);
-
-/* verso align SRC TGT --src L --tgt L [--segmented] [--store TM]
- * [--min-confidence X] [--origin NAME] [--format beads|tsv|tmx]: the beads
- * of a document pair, or its sentence pairs (aligncli.c). */
-int verso_cli_align(verso_cli *cli, int argc, char **argv);
-
-/* verso keygen BASE: writes BASE.pub and BASE.secret (admincli.c). */
-int verso_cli_keygen(int argc, char **argv);
-
-/* verso backup DIR: the server copies its store into DIR (admincli.c). */
-int verso_cli_backup(verso_cli *cli, int argc, char **argv);
+int verso_cli_ping(verso_cli *cli, int argc, char **argv);        /* infocli.c */
+int verso_cli_hello(verso_cli *cli, int argc, char **argv);       /* infocli.c */
+int verso_cli_stats(verso_cli *cli, int argc, char **argv);       /* infocli.c */
+int verso_cli_segment(verso_cli *cli, int argc, char **argv);     /* infocli.c */
+int verso_cli_tm(verso_cli *cli, int argc, char **argv);          /* entrycli.c */
+int verso_cli_add(verso_cli *cli, int argc, char **argv);         /* entrycli.c */
+int verso_cli_get(verso_cli *cli, int argc, char **argv);         /* entrycli.c */
+int verso_cli_update(verso_cli *cli, int argc, char **argv);      /* entrycli.c */
+int verso_cli_delete(verso_cli *cli, int argc, char **argv);      /* entrycli.c */
+int verso_cli_import(verso_cli *cli, int argc, char **argv);      /* import.c */
+int verso_cli_lookup(verso_cli *cli, int argc, char **argv);      /* tmcli.c */
+int verso_cli_export(verso_cli *cli, int argc, char **argv);      /* tmcli.c */
+int verso_cli_concordance(verso_cli *cli, int argc, char **argv); /* conccli.c */
+int verso_cli_align(verso_cli *cli, int argc, char **argv);       /* aligncli.c */
+int verso_cli_backup(verso_cli *cli, int argc, char **argv);      /* admincli.c */
+int verso_cli_keygen(verso_cli *cli, int argc, char **argv);      /* admincli.c */
 
 /* Reads the CurveZMQ keys: server_key (a key or a file; may be NULL) and
  * the client's .secret file (may be NULL); both or neither. Fills skey and

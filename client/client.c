@@ -1,6 +1,8 @@
 /*
  * client.c - libverso: one DEALER connection, ids, pipelining, and replies
- * checked before they are trusted. See include/verso/client.h.
+ * checked before they are trusted (include/verso/envelope.h), and the
+ * send/receive halves every typed call goes through (client_int.h). The
+ * ops' own fields are packed and read in ops.c and tmops.c.
  */
 #include "verso/client.h"
 
@@ -11,6 +13,7 @@
 #include <time.h>
 #include <zmq.h>
 
+#include "client_int.h"
 #include "keyfile.h"
 #include "mp.h"
 #include "wire.h"
@@ -35,6 +38,12 @@ struct verso_client {
     uint64_t *pending; /* ids sent, reply not yet received, oldest first */
     size_t npending, cap;
     verso_reply *stash; /* received, not yet asked for */
+    /* the last typed call: */
+    verso_reply *cur;  /* its reply, until verso_typed_done */
+    verso_reply *last; /* kept for verso_client_last_reply */
+    bool keep;         /* verso_client_keep_reply */
+    char err_code[32]; /* an error reply's code, else "" */
+    char *err_message; /* and its message, else NULL */
 };
 
 /* One context for the process: a context per client would cost an I/O
@@ -146,6 +155,9 @@ void verso_client_destroy(verso_client **cp)
         c->stash = r->next;
         verso_reply_destroy(&r);
     }
+    verso_reply_destroy(&c->cur);
+    verso_reply_destroy(&c->last);
+    free(c->err_message);
     if (c->monitor) {
         zmq_socket_monitor(c->sock, NULL, 0);
         zmq_close(c->monitor);
@@ -458,4 +470,106 @@ void verso_reply_destroy(verso_reply **rp)
     free(r->message);
     free(r);
     *rp = NULL;
+}
+
+/* ---- the typed calls' halves ----------------------------------------------- */
+
+verso_str verso_str_of(const char *s)
+{
+    return (verso_str){s, s ? strlen(s) : 0};
+}
+
+void verso_client_keep_reply(verso_client *c, bool keep)
+{
+    c->keep = keep;
+    if (!keep)
+        verso_reply_destroy(&c->last);
+}
+
+const verso_reply *verso_client_last_reply(const verso_client *c)
+{
+    return c->last;
+}
+
+verso_err verso_client_err(const verso_client *c)
+{
+    return c->err_code[0] ? verso_err_from_symbol(c->err_code, (unsigned)strlen(c->err_code))
+                          : VERSO_OK;
+}
+
+const char *verso_client_err_code(const verso_client *c)
+{
+    return c->err_code;
+}
+
+const char *verso_client_err_message(const verso_client *c)
+{
+    return c->err_message ? c->err_message : "";
+}
+
+/* Forgets the last typed call's reply and error. */
+static void s_typed_reset(verso_client *c)
+{
+    verso_reply_destroy(&c->cur);
+    verso_reply_destroy(&c->last);
+    c->err_code[0] = '\0';
+    free(c->err_message);
+    c->err_message = NULL;
+}
+
+verso_err verso_typed_send(verso_client *c, const char *op, const verso_req *q, uint64_t *id)
+{
+    s_typed_reset(c);
+    if (q->err)
+        return q->err;
+    return verso_client_send_packed(c, op, q->sb.data, q->sb.size, q->n, id);
+}
+
+verso_err verso_typed_recv(verso_client *c, uint64_t id, const msgpack_object **res)
+{
+    s_typed_reset(c);
+    verso_err err = verso_client_recv(c, id, -1, &c->cur);
+    if (err == VERSO_ETIMEOUT)
+        s_pending_take(c, id); /* given up: a late reply will be dropped as stale */
+    if (err == VERSO_ESERVER) {
+        snprintf(c->err_code, sizeof c->err_code, "%s", verso_reply_err_code(c->cur));
+        c->err_message = strdup(verso_reply_err_message(c->cur));
+        verso_typed_done(c);
+        return c->err_message ? VERSO_ESERVER : VERSO_ENOMEM;
+    }
+    if (err)
+        return err;
+    *res = verso_reply_res(c->cur);
+    return VERSO_OK;
+}
+
+void verso_typed_done(verso_client *c)
+{
+    if (c->keep) {
+        verso_reply_destroy(&c->last);
+        c->last = c->cur;
+        c->cur = NULL;
+    }
+    verso_reply_destroy(&c->cur);
+}
+
+verso_err verso_typed_call(verso_client *c, const char *op, const verso_req *q, size_t size,
+                           void (*parse)(verso_rd *rd, const msgpack_object *res), void **out)
+{
+    uint64_t id;
+    const msgpack_object *res = NULL;
+    verso_err err = verso_typed_send(c, op, q, &id);
+    err = err ? err : verso_typed_recv(c, id, &res);
+    if (err)
+        return err;
+    verso_rd rd;
+    if (!verso_rd_begin(&rd, size) && parse)
+        parse(&rd, res);
+    verso_typed_done(c);
+    if (rd.err || !out) {
+        verso_res_free(rd.res);
+        return rd.err;
+    }
+    *out = rd.res;
+    return VERSO_OK;
 }

@@ -17,7 +17,6 @@
 
 #include "cli.h"
 #include "mo.h"
-#include "mp.h"
 #include "po.h"
 #include "tmx.h"
 #include "utf8.h"
@@ -34,8 +33,7 @@
 /* The entries waiting for one language pair. */
 typedef struct s_batch {
     char *src, *tgt;
-    msgpack_sbuffer buf; /* packed entry maps */
-    size_t n;
+    verso_batch *entries; /* packed as they come (libverso) */
 } s_batch;
 
 /* An entry read from a file; views valid until it is packed. */
@@ -79,6 +77,7 @@ typedef struct s_import {
     const char *file; /* the file being read */
     verso_tmx_reader *tmx;
     bool header_sent; /* the TMX file's header went with an add */
+    bool tm_created;  /* --tm named a TM the server did not have */
 } s_import;
 
 static double s_now(void)
@@ -131,78 +130,69 @@ static void s_progress(s_import *im, bool force)
         fprintf(stderr, ", ETA %.0f s   ", eta);
 }
 
-/* Collects replies until at most `keep` requests are in flight. A batch the
- * server refuses for its language tags is reported and the import goes on. */
+/* The outcome of one add: counted, or reported. A batch the server
+ * refuses for its language tags or fields is reported and the import goes
+ * on; any other failure stops it. */
+static void s_added(s_import *im, verso_err err, const verso_add_res *r, size_t n)
+{
+    verso_client *c = im->cli->client;
+    verso_err why = err == VERSO_ESERVER ? verso_client_err(c) : VERSO_OK;
+    if (!err) {
+        im->added += (uint64_t)r->added;
+        im->updated += (uint64_t)r->updated;
+        im->skipped += (uint64_t)r->skipped;
+    } else if (why == VERSO_EBADLANG || why == VERSO_EBADREQ || why == VERSO_ETOOBIG) {
+        fprintf(stderr, "verso: %s: %s\n", verso_client_err_code(c), verso_client_err_message(c));
+        s_reject_n(im, 0,
+                   why == VERSO_EBADLANG ? "language tag refused by the server"
+                                         : "batch refused by the server",
+                   n, true);
+    } else {
+        im->status = verso_cli_fail(im->cli, err);
+    }
+}
+
+/* Collects replies until at most `keep` requests are in flight. */
 static int s_drain(s_import *im, int keep)
 {
     while (im->nout > keep && !im->status) {
-        verso_reply *r = NULL;
-        size_t n = im->out[im->head].n;
-        verso_err err = verso_client_recv(im->cli->client, im->out[im->head].id, -1, &r);
-        if (err == VERSO_OK) {
-            im->added += verso_cli_uint(verso_reply_res(r), "added");
-            im->updated += verso_cli_uint(verso_reply_res(r), "updated");
-            im->skipped += verso_cli_uint(verso_reply_res(r), "skipped");
-        } else if (err == VERSO_ESERVER &&
-                   (verso_reply_err(r) == VERSO_EBADLANG || verso_reply_err(r) == VERSO_EBADREQ ||
-                    verso_reply_err(r) == VERSO_ETOOBIG)) {
-            /* The batch, not the import: report it, count it, go on. */
-            fprintf(stderr, "verso: %s: %s\n", verso_reply_err_code(r), verso_reply_err_message(r));
-            s_reject_n(im, 0,
-                       verso_reply_err(r) == VERSO_EBADLANG ? "language tag refused by the server"
-                                                            : "batch refused by the server",
-                       n, true);
-        } else if (err == VERSO_ESERVER) {
-            fprintf(stderr, "verso: %s: %s\n", verso_reply_err_code(r), verso_reply_err_message(r));
-            im->status = 1;
-        } else {
-            fprintf(stderr, "verso: %s\n", verso_strerror(err));
-            im->status = 3;
-        }
-        verso_reply_destroy(&r);
+        verso_add_res *r = NULL;
+        verso_err err = verso_add_recv(im->cli->client, im->out[im->head].id, &r);
+        s_added(im, err, r, im->out[im->head].n);
+        verso_add_res_destroy(&r);
         im->head = (im->head + 1) % S_IN_FLIGHT;
         im->nout--;
     }
     return im->status;
 }
 
-static void s_pack_str(msgpack_packer *pk, const char *key, const char *p, size_t n);
-
-/* Sends the pending entries of one pair as one add request. */
+/* Sends the pending entries of one pair as one add request, with the TMX
+ * file's header the first time (kept for the TM: docs/TMX.md). */
 static int s_flush(s_import *im, s_batch *b)
 {
-    if (!b->n || s_drain(im, S_IN_FLIGHT - 1))
+    size_t n = verso_batch_count(b->entries);
+    if (!n || s_drain(im, S_IN_FLIGHT - 1))
         return im->status;
-    msgpack_sbuffer f;
-    msgpack_sbuffer_init(&f);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &f, msgpack_sbuffer_write);
-    verso_mp_pack_kv_str(&pk, "tm", im->o->tm);
-    verso_mp_pack_kv_str(&pk, "src_lang", b->src);
-    verso_mp_pack_kv_str(&pk, "tgt_lang", b->tgt);
-    verso_mp_pack_kv_str(&pk, "on_conflict", im->o->on_conflict);
-    verso_mp_pack_cstr(&pk, "entries");
-    msgpack_pack_array(&pk, b->n);
-    msgpack_sbuffer_write(&f, b->buf.data, b->buf.size);
-    unsigned nfields = 5;
+    verso_add_req q = {.tm = im->o->tm,
+                       .src_lang = b->src,
+                       .tgt_lang = b->tgt,
+                       .batch = b->entries,
+                       .on_conflict = im->o->on_conflict};
     verso_tmx_str header = im->tmx ? verso_tmx_reader_header(im->tmx) : (verso_tmx_str){"", 0};
     if (header.n && !im->header_sent && header.n <= VERSO_TMX_HEADER_MAX_BYTES) {
-        s_pack_str(&pk, "tmx_header", header.p, header.n); /* kept for the TM (docs/TMX.md) */
+        q.tmx_header = (verso_str){header.p, header.n};
         im->header_sent = true;
-        nfields++;
     }
     uint64_t id;
-    verso_err err = verso_client_send_packed(im->cli->client, "add", f.data, f.size, nfields, &id);
-    msgpack_sbuffer_destroy(&f);
+    verso_err err = verso_add_send(im->cli->client, &q, &id);
     if (err) {
         fprintf(stderr, "verso: %s\n", verso_strerror(err));
         return im->status = 3;
     }
     int slot = (im->head + im->nout++) % S_IN_FLIGHT;
     im->out[slot].id = id;
-    im->out[slot].n = b->n;
-    msgpack_sbuffer_clear(&b->buf);
-    b->n = 0;
+    im->out[slot].n = n;
+    verso_batch_clear(b->entries);
     s_progress(im, false);
     return 0;
 }
@@ -243,28 +233,14 @@ static s_batch *s_batch_of(s_import *im, const char *src_raw, size_t sn, const c
     if (im->npairs == S_MAX_PAIRS)
         return NULL;
     s_batch *b = &im->pairs[im->npairs];
-    if (!(b->src = strdup(src)) || !(b->tgt = strdup(tgt))) {
+    if (!(b->src = strdup(src)) || !(b->tgt = strdup(tgt)) ||
+        verso_batch_new(im->max_bytes / 2, &b->entries)) {
         free(b->src);
+        free(b->tgt);
         return NULL;
     }
-    msgpack_sbuffer_init(&b->buf);
-    b->n = 0;
     im->npairs++;
     return b;
-}
-
-static void s_pack_str(msgpack_packer *pk, const char *key, const char *p, size_t n)
-{
-    verso_mp_pack_cstr(pk, key);
-    msgpack_pack_str_with_body(pk, p, n);
-}
-
-static void s_pack_tags(msgpack_packer *pk, const char *key, const verso_tmx_str *t, size_t n)
-{
-    verso_mp_pack_cstr(pk, key);
-    msgpack_pack_array(pk, n);
-    for (size_t i = 0; i < n; i++)
-        msgpack_pack_str_with_body(pk, t[i].p, t[i].n);
 }
 
 static bool s_prop_is(const verso_tmx_prop *p, const char *type)
@@ -283,21 +259,21 @@ static bool s_is_plain(const verso_tmx_prop *p)
     return !s_is_origin(p) && !s_prop_is(p, "prev") && !s_prop_is(p, "next");
 }
 
-/* The "tmx" list of a TMX record (docs/TMX.md): the TU's and the two tuvs'
- * kept attributes and note/prop elements, the origin the import gave, and
- * the fingerprint of the fields those elements fed. */
-static void s_pack_tmx(msgpack_packer *pk, const s_rec *r, verso_tmx_str origin)
+static verso_str s_str(verso_tmx_str t)
 {
-    verso_tmx_prop *plain = calloc(r->nprops + 1, sizeof *plain);
-    size_t np = 0;
-    for (size_t i = 0; plain && i < r->nprops; i++)
-        if (s_is_plain(&r->props[i]))
-            plain[np++] = r->props[i];
-    char sig[17];
+    return (verso_str){t.p, t.n};
+}
+
+/* The "tmx" list of a TMX record (docs/TMX.md) into v (room for 8): the
+ * TU's and the two tuvs' kept attributes and note/prop elements, the
+ * origin the import gave, and the fingerprint (sig, 17 bytes) of the fields
+ * those elements fed. Returns the number of pairs. */
+static size_t s_tmx_pairs(const s_rec *r, const verso_tmx_prop *plain, size_t np,
+                          verso_tmx_str origin, char sig[17], verso_pair v[8])
+{
     snprintf(
-        sig, sizeof sig, "%016llx",
+        sig, 17, "%016llx",
         (unsigned long long)verso_tmx_fields_sig(r->note, plain, np, r->prev, r->next, origin));
-    free(plain);
     struct {
         const char *key;
         verso_tmx_str v;
@@ -306,81 +282,78 @@ static void s_pack_tmx(msgpack_packer *pk, const s_rec *r, verso_tmx_str origin)
                  {"origin", origin},          {"sig", {sig, 16}}};
     /* within the server's limit on the list (each item: 4 + its bytes): the
      * bodies go first, then the attributes; the fields keep what they hold */
-    size_t total = 0;
-    for (size_t i = 0; i < sizeof items / sizeof *items; i++)
+    size_t total = 0, n = 0;
+    for (size_t i = 0; i < 8; i++)
         total += 8 + strlen(items[i].key) + items[i].v.n;
     for (size_t i = 1; i < 6 && total > VERSO_SEGMENT_MAX_BYTES; i += 2)
         total -= items[i].v.n, items[i].v.n = 0;
     for (size_t i = 0; i < 6 && total > VERSO_SEGMENT_MAX_BYTES; i += 2)
         total -= items[i].v.n, items[i].v.n = 0;
-    size_t n = 1; /* "tu" always, even empty: the TU came from a file */
-    for (size_t i = 1; i < sizeof items / sizeof *items; i++)
-        n += items[i].v.n > 0;
-    verso_mp_pack_cstr(pk, "tmx");
-    msgpack_pack_array(pk, n);
-    for (size_t i = 0; i < sizeof items / sizeof *items; i++)
-        if (!i || items[i].v.n) {
-            msgpack_pack_array(pk, 2);
-            msgpack_pack_str_with_body(pk, items[i].key, strlen(items[i].key));
-            msgpack_pack_str_with_body(pk, items[i].v.p, items[i].v.n);
-        }
-}
-
-/* Packs the fields a record has beyond src, tgt and origin; returns their count. */
-static uint32_t s_pack_extra(msgpack_packer *pk, const s_rec *r, size_t nprops,
-                             verso_tmx_str origin)
-{
-    uint32_t n = 0;
-    if (r->note.n && ++n)
-        s_pack_str(pk, "note", r->note.p, r->note.n);
-    if (r->author.n && ++n)
-        s_pack_str(pk, "author", r->author.p, r->author.n);
-    if (r->nsrc_tags && ++n)
-        s_pack_tags(pk, "src_tags", r->src_tags, r->nsrc_tags);
-    if (r->ntgt_tags && ++n)
-        s_pack_tags(pk, "tgt_tags", r->tgt_tags, r->ntgt_tags);
-    if (nprops && ++n) {
-        verso_mp_pack_cstr(pk, "props");
-        msgpack_pack_array(pk, nprops);
-        for (size_t i = 0; i < r->nprops; i++) {
-            const verso_tmx_prop *p = &r->props[i];
-            if (!s_is_plain(p))
-                continue;
-            msgpack_pack_array(pk, 2);
-            msgpack_pack_str_with_body(pk, p->type.p, p->type.n);
-            msgpack_pack_str_with_body(pk, p->value.p, p->value.n);
-        }
-    }
-    const struct {
-        const char *key;
-        verso_tmx_str v;
-    } ctx[] = {{"prev", r->prev}, {"next", r->next}};
-    for (size_t i = 0; i < 2; i++)
-        if (ctx[i].v.n && ++n)
-            s_pack_str(pk, ctx[i].key, ctx[i].v.p, ctx[i].v.n);
-    if (r->tu && ++n)
-        s_pack_tmx(pk, r, origin);
-    const struct {
-        const char *key;
-        uint64_t v;
-    } ints[] = {/* only what the server takes: dates after 1970, counts of int64 */
-                {"created", r->created > 0 ? (uint64_t)r->created : 0},
-                {"changed", r->changed > 0 ? (uint64_t)r->changed : 0},
-                {"usage", r->usage > INT64_MAX ? (uint64_t)INT64_MAX : r->usage}};
-    for (size_t i = 0; i < 3; i++)
-        if (ints[i].v && ++n)
-            verso_mp_pack_kv_uint(pk, ints[i].key, ints[i].v);
+    for (size_t i = 0; i < 8; i++) /* "tu" always, even empty: the TU came from a file */
+        if (!i || items[i].v.n)
+            v[n++] = (verso_pair){verso_str_of(items[i].key), s_str(items[i].v)};
     return n;
 }
 
-/* The props of r without the origin and context props (which become the
- * origin and the context). */
-static size_t s_nprops(const s_rec *r)
+/* The entry of a record: views into it, and into the arrays given (tags
+ * room for its tag counts, props for its props, tmx for 8), valid while
+ * they are. */
+static void s_entry_of(const s_rec *r, verso_tmx_str origin, verso_str *tags, verso_pair *props,
+                       verso_tmx_prop *plain, verso_pair tmx[8], char sig[17], verso_entry *e)
 {
-    size_t n = 0;
+    *e = (verso_entry){.src = {r->src, r->sn}, .tgt = {r->tgt, r->tn}, .origin = s_str(origin)};
+    e->note = r->note.n ? s_str(r->note) : (verso_str){0};
+    e->author = r->author.n ? s_str(r->author) : (verso_str){0};
+    e->prev = r->prev.n ? s_str(r->prev) : (verso_str){0};
+    e->next = r->next.n ? s_str(r->next) : (verso_str){0};
+    for (size_t i = 0; i < r->nsrc_tags + r->ntgt_tags; i++)
+        tags[i] = s_str(i < r->nsrc_tags ? r->src_tags[i] : r->tgt_tags[i - r->nsrc_tags]);
+    e->src_tags = r->nsrc_tags ? tags : NULL;
+    e->tgt_tags = r->ntgt_tags ? tags + r->nsrc_tags : NULL;
+    e->nsrc_tags = r->nsrc_tags;
+    e->ntgt_tags = r->ntgt_tags;
+    size_t np = 0; /* the props an entry keeps as props: not its origin nor its context */
     for (size_t i = 0; i < r->nprops; i++)
-        n += s_is_plain(&r->props[i]);
-    return n;
+        if (s_is_plain(&r->props[i])) {
+            plain[np] = r->props[i];
+            props[np++] = (verso_pair){s_str(r->props[i].type), s_str(r->props[i].value)};
+        }
+    e->props = np ? props : NULL;
+    e->nprops = np;
+    if (r->tu) {
+        e->tmx = tmx;
+        e->ntmx = s_tmx_pairs(r, plain, np, origin, sig, tmx);
+    }
+    /* only what the server takes: dates after 1970, counts of int64 */
+    e->created = r->created > 0 ? r->created : 0;
+    e->changed = r->changed > 0 ? r->changed : 0;
+    e->usage = r->usage > INT64_MAX ? INT64_MAX : (int64_t)r->usage;
+}
+
+/* Puts a checked record into its batch: the batch is sent first when the
+ * record does not fit; a record too long for any request is rejected. */
+static void s_put(s_import *im, s_batch *b, uint64_t line, const s_rec *r)
+{
+    verso_tmx_str origin = r->has_origin ? r->origin : (verso_tmx_str){im->file, strlen(im->file)};
+    verso_str *tags = calloc(r->nsrc_tags + r->ntgt_tags + 1, sizeof *tags);
+    verso_pair *props = calloc(r->nprops + 1, sizeof *props), tmx[8];
+    verso_tmx_prop *plain = calloc(r->nprops + 1, sizeof *plain);
+    char sig[17];
+    verso_entry e;
+    verso_err err = tags && props && plain ? VERSO_OK : VERSO_ENOMEM;
+    if (!err) {
+        s_entry_of(r, origin, tags, props, plain, tmx, sig, &e);
+        err = verso_batch_put(b->entries, &e);
+    }
+    if (err == VERSO_ETOOBIG && verso_batch_count(b->entries)) /* a failed send: status set */
+        err = s_flush(im, b) ? VERSO_OK : verso_batch_put(b->entries, &e);
+    if (err == VERSO_ETOOBIG)
+        s_reject(im, line, "longer than the server accepts");
+    else if (err && !im->status)
+        im->status = 3;
+    free(tags);
+    free(props);
+    free(plain);
 }
 
 /* Checks one record and adds it to the batch of its pair (or reports why
@@ -400,33 +373,9 @@ static int s_entry(s_import *im, s_batch *b, uint64_t line, const s_rec *r)
              verso_tmx_marks_check(r->tgt, r->tn, r->ntgt_tags, &(size_t){0}))
         /* as the server checks them: here a record's own, not its whole batch */
         s_reject(im, line, "a character U+F0000..U+FFFFD that is not one of its tags");
-    else {
-        size_t before = b->buf.size;
-        msgpack_sbuffer extra;
-        msgpack_sbuffer_init(&extra);
-        msgpack_packer pk;
-        msgpack_packer_init(&pk, &extra, msgpack_sbuffer_write);
-        verso_tmx_str origin =
-            r->has_origin ? r->origin : (verso_tmx_str){im->file, strlen(im->file)};
-        uint32_t n = s_pack_extra(&pk, r, s_nprops(r), origin);
-        msgpack_packer_init(&pk, &b->buf, msgpack_sbuffer_write);
-        msgpack_pack_map(&pk, 3 + n);
-        s_pack_str(&pk, "src", r->src, r->sn);
-        s_pack_str(&pk, "tgt", r->tgt, r->tn);
-        if (r->has_origin)
-            s_pack_str(&pk, "origin", r->origin.p, r->origin.n);
-        else
-            verso_mp_pack_kv_str(&pk, "origin", im->file);
-        msgpack_sbuffer_write(&b->buf, extra.data, extra.size);
-        msgpack_sbuffer_destroy(&extra);
-        b->n++;
-        if (b->buf.size - before > im->max_bytes / 2 - 1024) { /* never fits a request */
-            b->buf.size = before;
-            b->n--;
-            s_reject(im, line, "longer than the server accepts");
-        }
-    }
-    if (b && (b->n >= S_BATCH_ENTRIES || b->buf.size > im->max_bytes / 2))
+    else
+        s_put(im, b, line, r);
+    if (b && verso_batch_count(b->entries) >= S_BATCH_ENTRIES)
         return s_flush(im, b);
     return im->status;
 }
@@ -705,12 +654,31 @@ static bool s_ends(const char *path, const char *ext)
 /* The server's request size limit, from hello. */
 static size_t s_max_bytes(verso_cli *cli)
 {
-    verso_reply *r = NULL;
+    verso_hello_res *r = NULL;
     size_t max = 1 << 20;
-    if (verso_client_call(cli->client, "hello", NULL, &r) == VERSO_OK)
-        max = verso_cli_uint(verso_reply_res(r), "max_message_bytes");
-    verso_reply_destroy(&r);
+    if (verso_hello(cli->client, &r) == VERSO_OK)
+        max = r->max_message_bytes > 0 ? (size_t)r->max_message_bytes : 0;
+    verso_hello_res_destroy(&r);
     return max < 4096 ? 4096 : max > (4u << 20) ? (4u << 20) : max;
+}
+
+/* Creates the TM to import into when the server does not have it (an
+ * admin's key on a server with keys). Returns an exit status. */
+static int s_tm_ready(s_import *im)
+{
+    verso_tm_list_res *r = NULL;
+    verso_err err = verso_tm_list(im->cli->client, &r);
+    bool found = false;
+    for (size_t i = 0; !err && i < r->ntms; i++)
+        found |= !strcmp(r->tms[i].name.ptr, im->o->tm);
+    verso_tm_list_res_destroy(&r);
+    if (!err && !found) {
+        err = verso_tm_create(im->cli->client, im->o->tm);
+        im->tm_created = !err;
+        if (err == VERSO_ESERVER && verso_client_err(im->cli->client) == VERSO_EEXIST)
+            err = VERSO_OK; /* made meanwhile by someone else */
+    }
+    return err ? verso_cli_fail(im->cli, err) : 0;
 }
 
 /* One file (or the parallel pair starting at files[i]); *used: files taken. */
@@ -738,41 +706,28 @@ static void s_report(const s_import *im)
 {
     double dt = s_now() - im->t0;
     printf("%llu entries in %.2f s (%.0f entries/s): %llu added, %llu updated, %llu skipped as "
-           "duplicates, %llu rejected\n",
+           "duplicates, %llu rejected%s%s\n",
            (unsigned long long)im->records, dt, dt > 0 ? (double)im->records / dt : 0,
            (unsigned long long)im->added, (unsigned long long)im->updated,
-           (unsigned long long)im->skipped, (unsigned long long)im->rejected);
+           (unsigned long long)im->skipped, (unsigned long long)im->rejected,
+           im->tm_created ? "; created TM " : "", im->tm_created ? im->o->tm : "");
     for (size_t i = 0; i < im->nreasons; i++)
         printf("  rejected: %llu %s\n", (unsigned long long)im->reasons[i].n, im->reasons[i].why);
 }
 
-int verso_cli_import(verso_cli *cli, int argc, char **argv)
+/* Reads every file into the TM, then reports. Returns an exit status. */
+static int s_import_all(s_import *im, int nfiles)
 {
-    verso_cli_opts o;
-    int nfiles = verso_cli_parse_opts(argc, argv, &o);
-    if (nfiles < 1) {
-        fprintf(stderr, "usage: verso import FILE.tmx [--src LANG --tgt LANG] | FILE.tsv | "
-                        "SRC_FILE TGT_FILE | FILE.mo|po... --src LANG --tgt LANG [--tm NAME] "
-                        "[--on-conflict keep_both|overwrite|skip]\n");
-        free(o.files);
-        return 2;
-    }
-    s_import *im = calloc(1, sizeof *im);
-    if (!im)
-        return 3;
-    im->cli = cli;
-    im->o = &o;
-    im->max_bytes = s_max_bytes(cli);
-    im->t0 = s_now();
+    const verso_cli_opts *o = im->o;
     for (int i = 0; i < nfiles; i++) {
         struct stat st;
-        im->bytes_total += stat(o.files[i], &st) == 0 ? (uint64_t)st.st_size : 0;
+        im->bytes_total += stat(o->files[i], &st) == 0 ? (uint64_t)st.st_size : 0;
     }
     int status = 0;
-    if (o.src && o.tgt) /* pairs[0]: the pair of the plain formats */
-        s_batch_of(im, o.src, strlen(o.src), o.tgt, strlen(o.tgt));
+    if (o->src && o->tgt) /* pairs[0]: the pair of the plain formats */
+        s_batch_of(im, o->src, strlen(o->src), o->tgt, strlen(o->tgt));
     for (int i = 0, used = 0; i < nfiles && !status; i += used)
-        status = s_import_file(im, o.files + i, nfiles - i, &used);
+        status = s_import_file(im, o->files + i, nfiles - i, &used);
     if (!status && !s_flush_all(im))
         s_drain(im, 0);
     status = status ? status : im->status;
@@ -780,12 +735,28 @@ int verso_cli_import(verso_cli *cli, int argc, char **argv)
     if (isatty(2))
         fprintf(stderr, "\n");
     s_report(im);
-    for (size_t i = 0; i < im->npairs; i++) {
-        free(im->pairs[i].src);
-        free(im->pairs[i].tgt);
-        msgpack_sbuffer_destroy(&im->pairs[i].buf);
-    }
-    free(im);
-    free(o.files);
     return status;
+}
+
+int verso_cli_import(verso_cli *cli, int argc, char **argv)
+{
+    verso_cli_opts o;
+    int nfiles = verso_cli_parse_opts(argc, argv, &o), status = 3;
+    s_import *im = nfiles < 1 ? NULL : calloc(1, sizeof *im);
+    if (im) {
+        im->cli = cli;
+        im->o = &o;
+        im->max_bytes = s_max_bytes(cli);
+        im->t0 = s_now();
+        status = s_tm_ready(im);
+        status = status ? status : s_import_all(im, nfiles);
+        for (size_t i = 0; i < im->npairs; i++) {
+            free(im->pairs[i].src);
+            free(im->pairs[i].tgt);
+            verso_batch_destroy(&im->pairs[i].entries);
+        }
+        free(im);
+    }
+    free(o.files);
+    return nfiles < 1 ? VERSO_CLI_USAGE : status;
 }

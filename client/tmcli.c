@@ -7,6 +7,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,23 +16,11 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "mp.h"
 #include "tmx.h"
 #include "verso/version.h"
 
 #define S_MAX_FILES 100000
 #define S_PAGE      1000 /* entries an export request asks for */
-
-/* A whole decimal integer (no trailing text) into *out. */
-static bool s_whole_number(const char *s, long *out)
-{
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (!*s || *end)
-        return false;
-    *out = v;
-    return true;
-}
 
 int verso_cli_parse_opts(int argc, char **argv, verso_cli_opts *o)
 {
@@ -65,7 +54,7 @@ int verso_cli_parse_opts(int argc, char **argv, verso_cli_opts *o)
         else if (!strcmp(a, "--omegat") && v)
             o->omegat = argv[++i];
         else if (!strcmp(a, "--max-results") && v) {
-            if (!s_whole_number(argv[++i], &o->max_results))
+            if (verso_cli_number(argv[++i], &o->max_results))
                 return -1;
         } else if (!strcmp(a, "--segmented"))
             o->segmented = 1;
@@ -77,65 +66,11 @@ int verso_cli_parse_opts(int argc, char **argv, verso_cli_opts *o)
     return nfiles;
 }
 
-/* ---- reply fields --------------------------------------------------------- */
-
-/* A str field as a view into the reply ("" when absent or not a str). */
-static verso_tmx_str s_view(const msgpack_object *m, const char *key)
-{
-    const msgpack_object *o = verso_mp_get(m, key);
-    if (!o || o->type != MSGPACK_OBJECT_STR)
-        return (verso_tmx_str){"", 0};
-    return (verso_tmx_str){o->via.str.ptr, o->via.str.size};
-}
-
-static int64_t s_int(const msgpack_object *m, const char *key)
-{
-    const msgpack_object *o = verso_mp_get(m, key);
-    return o && o->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? (int64_t)o->via.u64 : 0;
-}
-
-static bool s_true(const msgpack_object *m, const char *key)
-{
-    const msgpack_object *o = verso_mp_get(m, key);
-    return o && o->type == MSGPACK_OBJECT_BOOLEAN && o->via.boolean;
-}
-
 /* ---- lookup --------------------------------------------------------------- */
 
-/* Packs the lookup fields: the text, or its lines as segments. Returns
- * their number. */
-static uint32_t s_pack_lookup(msgpack_sbuffer *f, const verso_cli_opts *o, const char *text,
-                              size_t len)
+static verso_tmx_str s_view(verso_str s)
 {
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, f, msgpack_sbuffer_write);
-    verso_mp_pack_kv_str(&pk, "tm", o->tm);
-    verso_mp_pack_kv_str(&pk, "src_lang", o->src);
-    verso_mp_pack_kv_str(&pk, "tgt_lang", o->tgt);
-    verso_mp_pack_kv_int(&pk, "min_score", o->min_score);
-    if (o->max_results != -1)
-        verso_mp_pack_kv_int(&pk, "max_results", o->max_results);
-    uint32_t nf = o->max_results != -1 ? 6 : 5;
-    if (!o->segmented) {
-        verso_mp_pack_cstr(&pk, "text");
-        msgpack_pack_str_with_body(&pk, text, len);
-        return nf;
-    }
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++)
-        n += text[i] == '\n';
-    n += len && text[len - 1] != '\n';
-    verso_mp_pack_cstr(&pk, "segments");
-    msgpack_pack_array(&pk, n);
-    for (size_t i = 0; i < len;) {
-        const char *nl = memchr(text + i, '\n', len - i);
-        size_t e = nl ? (size_t)(nl - text) : len, k = e;
-        while (k > i && text[k - 1] == '\r')
-            k--;
-        msgpack_pack_str_with_body(&pk, text + i, k - i);
-        i = e + 1;
-    }
-    return nf;
+    return (verso_tmx_str){s.ptr, s.len};
 }
 
 /* How differences show: marks around the TM source's own words and around
@@ -153,20 +88,14 @@ static bool s_space(char c)
     return c == ' ' || c == '\t';
 }
 
-/* One side of a diff, [start, end) into t: two integers, in order, inside t,
- * on UTF-8 character boundaries. The server's offsets are checked, never
- * trusted. */
-static bool s_range(const msgpack_object *d, const char *key, verso_tmx_str t, size_t r[2])
+/* One side of a diff, [start, end) into t: in order, inside t, on UTF-8
+ * character boundaries. The server's offsets are checked, never trusted. */
+static bool s_range(verso_span sp, verso_tmx_str t, size_t r[2])
 {
-    const msgpack_object *a = verso_mp_get(d, key);
-    if (!a || a->type != MSGPACK_OBJECT_ARRAY || a->via.array.size != 2)
+    if (sp.start < 0 || sp.start > sp.end || (uint64_t)sp.end > t.n)
         return false;
-    const msgpack_object *s = &a->via.array.ptr[0], *e = &a->via.array.ptr[1];
-    if (s->type != MSGPACK_OBJECT_POSITIVE_INTEGER || e->type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
-        s->via.u64 > e->via.u64 || e->via.u64 > t.n)
-        return false;
-    r[0] = (size_t)s->via.u64;
-    r[1] = (size_t)e->via.u64;
+    r[0] = (size_t)sp.start;
+    r[1] = (size_t)sp.end;
     for (int i = 0; i < 2; i++)
         if (r[i] < t.n && ((unsigned char)t.p[r[i]] & 0xc0) == 0x80)
             return false;
@@ -175,15 +104,14 @@ static bool s_range(const msgpack_object *d, const char *key, verso_tmx_str t, s
 
 /* Whether every diff of a match is sound against the query q and the TM
  * source src, in text order without overlaps on both sides; nil is not. */
-static bool s_diffs_ok(const msgpack_object *diffs, verso_tmx_str q, verso_tmx_str src)
+static bool s_diffs_ok(const verso_match *m, verso_tmx_str q, verso_tmx_str src)
 {
-    if (!diffs || diffs->type != MSGPACK_OBJECT_ARRAY)
+    if (!m->has_diffs)
         return false;
     size_t q_at = 0, src_at = 0, a[2], b[2];
-    for (uint32_t i = 0; i < diffs->via.array.size; i++) {
-        const msgpack_object *d = &diffs->via.array.ptr[i];
-        if (!s_range(d, "segment", q, a) || !s_range(d, "src", src, b) || a[0] < q_at ||
-            b[0] < src_at)
+    for (size_t i = 0; i < m->ndiffs; i++) {
+        if (!s_range(m->diffs[i].segment, q, a) || !s_range(m->diffs[i].src, src, b) ||
+            a[0] < q_at || b[0] < src_at)
             return false;
         q_at = a[1];
         src_at = b[1];
@@ -218,13 +146,13 @@ static void s_put_change(verso_tmx_str q, const size_t a[2], verso_tmx_str src, 
 
 /* The TM source with its differences from the query marked (diffs already
  * checked by s_diffs_ok). */
-static void s_put_marked(const msgpack_object *diffs, verso_tmx_str q, verso_tmx_str src,
+static void s_put_marked(const verso_match *m, verso_tmx_str q, verso_tmx_str src,
                          const s_marks *mk)
 {
     size_t at = 0, a[2], b[2];
-    for (uint32_t i = 0; i < diffs->via.array.size; i++) {
-        s_range(&diffs->via.array.ptr[i], "segment", q, a);
-        s_range(&diffs->via.array.ptr[i], "src", src, b);
+    for (size_t i = 0; i < m->ndiffs; i++) {
+        s_range(m->diffs[i].segment, q, a);
+        s_range(m->diffs[i].src, src, b);
         verso_cli_put(src.p + at, b[0] - at);
         s_put_change(q, a, src, b, mk);
         at = b[1];
@@ -234,33 +162,29 @@ static void s_put_marked(const msgpack_object *diffs, verso_tmx_str q, verso_tmx
 
 /* After the target: the penalties by name, and what else a translator
  * should know about the match. */
-static void s_put_notes(const msgpack_object *m)
+static void s_put_notes(const verso_match *m)
 {
-    const msgpack_object *p = verso_mp_get(m, "penalties");
     const char *sep = "  (";
-    for (uint32_t i = 0; p && p->type == MSGPACK_OBJECT_MAP && i < p->via.map.size; i++) {
-        const msgpack_object *k = &p->via.map.ptr[i].key;
-        if (k->type != MSGPACK_OBJECT_STR)
-            continue;
+    for (size_t i = 0; i < m->npenalties; i++) {
         fputs(sep, stdout);
-        verso_cli_put(k->via.str.ptr, k->via.str.size);
+        verso_cli_put(m->penalties[i].name.ptr, m->penalties[i].name.len);
         sep = ", ";
     }
     fputs(*sep == ',' ? ")" : "", stdout);
-    fputs(s_true(m, "substituted") ? "  (numbers substituted)" : "", stdout);
-    fputs(s_true(m, "reversed") ? "  (reversed)" : "", stdout);
+    fputs(m->substituted ? "  (numbers substituted)" : "", stdout);
+    fputs(m->reversed ? "  (reversed)" : "", stdout);
 }
 
 /* One row: score, kind, entry id, marked TM source, target, notes. */
-static void s_put_match(const msgpack_object *m, verso_tmx_str q, const s_marks *mk)
+static void s_put_match(const verso_match *m, verso_tmx_str q, const s_marks *mk)
 {
-    verso_tmx_str kind = s_view(m, "kind"), src = s_view(m, "src"), tgt = s_view(m, "tgt");
-    printf("  %3lld ", (long long)s_int(m, "score"));
-    verso_cli_put(kind.p, kind.n);
-    printf("%*s #%-7lld ", kind.n < 7 ? (int)(7 - kind.n) : 0, "", (long long)s_int(m, "id"));
-    const msgpack_object *diffs = verso_mp_get(m, "diffs");
-    if (s_diffs_ok(diffs, q, src))
-        s_put_marked(diffs, q, src, mk);
+    verso_tmx_str src = s_view(m->entry.src), tgt = s_view(m->entry.tgt);
+    printf("  %3lld ", (long long)m->score);
+    verso_cli_put(m->kind.ptr, m->kind.len);
+    printf("%*s #%-7lld ", m->kind.len < 7 ? (int)(7 - m->kind.len) : 0, "",
+           (long long)m->entry.id);
+    if (s_diffs_ok(m, q, src))
+        s_put_marked(m, q, src, mk);
     else
         verso_cli_put(src.p, src.n);
     fputs("  ->  ", stdout);
@@ -269,18 +193,17 @@ static void s_put_match(const msgpack_object *m, verso_tmx_str q, const s_marks 
     putchar('\n');
 }
 
-static void s_print_results(const msgpack_object *res, const s_marks *mk)
+static void s_print_results(const verso_lookup_res *r, const s_marks *mk)
 {
-    const msgpack_object *rs = verso_mp_get(res, "results");
-    for (uint32_t i = 0; rs && rs->type == MSGPACK_OBJECT_ARRAY && i < rs->via.array.size; i++) {
-        const msgpack_object *r = &rs->via.array.ptr[i], *ms = verso_mp_get(r, "matches");
-        verso_tmx_str seg = s_view(r, "segment");
+    for (size_t i = 0; i < r->nresults; i++) {
+        const verso_lookup_result *x = &r->results[i];
+        verso_tmx_str seg = s_view(x->segment);
         verso_cli_put(seg.p, seg.n);
         putchar('\n');
-        if (!ms || ms->type != MSGPACK_OBJECT_ARRAY || !ms->via.array.size)
+        if (!x->nmatches)
             printf("  (no match)\n");
-        for (uint32_t j = 0; ms && ms->type == MSGPACK_OBJECT_ARRAY && j < ms->via.array.size; j++)
-            s_put_match(&ms->via.array.ptr[j], seg, mk);
+        for (size_t j = 0; j < x->nmatches; j++)
+            s_put_match(&x->matches[j], seg, mk);
     }
 }
 
@@ -307,21 +230,34 @@ static int s_lookup_input(const verso_cli_opts *o, const char *arg, const char *
     return 0;
 }
 
-static void s_print_lookup(void *arg, const msgpack_object *res)
-{
-    s_print_results(res, arg);
-}
-
 /* Sends the lookup and prints its reply. Returns an exit status. */
 static int s_lookup_call(verso_cli *cli, const verso_cli_opts *o, const char *text, size_t len)
 {
-    msgpack_sbuffer f;
-    msgpack_sbuffer_init(&f);
-    uint32_t nf = s_pack_lookup(&f, o, text, len);
-    int status = verso_cli_request(cli, "lookup", &f, nf, s_print_lookup,
-                                   (void *)(verso_cli_colour() ? &s_ansi : &s_plain));
-    msgpack_sbuffer_destroy(&f);
-    return status;
+    verso_lookup_req q = {.tm = o->tm,
+                          .src_lang = o->src,
+                          .tgt_lang = o->tgt,
+                          .has_min_score = true,
+                          .min_score = o->min_score < INT_MIN   ? INT_MIN
+                                       : o->min_score > INT_MAX ? INT_MAX
+                                                                : (int)o->min_score};
+    if (o->max_results != -1) /* out of range: sent so, for the server to refuse */
+        q.max_results = o->max_results < 1         ? -1
+                        : o->max_results > INT_MAX ? INT_MAX
+                                                   : (int)o->max_results;
+    verso_str *lines = NULL;
+    if (!o->segmented)
+        q.text = (verso_str){text, len};
+    else if (!(q.segments = lines = verso_cli_lines(text, len, &q.nsegments)))
+        return 3;
+    verso_lookup_res *r = NULL;
+    verso_err err = verso_lookup(cli->client, &q, &r);
+    free(lines);
+    if (err)
+        return verso_cli_fail(cli, err);
+    if (!verso_cli_json(cli))
+        s_print_results(r, verso_cli_colour() ? &s_ansi : &s_plain);
+    verso_lookup_res_destroy(&r);
+    return 0;
 }
 
 int verso_cli_lookup(verso_cli *cli, int argc, char **argv)
@@ -332,8 +268,7 @@ int verso_cli_lookup(verso_cli *cli, int argc, char **argv)
     size_t len = 0;
     int status = 2;
     if (verso_cli_parse_opts(argc, argv, &o) != 1 || !o.src || !o.tgt)
-        fprintf(stderr, "usage: verso lookup FILE|TEXT --src LANG --tgt LANG [--tm NAME] "
-                        "[--text] [--segmented] [--min-score N] [--max-results N]\n");
+        status = VERSO_CLI_USAGE;
     else if (!(status = s_lookup_input(&o, o.files[0], &text, &len, &owned)))
         status = s_lookup_call(cli, &o, text, len);
     free(owned);
@@ -343,40 +278,23 @@ int verso_cli_lookup(verso_cli *cli, int argc, char **argv)
 
 /* ---- export --------------------------------------------------------------- */
 
-/* The strings of an array field into v (room for n); returns how many. */
-static size_t s_strs(const msgpack_object *m, const char *key, verso_tmx_str *v, size_t n)
+/* The strings of v into a new array of n + extra (caller frees); NULL out
+ * of memory. */
+static verso_tmx_str *s_strs(const verso_str *v, size_t n, size_t extra)
 {
-    const msgpack_object *a = verso_mp_get(m, key);
-    size_t k = 0;
-    for (uint32_t i = 0; a && a->type == MSGPACK_OBJECT_ARRAY && i < a->via.array.size; i++)
-        if (k < n && a->via.array.ptr[i].type == MSGPACK_OBJECT_STR)
-            v[k++] =
-                (verso_tmx_str){a->via.array.ptr[i].via.str.ptr, a->via.array.ptr[i].via.str.size};
-    return k;
+    verso_tmx_str *t = calloc(n + extra + 1, sizeof *t);
+    for (size_t i = 0; t && i < n; i++)
+        t[i] = s_view(v[i]);
+    return t;
 }
 
-static uint32_t s_len(const msgpack_object *m, const char *key)
+/* The pairs of v into a new array of n + extra (caller frees). */
+static verso_tmx_prop *s_pairs(const verso_pair *v, size_t n, size_t extra)
 {
-    const msgpack_object *a = verso_mp_get(m, key);
-    return a && a->type == MSGPACK_OBJECT_ARRAY ? a->via.array.size : 0;
-}
-
-/* The [name, value] string pairs of an array field into v (room for its
- * length); returns how many. */
-static size_t s_pairs(const msgpack_object *e, const char *key, verso_tmx_prop *v)
-{
-    const msgpack_object *a = verso_mp_get(e, key);
-    size_t k = 0;
-    for (uint32_t i = 0; a && a->type == MSGPACK_OBJECT_ARRAY && i < a->via.array.size; i++) {
-        const msgpack_object *p = &a->via.array.ptr[i];
-        if (p->type == MSGPACK_OBJECT_ARRAY && p->via.array.size == 2 &&
-            p->via.array.ptr[0].type == MSGPACK_OBJECT_STR &&
-            p->via.array.ptr[1].type == MSGPACK_OBJECT_STR)
-            v[k++] = (verso_tmx_prop){
-                {p->via.array.ptr[0].via.str.ptr, p->via.array.ptr[0].via.str.size},
-                {p->via.array.ptr[1].via.str.ptr, p->via.array.ptr[1].via.str.size}};
-    }
-    return k;
+    verso_tmx_prop *p = calloc(n + extra + 1, sizeof *p);
+    for (size_t i = 0; p && i < n; i++)
+        p[i] = (verso_tmx_prop){s_view(v[i].name), s_view(v[i].value)};
+    return p;
 }
 
 /* The value of key in a [key, value] list, empty when absent; *has (may
@@ -433,38 +351,48 @@ static verso_tmx_str s_kept_lang(verso_tmx_str attrs, verso_tmx_str lang)
     return lang;
 }
 
+/* The TU's dates: a TU that came from a TMX file keeps its own
+ * creationdate (the server's import time when it had none or one before
+ * 1970, which the server does not store), and no changedate when it had
+ * none and was not changed since (the server sets it to the creation). */
+static void s_dates(const verso_entry *e, bool kept_tu, verso_tmx_str kept, verso_tmx_tu *tu)
+{
+    verso_tmx_str v;
+    tu->created = kept_tu ? 0 : e->created;
+    tu->changed = e->changed;
+    if (kept_tu && !verso_tmx_attr_get(kept, "changedate", &v) && e->changed == e->created)
+        tu->changed = 0;
+}
+
 /* One entry of an export page as a TU. Its context becomes the props
  * "prev" and "next" (OmegaT's), its origin the prop x-verso-origin (unless
  * it is the file it was imported from); what its import kept (tmx) goes
  * back where it was: the TU's and tuvs' other attributes, their notes and
  * props as they were while the entry's note, props, context and origin
  * still say the same. */
-static verso_err s_write_entry(const msgpack_object *e, verso_buf *out)
+static verso_err s_write_entry(const verso_entry *e, verso_buf *out)
 {
-    char tuid[24];
-    size_t ns = s_len(e, "src_tags"), nt = s_len(e, "tgt_tags"), np = s_len(e, "props") + 3;
+    char tuid[24], sig[17];
     s_keep k = {.n = 0};
-    if (s_len(e, "tmx") <= sizeof k.kv / sizeof *k.kv)
-        k.n = s_pairs(e, "tmx", k.kv);
-    verso_tmx_str *tags = calloc(ns + nt + 1, sizeof *tags);
-    verso_tmx_prop *props = calloc(np, sizeof *props);
-    if (!tags || !props) {
-        free(tags);
+    for (size_t i = 0; e->ntmx <= sizeof k.kv / sizeof *k.kv && i < e->ntmx; i++)
+        k.kv[k.n++] = (verso_tmx_prop){s_view(e->tmx[i].name), s_view(e->tmx[i].value)};
+    verso_tmx_str *stags = s_strs(e->src_tags, e->nsrc_tags, 0);
+    verso_tmx_str *ttags = s_strs(e->tgt_tags, e->ntgt_tags, 0);
+    verso_tmx_prop *props = s_pairs(e->props, e->nprops, 3);
+    if (!stags || !ttags || !props) {
+        free(stags);
+        free(ttags);
         free(props);
         return VERSO_ENOMEM;
     }
-    snprintf(tuid, sizeof tuid, "%lld", (long long)s_int(e, "id"));
     verso_tmx_str src = s_kept(k.kv, k.n, "src"), tgt = s_kept(k.kv, k.n, "tgt");
-    verso_tmx_tuv tuvs[2] = {{s_kept_lang(src, s_view(e, "src_lang")), s_view(e, "src"), tags, 0,
-                              src, s_kept(k.kv, k.n, "src_body")},
-                             {s_kept_lang(tgt, s_view(e, "tgt_lang")), s_view(e, "tgt"), tags + ns,
-                              0, tgt, s_kept(k.kv, k.n, "tgt_body")}};
-    tuvs[0].ntags = s_strs(e, "src_tags", tags, ns);
-    tuvs[1].ntags = s_strs(e, "tgt_tags", tags + ns, nt);
-    size_t n = s_pairs(e, "props", props);
-    verso_tmx_str note = s_view(e, "note"), origin = s_view(e, "origin");
-    verso_tmx_str prev = s_view(e, "prev"), next = s_view(e, "next");
-    char sig[17];
+    verso_tmx_tuv tuvs[2] = {{s_kept_lang(src, s_view(e->src_lang)), s_view(e->src), stags,
+                              e->nsrc_tags, src, s_kept(k.kv, k.n, "src_body")},
+                             {s_kept_lang(tgt, s_view(e->tgt_lang)), s_view(e->tgt), ttags,
+                              e->ntgt_tags, tgt, s_kept(k.kv, k.n, "tgt_body")}};
+    size_t n = e->nprops;
+    verso_tmx_str note = s_view(e->note), origin = s_view(e->origin);
+    verso_tmx_str prev = s_view(e->prev), next = s_view(e->next);
     snprintf(sig, sizeof sig, "%016llx",
              (unsigned long long)verso_tmx_fields_sig(note, props, n, prev, next, origin));
     k.body = k.n && s_str_eq(s_kept(k.kv, k.n, "sig"), (verso_tmx_str){sig, 16});
@@ -477,20 +405,13 @@ static verso_err s_write_entry(const msgpack_object *e, verso_buf *out)
     if (!k.n || !s_str_eq(origin, s_kept(k.kv, k.n, "origin")))
         props[n++] = (verso_tmx_prop){{"x-verso-origin", 14}, origin};
     bool kept_tu = false; /* the entry came from a TMX file: its TU's attributes are kept */
-    verso_tmx_str kept = s_kept_at(k.kv, k.n, "tu", &kept_tu), v;
-    int64_t created = s_int(e, "created"), changed = s_int(e, "changed");
-    if (kept_tu)
-        created = 0; /* the file's own creationdate, kept (the server's import time when it
-                        had none or one before 1970, which the server does not store) */
-    if (kept_tu && !verso_tmx_attr_get(kept, "changedate", &v) && changed == s_int(e, "created"))
-        changed = 0; /* not changed since (the server sets it to the creation) */
+    verso_tmx_str kept = s_kept_at(k.kv, k.n, "tu", &kept_tu);
+    snprintf(tuid, sizeof tuid, "%lld", (long long)e->id);
     verso_tmx_tu tu = {.tuid =
                            kept_tu ? (verso_tmx_str){"", 0} : (verso_tmx_str){tuid, strlen(tuid)},
-                       .creationid = s_view(e, "author"),
+                       .creationid = s_view(e->author),
                        .srclang = kept_tu ? (verso_tmx_str){"", 0} : tuvs[0].lang,
-                       .created = created,
-                       .changed = changed,
-                       .usage = (uint64_t)s_int(e, "usage"),
+                       .usage = e->usage > 0 ? (uint64_t)e->usage : 0,
                        .note = note,
                        .props = props,
                        .nprops = n,
@@ -498,8 +419,10 @@ static verso_err s_write_entry(const msgpack_object *e, verso_buf *out)
                        .body = k.body ? s_kept(k.kv, k.n, "tu_body") : (verso_tmx_str){"", 0},
                        .tuvs = tuvs,
                        .ntuvs = 2};
+    s_dates(e, kept_tu, kept, &tu);
     verso_err err = verso_tmx_write_tu(out, &tu);
-    free(tags);
+    free(stags);
+    free(ttags);
     free(props);
     return err;
 }
@@ -527,34 +450,17 @@ static verso_err s_export_header(s_export *x, verso_tmx_str kept)
  * entries; *next: the cursor (0 at the end). Returns an exit status. */
 static int s_export_page(s_export *x, uint64_t after, uint64_t *next)
 {
-    msgpack_sbuffer f;
-    msgpack_sbuffer_init(&f);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &f, msgpack_sbuffer_write);
-    verso_mp_pack_kv_str(&pk, "tm", x->o->tm);
-    verso_mp_pack_kv_uint(&pk, "after", after);
-    verso_mp_pack_kv_uint(&pk, "limit", S_PAGE);
-    uint64_t id;
-    verso_reply *r = NULL;
-    verso_err err = verso_client_send_packed(x->cli->client, "export", f.data, f.size, 3, &id);
-    msgpack_sbuffer_destroy(&f);
-    err = err ? err : verso_client_recv(x->cli->client, id, -1, &r);
-    if (err) {
-        if (err == VERSO_ESERVER)
-            fprintf(stderr, "verso: %s: %s\n", verso_reply_err_code(r), verso_reply_err_message(r));
-        else
-            fprintf(stderr, "verso: %s: %s\n", x->cli->endpoint, verso_strerror(err));
-        verso_reply_destroy(&r);
-        return err == VERSO_ESERVER ? 1 : 3;
-    }
-    const msgpack_object *res = verso_reply_res(r), *es = verso_mp_get(res, "entries");
-    *next = verso_cli_uint(res, "next");
+    verso_export_req q = {.tm = x->o->tm, .after = (int64_t)after, .limit = S_PAGE};
+    verso_export_res *r = NULL;
+    verso_err err = verso_export(x->cli->client, &q, &r);
+    if (err)
+        return verso_cli_fail(x->cli, err);
+    *next = r->next > 0 ? (uint64_t)r->next : 0;
     if (after == 0) /* the header: the TM's kept one (docs/TMX.md), or a new one */
-        err = s_export_header(x, s_view(res, "tmx_header"));
-    for (uint32_t i = 0; !err && es && es->type == MSGPACK_OBJECT_ARRAY && i < es->via.array.size;
-         i++, x->n++)
-        err = s_write_entry(&es->via.array.ptr[i], &x->buf);
-    verso_reply_destroy(&r);
+        err = s_export_header(x, s_view(r->tmx_header));
+    for (size_t i = 0; !err && i < r->nentries; i++, x->n++)
+        err = s_write_entry(&r->entries[i], &x->buf);
+    verso_export_res_destroy(&r);
     if (err)
         fprintf(stderr, "verso: cannot write an entry: %s\n", verso_strerror(err));
     if (!err && fwrite(x->buf.data, 1, x->buf.len, x->out) != x->buf.len)
@@ -610,10 +516,8 @@ int verso_cli_export(verso_cli *cli, int argc, char **argv)
     verso_cli_opts o;
     char *omegat = NULL;
     if (verso_cli_parse_opts(argc, argv, &o) != 0 || (o.omegat && o.output)) {
-        fprintf(stderr, "usage: verso export [--tm NAME] [--src LANG] [-o FILE.tmx | --omegat "
-                        "PROJECT_DIR]\n");
         free(o.files);
-        return 2;
+        return VERSO_CLI_USAGE;
     }
     if (o.omegat && !(o.output = omegat = s_omegat_path(o.omegat, o.tm))) {
         free(o.files);

@@ -35,7 +35,7 @@
 #include "mp.h"
 #include "spawn.h"
 #include "tmcheck.h"
-#include "verso/client.h"
+#include "verso/envelope.h"
 
 enum {
     S_PLANS = 5,       /* cycles by default (VERSO_CRASH_CYCLES sets another number) */

@@ -35,7 +35,7 @@
 #include "mp.h"
 #include "spawn.h"
 #include "tmcheck.h"
-#include "verso/client.h"
+#include "verso/envelope.h"
 
 enum {
     S_BATCH = 50,        /* entries per add of the fill loops */

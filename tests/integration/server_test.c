@@ -13,7 +13,7 @@
 #include "harness.h"
 #include "mp.h"
 #include "spawn.h"
-#include "verso/client.h"
+#include "verso/envelope.h"
 
 static verso_proc s_proc;
 static void *s_zctx;

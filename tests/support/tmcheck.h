@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "verso/client.h"
+#include "verso/envelope.h"
 
 /* One entry as exported. Strings are the row set's (NUL-terminated). */
 typedef struct verso_tmcheck_row {
