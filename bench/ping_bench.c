@@ -17,7 +17,7 @@
 #include <zmq.h>
 
 #include "spawn.h"
-#include "verso/envelope.h"
+#include "verso/client.h"
 
 #define S_MAX_SAMPLES (4u << 20)
 
@@ -101,10 +101,8 @@ static void *s_run(void *arg)
         return NULL;
     }
     for (double t0 = s_now(); t0 < w->until; t0 = s_now()) {
-        verso_reply *r = NULL;
-        verso_err err = verso_client_call(c, "ping", NULL, &r);
+        verso_err err = verso_ping(c);
         double t1 = s_now();
-        verso_reply_destroy(&r);
         if (err) {
             w->errors++;
             continue;

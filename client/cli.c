@@ -87,16 +87,42 @@ static const verso_cli_cmd *s_find(const char *name)
     return NULL;
 }
 
+/* Writes text word by word after column `col` (a space first, unless the
+ * line is empty so far: col 0), lines of at most 79 columns, each further
+ * line indented to `indent`. */
+static void s_wrap(FILE *f, int col, int indent, const char *text)
+{
+    for (const char *p = text + strspn(text, " "); *p;) {
+        size_t n = strcspn(p, " ");
+        if (col > indent && col + 1 + (int)n > 79) {
+            fprintf(f, "\n%*s", indent, "");
+            col = indent;
+        } else if (col > 0) {
+            fputc(' ', f);
+            col++;
+        }
+        fprintf(f, "%.*s", (int)n, p);
+        col += (int)n;
+        p += n + strspn(p + n, " ");
+    }
+    fputc('\n', f);
+}
+
 static void s_cmd_usage(FILE *f, const verso_cli_cmd *c)
 {
-    fprintf(f, "usage: verso %s%s%s\n", c->name, *c->usage ? " " : "", c->usage);
+    fprintf(f, "usage: verso %s", c->name);
+    s_wrap(f, 13 + (int)strlen(c->name), 14 + (int)strlen(c->name), c->usage);
 }
 
 /* verso COMMAND --help, verso help COMMAND. */
 static int s_cmd_help(const verso_cli_cmd *c)
 {
+    char what[512];
     s_cmd_usage(stdout, c);
-    printf("  %s%s%s%s\n", c->what, *c->role ? " [role: " : "", c->role, *c->role ? "]" : "");
+    snprintf(what, sizeof what, "%s%s%s%s", c->what, *c->role ? " [role: " : "", c->role,
+             *c->role ? "]" : "");
+    fputs(" ", stdout);
+    s_wrap(stdout, 1, 2, what);
     return 0;
 }
 
@@ -107,8 +133,13 @@ static void s_usage(FILE *f)
                "commands:\n");
     for (size_t i = 0; i < S_NCMDS; i++) {
         const verso_cli_cmd *c = &s_cmds[i];
-        fprintf(f, "  %s%s%s\n      %s%s%s%s\n", c->name, *c->usage ? " " : "", c->usage, c->what,
-                *c->role ? " [role: " : "", c->role, *c->role ? "]" : "");
+        char what[512];
+        snprintf(what, sizeof what, "%s%s%s%s", c->what, *c->role ? " [role: " : "", c->role,
+                 *c->role ? "]" : "");
+        fprintf(f, "  %s", c->name);
+        s_wrap(f, 2 + (int)strlen(c->name), 4 + (int)strlen(c->name), c->usage);
+        fprintf(f, "     ");
+        s_wrap(f, 5, 6, what);
     }
     fprintf(f,
             "The server is --endpoint, else $VERSO_ENDPOINT, else %s.\n"

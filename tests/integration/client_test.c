@@ -2,7 +2,9 @@
  * client_test.c - libverso and the verso CLI against a real versod:
  * pipelining by id, timeouts, endpoint resolution, exit statuses, --json,
  * the lookup table (marked differences, a sentence as argument); and the
- * CLI against a fake server whose lookup replies carry broken byte ranges.
+ * CLI against a fake server whose lookup replies carry broken byte ranges;
+ * each typed call (a result, an error reply, a reply of the wrong types);
+ * the CLI's command table (help, --help) and its TM and entry commands.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -794,6 +796,641 @@ static void test_cli_align(void)
     unlink(fr);
 }
 
+/* ---- the typed calls against the real server ---------------------------------- */
+
+static verso_client *s_client(void)
+{
+    verso_client *c = NULL;
+    CHECK_INT(verso_client_new(s_proc.endpoint, NULL, &c), VERSO_OK);
+    return c;
+}
+
+/* A call's error reply: VERSO_ESERVER, its code as a verso_err and as text. */
+static void s_check_reply_err(verso_client *c, verso_err got, verso_err code)
+{
+    CHECK_INT(got, VERSO_ESERVER);
+    CHECK_INT(verso_client_err(c), code);
+    CHECK_STR(verso_client_err_code(c), verso_err_symbol(code));
+    CHECK(verso_client_err_message(c)[0] != '\0');
+}
+
+static bool s_str_is(verso_str s, const char *want)
+{
+    return s.ptr && s.len == strlen(want) && !memcmp(s.ptr, want, s.len) && s.ptr[s.len] == '\0';
+}
+
+static void test_typed_server(void)
+{
+    verso_client *c = s_client();
+    CHECK_INT(verso_ping(c), VERSO_OK);
+    CHECK_INT(verso_client_err(c), VERSO_OK);
+    CHECK_STR(verso_client_err_code(c), "");
+    verso_hello_res *h = NULL;
+    CHECK_INT(verso_hello(c, &h), VERSO_OK);
+    CHECK(s_str_is(h->server, "versod") && s_str_is(h->role, "admin"));
+    CHECK(s_str_is(h->version, VERSO_VERSION));
+    CHECK_INT(h->protocol, 1);
+    CHECK(h->max_message_bytes >= 4096);
+    CHECK(h->nops == 16 && s_str_is(h->ops[0], "hello") && s_str_is(h->ops[15], "backup"));
+    bool lmdb = false;
+    for (size_t i = 0; i < h->nlibraries; i++)
+        lmdb |= s_str_is(h->libraries[i].name, "lmdb") && h->libraries[i].value.len > 0;
+    CHECK(lmdb);
+    verso_hello_res_destroy(&h);
+    verso_hello_res_destroy(&h); /* safe twice */
+    CHECK(h == NULL);
+    verso_stats_res *st = NULL;
+    CHECK_INT(verso_stats(c, &st), VERSO_OK);
+    CHECK(st->requests >= 3 && st->threads >= 1 && st->running >= 1);
+    CHECK(strncmp(st->endpoint.ptr, "tcp://127.0.0.1:", 16) == 0);
+    CHECK(st->has_store && st->store.schema_version == 7 && st->store.used_bytes > 0);
+    CHECK(st->has_auth && s_str_is(st->auth.mode, "none"));
+    bool ping_seen = false;
+    for (size_t i = 0; i < st->nops; i++)
+        ping_seen |= s_str_is(st->ops[i].op, "ping") && st->ops[i].count >= 1;
+    CHECK(ping_seen);
+    verso_stats_res_destroy(&st);
+    verso_client_destroy(&c);
+}
+
+static void test_typed_segment(void)
+{
+    verso_client *c = s_client();
+    const char *text = "Dr. Smith left. He came back.";
+    verso_segment_req q = {.text = verso_str_of(text), .lang = "en"};
+    verso_segment_res *r = NULL;
+    CHECK_INT(verso_segment(c, &q, &r), VERSO_OK);
+    CHECK(s_str_is(r->lang, "en") && s_str_is(r->rules, "en"));
+    CHECK_INT(r->nsegments, 2);
+    if (r->nsegments == 2) {
+        CHECK(s_str_is(r->segments[0].text, "Dr. Smith left."));
+        CHECK(r->segments[1].start == 16 && r->segments[1].end == 29 && r->segments[1].para == 0);
+    }
+    verso_segment_res_destroy(&r);
+    q.lang = "en_US";
+    s_check_reply_err(c, verso_segment(c, &q, &r), VERSO_EBADLANG);
+    CHECK(r == NULL);
+    q.lang = NULL; /* a required field: not sent at all */
+    CHECK_INT(verso_segment(c, &q, &r), VERSO_EINVAL);
+    CHECK_INT(verso_client_pending(c), 0);
+    verso_client_destroy(&c);
+}
+
+static void test_typed_tms(void)
+{
+    verso_client *c = s_client();
+    CHECK_INT(verso_tm_create(c, "typed-tms"), VERSO_OK);
+    s_check_reply_err(c, verso_tm_create(c, "typed-tms"), VERSO_EEXIST);
+    verso_tm_list_res *l = NULL;
+    CHECK_INT(verso_tm_list(c, &l), VERSO_OK);
+    int found = 0;
+    for (size_t i = 0; i < l->ntms; i++)
+        found += s_str_is(l->tms[i].name, "typed-tms") && l->tms[i].entries == 0;
+    CHECK_INT(found, 1);
+    for (size_t i = 1; i < l->ntms; i++) /* name order */
+        CHECK(strcmp(l->tms[i - 1].name.ptr, l->tms[i].name.ptr) < 0);
+    verso_tm_list_res_destroy(&l);
+    CHECK_INT(verso_tm_delete(c, "typed-tms"), VERSO_OK);
+    s_check_reply_err(c, verso_tm_delete(c, "typed-tms"), VERSO_ENOTFOUND);
+    s_check_reply_err(c, verso_tm_delete(c, "default"), VERSO_EBADREQ);
+    CHECK_INT(verso_tm_create(c, NULL), VERSO_EINVAL);
+    verso_client_destroy(&c);
+}
+
+/* Adds two entries to TM "typed" (made first); ids into ids[2]. */
+static void s_typed_add(verso_client *c, int64_t ids[2])
+{
+    static const verso_str tags[] = {{"<ph x=\"1\"/>", 11}};
+    static const verso_pair props[] = {{{"x-domain", 8}, {"UI", 2}}};
+    verso_entry e[2] = {{.src = verso_str_of("Open the file \xf3\xb0\x80\x80."),
+                         .tgt = verso_str_of("Ouvrez le fichier \xf3\xb0\x80\x80."),
+                         .src_tags = tags,
+                         .nsrc_tags = 1,
+                         .tgt_tags = tags,
+                         .ntgt_tags = 1,
+                         .props = props,
+                         .nprops = 1,
+                         .note = verso_str_of("checked"),
+                         .prev = verso_str_of("Start."),
+                         .usage = 2},
+                        {.src = verso_str_of("Close the window."),
+                         .tgt = verso_str_of("Fermez la fen\xc3\xaatre.")}};
+    verso_add_req q = {
+        .tm = "typed", .src_lang = "en", .tgt_lang = "fr", .entries = e, .nentries = 2};
+    verso_add_res *r = NULL;
+    CHECK_INT(verso_tm_create(c, "typed"), VERSO_OK);
+    CHECK_INT(verso_add(c, &q, &r), VERSO_OK);
+    CHECK(r && r->added == 2 && r->skipped == 0 && r->nids == 2);
+    ids[0] = r && r->nids == 2 ? r->ids[0] : 0;
+    ids[1] = r && r->nids == 2 ? r->ids[1] : 0;
+    verso_add_res_destroy(&r);
+    q.nentries = 1; /* the same again: a duplicate, skipped, with its id */
+    CHECK_INT(verso_add(c, &q, &r), VERSO_OK);
+    CHECK(r && r->added == 0 && r->skipped == 1 && r->nids == 1 && r->ids[0] == ids[0]);
+    verso_add_res_destroy(&r);
+    e[1].tgt = verso_str_of("");
+    q.entries = &e[1];
+    s_check_reply_err(c, verso_add(c, &q, &r), VERSO_EBADREQ);
+    q.tm = "typed-missing";
+    q.entries = e;
+    s_check_reply_err(c, verso_add(c, &q, &r), VERSO_ENOTFOUND);
+    CHECK(r == NULL);
+}
+
+static void test_typed_entries(void)
+{
+    verso_client *c = s_client();
+    int64_t ids[2];
+    s_typed_add(c, ids);
+    verso_entry_res *g = NULL;
+    CHECK_INT(verso_get(c, ids[0], &g), VERSO_OK);
+    const verso_entry *e = g ? &g->entry : NULL;
+    CHECK(e && e->id == ids[0] && s_str_is(e->tm, "typed") && s_str_is(e->src_lang, "en"));
+    CHECK(e && s_str_is(e->tgt, "Ouvrez le fichier \xf3\xb0\x80\x80.") &&
+          s_str_is(e->note, "checked"));
+    CHECK(e && s_str_is(e->prev, "Start.") && s_str_is(e->next, "") && e->usage == 2);
+    CHECK(e && e->nsrc_tags == 1 && s_str_is(e->src_tags[0], "<ph x=\"1\"/>"));
+    CHECK(e && e->nprops == 1 && s_str_is(e->props[0].name, "x-domain") && e->created > 0);
+    verso_entry_res_destroy(&g);
+    s_check_reply_err(c, verso_get(c, 999999999, &g), VERSO_ENOTFOUND);
+    verso_update_req u = {
+        .entry_id = ids[1], .note = verso_str_of("new"), .has_used = true, .used = 1};
+    CHECK_INT(verso_update(c, &u, &g), VERSO_OK);
+    CHECK(g && s_str_is(g->entry.note, "new") && g->entry.usage == 1 &&
+          s_str_is(g->entry.src, "Close the window."));
+    verso_entry_res_destroy(&g);
+    verso_update_req none = {.entry_id = ids[1]};
+    s_check_reply_err(c, verso_update(c, &none, &g), VERSO_EBADREQ); /* no field */
+    u.entry_id = 999999999;
+    s_check_reply_err(c, verso_update(c, &u, &g), VERSO_ENOTFOUND);
+    int64_t del[] = {ids[1], ids[1], 999999999}, deleted = -1;
+    CHECK_INT(verso_delete(c, del, 3, &deleted), VERSO_OK);
+    CHECK_INT(deleted, 1);
+    int64_t bad[] = {-3};
+    s_check_reply_err(c, verso_delete(c, bad, 1, &deleted), VERSO_EBADREQ);
+    CHECK_INT(deleted, 1); /* written on success only */
+    CHECK_INT(verso_get(c, ids[1], &g), VERSO_ESERVER);
+    verso_client_destroy(&c);
+}
+
+static void test_typed_batch(void)
+{
+    verso_client *c = s_client();
+    verso_batch *b = NULL;
+    CHECK_INT(verso_batch_new(0, &b), VERSO_OK);
+    char src[64], tgt[64];
+    for (int i = 0; i < 100; i++) {
+        snprintf(src, sizeof src, "Batch sentence number %d.", i);
+        snprintf(tgt, sizeof tgt, "Phrase du lot num\xc3\xa9ro %d.", i);
+        verso_entry e = {.src = verso_str_of(src), .tgt = verso_str_of(tgt)};
+        CHECK_INT(verso_batch_put(b, &e), VERSO_OK);
+    }
+    verso_entry no_tgt = {.src = verso_str_of("x")};
+    CHECK_INT(verso_batch_put(b, &no_tgt), VERSO_EINVAL);
+    CHECK_INT(verso_batch_count(b), 100);
+    CHECK(verso_batch_bytes(b) > 100 * 40);
+    verso_add_req q = {.tm = "typed", .src_lang = "en", .tgt_lang = "fr", .batch = b};
+    uint64_t id[2];
+    CHECK_INT(verso_add_send(c, &q, &id[0]), VERSO_OK);
+    CHECK_INT(verso_add_send(c, &q, &id[1]), VERSO_OK); /* two in flight */
+    CHECK_INT(verso_client_pending(c), 2);
+    verso_add_res *r = NULL;
+    CHECK_INT(verso_add_recv(c, id[1], &r), VERSO_OK);
+    CHECK(r && r->skipped + r->added == 100 && r->nids == 100);
+    verso_add_res_destroy(&r);
+    CHECK_INT(verso_add_recv(c, id[0], &r), VERSO_OK);
+    CHECK(r && r->skipped + r->added == 100);
+    verso_add_res_destroy(&r);
+    verso_batch *small = NULL;
+    CHECK_INT(verso_batch_new(64, &small), VERSO_OK);
+    verso_entry big = {.src = verso_str_of(src), .tgt = verso_str_of(tgt)};
+    CHECK_INT(verso_batch_put(small, &big), VERSO_ETOOBIG);
+    CHECK(verso_batch_count(small) == 0 && verso_batch_bytes(small) == 0);
+    verso_batch_clear(b);
+    CHECK(verso_batch_count(b) == 0 && verso_batch_bytes(b) == 0);
+    q.entries = &big; /* both given */
+    CHECK_INT(verso_add(c, &q, &r), VERSO_EINVAL);
+    verso_batch_destroy(&small);
+    verso_batch_destroy(&b);
+    verso_batch_destroy(&b);
+    CHECK(b == NULL);
+    verso_client_destroy(&c);
+}
+
+static void test_typed_lookup(void)
+{
+    verso_client *c = s_client();
+    verso_str segs[] = {verso_str_of("Close the window."),
+                        verso_str_of("Batch sentence number 7.")};
+    verso_lookup_req q = {.tm = "typed",
+                          .src_lang = "en",
+                          .tgt_lang = "fr",
+                          .segments = segs,
+                          .nsegments = 2,
+                          .max_results = 1};
+    verso_lookup_res *r = NULL;
+    CHECK_INT(verso_lookup(c, &q, &r), VERSO_OK);
+    CHECK(r && r->nresults == 2 && !r->results[0].has_offsets);
+    if (r && r->nresults == 2) {
+        CHECK_INT(r->results[0].nmatches, 0); /* deleted by test_typed_entries */
+        CHECK_INT(r->results[1].nmatches, 1);
+        const verso_match *m = r->results[1].nmatches ? &r->results[1].matches[0] : NULL;
+        CHECK(m && m->score == 100 && m->base == 100 && s_str_is(m->kind, "exact"));
+        CHECK(m && s_str_is(m->entry.tgt, "Phrase du lot num\xc3\xa9ro 7.") && !m->reversed);
+        CHECK(m && m->has_diffs && m->ndiffs == 0 && m->npenalties == 0);
+    }
+    verso_lookup_res_destroy(&r);
+    q = (verso_lookup_req){.tm = "typed",
+                           .src_lang = "en",
+                           .tgt_lang = "fr",
+                           .text = verso_str_of("Hello. BATCH sentence number 8!")};
+    CHECK_INT(verso_lookup(c, &q, &r), VERSO_OK);
+    CHECK(r && r->nresults == 2 && r->results[1].has_offsets && r->results[1].start == 7);
+    const verso_match *m =
+        r && r->nresults == 2 && r->results[1].nmatches ? &r->results[1].matches[0] : NULL;
+    CHECK(m && s_str_is(m->kind, "near") && m->score == 97 && m->npenalties == 2);
+    verso_lookup_res_destroy(&r);
+    q.has_min_score = true;
+    q.min_score = 500;
+    s_check_reply_err(c, verso_lookup(c, &q, &r), VERSO_EBADREQ);
+    q.segments = segs; /* text and segments both */
+    CHECK_INT(verso_lookup(c, &q, &r), VERSO_EINVAL);
+    verso_client_destroy(&c);
+}
+
+static void test_typed_concordance_export(void)
+{
+    verso_client *c = s_client();
+    verso_concordance_req q = {
+        .tm = "typed", .lang = "en", .query = verso_str_of("number 42"), .max_results = 5};
+    verso_concordance_res *r = NULL;
+    CHECK_INT(verso_concordance(c, &q, &r), VERSO_OK);
+    CHECK(r && r->nresults == 1 && !r->more);
+    const verso_concordance_hit *h = r && r->nresults ? &r->results[0] : NULL;
+    CHECK(h && h->phrase && h->has_spans && h->nspans == 2 && h->spans[0].start == 15 &&
+          h->spans[1].end == 24 && s_str_is(h->entry.src, "Batch sentence number 42."));
+    verso_concordance_res_destroy(&r);
+    q.query = verso_str_of("...");
+    s_check_reply_err(c, verso_concordance(c, &q, &r), VERSO_EBADREQ);
+    verso_export_req x = {.tm = "typed", .limit = 60};
+    verso_export_res *e = NULL;
+    CHECK_INT(verso_export(c, &x, &e), VERSO_OK);
+    CHECK(e && e->nentries == 60 && e->next == e->entries[59].id && e->tmx_header.len == 0);
+    x.after = e ? e->next : 0;
+    verso_export_res_destroy(&e);
+    CHECK_INT(verso_export(c, &x, &e), VERSO_OK);
+    CHECK(e && e->nentries == 41 && e->next == 0); /* 100 + the first add's one */
+    verso_export_res_destroy(&e);
+    x.tm = "typed-missing";
+    s_check_reply_err(c, verso_export(c, &x, &e), VERSO_ENOTFOUND);
+    verso_client_destroy(&c);
+}
+
+static void test_typed_align_backup(void)
+{
+    verso_client *c = s_client();
+    verso_str en[] = {verso_str_of("The meeting starts at 9.30 tomorrow."),
+                      verso_str_of("Please bring the 2024 report.")};
+    verso_str fr[] = {verso_str_of("La r\xc3\xa9union commence demain \xc3\xa0 9,30."),
+                      verso_str_of("Veuillez apporter le rapport 2024.")};
+    verso_align_req q = {.src_lang = "en",
+                         .tgt_lang = "fr",
+                         .src_segments = en,
+                         .nsrc_segments = 2,
+                         .tgt_segments = fr,
+                         .ntgt_segments = 2,
+                         .store = true,
+                         .store_tm = "typed",
+                         .has_min_confidence = true,
+                         .min_confidence = 0,
+                         .origin = "typed-align"};
+    verso_align_res *r = NULL;
+    CHECK_INT(verso_align(c, &q, &r), VERSO_OK);
+    CHECK(r && r->nsrc_segments == 2 && r->ntgt_segments == 2 && r->nbeads == 2);
+    CHECK(r && r->nbeads == 2 && r->beads[1].nsrc == 1 && r->beads[1].src[0] == 1 &&
+          r->beads[1].tgt[0] == 1 && r->beads[1].score > 0 && r->beads[1].score <= 1);
+    CHECK(r && r->has_stored && r->candidates == 2 && r->added == 2 && !r->has_links_from);
+    verso_align_res_destroy(&r);
+    q.store_tm = "typed-missing";
+    s_check_reply_err(c, verso_align(c, &q, &r), VERSO_ENOTFOUND);
+    q.src_text = verso_str_of("Both."); /* text and segments */
+    CHECK_INT(verso_align(c, &q, &r), VERSO_EINVAL);
+    char dir[64], path[96];
+    snprintf(dir, sizeof dir, "/tmp/verso-bk-XXXXXX");
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof path, "%s/copy", dir);
+    verso_backup_res *b = NULL;
+    CHECK_INT(verso_backup(c, path, &b), VERSO_OK);
+    CHECK(b && s_str_is(b->path, path) && b->bytes > 0 && b->ms >= 0);
+    verso_backup_res_destroy(&b);
+    s_check_reply_err(c, verso_backup(c, path, &b), VERSO_EEXIST);
+    s_check_reply_err(c, verso_backup(c, "relative", &b), VERSO_EBADREQ);
+    char rm[160];
+    snprintf(rm, sizeof rm, "rm -rf %s", dir);
+    CHECK_INT(system(rm), 0);
+    verso_client_destroy(&c);
+}
+
+/* verso_client_keep_reply: the last typed call's reply, ok or error. */
+static void test_typed_keep_reply(void)
+{
+    verso_client *c = s_client();
+    CHECK(verso_client_last_reply(c) == NULL);
+    CHECK_INT(verso_ping(c), VERSO_OK);
+    CHECK(verso_client_last_reply(c) == NULL); /* off by default */
+    verso_client_keep_reply(c, true);
+    verso_tm_list_res *l = NULL;
+    CHECK_INT(verso_tm_list(c, &l), VERSO_OK);
+    const verso_reply *r = verso_client_last_reply(c);
+    CHECK(r && verso_reply_ok(r) && verso_mp_get(verso_reply_res(r), "tms") != NULL);
+    verso_tm_list_res_destroy(&l);
+    CHECK_INT(verso_tm_create(c, "default"), VERSO_ESERVER);
+    r = verso_client_last_reply(c);
+    CHECK(r && !verso_reply_ok(r) && !strcmp(verso_reply_err_code(r), "EEXIST"));
+    verso_client_keep_reply(c, false);
+    CHECK(verso_client_last_reply(c) == NULL);
+    verso_client_destroy(&c);
+}
+
+/* ---- the typed calls against a server whose replies have the wrong types ------- */
+
+/* Packs the reply to one request of op: fields of the wrong type for most
+ * ops, an error for ping, an empty result for export. */
+static void s_pack_wrong(msgpack_packer *pk, const char *op)
+{
+    if (!strcmp(op, "ping")) {
+        msgpack_pack_map(pk, 2);
+        verso_mp_pack_kv_str(pk, "code", "ESHUTDOWN");
+        verso_mp_pack_kv_str(pk, "message", "stopping");
+        return;
+    }
+    if (!strcmp(op, "export")) {
+        msgpack_pack_map(pk, 0); /* every field absent: an empty page, the end */
+        return;
+    }
+    msgpack_pack_map(pk, 1);
+    if (!strcmp(op, "hello")) {
+        verso_mp_pack_kv_str(pk, "protocol", "one");
+    } else if (!strcmp(op, "get")) {
+        verso_mp_pack_kv_int(pk, "entry", 5);
+    } else if (!strcmp(op, "tm_list")) {
+        verso_mp_pack_cstr(pk, "tms");
+        msgpack_pack_array(pk, 1);
+        msgpack_pack_map(pk, 1);
+        verso_mp_pack_kv_int(pk, "name", 7);
+    } else if (!strcmp(op, "lookup")) {
+        verso_mp_pack_cstr(pk, "results");
+        msgpack_pack_array(pk, 1);
+        msgpack_pack_map(pk, 1);
+        verso_mp_pack_cstr(pk, "matches");
+        msgpack_pack_array(pk, 1);
+        msgpack_pack_map(pk, 1);
+        verso_mp_pack_kv_str(pk, "score", "high");
+    } else if (!strcmp(op, "align")) {
+        verso_mp_pack_cstr(pk, "beads");
+        msgpack_pack_array(pk, 1);
+        msgpack_pack_map(pk, 1);
+        verso_mp_pack_cstr(pk, "src");
+        msgpack_pack_array(pk, 1);
+        msgpack_pack_nil(pk);
+    } else {
+        verso_mp_pack_cstr(pk, "stored"); /* stats, tm_create: a field they do not know */
+        msgpack_pack_true(pk);
+    }
+}
+
+/* Answers `n` requests of the ROUTER socket arg with s_pack_wrong. */
+static void *s_wrong_serve(void *arg)
+{
+    void *sock = arg;
+    for (int k = 0; k < 9; k++) {
+        zmq_msg_t who, body;
+        zmq_msg_init(&who);
+        zmq_msg_init(&body);
+        zmq_pollitem_t it = {sock, 0, ZMQ_POLLIN, 0};
+        if (zmq_poll(&it, 1, 10000) != 1 || zmq_msg_recv(&who, sock, 0) < 0 ||
+            zmq_msg_recv(&body, sock, 0) < 0)
+            break;
+        msgpack_unpacked up;
+        msgpack_unpacked_init(&up);
+        size_t off = 0;
+        msgpack_unpack_next(&up, zmq_msg_data(&body), zmq_msg_size(&body), &off);
+        const msgpack_object *id = verso_mp_get(&up.data, "id");
+        const msgpack_object *op = verso_mp_get(&up.data, "op");
+        char name[32] = "";
+        if (op && op->type == MSGPACK_OBJECT_STR && op->via.str.size < sizeof name)
+            memcpy(name, op->via.str.ptr, op->via.str.size);
+        msgpack_sbuffer sb;
+        msgpack_sbuffer_init(&sb);
+        msgpack_packer pk;
+        msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+        msgpack_pack_map(&pk, 4);
+        verso_mp_pack_kv_int(&pk, "v", 1);
+        verso_mp_pack_kv_uint(&pk, "id", id ? id->via.u64 : 0);
+        verso_mp_pack_cstr(&pk, "ok");
+        strcmp(name, "ping") ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
+        verso_mp_pack_cstr(&pk, strcmp(name, "ping") ? "res" : "err");
+        s_pack_wrong(&pk, name);
+        zmq_msg_send(&who, sock, ZMQ_SNDMORE);
+        zmq_send(sock, sb.data, sb.size, 0);
+        msgpack_sbuffer_destroy(&sb);
+        msgpack_unpacked_destroy(&up);
+        zmq_msg_close(&who);
+        zmq_msg_close(&body);
+    }
+    return NULL;
+}
+
+static void test_typed_wrong_types(void)
+{
+    void *ctx = zmq_ctx_new(), *sock = zmq_socket(ctx, ZMQ_ROUTER);
+    char endpoint[256];
+    size_t n = sizeof endpoint;
+    int linger = 0;
+    zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
+    CHECK_INT(zmq_bind(sock, "tcp://127.0.0.1:*"), 0);
+    zmq_getsockopt(sock, ZMQ_LAST_ENDPOINT, endpoint, &n);
+    pthread_t th;
+    CHECK_INT(pthread_create(&th, NULL, s_wrong_serve, sock), 0);
+    verso_client *c = NULL;
+    CHECK_INT(verso_client_new(endpoint, NULL, &c), VERSO_OK);
+    CHECK_INT(verso_ping(c), VERSO_ESERVER);
+    CHECK_INT(verso_client_err(c), VERSO_ESHUTDOWN);
+    CHECK_STR(verso_client_err_message(c), "stopping");
+    verso_hello_res *h = NULL;
+    CHECK_INT(verso_hello(c, &h), VERSO_EPROTO);
+    CHECK(h == NULL);
+    CHECK_INT(verso_client_err(c), VERSO_OK); /* not an error reply */
+    verso_entry_res *g = NULL;
+    CHECK_INT(verso_get(c, 1, &g), VERSO_EPROTO);
+    verso_tm_list_res *l = NULL;
+    CHECK_INT(verso_tm_list(c, &l), VERSO_EPROTO);
+    verso_lookup_req lq = {.src_lang = "en", .tgt_lang = "fr", .text = verso_str_of("x")};
+    verso_lookup_res *lr = NULL;
+    CHECK_INT(verso_lookup(c, &lq, &lr), VERSO_EPROTO);
+    verso_str one = verso_str_of("x");
+    verso_align_req aq = {.src_lang = "en",
+                          .tgt_lang = "fr",
+                          .src_segments = &one,
+                          .nsrc_segments = 1,
+                          .tgt_segments = &one,
+                          .ntgt_segments = 1};
+    verso_align_res *ar = NULL;
+    CHECK_INT(verso_align(c, &aq, &ar), VERSO_EPROTO);
+    verso_stats_res *st = NULL;
+    CHECK_INT(verso_stats(c, &st), VERSO_OK); /* "stored" is no stats field: ignored */
+    verso_stats_res_destroy(&st);
+    verso_export_req xq = {0};
+    verso_export_res *x = NULL;
+    CHECK_INT(verso_export(c, &xq, &x), VERSO_OK);
+    CHECK(x && x->nentries == 0 && x->next == 0 && x->tmx_header.ptr && !x->tmx_header.len);
+    verso_export_res_destroy(&x);
+    CHECK_INT(verso_tm_create(c, "x"), VERSO_OK); /* its result is not read */
+    CHECK(h == NULL && g == NULL && l == NULL && lr == NULL && ar == NULL);
+    verso_client_destroy(&c);
+    pthread_join(th, NULL);
+    zmq_close(sock);
+    zmq_ctx_term(ctx);
+}
+
+/* ---- the CLI's table and its new commands ---------------------------------------- */
+
+static int s_verso(const char *args, char *out, size_t n)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "%s --endpoint %s %s", VERSO_CLI_PATH, s_proc.endpoint, args);
+    return s_sh(cmd, out, n);
+}
+
+static void test_cli_help(void)
+{
+    char out[16384];
+    CHECK_INT(s_verso("help", out, sizeof out), 0);
+    const char *cmds[] = {"ping",        "hello", "stats",  "segment", "tm",     "import",
+                          "export",      "add",   "get",    "update",  "delete", "lookup",
+                          "concordance", "align", "backup", "keygen",  "help"};
+    for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++) {
+        char line[64];
+        snprintf(line, sizeof line, "\n  %s", cmds[i]);
+        CHECK(strstr(out, line) != NULL);
+    }
+    CHECK(strstr(out, "[role: admin]") != NULL);
+    CHECK_INT(s_verso("get --help", out, sizeof out), 0);
+    CHECK(strncmp(out, "usage: verso get ID\n", 20) == 0);
+    CHECK_INT(s_verso("tm --help", out, sizeof out), 0);
+    CHECK(strncmp(out, "usage: verso tm list | create NAME | delete NAME\n", 49) == 0);
+    CHECK_INT(s_verso("help update", out, sizeof out), 0);
+    CHECK(strncmp(out, "usage: verso update ID ", 23) == 0);
+    /* --help answers without a server */
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "%s --endpoint tcp://127.0.0.1:1 --timeout 100 lookup --help",
+             VERSO_CLI_PATH);
+    CHECK_INT(s_sh(cmd, out, sizeof out), 0);
+    CHECK(strncmp(out, "usage: verso lookup FILE|TEXT", 29) == 0);
+    /* an unknown command: the table on standard error, status 2 */
+    CHECK_INT(s_verso("fly 2>&1 >/dev/null", out, sizeof out), 2);
+    CHECK(strstr(out, "unknown command 'fly'") != NULL && strstr(out, "\n  concordance") != NULL);
+    CHECK_INT(s_verso("fly 2>/dev/null", out, sizeof out), 2);
+    CHECK_STR(out, "");
+    CHECK_INT(s_verso("help fly 2>/dev/null", out, sizeof out), 2);
+    /* a usage error: that command's usage on standard error */
+    CHECK_INT(s_verso("get 2>&1", out, sizeof out), 2);
+    CHECK_STR(out, "usage: verso get ID\n");
+}
+
+static void test_cli_tm(void)
+{
+    char out[8192];
+    CHECK_INT(s_verso("tm create cli-tm", out, sizeof out), 0);
+    CHECK_STR(out, "created TM cli-tm\n");
+    CHECK_INT(s_verso("tm create cli-tm 2>&1", out, sizeof out), 1);
+    CHECK(strstr(out, "EEXIST") != NULL);
+    CHECK_INT(s_verso("tm list", out, sizeof out), 0);
+    CHECK(strstr(out, "\ncli-tm\t0\n") != NULL && strncmp(out, "aligned\t", 8) == 0);
+    CHECK_INT(s_verso("--json tm list", out, sizeof out), 0);
+    CHECK(strstr(out, "{\"name\":\"cli-tm\",\"entries\":0}") != NULL);
+    CHECK_INT(s_verso("tm delete cli-tm", out, sizeof out), 0);
+    CHECK_STR(out, "deleted TM cli-tm\n");
+    CHECK_INT(s_verso("tm delete cli-tm 2>&1", out, sizeof out), 1);
+    CHECK(strstr(out, "ENOTFOUND") != NULL);
+    CHECK_INT(s_verso("--json tm delete default 2>/dev/null", out, sizeof out), 1);
+    CHECK_STR(out, "{\"error\":{\"code\":\"EBADREQ\"}}\n");
+    CHECK_INT(s_verso("tm rename a b 2>/dev/null", out, sizeof out), 2);
+    CHECK_INT(s_verso("tm 2>/dev/null", out, sizeof out), 2);
+    CHECK_INT(s_verso("tm create 2>/dev/null", out, sizeof out), 2);
+}
+
+/* The entry id in "added entry 12". */
+static long s_added_id(const char *out)
+{
+    const char *p = strstr(out, "added entry ");
+    return p ? atol(p + 12) : -1;
+}
+
+static void test_cli_entries(void)
+{
+    char out[8192], args[512];
+    CHECK_INT(s_verso("tm create cli-entries", out, sizeof out), 0);
+    CHECK_INT(s_verso("add 'Print the page.' 'Imprimez la page.' --src en --tgt fr --tm "
+                      "cli-entries --note 'from the CLI' --prev 'Open it.'",
+                      out, sizeof out),
+              0);
+    long id = s_added_id(out);
+    CHECK(id > 0);
+    CHECK_INT(s_verso("add 'Print the page.' 'Imprimez la page.' --src en --tgt fr --tm "
+                      "cli-entries",
+                      out, sizeof out),
+              0);
+    snprintf(args, sizeof args, "skipped (already there): entry %ld\n", id);
+    CHECK_STR(out, args);
+    CHECK_INT(s_verso("add 'x' --src en --tgt fr 2>/dev/null", out, sizeof out), 2);
+    CHECK_INT(s_verso("add x y --src en --tgt fr --tm cli-nope 2>&1", out, sizeof out), 1);
+    CHECK(strstr(out, "ENOTFOUND") != NULL);
+    snprintf(args, sizeof args, "get %ld", id);
+    CHECK_INT(s_verso(args, out, sizeof out), 0);
+    CHECK(strstr(out, " in TM cli-entries, en -> fr, used 0 time(s)\n") != NULL);
+    CHECK(strstr(out, "\n  src      Print the page.\n  tgt      Imprimez la page.\n") != NULL);
+    CHECK(strstr(out, "\n  prev     Open it.\n") != NULL && strstr(out, "  note     from") != NULL);
+    snprintf(args, sizeof args, "--json get %ld", id);
+    CHECK_INT(s_verso(args, out, sizeof out), 0);
+    CHECK(strncmp(out, "{\"entry\":{\"id\":", 15) == 0);
+    CHECK_INT(s_verso("get 999999999 2>&1", out, sizeof out), 1);
+    CHECK(strstr(out, "ENOTFOUND") != NULL);
+    CHECK_INT(s_verso("get abc 2>/dev/null", out, sizeof out), 2);
+    snprintf(args, sizeof args, "update %ld --tgt-text 'Imprimer la page.' --used 2", id);
+    CHECK_INT(s_verso(args, out, sizeof out), 0);
+    CHECK(strstr(out, "used 2 time(s)\n") != NULL && strstr(out, "tgt      Imprimer la page.\n"));
+    snprintf(args, sizeof args, "update %ld --used many 2>/dev/null", id);
+    CHECK_INT(s_verso(args, out, sizeof out), 2);
+    snprintf(args, sizeof args, "update %ld --tgt-text '' 2>&1", id);
+    CHECK_INT(s_verso(args, out, sizeof out), 1);
+    CHECK(strstr(out, "EBADREQ") != NULL);
+    snprintf(args, sizeof args, "delete %ld 999999999", id);
+    CHECK_INT(s_verso(args, out, sizeof out), 0);
+    CHECK_STR(out, "deleted 1 of 2 entries\n");
+    snprintf(args, sizeof args, "get %ld 2>/dev/null", id);
+    CHECK_INT(s_verso(args, out, sizeof out), 1);
+    CHECK_INT(s_verso("delete 2>/dev/null", out, sizeof out), 2);
+    CHECK_INT(s_verso("delete -4 2>/dev/null", out, sizeof out), 2);
+}
+
+/* import --tm NEW creates the TM once, and an import into it again does not. */
+static void test_cli_import_creates(void)
+{
+    char tsv[] = "/tmp/verso-new-XXXXXX", cmd[1024], out[8192];
+    s_write_file(tsv, "One\tUn\nTwo\tDeux\n");
+    snprintf(cmd, sizeof cmd, "%s --endpoint %s import %s --src en --tgt fr --tm cli-new 2>&1",
+             VERSO_CLI_PATH, s_proc.endpoint, tsv);
+    CHECK_INT(s_sh(cmd, out, sizeof out), 0);
+    CHECK(strstr(out, "2 added, 0 updated, 0 skipped as duplicates, 0 rejected; created TM "
+                      "cli-new\n") != NULL);
+    CHECK_INT(s_sh(cmd, out, sizeof out), 0);
+    CHECK(strstr(out, "0 added, 0 updated, 2 skipped as duplicates, 0 rejected\n") != NULL);
+    CHECK_INT(s_verso("tm list", out, sizeof out), 0);
+    CHECK(strstr(out, "\ncli-new\t2\n") != NULL);
+    unlink(tsv);
+}
+
 int main(void)
 {
     if (verso_proc_start(&s_proc, VERSOD_PATH, NULL, NULL) < 0)
@@ -810,6 +1447,20 @@ int main(void)
     RUN(test_cli_tmx_round_trip);
     RUN(test_cli_concordance);
     RUN(test_cli_align);
+    RUN(test_typed_server);
+    RUN(test_typed_segment);
+    RUN(test_typed_tms);
+    RUN(test_typed_entries);
+    RUN(test_typed_batch);
+    RUN(test_typed_lookup);
+    RUN(test_typed_concordance_export);
+    RUN(test_typed_align_backup);
+    RUN(test_typed_keep_reply);
+    RUN(test_typed_wrong_types);
+    RUN(test_cli_help);
+    RUN(test_cli_tm);
+    RUN(test_cli_entries);
+    RUN(test_cli_import_creates);
     int status;
     CHECK_INT(verso_proc_stop(&s_proc, SIGTERM, &status), 0);
     verso_proc_cleanup(&s_proc);
