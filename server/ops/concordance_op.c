@@ -426,7 +426,7 @@ verso_err verso_op_concordance(verso_op_ctx *ctx)
     if (!err)
         c->fz->work = c->fz->f.work = ctx->work;
     err = err ? err : s_query(ctx, c);
-    err = err ? err : verso_store_read_begin(ctx->srv->store, &c->t);
+    err = err ? err : verso_store_read_begin(ctx->env->store, &c->t);
     if (!err && (err = verso_tm_find(c->t, c->tm_name, &c->tm)) == VERSO_ENOTFOUND)
         verso_tmop_missing(ctx, c->tm_name);
     err = err ? err : s_candidates(c);

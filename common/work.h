@@ -39,6 +39,9 @@ void verso_work_init(verso_work *w, const atomic_uint *cancel, uint64_t deadline
 /* Nanoseconds on the monotonic clock. */
 uint64_t verso_work_now_ns(void);
 
+/* Milliseconds of the same clock (CLOCK_MONOTONIC). */
+int64_t verso_now_ms(void);
+
 /* Reads the flag and the clock now. Returns VERSO_OK, ECANCELED or
  * ETIMEDOUT; once stopped, always the same code. */
 verso_err verso_work_check(verso_work *w);

@@ -15,6 +15,11 @@ uint64_t verso_work_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+int64_t verso_now_ms(void)
+{
+    return (int64_t)(verso_work_now_ns() / 1000000u);
+}
+
 verso_err verso_work_check(verso_work *w)
 {
     if (!w)

@@ -4,7 +4,7 @@
  * CURVE on it also runs the ZAP handler and stamps each request with its
  * caller's role (auth.h). Requests themselves are handled in dispatch.c;
  * this file moves frames and looks inside none but small ones:
- * - control requests (ping, hello, stats; proto.h) go straight to a worker
+ * - control requests (ping, hello, stats; peek.h) go straight to a worker
  *   of their own, so that they never wait behind work;
  * - other requests wait in the broker's queue (pending.h) until a worker is
  *   idle and their client runs fewer than threads - 1 of them;
@@ -29,10 +29,8 @@
 #include "auth.h"
 #include "be.h"
 #include "log.h"
+#include "peek.h"
 #include "pending.h"
-#include "proto.h"
-#include "tm.h"
-#include "tmfuzzy.h"
 #include "work.h"
 #include "worker.h"
 #include "writer.h"
@@ -79,16 +77,7 @@ struct verso_server_impl {
     verso_allow *allow; /* the current allow-list (CURVE only) */
     verso_keypair key;  /* the server's key pair (CURVE only) */
     verso_zap_counts zc;
-    uint64_t post_ns;       /* the writer's last fuzzy-index posting took this long */
-    uint64_t unposted_mark; /* stats.unposted_ns when it ran */
 };
-
-int64_t verso_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Moves every remaining part of the message on `from` to `to`. */
 static int s_forward_rest(void *from, void *to)
@@ -168,7 +157,7 @@ static int s_from_worker(verso_server_impl *im)
 static void s_caller(verso_server *s, zmq_msg_t *m, verso_caller *who)
 {
     verso_server_impl *im = s->impl;
-    if (!s->curve) {
+    if (!s->host.curve) {
         *who = (verso_caller){.role = VERSO_ROLE_ADMIN, .name = "local"};
         return;
     }
@@ -287,7 +276,7 @@ static void s_from_client(verso_server *s)
     } /* else (the control worker that busy) it waits like any other */
     if (verso_pending_push(&im->pending, r)) /* full: the front is not read then */
         verso_pending_req_free(r);
-    atomic_store(&s->stats.queued, im->pending.n);
+    atomic_store(&s->host.stats.queued, im->pending.n);
 }
 
 /* Requests that waited past their deadline for a worker go to the control
@@ -306,7 +295,7 @@ static long s_expire(verso_server *s)
         }
         verso_pending_req_free(r);
     }
-    atomic_store(&s->stats.queued, im->pending.n);
+    atomic_store(&s->host.stats.queued, im->pending.n);
     return next == UINT64_MAX ? -1 : (long)((next - now) / 1000000u + 1);
 }
 
@@ -322,8 +311,8 @@ static unsigned s_running(void *arg, const verso_pending_req *r)
     unsigned k = 0;
     for (unsigned w = 0; w < im->nwork; w++) {
         const s_busy *b = &im->busy[w];
-        k += b->on &&
-             (s->curve ? !strcmp(b->name, r->who.name) : b->idlen == n && !memcmp(b->id, id, n));
+        k += b->on && (s->host.curve ? !strcmp(b->name, r->who.name)
+                                     : b->idlen == n && !memcmp(b->id, id, n));
     }
     return k;
 }
@@ -347,7 +336,7 @@ static void s_dispatch(verso_server *s)
         if (!r)
             break;
         if (s_fd_dead(im, r->fd)) {
-            atomic_fetch_add_explicit(&s->stats.cancelled, 1, memory_order_relaxed);
+            atomic_fetch_add_explicit(&s->host.stats.cancelled, 1, memory_order_relaxed);
             verso_pending_req_free(r);
             continue;
         }
@@ -362,7 +351,7 @@ static void s_dispatch(verso_server *s)
         s_send_request(im, w, r);
         verso_pending_req_free(r);
     }
-    atomic_store(&s->stats.queued, im->pending.n);
+    atomic_store(&s->host.stats.queued, im->pending.n);
 }
 
 /* Cancels what the workers run for connection fd (-1: everything). */
@@ -519,7 +508,7 @@ static verso_err s_bind_front(verso_server *s)
     zmq_setsockopt(im->front, ZMQ_MAXMSGSIZE, &hard, sizeof hard);
     zmq_setsockopt(im->front, ZMQ_RCVHWM, &hwm, sizeof hwm);
     zmq_setsockopt(im->front, ZMQ_LINGER, &linger, sizeof linger);
-    if (s->curve && s_front_curve(s))
+    if (s->host.curve && s_front_curve(s))
         return VERSO_ETRANSPORT;
     if (s_monitor_start(im))
         return VERSO_ETRANSPORT;
@@ -534,8 +523,8 @@ static verso_err s_bind_front(verso_server *s)
         verso_log(VERSO_LOG_ERROR, "cannot bind %s: %s", s->cfg.bind, zmq_strerror(zmq_errno()));
         return VERSO_ETRANSPORT;
     }
-    size_t len = sizeof s->endpoint;
-    zmq_getsockopt(im->front, ZMQ_LAST_ENDPOINT, s->endpoint, &len);
+    size_t len = sizeof s->host.endpoint;
+    zmq_getsockopt(im->front, ZMQ_LAST_ENDPOINT, s->host.endpoint, &len);
     return VERSO_OK;
 }
 
@@ -552,104 +541,13 @@ static verso_err s_write_ready(verso_server *s)
     FILE *f = fopen(tmp, "w");
     if (!f)
         return VERSO_EIO;
-    int bad = fprintf(f, "%s\n", s->endpoint) < 0;
+    int bad = fprintf(f, "%s\n", s->host.endpoint) < 0;
     bad |= fclose(f) != 0;
     if (bad || rename(tmp, path) < 0) {
         unlink(tmp);
         return VERSO_EIO;
     }
     return VERSO_OK;
-}
-
-static verso_err s_tm_init_job(verso_txn *t, void *arg)
-{
-    verso_store *store = arg;
-    verso_err err = verso_tm_init(t);
-    if (err || verso_store_schema(store) == VERSO_SCHEMA_VERSION)
-        return err;
-    verso_log(VERSO_LOG_INFO, "upgrading the store from schema %u to %d: re-indexing entries",
-              verso_store_schema(store), VERSO_SCHEMA_VERSION);
-    return verso_tm_upgrade(t);
-}
-
-/* Creates the "default" TM if the store has none, and brings a store of an
- * older schema up to date (before any thread runs). */
-static verso_err s_tm_init(verso_store *store)
-{
-    verso_store_job job = {s_tm_init_job, store, VERSO_OK};
-    verso_err err = verso_store_write(store, &job, 1);
-    err = err ? err : job.result;
-    if (!err)
-        verso_store_upgrade_done(store); /* a no-op for a current store */
-    return err;
-}
-
-#define S_POST_MIN ((uint64_t)1 << 16) /* work left undone while writes keep coming */
-#define S_SMALL    4096                /* pending work done after a short quiet */
-#define S_LONG_MS  1000                /* a long quiet: everything is done */
-
-/* Whether `pending` items of deferred index work should be done now. While
- * writes keep coming (or pause briefly, as between the requests of a bulk
- * import), only once they are S_POST_MIN and `enough`; a little of it
- * (interactive adds) after VERSO_WRITER_QUIET_MS without writes, and all of
- * it after S_LONG_MS. */
-static bool s_due(int64_t quiet_ms, uint64_t pending, uint64_t enough)
-{
-    if (!pending)
-        return false;
-    if (quiet_ms >= S_LONG_MS || (quiet_ms > 0 && pending <= S_SMALL))
-        return true;
-    return pending >= S_POST_MIN && pending >= enough;
-}
-
-/* Whether lookups have spent more time reading the entries not posted yet
- * (each lookup reads them all) than the last posting took: then posting now
- * is worth its cost even while writes keep coming (the rent-or-buy rule; a
- * bulk import with no lookups meanwhile is left to s_due). */
-static bool s_lookups_pay(verso_server *s, uint64_t pending)
-{
-    uint64_t spent = atomic_load(&s->stats.unposted_ns) - s->impl->unposted_mark;
-    return pending > 0 && spent > 0 && spent >= s->impl->post_ns;
-}
-
-/* The writer's background work: posting the fuzzy index (tmfuzzy.h), then
- * merging the recent match records (tm.h), one transaction a call. Each
- * dirties pages all over its index, so fewer, bigger steps cost less in all
- * (s_due); reads meanwhile also look at what is not merged or posted. */
-static verso_err s_index_step(verso_txn *t, void *arg, int64_t quiet_ms, bool *more)
-{
-    uint64_t upto, last, recent, merged;
-    verso_server *s = arg;
-    verso_err err = verso_tmfuzzy_upto(t, &upto);
-    err = err ? err : verso_tm_last_id(t, &last);
-    err = err ? err : verso_store_count(t, VERSO_DB_MATCH_RECENT, &recent);
-    err = err ? err : verso_store_count(t, VERSO_DB_MATCH, &merged);
-    if (err)
-        return err;
-    uint64_t pending = last > upto ? last - upto : 0;
-    bool post_more = pending > 0;
-    int64_t t0 = verso_now_ms();
-    /* postings: as many pending as posted, or as soon as lookups pay for them */
-    if (s_due(quiet_ms, pending, upto) || s_lookups_pay(s, pending)) {
-        uint64_t mark = atomic_load(&s->stats.unposted_ns), n0 = verso_metrics_now_us();
-        err = verso_tmfuzzy_step(t, (size_t)1 << 20, &post_more);
-        err = err ? err : verso_tmfuzzy_upto(t, &upto);
-        s->impl->post_ns = (verso_metrics_now_us() - n0) * 1000;
-        s->impl->unposted_mark = mark;
-        verso_log(VERSO_LOG_DEBUG, "fuzzy index: posted up to %llu of %llu entries in %lld ms",
-                  (unsigned long long)upto, (unsigned long long)last,
-                  (long long)(verso_now_ms() - t0));
-    }
-    if (!err && s_due(quiet_ms, recent, merged / 4)) { /* recent: a quarter of merged */
-        t0 = verso_now_ms();
-        err = verso_tm_merge_recent(t);
-        verso_log(VERSO_LOG_DEBUG, "match index: merged %llu recent records into %llu in %lld ms",
-                  (unsigned long long)recent, (unsigned long long)merged,
-                  (long long)(verso_now_ms() - t0));
-        recent = 0;
-    }
-    *more = post_more || recent > 0;
-    return err;
 }
 
 /* Loads the server's key pair and the allow-list, or, without keys, checks
@@ -694,8 +592,8 @@ static verso_err s_auth_init(verso_server *s)
         verso_log(VERSO_LOG_ERROR, "%s", why);
         return err;
     }
-    s->curve = 1;
-    atomic_store(&s->stats.clients, verso_allow_count(im->allow));
+    s->host.curve = 1;
+    atomic_store(&s->host.stats.clients, verso_allow_count(im->allow));
     verso_log(VERSO_LOG_INFO, "CURVE on: server key %s, %zu client key(s) allowed",
               im->key.public_key, verso_allow_count(im->allow));
     return VERSO_OK;
@@ -705,7 +603,7 @@ static verso_err s_auth_init(verso_server *s)
 static void s_reload(verso_server *s)
 {
     verso_server_impl *im = s->impl;
-    if (!s->curve) {
+    if (!s->host.curve) {
         verso_log(VERSO_LOG_INFO, "SIGHUP: no allow-list to reload (CURVE is off)");
         return;
     }
@@ -713,14 +611,14 @@ static void s_reload(verso_server *s)
     verso_allow *next;
     verso_err err = verso_allow_load(s->cfg.allow_file, &next, why);
     if (err) {
-        atomic_fetch_add(&s->stats.reload_errors, 1);
+        atomic_fetch_add(&s->host.stats.reload_errors, 1);
         verso_log(VERSO_LOG_ERROR, "SIGHUP: allow-list not reloaded, the old one stays: %s", why);
         return;
     }
     verso_allow_destroy(&im->allow);
     im->allow = next;
-    atomic_store(&s->stats.clients, verso_allow_count(next));
-    atomic_fetch_add(&s->stats.reloads, 1);
+    atomic_store(&s->host.stats.clients, verso_allow_count(next));
+    atomic_fetch_add(&s->host.stats.reloads, 1);
     verso_log(VERSO_LOG_INFO, "SIGHUP: allow-list reloaded, %zu client key(s)",
               verso_allow_count(next));
 }
@@ -731,52 +629,23 @@ static verso_err s_start(verso_server *s)
     verso_err err = s_auth_init(s);
     if (err)
         return err;
-    err = verso_seg_rules_load(s->cfg.rules_dir, &s->rules);
-    if (err) {
-        verso_log(VERSO_LOG_ERROR, "cannot load rules from %s: %s", s->cfg.rules_dir,
-                  verso_strerror(err));
-        return err;
-    }
-    for (unsigned k = 0; k < s->cfg.nsrx_files; k++) {
-        const char *why = "", *path = s->cfg.srx_files[k], *base = strrchr(path, '/');
-        char name[65];
-        base = base ? base + 1 : path;
-        size_t n = strcspn(base, ".");
-        snprintf(name, sizeof name, "%.*s", (int)(n < 64 ? n : 64), base);
-        for (unsigned j = 0; j < s->nsrx; j++)
-            if (!strcmp(verso_srx_name(s->srx[j]), name)) {
-                verso_log(VERSO_LOG_ERROR, "two SRX rule sets named %s (%s)", name, path);
-                return VERSO_EINVAL;
-            }
-        if ((err = verso_srx_load(path, name, &s->srx[s->nsrx], &why))) {
-            verso_log(VERSO_LOG_ERROR, "cannot load SRX rules from %s: %s", path, why);
-            return err;
-        }
-        s->nsrx++;
-    }
-    err = verso_lexdir_load(s->cfg.dict_dir, &s->lexdir);
-    if (err) {
-        verso_log(VERSO_LOG_ERROR, "cannot load word lists from %s: %s", s->cfg.dict_dir,
-                  verso_strerror(err));
-        return err;
-    }
-    err = verso_store_open(s->cfg.data_dir, &s->cfg.store, &s->store);
-    if (!err)
-        err = s_tm_init(s->store);
-    if (err) {
-        verso_log(VERSO_LOG_ERROR, "cannot open store in %s: %s", s->cfg.data_dir,
-                  verso_strerror(err));
-        return err;
-    }
     /* Set before any thread starts: workers read them (stats) with no other
      * ordering than libzmq's, which ThreadSanitizer cannot see. */
-    s->started = time(NULL);
-    s->started_ms = verso_now_ms();
+    s->host.started = time(NULL);
+    s->host.started_ms = verso_now_ms();
+    s->host.data_dir = s->cfg.data_dir;
+    int maj, min, pat;
+    zmq_version(&maj, &min, &pat);
+    snprintf(s->host.libzmq, sizeof s->host.libzmq, "%d.%d.%d", maj, min, pat);
+    s->host.threads = s->cfg.threads;
+    s->host.max_message_bytes = s->cfg.max_message_bytes;
+    s->host.request_timeout_ms = s->cfg.request_timeout_ms;
     if (!(im->zctx = zmq_ctx_new()) || pipe2(im->sigpipe, O_CLOEXEC | O_NONBLOCK) < 0) {
         verso_log(VERSO_LOG_ERROR, "cannot create the ZeroMQ context or the signal pipe");
         return VERSO_ETRANSPORT;
     }
-    if ((err = verso_writer_new(im->zctx, s->store, s_index_step, s, &im->writer))) {
+    if ((err =
+             verso_writer_new(im->zctx, s->cfg.store, s->cfg.idle, s->cfg.idle_arg, &im->writer))) {
         verso_log(VERSO_LOG_ERROR, "cannot start the writer thread: %s", verso_strerror(err));
         return err;
     }
@@ -795,8 +664,8 @@ static verso_err s_start(verso_server *s)
 
 verso_err verso_server_new(const verso_server_config *cfg, verso_server **out)
 {
-    if (!cfg->bind || !cfg->data_dir || !cfg->rules_dir || cfg->threads < 1 || cfg->threads > 250 ||
-        cfg->max_message_bytes < 1024)
+    if (!cfg->bind || !cfg->data_dir || !cfg->store || !cfg->handler.handle || cfg->threads < 1 ||
+        cfg->threads > 250 || cfg->max_message_bytes < 1024)
         return VERSO_EINVAL;
     verso_server *s = calloc(1, sizeof *s);
     if (!s || !(s->impl = calloc(1, sizeof *s->impl))) {
@@ -844,7 +713,7 @@ static int s_drained(verso_server *s)
 static long s_grace(verso_server *s)
 {
     verso_server_impl *im = s->impl;
-    if (!atomic_load(&s->stopping) || im->grace_over)
+    if (!atomic_load(&s->host.stopping) || im->grace_over)
         return -1;
     int64_t now = verso_now_ms();
     if (!im->stop_at_ms)
@@ -873,7 +742,7 @@ static void s_signals(verso_server *s, int *logged_stop)
     if (reload)
         s_reload(s);
     if (stop) {
-        atomic_store(&s->stopping, 1);
+        atomic_store(&s->host.stopping, 1);
         if (!(*logged_stop)++)
             verso_log(VERSO_LOG_INFO, "stopping: finishing in-flight requests (grace %llu ms)",
                       (unsigned long long)s->cfg.stop_grace_ms);
@@ -885,21 +754,21 @@ static void s_zap(verso_server *s)
 {
     verso_server_impl *im = s->impl;
     verso_zap_handle(im->zap, im->allow, &im->zc);
-    atomic_store(&s->stats.hs_accepted, im->zc.accepted);
-    atomic_store(&s->stats.hs_refused, im->zc.refused);
+    atomic_store(&s->host.stats.hs_accepted, im->zc.accepted);
+    atomic_store(&s->host.stats.hs_refused, im->zc.refused);
 }
 
 verso_err verso_server_run(verso_server *s)
 {
     verso_server_impl *im = s->impl;
-    verso_log(VERSO_LOG_INFO, "versod listening on %s, data in %s, %u worker(s)", s->endpoint,
+    verso_log(VERSO_LOG_INFO, "versod listening on %s, data in %s, %u worker(s)", s->host.endpoint,
               s->cfg.data_dir, im->nwork);
     int logged_stop = 0;
     for (;;) {
         long wait = s_grace(s), expiry = s_expire(s);
         if (expiry >= 0 && (wait < 0 || expiry < wait))
             wait = expiry;
-        if (atomic_load(&s->stopping) && s_drained(s))
+        if (atomic_load(&s->host.stopping) && s_drained(s))
             break;
         /* The ZAP socket is a placeholder (NULL socket, fd -1) without CURVE. */
         zmq_pollitem_t it[5] = {{im->back, 0, ZMQ_POLLIN, 0},
@@ -912,7 +781,7 @@ verso_err verso_server_run(verso_server *s)
             if (zmq_errno() == EINTR || zmq_errno() == EAGAIN)
                 continue;
             verso_log(VERSO_LOG_ERROR, "poll: %s", zmq_strerror(zmq_errno()));
-            atomic_store(&s->stopping, 1);
+            atomic_store(&s->host.stopping, 1);
             break;
         }
         if (it[1].revents & ZMQ_POLLIN)
@@ -928,7 +797,7 @@ verso_err verso_server_run(verso_server *s)
     }
     s_stop_workers(im);
     verso_log(VERSO_LOG_INFO, "stopped after %llu request(s)",
-              (unsigned long long)atomic_load(&s->stats.requests));
+              (unsigned long long)atomic_load(&s->host.stats.requests));
     return VERSO_OK;
 }
 
@@ -945,7 +814,7 @@ static void s_wake(verso_server *s, const char *byte)
 
 void verso_server_request_stop(verso_server *s)
 {
-    atomic_store(&s->stopping, 1);
+    atomic_store(&s->host.stopping, 1);
     s_wake(s, "x");
 }
 
@@ -974,13 +843,7 @@ void verso_server_destroy(verso_server **sp)
     verso_allow_destroy(&im->allow);
     if (im->zctx)
         zmq_ctx_term(im->zctx);
-    verso_store_destroy(&s->store);
-    verso_seg_rules_destroy(&s->rules);
-    for (unsigned k = 0; k < s->nsrx; k++)
-        verso_srx_destroy(&s->srx[k]);
-    s->nsrx = 0;
-    verso_lexdir_destroy(&s->lexdir);
-    if (s->cfg.ready_file && s->endpoint[0])
+    if (s->cfg.ready_file && s->host.endpoint[0])
         unlink(s->cfg.ready_file);
     for (int i = 0; i < 2; i++)
         if (im->sigpipe[i] >= 0)

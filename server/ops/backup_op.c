@@ -28,7 +28,7 @@ verso_err verso_op_backup(verso_op_ctx *ctx)
     path[n] = '\0';
     uint64_t bytes = 0;
     int64_t t0 = verso_now_ms();
-    err = verso_store_backup(ctx->srv->store, path, &bytes);
+    err = verso_store_backup(ctx->env->store, path, &bytes);
     switch (err) {
     case VERSO_OK: break;
     case VERSO_EEXIST:

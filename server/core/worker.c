@@ -1,14 +1,13 @@
 /* worker.c - worker thread loop and message framing; see worker.h. */
 #include "worker.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
 
 #include "be.h"
-#include "dispatch.h"
 #include "log.h"
-#include "tmfuzzy.h"
 #include "writer.h"
 
 #define S_MAX_FRAMES 4 /* [caller][client id][""]?[body] */
@@ -73,87 +72,102 @@ static void s_caller(zmq_msg_t *part, verso_caller *who, uint64_t *received_ns)
 }
 
 /* Replies [client id][""]?[reply]; with_delim mirrors the request (REQ). */
-static void s_send_reply(void *sock, zmq_msg_t *client, int with_delim, msgpack_sbuffer *reply)
+static void s_send_reply(void *sock, zmq_msg_t *client, int with_delim, const verso_buf *reply)
 {
     zmq_msg_send(client, sock, ZMQ_SNDMORE);
     if (with_delim)
         zmq_send(sock, "", 0, ZMQ_SNDMORE);
-    zmq_send(sock, reply->data, reply->size, 0);
+    zmq_send(sock, reply->data, reply->len, 0);
 }
+
+/* What one worker thread owns: its sockets and the handler's state. */
+typedef struct s_thread {
+    void *sock;   /* DEALER to the broker */
+    void *writer; /* DEALER to the writer (writer.h) */
+    void *state;  /* the handler's (verso_handler.thread_new) */
+    bool has_state;
+} s_thread;
 
 /* One request: m->part[0] is the caller, m->part[1] the client's routing
  * id. A body alone is DEALER framing, an empty delimiter before it is REQ
  * framing. */
-static void s_handle(verso_worker *w, void *sock, verso_thread *th, s_msg *m, msgpack_sbuffer *out)
+static void s_handle(verso_worker *w, s_thread *th, s_msg *m, verso_buf *out)
 {
-    msgpack_sbuffer_clear(out);
+    const verso_handler *h = &w->srv->cfg.handler;
+    verso_buf_reset(out);
     verso_caller who;
-    s_caller(&m->part[0], &who, &th->received_ns);
+    verso_call call = {&who, th->writer, &w->cancel, 0, &w->srv->host};
+    s_caller(&m->part[0], &who, &call.received_ns);
     int delim = m->n >= 4 && zmq_msg_size(&m->part[2]) == 0;
     zmq_msg_t *body = m->n == 3 ? &m->part[2] : m->n == 4 && delim ? &m->part[3] : NULL;
     if (body && !m->extra) {
-        verso_dispatch_as(w->srv, th, &who, zmq_msg_data(body), zmq_msg_size(body), out);
+        h->handle(h->arg, th->state, &call, zmq_msg_data(body), zmq_msg_size(body), out);
     } else {
-        verso_dispatch_error(w->srv, VERSO_EPROTO,
-                             "bad framing: send one msgpack frame (DEALER), or an empty "
-                             "delimiter and one frame (REQ)",
-                             out);
+        h->refuse(h->arg, &w->srv->host, VERSO_EPROTO,
+                  "bad framing: send one msgpack frame (DEALER), or an empty "
+                  "delimiter and one frame (REQ)",
+                  out);
     }
-    s_send_reply(sock, &m->part[1], delim, out);
+    s_send_reply(th->sock, &m->part[1], delim, out);
 }
 
-/* Connects this thread's sockets and builds its segmenter. */
-static int s_thread_init(verso_worker *w, void **sock, verso_thread *th)
+/* Connects this thread's sockets and builds the handler's state. */
+static int s_thread_init(verso_worker *w, s_thread *th)
 {
+    const verso_handler *h = &w->srv->cfg.handler;
     unsigned char id[2] = {'w', (unsigned char)w->index};
     int linger = 0;
-    *sock = zmq_socket(w->zctx, ZMQ_DEALER);
+    th->sock = zmq_socket(w->zctx, ZMQ_DEALER);
     th->writer = verso_writer_connect(w->zctx);
-    if (!*sock || !th->writer || verso_segmenter_new(w->srv->rules, &th->seg))
+    if (!th->sock || !th->writer)
         return -1;
-    if (!(th->fz = malloc(sizeof *th->fz)) || verso_tmfuzzy_init(th->fz))
+    if (h->thread_new && h->thread_new(h->arg, &th->state))
         return -1;
-    zmq_setsockopt(*sock, ZMQ_ROUTING_ID, id, sizeof id);
-    zmq_setsockopt(*sock, ZMQ_LINGER, &linger, sizeof linger);
-    if (zmq_connect(*sock, VERSO_WORKER_ENDPOINT) < 0)
+    th->has_state = h->thread_new != NULL;
+    zmq_setsockopt(th->sock, ZMQ_ROUTING_ID, id, sizeof id);
+    zmq_setsockopt(th->sock, ZMQ_LINGER, &linger, sizeof linger);
+    if (zmq_connect(th->sock, VERSO_WORKER_ENDPOINT) < 0)
         return -1;
-    return zmq_send(*sock, "READY", 5, 0) < 0 ? -1 : 0;
+    return zmq_send(th->sock, "READY", 5, 0) < 0 ? -1 : 0;
+}
+
+static void s_thread_fini(verso_worker *w, s_thread *th)
+{
+    const verso_handler *h = &w->srv->cfg.handler;
+    if (th->has_state && h->thread_destroy)
+        h->thread_destroy(h->arg, &th->state);
+    if (th->writer)
+        zmq_close(th->writer);
+    if (th->sock)
+        zmq_close(th->sock);
 }
 
 static void *s_main(void *arg)
 {
     verso_worker *w = arg;
-    void *sock = NULL;
-    verso_thread th = {NULL, NULL, NULL, &w->cancel, 0};
-    msgpack_sbuffer out;
-    msgpack_sbuffer_init(&out);
-    if (s_thread_init(w, &sock, &th) < 0) {
+    s_thread th = {NULL, NULL, NULL, false};
+    verso_buf out;
+    verso_buf_init(&out, SIZE_MAX);
+    if (s_thread_init(w, &th) < 0) {
         verso_log(VERSO_LOG_ERROR, "worker %u cannot start: %s", w->index,
                   zmq_strerror(zmq_errno()));
         goto out;
     }
     for (;;) {
         s_msg m;
-        if (s_recv(sock, &m) < 0)
+        if (s_recv(th.sock, &m) < 0)
             break;
         if (m.n == 1 && s_is(&m.part[0], "STOP")) {
             s_close(&m);
             break;
         }
         if (m.n >= 3)
-            s_handle(w, sock, &th, &m, &out);
+            s_handle(w, &th, &m, &out);
         s_close(&m);
     }
 out:
-    msgpack_sbuffer_destroy(&out);
-    verso_segmenter_destroy(&th.seg);
-    if (th.fz)
-        verso_tmfuzzy_fini(th.fz);
-    free(th.fz);
-    if (th.writer)
-        zmq_close(th.writer);
-    if (sock)
-        zmq_close(sock);
+    verso_buf_fini(&out);
+    s_thread_fini(w, &th);
     return NULL;
 }
 

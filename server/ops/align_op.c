@@ -176,8 +176,8 @@ static verso_err s_store_read(verso_op_ctx *ctx, s_store *st)
     if (m->type != MSGPACK_OBJECT_MAP)
         return verso_fault_set(ctx->fault, VERSO_EBADREQ, "\"store\" must be a map");
     if (ctx->who->role < VERSO_ROLE_WRITE)
-        return verso_dispatch_deny(ctx->srv, ctx->who, "\"align\" with \"store\"", VERSO_ROLE_WRITE,
-                                   ctx->fault);
+        return verso_dispatch_deny(ctx->call->host, ctx->who, "\"align\" with \"store\"",
+                                   VERSO_ROLE_WRITE, ctx->fault);
     st->on = true;
     const msgpack_object *tm = verso_mp_get(m, "tm"), *min = verso_mp_get(m, "min_confidence");
     const msgpack_object *origin = verso_mp_get(m, "origin");
@@ -391,7 +391,7 @@ static verso_err s_train_load(verso_op_ctx *ctx, s_train *tr, verso_align_opts *
     verso_txn *t = NULL;
     uint32_t tm_id = 0;
     uint64_t last = 0, cursor = 0; /* one bounded scan: the cursor is not followed */
-    verso_err err = verso_store_read_begin(ctx->srv->store, &t);
+    verso_err err = verso_store_read_begin(ctx->env->store, &t);
     err = err ? err : verso_tm_find(t, tr->tm, &tm_id);
     err = err ? err : verso_tm_last_id(t, &last);
     if (!err)
@@ -508,7 +508,7 @@ verso_err verso_op_align(verso_op_ctx *ctx)
     if (!err && tr.on)
         err = s_train_load(ctx, &tr, &o);
     if (!err) {
-        o.lex = verso_lexdir_find(ctx->srv->lexdir, src.lang, tgt.lang, &o.lex_reversed, &lexname);
+        o.lex = verso_lexdir_find(ctx->env->lexdir, src.lang, tgt.lang, &o.lex_reversed, &lexname);
         err = verso_align(a, &o, src.segs, src.n, tgt.segs, tgt.n, &beads, &nb);
     }
     if (!err && st.on && (err = s_store_beads(ctx, &st, &src, &tgt, beads, nb)) == VERSO_ENOTFOUND)

@@ -60,9 +60,9 @@ verso_err verso_tmop_missing(verso_op_ctx *ctx, verso_str name)
 static verso_err s_submit(verso_op_ctx *ctx, verso_store_job_fn fn, void *arg)
 {
     verso_store_job job = {fn, arg, VERSO_EINTERNAL};
-    if (!ctx->th || !ctx->th->writer)
+    if (!ctx->call->writer)
         return verso_fault_set(ctx->fault, VERSO_EINTERNAL, "no writer on this thread");
-    return verso_writer_submit(ctx->th->writer, &job);
+    return verso_writer_submit(ctx->call->writer, &job);
 }
 
 /* ---- tm_create, tm_delete, tm_list ----------------------------------------- */
@@ -133,7 +133,7 @@ static int s_count_tm(void *arg, verso_str name, uint32_t id, uint64_t entries)
 verso_err verso_op_tm_list(verso_op_ctx *ctx)
 {
     verso_txn *t;
-    verso_err err = verso_store_read_begin(ctx->srv->store, &t);
+    verso_err err = verso_store_read_begin(ctx->env->store, &t);
     if (err)
         return err;
     size_t n = 0;
@@ -578,7 +578,7 @@ static verso_err s_no_entry(verso_op_ctx *ctx, uint64_t id)
 static verso_err s_reply_entry(verso_op_ctx *ctx, uint64_t id)
 {
     verso_txn *t;
-    verso_err err = verso_store_read_begin(ctx->srv->store, &t);
+    verso_err err = verso_store_read_begin(ctx->env->store, &t);
     if (err)
         return err;
     verso_tm_entry e;
@@ -721,7 +721,7 @@ verso_err verso_op_export(verso_op_ctx *ctx)
     s_export x = {NULL, 0, (size_t)limit, 0};
     if (!err && !(x.v = calloc(x.max, sizeof *x.v)))
         err = VERSO_ENOMEM;
-    err = err ? err : verso_store_read_begin(ctx->srv->store, &t);
+    err = err ? err : verso_store_read_begin(ctx->env->store, &t);
     if (!err && (err = verso_tm_find(t, tm, &tm_id)) == VERSO_ENOTFOUND)
         verso_tmop_missing(ctx, tm);
     if (!err)

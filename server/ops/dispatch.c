@@ -3,33 +3,63 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "log.h"
 #include "ops.h"
 #include "proto.h"
+#include "tmfuzzy.h"
 
-static void s_count_request(verso_server *srv)
+verso_err verso_op_thread_new(const verso_env *env, verso_op_thread **out)
 {
-    atomic_fetch_add_explicit(&srv->stats.requests, 1, memory_order_relaxed);
+    verso_op_thread *t = calloc(1, sizeof *t);
+    verso_err err = t ? verso_segmenter_new(env->rules, &t->seg) : VERSO_ENOMEM;
+    if (!err && !(t->fz = malloc(sizeof *t->fz)))
+        err = VERSO_ENOMEM;
+    if (!err && (err = verso_tmfuzzy_init(t->fz))) {
+        free(t->fz);
+        t->fz = NULL;
+    }
+    if (err)
+        verso_op_thread_destroy(&t);
+    *out = t;
+    return err;
 }
 
-static void s_count_error(verso_server *srv)
+void verso_op_thread_destroy(verso_op_thread **tp)
 {
-    atomic_fetch_add_explicit(&srv->stats.errors, 1, memory_order_relaxed);
+    verso_op_thread *t = *tp;
+    if (!t)
+        return;
+    verso_segmenter_destroy(&t->seg);
+    if (t->fz)
+        verso_tmfuzzy_fini(t->fz);
+    free(t->fz);
+    free(t);
+    *tp = NULL;
 }
 
-void verso_dispatch_error(verso_server *srv, verso_err code, const char *message,
-                          msgpack_sbuffer *out)
+static void s_count_request(verso_host *host)
 {
-    s_count_request(srv);
-    s_count_error(srv);
+    atomic_fetch_add_explicit(&host->stats.requests, 1, memory_order_relaxed);
+}
+
+static void s_count_error(verso_host *host)
+{
+    atomic_fetch_add_explicit(&host->stats.errors, 1, memory_order_relaxed);
+}
+
+void verso_dispatch_error(verso_host *host, verso_err code, const char *message, verso_buf *out)
+{
+    s_count_request(host);
+    s_count_error(host);
     verso_proto_pack_err(out, NULL, code, message);
 }
 
-verso_err verso_dispatch_deny(verso_server *srv, const verso_caller *who, const char *what,
+verso_err verso_dispatch_deny(verso_host *host, const verso_caller *who, const char *what,
                               verso_role need, verso_fault *f)
 {
-    atomic_fetch_add_explicit(&srv->stats.denied, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&host->stats.denied, 1, memory_order_relaxed);
     if (who->role == VERSO_ROLE_NONE) {
         verso_log(VERSO_LOG_WARN, "auth: refused %s from %s: not on the allow-list (revoked?)",
                   what, who->name);
@@ -44,8 +74,8 @@ verso_err verso_dispatch_deny(verso_server *srv, const verso_caller *who, const 
 
 /* The request's deadline: from when the broker received it, the server's
  * request_timeout_ms, or the request's "timeout_ms" when shorter. */
-static verso_err s_deadline(verso_server *srv, const verso_thread *th, const verso_req *req,
-                            uint64_t *deadline, uint64_t *ms, verso_fault *f)
+static verso_err s_deadline(const verso_call *call, const verso_req *req, uint64_t *deadline,
+                            uint64_t *ms, verso_fault *f)
 {
     int64_t asked = INT64_MIN; /* untouched when absent */
     verso_err err = verso_req_int(req, "timeout_ms", false, &asked, f);
@@ -53,10 +83,11 @@ static verso_err s_deadline(verso_server *srv, const verso_thread *th, const ver
         return err;
     if (asked != INT64_MIN && asked <= 0)
         return verso_fault_set(f, VERSO_EBADREQ, "timeout_ms must be a positive number of ms");
-    *ms = srv->cfg.request_timeout_ms ? srv->cfg.request_timeout_ms : VERSO_REQUEST_TIMEOUT_MS;
+    uint64_t server_ms = call->host->request_timeout_ms;
+    *ms = server_ms ? server_ms : VERSO_REQUEST_TIMEOUT_MS;
     if (asked > 0 && (uint64_t)asked < *ms)
         *ms = (uint64_t)asked;
-    uint64_t start = th && th->received_ns ? th->received_ns : verso_work_now_ns();
+    uint64_t start = call->received_ns ? call->received_ns : verso_work_now_ns();
     *deadline = start + *ms * 1000000u;
     return VERSO_OK;
 }
@@ -76,9 +107,11 @@ static void s_stopped(verso_fault *f, verso_err err, uint64_t ms, const verso_wo
 
 /* Runs the handler into its own buffer, so that a failing handler's partial
  * result never reaches the wire. */
-static verso_err s_run(verso_server *srv, verso_thread *th, const verso_caller *who,
+static verso_err s_run(verso_env *env, verso_op_thread *th, const verso_call *call,
                        const verso_req *req, msgpack_sbuffer *res, verso_fault *f)
 {
+    verso_host *host = call->host;
+    const verso_caller *who = call->who;
     const verso_op *op = verso_op_find(req->op, req->op_len);
     if (!op)
         return verso_fault_set(f, VERSO_EBADOP, "unknown op \"%.*s\"",
@@ -86,19 +119,19 @@ static verso_err s_run(verso_server *srv, verso_thread *th, const verso_caller *
     if (who->role < op->role) {
         char what[80];
         snprintf(what, sizeof what, "op \"%s\"", op->name);
-        return verso_dispatch_deny(srv, who, what, op->role, f);
+        return verso_dispatch_deny(host, who, what, op->role, f);
     }
-    if (atomic_load(&srv->stopping))
+    if (atomic_load(&host->stopping))
         return verso_fault_set(f, VERSO_ESHUTDOWN, "server is shutting down; \"%s\" not run",
                                op->name);
     uint64_t deadline = 0, ms = 0;
-    verso_err err = s_deadline(srv, th, req, &deadline, &ms, f);
+    verso_err err = s_deadline(call, req, &deadline, &ms, f);
     if (err)
         return err;
     verso_work work;
-    verso_work_init(&work, th ? th->cancel : NULL, deadline);
+    verso_work_init(&work, call->cancel, deadline);
     if (verso_work_check(&work) == VERSO_ETIMEDOUT) { /* it waited for a worker that long */
-        atomic_fetch_add_explicit(&srv->stats.timed_out, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&host->stats.timed_out, 1, memory_order_relaxed);
         return verso_fault_set(f, VERSO_ETIMEDOUT,
                                "\"%s\" not run: its deadline of %llu ms passed while it waited "
                                "for a worker",
@@ -106,43 +139,37 @@ static verso_err s_run(verso_server *srv, verso_thread *th, const verso_caller *
     }
     msgpack_packer pk;
     msgpack_packer_init(&pk, res, msgpack_sbuffer_write);
-    verso_op_ctx ctx = {srv, th, req, &pk, f, who, &work};
+    verso_op_ctx ctx = {env, th, call, req, &pk, f, who, &work};
     size_t nops;
     uint64_t t0 = verso_metrics_now_us();
-    atomic_fetch_add_explicit(&srv->stats.running, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&host->stats.running, 1, memory_order_relaxed);
     err = op->fn(&ctx);
-    atomic_fetch_sub_explicit(&srv->stats.running, 1, memory_order_relaxed);
+    atomic_fetch_sub_explicit(&host->stats.running, 1, memory_order_relaxed);
     if (err == VERSO_ENOMEM)
         verso_log(VERSO_LOG_ERROR, "op \"%s\": out of memory (%s)", op->name, f->message);
     if (err == VERSO_ETIMEDOUT || err == VERSO_ECANCELED)
-        atomic_fetch_add_explicit(err == VERSO_ETIMEDOUT ? &srv->stats.timed_out
-                                                         : &srv->stats.cancelled,
+        atomic_fetch_add_explicit(err == VERSO_ETIMEDOUT ? &host->stats.timed_out
+                                                         : &host->stats.cancelled,
                                   1, memory_order_relaxed);
     if ((err == VERSO_ETIMEDOUT || err == VERSO_ECANCELED) && f->code != err)
         s_stopped(f, err, ms, &work);
     else if (err && f->code != err)
         verso_fault_set(f, err, "%s", verso_strerror(err));
-    verso_metrics_record(&srv->metrics, (size_t)(op - verso_op_table(&nops)),
+    verso_metrics_record(&host->metrics, (size_t)(op - verso_op_table(&nops)),
                          verso_metrics_now_us() - t0, err != VERSO_OK);
     return err;
 }
 
-void verso_dispatch(verso_server *srv, verso_thread *th, const void *body, size_t len,
-                    msgpack_sbuffer *out)
+void verso_dispatch_as(verso_env *env, verso_op_thread *th, const verso_call *call,
+                       const void *body, size_t len, verso_buf *out)
 {
-    static const verso_caller local = {.role = VERSO_ROLE_ADMIN, .name = "local"};
-    verso_dispatch_as(srv, th, &local, body, len, out);
-}
-
-void verso_dispatch_as(verso_server *srv, verso_thread *th, const verso_caller *who,
-                       const void *body, size_t len, msgpack_sbuffer *out)
-{
-    s_count_request(srv);
-    if (len > srv->cfg.max_message_bytes) {
+    verso_host *host = call->host;
+    s_count_request(host);
+    if (len > host->max_message_bytes) {
         verso_fault f;
         verso_fault_set(&f, VERSO_ETOOBIG, "message of %zu bytes exceeds max_message_bytes %zu",
-                        len, srv->cfg.max_message_bytes);
-        s_count_error(srv);
+                        len, host->max_message_bytes);
+        s_count_error(host);
         verso_proto_pack_err(out, NULL, f.code, f.message);
         return;
     }
@@ -153,13 +180,14 @@ void verso_dispatch_as(verso_server *srv, verso_thread *th, const verso_caller *
     verso_req_init(&req);
     verso_err err = verso_req_decode(&req, body, len, &f);
     if (!err)
-        err = s_run(srv, th, who, &req, &res, &f);
+        err = s_run(env, th, call, &req, &res, &f);
     if (err)
-        s_count_error(srv);
-    int rc = err ? verso_proto_pack_err(out, req.id, f.code, f.message)
-                 : verso_proto_pack_ok(out, req.id, res.data, res.size);
-    if (rc) { /* allocation failure while packing: a bare error still fits */
-        msgpack_sbuffer_clear(out);
+        s_count_error(host);
+    size_t mark = out->len;
+    verso_err perr = err ? verso_proto_pack_err(out, req.id, f.code, f.message)
+                         : verso_proto_pack_ok(out, req.id, res.data, res.size);
+    if (perr) { /* allocation failure while packing: a bare error still fits */
+        out->len = mark;
         verso_proto_pack_err(out, NULL, VERSO_ENOMEM, "out of memory packing the reply");
     }
     msgpack_sbuffer_destroy(&res);

@@ -8,7 +8,6 @@
 #include <string.h>
 #include <unicode/uchar.h>
 #include <unicode/uversion.h>
-#include <zmq.h>
 
 #include "mp.h"
 #include "tm.h"
@@ -18,7 +17,7 @@
 static verso_err s_hello(verso_op_ctx *ctx);
 static verso_err s_ping(verso_op_ctx *ctx);
 /* "ops": for each op served at least once, its counts and latencies. */
-static int s_pack_ops(msgpack_packer *pk, const verso_server *srv)
+static int s_pack_ops(msgpack_packer *pk, const verso_host *srv)
 {
     size_t n, used = 0;
     uint64_t counts[VERSO_METRICS_OPS];
@@ -82,21 +81,18 @@ const verso_op *verso_op_table(size_t *count)
     return s_ops;
 }
 
-static int s_pack_libraries(msgpack_packer *pk)
+static int s_pack_libraries(msgpack_packer *pk, const verso_host *host)
 {
-    char icu[U_MAX_VERSION_STRING_LENGTH], uni[U_MAX_VERSION_STRING_LENGTH], zmq[32];
+    char icu[U_MAX_VERSION_STRING_LENGTH], uni[U_MAX_VERSION_STRING_LENGTH];
     UVersionInfo v;
     u_getVersion(v);
     u_versionToString(v, icu);
     u_getUnicodeVersion(v);
     u_versionToString(v, uni);
-    int maj, min, pat;
-    zmq_version(&maj, &min, &pat);
-    snprintf(zmq, sizeof zmq, "%d.%d.%d", maj, min, pat);
     int rc = msgpack_pack_map(pk, 5);
     rc = rc ? rc : verso_mp_pack_kv_str(pk, "icu", icu);
     rc = rc ? rc : verso_mp_pack_kv_str(pk, "unicode", uni);
-    rc = rc ? rc : verso_mp_pack_kv_str(pk, "zmq", zmq);
+    rc = rc ? rc : verso_mp_pack_kv_str(pk, "zmq", host->libzmq);
     rc = rc ? rc : verso_mp_pack_kv_str(pk, "lmdb", verso_store_engine_version());
     return rc ? rc : verso_mp_pack_kv_str(pk, "msgpack", msgpack_version());
 }
@@ -111,13 +107,14 @@ static verso_err s_hello(verso_op_ctx *ctx)
     rc = rc ? rc : verso_mp_pack_kv_str(pk, "role", verso_role_name(ctx->who->role));
     rc = rc ? rc : verso_mp_pack_kv_str(pk, "version", VERSO_VERSION);
     rc = rc ? rc : verso_mp_pack_kv_int(pk, "protocol", VERSO_PROTOCOL);
-    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "max_message_bytes", ctx->srv->cfg.max_message_bytes);
+    rc = rc ? rc
+            : verso_mp_pack_kv_uint(pk, "max_message_bytes", ctx->call->host->max_message_bytes);
     rc = rc ? rc : verso_mp_pack_cstr(pk, "ops");
     rc = rc ? rc : msgpack_pack_array(pk, n);
     for (size_t i = 0; i < n && !rc; i++)
         rc = verso_mp_pack_cstr(pk, ops[i].name);
     rc = rc ? rc : verso_mp_pack_cstr(pk, "libraries");
-    rc = rc ? rc : s_pack_libraries(pk);
+    rc = rc ? rc : s_pack_libraries(pk, ctx->call->host);
     return rc ? VERSO_ENOMEM : VERSO_OK;
 }
 
@@ -126,10 +123,10 @@ static verso_err s_ping(verso_op_ctx *ctx)
     return msgpack_pack_map(ctx->res, 0) ? VERSO_ENOMEM : VERSO_OK;
 }
 
-static int s_pack_store(msgpack_packer *pk, const verso_server *srv, const verso_store_stats *st)
+static int s_pack_store(msgpack_packer *pk, const verso_host *srv, const verso_store_stats *st)
 {
     int rc = msgpack_pack_map(pk, 13);
-    rc = rc ? rc : verso_mp_pack_kv_str(pk, "path", srv->cfg.data_dir);
+    rc = rc ? rc : verso_mp_pack_kv_str(pk, "path", srv->data_dir);
     rc = rc ? rc : verso_mp_pack_kv_uint(pk, "schema_version", st->schema_version);
     rc = rc ? rc : verso_mp_pack_kv_int(pk, "created", st->created);
     rc = rc ? rc : verso_mp_pack_kv_uint(pk, "map_size", st->map_size);
@@ -145,9 +142,9 @@ static int s_pack_store(msgpack_packer *pk, const verso_server *srv, const verso
 }
 
 /* "auth": the mode, the allow-list's size and what it refused. */
-static int s_pack_auth(msgpack_packer *pk, const verso_server *srv)
+static int s_pack_auth(msgpack_packer *pk, const verso_host *srv)
 {
-    const verso_server_stats *a = &srv->stats;
+    const verso_host_stats *a = &srv->stats;
     int rc = verso_mp_pack_cstr(pk, "auth");
     rc = rc ? rc : msgpack_pack_map(pk, 7);
     rc = rc ? rc : verso_mp_pack_kv_str(pk, "mode", srv->curve ? "curve" : "none");
@@ -161,16 +158,16 @@ static int s_pack_auth(msgpack_packer *pk, const verso_server *srv)
 
 static verso_err s_stats(verso_op_ctx *ctx)
 {
-    verso_server *srv = ctx->srv;
+    verso_host *srv = ctx->call->host;
     verso_store_stats st;
-    verso_err err = verso_store_stat(srv->store, &st);
+    verso_err err = verso_store_stat(ctx->env->store, &st);
     if (err)
         return verso_fault_set(ctx->fault, err, "reading storage figures: %s", verso_strerror(err));
     msgpack_packer *pk = ctx->res;
     int64_t up_ms = verso_now_ms() - srv->started_ms;
     uint64_t upto = 0, last = 0;
     verso_txn *t;
-    if (!(err = verso_store_read_begin(srv->store, &t))) {
+    if (!(err = verso_store_read_begin(ctx->env->store, &t))) {
         err = verso_tmfuzzy_upto(t, &upto);
         err = err ? err : verso_tm_last_id(t, &last);
         verso_store_read_end(&t);
@@ -187,7 +184,7 @@ static verso_err s_stats(verso_op_ctx *ctx)
     rc = rc ? rc : verso_mp_pack_kv_uint(pk, "cancelled", atomic_load(&srv->stats.cancelled));
     rc = rc ? rc : verso_mp_pack_kv_uint(pk, "queued", atomic_load(&srv->stats.queued));
     rc = rc ? rc : verso_mp_pack_kv_uint(pk, "running", atomic_load(&srv->stats.running));
-    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "threads", srv->cfg.threads);
+    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "threads", srv->threads);
     rc = rc ? rc : verso_mp_pack_kv_str(pk, "endpoint", srv->endpoint);
     rc = rc ? rc : verso_mp_pack_cstr(pk, "fuzzy_index");
     rc = rc ? rc : msgpack_pack_map(pk, 2);

@@ -10,17 +10,18 @@
 #include <stddef.h>
 
 #include "auth.h"
+#include "dispatch.h"
+#include "env.h"
+#include "handler.h"
 #include "proto.h"
 #include "segment.h"
-#include "server.h"
 #include "work.h"
 
 /* What a handler sees. Everything is borrowed for the call only. */
-typedef struct verso_thread verso_thread;
-
 typedef struct verso_op_ctx {
-    verso_server *srv;
-    verso_thread *th; /* this thread's writer connection and segmenter */
+    verso_env *env;         /* the store, rules, word lists (env.h) */
+    verso_op_thread *th;    /* this thread's segmenter and fuzzy matcher */
+    const verso_call *call; /* from the broker: writer connection, counters (handler.h) */
     const verso_req *req;
     msgpack_packer *res;     /* pack exactly one object: the "res" map */
     verso_fault *fault;      /* fill it (verso_fault_set) when returning an error */
@@ -41,7 +42,7 @@ typedef struct verso_op {
 /* Refuses `what` (e.g. "align with store") to a caller below `need`:
  * counts and logs the refusal, fills f with EDENIED and returns it
  * (dispatch.c). For an op's fields that need more than the op's role. */
-verso_err verso_dispatch_deny(verso_server *srv, const verso_caller *who, const char *what,
+verso_err verso_dispatch_deny(verso_host *host, const verso_caller *who, const char *what,
                               verso_role need, verso_fault *f);
 
 /* How an op segments text, from its "rules" field (docs/PROTOCOL.md):

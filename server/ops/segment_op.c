@@ -76,10 +76,10 @@ verso_err verso_op_seg_parse(verso_op_ctx *ctx, verso_op_seg *how)
     }
     char names[VERSO_SRX_MAX_SETS * 70] = "";
     size_t len = 0;
-    for (unsigned k = 0; k < ctx->srv->nsrx; k++) {
-        const char *name = verso_srx_name(ctx->srv->srx[k]);
+    for (unsigned k = 0; k < ctx->env->nsrx; k++) {
+        const char *name = verso_srx_name(ctx->env->srx[k]);
         if (strlen(name) == n && !memcmp(name, p, n)) {
-            how->srx = ctx->srv->srx[k];
+            how->srx = ctx->env->srx[k];
             return VERSO_OK;
         }
         if (len < sizeof names)
@@ -112,7 +112,7 @@ static void s_rules_name(verso_op_ctx *ctx, const verso_op_seg *how, const char 
     } else {
         snprintf(buf, cap, "%s",
                  how->icu_only ? "none"
-                               : verso_seg_lang_name(verso_seg_rules_find(ctx->srv->rules, lang)));
+                               : verso_seg_lang_name(verso_seg_rules_find(ctx->env->rules, lang)));
     }
 }
 

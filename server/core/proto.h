@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
+#include "peek.h"
 #include "verso/err.h"
 
 #define VERSO_ID_MAX_BYTES 256 /* longest str id accepted */
@@ -59,27 +61,14 @@ verso_err verso_req_int(const verso_req *r, const char *key, bool required, int6
 verso_err verso_req_bool(const verso_req *r, const char *key, bool required, bool *out,
                          verso_fault *f);
 
-/* Requests of at most this size may be control requests (below). */
-#define VERSO_CONTROL_MAX_BYTES 4096
+/* Appends {"v":1,"id":id|nil,"ok":true,"res":<res bytes>} to out; res
+ * must be one packed msgpack object. Errors: ENOMEM, ETOOBIG (out's cap);
+ * out may then hold part of the reply. */
+verso_err verso_proto_pack_ok(verso_buf *out, const msgpack_object *id, const void *res,
+                              size_t res_len);
 
-/* What the broker reads of a request: whether it is a well-formed request
- * of at most VERSO_CONTROL_MAX_BYTES for a control op (ping, hello or
- * stats), which the broker sends to a worker of their own, so that they
- * never wait behind work (server.c); and its "timeout_ms" when it gives a
- * positive one (else *timeout_ms is 0), so that it can expire while it
- * waits for a worker. A larger request is not decoded: its timeout_ms is
- * read when it lies in its first VERSO_CONTROL_MAX_BYTES (the top map's
- * entries before it are skipped, never trusted past those bytes).
- * Bounded by VERSO_CONTROL_MAX_BYTES; thread-safe. */
-bool verso_proto_peek(const void *data, size_t len, uint64_t *timeout_ms);
-
-/* Packs {"v":1,"id":id|nil,"ok":true,"res":<res bytes>} into out; res must
- * be one packed msgpack object. Returns 0, or -1 on allocation failure. */
-int verso_proto_pack_ok(msgpack_sbuffer *out, const msgpack_object *id, const void *res,
-                        size_t res_len);
-
-/* Packs {"v":1,"id":id|nil,"ok":false,"err":{"code":SYMBOL,"message":msg}}. */
-int verso_proto_pack_err(msgpack_sbuffer *out, const msgpack_object *id, verso_err code,
-                         const char *message);
+/* Appends {"v":1,"id":id|nil,"ok":false,"err":{"code":SYMBOL,"message":msg}}. */
+verso_err verso_proto_pack_err(verso_buf *out, const msgpack_object *id, verso_err code,
+                               const char *message);
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "mp.h"
+#include "pack.h"
 #include "wire.h"
 
 verso_err verso_fault_set(verso_fault *f, verso_err code, const char *fmt, ...)
@@ -201,36 +202,40 @@ verso_err verso_req_bool(const verso_req *r, const char *key, bool required, boo
     return VERSO_OK;
 }
 
-static int s_pack_head(msgpack_packer *pk, const msgpack_object *id, bool ok)
+static void s_pack_head(verso_pack *p, const msgpack_object *id, bool ok)
 {
-    int rc = msgpack_pack_map(pk, 4);
-    rc = rc ? rc : verso_mp_pack_kv_int(pk, "v", 1);
-    rc = rc ? rc : verso_mp_pack_cstr(pk, "id");
-    rc = rc ? rc : id ? msgpack_pack_object(pk, *id) : msgpack_pack_nil(pk);
-    rc = rc ? rc : verso_mp_pack_cstr(pk, "ok");
-    return rc ? rc : ok ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
+    verso_pack_map(p, 4);
+    verso_pack_kv_int(p, "v", 1);
+    verso_pack_str(p, "id");
+    if (id)
+        verso_pack_object(p, id);
+    else
+        verso_pack_nil(p);
+    verso_pack_kv_bool(p, "ok", ok);
 }
 
-int verso_proto_pack_ok(msgpack_sbuffer *out, const msgpack_object *id, const void *res,
-                        size_t res_len)
+verso_err verso_proto_pack_ok(verso_buf *out, const msgpack_object *id, const void *res,
+                              size_t res_len)
 {
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
-    int rc = s_pack_head(&pk, id, true);
-    rc = rc ? rc : verso_mp_pack_cstr(&pk, "res");
-    return rc ? rc : msgpack_sbuffer_write(out, res, res_len);
+    verso_pack p;
+    verso_pack_init_buf(&p, out);
+    s_pack_head(&p, id, true);
+    verso_pack_str(&p, "res");
+    verso_pack_raw(&p, res, res_len);
+    return verso_pack_err(&p);
 }
 
-int verso_proto_pack_err(msgpack_sbuffer *out, const msgpack_object *id, verso_err code,
-                         const char *message)
+verso_err verso_proto_pack_err(verso_buf *out, const msgpack_object *id, verso_err code,
+                               const char *message)
 {
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
-    int rc = s_pack_head(&pk, id, false);
-    rc = rc ? rc : verso_mp_pack_cstr(&pk, "err");
-    rc = rc ? rc : msgpack_pack_map(&pk, 2);
-    rc = rc ? rc : verso_mp_pack_kv_str(&pk, "code", verso_err_symbol(code));
-    return rc ? rc : verso_mp_pack_kv_str(&pk, "message", message);
+    verso_pack p;
+    verso_pack_init_buf(&p, out);
+    s_pack_head(&p, id, false);
+    verso_pack_str(&p, "err");
+    verso_pack_map(&p, 2);
+    verso_pack_kv_str(&p, "code", verso_err_symbol(code));
+    verso_pack_kv_str(&p, "message", message);
+    return verso_pack_err(&p);
 }
 
 /* Big-endian unsigned of k bytes at p. */

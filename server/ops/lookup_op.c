@@ -656,7 +656,7 @@ verso_err verso_op_lookup(verso_op_ctx *ctx)
     }
     err = err ? err : s_segments(ctx, l.sl, &segs, &n, &positions);
     err = err ? err : s_forms_build(segs, n, &f);
-    err = err ? err : verso_store_read_begin(ctx->srv->store, &l.t);
+    err = err ? err : verso_store_read_begin(ctx->env->store, &l.t);
     if (!err && (err = verso_tm_find(l.t, l.tm_name, &l.tm)) == VERSO_ENOTFOUND)
         verso_tmop_missing(ctx, l.tm_name);
     if (!err)
@@ -681,8 +681,7 @@ verso_err verso_op_lookup(verso_op_ctx *ctx)
         verso_fault_set(ctx->fault, err, "lookup %s after %zu of %zu segments",
                         err == VERSO_ETIMEDOUT ? "stopped at its deadline" : "cancelled", done, n);
     /* Tells the writer what the entries it has not posted cost lookups. */
-    atomic_fetch_add_explicit(&ctx->srv->stats.unposted_ns, l.fst.unposted_ns,
-                              memory_order_relaxed);
+    verso_indexer_note_unposted(&ctx->env->indexer, l.fst.unposted_ns);
     s_forms_fini(&f);
     free(l.hits);
     free(l.cands);
