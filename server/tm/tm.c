@@ -1,5 +1,8 @@
 /*
- * tm.c - translation memories over the store; see tm.h.
+ * tm.c - translation memories over the store (tm.h): entry records, the
+ * counters, and adding, reading, changing and deleting entries. The match
+ * index is tm_match.c's, the TMs themselves tm_names.c's (tm_int.h is what
+ * the three share).
  *
  * Records (all integers big-endian):
  *   tms      name -> tm_id u32 | created i64
@@ -31,6 +34,7 @@
 #include "be.h"
 #include "log.h"
 #include "text.h"
+#include "tm_int.h"
 #include "tmfuzzy.h"
 
 #define S_REC_VERSION 3
@@ -38,10 +42,9 @@
 #define S_REC_STRS    13
 #define S_REC_STRS_V2 10
 #define S_REC_STRS_V1 7
-#define S_REVERSED    0x9e3779b9u /* marks the pair hash of a target-side key */
 
 /* Reads a u64 from meta (0 when absent). */
-static verso_err s_meta64(verso_txn *t, const void *key, size_t klen, uint64_t *out)
+verso_err verso_tm_meta_u64(verso_txn *t, const void *key, size_t klen, uint64_t *out)
 {
     verso_val v;
     verso_err err = verso_store_get(t, VERSO_DB_META, key, klen, &v);
@@ -64,10 +67,10 @@ static verso_err s_set_meta64(verso_txn *t, const void *key, size_t klen, uint64
 }
 
 /* Next value of a counter in meta, starting at 1. */
-static verso_err s_next(verso_txn *t, const char *name, uint64_t *out)
+verso_err verso_tm_meta_next(verso_txn *t, const char *name, uint64_t *out)
 {
     uint64_t v;
-    verso_err err = s_meta64(t, name, strlen(name), &v);
+    verso_err err = verso_tm_meta_u64(t, name, strlen(name), &v);
     if (!err)
         err = s_set_meta64(t, name, strlen(name), v + 1);
     *out = v + 1;
@@ -75,7 +78,7 @@ static verso_err s_next(verso_txn *t, const char *name, uint64_t *out)
 }
 
 /* The per-TM entry counter key: "count" | tm_id. */
-static size_t s_count_key(uint32_t tm_id, unsigned char *k)
+size_t verso_tm_count_key(uint32_t tm_id, unsigned char *k)
 {
     memcpy(k, "count", 5);
     verso_be_put32(k + 5, tm_id);
@@ -85,13 +88,13 @@ static size_t s_count_key(uint32_t tm_id, unsigned char *k)
 static verso_err s_count_add(verso_txn *t, uint32_t tm_id, int64_t delta)
 {
     unsigned char k[9];
-    size_t kl = s_count_key(tm_id, k);
+    size_t kl = verso_tm_count_key(tm_id, k);
     uint64_t n;
-    verso_err err = s_meta64(t, k, kl, &n);
+    verso_err err = verso_tm_meta_u64(t, k, kl, &n);
     return err ? err : s_set_meta64(t, k, kl, (uint64_t)((int64_t)n + delta));
 }
 
-static bool s_eq(verso_str a, verso_str b)
+bool verso_tm_str_eq(verso_str a, verso_str b)
 {
     return a.n == b.n && (a.n == 0 || !memcmp(a.p, b.p, a.n));
 }
@@ -117,7 +120,7 @@ static verso_err s_pair_add(verso_txn *t, uint32_t tm_id, verso_str sl, verso_st
         return VERSO_EINVAL;
     size_t kl = s_pair_key(tm_id, sl, tl, k);
     uint64_t n;
-    verso_err err = s_meta64(t, k, kl, &n);
+    verso_err err = verso_tm_meta_u64(t, k, kl, &n);
     n = (uint64_t)((int64_t)n + delta);
     if (err || n)
         return err ? err : s_set_meta64(t, k, kl, n);
@@ -132,7 +135,7 @@ verso_err verso_tm_pair_count(verso_txn *t, uint32_t tm_id, verso_str src_lang, 
     *n = 0;
     if (src_lang.n > 128 || tgt_lang.n > 128)
         return VERSO_OK;
-    return s_meta64(t, k, s_pair_key(tm_id, src_lang, tgt_lang, k), n);
+    return verso_tm_meta_u64(t, k, s_pair_key(tm_id, src_lang, tgt_lang, k), n);
 }
 
 typedef struct s_pairs {
@@ -182,15 +185,16 @@ static verso_err s_ctr_load(verso_txn *t, uint32_t tm_id, s_ctr *c)
     c->tm_id = tm_id;
     c->delta = c->pair_delta = 0;
     c->sl = c->tl = (verso_str){"", 0};
-    verso_err err = s_meta64(t, "next_id", 7, &c->next_id);
-    return err ? err : s_meta64(t, "next_seq", 8, &c->next_seq);
+    verso_err err = verso_tm_meta_u64(t, "next_id", 7, &c->next_id);
+    return err ? err : verso_tm_meta_u64(t, "next_seq", 8, &c->next_seq);
 }
 
 /* Counts one more (or, delta -1, one fewer) entry of the pair sl -> tl. */
 static verso_err s_ctr_pair(verso_txn *t, s_ctr *c, verso_str sl, verso_str tl, int64_t delta)
 {
     verso_err err = VERSO_OK;
-    if (!s_eq(sl, c->sl) || !s_eq(tl, c->tl)) { /* another pair: settle the last one */
+    if (!verso_tm_str_eq(sl, c->sl) ||
+        !verso_tm_str_eq(tl, c->tl)) { /* another pair: settle the last one */
         if (c->pair_delta)
             err = s_pair_add(t, c->tm_id, c->sl, c->tl, c->pair_delta);
         c->sl = sl;
@@ -284,7 +288,7 @@ static verso_err s_encode(const verso_tm_entry *e, verso_buf *out)
     return err;
 }
 
-static verso_err s_decode(verso_val v, uint64_t id, verso_tm_entry *e)
+verso_err verso_tm_record_decode(verso_val v, uint64_t id, verso_tm_entry *e)
 {
     const unsigned char *p = v.data;
     if (v.len < S_REC_FIXED || p[0] < 1 || p[0] > S_REC_VERSION)
@@ -316,307 +320,6 @@ static verso_err s_decode(verso_val v, uint64_t id, verso_tm_entry *e)
                    s_list_ok(e->props) && s_list_ok(e->tmx)
                ? VERSO_OK
                : VERSO_ESTORE;
-}
-
-/* ---- the match index ----------------------------------------------------- */
-
-static uint32_t s_pair_hash(verso_str sl, verso_str tl)
-{
-    uint64_t h = verso_text_hash(sl.p, sl.n) * 31 + verso_text_hash(tl.p, tl.n);
-    return (uint32_t)(h ^ h >> 32);
-}
-
-/* The forms of a text that the index keys on (text.h). */
-typedef struct s_forms {
-    verso_buf norm, loose;
-} s_forms;
-
-static void s_forms_init(s_forms *f)
-{
-    verso_buf_init(&f->norm, (size_t)1 << 30);
-    verso_buf_init(&f->loose, (size_t)1 << 30);
-}
-
-static void s_forms_fini(s_forms *f)
-{
-    verso_buf_fini(&f->norm);
-    verso_buf_fini(&f->loose);
-}
-
-static verso_err s_forms_of(verso_str s, s_forms *f)
-{
-    verso_err err = verso_text_norm(s.p, s.n, &f->norm);
-    return err ? err : verso_text_loose(f->norm.data, f->norm.len, &f->loose);
-}
-
-uint32_t verso_tm_pair_key(verso_str ql, verso_str ol, bool reversed)
-{
-    return reversed ? s_pair_hash(ol, ql) ^ S_REVERSED : s_pair_hash(ql, ol);
-}
-
-/* The key of a text: ql is the language the text is in, ol the other one;
- * reversed for an entry's target. */
-static void s_match_key(uint32_t tm_id, verso_str ql, verso_str ol, bool reversed,
-                        const verso_buf *loose, unsigned char k[16])
-{
-    verso_be_put32(k, tm_id);
-    verso_be_put32(k + 4, verso_tm_pair_key(ql, ol, reversed));
-    verso_be_put64(k + 8, verso_text_key_hash(loose->data, loose->len));
-}
-
-/* Adds (or removes) the index record of one side of entry e. */
-static verso_err s_index_side(verso_txn *t, const verso_tm_entry *e, bool target, const s_forms *f,
-                              bool add)
-{
-    unsigned char k[16], v[16];
-    if (target)
-        s_match_key(e->tm_id, e->tgt_lang, e->src_lang, true, &f->loose, k);
-    else
-        s_match_key(e->tm_id, e->src_lang, e->tgt_lang, false, &f->loose, k);
-    verso_be_put64(v, verso_text_key_hash(f->norm.data, f->norm.len));
-    verso_be_put64(v + 8, e->id);
-    if (add) /* merged into MATCH later, in bulk (verso_tm_merge_recent) */
-        return verso_store_put(t, VERSO_DB_MATCH_RECENT, k, 16, v, 16);
-    verso_err err = verso_store_del(t, VERSO_DB_MATCH, k, 16, v, 16);
-    if (err == VERSO_ENOTFOUND)
-        err = verso_store_del(t, VERSO_DB_MATCH_RECENT, k, 16, v, 16);
-    return err == VERSO_ENOTFOUND ? VERSO_OK : err; /* the index lacks it: fine */
-}
-
-/* Indexes (or unindexes) both sides of e in the match index and the fuzzy
- * one (tmfuzzy.h: its postings wait for verso_tmfuzzy_flush); src: the
- * forms of e->src when the caller has them, else NULL. */
-static verso_err s_index(verso_txn *t, const verso_tm_entry *e, const s_forms *src,
-                         const verso_tm_prep *prep, bool add)
-{
-    s_forms f, g;
-    s_forms_init(&f);
-    s_forms_init(&g);
-    s_forms pt = prep ? (s_forms){prep->norm[1], prep->loose[1]} : g; /* views, not freed */
-    const s_forms *sf = src ? src : &f, *tf = prep ? &pt : &g;
-    verso_err err = src ? VERSO_OK : s_forms_of(e->src, &f);
-    err = err ? err : s_index_side(t, e, false, sf, add);
-    err = err || prep ? err : s_forms_of(e->tgt, &g);
-    err = err ? err : s_index_side(t, e, true, tf, add);
-    if (!err && add) {
-        verso_tmfuzzy_side a = {verso_tm_pair_key(e->src_lang, e->tgt_lang, false), sf->norm.data,
-                                sf->norm.len, prep ? prep->ids[0] : NULL, prep ? prep->nids[0] : 0};
-        verso_tmfuzzy_side b = {verso_tm_pair_key(e->tgt_lang, e->src_lang, true), tf->norm.data,
-                                tf->norm.len, prep ? prep->ids[1] : NULL, prep ? prep->nids[1] : 0};
-        err = verso_tmfuzzy_index(t, e->tm_id, e->id, &a, &b);
-    } else if (!err) {
-        err = verso_tmfuzzy_unindex(t, e->id);
-    }
-    s_forms_fini(&f);
-    s_forms_fini(&g);
-    return err;
-}
-
-/* One direction of a match: walks the values under one key. */
-typedef struct s_probe {
-    verso_txn *t;
-    uint32_t tm_id;
-    verso_str ql, ol; /* query and other language */
-    bool reversed;
-    bool near;                /* second pass: near-exact candidates */
-    int budget;               /* near-exact candidates left to examine */
-    uint64_t nhash;           /* of the query's normalised form */
-    unsigned char key[2][16]; /* the keys of both directions */
-    const verso_tm_query *q;
-    size_t exact;                    /* exact matches found */
-    bool split;                      /* qparts holds the query's parts */
-    verso_text_parts qparts, cparts; /* query and candidate, for near matches */
-    verso_buf tmp;
-    int (*fn)(void *arg, const verso_tm_hit *h);
-    void *arg;
-    int stop; /* fn returned nonzero */
-    verso_err err;
-} s_probe;
-
-/* The differences between the query and the matched side of e. */
-static unsigned s_probe_diff(s_probe *p, const verso_tm_entry *e)
-{
-    verso_str side = p->reversed ? e->tgt : e->src;
-    if (!p->near && s_eq(side, p->q->text)) /* same bytes: same normal form */
-        return 0;
-    if ((p->err = verso_text_norm(side.p, side.n, &p->tmp)))
-        return VERSO_TEXT_UNLIKE;
-    bool same =
-        s_eq((verso_str){p->tmp.data, p->tmp.len}, (verso_str){p->q->norm->data, p->q->norm->len});
-    if (!p->near || same) /* equal forms belong to the exact pass */
-        return same && !p->near ? 0 : VERSO_TEXT_UNLIKE;
-    if (!p->split && (p->err = verso_text_parts_of(p->q->norm->data, p->q->norm->len, &p->qparts)))
-        return VERSO_TEXT_UNLIKE;
-    p->split = true;
-    if ((p->err = verso_text_parts_of(p->tmp.data, p->tmp.len, &p->cparts)))
-        return VERSO_TEXT_UNLIKE;
-    unsigned d = verso_text_parts_diff(&p->qparts, &p->cparts);
-    return d ? d : verso_text_reordered(p->q->norm->data, p->q->norm->len, p->tmp.data, p->tmp.len);
-}
-
-static int s_probe_one(void *arg, verso_val v)
-{
-    s_probe *p = arg;
-    if (v.len != 16)
-        return (p->err = VERSO_ESTORE), 1;
-    uint64_t nhash = verso_be_get64(v.data), id = verso_be_get64((const unsigned char *)v.data + 8);
-    if (!p->near && nhash != p->nhash)
-        return 1; /* past the exact matches */
-    if (p->near && (nhash == p->nhash || p->budget-- <= 0))
-        return p->budget < 0;
-    verso_val rec;
-    verso_tm_hit h = {.reversed = p->reversed};
-    unsigned char idk[8];
-    verso_be_put64(idk, id);
-    verso_err err = verso_store_get(p->t, VERSO_DB_ENTRIES, idk, 8, &rec);
-    if (err == VERSO_ENOTFOUND)
-        return 0;
-    if (err || (err = s_decode(rec, id, &h.e)))
-        return (p->err = err), 1;
-    verso_str el = p->reversed ? h.e.tgt_lang : h.e.src_lang;
-    verso_str eo = p->reversed ? h.e.src_lang : h.e.tgt_lang;
-    if (h.e.tm_id != p->tm_id || !s_eq(el, p->ql) || !s_eq(eo, p->ol))
-        return 0;
-    h.diff = s_probe_diff(p, &h.e);
-    if (p->err)
-        return 1;
-    if (h.diff == VERSO_TEXT_UNLIKE)
-        return 0;
-    p->exact += h.diff == 0;
-    return p->stop = p->fn(p->arg, &h);
-}
-
-/* The values of one direction's key: all of them in memory (n == total,
- * the common case), or the first page of a long list. */
-typedef struct s_dir {
-    bool present;
-    const unsigned char *vals;
-    size_t n, total;
-    verso_db db; /* MATCH or MATCH_RECENT */
-} s_dir;
-
-/* The first value >= (nhash, 0) among n sorted ones. */
-static size_t s_lower_bound(const unsigned char *vals, size_t n, uint64_t nhash)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (verso_be_get64(vals + 16 * mid) < nhash)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
-/* Runs one pass (exact or near) in one direction, over the values in
- * memory when they are all there, else through a cursor. */
-static verso_err s_probe_run(s_probe *p, const s_dir *d)
-{
-    p->budget = VERSO_TM_NEAR_SCAN;
-    if (d->n == d->total) {
-        size_t i = p->near ? 0 : s_lower_bound(d->vals, d->n, p->nhash);
-        while (i < d->n && !s_probe_one(p, (verso_val){d->vals + 16 * i, 16}))
-            i++;
-        return p->err;
-    }
-    unsigned char from[16];
-    verso_be_put64(from, p->nhash);
-    memset(from + 8, 0, 8);
-    verso_err err = verso_store_each_dup(p->t, d->db, p->key[p->reversed], 16,
-                                         p->near ? NULL : from, p->near ? 0 : 16, s_probe_one, p);
-    return err ? err : p->err;
-}
-
-/* Exact matches stored this way round, then the other way round; then
- * near-exact ones in the same order. A direction costs one index probe
- * unless its key holds more than a page of values. */
-static verso_err s_match(verso_txn *t, uint32_t tm_id, verso_str sl, verso_str tl,
-                         const verso_tm_query *q, bool both_ways, bool near,
-                         int (*fn)(void *arg, const verso_tm_hit *h), void *arg)
-{
-    s_probe p = {.t = t, .tm_id = tm_id, .ql = sl, .ol = tl, .q = q, .fn = fn, .arg = arg};
-    p.nhash = verso_text_key_hash(q->norm->data, q->norm->len);
-    s_match_key(tm_id, sl, tl, false, q->loose, p.key[0]);
-    memcpy(p.key[1], p.key[0], 16); /* the same but for the pair hash */
-    verso_be_put32(p.key[1] + 4, s_pair_hash(tl, sl) ^ S_REVERSED);
-    s_dir dirs[2][2]; /* direction, then MATCH and MATCH_RECENT */
-    memset(dirs, 0, sizeof dirs);
-    verso_err err = VERSO_OK;
-    for (int i = 0; i < 4 && !err; i++) {
-        int d = i >> 1;
-        s_dir *x = &dirs[d][i & 1];
-        const void *vals = NULL;
-        if ((d && !both_ways) || (q->skip & (d ? VERSO_TM_SKIP_REVERSE : VERSO_TM_SKIP_FORWARD)))
-            continue;
-        x->db = i & 1 ? VERSO_DB_MATCH_RECENT : VERSO_DB_MATCH;
-        err = verso_store_dup_page(t, x->db, p.key[d], 16, 16, &vals, &x->n, &x->total);
-        x->present = !err;
-        x->vals = vals;
-        err = err == VERSO_ENOTFOUND ? VERSO_OK : err;
-    }
-    verso_buf_init(&p.tmp, (size_t)1 << 30);
-    verso_text_parts_init(&p.qparts);
-    verso_text_parts_init(&p.cparts);
-    for (int pass = 0; pass < (near ? 4 : 2) && !err && !p.stop; pass++) {
-        p.reversed = pass & 1;
-        p.near = pass >= 2;
-        if (p.near && q->enough && p.exact >= q->enough)
-            break; /* near matches would rank below all those */
-        for (int db = 0; db < 2 && !err && !p.stop; db++)
-            if (dirs[p.reversed][db].present)
-                err = s_probe_run(&p, &dirs[p.reversed][db]);
-    }
-    verso_text_parts_fini(&p.qparts);
-    verso_text_parts_fini(&p.cparts);
-    verso_buf_fini(&p.tmp);
-    return err;
-}
-
-verso_err verso_tm_match(verso_txn *t, uint32_t tm_id, verso_str src_lang, verso_str tgt_lang,
-                         const verso_tm_query *q, int (*fn)(void *arg, const verso_tm_hit *h),
-                         void *arg)
-{
-    return s_match(t, tm_id, src_lang, tgt_lang, q, true, q->near, fn, arg);
-}
-
-uint64_t verso_tm_context_hash_norm(const verso_buf *norm)
-{
-    if (!norm->len)
-        return 0;
-    uint64_t h = verso_text_hash(norm->data, norm->len);
-    return h ? h : 1;
-}
-
-typedef struct s_exact_fn {
-    int (*fn)(void *arg, const verso_tm_entry *e);
-    void *arg;
-} s_exact_fn;
-
-static int s_exact_one(void *arg, const verso_tm_hit *h)
-{
-    s_exact_fn *x = arg;
-    return x->fn(x->arg, &h->e);
-}
-
-/* The forward exact matches of a source whose forms are f. */
-static verso_err s_exact(verso_txn *t, uint32_t tm_id, verso_str sl, verso_str tl, verso_str src,
-                         const s_forms *f, int (*fn)(void *, const verso_tm_entry *), void *arg)
-{
-    verso_tm_query q = {src, &f->norm, &f->loose, 0, false, 0};
-    s_exact_fn x = {fn, arg};
-    return s_match(t, tm_id, sl, tl, &q, false, false, s_exact_one, &x);
-}
-
-verso_err verso_tm_exact(verso_txn *t, uint32_t tm_id, verso_str src_lang, verso_str tgt_lang,
-                         verso_str src, int (*fn)(void *arg, const verso_tm_entry *e), void *arg)
-{
-    s_forms f;
-    s_forms_init(&f);
-    verso_err err = s_forms_of(src, &f);
-    err = err ? err : s_exact(t, tm_id, src_lang, tgt_lang, src, &f, fn, arg);
-    s_forms_fini(&f);
-    return err;
 }
 
 /* ---- entries ------------------------------------------------------------- */
@@ -710,8 +413,8 @@ static int s_same_one(void *arg, const verso_tm_entry *e)
         s->first = e->id;
         s->first_e = *e;
     }
-    if (s_eq(e->tgt, s->in->tgt) && s_eq(e->src_tags, s->in->src_tags) &&
-        s_eq(e->tgt_tags, s->in->tgt_tags))
+    if (verso_tm_str_eq(e->tgt, s->in->tgt) && verso_tm_str_eq(e->src_tags, s->in->src_tags) &&
+        verso_tm_str_eq(e->tgt_tags, s->in->tgt_tags))
         s->identical = e->id;
     return 0;
 }
@@ -721,8 +424,8 @@ static verso_err s_replace(verso_txn *t, s_ctr *c, const verso_tm_entry *old,
                            const verso_tm_entry *e)
 {
     /* old, and e's unchanged fields, borrow from the record: it is rewritten last. */
-    verso_err err = s_index(t, old, NULL, NULL, false);
-    err = err ? err : s_index(t, e, NULL, NULL, true);
+    verso_err err = verso_tm_index_entry(t, old, NULL, NULL, false);
+    err = err ? err : verso_tm_index_entry(t, e, NULL, NULL, true);
     err = err ? err : s_put_record(t, e);
     return err ? err : s_log(t, c, 'u', e->id);
 }
@@ -730,7 +433,7 @@ static verso_err s_replace(verso_txn *t, s_ctr *c, const verso_tm_entry *old,
 /* One add of a batch; f and tmp are scratch buffers the batch reuses. */
 static verso_err s_add_one(verso_txn *t, s_ctr *c, const verso_tm_entry *in,
                            verso_tm_conflict policy, verso_tm_outcome *outcome, uint64_t *id,
-                           s_forms *f, verso_buf *tmp)
+                           verso_tm_forms *f, verso_buf *tmp)
 {
     uint32_t tm_id = c->tm_id;
     verso_tm_entry e = *in;
@@ -738,22 +441,23 @@ static verso_err s_add_one(verso_txn *t, s_ctr *c, const verso_tm_entry *in,
     e.tm_id = tm_id;
     e.created = in->created > 0 ? in->created : (int64_t)time(NULL);
     e.changed = in->changed > 0 ? in->changed : e.created;
-    s_forms pv; /* a view of the prepared forms, not freed */
+    verso_tm_forms pv; /* a view of the prepared forms, not freed */
     verso_err err = VERSO_OK;
     if (in->prep) {
-        pv = (s_forms){in->prep->norm[0], in->prep->loose[0]};
+        pv = (verso_tm_forms){in->prep->norm[0], in->prep->loose[0]};
         f = &pv;
         e.prev_hash = in->prep->prev_hash;
         e.next_hash = in->prep->next_hash;
     } else {
-        err = s_forms_of(in->src, f);
+        err = verso_tm_forms_of(in->src, f);
         if (!err)
             e.prev_hash = s_ctx_hash(in->prev, tmp, &err);
         if (!err)
             e.next_hash = s_ctx_hash(in->next, tmp, &err);
     }
     if (!err)
-        err = s_exact(t, tm_id, in->src_lang, in->tgt_lang, in->src, f, s_same_one, &same);
+        err = verso_tm_exact_forms(t, tm_id, in->src_lang, in->tgt_lang, in->src, f, s_same_one,
+                                   &same);
     if (err)
         return err;
     if (same.first && (policy == VERSO_TM_SKIP || same.identical)) {
@@ -770,7 +474,7 @@ static verso_err s_add_one(verso_txn *t, s_ctr *c, const verso_tm_entry *in,
     } else {
         e.id = ++c->next_id;
         err = s_put_record(t, &e);
-        err = err ? err : s_index(t, &e, f, in->prep, true);
+        err = err ? err : verso_tm_index_entry(t, &e, f, in->prep, true);
         err = err ? err : s_log(t, c, 'a', e.id);
         err = err ? err : s_ctr_pair(t, c, in->src_lang, in->tgt_lang, 1);
         *outcome = VERSO_TM_ADDED;
@@ -783,9 +487,9 @@ verso_err verso_tm_add_batch(verso_txn *t, uint32_t tm_id, const verso_tm_entry 
                              verso_tm_conflict policy, verso_tm_outcome *outcomes, uint64_t *ids)
 {
     s_ctr c;
-    s_forms f;
+    verso_tm_forms f;
     verso_buf tmp;
-    s_forms_init(&f);
+    verso_tm_forms_init(&f);
     verso_buf_init(&tmp, (size_t)1 << 30);
     verso_err err = s_ctr_load(t, tm_id, &c);
     for (size_t i = 0; i < n && !err; i++)
@@ -795,7 +499,7 @@ verso_err verso_tm_add_batch(verso_txn *t, uint32_t tm_id, const verso_tm_entry 
     if (err)
         verso_tmfuzzy_discard(t);
     verso_buf_fini(&tmp);
-    s_forms_fini(&f);
+    verso_tm_forms_fini(&f);
     return err;
 }
 
@@ -811,7 +515,7 @@ verso_err verso_tm_get(verso_txn *t, uint64_t id, verso_tm_entry *e)
     verso_val v;
     verso_be_put64(k, id);
     verso_err err = verso_store_get(t, VERSO_DB_ENTRIES, k, 8, &v);
-    return err ? err : s_decode(v, id, e);
+    return err ? err : verso_tm_record_decode(v, id, e);
 }
 
 verso_err verso_tm_update(verso_txn *t, uint64_t id, const verso_tm_patch *p)
@@ -870,7 +574,7 @@ verso_err verso_tm_delete(verso_txn *t, uint64_t id, bool *deleted)
     err = s_ctr_load(t, e.tm_id, &c);
     err = err ? err
               : s_ctr_pair(t, &c, (verso_str){sl, e.src_lang.n}, (verso_str){tl, e.tgt_lang.n}, -1);
-    err = err ? err : s_index(t, &e, NULL, NULL, false); /* before the record goes */
+    err = err ? err : verso_tm_index_entry(t, &e, NULL, NULL, false); /* before the record goes */
     err = err ? err : verso_store_del(t, VERSO_DB_ENTRIES, idk, 8, NULL, 0);
     err = err ? err : s_log(t, &c, 'd', id);
     err = err ? err : s_ctr_save(t, &c);
@@ -898,7 +602,7 @@ static int s_walk_one(void *arg, verso_val key, verso_val val)
         return w->stopped = true;
     w->scan--;
     w->last = verso_be_get64(key.data);
-    if ((w->err = s_decode(val, w->last, &e)))
+    if ((w->err = verso_tm_record_decode(val, w->last, &e)))
         return 1;
     return w->stopped = e.tm_id == w->tm_id && w->fn(w->arg, &e);
 }
@@ -929,9 +633,9 @@ static int s_upgrade_one(void *arg, verso_val key, verso_val val)
 {
     s_upgrade *u = arg;
     verso_tm_entry e;
-    if (key.len != 8 || s_decode(val, verso_be_get64(key.data), &e))
+    if (key.len != 8 || verso_tm_record_decode(val, verso_be_get64(key.data), &e))
         return u->corrupt++, 0;
-    u->err = s_index(u->t, &e, NULL, NULL, true);
+    u->err = verso_tm_index_entry(u->t, &e, NULL, NULL, true);
     if (!u->err)
         u->err = s_pair_add(u->t, e.tm_id, e.src_lang, e.tgt_lang, 1);
     return u->err != VERSO_OK;
@@ -985,211 +689,10 @@ verso_err verso_tm_upgrade(verso_txn *t)
 
 verso_err verso_tm_last_id(verso_txn *t, uint64_t *id)
 {
-    return s_meta64(t, "next_id", 7, id);
+    return verso_tm_meta_u64(t, "next_id", 7, id);
 }
 
 verso_err verso_tm_last_change(verso_txn *t, uint64_t *seq)
 {
-    return s_meta64(t, "next_seq", 8, seq);
-}
-
-/* ---- TMs ----------------------------------------------------------------- */
-
-static bool s_name_ok(verso_str name)
-{
-    return name.n >= 1 && name.n <= VERSO_TM_NAME_MAX && !memchr(name.p, '\0', name.n);
-}
-
-verso_err verso_tm_find(verso_txn *t, verso_str name, uint32_t *id)
-{
-    verso_val v;
-    if (!s_name_ok(name))
-        return VERSO_ENOTFOUND;
-    verso_err err = verso_store_get(t, VERSO_DB_TMS, name.p, name.n, &v);
-    if (err)
-        return err;
-    if (v.len != 12)
-        return VERSO_ESTORE;
-    *id = verso_be_get32(v.data);
-    return VERSO_OK;
-}
-
-verso_err verso_tm_create(verso_txn *t, verso_str name, uint32_t *id)
-{
-    if (!s_name_ok(name))
-        return VERSO_EINVAL;
-    uint32_t old;
-    verso_err err = verso_tm_find(t, name, &old);
-    if (!err)
-        return VERSO_EEXIST;
-    if (err != VERSO_ENOTFOUND)
-        return err;
-    uint64_t next;
-    if ((err = s_next(t, "next_tm", &next)))
-        return err;
-    if (next > UINT32_MAX)
-        return VERSO_ENOSPC;
-    unsigned char v[12];
-    verso_be_put32(v, (uint32_t)next);
-    verso_be_put64(v + 4, (uint64_t)time(NULL));
-    err = verso_store_put(t, VERSO_DB_TMS, name.p, name.n, v, sizeof v);
-    if (!err)
-        *id = (uint32_t)next;
-    return err;
-}
-
-verso_err verso_tm_init(verso_txn *t)
-{
-    uint32_t id;
-    verso_err err = verso_tm_create(t, (verso_str){"default", 7}, &id);
-    return err == VERSO_EEXIST ? VERSO_OK : err;
-}
-
-typedef struct s_ids {
-    uint32_t tm_id;
-    uint64_t *v;
-    size_t n, cap;
-    verso_err err;
-} s_ids;
-
-/* Collects the ids under the match keys of one TM (keys start with tm_id);
- * each id comes twice (source and target), the second delete finds nothing. */
-static int s_collect(void *arg, verso_val key, verso_val val)
-{
-    s_ids *ids = arg;
-    if (key.len != 16 || verso_be_get32(key.data) != ids->tm_id)
-        return 1;
-    if (val.len != 16)
-        return (ids->err = VERSO_ESTORE), 1;
-    if (ids->n == ids->cap) {
-        size_t cap = ids->cap ? ids->cap * 2 : 256;
-        uint64_t *p = realloc(ids->v, cap * sizeof *p);
-        if (!p)
-            return (ids->err = VERSO_ENOMEM), 1;
-        ids->v = p;
-        ids->cap = cap;
-    }
-    ids->v[ids->n++] = verso_be_get64((const unsigned char *)val.data + 8);
-    return 0;
-}
-
-typedef struct s_merge {
-    verso_txn *t;
-    unsigned char k[2048][16], v[2048][16];
-    size_t n;
-    verso_err err;
-} s_merge;
-
-static int s_merge_one(void *arg, verso_val key, verso_val val)
-{
-    s_merge *m = arg;
-    if (key.len != 16 || val.len != 16)
-        return 0; /* not a match record: dropped with the rest */
-    memcpy(m->k[m->n], key.data, 16);
-    memcpy(m->v[m->n], val.data, 16);
-    if (++m->n == 2048) {
-        m->err = verso_store_put_many(m->t, VERSO_DB_MATCH, m->k, 16, m->v, 16, m->n);
-        m->n = 0;
-    }
-    return m->err != VERSO_OK;
-}
-
-verso_err verso_tm_merge_recent(verso_txn *t)
-{
-    s_merge *m = malloc(sizeof *m);
-    if (!m)
-        return VERSO_ENOMEM;
-    m->t = t;
-    m->n = 0;
-    m->err = VERSO_OK;
-    verso_err err = verso_store_each(t, VERSO_DB_MATCH_RECENT, NULL, 0, s_merge_one, m);
-    err = err ? err : m->err;
-    if (!err && m->n)
-        err = verso_store_put_many(t, VERSO_DB_MATCH, m->k, 16, m->v, 16, m->n);
-    free(m);
-    return err ? err : verso_store_clear(t, VERSO_DB_MATCH_RECENT);
-}
-
-/* The meta key of a TM's TMX header. */
-static size_t s_header_key(uint32_t tm_id, unsigned char *k)
-{
-    memcpy(k, "tmxh", 4);
-    verso_be_put32(k + 4, tm_id);
-    return 8;
-}
-
-verso_err verso_tm_header_put(verso_txn *t, uint32_t tm_id, verso_str header)
-{
-    unsigned char k[8];
-    return verso_store_put(t, VERSO_DB_META, k, s_header_key(tm_id, k), header.p, header.n);
-}
-
-verso_err verso_tm_header_get(verso_txn *t, uint32_t tm_id, verso_str *header)
-{
-    unsigned char k[8];
-    verso_val v;
-    verso_err err = verso_store_get(t, VERSO_DB_META, k, s_header_key(tm_id, k), &v);
-    *header = err ? (verso_str){"", 0} : (verso_str){(const char *)v.data, v.len};
-    return err == VERSO_ENOTFOUND ? VERSO_OK : err;
-}
-
-verso_err verso_tm_drop(verso_txn *t, verso_str name)
-{
-    uint32_t tm_id;
-    verso_err err = verso_tm_find(t, name, &tm_id);
-    if (err)
-        return err;
-    unsigned char from[4];
-    verso_be_put32(from, tm_id);
-    s_ids ids = {tm_id, NULL, 0, 0, VERSO_OK};
-    err = verso_store_each(t, VERSO_DB_MATCH, from, 4, s_collect, &ids);
-    err = err ? err : ids.err;
-    err = err ? err : verso_store_each(t, VERSO_DB_MATCH_RECENT, from, 4, s_collect, &ids);
-    err = err ? err : ids.err;
-    for (size_t i = 0; !err && i < ids.n; i++) {
-        bool deleted;
-        err = verso_tm_delete(t, ids.v[i], &deleted);
-    }
-    free(ids.v);
-    unsigned char ck[9], hk[8];
-    size_t ckl = s_count_key(tm_id, ck);
-    if (!err) {
-        err = verso_store_del(t, VERSO_DB_META, ck, ckl, NULL, 0);
-        err = err == VERSO_ENOTFOUND ? VERSO_OK : err;
-    }
-    if (!err) {
-        err = verso_store_del(t, VERSO_DB_META, hk, s_header_key(tm_id, hk), NULL, 0);
-        err = err == VERSO_ENOTFOUND ? VERSO_OK : err;
-    }
-    return err ? err : verso_store_del(t, VERSO_DB_TMS, name.p, name.n, NULL, 0);
-}
-
-typedef struct s_each_tm {
-    verso_txn *t;
-    int (*fn)(void *arg, verso_str name, uint32_t id, uint64_t entries);
-    void *arg;
-    verso_err err;
-} s_each_tm;
-
-static int s_each_tm_one(void *arg, verso_val key, verso_val val)
-{
-    s_each_tm *e = arg;
-    if (val.len != 12)
-        return (e->err = VERSO_ESTORE), 1;
-    uint32_t id = verso_be_get32(val.data);
-    unsigned char ck[9];
-    uint64_t n;
-    size_t ckl = s_count_key(id, ck);
-    if ((e->err = s_meta64(e->t, ck, ckl, &n)))
-        return 1;
-    return e->fn(e->arg, (verso_str){key.data, key.len}, id, n);
-}
-
-verso_err verso_tm_each(verso_txn *t,
-                        int (*fn)(void *arg, verso_str name, uint32_t id, uint64_t entries),
-                        void *arg)
-{
-    s_each_tm e = {t, fn, arg, VERSO_OK};
-    verso_err err = verso_store_each(t, VERSO_DB_TMS, NULL, 0, s_each_tm_one, &e);
-    return err ? err : e.err;
+    return verso_tm_meta_u64(t, "next_seq", 8, seq);
 }
