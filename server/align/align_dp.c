@@ -7,46 +7,21 @@
  * wherever the path runs along its edge. No cell is ever dropped for
  * looking expensive beside its row (paths in one row have consumed
  * different amounts of text), so the search cannot lose its place.
+ * The bead costs it shares with the confidence margins (align_margin.c)
+ * are in align_dp.h.
  */
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "align_dp.h"
 #include "align_int.h"
 #include "buf.h"
 
-/* The bead types, in back-pointer order (index + 1 is stored; 0 = none). */
-#define NBEAD   VERSO_ALIGN_TYPES_ALL
-#define S_ROLL  8 /* rolling DP rows (a power of two): a bead spans at most 4 */
-#define S_RMASK (S_ROLL - 1)
-static const uint8_t s_bead_di[NBEAD] = {1, 0, 1, 1, 2, 2, 1, 3, 2, 3, 1, 4};
-static const uint8_t s_bead_dj[NBEAD] = {0, 1, 1, 2, 1, 2, 3, 1, 3, 2, 4, 1};
-/* -log prior of each type (Gale & Church 1993 frequencies: 1-1 0.89,
- * 1-0/0-1 0.0099, 2-1/1-2 0.089, split between the two directions; 1-3/3-1
- * as rare as a deletion, 1-4/4-1 rarer, 2-3/3-2 rarer still). 1-4 is the
- * Bible's verse of four Chinese clauses; at 7 the lengths-only book of
- * align_test.c took 1-4 beads for 1-2 ones. 2-2 (Gale & Church's 0.011:
- * 4.5) at 7: two 1-1 beads whose lengths disagree a little were merged
- * into one, a heading with its paragraph, two verses (bench/align_eval.sh,
- * strict F1 at 4.5 / 6 / 7 / 8: Bible 15k 0.943 / 0.949 / 0.950 / 0.950,
- * 5k 0.955 / 0.962 / 0.964 / 0.964, LibreOffice help en-zh 0.961 / 0.974
- * / 0.976 / -, Text+Berg 0.873 / 0.870 / 0.863 / 0.855: its literary gold
- * has real 2-2 beads). */
-static const float s_bead_prior[NBEAD] = {5.3f, 5.3f, 0.12f, 3.1f, 3.1f, 7.0f,
-                                          5.3f, 5.3f, 9.0f,  9.0f, 8.0f, 8.0f};
 /* The order of evaluation: the likely bead first gives the bound its bite. */
-static const uint8_t s_bead_order[NBEAD] = {2, 3, 4, 0, 1, 5, 6, 7, 8, 9, 10, 11};
+static const uint8_t s_bead_order[VERSO_DP_NBEAD] = {2, 3, 4, 0, 1, 5, 6, 7, 8, 9, 10, 11};
 
-#define S_INF        1e30f
-#define S_PARA_COST  4.0f        /* a bead crossing a paragraph break on one side only */
-#define S_PARA_START 2.5f        /* a bead starting a paragraph on one side only */
-#define S_GAP_EXT    1.0f        /* prior of a 1-0 (0-1) bead right after another, */
-#define S_GAP_LEN    2.0f        /* whose length cost is capped at this: a long */
-                                 /* untranslated run costs ~3 nats a sentence, less */
-                                 /* than the anchors a path out of step loses */
-#define S_UNMATCHED   0.25f      /* per unit of anchor weight left unmatched */
-#define S_MATCHED     1.0f       /* per unit of anchor weight matched */
 #define S_SCORE_MID   3.0f       /* bead cost at which the confidence is 0.5 */
 #define S_SUPPORT     0.5f       /* anchor weight that makes a sentence checkable */
 #define S_UNSUPPORTED 0.3        /* confidence of a bead with an unsupported sentence */
@@ -54,25 +29,6 @@ static const uint8_t s_bead_order[NBEAD] = {2, 3, 4, 0, 1, 5, 6, 7, 8, 9, 10, 11
 #define S_STEP        8          /* blocks of one level in a block of the level above */
 #define S_MARGIN      12         /* band margin around the coarser path, in cells */
 #define S_MAX_CELLS   450000000u /* back-pointers of one DP's computed cells */
-
-/* One DP: the two sides (sentences or blocks), the model, the rectangle
- * searched (from the point (i0, j0) to (ns, nt): the whole matrix, or a
- * stretch of it between two points of a path), the band (row i, a source
- * prefix length, holds target prefix lengths [lo[i], hi[i]], both
- * nondecreasing) and the rolling rows' bookkeeping. */
-typedef struct s_dp {
-    const verso_align_side *x, *y;
-    const verso_align_model *mod;
-    size_t i0, ns, nt, width, mwidth;
-    long j0;
-    long *lo, *hi;
-    const uint32_t *para[2];       /* NULL at a coarse level */
-    long mlo[S_ROLL], mhi[S_ROLL]; /* the j range of each rolling overlap row */
-    long flo[S_ROLL], fhi[S_ROLL]; /* the finite cells of each rolling DP row (none: flo > fhi) */
-    long cfrom[S_ROLL],
-        cend[S_ROLL]; /* the computed cells of each rolling DP row; others are S_INF */
-    bool direct;      /* overlaps computed afresh, not from the rows */
-} s_dp;
 
 void verso_align_lentab_fill(verso_aligner *a)
 {
@@ -88,7 +44,7 @@ static long s_clamp(long v, long lo, long hi)
 /* ---- bands ------------------------------------------------------------ */
 
 /* Every cell: the coarsest level. */
-static void s_band_full(s_dp *d)
+static void s_band_full(verso_dp *d)
 {
     for (size_t i = d->i0; i <= d->ns; i++) {
         d->lo[i] = d->j0;
@@ -97,7 +53,7 @@ static void s_band_full(s_dp *d)
 }
 
 /* Makes lo and hi nondecreasing by widening, never narrowing, a row. */
-static void s_band_monotone(s_dp *d)
+static void s_band_monotone(verso_dp *d)
 {
     for (size_t i = d->ns; i-- > d->i0;)
         d->lo[i] = d->lo[i] < d->lo[i + 1] ? d->lo[i] : d->lo[i + 1];
@@ -117,7 +73,7 @@ static long s_blk(const verso_align_side *sd, size_t i, bool up)
 
 /* A band of w cells either side of path[0..np), whose beads count
  * sentences: the cells each bead spans, widened, made monotone. */
-static void s_band_path(s_dp *d, const verso_align_bead *path, size_t np, size_t w)
+void verso_dp_band_path(verso_dp *d, const verso_align_bead *path, size_t np, size_t w)
 {
     long nt = (long)d->nt;
     for (size_t i = d->i0; i <= d->ns; i++)
@@ -146,92 +102,21 @@ static void s_band_path(s_dp *d, const verso_align_bead *path, size_t np, size_t
 
 /* ---- bead costs -------------------------------------------------------- */
 
-/* The overlap of source sentence i with target sentence j, computed on
- * first use (a negative entry is not yet computed). */
-static float s_m(const verso_aligner *a, const s_dp *d, size_t i, long j)
-{
-    if (d->direct)
-        return verso_align_overlap(d->x, d->y, i, (size_t)j);
-    int r = (int)(i & S_RMASK);
-    if (j < d->mlo[r] || j > d->mhi[r])
-        return 0;
-    float *m = &a->m[(size_t)r * d->mwidth + (size_t)(j - d->mlo[r])];
-    if (*m < 0)
-        *m = (size_t)j < d->y->n ? verso_align_overlap(d->x, d->y, i, (size_t)j) : 0;
-    return *m;
-}
-
-static bool s_crosses(const uint32_t *para, size_t from, size_t to)
-{
-    return to > from + 1 && para[from] != para[to - 1];
-}
-
-static bool s_starts(const uint32_t *para, size_t at, size_t n)
-{
-    return at == 0 || at >= n || para[at] != para[at - 1];
-}
-
-/* Length cost of l1 source graphemes against l2 target graphemes; a
- * sentence left alone (not both) is judged as Gale and Church do: its
- * length against an empty translation. */
-static float s_len_cost(const verso_aligner *a, const s_dp *d, double l1, double l2, bool both)
-{
-    l2 /= d->mod->c;
-    double mean = both ? (l1 + l2) / 2 : l1 + l2;
-    double z = fabs(l2 - l1) / sqrt(d->mod->s2 * (mean > 1 ? mean : 1)) * 100.0;
-    return z < 2000 ? a->lentab[(size_t)z] : (float)(z * z / 20000.0 + log(z / 100.0));
-}
-
-/* Cost of bead type t ending at (i, j); *prior receives its type prior. */
-static float s_bead_cost(const verso_aligner *a, const s_dp *d, size_t i, size_t j, int t,
-                         float *prior)
-{
-    size_t di = s_bead_di[t], dj = s_bead_dj[t], i0 = i - di, j0 = j - dj;
-    const verso_align_side *x = d->x, *y = d->y;
-    float cost = s_len_cost(a, d, x->len[i] - x->len[i0], y->len[j] - y->len[j0], di && dj);
-    /* Pairwise overlaps summed over the bead, at most what each side can
-     * match: a feature repeated within a side is not counted twice. */
-    float m = 0, fs = 0, ft = 0, ms = 0, mt = 0;
-    for (size_t p = i0; p < i; p++) {
-        fs += x->fw[p];
-        ms += x->fm[p];
-        for (size_t q = j0; q < j; q++)
-            m += s_m(a, d, p, (long)q);
-    }
-    for (size_t q = j0; q < j; q++) {
-        ft += y->fw[q];
-        mt += y->fm[q];
-    }
-    m = m < ms ? m : ms;
-    m = m < mt ? m : mt;
-    cost += S_UNMATCHED * (fs + ft - 2 * m) - S_MATCHED * m;
-    if (d->para[0] && di && dj) {
-        if (s_crosses(d->para[0], i0, i) != s_crosses(d->para[1], j0, j))
-            cost += S_PARA_COST;
-        if (s_starts(d->para[0], i0, x->n) != s_starts(d->para[1], j0, y->n))
-            cost += S_PARA_START;
-        if (s_starts(d->para[0], i, x->n) != s_starts(d->para[1], j, y->n))
-            cost += S_PARA_START; /* ends a paragraph on one side only */
-    }
-    *prior = s_bead_prior[t];
-    return cost + *prior;
-}
-
 /* The cost of each sentence left alone (a 1-0 or 0-1 bead, prior aside),
  * into a->nullc: source sentences, then target ones. A sentence alone
  * costs its length against nothing and its anchors unmatched. */
-static float s_alone_cost(const verso_aligner *a, const s_dp *d, int t, size_t k)
+static float s_alone_cost(const verso_aligner *a, const verso_dp *d, int t, size_t k)
 {
     const verso_align_side *sd = t ? d->y : d->x;
     double l = sd->len[k + 1] - sd->len[k];
-    return s_len_cost(a, d, t ? 0 : l, t ? l : 0, false) + S_UNMATCHED * sd->fw[k];
+    return verso_dp_len_cost(a, d, t ? 0 : l, t ? l : 0, false) + VERSO_DP_UNMATCHED * sd->fw[k];
 }
 
 /* Fills the costs of the sentences of d's rectangle: source [i0, ns),
  * target [j0, nt) (the array is indexed by sentence, for the whole
  * document: a stretch searched again fills its own part only, so that
  * many small rectangles cost their size, not the document's each). */
-static verso_err s_null_costs(verso_aligner *a, const s_dp *d)
+verso_err verso_dp_null_costs(verso_aligner *a, const verso_dp *d)
 {
     if (verso_array_grow(&a->nullc, &a->capnullc, d->x->n + d->y->n + 1, sizeof *a->nullc))
         return VERSO_ENOMEM;
@@ -243,23 +128,14 @@ static verso_err s_null_costs(verso_aligner *a, const s_dp *d)
     return VERSO_OK;
 }
 
-/* Cost of the null bead of type t (0: 1-0, 1: 0-1) ending at (i, j),
- * prior included: a gap opened, or extended (ext) at a lower prior with
- * the length cost capped at the opening prior. */
-static float s_null_cost(const verso_aligner *a, const s_dp *d, size_t i, size_t j, int t, bool ext)
-{
-    float len = t ? a->nullc[d->x->n + j - 1] : a->nullc[i - 1], prior = s_bead_prior[t];
-    return ext ? S_GAP_EXT + (len < S_GAP_LEN ? len : S_GAP_LEN) : prior + len;
-}
-
 /* ---- the rows ----------------------------------------------------------- */
 
 /* Opens the rolling overlap row of source sentence i - 1 for DP row i:
- * its range, every entry to be computed on first use (s_m). */
-static void s_fill_m(verso_aligner *a, s_dp *d, size_t i)
+ * its range, every entry to be computed on first use (verso_dp_overlap). */
+static void s_fill_m(verso_aligner *a, verso_dp *d, size_t i)
 {
     size_t s = i - 1, last = i + 3 > d->ns ? d->ns : i + 3;
-    int r = (int)(s & S_RMASK);
+    int r = (int)(s & VERSO_DP_RMASK);
     long lo = d->lo[i] - 4, hi = d->hi[last] - 1;
     if (lo < 0)
         lo = 0;
@@ -274,15 +150,16 @@ static void s_fill_m(verso_aligner *a, s_dp *d, size_t i)
 
 /* Best cost into cell (i, j) of gap state g: 0 any bead, 1 a 1-0 bead, 2
  * a 0-1 bead (a->cost holds the three, 4 rolling rows each). */
-static inline float *s_cell(verso_aligner *a, const s_dp *d, int g, size_t i, long j)
+static inline float *s_cell(verso_aligner *a, const verso_dp *d, int g, size_t i, long j)
 {
-    return a->cost + ((size_t)g * S_ROLL + (i & S_RMASK)) * d->width + (size_t)(j - d->lo[i]);
+    return a->cost + ((size_t)g * VERSO_DP_ROLL + (i & VERSO_DP_RMASK)) * d->width +
+           (size_t)(j - d->lo[i]);
 }
 
-/* True when cell (i, j) was computed (a cell not computed is S_INF). */
-static inline bool s_known(const s_dp *d, size_t i, long j)
+/* True when cell (i, j) was computed (a cell not computed is VERSO_DP_INF). */
+static inline bool s_known(const verso_dp *d, size_t i, long j)
 {
-    return j >= d->cfrom[i & S_RMASK] && j <= d->cend[i & S_RMASK];
+    return j >= d->cfrom[i & VERSO_DP_RMASK] && j <= d->cend[i & VERSO_DP_RMASK];
 }
 
 /* The back-pointer byte of cell (i, j), 0 for a cell not computed. */
@@ -295,26 +172,26 @@ static uint8_t s_bp(const verso_aligner *a, size_t i, long j)
 /* The cheapest way into (i, j) through a null bead of type t (0: 1-0, 1:
  * 0-1) from cell (i0, j0): opening a gap from any state, or extending one
  * of the same kind; *ext tells which. */
-static float s_gap(verso_aligner *a, const s_dp *d, size_t i, long j, int t, size_t i0, long j0,
+static float s_gap(verso_aligner *a, const verso_dp *d, size_t i, long j, int t, size_t i0, long j0,
                    bool *ext)
 {
     *ext = false;
     if (!s_known(d, i0, j0))
-        return S_INF;
-    float open = *s_cell(a, d, 0, i0, j0) + s_null_cost(a, d, i, (size_t)j, t, false);
-    float more = *s_cell(a, d, 1 + t, i0, j0) + s_null_cost(a, d, i, (size_t)j, t, true);
+        return VERSO_DP_INF;
+    float open = *s_cell(a, d, 0, i0, j0) + verso_dp_null_cost(a, d, i, (size_t)j, t, false);
+    float more = *s_cell(a, d, 1 + t, i0, j0) + verso_dp_null_cost(a, d, i, (size_t)j, t, true);
     *ext = more < open;
     return *ext ? more : open;
 }
 
 /* The best bead with both sides into (i, j); *bt its type, -1 for none. */
-static float s_pair_best(verso_aligner *a, const s_dp *d, size_t i, long j, int *bt)
+static float s_pair_best(verso_aligner *a, const verso_dp *d, size_t i, long j, int *bt)
 {
-    float best = (i == d->i0 && j == d->j0) ? 0 : S_INF, prior;
+    float best = (i == d->i0 && j == d->j0) ? 0 : VERSO_DP_INF, prior;
     *bt = -1;
-    for (int k = 0; k < NBEAD; k++) {
+    for (int k = 0; k < VERSO_DP_NBEAD; k++) {
         int t = s_bead_order[k];
-        size_t di = s_bead_di[t], dj = s_bead_dj[t];
+        size_t di = verso_dp_bead_di[t], dj = verso_dp_bead_dj[t];
         if (!di || !dj || i - d->i0 < di || j - d->j0 < (long)dj || t >= d->mod->ntypes)
             continue;
         size_t i0 = i - di;
@@ -326,9 +203,9 @@ static float s_pair_best(verso_aligner *a, const s_dp *d, size_t i, long j, int 
          * the bead matches no more than either side can. */
         double ms = d->x->pfm[i] - d->x->pfm[i0];
         double mt = d->y->pfm[j] - d->y->pfm[j0];
-        if (prev + s_bead_prior[t] - S_MATCHED * (float)(ms < mt ? ms : mt) >= best)
+        if (prev + verso_dp_bead_prior[t] - VERSO_DP_MATCHED * (float)(ms < mt ? ms : mt) >= best)
             continue;
-        float c = prev + s_bead_cost(a, d, i, (size_t)j, t, &prior);
+        float c = prev + verso_dp_bead_cost(a, d, i, (size_t)j, t, &prior);
         if (c < best) {
             best = c;
             *bt = t;
@@ -341,7 +218,7 @@ static float s_pair_best(verso_aligner *a, const s_dp *d, size_t i, long j, int 
  * tell: a bead ends in the same column as a finite cell of row i - 1 (a
  * 1-0 bead) or 1 to 4 columns right of one of rows i - 1 to i - 4 (up to
  * 4 from row i - 1, 3 from i - 2, 2 from i - 3, 1 from i - 4). */
-static void s_row_range(const s_dp *d, size_t i, long *from, long *to)
+static void s_row_range(const verso_dp *d, size_t i, long *from, long *to)
 {
     static const long reach[5] = {0, 4, 3, 2, 1};
     *from = LONG_MAX;
@@ -351,7 +228,7 @@ static void s_row_range(const s_dp *d, size_t i, long *from, long *to)
         return;
     }
     for (size_t di = 1; di <= 4 && di <= i - d->i0; di++) {
-        int r = (int)((i - di) & S_RMASK);
+        int r = (int)((i - di) & VERSO_DP_RMASK);
         if (d->flo[r] > d->fhi[r])
             continue;
         long f = d->flo[r] + (di > 1), t = d->fhi[r] + reach[di];
@@ -363,13 +240,13 @@ static void s_row_range(const s_dp *d, size_t i, long *from, long *to)
 }
 
 /* Records which cells of row i, computed over [from, end], are finite. */
-static void s_row_finite(verso_aligner *a, s_dp *d, size_t i, long from, long end)
+static void s_row_finite(verso_aligner *a, verso_dp *d, size_t i, long from, long end)
 {
-    int r = (int)(i & S_RMASK);
+    int r = (int)(i & VERSO_DP_RMASK);
     d->flo[r] = LONG_MAX;
     d->fhi[r] = -1;
     for (long j = from; j <= end; j++) {
-        if (*s_cell(a, d, 0, i, j) < S_INF) {
+        if (*s_cell(a, d, 0, i, j) < VERSO_DP_INF) {
             d->flo[r] = j < d->flo[r] ? j : d->flo[r];
             d->fhi[r] = j;
         }
@@ -381,7 +258,7 @@ static void s_row_finite(verso_aligner *a, s_dp *d, size_t i, long from, long en
  * 0-3), the best state (bits 4-5) and whether the 1-0 and 0-1 states
  * extend a gap (bits 6 and 7). Only the cells that can be finite are
  * computed: those after a finite predecessor, then a run of 0-1 beads. */
-static verso_err s_row(verso_aligner *a, s_dp *d, size_t i)
+static verso_err s_row(verso_aligner *a, verso_dp *d, size_t i)
 {
     long from, to, hi = d->hi[i], end = -1;
     s_row_range(d, i, &from, &to);
@@ -391,18 +268,18 @@ static verso_err s_row(verso_aligner *a, s_dp *d, size_t i)
     if (verso_array_grow(&a->bp, &a->capbp, a->nbp + room + 1, 1))
         return VERSO_ENOMEM;
     uint8_t *bp = a->bp + a->nbp;
-    d->cfrom[i & S_RMASK] = from;
-    d->cend[i & S_RMASK] = from - 1;
+    d->cfrom[i & VERSO_DP_RMASK] = from;
+    d->cend[i & VERSO_DP_RMASK] = from - 1;
     for (long j = from; j <= hi; j++) {
         int bt = -1;
         bool e0 = false, e1 = false;
-        float c[3] = {S_INF, S_INF, S_INF};
+        float c[3] = {VERSO_DP_INF, VERSO_DP_INF, VERSO_DP_INF};
         if (j <= to) {
             c[0] = s_pair_best(a, d, i, j, &bt);
-            c[1] = i > d->i0 ? s_gap(a, d, i, j, 0, i - 1, j, &e0) : S_INF;
+            c[1] = i > d->i0 ? s_gap(a, d, i, j, 0, i - 1, j, &e0) : VERSO_DP_INF;
         }
-        c[2] = j > d->lo[i] ? s_gap(a, d, i, j, 1, i, j - 1, &e1) : S_INF;
-        if (j > to && c[2] >= S_INF)
+        c[2] = j > d->lo[i] ? s_gap(a, d, i, j, 1, i, j - 1, &e1) : VERSO_DP_INF;
+        if (j > to && c[2] >= VERSO_DP_INF)
             break;
         int st = 0;
         for (int g = 1; g < 3; g++)
@@ -411,7 +288,7 @@ static verso_err s_row(verso_aligner *a, s_dp *d, size_t i)
         *s_cell(a, d, 1, i, j) = c[1];
         *s_cell(a, d, 2, i, j) = c[2];
         bp[j - from] = (uint8_t)((bt + 1) | st << 4 | e0 << 6 | e1 << 7);
-        d->cend[i & S_RMASK] = end = j;
+        d->cend[i & VERSO_DP_RMASK] = end = j;
     }
     a->bprow[i] = (verso_align_bprow){a->nbp, from, end};
     a->nbp += end >= from ? (size_t)(end - from + 1) : 0;
@@ -421,7 +298,7 @@ static verso_err s_row(verso_aligner *a, s_dp *d, size_t i)
 
 /* True when sentence k of side `side` has anchors found in the document
  * but matches none of the other side's sentences [o0, o1). */
-static bool s_alone(const s_dp *d, int side, size_t k, size_t o0, size_t o1)
+static bool s_alone(const verso_dp *d, int side, size_t k, size_t o0, size_t o1)
 {
     float m = 0;
     for (size_t o = o0; o < o1; o++)
@@ -432,7 +309,7 @@ static bool s_alone(const s_dp *d, int side, size_t k, size_t o0, size_t o1)
 /* True when a sentence of a bead with several sentences on one side is
  * alone in it (s_alone): it is more likely untranslated, or another
  * bead's, than part of this one. */
-static bool s_unsupported(const s_dp *d, size_t i0, size_t i, size_t j0, size_t j)
+static bool s_unsupported(const verso_dp *d, size_t i0, size_t i, size_t j0, size_t j)
 {
     for (size_t p = i0; p < i; p++)
         if (s_alone(d, 0, p, j0, j))
@@ -447,13 +324,14 @@ static bool s_unsupported(const s_dp *d, size_t i0, size_t i, size_t j0, size_t 
  * prior counts for a null bead (as a gap opened or extended), not for a
  * bead with both sides (a good 2-1 is as sure as a 1-1); a bead joining a
  * sentence that matches nothing in it is capped at S_UNSUPPORTED. */
-static double s_conf(const verso_aligner *a, const s_dp *d, size_t i, size_t j, int t, int st,
+static double s_conf(const verso_aligner *a, const verso_dp *d, size_t i, size_t j, int t, int st,
                      bool ext)
 {
     float prior = 0;
-    float c = st ? s_null_cost(a, d, i, j, t, ext) : s_bead_cost(a, d, i, j, t, &prior) - prior;
+    float c = st ? verso_dp_null_cost(a, d, i, j, t, ext)
+                 : verso_dp_bead_cost(a, d, i, j, t, &prior) - prior;
     double conf = 1.0 / (1.0 + exp((double)c - S_SCORE_MID));
-    size_t di = s_bead_di[t], dj = s_bead_dj[t];
+    size_t di = verso_dp_bead_di[t], dj = verso_dp_bead_dj[t];
     if (!st && di + dj > 2 && s_unsupported(d, i - di, i, j - dj, j))
         conf = conf < S_UNSUPPORTED ? conf : S_UNSUPPORTED;
     return conf;
@@ -470,7 +348,7 @@ static void s_reverse(verso_align_bead *b, size_t n)
 
 /* True when the point (i, j) is within 2 cells of an edge of d's band
  * that is not an edge of d's rectangle. */
-static bool s_at_edge(const s_dp *d, size_t i, long j)
+static bool s_at_edge(const verso_dp *d, size_t i, long j)
 {
     long lo = d->lo[i], hi = d->hi[i];
     return (lo > d->j0 && j - lo < 2) || (hi < (long)d->nt && hi - j < 2);
@@ -479,7 +357,7 @@ static bool s_at_edge(const s_dp *d, size_t i, long j)
 /* Traces the path back from (ns, nt) to (i0, j0) into a->beads[at ..),
  * *nb beads; *edge is set when the path runs along a band edge that is
  * not the rectangle's (s_at_edge). */
-static verso_err s_trace(verso_aligner *a, const s_dp *d, size_t at, size_t *nb, bool *edge)
+static verso_err s_trace(verso_aligner *a, const verso_dp *d, size_t at, size_t *nb, bool *edge)
 {
     size_t i = d->ns, j = d->nt, n = at;
     int st = (s_bp(a, i, (long)j) >> 4) & 3;
@@ -494,10 +372,10 @@ static verso_err s_trace(verso_aligner *a, const s_dp *d, size_t at, size_t *nb,
         if (verso_array_grow(&a->beads, &a->capbeads, n + 1, sizeof *a->beads))
             return VERSO_ENOMEM;
         double conf = s_conf(a, d, i, j, t, st, ext);
-        i -= s_bead_di[t];
-        j -= s_bead_dj[t];
-        a->beads[n++] =
-            (verso_align_bead){(uint32_t)i, s_bead_di[t], (uint32_t)j, s_bead_dj[t], conf};
+        i -= verso_dp_bead_di[t];
+        j -= verso_dp_bead_dj[t];
+        a->beads[n++] = (verso_align_bead){(uint32_t)i, verso_dp_bead_di[t], (uint32_t)j,
+                                           verso_dp_bead_dj[t], conf};
         if (!ext)
             st = (s_bp(a, i, (long)j) >> 4) & 3;
     }
@@ -507,7 +385,7 @@ static verso_err s_trace(verso_aligner *a, const s_dp *d, size_t at, size_t *nb,
 }
 
 /* Sizes the rolling rows for the band of d. */
-static verso_err s_rows_size(verso_aligner *a, s_dp *d)
+static verso_err s_rows_size(verso_aligner *a, verso_dp *d)
 {
     d->width = d->mwidth = 1;
     for (size_t i = d->i0; i <= d->ns; i++) {
@@ -517,20 +395,20 @@ static verso_err s_rows_size(verso_aligner *a, s_dp *d)
         d->mwidth = mw > d->mwidth ? mw : d->mwidth;
     }
     if (verso_array_grow(&a->bprow, &a->capbprow, d->ns + 1, sizeof *a->bprow) ||
-        verso_array_grow(&a->cost, &a->caprow, 3 * S_ROLL * d->width, sizeof *a->cost) ||
-        verso_array_grow(&a->m, &a->capm, S_ROLL * d->mwidth, sizeof *a->m))
+        verso_array_grow(&a->cost, &a->caprow, 3 * VERSO_DP_ROLL * d->width, sizeof *a->cost) ||
+        verso_array_grow(&a->m, &a->capm, VERSO_DP_ROLL * d->mwidth, sizeof *a->m))
         return VERSO_ENOMEM;
     return VERSO_OK;
 }
 
 /* Runs the DP over the band of d's rectangle and traces it into
  * a->beads[at ..), *nb beads (s_trace). */
-static verso_err s_run(verso_aligner *a, s_dp *d, size_t at, size_t *nb, bool *edge)
+static verso_err s_run(verso_aligner *a, verso_dp *d, size_t at, size_t *nb, bool *edge)
 {
     verso_err e = s_rows_size(a, d);
-    if (e || (e = s_null_costs(a, d)))
+    if (e || (e = verso_dp_null_costs(a, d)))
         return e;
-    for (int r = 0; r < S_ROLL; r++)
+    for (int r = 0; r < VERSO_DP_ROLL; r++)
         d->mlo[r] = 1, d->mhi[r] = 0;
     d->direct = false;
     a->nbp = 0;
@@ -608,9 +486,9 @@ static verso_err s_coarsen(verso_aligner *a, int s, size_t g)
 }
 
 /* A DP over the sentences of a (f == 1) or its blocks of f. */
-static verso_err s_level(verso_aligner *a, const verso_align_model *m, size_t f, s_dp *d)
+verso_err verso_dp_level(verso_aligner *a, const verso_align_model *m, size_t f, verso_dp *d)
 {
-    *d = (s_dp){.mod = m, .lo = a->band};
+    *d = (verso_dp){.mod = m, .lo = a->band};
     if (f == 1) {
         d->x = &a->side[0];
         d->y = &a->side[1];
@@ -632,7 +510,7 @@ static verso_err s_level(verso_aligner *a, const verso_align_model *m, size_t f,
 
 /* Keeps a copy of the path a->beads[0..nb) of d in a->path, its beads
  * counting sentences. */
-static verso_err s_keep_path(verso_aligner *a, const s_dp *d, size_t nb)
+static verso_err s_keep_path(verso_aligner *a, const verso_dp *d, size_t nb)
 {
     if (verso_array_grow(&a->path, &a->cappath, nb + 1, sizeof *a->path))
         return VERSO_ENOMEM;
@@ -652,7 +530,7 @@ static verso_err s_keep_path(verso_aligner *a, const s_dp *d, size_t nb)
 /* Widens the band of d by w cells (and rows) around every point where
  * the path b[0..nb) comes within 2 cells of an edge of the band that is
  * not an edge of the matrix, keeping the band monotone. */
-static void s_band_widen(s_dp *d, const verso_align_bead *b, size_t nb, size_t w)
+static void s_band_widen(verso_dp *d, const verso_align_bead *b, size_t nb, size_t w)
 {
     long nt = (long)d->nt, lw = (long)w;
     for (size_t k = 0; k < nb; k++) {
@@ -677,8 +555,8 @@ static void s_band_widen(s_dp *d, const verso_align_bead *b, size_t nb, size_t w
  * to the start of one at least 2 w rows after it (np: the end), those
  * that overlap or touch joined; into a->mend as pairs of bead indices
  * [k0, k1), *n pairs. Errors: ENOMEM. */
-static verso_err s_stretches(verso_aligner *a, const s_dp *d, const verso_align_bead *p, size_t np,
-                             size_t w, size_t *n)
+static verso_err s_stretches(verso_aligner *a, const verso_dp *d, const verso_align_bead *p,
+                             size_t np, size_t w, size_t *n)
 {
     *n = 0;
     for (size_t k = 0; k < np; k++) {
@@ -719,7 +597,7 @@ verso_err verso_align_beads_put(verso_aligner *a, const verso_align_bead *p, siz
  * its own band's edge. Only the stretches are run again, so widening
  * costs what it widens (re-running the whole level doubled the 120k
  * sentences' sentence level: 2.8 times the time of 60k). */
-static verso_err s_mend(verso_aligner *a, s_dp *d, size_t np, size_t w, size_t *nb, bool *edge)
+static verso_err s_mend(verso_aligner *a, verso_dp *d, size_t np, size_t w, size_t *nb, bool *edge)
 {
     size_t ns, out = 0, prev = 0;
     *edge = false;
@@ -731,7 +609,7 @@ static verso_err s_mend(verso_aligner *a, s_dp *d, size_t np, size_t w, size_t *
     if (e)
         return e;
     s_band_widen(d, p, np, w);
-    s_dp whole = *d;
+    verso_dp whole = *d;
     for (size_t s = 0; s < ns && !e; s++) {
         size_t k0 = a->mend[2 * s], k1 = a->mend[2 * s + 1], n = 0;
         bool ed = false;
@@ -775,11 +653,11 @@ static verso_err s_mend(verso_aligner *a, s_dp *d, size_t np, size_t w, size_t *
 /* Searches d in a band of w cells around a->path[0..np) (the path of the
  * level above); wherever the path runs along the band's edge, the band is
  * widened there (x4 each time) and that stretch searched again (s_mend). */
-static verso_err s_follow(verso_aligner *a, s_dp *d, size_t np, size_t w, size_t *nb)
+static verso_err s_follow(verso_aligner *a, verso_dp *d, size_t np, size_t w, size_t *nb)
 {
     size_t n = d->ns > d->nt ? d->ns : d->nt;
     bool edge;
-    s_band_path(d, a->path, np, w);
+    verso_dp_band_path(d, a->path, np, w);
     verso_err e = s_run(a, d, 0, nb, &edge);
     while (!e && edge && w < n) {
         w *= 4;
@@ -797,9 +675,9 @@ verso_err verso_align_search(verso_aligner *a, const verso_align_model *m, size_
         f *= S_STEP;
     size_t np = 0;
     for (;; f /= S_STEP) {
-        s_dp d;
+        verso_dp d;
         bool edge;
-        verso_err e = s_level(a, m, f, &d);
+        verso_err e = verso_dp_level(a, m, f, &d);
         if (e)
             return e;
         if (np) {
@@ -822,11 +700,11 @@ verso_err verso_align_search(verso_aligner *a, const verso_align_model *m, size_
 verso_err verso_align_rect(verso_aligner *a, const verso_align_model *m, size_t i0, size_t j0,
                            size_t i1, size_t j1, size_t at, size_t *nb, float *cost)
 {
-    s_dp d;
+    verso_dp d;
     bool edge;
     if (verso_array_grow(&a->band, &a->capband, 2 * (a->side[0].n + 1), sizeof *a->band))
         return VERSO_ENOMEM;
-    verso_err e = s_level(a, m, 1, &d);
+    verso_err e = verso_dp_level(a, m, 1, &d);
     if (e)
         return e;
     d.i0 = i0;
@@ -845,226 +723,13 @@ verso_err verso_align_rect(verso_aligner *a, const verso_align_model *m, size_t 
 float verso_align_gap_cost(verso_aligner *a, const verso_align_model *m, int side, size_t from,
                            size_t to)
 {
-    s_dp d;
-    s_level(a, m, 1, &d); /* at the sentence level: no allocation, no error */
+    verso_dp d;
+    verso_dp_level(a, m, 1, &d); /* at the sentence level: no allocation, no error */
     float c = 0;
     for (size_t k = from; k < to; k++) {
         float len = s_alone_cost(a, &d, side, k);
-        c += k > from ? S_GAP_EXT + (len < S_GAP_LEN ? len : S_GAP_LEN) : s_bead_prior[side] + len;
+        c += k > from ? VERSO_DP_GAP_EXT + (len < VERSO_DP_GAP_LEN ? len : VERSO_DP_GAP_LEN)
+                      : verso_dp_bead_prior[side] + len;
     }
     return c;
-}
-
-/* ---- confidence: margins ------------------------------------------------ */
-
-#define S_CONF_BAND  3   /* margins: cells either side of the final path */
-#define S_MARGIN_MID 1.0 /* a bead end whose best rival costs this much more is 0.5 sure */
-#define S_INNER_MID  5.0 /* the same for a bead of 3+ sentences against its best split */
-#define S_NFB        (3 + 3 + NBEAD) /* forward, backward (per gap state), pair costs */
-
-/* The fb slot of cell (i, j), or NULL outside the band. */
-static float *s_fb(const verso_aligner *a, const s_dp *d, size_t i, long j)
-{
-    if (j < d->lo[i] || j > d->hi[i])
-        return NULL;
-    return a->fb + (a->boff[i] + (size_t)(j - d->lo[i])) * S_NFB;
-}
-
-static float s_min3(const float *v)
-{
-    float m = v[0] < v[1] ? v[0] : v[1];
-    return m < v[2] ? m : v[2];
-}
-
-/* Forward costs of cell (i, j) by gap state (F[0..3)), and the cost of
- * each pair bead type ending there (F[6 + t]). */
-static void s_fwd_cell(verso_aligner *a, const s_dp *d, size_t i, long j)
-{
-    float *f = s_fb(a, d, i, j), prior;
-    for (int k = 0; k < S_NFB; k++)
-        f[k] = S_INF;
-    if (i == d->i0 && j == d->j0) {
-        f[0] = 0;
-        return;
-    }
-    for (int t = 0; t < NBEAD; t++) {
-        size_t di = s_bead_di[t], dj = s_bead_dj[t];
-        if (!di || !dj || i - d->i0 < di || j - d->j0 < (long)dj)
-            continue;
-        const float *p = s_fb(a, d, i - di, j - (long)dj);
-        if (!p || s_min3(p) >= S_INF)
-            continue;
-        f[6 + t] = s_bead_cost(a, d, i, (size_t)j, t, &prior);
-        float c = s_min3(p) + f[6 + t];
-        f[0] = c < f[0] ? c : f[0];
-    }
-    const float *up = i > d->i0 ? s_fb(a, d, i - 1, j) : NULL;
-    const float *left = j > d->j0 ? s_fb(a, d, i, j - 1) : NULL;
-    if (up) {
-        float o = (up[0] < up[2] ? up[0] : up[2]) + s_null_cost(a, d, i, (size_t)j, 0, false);
-        float x = up[1] + s_null_cost(a, d, i, (size_t)j, 0, true);
-        f[1] = o < x ? o : x;
-    }
-    if (left) {
-        float o =
-            (left[0] < left[1] ? left[0] : left[1]) + s_null_cost(a, d, i, (size_t)j, 1, false);
-        float x = left[2] + s_null_cost(a, d, i, (size_t)j, 1, true);
-        f[2] = o < x ? o : x;
-    }
-}
-
-/* Backward costs of cell (i, j) by the gap state it is reached in
- * (B[3..6)): the cheapest way on to the end. */
-static void s_bwd_cell(verso_aligner *a, const s_dp *d, size_t i, long j)
-{
-    float *b = s_fb(a, d, i, j), pair = S_INF;
-    if (i == d->ns && (size_t)j == d->nt) {
-        b[3] = b[4] = b[5] = 0;
-        return;
-    }
-    for (int t = 0; t < NBEAD; t++) {
-        size_t di = s_bead_di[t], dj = s_bead_dj[t];
-        if (!di || !dj || i + di > d->ns || (size_t)j + dj > d->nt)
-            continue;
-        const float *n = s_fb(a, d, i + di, j + (long)dj);
-        if (n && n[6 + t] < S_INF && n[3] < S_INF) {
-            float c = n[6 + t] + n[3];
-            pair = c < pair ? c : pair;
-        }
-    }
-    float o10 = S_INF, x10 = S_INF, o01 = S_INF, x01 = S_INF;
-    const float *dn = i < d->ns ? s_fb(a, d, i + 1, j) : NULL;
-    const float *rt = (size_t)j < d->nt ? s_fb(a, d, i, j + 1) : NULL;
-    if (dn && dn[4] < S_INF) {
-        o10 = s_null_cost(a, d, i + 1, (size_t)j, 0, false) + dn[4];
-        x10 = s_null_cost(a, d, i + 1, (size_t)j, 0, true) + dn[4];
-    }
-    if (rt && rt[5] < S_INF) {
-        o01 = s_null_cost(a, d, i, (size_t)j + 1, 1, false) + rt[5];
-        x01 = s_null_cost(a, d, i, (size_t)j + 1, 1, true) + rt[5];
-    }
-    float o = o10 < o01 ? o10 : o01;
-    b[3] = pair < o ? pair : o;
-    b[4] = pair < x10 ? pair : x10;
-    b[4] = b[4] < o01 ? b[4] : o01;
-    b[5] = pair < o10 ? pair : o10;
-    b[5] = b[5] < x01 ? b[5] : x01;
-}
-
-/* The cheapest alignment through cell (i, j), S_INF outside the band. */
-static float s_through(const verso_aligner *a, const s_dp *d, size_t i, long j)
-{
-    const float *f = s_fb(a, d, i, j);
-    if (!f)
-        return S_INF;
-    float best = S_INF;
-    for (int g = 0; g < 3; g++)
-        if (f[g] < S_INF && f[3 + g] < S_INF)
-            best = f[g] + f[3 + g] < best ? f[g] + f[3 + g] : best;
-    return best;
-}
-
-/* How much dearer than the best alignment through the point (i, j) (a
- * source boundary and a target one) is the best that puts source
- * boundary i at another target boundary. (Alignments that span row i with
- * a bead of several source sentences are not rivals: they merge beads
- * rather than pair sentences differently.) */
-static double s_point_margin(const verso_aligner *a, const s_dp *d, size_t i, size_t j)
-{
-    float here = s_through(a, d, i, (long)j), rival = S_INF;
-    for (long c = d->lo[i]; c <= d->hi[i]; c++) {
-        float v = c == (long)j ? S_INF : s_through(a, d, i, c);
-        rival = v < rival ? v : rival;
-    }
-    if (rival >= S_INF || here >= S_INF)
-        return rival >= S_INF ? 1e9 : 0;
-    return rival > here ? (double)(rival - here) : 0;
-}
-
-/* How much dearer than bead b is the cheapest other way through its box:
- * smaller beads and sentences left alone, from its first corner to its
- * last (gaps opened, not extended); 1e9 (no doubt) for a 1-1 or a null
- * bead. */
-static double s_inner_margin(const verso_aligner *a, const s_dp *d, const verso_align_bead *b)
-{
-    size_t di = b->nsrc, dj = b->ntgt;
-    if (!di || !dj || di + dj < 3)
-        return 1e9;
-    float box[5][5], prior;
-    for (size_t p = 0; p <= di; p++)
-        for (size_t q = 0; q <= dj; q++) {
-            float best = p || q ? S_INF : 0;
-            size_t i = b->src + p, j = b->tgt + q;
-            for (int t = 0; t < NBEAD && (p || q); t++) {
-                size_t tp = s_bead_di[t], tq = s_bead_dj[t];
-                if (tp > p || tq > q || (tp == di && tq == dj) || box[p - tp][q - tq] >= S_INF)
-                    continue;
-                float c = tp && tq ? s_bead_cost(a, d, i, j, t, &prior)
-                                   : s_null_cost(a, d, i, j, tq ? 1 : 0, false);
-                c += box[p - tp][q - tq];
-                best = c < best ? c : best;
-            }
-            box[p][q] = best;
-        }
-    int t = 0;
-    while (s_bead_di[t] != di || s_bead_dj[t] != dj)
-        t++;
-    float own = s_bead_cost(a, d, b->src + di, b->tgt + dj, t, &prior);
-    return box[di][dj] > own ? (double)(box[di][dj] - own) : 0;
-}
-
-/* Forward and backward costs of every cell of d's band, into a->fb. */
-static verso_err s_fb_fill(verso_aligner *a, const s_dp *d)
-{
-    if (verso_array_grow(&a->boff, &a->capboff, d->ns + 2, sizeof *a->boff))
-        return VERSO_ENOMEM;
-    size_t total = 0;
-    for (size_t i = d->i0; i <= d->ns; i++) {
-        a->boff[i] = total;
-        total += (size_t)(d->hi[i] - d->lo[i] + 1);
-    }
-    if (verso_array_grow(&a->fb, &a->capfb, total * S_NFB + 1, sizeof *a->fb))
-        return VERSO_ENOMEM;
-    verso_err e = VERSO_OK;
-    for (size_t i = d->i0; i <= d->ns && !e; i++) {
-        for (long j = d->lo[i]; j <= d->hi[i]; j++)
-            s_fwd_cell(a, d, i, j);
-        e = verso_work_tick(a->work, (uint64_t)(d->hi[i] - d->lo[i] + 1));
-    }
-    for (size_t i = d->ns + 1; i-- > d->i0 && !e;) {
-        for (long j = d->hi[i]; j >= d->lo[i]; j--)
-            s_bwd_cell(a, d, i, j);
-        e = verso_work_tick(a->work, (uint64_t)(d->hi[i] - d->lo[i] + 1));
-    }
-    return e;
-}
-
-verso_err verso_align_margins(verso_aligner *a, const verso_align_model *m, size_t k0, size_t k1)
-{
-    s_dp d;
-    verso_align_bead *p = a->beads + k0, *last = a->beads + k1 - 1;
-    verso_err e = s_level(a, m, 1, &d);
-    if (e || k1 <= k0)
-        return e;
-    d.direct = true;
-    d.i0 = p->src;
-    d.j0 = p->tgt;
-    d.ns = last->src + last->nsrc;
-    d.nt = last->tgt + last->ntgt;
-    if ((e = s_null_costs(a, &d)))
-        return e;
-    s_band_path(&d, p, k1 - k0, S_CONF_BAND);
-    if ((e = s_fb_fill(a, &d)))
-        return e;
-    double prev = s_point_margin(a, &d, d.i0, p->tgt);
-    for (verso_align_bead *b = p; b <= last; b++) {
-        double next = s_point_margin(a, &d, b->src + b->nsrc, b->tgt + b->ntgt);
-        double mg = prev < next ? prev : next;
-        double conf = 1.0 / (1.0 + exp(S_MARGIN_MID - mg));
-        double inner = 1.0 / (1.0 + exp(S_INNER_MID - s_inner_margin(a, &d, b)));
-        conf = inner < conf ? inner : conf;
-        b->score = conf < b->score ? conf : b->score;
-        prev = next;
-    }
-    return VERSO_OK;
 }
