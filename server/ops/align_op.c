@@ -417,70 +417,77 @@ static verso_err s_train_load(verso_op_ctx *ctx, s_train *tr, verso_align_opts *
 
 /* ---- reply ---------------------------------------------------------------- */
 
-static int s_pack_side(msgpack_packer *pk, const char *key, const s_side *s)
+static void s_pack_side(verso_pack *pk, const char *key, const s_side *s)
 {
-    int rc = verso_mp_pack_cstr(pk, key);
-    rc = rc ? rc : msgpack_pack_array(pk, s->n);
-    for (size_t i = 0; i < s->n && !rc; i++) {
+    verso_pack_str(pk, key);
+    verso_pack_array(pk, (uint32_t)s->n);
+    for (size_t i = 0; i < s->n && !verso_pack_err(pk); i++) {
         verso_str x = s_sent(s, i);
-        rc = msgpack_pack_str_with_body(pk, x.p ? x.p : "", x.n);
+        verso_pack_strn(pk, x.p, x.n);
     }
-    return rc;
 }
 
-static int s_pack_range(msgpack_packer *pk, const char *key, uint32_t from, uint32_t n)
+static void s_pack_range(verso_pack *pk, const char *key, uint32_t from, uint32_t n)
 {
-    int rc = verso_mp_pack_cstr(pk, key);
-    rc = rc ? rc : msgpack_pack_array(pk, n);
-    for (uint32_t i = 0; i < n && !rc; i++)
-        rc = msgpack_pack_uint32(pk, from + i);
-    return rc;
+    verso_pack_str(pk, key);
+    verso_pack_array(pk, n);
+    for (uint32_t i = 0; i < n && !verso_pack_err(pk); i++)
+        verso_pack_uint(pk, from + i);
+}
+
+static void s_pack_beads(verso_pack *pk, const verso_align_bead *b, size_t nb)
+{
+    verso_pack_str(pk, "beads");
+    verso_pack_array(pk, (uint32_t)nb);
+    for (size_t i = 0; i < nb && !verso_pack_err(pk); i++) {
+        verso_pack_map(pk, 3 + b[i].moved);
+        s_pack_range(pk, "src", b[i].src, b[i].nsrc);
+        s_pack_range(pk, "tgt", b[i].tgt, b[i].ntgt);
+        verso_pack_kv_double(pk, "score", round(b[i].score * 1000) / 1000);
+        if (b[i].moved)
+            verso_pack_kv_bool(pk, "moved", true);
+    }
+}
+
+/* "stored": what "store" added, and why the other beads were held back. */
+static void s_pack_stored(verso_pack *pk, const s_store *st)
+{
+    verso_pack_str(pk, "stored");
+    verso_pack_map(pk, 4);
+    verso_pack_kv_uint(pk, "candidates", st->candidates);
+    verso_pack_kv_uint(pk, "added", st->added);
+    verso_pack_kv_uint(pk, "skipped", st->skipped);
+    verso_pack_str(pk, "held_back");
+    verso_pack_map(pk, 4);
+    verso_pack_kv_uint(pk, "low_confidence", st->low);
+    verso_pack_kv_uint(pk, "shape", st->shape);
+    verso_pack_kv_uint(pk, "unpaired", st->unpaired);
+    verso_pack_kv_uint(pk, "too_long", st->too_long);
 }
 
 static verso_err s_pack(verso_op_ctx *ctx, const s_side *src, const s_side *tgt,
                         const verso_align_bead *b, size_t nb, const s_store *st,
                         const char *lexname, const s_train *tr)
 {
-    msgpack_packer *pk = ctx->res;
-    int rc = msgpack_pack_map(pk, 4 + st->on + tr->on);
-    rc = rc ? rc : verso_mp_pack_cstr(pk, "lexicon");
-    rc = rc ? rc : lexname ? verso_mp_pack_cstr(pk, lexname) : msgpack_pack_nil(pk);
-    if (!rc && tr->on) {
-        rc = verso_mp_pack_cstr(pk, "links_from");
-        rc = rc ? rc : msgpack_pack_map(pk, 2);
-        rc = rc ? rc : verso_mp_pack_cstr(pk, "tm");
-        rc = rc ? rc : msgpack_pack_str_with_body(pk, tr->tm.p, tr->tm.n);
-        rc = rc ? rc : verso_mp_pack_kv_uint(pk, "entries", tr->n);
+    verso_pack *pk = ctx->res;
+    verso_pack_map(pk, 4 + st->on + tr->on);
+    verso_pack_str(pk, "lexicon");
+    if (lexname)
+        verso_pack_str(pk, lexname);
+    else
+        verso_pack_nil(pk);
+    if (tr->on) {
+        verso_pack_str(pk, "links_from");
+        verso_pack_map(pk, 2);
+        verso_pack_kv_strn(pk, "tm", tr->tm.p, tr->tm.n);
+        verso_pack_kv_uint(pk, "entries", tr->n);
     }
-    rc = rc ? rc : s_pack_side(pk, "src_segments", src);
-    rc = rc ? rc : s_pack_side(pk, "tgt_segments", tgt);
-    rc = rc ? rc : verso_mp_pack_cstr(pk, "beads");
-    rc = rc ? rc : msgpack_pack_array(pk, nb);
-    for (size_t i = 0; i < nb && !rc; i++) {
-        rc = msgpack_pack_map(pk, 3 + b[i].moved);
-        rc = rc ? rc : s_pack_range(pk, "src", b[i].src, b[i].nsrc);
-        rc = rc ? rc : s_pack_range(pk, "tgt", b[i].tgt, b[i].ntgt);
-        rc = rc ? rc : verso_mp_pack_cstr(pk, "score");
-        rc = rc ? rc : msgpack_pack_double(pk, round(b[i].score * 1000) / 1000);
-        if (!rc && b[i].moved) {
-            rc = verso_mp_pack_cstr(pk, "moved");
-            rc = rc ? rc : msgpack_pack_true(pk);
-        }
-    }
-    if (!rc && st->on) {
-        rc = verso_mp_pack_cstr(pk, "stored");
-        rc = rc ? rc : msgpack_pack_map(pk, 4);
-        rc = rc ? rc : verso_mp_pack_kv_uint(pk, "candidates", st->candidates);
-        rc = rc ? rc : verso_mp_pack_kv_uint(pk, "added", st->added);
-        rc = rc ? rc : verso_mp_pack_kv_uint(pk, "skipped", st->skipped);
-        rc = rc ? rc : verso_mp_pack_cstr(pk, "held_back");
-        rc = rc ? rc : msgpack_pack_map(pk, 4);
-        rc = rc ? rc : verso_mp_pack_kv_uint(pk, "low_confidence", st->low);
-        rc = rc ? rc : verso_mp_pack_kv_uint(pk, "shape", st->shape);
-        rc = rc ? rc : verso_mp_pack_kv_uint(pk, "unpaired", st->unpaired);
-        rc = rc ? rc : verso_mp_pack_kv_uint(pk, "too_long", st->too_long);
-    }
-    return rc ? VERSO_ENOMEM : VERSO_OK;
+    s_pack_side(pk, "src_segments", src);
+    s_pack_side(pk, "tgt_segments", tgt);
+    s_pack_beads(pk, b, nb);
+    if (st->on)
+        s_pack_stored(pk, st);
+    return verso_pack_err(pk);
 }
 
 verso_err verso_op_align(verso_op_ctx *ctx)

@@ -6,7 +6,6 @@
 #include <limits.h>
 #include <string.h>
 
-#include "mp.h"
 #include "ops.h"
 #include "server.h"
 #include "store.h"
@@ -49,10 +48,10 @@ verso_err verso_op_backup(verso_op_ctx *ctx)
         return verso_fault_set(ctx->fault, err, "backing up into %s: %s", path,
                                verso_strerror(err));
     }
-    msgpack_packer *pk = ctx->res;
-    int rc = msgpack_pack_map(pk, 3);
-    rc = rc ? rc : verso_mp_pack_kv_str(pk, "path", path);
-    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "bytes", bytes);
-    rc = rc ? rc : verso_mp_pack_kv_int(pk, "ms", verso_now_ms() - t0);
-    return rc ? VERSO_ENOMEM : VERSO_OK;
+    verso_pack *pk = ctx->res;
+    verso_pack_map(pk, 3);
+    verso_pack_kv_str(pk, "path", path);
+    verso_pack_kv_uint(pk, "bytes", bytes);
+    verso_pack_kv_int(pk, "ms", verso_now_ms() - t0);
+    return verso_pack_err(pk);
 }

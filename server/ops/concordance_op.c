@@ -332,31 +332,34 @@ static verso_err s_examine(s_conc *c)
 
 /* "spans": the byte ranges of the query's tokens in side as stored; nil
  * when side is not in NFC (no exact offsets). */
-static int s_pack_spans(s_conc *c, msgpack_packer *pk, verso_str side)
+static void s_pack_spans(s_conc *c, verso_pack *pk, verso_str side)
 {
     size_t n = 0;
-    int rc = verso_mp_pack_cstr(pk, "spans");
-    if (rc || verso_array_grow(&c->map, &c->map_cap, c->cnorm.len + 1, sizeof *c->map))
-        return -1;
-    if (!verso_text_map(side.p, side.n, c->cnorm.data, c->cnorm.len, c->map))
-        return msgpack_pack_nil(pk);
+    verso_pack_str(pk, "spans");
+    if (verso_array_grow(&c->map, &c->map_cap, c->cnorm.len + 1, sizeof *c->map)) {
+        verso_pack_fail(pk, VERSO_ENOMEM);
+        return;
+    }
+    if (!verso_text_map(side.p, side.n, c->cnorm.data, c->cnorm.len, c->map)) {
+        verso_pack_nil(pk);
+        return;
+    }
     for (size_t i = 0; i < c->c.n; i++)
         n += c->ckey[i] >= 0;
-    rc = msgpack_pack_array(pk, n);
-    for (size_t i = 0; i < c->c.n && !rc; i++) {
+    verso_pack_array(pk, (uint32_t)n);
+    for (size_t i = 0; i < c->c.n && !verso_pack_err(pk); i++) {
         if (c->ckey[i] < 0)
             continue;
-        rc = msgpack_pack_array(pk, 2);
-        rc = rc ? rc : msgpack_pack_uint32(pk, c->map[c->c.tok[i].start]);
-        rc = rc ? rc : msgpack_pack_uint32(pk, c->map[c->c.tok[i].end]);
+        verso_pack_array(pk, 2);
+        verso_pack_uint(pk, c->map[c->c.tok[i].start]);
+        verso_pack_uint(pk, c->map[c->c.tok[i].end]);
     }
-    return rc;
 }
 
 /* One result: the entry as stored, spans, phrase. */
 static verso_err s_pack_one(s_conc *c, uint64_t id, bool phrase)
 {
-    msgpack_packer *pk = c->ctx->res;
+    verso_pack *pk = c->ctx->res;
     verso_tm_entry e;
     verso_str side;
     bool ok;
@@ -366,27 +369,27 @@ static verso_err s_pack_one(s_conc *c, uint64_t id, bool phrase)
     if (!ok) /* it matched a moment ago, in this very snapshot */
         return verso_fault_set(c->ctx->fault, VERSO_EINTERNAL, "entry %llu vanished",
                                (unsigned long long)id);
-    int rc = verso_tmop_pack_entry(c->t, pk, &e, &c->tm_name, 2);
-    rc = rc ? rc : s_pack_spans(c, pk, side);
-    rc = rc ? rc : verso_mp_pack_cstr(pk, "phrase");
-    rc = rc ? rc : phrase ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
-    return rc ? VERSO_ENOMEM : VERSO_OK;
+    verso_tmop_pack_entry(c->t, pk, &e, &c->tm_name, 2);
+    s_pack_spans(c, pk, side);
+    verso_pack_kv_bool(pk, "phrase", phrase);
+    return verso_pack_err(pk);
 }
 
 static verso_err s_pack(s_conc *c)
 {
-    msgpack_packer *pk = c->ctx->res;
+    verso_pack *pk = c->ctx->res;
     size_t np = c->nphrase < c->max ? c->nphrase : c->max;
     size_t nq = c->nplain < c->max - np ? c->nplain : c->max - np;
-    int rc = msgpack_pack_map(pk, 2);
-    rc = rc ? rc : verso_mp_pack_cstr(pk, "results");
-    rc = rc ? rc : msgpack_pack_array(pk, np + nq);
-    verso_err err = rc ? VERSO_ENOMEM : VERSO_OK;
+    verso_pack_map(pk, 2);
+    verso_pack_str(pk, "results");
+    verso_pack_array(pk, (uint32_t)(np + nq));
+    verso_err err = verso_pack_err(pk);
     for (size_t i = 0; !err && i < np + nq; i++)
         err = s_pack_one(c, i < np ? c->kept[i] : c->kept[c->max + i - np], i < np);
-    rc = err ? 0 : verso_mp_pack_cstr(pk, "more");
-    rc = rc ? rc : c->more ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
-    return err ? err : rc ? VERSO_ENOMEM : VERSO_OK;
+    if (err)
+        return err;
+    verso_pack_kv_bool(pk, "more", c->more);
+    return verso_pack_err(pk);
 }
 
 static void s_fini(s_conc *c)

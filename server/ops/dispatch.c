@@ -105,6 +105,34 @@ static void s_stopped(verso_fault *f, verso_err err, uint64_t ms, const verso_wo
                         (unsigned long long)verso_work_ops(w));
 }
 
+/* Runs op's handler (ctx set up for it; ms: its deadline), counts and times
+ * it, and names an error the handler left unnamed. */
+static verso_err s_call_op(const verso_op *op, verso_op_ctx *ctx, uint64_t ms)
+{
+    verso_host *host = ctx->call->host;
+    verso_fault *f = ctx->fault;
+    size_t nops;
+    uint64_t t0 = verso_metrics_now_us();
+    atomic_fetch_add_explicit(&host->stats.running, 1, memory_order_relaxed);
+    verso_err err = op->fn(ctx);
+    if (!err) /* a handler that did not ask its packer: half a result never goes out */
+        err = verso_pack_err(ctx->res);
+    atomic_fetch_sub_explicit(&host->stats.running, 1, memory_order_relaxed);
+    if (err == VERSO_ENOMEM)
+        verso_log(VERSO_LOG_ERROR, "op \"%s\": out of memory (%s)", op->name, f->message);
+    if (err == VERSO_ETIMEDOUT || err == VERSO_ECANCELED)
+        atomic_fetch_add_explicit(err == VERSO_ETIMEDOUT ? &host->stats.timed_out
+                                                         : &host->stats.cancelled,
+                                  1, memory_order_relaxed);
+    if ((err == VERSO_ETIMEDOUT || err == VERSO_ECANCELED) && f->code != err)
+        s_stopped(f, err, ms, ctx->work);
+    else if (err && f->code != err)
+        verso_fault_set(f, err, "%s", verso_strerror(err));
+    verso_metrics_record(&host->metrics, (size_t)(op - verso_op_table(&nops)),
+                         verso_metrics_now_us() - t0, err != VERSO_OK);
+    return err;
+}
+
 /* Runs the handler into its own buffer, so that a failing handler's partial
  * result never reaches the wire. */
 static verso_err s_run(verso_env *env, verso_op_thread *th, const verso_call *call,
@@ -137,27 +165,10 @@ static verso_err s_run(verso_env *env, verso_op_thread *th, const verso_call *ca
                                "for a worker",
                                op->name, (unsigned long long)ms);
     }
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, res, msgpack_sbuffer_write);
+    verso_pack pk;
+    verso_pack_init_sbuffer(&pk, res);
     verso_op_ctx ctx = {env, th, call, req, &pk, f, who, &work};
-    size_t nops;
-    uint64_t t0 = verso_metrics_now_us();
-    atomic_fetch_add_explicit(&host->stats.running, 1, memory_order_relaxed);
-    err = op->fn(&ctx);
-    atomic_fetch_sub_explicit(&host->stats.running, 1, memory_order_relaxed);
-    if (err == VERSO_ENOMEM)
-        verso_log(VERSO_LOG_ERROR, "op \"%s\": out of memory (%s)", op->name, f->message);
-    if (err == VERSO_ETIMEDOUT || err == VERSO_ECANCELED)
-        atomic_fetch_add_explicit(err == VERSO_ETIMEDOUT ? &host->stats.timed_out
-                                                         : &host->stats.cancelled,
-                                  1, memory_order_relaxed);
-    if ((err == VERSO_ETIMEDOUT || err == VERSO_ECANCELED) && f->code != err)
-        s_stopped(f, err, ms, &work);
-    else if (err && f->code != err)
-        verso_fault_set(f, err, "%s", verso_strerror(err));
-    verso_metrics_record(&host->metrics, (size_t)(op - verso_op_table(&nops)),
-                         verso_metrics_now_us() - t0, err != VERSO_OK);
-    return err;
+    return s_call_op(op, &ctx, ms);
 }
 
 void verso_dispatch_as(verso_env *env, verso_op_thread *th, const verso_call *call,

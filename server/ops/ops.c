@@ -9,7 +9,6 @@
 #include <unicode/uchar.h>
 #include <unicode/uversion.h>
 
-#include "mp.h"
 #include "tm.h"
 #include "tmfuzzy.h"
 #include "verso/version.h"
@@ -17,7 +16,7 @@
 static verso_err s_hello(verso_op_ctx *ctx);
 static verso_err s_ping(verso_op_ctx *ctx);
 /* "ops": for each op served at least once, its counts and latencies. */
-static int s_pack_ops(msgpack_packer *pk, const verso_host *srv)
+static void s_pack_ops(verso_pack *p, const verso_host *srv)
 {
     size_t n, used = 0;
     uint64_t counts[VERSO_METRICS_OPS];
@@ -25,23 +24,22 @@ static int s_pack_ops(msgpack_packer *pk, const verso_host *srv)
     n = n < VERSO_METRICS_OPS ? n : VERSO_METRICS_OPS;
     for (size_t i = 0; i < n; i++) /* read once: other workers count on meanwhile */
         used += (counts[i] = atomic_load(&srv->metrics.ops[i].count)) > 0;
-    int rc = verso_mp_pack_cstr(pk, "ops");
-    rc = rc ? rc : msgpack_pack_map(pk, used);
-    for (size_t i = 0; i < n && !rc; i++) {
+    verso_pack_str(p, "ops");
+    verso_pack_map(p, (uint32_t)used);
+    for (size_t i = 0; i < n && !verso_pack_err(p); i++) {
         const verso_op_metrics *o = &srv->metrics.ops[i];
         uint64_t count = counts[i];
         if (!count)
             continue;
-        rc = verso_mp_pack_cstr(pk, ops[i].name);
-        rc = rc ? rc : msgpack_pack_map(pk, 6);
-        rc = rc ? rc : verso_mp_pack_kv_uint(pk, "count", count);
-        rc = rc ? rc : verso_mp_pack_kv_uint(pk, "errors", atomic_load(&o->errors));
-        rc = rc ? rc : verso_mp_pack_kv_uint(pk, "mean_us", atomic_load(&o->total_us) / count);
-        rc = rc ? rc : verso_mp_pack_kv_uint(pk, "p50_us", verso_metrics_quantile(o, 0.5));
-        rc = rc ? rc : verso_mp_pack_kv_uint(pk, "p99_us", verso_metrics_quantile(o, 0.99));
-        rc = rc ? rc : verso_mp_pack_kv_uint(pk, "max_us", atomic_load(&o->max_us));
+        verso_pack_str(p, ops[i].name);
+        verso_pack_map(p, 6);
+        verso_pack_kv_uint(p, "count", count);
+        verso_pack_kv_uint(p, "errors", atomic_load(&o->errors));
+        verso_pack_kv_uint(p, "mean_us", atomic_load(&o->total_us) / count);
+        verso_pack_kv_uint(p, "p50_us", verso_metrics_quantile(o, 0.5));
+        verso_pack_kv_uint(p, "p99_us", verso_metrics_quantile(o, 0.99));
+        verso_pack_kv_uint(p, "max_us", atomic_load(&o->max_us));
     }
-    return rc;
 }
 
 static verso_err s_stats(verso_op_ctx *ctx);
@@ -81,7 +79,7 @@ const verso_op *verso_op_table(size_t *count)
     return s_ops;
 }
 
-static int s_pack_libraries(msgpack_packer *pk, const verso_host *host)
+static void s_pack_libraries(verso_pack *p, const verso_host *host)
 {
     char icu[U_MAX_VERSION_STRING_LENGTH], uni[U_MAX_VERSION_STRING_LENGTH];
     UVersionInfo v;
@@ -89,71 +87,86 @@ static int s_pack_libraries(msgpack_packer *pk, const verso_host *host)
     u_versionToString(v, icu);
     u_getUnicodeVersion(v);
     u_versionToString(v, uni);
-    int rc = msgpack_pack_map(pk, 5);
-    rc = rc ? rc : verso_mp_pack_kv_str(pk, "icu", icu);
-    rc = rc ? rc : verso_mp_pack_kv_str(pk, "unicode", uni);
-    rc = rc ? rc : verso_mp_pack_kv_str(pk, "zmq", host->libzmq);
-    rc = rc ? rc : verso_mp_pack_kv_str(pk, "lmdb", verso_store_engine_version());
-    return rc ? rc : verso_mp_pack_kv_str(pk, "msgpack", msgpack_version());
+    verso_pack_map(p, 5);
+    verso_pack_kv_str(p, "icu", icu);
+    verso_pack_kv_str(p, "unicode", uni);
+    verso_pack_kv_str(p, "zmq", host->libzmq);
+    verso_pack_kv_str(p, "lmdb", verso_store_engine_version());
+    verso_pack_kv_str(p, "msgpack", msgpack_version());
 }
 
 static verso_err s_hello(verso_op_ctx *ctx)
 {
-    msgpack_packer *pk = ctx->res;
+    verso_pack *p = ctx->res;
     size_t n;
     const verso_op *ops = verso_op_table(&n);
-    int rc = msgpack_pack_map(pk, 7);
-    rc = rc ? rc : verso_mp_pack_kv_str(pk, "server", "versod");
-    rc = rc ? rc : verso_mp_pack_kv_str(pk, "role", verso_role_name(ctx->who->role));
-    rc = rc ? rc : verso_mp_pack_kv_str(pk, "version", VERSO_VERSION);
-    rc = rc ? rc : verso_mp_pack_kv_int(pk, "protocol", VERSO_PROTOCOL);
-    rc = rc ? rc
-            : verso_mp_pack_kv_uint(pk, "max_message_bytes", ctx->call->host->max_message_bytes);
-    rc = rc ? rc : verso_mp_pack_cstr(pk, "ops");
-    rc = rc ? rc : msgpack_pack_array(pk, n);
-    for (size_t i = 0; i < n && !rc; i++)
-        rc = verso_mp_pack_cstr(pk, ops[i].name);
-    rc = rc ? rc : verso_mp_pack_cstr(pk, "libraries");
-    rc = rc ? rc : s_pack_libraries(pk, ctx->call->host);
-    return rc ? VERSO_ENOMEM : VERSO_OK;
+    verso_pack_map(p, 7);
+    verso_pack_kv_str(p, "server", "versod");
+    verso_pack_kv_str(p, "role", verso_role_name(ctx->who->role));
+    verso_pack_kv_str(p, "version", VERSO_VERSION);
+    verso_pack_kv_int(p, "protocol", VERSO_PROTOCOL);
+    verso_pack_kv_uint(p, "max_message_bytes", ctx->call->host->max_message_bytes);
+    verso_pack_str(p, "ops");
+    verso_pack_array(p, (uint32_t)n);
+    for (size_t i = 0; i < n; i++)
+        verso_pack_str(p, ops[i].name);
+    verso_pack_str(p, "libraries");
+    s_pack_libraries(p, ctx->call->host);
+    return verso_pack_err(p);
 }
 
 static verso_err s_ping(verso_op_ctx *ctx)
 {
-    return msgpack_pack_map(ctx->res, 0) ? VERSO_ENOMEM : VERSO_OK;
+    verso_pack_map(ctx->res, 0);
+    return verso_pack_err(ctx->res);
 }
 
-static int s_pack_store(msgpack_packer *pk, const verso_host *srv, const verso_store_stats *st)
+static void s_pack_store(verso_pack *p, const verso_host *srv, const verso_store_stats *st)
 {
-    int rc = msgpack_pack_map(pk, 13);
-    rc = rc ? rc : verso_mp_pack_kv_str(pk, "path", srv->data_dir);
-    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "schema_version", st->schema_version);
-    rc = rc ? rc : verso_mp_pack_kv_int(pk, "created", st->created);
-    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "map_size", st->map_size);
-    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "max_map_size", st->max_map_size);
-    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "map_grows", st->map_grows);
-    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "used_bytes", st->used_bytes);
-    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "file_bytes", st->file_bytes);
-    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "page_size", st->page_size);
-    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "last_txn", st->last_txn);
-    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "readers_used", st->readers_used);
-    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "readers_max", st->readers_max);
-    return rc ? rc : verso_mp_pack_kv_str(pk, "engine", verso_store_engine_version());
+    verso_pack_map(p, 13);
+    verso_pack_kv_str(p, "path", srv->data_dir);
+    verso_pack_kv_uint(p, "schema_version", st->schema_version);
+    verso_pack_kv_int(p, "created", st->created);
+    verso_pack_kv_uint(p, "map_size", st->map_size);
+    verso_pack_kv_uint(p, "max_map_size", st->max_map_size);
+    verso_pack_kv_uint(p, "map_grows", st->map_grows);
+    verso_pack_kv_uint(p, "used_bytes", st->used_bytes);
+    verso_pack_kv_uint(p, "file_bytes", st->file_bytes);
+    verso_pack_kv_uint(p, "page_size", st->page_size);
+    verso_pack_kv_uint(p, "last_txn", st->last_txn);
+    verso_pack_kv_uint(p, "readers_used", st->readers_used);
+    verso_pack_kv_uint(p, "readers_max", st->readers_max);
+    verso_pack_kv_str(p, "engine", verso_store_engine_version());
 }
 
 /* "auth": the mode, the allow-list's size and what it refused. */
-static int s_pack_auth(msgpack_packer *pk, const verso_host *srv)
+static void s_pack_auth(verso_pack *p, const verso_host *srv)
 {
     const verso_host_stats *a = &srv->stats;
-    int rc = verso_mp_pack_cstr(pk, "auth");
-    rc = rc ? rc : msgpack_pack_map(pk, 7);
-    rc = rc ? rc : verso_mp_pack_kv_str(pk, "mode", srv->curve ? "curve" : "none");
-    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "clients", atomic_load(&a->clients));
-    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "handshakes_accepted", atomic_load(&a->hs_accepted));
-    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "handshakes_refused", atomic_load(&a->hs_refused));
-    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "requests_denied", atomic_load(&a->denied));
-    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "reloads", atomic_load(&a->reloads));
-    return rc ? rc : verso_mp_pack_kv_uint(pk, "reload_errors", atomic_load(&a->reload_errors));
+    verso_pack_str(p, "auth");
+    verso_pack_map(p, 7);
+    verso_pack_kv_str(p, "mode", srv->curve ? "curve" : "none");
+    verso_pack_kv_uint(p, "clients", atomic_load(&a->clients));
+    verso_pack_kv_uint(p, "handshakes_accepted", atomic_load(&a->hs_accepted));
+    verso_pack_kv_uint(p, "handshakes_refused", atomic_load(&a->hs_refused));
+    verso_pack_kv_uint(p, "requests_denied", atomic_load(&a->denied));
+    verso_pack_kv_uint(p, "reloads", atomic_load(&a->reloads));
+    verso_pack_kv_uint(p, "reload_errors", atomic_load(&a->reload_errors));
+}
+
+/* The index state: ids up to upto have their fuzzy postings, of last handed out. */
+static verso_err s_index_state(verso_op_ctx *ctx, uint64_t *upto, uint64_t *last)
+{
+    verso_txn *t;
+    verso_err err = verso_store_read_begin(ctx->env->store, &t);
+    if (!err) {
+        err = verso_tmfuzzy_upto(t, upto);
+        err = err ? err : verso_tm_last_id(t, last);
+        verso_store_read_end(&t);
+    }
+    if (err)
+        return verso_fault_set(ctx->fault, err, "reading the index state: %s", verso_strerror(err));
+    return VERSO_OK;
 }
 
 static verso_err s_stats(verso_op_ctx *ctx)
@@ -163,38 +176,32 @@ static verso_err s_stats(verso_op_ctx *ctx)
     verso_err err = verso_store_stat(ctx->env->store, &st);
     if (err)
         return verso_fault_set(ctx->fault, err, "reading storage figures: %s", verso_strerror(err));
-    msgpack_packer *pk = ctx->res;
+    verso_pack *p = ctx->res;
     int64_t up_ms = verso_now_ms() - srv->started_ms;
     uint64_t upto = 0, last = 0;
-    verso_txn *t;
-    if (!(err = verso_store_read_begin(ctx->env->store, &t))) {
-        err = verso_tmfuzzy_upto(t, &upto);
-        err = err ? err : verso_tm_last_id(t, &last);
-        verso_store_read_end(&t);
-    }
-    if (err)
-        return verso_fault_set(ctx->fault, err, "reading the index state: %s", verso_strerror(err));
-    int admin = ctx->who->role >= VERSO_ROLE_ADMIN; /* the detail: store, ops, auth */
-    int rc = msgpack_pack_map(pk, admin ? 14 : 11);
-    rc = rc ? rc : verso_mp_pack_kv_int(pk, "started", srv->started);
-    rc = rc ? rc : verso_mp_pack_kv_int(pk, "uptime_s", up_ms / 1000);
-    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "requests", atomic_load(&srv->stats.requests));
-    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "errors", atomic_load(&srv->stats.errors));
-    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "timed_out", atomic_load(&srv->stats.timed_out));
-    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "cancelled", atomic_load(&srv->stats.cancelled));
-    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "queued", atomic_load(&srv->stats.queued));
-    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "running", atomic_load(&srv->stats.running));
-    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "threads", srv->threads);
-    rc = rc ? rc : verso_mp_pack_kv_str(pk, "endpoint", srv->endpoint);
-    rc = rc ? rc : verso_mp_pack_cstr(pk, "fuzzy_index");
-    rc = rc ? rc : msgpack_pack_map(pk, 2);
-    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "posted_upto", upto < last ? upto : last);
-    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "pending_ids", upto < last ? last - upto : 0);
+    if ((err = s_index_state(ctx, &upto, &last)))
+        return err;
+    bool admin = ctx->who->role >= VERSO_ROLE_ADMIN; /* the detail: store, ops, auth */
+    verso_pack_map(p, admin ? 14 : 11);
+    verso_pack_kv_int(p, "started", srv->started);
+    verso_pack_kv_int(p, "uptime_s", up_ms / 1000);
+    verso_pack_kv_uint(p, "requests", atomic_load(&srv->stats.requests));
+    verso_pack_kv_uint(p, "errors", atomic_load(&srv->stats.errors));
+    verso_pack_kv_uint(p, "timed_out", atomic_load(&srv->stats.timed_out));
+    verso_pack_kv_uint(p, "cancelled", atomic_load(&srv->stats.cancelled));
+    verso_pack_kv_uint(p, "queued", atomic_load(&srv->stats.queued));
+    verso_pack_kv_uint(p, "running", atomic_load(&srv->stats.running));
+    verso_pack_kv_uint(p, "threads", srv->threads);
+    verso_pack_kv_str(p, "endpoint", srv->endpoint);
+    verso_pack_str(p, "fuzzy_index");
+    verso_pack_map(p, 2);
+    verso_pack_kv_uint(p, "posted_upto", upto < last ? upto : last);
+    verso_pack_kv_uint(p, "pending_ids", upto < last ? last - upto : 0);
     if (admin) {
-        rc = rc ? rc : verso_mp_pack_cstr(pk, "store");
-        rc = rc ? rc : s_pack_store(pk, srv, &st);
-        rc = rc ? rc : s_pack_ops(pk, srv);
-        rc = rc ? rc : s_pack_auth(pk, srv);
+        verso_pack_str(p, "store");
+        s_pack_store(p, srv, &st);
+        s_pack_ops(p, srv);
+        s_pack_auth(p, srv);
     }
-    return rc ? VERSO_ENOMEM : VERSO_OK;
+    return verso_pack_err(p);
 }

@@ -13,6 +13,7 @@
 #include "dispatch.h"
 #include "env.h"
 #include "handler.h"
+#include "pack.h"
 #include "proto.h"
 #include "segment.h"
 #include "work.h"
@@ -23,14 +24,15 @@ typedef struct verso_op_ctx {
     verso_op_thread *th;    /* this thread's segmenter and fuzzy matcher */
     const verso_call *call; /* from the broker: writer connection, counters (handler.h) */
     const verso_req *req;
-    msgpack_packer *res;     /* pack exactly one object: the "res" map */
-    verso_fault *fault;      /* fill it (verso_fault_set) when returning an error */
+    verso_pack *res;    /* pack exactly one object, the "res" map; it keeps its first failure */
+    verso_fault *fault; /* fill it (verso_fault_set) when returning an error */
     const verso_caller *who; /* the client's role and name (auth.h) */
     verso_work *work;        /* the request's deadline, cancel flag and meter (work.h) */
 } verso_op_ctx;
 
 /* Returns VERSO_OK after packing the result, or an error (with ctx->fault
- * set); a result packed before an error is discarded. */
+ * set); a result packed before an error is discarded. A handler whose
+ * packing failed returns verso_pack_err(ctx->res) (ENOMEM). */
 typedef verso_err (*verso_op_fn)(verso_op_ctx *ctx);
 
 typedef struct verso_op {

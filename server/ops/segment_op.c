@@ -14,24 +14,25 @@
 
 /* Each sentence's text goes out in NFC (text.c); offsets point into the
  * request's own bytes. */
-static verso_err s_pack_segments(msgpack_packer *pk, const char *text, const verso_spans *sp)
+static verso_err s_pack_segments(verso_pack *pk, const char *text, const verso_spans *sp)
 {
     verso_buf nfc;
     verso_buf_init(&nfc, (size_t)1 << 31);
     verso_err err = VERSO_OK;
-    int rc = msgpack_pack_array(pk, sp->n);
-    for (size_t i = 0; i < sp->n && !rc && !err; i++) {
+    verso_pack_array(pk, (uint32_t)sp->n);
+    for (size_t i = 0; i < sp->n && !verso_pack_err(pk) && !err; i++) {
         const verso_span *s = &sp->v[i];
         err = verso_text_nfc(text + s->start, s->end - s->start, &nfc);
-        rc = err ? 0 : msgpack_pack_map(pk, 4);
-        rc = rc || err ? rc : verso_mp_pack_cstr(pk, "text");
-        rc = rc || err ? rc : msgpack_pack_str_with_body(pk, nfc.data ? nfc.data : "", nfc.len);
-        rc = rc || err ? rc : verso_mp_pack_kv_uint(pk, "start", s->start);
-        rc = rc || err ? rc : verso_mp_pack_kv_uint(pk, "end", s->end);
-        rc = rc || err ? rc : verso_mp_pack_kv_uint(pk, "para", s->para);
+        if (err)
+            break;
+        verso_pack_map(pk, 4);
+        verso_pack_kv_strn(pk, "text", nfc.data, nfc.len);
+        verso_pack_kv_uint(pk, "start", s->start);
+        verso_pack_kv_uint(pk, "end", s->end);
+        verso_pack_kv_uint(pk, "para", s->para);
     }
     verso_buf_fini(&nfc);
-    return err ? err : rc ? VERSO_ENOMEM : VERSO_OK;
+    return err ? err : verso_pack_err(pk);
 }
 
 static verso_err s_para_mode(const verso_req *r, verso_para_mode *mode, verso_fault *f)
@@ -136,13 +137,14 @@ verso_err verso_op_segment(verso_op_ctx *ctx)
     verso_spans_init(&sp);
     err = verso_op_seg_run(ctx, &how, lang, text, len, mode, &sp);
     s_rules_name(ctx, &how, lang, used, sizeof used);
-    msgpack_packer *pk = ctx->res;
-    int rc = err ? 0 : msgpack_pack_map(pk, 3);
-    rc = rc ? rc : verso_mp_pack_kv_str(pk, "lang", lang);
-    rc = rc ? rc : verso_mp_pack_kv_str(pk, "rules", used);
-    rc = rc ? rc : verso_mp_pack_cstr(pk, "segments");
-    if (!err && rc)
-        err = VERSO_ENOMEM;
+    verso_pack *pk = ctx->res;
+    if (!err) {
+        verso_pack_map(pk, 3);
+        verso_pack_kv_str(pk, "lang", lang);
+        verso_pack_kv_str(pk, "rules", used);
+        verso_pack_str(pk, "segments");
+        err = verso_pack_err(pk);
+    }
     err = err ? err : s_pack_segments(pk, text, &sp);
     verso_spans_fini(&sp);
     return err;

@@ -94,7 +94,10 @@ static verso_err s_tm_change(verso_op_ctx *ctx, bool drop)
                                j.name.p);
     if (err == VERSO_ENOTFOUND)
         return verso_tmop_missing(ctx, j.name);
-    return err ? err : msgpack_pack_map(ctx->res, 0) ? VERSO_ENOMEM : VERSO_OK;
+    if (err)
+        return err;
+    verso_pack_map(ctx->res, 0);
+    return verso_pack_err(ctx->res);
 }
 
 verso_err verso_op_tm_create(verso_op_ctx *ctx)
@@ -107,20 +110,15 @@ verso_err verso_op_tm_delete(verso_op_ctx *ctx)
     return s_tm_change(ctx, true);
 }
 
-typedef struct s_packing {
-    msgpack_packer *pk;
-    int rc;
-} s_packing;
-
+/* verso_tm_each callback: packs one TM; stops at a packing failure. */
 static int s_pack_tm(void *arg, verso_str name, uint32_t id, uint64_t entries)
 {
     (void)id;
-    s_packing *p = arg;
-    int rc = msgpack_pack_map(p->pk, 2);
-    rc = rc ? rc : verso_mp_pack_cstr(p->pk, "name");
-    rc = rc ? rc : msgpack_pack_str_with_body(p->pk, name.p, name.n);
-    rc = rc ? rc : verso_mp_pack_kv_uint(p->pk, "entries", entries);
-    return p->rc = rc;
+    verso_pack *p = arg;
+    verso_pack_map(p, 2);
+    verso_pack_kv_strn(p, "name", name.p, name.n);
+    verso_pack_kv_uint(p, "entries", entries);
+    return verso_pack_err(p) != VERSO_OK;
 }
 
 static int s_count_tm(void *arg, verso_str name, uint32_t id, uint64_t entries)
@@ -138,14 +136,15 @@ verso_err verso_op_tm_list(verso_op_ctx *ctx)
         return err;
     size_t n = 0;
     err = verso_tm_each(t, s_count_tm, &n);
-    int rc = err ? 0 : msgpack_pack_map(ctx->res, 1);
-    rc = rc ? rc : verso_mp_pack_cstr(ctx->res, "tms");
-    rc = rc ? rc : msgpack_pack_array(ctx->res, n);
-    s_packing p = {ctx->res, rc};
-    if (!err && !rc)
-        err = verso_tm_each(t, s_pack_tm, &p);
+    if (!err) {
+        verso_pack_map(ctx->res, 1);
+        verso_pack_str(ctx->res, "tms");
+        verso_pack_array(ctx->res, (uint32_t)n);
+    }
+    if (!err && !verso_pack_err(ctx->res))
+        err = verso_tm_each(t, s_pack_tm, ctx->res);
     verso_store_read_end(&t);
-    return err ? err : p.rc ? VERSO_ENOMEM : VERSO_OK;
+    return err ? err : verso_pack_err(ctx->res);
 }
 
 /* ---- entry fields ------------------------------------------------------------ */
@@ -436,20 +435,20 @@ static void s_add_job_fini(s_add_job *j)
     verso_buf_fini(&j->lists);
 }
 
-static verso_err s_pack_add(msgpack_packer *pk, const s_add_job *j)
+static verso_err s_pack_add(verso_pack *pk, const s_add_job *j)
 {
     uint64_t n[3] = {0, 0, 0};
     for (size_t i = 0; i < j->n; i++)
         n[j->outcome[i]]++;
-    int rc = msgpack_pack_map(pk, 4);
-    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "added", n[VERSO_TM_ADDED]);
-    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "updated", n[VERSO_TM_UPDATED]);
-    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "skipped", n[VERSO_TM_SKIPPED]);
-    rc = rc ? rc : verso_mp_pack_cstr(pk, "ids");
-    rc = rc ? rc : msgpack_pack_array(pk, j->n);
-    for (size_t i = 0; i < j->n && !rc; i++)
-        rc = msgpack_pack_uint64(pk, j->ids[i]);
-    return rc ? VERSO_ENOMEM : VERSO_OK;
+    verso_pack_map(pk, 4);
+    verso_pack_kv_uint(pk, "added", n[VERSO_TM_ADDED]);
+    verso_pack_kv_uint(pk, "updated", n[VERSO_TM_UPDATED]);
+    verso_pack_kv_uint(pk, "skipped", n[VERSO_TM_SKIPPED]);
+    verso_pack_str(pk, "ids");
+    verso_pack_array(pk, (uint32_t)j->n);
+    for (size_t i = 0; i < j->n; i++)
+        verso_pack_uint(pk, j->ids[i]);
+    return verso_pack_err(pk);
 }
 
 /* "tmx_header": the <header> element of the TMX file the entries come from
@@ -508,26 +507,26 @@ static int s_find_name(void *arg, verso_str name, uint32_t id, uint64_t entries)
 }
 
 /* Packs a list (tm.h) as an array of strings, or of [name, value] pairs. */
-static int s_pack_list(msgpack_packer *pk, const char *key, verso_str list, bool pairs)
+static void s_pack_list(verso_pack *pk, const char *key, verso_str list, bool pairs)
 {
     size_t n = 0;
     verso_str a, b, walk = list;
     while (verso_tm_list_next(&walk, &a))
         n++;
-    int rc = verso_mp_pack_cstr(pk, key);
-    rc = rc ? rc : msgpack_pack_array(pk, pairs ? n / 2 : n);
-    while (!rc && !pairs && verso_tm_list_next(&list, &a))
-        rc = msgpack_pack_str_with_body(pk, a.p, a.n);
-    while (!rc && pairs && verso_tm_list_next(&list, &a) && verso_tm_list_next(&list, &b)) {
-        rc = msgpack_pack_array(pk, 2);
-        rc = rc ? rc : msgpack_pack_str_with_body(pk, a.p, a.n);
-        rc = rc ? rc : msgpack_pack_str_with_body(pk, b.p, b.n);
+    verso_pack_str(pk, key);
+    verso_pack_array(pk, (uint32_t)(pairs ? n / 2 : n));
+    while (!verso_pack_err(pk) && !pairs && verso_tm_list_next(&list, &a))
+        verso_pack_strn(pk, a.p, a.n);
+    while (!verso_pack_err(pk) && pairs && verso_tm_list_next(&list, &a) &&
+           verso_tm_list_next(&list, &b)) {
+        verso_pack_array(pk, 2);
+        verso_pack_strn(pk, a.p, a.n);
+        verso_pack_strn(pk, b.p, b.n);
     }
-    return rc;
 }
 
-int verso_tmop_pack_entry(verso_txn *t, msgpack_packer *pk, const verso_tm_entry *e,
-                          const verso_str *tm_name, size_t n_extra)
+void verso_tmop_pack_entry(verso_txn *t, verso_pack *pk, const verso_tm_entry *e,
+                           const verso_str *tm_name, size_t n_extra)
 {
     s_tm_name_of tm = {e->tm_id, {"", 0}};
     if (tm_name)
@@ -542,19 +541,17 @@ int verso_tmop_pack_entry(verso_txn *t, msgpack_packer *pk, const verso_tm_entry
                 {"note", e->note}, {"origin", e->origin},     {"prev", e->prev},
                 {"next", e->next}};
     size_t ns = sizeof strs / sizeof strs[0];
-    int rc = msgpack_pack_map(pk, ns + 8 + n_extra);
-    rc = rc ? rc : verso_mp_pack_kv_uint(pk, "id", e->id);
-    for (size_t i = 0; i < ns && !rc; i++) {
-        rc = verso_mp_pack_cstr(pk, strs[i].key);
-        rc = rc ? rc : msgpack_pack_str_with_body(pk, strs[i].v.p, strs[i].v.n);
-    }
-    rc = rc ? rc : s_pack_list(pk, "src_tags", e->src_tags, false);
-    rc = rc ? rc : s_pack_list(pk, "tgt_tags", e->tgt_tags, false);
-    rc = rc ? rc : s_pack_list(pk, "props", e->props, true);
-    rc = rc ? rc : s_pack_list(pk, "tmx", e->tmx, true);
-    rc = rc ? rc : verso_mp_pack_kv_int(pk, "created", e->created);
-    rc = rc ? rc : verso_mp_pack_kv_int(pk, "changed", e->changed);
-    return rc ? rc : verso_mp_pack_kv_uint(pk, "usage", e->usage);
+    verso_pack_map(pk, (uint32_t)(ns + 8 + n_extra));
+    verso_pack_kv_uint(pk, "id", e->id);
+    for (size_t i = 0; i < ns; i++)
+        verso_pack_kv_strn(pk, strs[i].key, strs[i].v.p, strs[i].v.n);
+    s_pack_list(pk, "src_tags", e->src_tags, false);
+    s_pack_list(pk, "tgt_tags", e->tgt_tags, false);
+    s_pack_list(pk, "props", e->props, true);
+    s_pack_list(pk, "tmx", e->tmx, true);
+    verso_pack_kv_int(pk, "created", e->created);
+    verso_pack_kv_int(pk, "changed", e->changed);
+    verso_pack_kv_uint(pk, "usage", e->usage);
 }
 
 /* "entry_id": any integer is well-formed; only positive ones can exist
@@ -585,11 +582,13 @@ static verso_err s_reply_entry(verso_op_ctx *ctx, uint64_t id)
     err = id > 0 ? verso_tm_get(t, id, &e) : VERSO_ENOTFOUND;
     if (err == VERSO_ENOTFOUND)
         s_no_entry(ctx, id);
-    int rc = err ? 0 : msgpack_pack_map(ctx->res, 1);
-    rc = rc ? rc : verso_mp_pack_cstr(ctx->res, "entry");
-    rc = rc || err ? rc : verso_tmop_pack_entry(t, ctx->res, &e, NULL, 0);
+    if (!err) {
+        verso_pack_map(ctx->res, 1);
+        verso_pack_str(ctx->res, "entry");
+        verso_tmop_pack_entry(t, ctx->res, &e, NULL, 0);
+    }
     verso_store_read_end(&t);
-    return err ? err : rc ? VERSO_ENOMEM : VERSO_OK;
+    return err ? err : verso_pack_err(ctx->res);
 }
 
 verso_err verso_op_get(verso_op_ctx *ctx)
@@ -695,18 +694,20 @@ static verso_err s_export_args(verso_op_ctx *ctx, int64_t *after, int64_t *limit
 static verso_err s_pack_export(verso_op_ctx *ctx, verso_txn *t, verso_str tm, const s_export *x,
                                uint64_t next, verso_str header)
 {
-    int rc = msgpack_pack_map(ctx->res, header.n ? 3 : 2);
-    if (header.n) {
-        rc = rc ? rc : verso_mp_pack_cstr(ctx->res, "tmx_header");
-        rc = rc ? rc : msgpack_pack_str_with_body(ctx->res, header.p, header.n);
-    }
-    rc = rc ? rc : verso_mp_pack_cstr(ctx->res, "entries");
-    rc = rc ? rc : msgpack_pack_array(ctx->res, x->n);
-    for (size_t i = 0; i < x->n && !rc; i++)
-        rc = verso_tmop_pack_entry(t, ctx->res, &x->v[i], &tm, 0);
-    rc = rc ? rc : verso_mp_pack_cstr(ctx->res, "next");
-    rc = rc ? rc : next ? msgpack_pack_uint64(ctx->res, next) : msgpack_pack_nil(ctx->res);
-    return rc ? VERSO_ENOMEM : VERSO_OK;
+    verso_pack *p = ctx->res;
+    verso_pack_map(p, header.n ? 3 : 2);
+    if (header.n)
+        verso_pack_kv_strn(p, "tmx_header", header.p, header.n);
+    verso_pack_str(p, "entries");
+    verso_pack_array(p, (uint32_t)x->n);
+    for (size_t i = 0; i < x->n && !verso_pack_err(p); i++)
+        verso_tmop_pack_entry(t, p, &x->v[i], &tm, 0);
+    verso_pack_str(p, "next");
+    if (next)
+        verso_pack_uint(p, next);
+    else
+        verso_pack_nil(p);
+    return verso_pack_err(p);
 }
 
 verso_err verso_op_export(verso_op_ctx *ctx)
@@ -777,8 +778,10 @@ verso_err verso_op_delete(verso_op_ctx *ctx)
             j.ids[i] = o->via.u64;
     }
     err = err ? err : s_submit(ctx, s_del_run, &j);
-    int rc = err ? 0 : msgpack_pack_map(ctx->res, 1);
-    rc = rc ? rc : verso_mp_pack_kv_uint(ctx->res, "deleted", j.deleted);
     free(j.ids);
-    return err ? err : rc ? VERSO_ENOMEM : VERSO_OK;
+    if (err)
+        return err;
+    verso_pack_map(ctx->res, 1);
+    verso_pack_kv_uint(ctx->res, "deleted", j.deleted);
+    return verso_pack_err(ctx->res);
 }

@@ -27,8 +27,8 @@ verso_err verso_tmop_add(verso_op_ctx *ctx, verso_str tm, verso_tm_entry *entrie
 
 /* Packs an entry as a map of its fields plus n_extra pairs the caller packs
  * next. tm_name: the name of the entry's TM, or NULL to look it up in t.
- * Returns a msgpack error (nonzero) when packing fails. */
-int verso_tmop_pack_entry(verso_txn *t, msgpack_packer *pk, const verso_tm_entry *e,
-                          const verso_str *tm_name, size_t n_extra);
+ * A packing failure stays in p (verso_pack_err). */
+void verso_tmop_pack_entry(verso_txn *t, verso_pack *p, const verso_tm_entry *e,
+                           const verso_str *tm_name, size_t n_extra);
 
 #endif

@@ -169,7 +169,13 @@ static void test_offer(void)
     CHECK(r->e.prev_hash == 0 && r->e.next_hash == 0);
     CHECK(verso_rank_list_has(l, 5, true));
     CHECK(!verso_rank_list_has(l, 5, false));
-    /* Fuzzy: ranked on the final score; same words (base 100) are near-exact. */
+    free(l);
+}
+
+/* Fuzzy: ranked on the final score; same words (base 100) are near-exact. */
+static void test_offer_fuzzy(void)
+{
+    verso_rank_list *l = malloc(sizeof *l);
     verso_tm_entry fe = s_entry(6, "A dog.", "Un chien.", 0, 0);
     verso_fuzzy_match m80 = {80, 81, VERSO_TEXT_CASE, 1, NULL, 0};
     verso_fuzzy_match m100 = {98, 100, VERSO_TEXT_PUNCT, 0, NULL, 0};
@@ -315,6 +321,7 @@ int main(void)
     RUN(test_cmp);
     RUN(test_list_order);
     RUN(test_offer);
+    RUN(test_offer_fuzzy);
     RUN(test_bounds);
     RUN(test_substitute);
     RUN(test_substitute_fuzzy);
