@@ -15,6 +15,7 @@
  */
 #define _GNU_SOURCE
 #include "server.h"
+#include "server_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,48 +37,8 @@
 #include "writer.h"
 
 #define S_START_TIMEOUT_MS 10000
-#define S_FRONT_LINGER_MS  2000 /* time given to queued replies at shutdown */
 #define S_MONITOR_ENDPOINT "inproc://verso-front-events"
-#define S_DEAD_FDS         256 /* connections gone, remembered until their fd is reused */
 #define S_CONTROL_MAX      256 /* requests given to the control worker and not answered yet */
-
-/* What a worker is running: its client's routing id, connection and
- * caller name (the allow-list's name of its key with CURVE). */
-typedef struct s_busy {
-    bool on;
-    int fd;
-    size_t idlen;
-    unsigned char id[256];
-    char name[VERSO_NAME_MAX + 1];
-} s_busy;
-
-struct verso_server_impl {
-    void *zctx;
-    void *front;           /* ROUTER, clients */
-    void *back;            /* ROUTER, workers */
-    verso_worker *workers; /* nwork workers for work, then the control worker */
-    unsigned nworkers;     /* threads started (work and control) */
-    unsigned nwork;        /* workers for work: cfg.threads */
-    unsigned control;      /* index of the control worker (ping, hello, stats) */
-    unsigned ready;        /* workers that said READY */
-    unsigned control_out;  /* requests the control worker has not answered yet */
-    unsigned cap;          /* requests one client may run at once */
-    s_busy *busy;          /* per worker */
-    unsigned *idle;        /* stack of idle worker indices (work workers only) */
-    unsigned nidle;
-    verso_pending pending; /* requests waiting for a worker */
-    void *monitor;         /* PAIR, the front socket's connection events */
-    int dead[S_DEAD_FDS];  /* fds of connections gone (ring; -1: free) */
-    unsigned ndead;
-    int64_t stop_at_ms; /* when the stop was seen; 0: not stopping */
-    bool grace_over;    /* in-flight requests were cancelled */
-    verso_writer *writer;
-    int sigpipe[2];     /* the signal handlers' wake-ups: 'x' stop, 'h' reload */
-    void *zap;          /* REP, the ZAP handler (CURVE only) */
-    verso_allow *allow; /* the current allow-list (CURVE only) */
-    verso_keypair key;  /* the server's key pair (CURVE only) */
-    verso_zap_counts zc;
-};
 
 /* Moves every remaining part of the message on `from` to `to`. */
 static int s_forward_rest(void *from, void *to)
@@ -310,7 +271,7 @@ static unsigned s_running(void *arg, const verso_pending_req *r)
     size_t n = zmq_msg_size((zmq_msg_t *)&r->id);
     unsigned k = 0;
     for (unsigned w = 0; w < im->nwork; w++) {
-        const s_busy *b = &im->busy[w];
+        const verso_server_busy *b = &im->busy[w];
         k += b->on && (s->host.curve ? !strcmp(b->name, r->who.name)
                                      : b->idlen == n && !memcmp(b->id, id, n));
     }
@@ -319,7 +280,7 @@ static unsigned s_running(void *arg, const verso_pending_req *r)
 
 static bool s_fd_dead(const verso_server_impl *im, int fd)
 {
-    for (unsigned i = 0; fd >= 0 && i < S_DEAD_FDS; i++)
+    for (unsigned i = 0; fd >= 0 && i < VERSO_SERVER_DEAD_FDS; i++)
         if (im->dead[i] == fd)
             return true;
     return false;
@@ -341,7 +302,7 @@ static void s_dispatch(verso_server *s)
             continue;
         }
         unsigned w = im->idle[--im->nidle];
-        s_busy *b = &im->busy[w];
+        verso_server_busy *b = &im->busy[w];
         b->on = true;
         b->fd = r->fd;
         b->idlen = zmq_msg_size(&r->id) < sizeof b->id ? zmq_msg_size(&r->id) : sizeof b->id;
@@ -389,11 +350,11 @@ static void s_monitor(verso_server *s)
             memcpy(&event, zmq_msg_data(&ev), 2);
             memcpy(&value, (const char *)zmq_msg_data(&ev) + 2, 4);
             int fd = (int)value;
-            for (unsigned i = 0; i < S_DEAD_FDS; i++)
+            for (unsigned i = 0; i < VERSO_SERVER_DEAD_FDS; i++)
                 if (im->dead[i] == fd)
                     im->dead[i] = -1; /* gone, or reused by a new connection */
             if (event == ZMQ_EVENT_DISCONNECTED) {
-                im->dead[im->ndead++ % S_DEAD_FDS] = fd;
+                im->dead[im->ndead++ % VERSO_SERVER_DEAD_FDS] = fd;
                 unsigned n = s_cancel(im, fd);
                 if (n)
                     verso_log(VERSO_LOG_INFO, "a client went away: cancelling %u request(s)", n);
@@ -404,9 +365,9 @@ static void s_monitor(verso_server *s)
 }
 
 /* Watches the front socket's connections (before it binds). */
-static verso_err s_monitor_start(verso_server_impl *im)
+verso_err verso_server_monitor_start(verso_server_impl *im)
 {
-    for (unsigned i = 0; i < S_DEAD_FDS; i++)
+    for (unsigned i = 0; i < VERSO_SERVER_DEAD_FDS; i++)
         im->dead[i] = -1;
     if (zmq_socket_monitor(im->front, S_MONITOR_ENDPOINT,
                            ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED) < 0 ||
@@ -465,168 +426,10 @@ static verso_err s_start_workers(verso_server *s)
     return s_await_workers(im);
 }
 
-/* CURVE server options, the ZAP handler bound first (libzmq asks it about
- * every handshake only when it is bound before the handshake starts). */
-static verso_err s_front_curve(verso_server *s)
-{
-    verso_server_impl *im = s->impl;
-    int one = 1;
-    if (verso_zap_bind(im->zctx, &im->zap)) {
-        verso_log(VERSO_LOG_ERROR, "cannot bind the ZAP handler: %s", zmq_strerror(zmq_errno()));
-        return VERSO_ETRANSPORT;
-    }
-    if (zmq_setsockopt(im->front, ZMQ_CURVE_SERVER, &one, sizeof one) < 0 ||
-        zmq_setsockopt(im->front, ZMQ_CURVE_SECRETKEY, im->key.secret_key, VERSO_KEY_LEN + 1) < 0 ||
-        zmq_setsockopt(im->front, ZMQ_ZAP_DOMAIN, "verso", 5) < 0) {
-        verso_log(VERSO_LOG_ERROR, "cannot enable CURVE: %s", zmq_strerror(zmq_errno()));
-        return VERSO_ETRANSPORT;
-    }
-    explicit_bzero(im->key.secret_key, sizeof im->key.secret_key); /* libzmq has its copy */
-    return VERSO_OK;
-}
-
-/* The endpoint libzmq binds for cfg's: "localhost" as 127.0.0.1 (libzmq
- * binds interface names and addresses, not host names); *ipv6 when the
- * host is an IPv6 literal ("[::1]"), which needs ZMQ_IPV6 on. */
-static int s_bind_endpoint(const char *ep, char *out, size_t cap, int *ipv6)
-{
-    static const char lh[] = "tcp://localhost:";
-    *ipv6 = !strncmp(ep, "tcp://[", 7);
-    if (!strncasecmp(ep, lh, sizeof lh - 1))
-        return snprintf(out, cap, "tcp://127.0.0.1:%s", ep + sizeof lh - 1) < (int)cap ? 0 : -1;
-    return snprintf(out, cap, "%s", ep) < (int)cap ? 0 : -1;
-}
-
-static verso_err s_bind_front(verso_server *s)
-{
-    verso_server_impl *im = s->impl;
-    int64_t hard = (int64_t)VERSO_HARD_LIMIT(s->cfg.max_message_bytes);
-    int hwm = 1000, linger = S_FRONT_LINGER_MS;
-    im->front = zmq_socket(im->zctx, ZMQ_ROUTER);
-    if (!im->front)
-        return VERSO_ETRANSPORT;
-    zmq_setsockopt(im->front, ZMQ_MAXMSGSIZE, &hard, sizeof hard);
-    zmq_setsockopt(im->front, ZMQ_RCVHWM, &hwm, sizeof hwm);
-    zmq_setsockopt(im->front, ZMQ_LINGER, &linger, sizeof linger);
-    if (s->host.curve && s_front_curve(s))
-        return VERSO_ETRANSPORT;
-    if (s_monitor_start(im))
-        return VERSO_ETRANSPORT;
-    char ep[1024];
-    int ipv6 = 0;
-    if (s_bind_endpoint(s->cfg.bind, ep, sizeof ep, &ipv6) < 0) {
-        verso_log(VERSO_LOG_ERROR, "cannot bind %s: endpoint too long", s->cfg.bind);
-        return VERSO_ETRANSPORT;
-    }
-    zmq_setsockopt(im->front, ZMQ_IPV6, &ipv6, sizeof ipv6);
-    if (zmq_bind(im->front, ep) < 0) {
-        verso_log(VERSO_LOG_ERROR, "cannot bind %s: %s", s->cfg.bind, zmq_strerror(zmq_errno()));
-        return VERSO_ETRANSPORT;
-    }
-    size_t len = sizeof s->host.endpoint;
-    zmq_getsockopt(im->front, ZMQ_LAST_ENDPOINT, s->host.endpoint, &len);
-    return VERSO_OK;
-}
-
-/* Writes the bound endpoint to the ready file atomically (tmp + rename), so
- * that a reader never sees half a line. */
-static verso_err s_write_ready(verso_server *s)
-{
-    const char *path = s->cfg.ready_file;
-    if (!path)
-        return VERSO_OK;
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof tmp)
-        return VERSO_EINVAL;
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return VERSO_EIO;
-    int bad = fprintf(f, "%s\n", s->host.endpoint) < 0;
-    bad |= fclose(f) != 0;
-    if (bad || rename(tmp, path) < 0) {
-        unlink(tmp);
-        return VERSO_EIO;
-    }
-    return VERSO_OK;
-}
-
-/* Loads the server's key pair and the allow-list, or, without keys, checks
- * that the endpoint is local (or that --insecure says otherwise). */
-static verso_err s_auth_init(verso_server *s)
-{
-    verso_server_impl *im = s->impl;
-    const verso_server_config *c = &s->cfg;
-    char why[256];
-    if (!c->curve_secret) {
-        if (c->allow_file) {
-            verso_log(VERSO_LOG_ERROR, "an allow-list needs CURVE: give the server's key too");
-            return VERSO_EINVAL;
-        }
-        if (verso_endpoint_is_local(c->bind)) {
-            verso_log(VERSO_LOG_INFO,
-                      "no CURVE keys: serving this machine only (%s), every "
-                      "client with every right",
-                      c->bind);
-            return VERSO_OK;
-        }
-        if (!c->insecure) {
-            verso_log(VERSO_LOG_ERROR,
-                      "refusing to serve %s without CURVE: anyone on the network "
-                      "could read and change the TM; give a key pair and an allow-list, or "
-                      "--insecure",
-                      c->bind);
-            return VERSO_EDENIED;
-        }
-        verso_log(VERSO_LOG_WARN, "--insecure: serving %s without authentication or encryption",
-                  c->bind);
-        return VERSO_OK;
-    }
-    verso_err err = verso_keyfile_read_pair(c->curve_secret, &im->key, why);
-    if (!err && !c->allow_file) {
-        snprintf(why, sizeof why, "CURVE needs an allow-list of client keys");
-        err = VERSO_EINVAL;
-    }
-    if (!err)
-        err = verso_allow_load(c->allow_file, &im->allow, why);
-    if (err) {
-        verso_log(VERSO_LOG_ERROR, "%s", why);
-        return err;
-    }
-    s->host.curve = 1;
-    atomic_store(&s->host.stats.clients, verso_allow_count(im->allow));
-    verso_log(VERSO_LOG_INFO, "CURVE on: server key %s, %zu client key(s) allowed",
-              im->key.public_key, verso_allow_count(im->allow));
-    return VERSO_OK;
-}
-
-/* SIGHUP: the new list replaces the old one only when it reads cleanly. */
-static void s_reload(verso_server *s)
-{
-    verso_server_impl *im = s->impl;
-    if (!s->host.curve) {
-        verso_log(VERSO_LOG_INFO, "SIGHUP: no allow-list to reload (CURVE is off)");
-        return;
-    }
-    char why[256];
-    verso_allow *next;
-    verso_err err = verso_allow_load(s->cfg.allow_file, &next, why);
-    if (err) {
-        atomic_fetch_add(&s->host.stats.reload_errors, 1);
-        verso_log(VERSO_LOG_ERROR, "SIGHUP: allow-list not reloaded, the old one stays: %s", why);
-        return;
-    }
-    verso_allow_destroy(&im->allow);
-    im->allow = next;
-    atomic_store(&s->host.stats.clients, verso_allow_count(next));
-    atomic_fetch_add(&s->host.stats.reloads, 1);
-    verso_log(VERSO_LOG_INFO, "SIGHUP: allow-list reloaded, %zu client key(s)",
-              verso_allow_count(next));
-}
-
 static verso_err s_start(verso_server *s)
 {
     verso_server_impl *im = s->impl;
-    verso_err err = s_auth_init(s);
+    verso_err err = verso_server_auth_init(s);
     if (err)
         return err;
     /* Set before any thread starts: workers read them (stats) with no other
@@ -654,9 +457,9 @@ static verso_err s_start(verso_server *s)
                   verso_strerror(err));
         return err;
     }
-    if ((err = s_bind_front(s)))
+    if ((err = verso_server_bind(s)))
         return err;
-    if ((err = s_write_ready(s)))
+    if ((err = verso_server_write_ready(s)))
         verso_log(VERSO_LOG_ERROR, "cannot write the ready file %s: %s", s->cfg.ready_file,
                   verso_strerror(err));
     return err;
@@ -740,7 +543,7 @@ static void s_signals(verso_server *s, int *logged_stop)
         for (ssize_t i = 0; i < n; i++)
             buf[i] == 'h' ? (reload = 1) : (stop = 1);
     if (reload)
-        s_reload(s);
+        verso_server_reload(s);
     if (stop) {
         atomic_store(&s->host.stopping, 1);
         if (!(*logged_stop)++)
