@@ -2,7 +2,9 @@
  * UTF-8 (U+FDD0), keep a window of the bytes expat has not finished with,
  * parse; after an error skip to the next "<tu" and go on with a fresh parser
  * primed with "<tmx><body>". Expat is the only XML code here; its errors
- * become "static text + line" and VERSO_EPROTO. The writer and
+ * become "static text + line" and VERSO_EPROTO. This file holds the TU
+ * being read and expat's handlers; the input pipeline and the reader API
+ * are in tmx_input.c (tmx_read.h is what the two share); the writer and
  * verso_tmx_tag_valid are in tmx_write.c. */
 #define _GNU_SOURCE /* memmem */
 #include "tmx.h"
@@ -13,97 +15,8 @@
 #include <strings.h>
 
 #include "tmx_int.h"
+#include "tmx_read.h"
 #include "utf8.h"
-
-#define S_SLICE     ((size_t)64 << 10) /* bytes handed to expat at a time */
-#define S_SNIFF_MAX 1024               /* bytes read to find the encoding */
-#define S_MAX_DEPTH 256                /* element nesting */
-#define S_PRIME     "<tmx><body>"
-#define S_FDD0      "\xEF\xB7\x90"
-
-/* ---- the TU being read ------------------------------------------------ */
-
-typedef struct s_span { /* bytes [off, off + len) of one of the TU's buffers */
-    uint32_t off, len;
-} s_span;
-
-typedef struct s_tuv {
-    s_span lang, text;
-    uint32_t tag0, ntags; /* its tags in the TU's tag table */
-    bool has_seg;
-    s_span attrs, body; /* in the TU's xtra: its attributes, its note and prop elements */
-} s_tuv;
-
-typedef struct s_prop {
-    s_span type, value;
-} s_prop;
-
-/* Text lives in five buffers whose sum is capped (VERSO_TMX_MAX_TEXT):
- * arena (attributes, seg texts, prop values), tagx (tag XML, the tags back
- * to back), note, xtra (the TU's attributes as XML, then each tuv's
- * attributes and note/prop elements) and tubody (the TU's note and prop
- * elements as XML): xtra and tubody keep what no other field does. Depths
- * are element depths, 0 when outside. */
-typedef struct s_tu {
-    bool active, skip; /* skip: a limit was hit, ignore the rest */
-    const char *problem;
-    unsigned long line, depth, tuv_depth, seg_depth, tag_depth, note_depth, prop_depth;
-    unsigned long meta_depth; /* a note or prop of a tuv, copied to xtra as XML */
-    s_span tuid, creationid, changeid, srclang;
-    int64_t created, changed;
-    uint64_t usage;
-    verso_buf arena, tagx, note, xtra, tubody;
-    s_span attrs; /* in xtra: the TU's attributes; tubody: its note and prop elements */
-    bool has_note;
-    s_tuv *tuvs;
-    size_t ntuvs, tuvs_cap;
-    s_prop *props;
-    size_t nprops, props_cap;
-    uint32_t *tags; /* start of each tag in tagx; the last ends at tagx_end */
-    size_t ntags, tags_cap;
-    uint32_t tagx_end, tag_start;
-    bool xchar; /* the tag being read may be an x-verso-char ph */
-    char hex[8];
-    size_t nhex;
-} s_tu;
-
-typedef enum s_enc { S_SNIFF, S_UTF8, S_OTHER } s_enc;
-
-struct verso_tmx_reader {
-    verso_tmx_tu_fn fn;
-    void *arg;
-    XML_Parser xp;
-    s_enc enc;
-    verso_buf sniff; /* the first bytes, until the encoding is known */
-    unsigned char pend[4];
-    size_t npend; /* UTF-8: an incomplete sequence at the end of a feed */
-    /* win holds the stream bytes [win_abs, win_abs + win.len) (UTF-8 after
-     * repair), from the start of expat's last event on, so parsing can
-     * resume after any error position. fed_abs: bytes before it went to
-     * expat; base: stream offset of expat's byte 0 (the prime before it). */
-    verso_buf win;
-    uint64_t win_abs, fed_abs, evt_abs, resync_abs;
-    int64_t base;
-    bool skipping;
-    uint64_t nl_abs; /* newlines before nl_abs are counted in nl */
-    unsigned long nl, line_base;
-    unsigned long depth;
-    bool halted, stopped, done;
-    const char *own_err; /* why a handler stopped expat */
-    verso_err fatal;
-    const char *err;
-    unsigned long err_line;
-    unsigned nerrors;
-    verso_buf srclang;
-    verso_buf header;           /* the <header> element as XML (with its children) */
-    unsigned long header_depth; /* inside <header>: its depth */
-    bool header_bad;            /* over VERSO_TMX_MAX_HEADER: not kept */
-    s_tu tu;
-    verso_tmx_tuv *v_tuvs; /* the views handed to fn */
-    verso_tmx_prop *v_props;
-    verso_tmx_str *v_tags;
-    size_t v_tuvs_cap, v_props_cap, v_tags_cap;
-};
 
 static size_t s_utf8_put(uint32_t cp, char *out)
 {
@@ -140,13 +53,13 @@ static void s_halt(verso_tmx_reader *r, const char *why, verso_err fatal)
     XML_StopParser(r->xp, XML_FALSE);
 }
 
-static void s_problem(s_tu *t, const char *why)
+static void s_problem(verso_tmx_rtu *t, const char *why)
 {
     if (!t->problem)
         t->problem = why;
 }
 
-static void s_limit(s_tu *t, const char *why)
+static void s_limit(verso_tmx_rtu *t, const char *why)
 {
     s_problem(t, why);
     t->skip = true;
@@ -156,7 +69,7 @@ static void s_limit(s_tu *t, const char *why)
  * the header's within its own cap. */
 static bool s_store(verso_tmx_reader *r, verso_buf *b, const void *p, size_t n)
 {
-    s_tu *t = &r->tu;
+    verso_tmx_rtu *t = &r->tu;
     if (b == &r->header) {
         if (!r->header_bad && verso_buf_append(b, p, n))
             r->header_bad = true;
@@ -181,13 +94,13 @@ static bool s_puts(verso_tmx_reader *r, verso_buf *b, const char *s)
     return s_store(r, b, s, strlen(s));
 }
 
-static void s_check_fdd0(s_tu *t, const char *s, size_t n)
+static void s_check_fdd0(verso_tmx_rtu *t, const char *s, size_t n)
 {
-    if (memmem(s, n, S_FDD0, 3))
+    if (memmem(s, n, VERSO_TMX_FDD0, 3))
         s_problem(t, "invalid UTF-8");
 }
 
-static void s_check_atts(s_tu *t, const XML_Char **atts)
+static void s_check_atts(verso_tmx_rtu *t, const XML_Char **atts)
 {
     for (; *atts; atts += 2)
         s_check_fdd0(t, atts[1], strlen(atts[1]));
@@ -201,9 +114,9 @@ static const char *s_att(const XML_Char **atts, const char *name)
     return NULL;
 }
 
-static s_span s_store_span(verso_tmx_reader *r, const char *s)
+static verso_tmx_span s_store_span(verso_tmx_reader *r, const char *s)
 {
-    s_span sp = {(uint32_t)r->tu.arena.len, 0};
+    verso_tmx_span sp = {(uint32_t)r->tu.arena.len, 0};
     if (s && s_puts(r, &r->tu.arena, s))
         sp.len = (uint32_t)strlen(s);
     return sp;
@@ -355,8 +268,8 @@ static void s_tag_open(verso_tmx_reader *r, const XML_Char *name, const XML_Char
 /* The tag at tagx[start..] is complete: number it, put its mark in the text. */
 static void s_tag_commit(verso_tmx_reader *r, uint32_t start)
 {
-    s_tu *t = &r->tu;
-    s_tuv *v = &t->tuvs[t->ntuvs - 1];
+    verso_tmx_rtu *t = &r->tu;
+    verso_tmx_rtuv *v = &t->tuvs[t->ntuvs - 1];
     size_t k = t->ntags - v->tag0;
     if (t->skip)
         return;
@@ -379,7 +292,7 @@ static void s_tag_commit(verso_tmx_reader *r, uint32_t start)
  * anything else starts a tag that runs to its end tag. */
 static void s_seg_child(verso_tmx_reader *r, const XML_Char *name, const XML_Char **atts)
 {
-    s_tu *t = &r->tu;
+    verso_tmx_rtu *t = &r->tu;
     t->tag_start = (uint32_t)t->tagx.len;
     s_check_atts(t, atts);
     s_tag_open(r, name, atts);
@@ -395,7 +308,7 @@ static void s_seg_child(verso_tmx_reader *r, const XML_Char *name, const XML_Cha
 
 static void s_tag_text(verso_tmx_reader *r, const char *s, size_t n)
 {
-    s_tu *t = &r->tu;
+    verso_tmx_rtu *t = &r->tu;
     if (t->xchar && n <= sizeof t->hex - 1 - t->nhex) {
         memcpy(t->hex + t->nhex, s, n);
         t->nhex += n;
@@ -406,7 +319,7 @@ static void s_tag_text(verso_tmx_reader *r, const char *s, size_t n)
 }
 
 /* The character an x-verso-char ph stands for; false when it is no such. */
-static bool s_xchar(const s_tu *t, uint32_t *cp)
+static bool s_xchar(const verso_tmx_rtu *t, uint32_t *cp)
 {
     uint32_t v = 0;
     if (!t->xchar || !t->nhex || t->nhex > 6)
@@ -427,7 +340,7 @@ static bool s_xchar(const s_tu *t, uint32_t *cp)
 
 static void s_tag_end(verso_tmx_reader *r, const XML_Char *name, unsigned long d)
 {
-    s_tu *t = &r->tu;
+    verso_tmx_rtu *t = &r->tu;
     s_puts(r, &t->tagx, "</");
     s_puts(r, &t->tagx, name);
     s_puts(r, &t->tagx, ">");
@@ -449,7 +362,7 @@ static void s_tag_end(verso_tmx_reader *r, const XML_Char *name, unsigned long d
 
 static void s_tu_start(verso_tmx_reader *r, const XML_Char **atts)
 {
-    s_tu *t = &r->tu;
+    verso_tmx_rtu *t = &r->tu;
     t->active = true;
     t->depth = r->depth;
     t->line = r->line_base + (unsigned long)XML_GetCurrentLineNumber(r->xp);
@@ -469,7 +382,7 @@ static void s_tu_start(verso_tmx_reader *r, const XML_Char **atts)
 
 static void s_tuv_start(verso_tmx_reader *r, const XML_Char **atts)
 {
-    s_tu *t = &r->tu;
+    verso_tmx_rtu *t = &r->tu;
     if (t->ntuvs >= VERSO_TMX_MAX_TUVS) {
         s_limit(t, "too many tuvs");
         return;
@@ -478,7 +391,7 @@ static void s_tuv_start(verso_tmx_reader *r, const XML_Char **atts)
         s_halt(r, NULL, VERSO_ENOMEM);
         return;
     }
-    s_tuv *v = &t->tuvs[t->ntuvs++];
+    verso_tmx_rtuv *v = &t->tuvs[t->ntuvs++];
     memset(v, 0, sizeof *v);
     s_check_atts(t, atts);
     const char *lang = s_att(atts, "xml:lang");
@@ -496,7 +409,7 @@ static void s_tuv_start(verso_tmx_reader *r, const XML_Char **atts)
 
 static void s_prop_start(verso_tmx_reader *r, const XML_Char **atts)
 {
-    s_tu *t = &r->tu;
+    verso_tmx_rtu *t = &r->tu;
     if (t->nprops >= VERSO_TMX_MAX_PROPS) {
         s_limit(t, "too many props");
         return;
@@ -506,9 +419,9 @@ static void s_prop_start(verso_tmx_reader *r, const XML_Char **atts)
         return;
     }
     s_check_atts(t, atts);
-    s_prop *p = &t->props[t->nprops++];
+    verso_tmx_rprop *p = &t->props[t->nprops++];
     p->type = s_store_span(r, s_att(atts, "type"));
-    p->value = (s_span){(uint32_t)t->arena.len, 0};
+    p->value = (verso_tmx_span){(uint32_t)t->arena.len, 0};
     t->prop_depth = r->depth;
     s_open_xml(r, &t->tubody, "prop", atts);
 }
@@ -516,7 +429,7 @@ static void s_prop_start(verso_tmx_reader *r, const XML_Char **atts)
 /* A child of <tu>: tuv, note or prop; others are ignored. */
 static void s_tu_child(verso_tmx_reader *r, const XML_Char *name, const XML_Char **atts)
 {
-    s_tu *t = &r->tu;
+    verso_tmx_rtu *t = &r->tu;
     if (!strcmp(name, "tuv")) {
         s_tuv_start(r, atts);
     } else if (!strcmp(name, "prop")) {
@@ -533,8 +446,8 @@ static void s_tu_child(verso_tmx_reader *r, const XML_Char *name, const XML_Char
 
 static void s_seg_start(verso_tmx_reader *r)
 {
-    s_tu *t = &r->tu;
-    s_tuv *v = &t->tuvs[t->ntuvs - 1];
+    verso_tmx_rtu *t = &r->tu;
+    verso_tmx_rtuv *v = &t->tuvs[t->ntuvs - 1];
     if (v->has_seg) {
         s_problem(t, "tuv with two segs");
         return;
@@ -547,8 +460,8 @@ static void s_seg_start(verso_tmx_reader *r)
 
 static void s_seg_end(verso_tmx_reader *r)
 {
-    s_tu *t = &r->tu;
-    s_tuv *v = &t->tuvs[t->ntuvs - 1];
+    verso_tmx_rtu *t = &r->tu;
+    verso_tmx_rtuv *v = &t->tuvs[t->ntuvs - 1];
     v->text.len = (uint32_t)t->arena.len - v->text.off;
     v->ntags = (uint32_t)t->ntags - v->tag0;
     t->seg_depth = 0;
@@ -562,19 +475,19 @@ static void s_buf_recycle(verso_buf *b)
         verso_buf_reset(b);
 }
 
-static void s_tu_reset(s_tu *t)
+void verso_tmx_rtu_reset(verso_tmx_rtu *t)
 {
     s_buf_recycle(&t->arena);
     s_buf_recycle(&t->tagx);
     s_buf_recycle(&t->note);
     s_buf_recycle(&t->xtra);
     s_buf_recycle(&t->tubody);
-    t->attrs = (s_span){0, 0};
+    t->attrs = (verso_tmx_span){0, 0};
     t->meta_depth = 0;
     t->active = t->skip = t->has_note = t->xchar = false;
     t->problem = NULL;
     t->depth = t->tuv_depth = t->seg_depth = t->tag_depth = t->note_depth = t->prop_depth = 0;
-    t->tuid = t->creationid = t->changeid = t->srclang = (s_span){0, 0};
+    t->tuid = t->creationid = t->changeid = t->srclang = (verso_tmx_span){0, 0};
     t->created = t->changed = 0;
     t->usage = 0;
     t->ntuvs = t->nprops = t->ntags = 0;
@@ -582,7 +495,7 @@ static void s_tu_reset(s_tu *t)
     t->nhex = 0;
 }
 
-static verso_tmx_str s_view(const verso_buf *b, s_span sp)
+static verso_tmx_str s_view(const verso_buf *b, verso_tmx_span sp)
 {
     return (verso_tmx_str){b->data ? b->data + sp.off : "", sp.len};
 }
@@ -590,17 +503,17 @@ static verso_tmx_str s_view(const verso_buf *b, s_span sp)
 /* Builds the views of the TU for the callback. */
 static verso_err s_views(verso_tmx_reader *r)
 {
-    s_tu *t = &r->tu;
+    verso_tmx_rtu *t = &r->tu;
     if (verso_array_grow(&r->v_tuvs, &r->v_tuvs_cap, t->ntuvs, sizeof *r->v_tuvs) ||
         verso_array_grow(&r->v_props, &r->v_props_cap, t->nprops, sizeof *r->v_props) ||
         verso_array_grow(&r->v_tags, &r->v_tags_cap, t->ntags, sizeof *r->v_tags))
         return VERSO_ENOMEM;
     for (size_t k = 0; k < t->ntags; k++) {
         uint32_t end = k + 1 < t->ntags ? t->tags[k + 1] : t->tagx_end;
-        r->v_tags[k] = s_view(&t->tagx, (s_span){t->tags[k], end - t->tags[k]});
+        r->v_tags[k] = s_view(&t->tagx, (verso_tmx_span){t->tags[k], end - t->tags[k]});
     }
     for (size_t i = 0; i < t->ntuvs; i++) {
-        const s_tuv *v = &t->tuvs[i];
+        const verso_tmx_rtuv *v = &t->tuvs[i];
         r->v_tuvs[i] = (verso_tmx_tuv){s_view(&t->arena, v->lang),
                                        s_view(&t->arena, v->text),
                                        v->ntags ? r->v_tags + v->tag0 : NULL,
@@ -616,7 +529,7 @@ static verso_err s_views(verso_tmx_reader *r)
 
 static void s_tu_end(verso_tmx_reader *r)
 {
-    s_tu *t = &r->tu;
+    verso_tmx_rtu *t = &r->tu;
     if (!t->ntuvs)
         s_problem(t, "tu without tuv");
     /* Expat's output of a UTF-16 or Latin-1 file gets checked too. */
@@ -638,18 +551,18 @@ static void s_tu_end(verso_tmx_reader *r)
         .created = t->created,
         .changed = t->changed,
         .usage = t->usage,
-        .note = s_view(&t->note, (s_span){0, (uint32_t)t->note.len}),
+        .note = s_view(&t->note, (verso_tmx_span){0, (uint32_t)t->note.len}),
         .props = r->v_props,
         .nprops = t->nprops,
         .attrs = s_view(&t->xtra, t->attrs),
-        .body = s_view(&t->tubody, (s_span){0, (uint32_t)t->tubody.len}),
+        .body = s_view(&t->tubody, (verso_tmx_span){0, (uint32_t)t->tubody.len}),
         .tuvs = r->v_tuvs,
         .ntuvs = t->ntuvs,
         .line = t->line,
         .problem = t->problem,
     };
     int stop = r->fn(r->arg, &tu);
-    s_tu_reset(t);
+    verso_tmx_rtu_reset(t);
     if (stop) {
         r->stopped = true;
         s_halt(r, NULL, VERSO_OK);
@@ -694,11 +607,11 @@ static void XMLCALL s_on_start(void *ud, const XML_Char *name, const XML_Char **
     verso_tmx_reader *r = s_enter(ud);
     if (!r)
         return;
-    if (++r->depth > S_MAX_DEPTH) {
+    if (++r->depth > VERSO_TMX_MAX_DEPTH) {
         s_halt(r, "elements nested too deeply", VERSO_OK);
         return;
     }
-    s_tu *t = &r->tu;
+    verso_tmx_rtu *t = &r->tu;
     if (!t->active) {
         s_outside(r, name, atts);
     } else if (t->skip) {
@@ -731,7 +644,7 @@ static void XMLCALL s_on_end(void *ud, const XML_Char *name)
     if (!r)
         return;
     unsigned long d = r->depth--;
-    s_tu *t = &r->tu;
+    verso_tmx_rtu *t = &r->tu;
     if (!t->active && r->header_depth && d >= r->header_depth) {
         s_close_xml(r, &r->header, name);
         if (d == r->header_depth) {
@@ -761,7 +674,7 @@ static void XMLCALL s_on_end(void *ud, const XML_Char *name)
         s_close_xml(r, &t->xtra, name);
         t->meta_depth = 0;
     } else if (d == t->tuv_depth) {
-        s_tuv *v = &t->tuvs[t->ntuvs - 1];
+        verso_tmx_rtuv *v = &t->tuvs[t->ntuvs - 1];
         if (!v->has_seg)
             s_problem(t, "tuv without seg");
         v->body.len = (uint32_t)t->xtra.len - v->body.off;
@@ -770,7 +683,7 @@ static void XMLCALL s_on_end(void *ud, const XML_Char *name)
         s_close_xml(r, &t->tubody, "note");
         t->note_depth = 0;
     } else if (d == t->prop_depth) {
-        s_prop *p = &t->props[t->nprops - 1];
+        verso_tmx_rprop *p = &t->props[t->nprops - 1];
         p->value.len = (uint32_t)t->arena.len - p->value.off;
         s_close_xml(r, &t->tubody, "prop");
         t->prop_depth = 0;
@@ -784,7 +697,7 @@ static void XMLCALL s_on_text(void *ud, const XML_Char *s, int len)
         s_store_escaped(r, &r->header, s, (size_t)len, false); /* inside a note or prop */
     if (!r || !r->tu.active || r->tu.skip)
         return;
-    s_tu *t = &r->tu;
+    verso_tmx_rtu *t = &r->tu;
     size_t n = (size_t)len;
     if (t->tag_depth || t->seg_depth || t->note_depth || t->prop_depth || t->meta_depth)
         s_check_fdd0(t, s, n);
@@ -828,7 +741,7 @@ static void XMLCALL s_on_pi(void *ud, const XML_Char *target, const XML_Char *da
     s_enter(ud);
 }
 
-static void s_setup(verso_tmx_reader *r)
+void verso_tmx_parser_setup(verso_tmx_reader *r)
 {
     XML_SetUserData(r->xp, r);
     XML_SetElementHandler(r->xp, s_on_start, s_on_end);
@@ -837,391 +750,4 @@ static void s_setup(verso_tmx_reader *r)
     XML_SetCommentHandler(r->xp, s_on_comment);
     XML_SetProcessingInstructionHandler(r->xp, s_on_pi);
     XML_SetParamEntityParsing(r->xp, XML_PARAM_ENTITY_PARSING_NEVER);
-}
-
-/* ---- input: encoding, UTF-8 repair, window, resynchronisation --------- */
-
-static bool s_decl_utf8(const char *d, size_t n)
-{
-    const char *e = memmem(d, n, "encoding", 8);
-    if (!e)
-        return true;
-    const char *end = d + n, *p = e + 8;
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n' || *p == '='))
-        p++;
-    if (p >= end || (*p != '"' && *p != '\''))
-        return true; /* malformed: expat will say so */
-    const char *q = memchr(p + 1, *p, (size_t)(end - p - 1));
-    size_t len = q ? (size_t)(q - p - 1) : 0;
-    return (len == 5 && !strncasecmp(p + 1, "utf-8", 5)) ||
-           (len == 4 && !strncasecmp(p + 1, "utf8", 4));
-}
-
-/* Decides the encoding from the first bytes; false when it needs more. */
-static bool s_sniff(verso_tmx_reader *r, bool enough)
-{
-    const unsigned char *p = (const unsigned char *)r->sniff.data;
-    size_t n = r->sniff.len;
-    if (n < 3 && !enough)
-        return false;
-    if (n >= 2 && ((p[0] == 0xFE && p[1] == 0xFF) || (p[0] == 0xFF && p[1] == 0xFE) || p[0] == 0 ||
-                   p[1] == 0)) {
-        r->enc = S_OTHER; /* UTF-16 (BOM or not), or worse: expat decides */
-        return true;
-    }
-    size_t bom = n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF ? 3 : 0;
-    const char *d = (const char *)p + bom;
-    size_t m = n - bom;
-    if (m < 5 && !memcmp(d, "<?xml", m) && !enough)
-        return false;
-    s_enc enc = S_UTF8;
-    if (!bom && m >= 5 && !memcmp(d, "<?xml", 5)) {
-        const char *close = memmem(d, m, "?>", 2);
-        if (!close && !enough)
-            return false;
-        enc = s_decl_utf8(d, close ? (size_t)(close - d) : m) ? S_UTF8 : S_OTHER;
-    }
-    r->enc = enc;
-    return true;
-}
-
-/* Of p[0..left): how many bytes start a valid sequence (at least 1), and
- * in *need the length of that sequence (0: not a lead byte). */
-static size_t s_seq(const unsigned char *p, size_t left, size_t *need)
-{
-    unsigned char c = p[0];
-    *need = c < 0x80 ? 1 : c < 0xC2 || c > 0xF4 ? 0 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-    if (*need <= 1)
-        return 1;
-    unsigned char lo = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80;
-    unsigned char hi = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF;
-    size_t i = 1;
-    if (left > 1 && p[1] >= lo && p[1] <= hi)
-        for (i = 2; i < *need && i < left && (p[i] & 0xC0) == 0x80;)
-            i++;
-    return i;
-}
-
-/* Completes a sequence left over by the previous feed; returns how many
- * bytes of p it used. */
-static size_t s_repair_pending(verso_tmx_reader *r, const unsigned char *p, size_t n)
-{
-    unsigned char tmp[8];
-    size_t take = n < 4 - r->npend ? n : 4 - r->npend;
-    memcpy(tmp, r->pend, r->npend);
-    memcpy(tmp + r->npend, p, take);
-    size_t need, i = s_seq(tmp, r->npend + take, &need);
-    size_t used;
-    if (i == need) {
-        if (verso_buf_append(&r->win, tmp, need))
-            r->fatal = VERSO_ENOMEM;
-        used = need - r->npend;
-    } else if (i == r->npend + take) { /* still incomplete: p is used up */
-        memcpy(r->pend, tmp, i);
-        r->npend = i;
-        return n;
-    } else {
-        if (verso_buf_append(&r->win, S_FDD0, 3))
-            r->fatal = VERSO_ENOMEM;
-        used = i - r->npend;
-    }
-    r->npend = 0;
-    return used;
-}
-
-/* UTF-8: appends p[0..n) to the window, each invalid sequence (maximal
- * subpart) replaced by U+FDD0; an incomplete one at the end waits. */
-static void s_repair(verso_tmx_reader *r, const unsigned char *p, size_t n)
-{
-    if (r->npend) {
-        size_t used = s_repair_pending(r, p, n);
-        p += used;
-        n -= used;
-    }
-    while (n && !r->fatal) {
-        size_t bad = n, need;
-        verso_utf8_valid((const char *)p, n, &bad);
-        if (verso_buf_append(&r->win, p, bad)) {
-            r->fatal = VERSO_ENOMEM;
-            return;
-        }
-        p += bad;
-        n -= bad;
-        if (!n)
-            return;
-        size_t i = s_seq(p, n, &need);
-        if (i == n && n < need) {
-            memcpy(r->pend, p, n);
-            r->npend = n;
-            return;
-        }
-        if (verso_buf_append(&r->win, S_FDD0, 3))
-            r->fatal = VERSO_ENOMEM;
-        p += i;
-        n -= i;
-    }
-}
-
-/* Drops the window's bytes before stream offset upto, counting newlines. */
-static void s_drop(verso_tmx_reader *r, uint64_t upto)
-{
-    size_t k = (size_t)(upto - r->win_abs);
-    if (!k)
-        return;
-    if (r->skipping && upto > r->nl_abs) {
-        size_t from = r->nl_abs > r->win_abs ? (size_t)(r->nl_abs - r->win_abs) : 0;
-        for (const char *q = r->win.data + from, *e = r->win.data + k;
-             (q = memchr(q, '\n', (size_t)(e - q))); q++)
-            r->nl++;
-        r->nl_abs = upto;
-    }
-    memmove(r->win.data, r->win.data + k, r->win.len - k);
-    r->win.len -= k;
-    r->win_abs = upto;
-}
-
-/* Records an XML error at stream offset `at` (line `line`); then, in a
- * UTF-8 document, starts skipping to the next "<tu". */
-static void s_fail(verso_tmx_reader *r, const char *why, uint64_t at, unsigned long line)
-{
-    if (!r->nerrors) {
-        r->err = why;
-        r->err_line = line;
-    }
-    r->nerrors++;
-    s_tu_reset(&r->tu); /* the TU it broke is dropped */
-    if (r->enc != S_UTF8 || r->nerrors >= VERSO_TMX_MAX_ERRORS) {
-        r->fatal = VERSO_EPROTO;
-        return;
-    }
-    if (at < r->win_abs)
-        at = r->win_abs;
-    if (at > r->fed_abs)
-        at = r->fed_abs;
-    s_drop(r, at);
-    r->nl = line ? line - 1 : 0; /* expat knows the lines before `at` best */
-    r->nl_abs = at;
-    r->skipping = true;
-    if (r->resync_abs != UINT64_MAX && at <= r->resync_abs)
-        s_drop(r, r->resync_abs + 1); /* never restart at the same "<tu" */
-}
-
-static void s_parse_failed(verso_tmx_reader *r)
-{
-    if (r->stopped || r->fatal)
-        return;
-    const char *why = r->own_err ? r->own_err : XML_ErrorString(XML_GetErrorCode(r->xp));
-    XML_Index at = XML_GetCurrentByteIndex(r->xp);
-    uint64_t abs = at >= 0 && r->base + at >= 0 ? (uint64_t)(r->base + at) : r->fed_abs;
-    s_fail(r, why, abs, r->line_base + (unsigned long)XML_GetCurrentLineNumber(r->xp));
-}
-
-/* Skipping: drops bytes up to the next "<tu" followed by a space or '>'.
- * True when the window now starts with one. */
-static bool s_skip(verso_tmx_reader *r, bool final)
-{
-    const char *p = r->win.data;
-    size_t n = r->win.len, i = 0;
-    for (;;) {
-        const char *lt = n > i ? memchr(p + i, '<', n - i) : NULL;
-        size_t k = lt ? (size_t)(lt - p) : n;
-        if (!lt || (n - k < 4 && !final)) {
-            s_drop(r, r->win_abs + k); /* keep a "<tu" the next feed may finish */
-            return false;
-        }
-        if (n - k >= 4 && !memcmp(lt, "<tu", 3) && lt[3] && strchr(" \t\r\n>", lt[3])) {
-            s_drop(r, r->win_abs + k);
-            return true;
-        }
-        i = k + 1;
-    }
-}
-
-/* A fresh parser for the rest of the document, primed with <tmx><body>. */
-static void s_restart(verso_tmx_reader *r)
-{
-    if (!XML_ParserReset(r->xp, "UTF-8")) {
-        r->fatal = VERSO_EINTERNAL;
-        return;
-    }
-    s_setup(r);
-    r->skipping = r->halted = false;
-    r->own_err = NULL;
-    r->depth = 0;
-    r->line_base = r->nl;
-    r->resync_abs = r->fed_abs = r->win_abs;
-    r->base = (int64_t)r->win_abs - (int64_t)strlen(S_PRIME);
-    if (XML_Parse(r->xp, S_PRIME, (int)strlen(S_PRIME), XML_FALSE) != XML_STATUS_OK)
-        r->fatal = VERSO_EINTERNAL;
-}
-
-/* Parses (or skips) what the window holds beyond fed_abs. Expat gets it
- * in steps of S_SLICE or more, or at the end: its errors depend on where
- * its buffers end, and so the caller's feed sizes change nothing. */
-static void s_pump(verso_tmx_reader *r, bool final)
-{
-    while (!r->stopped && !r->fatal) {
-        if (r->skipping) {
-            if (!s_skip(r, final))
-                return;
-            s_restart(r);
-            continue;
-        }
-        size_t off = (size_t)(r->fed_abs - r->win_abs), n = r->win.len - off;
-        if (n < S_SLICE && !final)
-            return;
-        const char *p = r->win.data ? r->win.data + off : "";
-        r->fed_abs += n;
-        if (XML_Parse(r->xp, p, (int)n, final) != XML_STATUS_OK) {
-            s_parse_failed(r);
-            continue;
-        }
-        if (r->evt_abs > r->win_abs)
-            s_drop(r, r->evt_abs < r->fed_abs ? r->evt_abs : r->fed_abs);
-        if (r->win.len > VERSO_TMX_MAX_TOKEN)
-            s_fail(r, "XML token too large", r->fed_abs,
-                   r->line_base + (unsigned long)XML_GetCurrentLineNumber(r->xp));
-        else
-            return;
-    }
-}
-
-/* Into the window (UTF-8 repaired; other encodings as they are), then on
- * to expat. */
-static void s_input(verso_tmx_reader *r, const char *p, size_t n)
-{
-    while (n && !r->stopped && !r->fatal) {
-        size_t k = n < S_SLICE ? n : S_SLICE;
-        if (r->enc == S_UTF8)
-            s_repair(r, (const unsigned char *)p, k);
-        else if (verso_buf_append(&r->win, p, k))
-            r->fatal = VERSO_ENOMEM;
-        s_pump(r, false);
-        p += k;
-        n -= k;
-    }
-}
-
-static void s_finish(verso_tmx_reader *r)
-{
-    if (r->stopped || r->fatal)
-        return;
-    if (r->npend && verso_buf_append(&r->win, S_FDD0, 3))
-        r->fatal = VERSO_ENOMEM;
-    r->npend = 0;
-    s_pump(r, true);
-}
-
-/* ---- reader API ------------------------------------------------------- */
-
-verso_err verso_tmx_reader_new(verso_tmx_tu_fn fn, void *arg, verso_tmx_reader **out)
-{
-    if (!fn || !out)
-        return VERSO_EINVAL;
-    verso_tmx_reader *r = calloc(1, sizeof *r);
-    if (!r)
-        return VERSO_ENOMEM;
-    r->xp = XML_ParserCreate(NULL);
-    if (!r->xp) {
-        free(r);
-        return VERSO_ENOMEM;
-    }
-    s_setup(r);
-    r->fn = fn;
-    r->arg = arg;
-    r->resync_abs = UINT64_MAX;
-    verso_buf_init(&r->sniff, S_SNIFF_MAX);
-    verso_buf_init(&r->win, VERSO_TMX_MAX_TOKEN + 5 * S_SLICE);
-    verso_buf_init(&r->srclang, 1024);
-    verso_buf_init(&r->tu.arena, VERSO_TMX_MAX_TEXT);
-    verso_buf_init(&r->tu.tagx, VERSO_TMX_MAX_TEXT);
-    verso_buf_init(&r->tu.note, VERSO_TMX_MAX_TEXT);
-    verso_buf_init(&r->tu.xtra, VERSO_TMX_MAX_TEXT);
-    verso_buf_init(&r->tu.tubody, VERSO_TMX_MAX_TEXT);
-    verso_buf_init(&r->header, VERSO_TMX_MAX_HEADER);
-    *out = r;
-    return VERSO_OK;
-}
-
-void verso_tmx_reader_destroy(verso_tmx_reader **rp)
-{
-    verso_tmx_reader *r = rp ? *rp : NULL;
-    if (!r)
-        return;
-    XML_ParserFree(r->xp);
-    verso_buf_fini(&r->sniff);
-    verso_buf_fini(&r->win);
-    verso_buf_fini(&r->srclang);
-    verso_buf_fini(&r->tu.arena);
-    verso_buf_fini(&r->tu.tagx);
-    verso_buf_fini(&r->tu.note);
-    verso_buf_fini(&r->tu.xtra);
-    verso_buf_fini(&r->tu.tubody);
-    verso_buf_fini(&r->header);
-    free(r->tu.tuvs);
-    free(r->tu.props);
-    free(r->tu.tags);
-    free(r->v_tuvs);
-    free(r->v_props);
-    free(r->v_tags);
-    free(r);
-    *rp = NULL;
-}
-
-verso_err verso_tmx_reader_feed(verso_tmx_reader *r, const void *data, size_t n, bool last)
-{
-    if (!r || (!data && n))
-        return VERSO_EINVAL;
-    if (r->stopped)
-        return VERSO_OK;
-    if (r->fatal)
-        return r->fatal;
-    if (r->done)
-        return VERSO_EINVAL;
-    r->done = last;
-    const char *p = data;
-    if (r->enc == S_SNIFF) {
-        size_t take = n < S_SNIFF_MAX - r->sniff.len ? n : S_SNIFF_MAX - r->sniff.len;
-        if (verso_buf_append(&r->sniff, p, take))
-            return r->fatal = VERSO_ENOMEM;
-        p += take;
-        n -= take;
-        if (!s_sniff(r, last || r->sniff.len == S_SNIFF_MAX))
-            return VERSO_OK;
-        s_input(r, r->sniff.data, r->sniff.len);
-        verso_buf_fini(&r->sniff);
-    }
-    s_input(r, p, n);
-    if (last)
-        s_finish(r);
-    if (r->stopped)
-        return VERSO_OK;
-    if (r->fatal)
-        return r->fatal;
-    return last && r->nerrors ? VERSO_EPROTO : VERSO_OK;
-}
-
-const char *verso_tmx_reader_error(const verso_tmx_reader *r, unsigned long *line)
-{
-    if (line)
-        *line = r->err ? r->err_line : 0;
-    return r->err;
-}
-
-unsigned verso_tmx_reader_errors(const verso_tmx_reader *r)
-{
-    return r->nerrors;
-}
-
-verso_tmx_str verso_tmx_reader_header(const verso_tmx_reader *r)
-{
-    if (r->header_bad || r->header_depth || !r->header.len ||
-        !verso_utf8_valid(r->header.data, r->header.len, NULL))
-        return (verso_tmx_str){"", 0};
-    return (verso_tmx_str){r->header.data, r->header.len};
-}
-
-verso_tmx_str verso_tmx_reader_srclang(const verso_tmx_reader *r)
-{
-    return (verso_tmx_str){r->srclang.data ? r->srclang.data : "", r->srclang.len};
 }

@@ -6,7 +6,8 @@
 # checks that the optimised build compiles warning-free, runs a short mixed
 # load against it (0 errors, every acknowledged add there), runs every fuzzer
 # (request decoder, segmenter, MO, PO and TMX readers) from the committed
-# seeds for VERSO_FUZZ_SECONDS (default 30) each, and checks the code format.
+# seeds for VERSO_FUZZ_SECONDS (default 30) each, checks the include lines
+# against the folder map (scripts/check_layers.py) and the code format.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 jobs=$(nproc)
@@ -34,6 +35,9 @@ echo "== segmentation: Golden Rules (skipped without ../shared)"
 
 echo "== fuzz, committed seeds (${VERSO_FUZZ_SECONDS:-30} s per target)"
 "$root/scripts/fuzz.sh" "${VERSO_FUZZ_SECONDS:-30}"
+
+echo "== layers (scripts/check_layers.py: include lines against the folder map)"
+/usr/bin/python3 "$root/scripts/check_layers.py"
 
 echo "== format (.clang-format)"
 cd "$root"

@@ -1,4 +1,9 @@
-/* main.c - versod's command line: flags, signals, run. */
+/*
+ * main.c - versod's command line, and where the layers meet: flags, the
+ * ops' environment (ops/env.h: store, rules, word lists), the broker
+ * (core/server.h) handed the ops' handler table and the indexer's
+ * background work, signals, run.
+ */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
@@ -8,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "env.h"
 #include "keyfile.h"
 #include "log.h"
 #include "server.h"
@@ -106,7 +112,7 @@ static int s_parse_level(const char *s)
     return -1;
 }
 
-static int s_parse(int argc, char **argv, verso_server_config *cfg)
+static int s_parse(int argc, char **argv, verso_server_config *cfg, verso_env_config *env)
 {
     static const struct option opts[] = {{"bind", 1, 0, 'b'},
                                          {"data", 1, 0, 'd'},
@@ -132,14 +138,14 @@ static int s_parse(int argc, char **argv, verso_server_config *cfg)
     while (!bad && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case 'b': cfg->bind = optarg; break;
-        case 'd': cfg->data_dir = optarg; break;
+        case 'd': cfg->data_dir = env->data_dir = optarg; break;
         case 'r': cfg->ready_file = optarg; break;
-        case 'R': cfg->rules_dir = optarg; break;
-        case 'D': cfg->dict_dir = optarg; break;
+        case 'R': env->rules_dir = optarg; break;
+        case 'D': env->dict_dir = optarg; break;
         case 'X':
-            bad = cfg->nsrx_files >= VERSO_SRX_MAX_SETS;
+            bad = env->nsrx_files >= VERSO_SRX_MAX_SETS;
             if (!bad)
-                cfg->srx_files[cfg->nsrx_files++] = optarg;
+                env->srx_files[env->nsrx_files++] = optarg;
             break;
         case 'k': cfg->curve_secret = optarg; break;
         case 'a': cfg->allow_file = optarg; break;
@@ -157,8 +163,8 @@ static int s_parse(int argc, char **argv, verso_server_config *cfg)
             bad = s_parse_size(optarg, &n) || n < 1 || n > VERSO_MAX_TIMEOUT_MS;
             cfg->stop_grace_ms = n;
             break;
-        case 's': bad = s_parse_size(optarg, &cfg->store.map_size); break;
-        case 'S': bad = s_parse_size(optarg, &cfg->store.max_map_size); break;
+        case 's': bad = s_parse_size(optarg, &env->store.map_size); break;
+        case 'S': bad = s_parse_size(optarg, &env->store.max_map_size); break;
         case 'l': bad = s_parse_level(optarg); break;
         case 'V': printf("versod %s (protocol %d)\n", VERSO_VERSION, VERSO_PROTOCOL); exit(0);
         case 'h': s_usage(stdout); exit(0);
@@ -203,9 +209,9 @@ int main(int argc, char **argv)
     verso_server_config cfg = {.bind = VERSO_DEFAULT_ENDPOINT,
                                .data_dir = "./verso-data",
                                .threads = 4,
-                               .max_message_bytes = (size_t)16 << 20,
-                               .rules_dir = VERSO_RULES_DIR};
-    if (s_parse(argc, argv, &cfg) < 0)
+                               .max_message_bytes = (size_t)16 << 20};
+    verso_env_config ecfg = {.data_dir = cfg.data_dir, .rules_dir = VERSO_RULES_DIR};
+    if (s_parse(argc, argv, &cfg, &ecfg) < 0)
         return 2;
     if (cfg.max_message_bytes < 1024) {
         fprintf(stderr, "versod: --max-message-bytes must be at least 1K\n");
@@ -231,8 +237,17 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
-    verso_err err = verso_server_new(&cfg, &s_server);
+    verso_env *env = NULL;
+    verso_err err = verso_env_new(&ecfg, &env);
+    if (!err) {
+        cfg.store = env->store;
+        cfg.handler = verso_env_handler(env);
+        cfg.idle = verso_indexer_step;
+        cfg.idle_arg = &env->indexer;
+        err = verso_server_new(&cfg, &s_server);
+    }
     if (err) {
+        verso_env_destroy(&env);
         /* every cause is logged where it happens (a refused bind, a key file, the
          * allow-list, the store): the code alone would mislead (EDENIED is also a
          * non-local endpoint without keys) */
@@ -244,5 +259,6 @@ int main(int argc, char **argv)
     err = verso_server_run(s_server);
     pthread_sigmask(SIG_BLOCK, &stop_sigs, NULL);
     verso_server_destroy(&s_server);
+    verso_env_destroy(&env);
     return err ? 1 : 0;
 }

@@ -33,16 +33,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define S_SEED_ROOT    "/tmp/verso-fuzz-SANDBX"
 _Static_assert(sizeof S_DIR_TEMPLATE == sizeof S_SEED_ROOT, "same length");
 
-static verso_server s_srv;
-static verso_thread s_th;
+static verso_env s_env;
+static verso_host s_host;
+static verso_op_thread *s_th;
 static char s_dir[64];
 static char s_backups[80]; /* s_dir/backups/ */
 
 static void s_cleanup(void)
 {
-    verso_segmenter_destroy(&s_th.seg);
-    verso_seg_rules_destroy(&s_srv.rules);
-    verso_store_destroy(&s_srv.store);
+    verso_op_thread_destroy(&s_th);
+    verso_seg_rules_destroy(&s_env.rules);
+    verso_store_destroy(&s_env.store);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", s_dir);
     if (system(cmd) != 0)
@@ -58,13 +59,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     if (!mkdtemp(s_dir))
         abort();
     snprintf(s_backups, sizeof s_backups, "%s/backups/", s_dir);
-    if (mkdir(s_backups, 0700) < 0 || verso_store_open(s_dir, NULL, &s_srv.store) ||
-        verso_seg_rules_load(VERSO_RULES_DIR, &s_srv.rules) ||
-        verso_segmenter_new(s_srv.rules, &s_th.seg))
+    if (mkdir(s_backups, 0700) < 0 || verso_store_open(s_dir, NULL, &s_env.store) ||
+        verso_seg_rules_load(VERSO_RULES_DIR, &s_env.rules) || verso_op_thread_new(&s_env, &s_th))
         abort();
-    s_srv.cfg.data_dir = s_dir;
-    s_srv.cfg.threads = 1;
-    s_srv.cfg.max_message_bytes = 1 << 20;
+    s_host.data_dir = s_dir;
+    s_host.threads = 1;
+    s_host.max_message_bytes = 1 << 20;
     atexit(s_cleanup);
     return 0;
 }
@@ -82,14 +82,14 @@ static void s_check_scan_agrees(const uint8_t *data, size_t size)
     msgpack_unpacked_destroy(&up);
 }
 
-static void s_check_reply(const msgpack_sbuffer *out)
+static void s_check_reply(const verso_buf *out)
 {
-    if (verso_wire_check(out->data, out->size, NULL, NULL) != VERSO_OK)
+    if (verso_wire_check(out->data, out->len, NULL, NULL) != VERSO_OK)
         abort();
     msgpack_unpacked up;
     msgpack_unpacked_init(&up);
     size_t off = 0;
-    if (msgpack_unpack_next(&up, out->data, out->size, &off) != MSGPACK_UNPACK_SUCCESS ||
+    if (msgpack_unpack_next(&up, out->data, out->len, &off) != MSGPACK_UNPACK_SUCCESS ||
         up.data.type != MSGPACK_OBJECT_MAP || up.data.via.map.size != 4 ||
         !verso_mp_get(&up.data, "ok"))
         abort();
@@ -165,11 +165,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t *copy = NULL;
     bool backup = false;
     verso_caller who = {.role = s_backup_role(data, size, &copy, &backup), .name = "fuzz"};
-    msgpack_sbuffer out;
-    msgpack_sbuffer_init(&out);
-    verso_dispatch_as(&s_srv, &s_th, &who, copy ? copy : data, size, &out);
+    verso_call call = {&who, NULL, NULL, 0, &s_host};
+    verso_buf out;
+    verso_buf_init(&out, SIZE_MAX);
+    verso_dispatch_as(&s_env, s_th, &call, copy ? copy : data, size, &out);
     s_check_reply(&out);
-    msgpack_sbuffer_destroy(&out);
+    verso_buf_fini(&out);
     free(copy);
     if (backup && nftw(s_backups, s_remove, 8, FTW_DEPTH | FTW_PHYS) < 0)
         abort();

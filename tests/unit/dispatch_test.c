@@ -1,33 +1,34 @@
 /* dispatch_test.c - frame in, reply out: the op table, error envelopes,
  * counters, and the shutdown refusal. No sockets: a hand-made server. */
 #include <msgpack.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "dispatch.h"
 #include "harness.h"
 #include "mp.h"
 
-static verso_server s_srv;
-static verso_thread s_th;
+static verso_env s_env;
+static verso_host s_host;
+static verso_op_thread *s_th;
 
 /* Dispatches body from `who` (NULL: the local admin) and unpacks the reply
  * into up. */
 static void s_call_as(const verso_caller *who, const void *body, size_t len, msgpack_unpacked *up,
-                      msgpack_sbuffer *out)
+                      verso_buf *out)
 {
-    msgpack_sbuffer_clear(out);
-    if (who)
-        verso_dispatch_as(&s_srv, &s_th, who, body, len, out);
-    else
-        verso_dispatch(&s_srv, &s_th, body, len, out);
+    static const verso_caller local = {.role = VERSO_ROLE_ADMIN, .name = "local"};
+    verso_call call = {who ? who : &local, NULL, NULL, 0, &s_host};
+    verso_buf_reset(out);
+    verso_dispatch_as(&s_env, s_th, &call, body, len, out);
     size_t off = 0;
     msgpack_unpacked_destroy(up);
     msgpack_unpacked_init(up);
-    CHECK(msgpack_unpack_next(up, out->data, out->size, &off) == MSGPACK_UNPACK_SUCCESS);
-    CHECK_INT(off, out->size);
+    CHECK(msgpack_unpack_next(up, out->data, out->len, &off) == MSGPACK_UNPACK_SUCCESS);
+    CHECK_INT(off, out->len);
 }
 
-static void s_call(const void *body, size_t len, msgpack_unpacked *up, msgpack_sbuffer *out)
+static void s_call(const void *body, size_t len, msgpack_unpacked *up, verso_buf *out)
 {
     s_call_as(NULL, body, len, up, out);
 }
@@ -55,10 +56,11 @@ static const char *s_code(const msgpack_unpacked *up)
 
 static void test_ops(void)
 {
-    msgpack_sbuffer req, out;
+    msgpack_sbuffer req;
+    verso_buf out;
     msgpack_unpacked up;
     msgpack_sbuffer_init(&req);
-    msgpack_sbuffer_init(&out);
+    verso_buf_init(&out, SIZE_MAX);
     msgpack_unpacked_init(&up);
     s_request(&req, "ping", 1);
     s_call(req.data, req.size, &up, &out);
@@ -87,10 +89,10 @@ static void test_ops(void)
     s_call(req.data, req.size, &up, &out);
     CHECK_STR(s_code(&up), "EBADOP");
     CHECK(verso_mp_get(&up.data, "id")->via.u64 == 4);
-    CHECK(atomic_load(&s_srv.stats.errors) == 1);
+    CHECK(atomic_load(&s_host.stats.errors) == 1);
     msgpack_unpacked_destroy(&up);
     msgpack_sbuffer_destroy(&req);
-    msgpack_sbuffer_destroy(&out);
+    verso_buf_fini(&out);
 }
 
 /* Each op's role: a lower caller gets EDENIED (counted) with the request's
@@ -108,12 +110,13 @@ static void test_roles(void)
                  {"backup", VERSO_ROLE_ADMIN},     {"lookup", VERSO_ROLE_READ},
                  {"concordance", VERSO_ROLE_READ}, {"export", VERSO_ROLE_READ}};
     const verso_caller *callers[] = {&none, &reader, &writer, &admin};
-    msgpack_sbuffer req, out;
+    msgpack_sbuffer req;
+    verso_buf out;
     msgpack_unpacked up;
     msgpack_sbuffer_init(&req);
-    msgpack_sbuffer_init(&out);
+    verso_buf_init(&out, SIZE_MAX);
     msgpack_unpacked_init(&up);
-    uint64_t denied = atomic_load(&s_srv.stats.denied), expect = denied;
+    uint64_t denied = atomic_load(&s_host.stats.denied), expect = denied;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         for (int c = 0; c < 4; c++) {
             s_request(&req, cases[i].op, 7);
@@ -125,7 +128,7 @@ static void test_roles(void)
                 CHECK(verso_mp_get(&up.data, "id")->via.u64 == 7);
         }
     }
-    CHECK(atomic_load(&s_srv.stats.denied) == expect);
+    CHECK(atomic_load(&s_host.stats.denied) == expect);
     s_request(&req, "stats", 8);
     s_call_as(&reader, req.data, req.size, &up, &out);
     const msgpack_object *res = verso_mp_get(&up.data, "res");
@@ -137,14 +140,14 @@ static void test_roles(void)
     CHECK(verso_mp_str_is(verso_mp_get(verso_mp_get(res, "auth"), "mode"), "none"));
     msgpack_unpacked_destroy(&up);
     msgpack_sbuffer_destroy(&req);
-    msgpack_sbuffer_destroy(&out);
+    verso_buf_fini(&out);
 }
 
 static void test_bad_frames(void)
 {
-    msgpack_sbuffer out;
+    verso_buf out;
     msgpack_unpacked up;
-    msgpack_sbuffer_init(&out);
+    verso_buf_init(&out, SIZE_MAX);
     msgpack_unpacked_init(&up);
     static char big[5000];
     memset(big, 0xc0, sizeof big);
@@ -160,44 +163,45 @@ static void test_bad_frames(void)
     CHECK_STR(s_code(&up), "EPROTO");
     CHECK(verso_mp_get(&up.data, "id")->type == MSGPACK_OBJECT_NIL);
     msgpack_unpacked_destroy(&up);
-    msgpack_sbuffer_destroy(&out);
+    verso_buf_fini(&out);
 }
 
 static void test_stopping_refuses(void)
 {
-    msgpack_sbuffer req, out;
+    msgpack_sbuffer req;
+    verso_buf out;
     msgpack_unpacked up;
     msgpack_sbuffer_init(&req);
-    msgpack_sbuffer_init(&out);
+    verso_buf_init(&out, SIZE_MAX);
     msgpack_unpacked_init(&up);
-    atomic_store(&s_srv.stopping, 1);
+    atomic_store(&s_host.stopping, 1);
     s_request(&req, "ping", 9);
     s_call(req.data, req.size, &up, &out);
     CHECK_STR(s_code(&up), "ESHUTDOWN");
     CHECK(verso_mp_get(&up.data, "id")->via.u64 == 9);
-    atomic_store(&s_srv.stopping, 0);
+    atomic_store(&s_host.stopping, 0);
     msgpack_unpacked_destroy(&up);
     msgpack_sbuffer_destroy(&req);
-    msgpack_sbuffer_destroy(&out);
+    verso_buf_fini(&out);
 }
 
 int main(void)
 {
     char dir[64];
     CHECK(t_tmpdir(dir, sizeof dir) != NULL);
-    s_srv.cfg.max_message_bytes = 4096;
-    s_srv.cfg.data_dir = dir;
-    s_srv.cfg.threads = 1;
-    CHECK_INT(verso_store_open(dir, NULL, &s_srv.store), VERSO_OK);
-    CHECK_INT(verso_seg_rules_load(VERSO_RULES_DIR, &s_srv.rules), VERSO_OK);
-    CHECK_INT(verso_segmenter_new(s_srv.rules, &s_th.seg), VERSO_OK);
+    s_host.max_message_bytes = 4096;
+    s_host.data_dir = dir;
+    s_host.threads = 1;
+    CHECK_INT(verso_store_open(dir, NULL, &s_env.store), VERSO_OK);
+    CHECK_INT(verso_seg_rules_load(VERSO_RULES_DIR, &s_env.rules), VERSO_OK);
+    CHECK_INT(verso_op_thread_new(&s_env, &s_th), VERSO_OK);
     RUN(test_ops);
     RUN(test_roles);
     RUN(test_bad_frames);
     RUN(test_stopping_refuses);
-    verso_segmenter_destroy(&s_th.seg);
-    verso_seg_rules_destroy(&s_srv.rules);
-    verso_store_destroy(&s_srv.store);
+    verso_op_thread_destroy(&s_th);
+    verso_seg_rules_destroy(&s_env.rules);
+    verso_store_destroy(&s_env.store);
     t_rmtree(dir);
     return t_report();
 }

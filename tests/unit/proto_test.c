@@ -116,9 +116,10 @@ static void test_envelope_errors(void)
 
 static void test_pack_replies(void)
 {
-    msgpack_sbuffer res, out;
+    msgpack_sbuffer res;
     msgpack_sbuffer_init(&res);
-    msgpack_sbuffer_init(&out);
+    verso_buf out;
+    verso_buf_init(&out, 1 << 20);
     msgpack_packer pk;
     msgpack_packer_init(&pk, &res, msgpack_sbuffer_write);
     msgpack_pack_map(&pk, 1);
@@ -128,16 +129,16 @@ static void test_pack_replies(void)
     msgpack_unpacked up;
     msgpack_unpacked_init(&up);
     size_t off = 0;
-    CHECK(msgpack_unpack_next(&up, out.data, out.size, &off) == MSGPACK_UNPACK_SUCCESS);
-    CHECK_INT(off, out.size);
+    CHECK(msgpack_unpack_next(&up, out.data, out.len, &off) == MSGPACK_UNPACK_SUCCESS);
+    CHECK_INT(off, out.len);
     CHECK(verso_mp_get(&up.data, "v")->via.u64 == 1);
     CHECK(verso_mp_get(&up.data, "id")->via.u64 == 77);
     CHECK(verso_mp_get(&up.data, "ok")->via.boolean);
     CHECK(verso_mp_get(verso_mp_get(&up.data, "res"), "x")->via.u64 == 9);
-    msgpack_sbuffer_clear(&out);
+    verso_buf_reset(&out);
     CHECK_INT(verso_proto_pack_err(&out, NULL, VERSO_EBADOP, "no such op"), 0);
     off = 0;
-    CHECK(msgpack_unpack_next(&up, out.data, out.size, &off) == MSGPACK_UNPACK_SUCCESS);
+    CHECK(msgpack_unpack_next(&up, out.data, out.len, &off) == MSGPACK_UNPACK_SUCCESS);
     CHECK(verso_mp_get(&up.data, "id")->type == MSGPACK_OBJECT_NIL);
     CHECK(!verso_mp_get(&up.data, "ok")->via.boolean);
     const msgpack_object *err = verso_mp_get(&up.data, "err");
@@ -145,7 +146,7 @@ static void test_pack_replies(void)
     CHECK(verso_mp_str_is(verso_mp_get(err, "message"), "no such op"));
     msgpack_unpacked_destroy(&up);
     msgpack_sbuffer_destroy(&res);
-    msgpack_sbuffer_destroy(&out);
+    verso_buf_fini(&out);
 }
 
 /* The broker's look at a request: control ops, and timeout_ms, from the

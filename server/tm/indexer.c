@@ -1,0 +1,109 @@
+/* indexer.c - when deferred index work is done; see indexer.h. */
+#include "indexer.h"
+
+#include "log.h"
+#include "tm.h"
+#include "tmfuzzy.h"
+#include "work.h"
+
+void verso_indexer_init(verso_indexer *ix)
+{
+    atomic_init(&ix->unposted_ns, 0);
+    ix->post_ns = ix->unposted_mark = 0;
+}
+
+void verso_indexer_note_unposted(verso_indexer *ix, uint64_t ns)
+{
+    atomic_fetch_add_explicit(&ix->unposted_ns, ns, memory_order_relaxed);
+}
+
+static verso_err s_tm_init_job(verso_txn *t, void *arg)
+{
+    verso_store *store = arg;
+    verso_err err = verso_tm_init(t);
+    if (err || verso_store_schema(store) == VERSO_SCHEMA_VERSION)
+        return err;
+    verso_log(VERSO_LOG_INFO, "upgrading the store from schema %u to %d: re-indexing entries",
+              verso_store_schema(store), VERSO_SCHEMA_VERSION);
+    return verso_tm_upgrade(t);
+}
+
+/* Creates the "default" TM if the store has none, and brings a store of an
+ * older schema up to date (before any thread runs). */
+verso_err verso_indexer_prepare(verso_store *store)
+{
+    verso_store_job job = {s_tm_init_job, store, VERSO_OK};
+    verso_err err = verso_store_write(store, &job, 1);
+    err = err ? err : job.result;
+    if (!err)
+        verso_store_upgrade_done(store); /* a no-op for a current store */
+    return err;
+}
+
+#define S_POST_MIN ((uint64_t)1 << 16) /* work left undone while writes keep coming */
+#define S_SMALL    4096                /* pending work done after a short quiet */
+#define S_LONG_MS  1000                /* a long quiet: everything is done */
+
+/* Whether `pending` items of deferred index work should be done now. While
+ * writes keep coming (or pause briefly, as between the requests of a bulk
+ * import), only once they are S_POST_MIN and `enough`; a little of it
+ * (interactive adds) after VERSO_WRITER_QUIET_MS without writes, and all of
+ * it after S_LONG_MS. */
+static bool s_due(int64_t quiet_ms, uint64_t pending, uint64_t enough)
+{
+    if (!pending)
+        return false;
+    if (quiet_ms >= S_LONG_MS || (quiet_ms > 0 && pending <= S_SMALL))
+        return true;
+    return pending >= S_POST_MIN && pending >= enough;
+}
+
+/* Whether lookups have spent more time reading the entries not posted yet
+ * (each lookup reads them all) than the last posting took: then posting now
+ * is worth its cost even while writes keep coming (the rent-or-buy rule; a
+ * bulk import with no lookups meanwhile is left to s_due). */
+static bool s_lookups_pay(const verso_indexer *ix, uint64_t pending)
+{
+    uint64_t spent = atomic_load(&ix->unposted_ns) - ix->unposted_mark;
+    return pending > 0 && spent > 0 && spent >= ix->post_ns;
+}
+
+/* The writer's background work (indexer.h): posting the fuzzy index (tmfuzzy.h), then
+ * merging the recent match records (tm.h), one transaction a call. Each
+ * dirties pages all over its index, so fewer, bigger steps cost less in all
+ * (s_due); reads meanwhile also look at what is not merged or posted. */
+verso_err verso_indexer_step(verso_txn *t, void *arg, int64_t quiet_ms, bool *more)
+{
+    uint64_t upto, last, recent, merged;
+    verso_indexer *ix = arg;
+    verso_err err = verso_tmfuzzy_upto(t, &upto);
+    err = err ? err : verso_tm_last_id(t, &last);
+    err = err ? err : verso_store_count(t, VERSO_DB_MATCH_RECENT, &recent);
+    err = err ? err : verso_store_count(t, VERSO_DB_MATCH, &merged);
+    if (err)
+        return err;
+    uint64_t pending = last > upto ? last - upto : 0;
+    bool post_more = pending > 0;
+    int64_t t0 = verso_now_ms();
+    /* postings: as many pending as posted, or as soon as lookups pay for them */
+    if (s_due(quiet_ms, pending, upto) || s_lookups_pay(ix, pending)) {
+        uint64_t mark = atomic_load(&ix->unposted_ns), n0 = verso_work_now_ns();
+        err = verso_tmfuzzy_step(t, (size_t)1 << 20, &post_more);
+        err = err ? err : verso_tmfuzzy_upto(t, &upto);
+        ix->post_ns = verso_work_now_ns() - n0;
+        ix->unposted_mark = mark;
+        verso_log(VERSO_LOG_DEBUG, "fuzzy index: posted up to %llu of %llu entries in %lld ms",
+                  (unsigned long long)upto, (unsigned long long)last,
+                  (long long)(verso_now_ms() - t0));
+    }
+    if (!err && s_due(quiet_ms, recent, merged / 4)) { /* recent: a quarter of merged */
+        t0 = verso_now_ms();
+        err = verso_tm_merge_recent(t);
+        verso_log(VERSO_LOG_DEBUG, "match index: merged %llu recent records into %llu in %lld ms",
+                  (unsigned long long)recent, (unsigned long long)merged,
+                  (long long)(verso_now_ms() - t0));
+        recent = 0;
+    }
+    *more = post_more || recent > 0;
+    return err;
+}
