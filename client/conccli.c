@@ -85,7 +85,7 @@ static bool s_spans_ok(const verso_concordance_hit *h, s_text t)
 {
     if (!h->has_spans)
         return false;
-    size_t at = 0, r[2];
+    size_t at = 0, r[2] = {0, 0};
     for (size_t i = 0; i < h->nspans; i++) {
         if (!s_span(h, i, t, at, r))
             return false;
@@ -98,14 +98,14 @@ static bool s_spans_ok(const verso_concordance_hit *h, s_text t)
  * characters of a Chinese word, say) share one mark. */
 static void s_put_marked(const verso_concordance_hit *h, s_text t, const s_marks *mk)
 {
-    size_t at = 0, r[2], n = h->nspans;
+    size_t at = 0, r[2] = {0, 0}, n = h->nspans;
     for (size_t i = 0; i < n; i++) {
         s_span(h, i, t, at, r);
         verso_cli_put(t.p + at, r[0] - at);
         fputs(r[0] == at && i ? "" : mk->on, stdout);
         verso_cli_put(t.p + r[0], r[1] - r[0]);
         at = r[1];
-        size_t next[2];
+        size_t next[2] = {0, 0};
         bool joined = i + 1 < n && s_span(h, i + 1, t, at, next) && next[0] == at;
         fputs(joined ? "" : mk->off, stdout);
     }

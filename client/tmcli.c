@@ -149,7 +149,7 @@ static void s_put_change(verso_tmx_str q, const size_t a[2], verso_tmx_str src, 
 static void s_put_marked(const verso_match *m, verso_tmx_str q, verso_tmx_str src,
                          const s_marks *mk)
 {
-    size_t at = 0, a[2], b[2];
+    size_t at = 0, a[2] = {0, 0}, b[2] = {0, 0};
     for (size_t i = 0; i < m->ndiffs; i++) {
         s_range(m->diffs[i].segment, q, a);
         s_range(m->diffs[i].src, src, b);
