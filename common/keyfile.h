@@ -7,6 +7,9 @@
  *   BASE.secret  mode 0600: "public-key <Z85>" and "secret-key <Z85>"
  * Lines starting with '#' are comments. A secret file that group or others
  * may read is refused, as ssh refuses such an identity file.
+ * Ownership: nothing is allocated; keys are written into the caller's
+ * verso_keypair or buffer (wipe a secret with explicit_bzero when done),
+ * paths are borrowed for the call. Thread-safe.
  */
 #ifndef VERSO_KEYFILE_H
 #define VERSO_KEYFILE_H

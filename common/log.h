@@ -1,6 +1,7 @@
 /*
  * log.h - one-line log records on stderr: "2026-11-24T14:05:00Z versod[pid] LEVEL msg".
- * Thread-safe (each record is one fputs under stdio's lock).
+ * Thread-safe (each record is one fputs under stdio's lock). Ownership:
+ * the message is formatted into a record of the call's own; nothing is kept.
  */
 #ifndef VERSO_LOG_H
 #define VERSO_LOG_H

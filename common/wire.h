@@ -6,7 +6,8 @@
  * without allocating and rejects a frame unless it holds exactly one complete
  * object whose every declared count fits in the bytes left, whose nesting and
  * object count stay under caps, and whose strings are valid UTF-8.
- * Pure function, thread-safe; no allocation.
+ * Pure function, thread-safe; no allocation. Ownership: the frame is
+ * borrowed for the call; a fault's `why` is static text, never freed.
  */
 #ifndef VERSO_WIRE_H
 #define VERSO_WIRE_H

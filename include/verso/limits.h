@@ -2,7 +2,7 @@
  * verso/limits.h - the protocol's size limits that server and clients share
  * (docs/PROTOCOL.md section 2). A server refuses what exceeds them with
  * ETOOBIG, naming the limit; a client may check first (the CLI's import
- * skips such records and reports them).
+ * skips such records and reports them). Constants only: nothing to own.
  */
 #ifndef VERSO_LIMITS_H
 #define VERSO_LIMITS_H

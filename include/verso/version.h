@@ -1,4 +1,5 @@
-/* verso/version.h - release and protocol version numbers. */
+/* verso/version.h - release and protocol version numbers (constants only:
+ * nothing to own). */
 #ifndef VERSO_VERSION_H
 #define VERSO_VERSION_H
 

@@ -3,7 +3,9 @@
  * confidence margins (align_margin.c): the bead types, the DP over a
  * rectangle of the sentence matrix, and the cost of a bead (inline: both
  * files call it per cell). Internal to those two files; the rest of the
- * aligner sees align_int.h.
+ * aligner sees align_int.h. Ownership: a verso_dp lives on its search's
+ * stack; its sides, model and band arrays are borrowed from the aligner
+ * (align_int.h), which owns them and the scratch rows; one thread.
  */
 #ifndef VERSO_ALIGN_DP_H
 #define VERSO_ALIGN_DP_H

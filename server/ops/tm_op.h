@@ -1,7 +1,9 @@
 /*
  * tm_op.h - request helpers shared by the translation-memory ops (tm_op.c,
- * lookup_op.c). Strings read from a request are views into it, valid for the
- * request's life; a fault set here becomes the error reply.
+ * lookup_op.c). Ownership: nothing here allocates; strings read from a
+ * request are views borrowed from it (valid until the request's verso_req
+ * is finished), names written into a caller's buffer are the caller's. A
+ * fault set here becomes the error reply. Any worker thread.
  */
 #ifndef VERSO_TM_OP_H
 #define VERSO_TM_OP_H

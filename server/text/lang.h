@@ -1,6 +1,8 @@
 /*
  * lang.h - BCP 47 language tags, checked and canonicalised with ICU
  * (uloc_forLanguageTag / uloc_toLanguageTag). Pure functions, thread-safe.
+ * Ownership: tags are borrowed for the call; results go into the caller's
+ * buffers (VERSO_LANG_MAX bytes); nothing is allocated.
  */
 #ifndef VERSO_LANG_H
 #define VERSO_LANG_H
