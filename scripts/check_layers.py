@@ -25,7 +25,9 @@ LAYERS = {
     "server/core": ["server/tm", "server/text", "common", "include/verso"],
     "server/ops": ["server/core", "server/tm", "server/align", "server/text", "common",
                    "include/verso"],
-    "server": ["server/ops", "server/core", "server/tm", "server/align", "server/text",
+    "server/http": ["server/ops", "server/core", "server/tm", "server/align", "server/text",
+                    "common", "include/verso"],
+    "server": ["server/http", "server/ops", "server/core", "server/tm", "server/align", "server/text",
                "common", "include/verso"],
     "client": ["common", "include/verso"],
 }
@@ -35,9 +37,10 @@ LIBRARIES = {
     "lmdb.h": ["server/tm/store.c"],
     # The broker's sockets, the client's, and Z85 keys (curve key files).
     "zmq.h": ["server/core/", "client/client.c", "common/keyfile.c"],
-    # The ops build replies; proto decodes requests and packs envelopes;
+    # The ops build replies; the HTTP front door builds requests from JSON;
+    # proto decodes requests and packs envelopes;
     # common holds the msgpack helpers that both sides use; the CLI prints.
-    "msgpack.h": ["server/ops/", "server/core/proto.h", "server/core/proto.c", "common/",
+    "msgpack.h": ["server/ops/", "server/http/", "server/core/proto.h", "server/core/proto.c", "common/",
                   "client/", "include/verso/envelope.h"],
 }
 # Our own headers that carry msgpack with them: including one is including msgpack.h.

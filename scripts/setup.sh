@@ -6,10 +6,12 @@
 # installed, setup says so and goes on, and the test is skipped, saying why.
 # translate-toolkit (po2tmx) and gettext (msgunfmt) make TMX files from the
 # system's own catalogs for the TMX round-trip test (tests/integration/test_tmx.py).
+# libmicrohttpd and jansson: the HTTP front door (server/http/, docs/HTTP.md);
+# cheroot runs translate-toolkit's own tmserver beside it in tests/integration/test_http.py.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libicu-dev libzmq3-dev libmsgpack-dev liblmdb-dev
       libexpat1-dev python3 python3-zmq python3-msgpack clang libclang-rt-14-dev clang-format
-      git translate-toolkit gettext)
+      git translate-toolkit gettext libmicrohttpd-dev libjansson-dev python3-cheroot)
 java_pkgs=(default-jdk-headless omegat libjna-java libmsgpack-java xvfb xauth)
 missing_of() {
   local p status

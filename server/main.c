@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "env.h"
+#include "http.h"
 #include "keyfile.h"
 #include "log.h"
 #include "server.h"
@@ -58,6 +59,11 @@ static void s_usage(FILE *f)
             "  --allow FILE             CurveZMQ: the clients' keys, roles and names;\n"
             "                           reread on SIGHUP (docs/SECURITY.md)\n"
             "  --insecure               serve a non-local endpoint without CurveZMQ\n"
+            "  --http HOST:PORT         also serve HTTP there: the JSON API, amaGama's\n"
+            "                           tmserver API (docs/HTTP.md); port 0 picks one\n"
+            "  --http-threads N         HTTP requests run at once (default 4)\n"
+            "  --http-timeout-s N       an idle or slow HTTP connection is closed after\n"
+            "                           N s (default 30)\n"
             "  --version, --help\n"
             "Sizes take K, M, G or T suffixes (powers of 1024).\n",
             VERSO_DEFAULT_ENDPOINT, VERSO_RULES_DIR, VERSO_REQUEST_TIMEOUT_MS, VERSO_STOP_GRACE_MS);
@@ -112,7 +118,8 @@ static int s_parse_level(const char *s)
     return -1;
 }
 
-static int s_parse(int argc, char **argv, verso_server_config *cfg, verso_env_config *env)
+static int s_parse(int argc, char **argv, verso_server_config *cfg, verso_env_config *env,
+                   verso_http_config *http)
 {
     static const struct option opts[] = {{"bind", 1, 0, 'b'},
                                          {"data", 1, 0, 'd'},
@@ -130,6 +137,9 @@ static int s_parse(int argc, char **argv, verso_server_config *cfg, verso_env_co
                                          {"insecure", 0, 0, 'I'},
                                          {"request-timeout-ms", 1, 0, 'T'},
                                          {"stop-grace-ms", 1, 0, 'G'},
+                                         {"http", 1, 0, 'H'},
+                                         {"http-threads", 1, 0, 'P'},
+                                         {"http-timeout-s", 1, 0, 'O'},
                                          {"version", 0, 0, 'V'},
                                          {"help", 0, 0, 'h'},
                                          {0, 0, 0, 0}};
@@ -149,7 +159,16 @@ static int s_parse(int argc, char **argv, verso_server_config *cfg, verso_env_co
             break;
         case 'k': cfg->curve_secret = optarg; break;
         case 'a': cfg->allow_file = optarg; break;
-        case 'I': cfg->insecure = 1; break;
+        case 'I': cfg->insecure = http->insecure = 1; break;
+        case 'H': http->bind = optarg; break;
+        case 'P':
+            bad = s_parse_size(optarg, &n) || n < 1 || n > 256;
+            http->threads = (unsigned)n;
+            break;
+        case 'O':
+            bad = s_parse_size(optarg, &n) || n < 1 || n > 3600;
+            http->timeout_s = (unsigned)n;
+            break;
         case 't':
             bad = s_parse_size(optarg, &n) || n < 1 || n > 250;
             cfg->threads = (unsigned)n;
@@ -202,6 +221,23 @@ static int s_keygen(int argc, char **argv)
     return 0;
 }
 
+/* Starts the HTTP front door when asked, then writes the ready file: the
+ * ZeroMQ endpoint, and the HTTP URL on a second line. */
+static verso_err s_announce(verso_server *srv, verso_env *env, const verso_http_config *hcfg,
+                            verso_http **http)
+{
+    char extra[128] = "";
+    if (hcfg->bind) {
+        verso_err err = verso_http_new(hcfg, env, &srv->host, verso_server_zctx(srv), http);
+        if (err)
+            return err;
+        const char *colon = strrchr(hcfg->bind, ':');
+        snprintf(extra, sizeof extra, "http://%.*s:%u/\n", (int)(colon - hcfg->bind), hcfg->bind,
+                 (unsigned)verso_http_port(*http));
+    }
+    return verso_server_ready(srv, extra);
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 2 && !strcmp(argv[1], "keygen"))
@@ -211,7 +247,8 @@ int main(int argc, char **argv)
                                .threads = 4,
                                .max_message_bytes = (size_t)16 << 20};
     verso_env_config ecfg = {.data_dir = cfg.data_dir, .rules_dir = VERSO_RULES_DIR};
-    if (s_parse(argc, argv, &cfg, &ecfg) < 0)
+    verso_http_config hcfg = {.threads = 4, .timeout_s = 30, .max_conns = 1024};
+    if (s_parse(argc, argv, &cfg, &ecfg, &hcfg) < 0)
         return 2;
     if (cfg.max_message_bytes < 1024) {
         fprintf(stderr, "versod: --max-message-bytes must be at least 1K\n");
@@ -255,9 +292,14 @@ int main(int argc, char **argv)
                 verso_err_symbol(err));
         return 1;
     }
-    pthread_sigmask(SIG_UNBLOCK, &stop_sigs, NULL); /* a pending signal lands now */
-    err = verso_server_run(s_server);
-    pthread_sigmask(SIG_BLOCK, &stop_sigs, NULL);
+    verso_http *http = NULL;
+    err = s_announce(s_server, env, &hcfg, &http);
+    if (!err) {
+        pthread_sigmask(SIG_UNBLOCK, &stop_sigs, NULL); /* a pending signal lands now */
+        err = verso_server_run(s_server);
+        pthread_sigmask(SIG_BLOCK, &stop_sigs, NULL);
+    }
+    verso_http_destroy(&http); /* its writer connections close before the server's context */
     verso_server_destroy(&s_server);
     verso_env_destroy(&env);
     return err ? 1 : 0;

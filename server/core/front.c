@@ -82,7 +82,7 @@ verso_err verso_server_bind(verso_server *s)
 
 /* Writes the bound endpoint to the ready file atomically (tmp + rename), so
  * that a reader never sees half a line. */
-verso_err verso_server_write_ready(verso_server *s)
+verso_err verso_server_write_ready(verso_server *s, const char *extra)
 {
     const char *path = s->cfg.ready_file;
     if (!path)
@@ -93,7 +93,7 @@ verso_err verso_server_write_ready(verso_server *s)
     FILE *f = fopen(tmp, "w");
     if (!f)
         return VERSO_EIO;
-    int bad = fprintf(f, "%s\n", s->host.endpoint) < 0;
+    int bad = fprintf(f, "%s\n%s", s->host.endpoint, extra ? extra : "") < 0;
     bad |= fclose(f) != 0;
     if (bad || rename(tmp, path) < 0) {
         unlink(tmp);

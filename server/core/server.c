@@ -457,12 +457,21 @@ static verso_err s_start(verso_server *s)
                   verso_strerror(err));
         return err;
     }
-    if ((err = verso_server_bind(s)))
-        return err;
-    if ((err = verso_server_write_ready(s)))
+    return verso_server_bind(s);
+}
+
+verso_err verso_server_ready(verso_server *s, const char *extra)
+{
+    verso_err err = verso_server_write_ready(s, extra);
+    if (err)
         verso_log(VERSO_LOG_ERROR, "cannot write the ready file %s: %s", s->cfg.ready_file,
                   verso_strerror(err));
     return err;
+}
+
+void *verso_server_zctx(verso_server *s)
+{
+    return s->impl->zctx;
 }
 
 verso_err verso_server_new(const verso_server_config *cfg, verso_server **out)

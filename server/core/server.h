@@ -55,9 +55,20 @@ typedef struct verso_server {
 #define VERSO_HARD_LIMIT(max_message_bytes) ((max_message_bytes)*2 + 65536)
 
 /* Checks the keys, starts the writer (on cfg->store) and the workers
- * (each runs cfg->handler's thread_new), binds, writes the ready file.
- * On success *out is the caller's: run it, then destroy it. */
+ * (each runs cfg->handler's thread_new), binds. On success *out is the
+ * caller's: announce it (verso_server_ready), run it, then destroy it. */
 verso_err verso_server_new(const verso_server_config *cfg, verso_server **out);
+
+/* Writes cfg.ready_file, atomically: the bound endpoint on the first line,
+ * then extra (NULL, or more lines, each ending in a newline: the HTTP
+ * front door's URL). Call once everything that serves beside the broker
+ * listens. Errors (logged): EINVAL, EIO. */
+verso_err verso_server_ready(verso_server *s, const char *extra);
+
+/* The server's ZeroMQ context, for code that connects to its writer
+ * (writer.h) from threads of its own. Borrowed; lives until
+ * verso_server_destroy. */
+void *verso_server_zctx(verso_server *s);
 
 /* Serves until a stop is requested; then finishes in-flight requests,
  * answers queued ones with ESHUTDOWN, stops the threads and returns. */

@@ -62,9 +62,9 @@ struct verso_server_impl {
  * s->host.endpoint. Errors: ETRANSPORT (logged). */
 verso_err verso_server_bind(verso_server *s);
 
-/* Writes the bound endpoint to cfg.ready_file (if any) atomically.
- * Errors: EINVAL, EIO. */
-verso_err verso_server_write_ready(verso_server *s);
+/* Writes the bound endpoint, then extra (NULL, or lines), to
+ * cfg.ready_file (if any) atomically. Errors: EINVAL, EIO. */
+verso_err verso_server_write_ready(verso_server *s, const char *extra);
 
 /* Loads the key pair and the allow-list, or checks that a server without
  * keys serves this machine only (or --insecure). Errors logged: EINVAL,

@@ -188,6 +188,13 @@ void verso_writer_destroy(verso_writer **wp)
     *wp = NULL;
 }
 
+void verso_writer_disconnect(void **conn)
+{
+    if (*conn)
+        zmq_close(*conn);
+    *conn = NULL;
+}
+
 void *verso_writer_connect(void *zctx)
 {
     void *conn = zmq_socket(zctx, ZMQ_DEALER);

@@ -43,8 +43,11 @@ verso_err verso_writer_new(void *zctx, verso_store *store, verso_writer_idle_fn 
 void verso_writer_destroy(verso_writer **w);
 
 /* A connection to the writer for one thread (a DEALER socket owned by that
- * thread; close it with zmq_close). NULL on failure. */
+ * thread; close it with verso_writer_disconnect). NULL on failure. */
 void *verso_writer_connect(void *zctx);
+
+/* Closes *conn (may be NULL); sets *conn = NULL. */
+void verso_writer_disconnect(void **conn);
 
 /* Sends job through `conn` and waits until it is committed or refused.
  * Returns job->result, or ETRANSPORT if the writer could not be reached.

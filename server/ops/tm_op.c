@@ -110,15 +110,45 @@ verso_err verso_op_tm_delete(verso_op_ctx *ctx)
     return s_tm_change(ctx, true);
 }
 
-/* verso_tm_each callback: packs one TM; stops at a packing failure. */
+/* What tm_list's callbacks work with. */
+typedef struct s_tm_walk {
+    verso_txn *t;
+    verso_pack *p;
+    verso_err err;
+} s_tm_walk;
+
+static int s_count_pair(void *arg, verso_str sl, verso_str tl, uint64_t n)
+{
+    (void)sl, (void)tl, (void)n;
+    ++*(uint32_t *)arg;
+    return 0;
+}
+
+static int s_pack_pair(void *arg, verso_str sl, verso_str tl, uint64_t n)
+{
+    verso_pack *p = arg;
+    verso_pack_map(p, 3);
+    verso_pack_kv_strn(p, "src_lang", sl.p, sl.n);
+    verso_pack_kv_strn(p, "tgt_lang", tl.p, tl.n);
+    verso_pack_kv_uint(p, "entries", n);
+    return verso_pack_err(p) != VERSO_OK;
+}
+
+/* verso_tm_each callback: packs one TM with its language pairs (those
+ * holding entries); stops at a failure. */
 static int s_pack_tm(void *arg, verso_str name, uint32_t id, uint64_t entries)
 {
-    (void)id;
-    verso_pack *p = arg;
-    verso_pack_map(p, 2);
-    verso_pack_kv_strn(p, "name", name.p, name.n);
-    verso_pack_kv_uint(p, "entries", entries);
-    return verso_pack_err(p) != VERSO_OK;
+    s_tm_walk *w = arg;
+    uint32_t npairs = 0;
+    w->err = verso_tm_each_pair(w->t, id, s_count_pair, &npairs);
+    verso_pack_map(w->p, 3);
+    verso_pack_kv_strn(w->p, "name", name.p, name.n);
+    verso_pack_kv_uint(w->p, "entries", entries);
+    verso_pack_str(w->p, "pairs");
+    verso_pack_array(w->p, npairs);
+    if (!w->err && !verso_pack_err(w->p))
+        w->err = verso_tm_each_pair(w->t, id, s_pack_pair, w->p);
+    return w->err || verso_pack_err(w->p);
 }
 
 static int s_count_tm(void *arg, verso_str name, uint32_t id, uint64_t entries)
@@ -141,8 +171,10 @@ verso_err verso_op_tm_list(verso_op_ctx *ctx)
         verso_pack_str(ctx->res, "tms");
         verso_pack_array(ctx->res, (uint32_t)n);
     }
+    s_tm_walk w = {t, ctx->res, VERSO_OK};
     if (!err && !verso_pack_err(ctx->res))
-        err = verso_tm_each(t, s_pack_tm, ctx->res);
+        err = verso_tm_each(t, s_pack_tm, &w);
+    err = err ? err : w.err;
     verso_store_read_end(&t);
     return err ? err : verso_pack_err(ctx->res);
 }

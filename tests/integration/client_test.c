@@ -1348,7 +1348,7 @@ static void test_cli_tm(void)
     CHECK_INT(s_verso("tm list", out, sizeof out), 0);
     CHECK(strstr(out, "\ncli-tm\t0\n") != NULL && strncmp(out, "aligned\t", 8) == 0);
     CHECK_INT(s_verso("--json tm list", out, sizeof out), 0);
-    CHECK(strstr(out, "{\"name\":\"cli-tm\",\"entries\":0}") != NULL);
+    CHECK(strstr(out, "{\"name\":\"cli-tm\",\"entries\":0,\"pairs\":[]}") != NULL);
     CHECK_INT(s_verso("tm delete cli-tm", out, sizeof out), 0);
     CHECK_STR(out, "deleted TM cli-tm\n");
     CHECK_INT(s_verso("tm delete cli-tm 2>&1", out, sizeof out), 1);

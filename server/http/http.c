@@ -1,0 +1,342 @@
+/*
+ * http.c - the HTTP daemon (http.h): libmicrohttpd with a thread pool,
+ * reading each request and its body under a cap, routing it, sending the
+ * reply built apart; and the pool of slots requests run with.
+ */
+#define _GNU_SOURCE
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "http_int.h"
+#include "log.h"
+#include "utf8.h"
+#include "work.h"
+#include "writer.h"
+
+#define S_HEADER_MEMORY ((size_t)64 << 10) /* a request's headers and buffers, per connection */
+
+/* ---- replies ------------------------------------------------------------ */
+
+void verso_http_reply_init(verso_http_reply *rep)
+{
+    rep->status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+    rep->type = "application/json";
+    verso_buf_init(&rep->body, SIZE_MAX);
+}
+
+void verso_http_reply_fini(verso_http_reply *rep)
+{
+    verso_buf_fini(&rep->body);
+}
+
+/* Appends s as a JSON string (quotes included). */
+static void s_json_str(verso_buf *b, const char *s)
+{
+    json_t *j = json_string(s);
+    char *t = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+    verso_buf_puts(b, t ? t : "\"\"");
+    free(t);
+    json_decref(j);
+}
+
+void verso_http_reply_error(verso_http_reply *rep, unsigned status, const char *code,
+                            const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    size_t bad = 0, n = strlen(msg);
+    if (!verso_utf8_valid(msg, n, &bad)) /* a cut in a character: drop the piece */
+        msg[bad] = '\0';
+    rep->status = status;
+    rep->type = "application/json";
+    verso_buf_reset(&rep->body);
+    verso_buf_printf(&rep->body, "{\"error\":{\"code\":\"%s\",\"message\":", code);
+    s_json_str(&rep->body, msg);
+    verso_buf_puts(&rep->body, "}}");
+}
+
+/* ---- slots --------------------------------------------------------------- */
+
+static verso_http_slot *s_slot_take(verso_http *h)
+{
+    pthread_mutex_lock(&h->mu);
+    verso_http_slot *s = NULL;
+    while (!s) {
+        for (unsigned i = 0; i < h->nslots && !s; i++)
+            if (!h->slots[i].busy)
+                s = &h->slots[i];
+        if (!s)
+            pthread_cond_wait(&h->cv, &h->mu);
+    }
+    s->busy = true;
+    pthread_mutex_unlock(&h->mu);
+    return s;
+}
+
+static void s_slot_give(verso_http *h, verso_http_slot *s)
+{
+    pthread_mutex_lock(&h->mu);
+    s->busy = false;
+    pthread_cond_signal(&h->cv);
+    pthread_mutex_unlock(&h->mu);
+}
+
+void verso_http_dispatch(verso_http_req *r, const void *frame, size_t len, verso_buf *out)
+{
+    verso_http *h = r->h;
+    verso_http_slot *s = s_slot_take(h);
+    verso_call call = {&r->who, s->writer, &h->cancel, r->received_ns, h->host};
+    verso_dispatch_as(h->env, s->th, &call, frame, len, out);
+    s_slot_give(h, s);
+}
+
+static verso_err s_slots_new(verso_http *h, unsigned n)
+{
+    if (!(h->slots = calloc(n, sizeof *h->slots)))
+        return VERSO_ENOMEM;
+    h->nslots = n;
+    for (unsigned i = 0; i < n; i++) {
+        verso_err err = verso_op_thread_new(h->env, &h->slots[i].th);
+        if (err)
+            return err;
+        if (!(h->slots[i].writer = verso_writer_connect(h->zctx)))
+            return VERSO_ETRANSPORT;
+    }
+    return VERSO_OK;
+}
+
+static void s_slots_free(verso_http *h)
+{
+    for (unsigned i = 0; h->slots && i < h->nslots; i++) {
+        verso_op_thread_destroy(&h->slots[i].th);
+        verso_writer_disconnect(&h->slots[i].writer);
+    }
+    free(h->slots);
+    h->slots = NULL;
+}
+
+/* ---- requests ------------------------------------------------------------ */
+
+const char *verso_http_arg(const verso_http_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+/* Routes a whole request into rep. */
+static void s_route(verso_http_req *r, verso_http_reply *rep)
+{
+    if (r->too_big) {
+        verso_http_reply_error(rep, MHD_HTTP_CONTENT_TOO_LARGE, "ETOOBIG",
+                               "the body is over max_message_bytes (%zu)",
+                               r->h->host->max_message_bytes);
+        return;
+    }
+    if (!verso_utf8_valid(r->url, strlen(r->url), NULL)) {
+        verso_http_reply_error(rep, MHD_HTTP_BAD_REQUEST, "EBADUTF8",
+                               "the path is not valid UTF-8 once percent-decoded");
+        return;
+    }
+    if (verso_http_api(r, rep) || verso_http_tmserver(r, rep))
+        return;
+    verso_http_reply_error(rep, MHD_HTTP_NOT_FOUND, "ENOTFOUND", "no route for %s %.200s",
+                           r->method, r->url);
+}
+
+static enum MHD_Result s_send(struct MHD_Connection *c, verso_http_reply *rep)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(
+        rep->body.len, rep->body.data ? rep->body.data : (char *)"", MHD_RESPMEM_MUST_COPY);
+    if (!resp)
+        return MHD_NO;
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, rep->type);
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    enum MHD_Result ok = MHD_queue_response(c, rep->status, resp);
+    MHD_destroy_response(resp);
+    return ok;
+}
+
+static enum MHD_Result s_access(void *cls, struct MHD_Connection *c, const char *url,
+                                const char *method, const char *version, const char *upload,
+                                size_t *upload_size, void **con_cls)
+{
+    (void)version;
+    verso_http *h = cls;
+    verso_http_req *r = *con_cls;
+    if (!r) { /* the headers are in: the request starts */
+        if (!(r = calloc(1, sizeof *r)))
+            return MHD_NO;
+        r->h = h;
+        r->conn = c;
+        r->method = method;
+        r->url = url;
+        r->received_ns = verso_work_now_ns();
+        r->who = (verso_caller){.role = VERSO_ROLE_ADMIN, .name = "http"};
+        verso_buf_init(&r->body, h->host->max_message_bytes);
+        *con_cls = r;
+        return MHD_YES;
+    }
+    if (*upload_size) { /* a piece of the body */
+        if (!r->too_big && verso_buf_append(&r->body, upload, *upload_size))
+            r->too_big = true;
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    verso_http_reply rep;
+    verso_http_reply_init(&rep);
+    s_route(r, &rep);
+    enum MHD_Result ok = s_send(c, &rep);
+    verso_http_reply_fini(&rep);
+    return ok;
+}
+
+static void s_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                        enum MHD_RequestTerminationCode why)
+{
+    (void)cls;
+    (void)c;
+    (void)why;
+    verso_http_req *r = *con_cls;
+    if (!r)
+        return;
+    verso_buf_fini(&r->body);
+    free(r);
+    *con_cls = NULL;
+}
+
+static void s_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char line[512];
+    vsnprintf(line, sizeof line, fmt, ap);
+    line[strcspn(line, "\n")] = '\0';
+    verso_log(VERSO_LOG_WARN, "http: %s", line);
+}
+
+/* ---- the daemon ---------------------------------------------------------- */
+
+/* Parses "HOST:PORT" ("[v6]:PORT") into *ss. Returns 0, or -1. */
+static int s_address(const char *bind, struct sockaddr_storage *ss, socklen_t *len)
+{
+    char host[256];
+    const char *colon = strrchr(bind, ':');
+    if (!colon || colon == bind || strlen(colon + 1) == 0 || strlen(colon + 1) > 5)
+        return -1;
+    size_t n = (size_t)(colon - bind);
+    if (bind[0] == '[' && n >= 2 && bind[n - 1] == ']')
+        snprintf(host, sizeof host, "%.*s", (int)(n - 2), bind + 1);
+    else if (n < sizeof host)
+        snprintf(host, sizeof host, "%.*s", (int)n, bind);
+    else
+        return -1;
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_NUMERICSERV},
+                    *ai = NULL;
+    if (getaddrinfo(host, colon + 1, &hints, &ai) || !ai)
+        return -1;
+    memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+    *len = ai->ai_addrlen;
+    freeaddrinfo(ai);
+    return 0;
+}
+
+static bool s_loopback(const struct sockaddr_storage *ss)
+{
+    if (ss->ss_family == AF_INET)
+        return (ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr) >> 24) == 127;
+    if (ss->ss_family == AF_INET6)
+        return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)ss)->sin6_addr);
+    return false;
+}
+
+static verso_err s_start(verso_http *h, const verso_http_config *cfg)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = 0;
+    if (s_address(cfg->bind, &ss, &sl) < 0) {
+        verso_log(VERSO_LOG_ERROR, "http: cannot read the address %s (HOST:PORT)", cfg->bind);
+        return VERSO_EINVAL;
+    }
+    if (!s_loopback(&ss) && !cfg->insecure) {
+        verso_log(VERSO_LOG_ERROR,
+                  "http: refusing to serve %s without keys: anyone on the "
+                  "network could read and change the TM; or --insecure",
+                  cfg->bind);
+        return VERSO_EDENIED;
+    }
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
+                     (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
+    if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES)
+        flags |= MHD_USE_EPOLL;
+    h->d = MHD_start_daemon(
+        flags, 0, NULL, NULL, s_access, h, MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, h,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned)cfg->threads, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->timeout_s,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_conns, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        S_HEADER_MEMORY, MHD_OPTION_NOTIFY_COMPLETED, s_completed, h, MHD_OPTION_END);
+    if (!h->d) {
+        verso_log(VERSO_LOG_ERROR, "http: cannot listen on %s", cfg->bind);
+        return VERSO_ETRANSPORT;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
+    h->port = info ? info->port : 0;
+    return VERSO_OK;
+}
+
+verso_err verso_http_new(const verso_http_config *cfg, verso_env *env, verso_host *host, void *zctx,
+                         verso_http **out)
+{
+    *out = NULL;
+    if (!cfg->bind || cfg->threads < 1 || cfg->timeout_s < 1 || cfg->max_conns < 1)
+        return VERSO_EINVAL;
+    verso_http *h = calloc(1, sizeof *h);
+    if (!h)
+        return VERSO_ENOMEM;
+    h->env = env;
+    h->host = host;
+    h->zctx = zctx;
+    atomic_init(&h->cancel, 0);
+    pthread_mutex_init(&h->mu, NULL);
+    pthread_cond_init(&h->cv, NULL);
+    verso_err err = s_slots_new(h, cfg->threads);
+    if (!err)
+        err = s_start(h, cfg);
+    if (err) {
+        verso_http_destroy(&h);
+        return err;
+    }
+    verso_log(VERSO_LOG_INFO, "http: listening on %s (port %u), %u thread(s)", cfg->bind,
+              (unsigned)h->port, cfg->threads);
+    *out = h;
+    return VERSO_OK;
+}
+
+uint16_t verso_http_port(const verso_http *h)
+{
+    return h->port;
+}
+
+void verso_http_destroy(verso_http **hp)
+{
+    verso_http *h = *hp;
+    if (!h)
+        return;
+    atomic_store(&h->cancel, 1);
+    if (h->d)
+        MHD_stop_daemon(h->d); /* joins the pool: no request runs after this */
+    s_slots_free(h);
+    pthread_cond_destroy(&h->cv);
+    pthread_mutex_destroy(&h->mu);
+    free(h);
+    *hp = NULL;
+}

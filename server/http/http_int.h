@@ -1,0 +1,134 @@
+/*
+ * http_int.h - what the HTTP front door's files share: http.c (the daemon,
+ * requests, slots, routing), call.c (running an op and answering in
+ * JSON), json.c (JSON into msgpack), api.c (/api/v1) and tmserver.c
+ * (amaGama's API). Internal to server/http/.
+ *
+ * Ownership: a verso_http_req lives from a request's first byte to its
+ * completion (http.c frees it); a verso_http_reply and a verso_http_result
+ * are their caller's (on its stack: _init, _fini); strings handed out are
+ * borrowed from the request or the result they come from.
+ */
+#ifndef VERSO_HTTP_INT_H
+#define VERSO_HTTP_INT_H
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <msgpack.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "auth.h"
+#include "buf.h"
+#include "dispatch.h"
+#include "http.h"
+#include "pack.h"
+
+/* What a request runs with: a segmenter and fuzzy matcher, and a writer
+ * connection (a ZeroMQ socket: one user at a time, handed over under the
+ * pool's lock). */
+typedef struct verso_http_slot {
+    verso_op_thread *th;
+    void *writer;
+    bool busy;
+} verso_http_slot;
+
+struct verso_http {
+    struct MHD_Daemon *d;
+    verso_env *env;
+    verso_host *host;
+    void *zctx;
+    verso_http_slot *slots;
+    unsigned nslots;
+    pthread_mutex_t mu; /* slots' busy flags */
+    pthread_cond_t cv;
+    atomic_uint cancel; /* set when stopping: running requests stop (work.h) */
+    uint16_t port;
+};
+
+/* One request being read and answered. */
+typedef struct verso_http_req {
+    verso_http *h;
+    struct MHD_Connection *conn;
+    const char *method; /* "GET", "POST"... (libmicrohttpd's, for the request's life) */
+    const char *url;    /* the path, percent-decoded by libmicrohttpd */
+    verso_buf body;     /* the upload, capped at max_message_bytes */
+    bool too_big;       /* the upload went past the cap: the rest is dropped */
+    uint64_t received_ns;
+    verso_caller who; /* the caller the request runs as */
+} verso_http_req;
+
+/* A reply built apart, sent whole (dispatch.c's way: never half a reply). */
+typedef struct verso_http_reply {
+    unsigned status;
+    const char *type; /* static text */
+    verso_buf body;
+} verso_http_reply;
+
+void verso_http_reply_init(verso_http_reply *rep);
+void verso_http_reply_fini(verso_http_reply *rep);
+/* A JSON error body {"error": {"code": CODE, "message": ...}} with status. */
+void verso_http_reply_error(verso_http_reply *rep, unsigned status, const char *code,
+                            const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* An op's reply, decoded. */
+typedef struct verso_http_result {
+    verso_buf frame;           /* the reply frame */
+    msgpack_unpacked up;       /* frame, unpacked */
+    const msgpack_object *res; /* an ok reply's "res"; NULL after an error */
+    verso_err err;             /* VERSO_OK, or the error the reply carries */
+    const char *code;          /* its wire code ("EBADREQ"), static */
+    char message[256];
+} verso_http_result;
+
+void verso_http_result_init(verso_http_result *res);
+void verso_http_result_fini(verso_http_result *res);
+
+/* An op's request fields built by a route: each field_* call packs one
+ * key and its value and counts it, so no route counts by hand. For a
+ * value of its own shape, call verso_http_field_key, then pack the value
+ * with f->p. Caller-owned: _init, _fini. */
+typedef struct verso_http_fields {
+    msgpack_sbuffer buf;
+    verso_pack p;
+    uint32_t n;
+} verso_http_fields;
+
+void verso_http_fields_init(verso_http_fields *f);
+void verso_http_fields_fini(verso_http_fields *f);
+void verso_http_field_key(verso_http_fields *f, const char *key);
+void verso_http_field_str(verso_http_fields *f, const char *key, const char *val);
+void verso_http_field_int(verso_http_fields *f, const char *key, int64_t val);
+
+/* Runs one request frame through the ops' dispatch with a slot of the
+ * pool (http.c); the reply frame is appended to out. */
+void verso_http_dispatch(verso_http_req *r, const void *frame, size_t len, verso_buf *out);
+
+/*
+ * Runs op as r's caller with fields (NULL: none; not v, id or op), through
+ * the ops' dispatch, with a slot of the pool. Fills *res (its own or an
+ * error reply's); returns res->err (a packing failure of the fields too).
+ */
+verso_err verso_http_run(verso_http_req *r, const char *op, verso_http_fields *fields,
+                         verso_http_result *res);
+
+/* The HTTP status for a wire error. */
+unsigned verso_http_status_of(verso_err err);
+
+/* The error reply for a failed result (its code, message and status). */
+void verso_http_reply_failed(verso_http_reply *rep, const verso_http_result *res);
+
+/* Packs JSON value j as msgpack (json.c). Errors: EBADREQ (a number that
+ * fits no msgpack type), the packer's. */
+verso_err verso_http_json_pack(const json_t *j, verso_pack *p);
+
+/* A query argument ("?name=value", decoded), or NULL. Borrowed from r. */
+const char *verso_http_arg(const verso_http_req *r, const char *name);
+
+/* Routes: each answers a request whose path is under its prefix into rep
+ * and returns true, or returns false for a path it does not serve. */
+bool verso_http_api(verso_http_req *r, verso_http_reply *rep);
+bool verso_http_tmserver(verso_http_req *r, verso_http_reply *rep);
+
+#endif

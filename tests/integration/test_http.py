@@ -1,0 +1,272 @@
+#!/usr/bin/env python3
+"""The HTTP front door against a real versod (docs/HTTP.md): Verso's JSON API
+(the same results as over ZeroMQ), amaGama's tmserver API checked beside
+translate-toolkit's own tmserver on the same units, keep-alive, and hostile
+HTTP: each bad request gets a 4xx with a JSON error and the server stays up.
+
+Usage: test_http.py VERSOD [unittest args]
+"""
+import http.client
+import json
+import os
+import shutil
+import socket
+import sys
+import tempfile
+import threading
+import time
+import unittest
+import urllib.parse
+import urllib.request
+from urllib.error import HTTPError
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import test_protocol  # noqa: E402  (start_versod, pack, unpack)
+
+VERSOD = None
+
+
+def start(tmp, extra=()):
+    """versod with --http on a free port; returns (proc, log, zmq endpoint, http base URL)."""
+    proc, log, content = test_protocol.start_versod(
+        tmp, os.path.join(tmp, "data"), "versod",
+        extra=("--http", "127.0.0.1:0", "--http-timeout-s", "2", *extra))
+    with open(os.path.join(tmp, "versod.ready")) as f:
+        ready = f.read().split("\n")
+    return proc, log, ready[0], ready[1]
+
+
+class HttpTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        test_protocol.VERSOD = VERSOD
+        cls.tmp = tempfile.mkdtemp(prefix="verso-http-")
+        cls.proc, cls.log, cls.endpoint, cls.base = start(cls.tmp)
+        u = urllib.parse.urlparse(cls.base)
+        cls.host, cls.port = u.hostname, u.port
+
+    @classmethod
+    def tearDownClass(cls):
+        status = test_protocol.stop_versod(cls.proc, cls.log)
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+        if status != 0:
+            raise AssertionError("versod exited with status %d" % status)
+
+    # -- helpers --------------------------------------------------------------
+    def request(self, method, path, body=None, headers=None):
+        """(status, content type, body bytes) of one request on a new connection."""
+        c = http.client.HTTPConnection(self.host, self.port, timeout=20)
+        c.request(method, path, body=body, headers=headers or {})
+        r = c.getresponse()
+        data = r.read()
+        c.close()
+        return r.status, r.getheader("Content-Type"), data
+
+    def api(self, op, fields=None, status=200):
+        st, ctype, data = self.request("POST", "/api/v1/" + op,
+                                       json.dumps(fields if fields is not None else {}))
+        self.assertEqual(st, status, data)
+        self.assertEqual(ctype, "application/json")
+        return json.loads(data)
+
+    def error(self, method, path, body=None, status=400, code=None, headers=None):
+        st, ctype, data = self.request(method, path, body, headers)
+        self.assertEqual(st, status, data)
+        self.assertEqual(ctype, "application/json", data)
+        err = json.loads(data)["error"]
+        if code:
+            self.assertEqual(err["code"], code, err)
+        self.assertTrue(err["message"])
+        self.assertEqual(self.api("ping"), {})  # the server stays up
+        return err
+
+    def zmq_call(self, op, **fields):
+        import zmq
+        s = zmq.Context.instance().socket(zmq.DEALER)
+        s.linger = 0
+        s.connect(self.endpoint)
+        s.send(test_protocol.pack({"v": 1, "id": 1, "op": op, **fields}))
+        self.assertTrue(s.poll(20000), "no reply over ZeroMQ")
+        reply = test_protocol.unpack(s.recv())
+        s.close()
+        return reply
+
+    # -- the JSON API -----------------------------------------------------------
+    def test_api_round_trip_matches_zeromq(self):
+        self.api("tm_create", {"tm": "api"})
+        added = self.api("add", {"tm": "api", "src_lang": "en", "tgt_lang": "de", "entries": [
+            {"src": "Save the file before closing the window.",
+             "tgt": "Speichern Sie die Datei, bevor Sie das Fenster schließen."},
+            {"src": "Open the file.", "tgt": "Öffnen Sie die Datei."}]})
+        self.assertEqual(added["added"], 2)
+        q = {"tm": "api", "src_lang": "en", "tgt_lang": "de",
+             "segments": ["Save the files before closing the window!", "Open the file."]}
+        over_http = self.api("lookup", q)
+        over_zmq = self.zmq_call("lookup", **q)
+        self.assertTrue(over_zmq["ok"])
+        self.assertEqual(over_http, over_zmq["res"])  # the same op, the same result
+        m = over_http["results"][0]["matches"][0]
+        self.assertEqual(m["kind"], "fuzzy")
+        self.assertEqual(m["tgt"], "Speichern Sie die Datei, bevor Sie das Fenster schließen.")
+        self.assertEqual(over_http["results"][1]["matches"][0]["score"], 100)
+        hello = self.api("hello")
+        self.assertEqual(hello["server"], "versod")
+        self.assertIn("lookup", hello["ops"])
+        tms = {t["name"]: t for t in self.api("tm_list")["tms"]}
+        self.assertEqual(tms["api"]["pairs"], [{"src_lang": "en", "tgt_lang": "de", "entries": 2}])
+
+    def test_api_errors(self):
+        self.error("POST", "/api/v1/fly", "{}", 404, "EBADOP")
+        self.error("POST", "/api/v1/lookup", '{"src_lang": "en"', 400, "EPROTO")
+        self.error("POST", "/api/v1/lookup", "[1, 2]", 400, "EBADREQ")
+        self.error("POST", "/api/v1/lookup",
+                   '{"src_lang": "en", "tgt_lang": "fr", "segments": "not a list"}', 400,
+                   "EBADREQ")
+        self.error("POST", "/api/v1/lookup",
+                   '{"src_lang": "en", "tgt_lang": 7, "segments": []}', 400, "EBADREQ")
+        self.error("POST", "/api/v1/lookup",
+                   '{"src_lang": "xx-!!", "tgt_lang": "fr", "segments": ["a"]}', 400, "EBADLANG")
+        self.error("POST", "/api/v1/get", '{"entry_id": 999999}', 404, "ENOTFOUND")
+        self.error("POST", "/api/v1/ping", '{"op": "stats"}', 400, "EBADREQ")
+        self.error("GET", "/api/v1/ping", None, 405)
+        self.error("GET", "/no/such/route", None, 404, "ENOTFOUND")
+        self.api("tm_create", {"tm": "twice"})
+        self.error("POST", "/api/v1/tm_create", '{"tm": "twice"}', 409, "EEXIST")
+
+    def test_hostile_bodies(self):
+        big = b"[" + b"1," * 70000 + b"1]"  # over this server's max_message_bytes (64 KiB)
+        self.error("POST", "/api/v1/ping", big, 413, "ETOOBIG")
+        self.error("POST", "/api/v1/ping", "[" * 30000 + "]" * 30000, 400, "EPROTO")
+        deep = '{"a": ' + "[" * 40 + "]" * 40 + "}"  # JSON allows it, the wire's cap does not
+        self.error("POST", "/api/v1/segment", deep, 400)
+        self.error("POST", "/api/v1/segment", b'{"text": "\xff\xfe", "lang": "en"}', 400,
+                   "EPROTO")
+        self.error("POST", "/api/v1/lookup", '{"src_lang": 1e999}', 400)
+        for field, value in [("min_score", "x"), ("max_results", -3), ("segments", [1]),
+                             ("timeout_ms", "soon"), ("rules", 5)]:
+            body = {"src_lang": "en", "tgt_lang": "fr", "segments": ["a"], field: value}
+            self.error("POST", "/api/v1/lookup", json.dumps(body), 400, "EBADREQ")
+
+    def test_bad_paths(self):
+        self.error("GET", "/tmserver/en/fr/unit/%FF%FE", None, 400, "EBADUTF8")
+        self.error("GET", "/tmserver/en/fr/unit/x?jsoncallback=alert(1)", None, 400, "EBADREQ")
+        self.error("GET", "/tmserver/en/fr/unit/x?min_similarity=200", None, 400, "EBADREQ")
+        self.error("GET", "/tmserver/en/unit/x", None, 404, "ENOTFOUND")
+        self.error("GET", "/tmserver/en%2G/fr/unit/x", None, 400)
+
+    def test_keep_alive_and_slow_clients(self):
+        c = http.client.HTTPConnection(self.host, self.port, timeout=20)
+        for _ in range(20):  # one connection, many requests
+            c.request("POST", "/api/v1/ping", body="{}")
+            r = c.getresponse()
+            self.assertEqual(r.status, 200)
+            self.assertEqual(r.read(), b"{}")
+        c.close()
+        # A client that sends half a request line and stops: closed at the timeout (2 s),
+        # and others are served meanwhile.
+        slow = socket.create_connection((self.host, self.port))
+        slow.sendall(b"POST /api/v1/ping HTTP/1.1\r\nHost: x\r\n")
+        self.assertEqual(self.api("ping"), {})
+        slow.settimeout(20)
+        t0 = time.monotonic()
+        self.assertEqual(slow.recv(4096), b"")  # the server closed it
+        self.assertLess(time.monotonic() - t0, 15)
+        slow.close()
+
+    # -- amaGama / translate-toolkit tmserver ------------------------------------
+    def test_tmserver_as_translate_toolkit_expects(self):
+        """translate-toolkit's own test of its tmserver (test_tmserver.py): GET
+        /{slang}/{tlang}/unit/Hello/ after "Hello" -> "Ahoj" is stored gives "Ahoj" first.
+        Run against translate-toolkit's server and Verso's on the same unit: the same
+        fields, of the same types."""
+        st, _, body = self.request("PUT", "/tmserver/en/cs/unit/Hello",
+                                   json.dumps({"source": "Hello", "target": "Ahoj"}))
+        self.assertEqual(st, 200, body)
+        verso = json.loads(urllib.request.urlopen(self.base + "tmserver/en/cs/unit/Hello/").read())
+        self.assertEqual(verso[0]["target"], "Ahoj")
+        theirs = self.toolkit_candidates("Hello/")
+        if theirs is None:
+            self.skipTest("translate-toolkit's tmserver cannot run here (cheroot missing)")
+        self.assertEqual(theirs[0]["target"], "Ahoj")
+        for key in ("source", "target", "quality"):
+            self.assertIn(key, verso[0])
+            self.assertIs(type(verso[0][key]), type(theirs[0][key]), key)
+        self.assertIsInstance(verso[0]["rank"], float)  # amaGama's extra field
+
+    def toolkit_candidates(self, text):
+        """translate-toolkit's TMServer with the unit Hello -> Ahoj, asked for text."""
+        try:
+            from translate.services.tmserver import TMServer
+            from cheroot.wsgi import Server
+        except ImportError:
+            return None
+        d = tempfile.mkdtemp(prefix="verso-ttk-")
+        po = os.path.join(d, "test.po")
+        with open(po, "w") as f:
+            f.write('\nmsgid "Hello"\nmsgstr "Ahoj"\n')
+        app = TMServer(os.path.join(d, "test.tmdb"), tmfiles=[po], source_lang="en",
+                       target_lang="cs")
+        server = Server(("127.0.0.1", 0), app.rest)
+        server.prepare()
+        t = threading.Thread(target=server.serve)
+        t.start()
+        try:
+            url = "http://127.0.0.1:%d/en/cs/unit/%s" % (server.bind_addr[1], text)
+            return json.loads(urllib.request.urlopen(url).read())
+        finally:
+            server.stop()
+            t.join()
+            app.tmdb.connection.close()
+            shutil.rmtree(d, ignore_errors=True)
+
+    def test_tmserver_fields_scores_and_codes(self):
+        self.api("add", {"src_lang": "en", "tgt_lang": "pt-BR", "entries": [
+            {"src": "Do you want to continue?", "tgt": "Deseja continuar?"},
+            {"src": "Do you want to quit?", "tgt": "Deseja sair?"}]})
+        q = urllib.parse.quote("Do you want to continue?", safe="")
+        got = json.loads(urllib.request.urlopen(
+            self.base + "tmserver/en/pt_BR/unit/" + q).read())
+        self.assertEqual(got[0], {"source": "Do you want to continue?",
+                                  "target": "Deseja continuar?", "quality": 100.0,
+                                  "rank": 100.0})
+        # best first, cut at max_candidates, held to min_similarity
+        got = json.loads(urllib.request.urlopen(
+            self.base + "tmserver/en/pt_BR/unit/" + urllib.parse.quote("Do you want to go?") +
+            "?min_similarity=40&max_candidates=1").read())
+        self.assertEqual(len(got), 1)
+        self.assertGreaterEqual(got[0]["quality"], 40.0)
+        self.assertLess(got[0]["quality"], 100.0)
+        none = json.loads(urllib.request.urlopen(
+            self.base + "tmserver/en/pt_BR/unit/" + urllib.parse.quote("Unrelated words here")
+            + "?min_similarity=90").read())
+        self.assertEqual(none, [])
+        # ?source= instead of the path
+        got = json.loads(urllib.request.urlopen(
+            self.base + "tmserver/en/pt_BR/unit/?source=" + q).read())
+        self.assertEqual(got[0]["target"], "Deseja continuar?")
+        # JSONP
+        st, ctype, body = self.request("GET", "/tmserver/en/pt_BR/unit/" + q +
+                                       "?jsoncallback=cb.fn_1")
+        self.assertEqual((st, ctype), (200, "application/javascript"))
+        self.assertTrue(body.startswith(b"cb.fn_1(") and body.endswith(b");"), body)
+        self.assertEqual(json.loads(body[len(b"cb.fn_1("):-2])[0]["target"], "Deseja continuar?")
+        # languages, as the clients write them
+        langs = json.loads(urllib.request.urlopen(self.base + "tmserver/languages/").read())
+        self.assertIn("pt_BR", langs["targetLanguages"])
+        self.assertIn("en", langs["sourceLanguages"])
+        # a store with PUT replaces the target of the same source (POST too)
+        st, _, _ = self.request("POST", "/tmserver/en/pt_BR/unit/" + q,
+                                json.dumps({"source": "Do you want to continue?",
+                                            "target": "Quer continuar?"}))
+        self.assertEqual(st, 200)
+        got = json.loads(urllib.request.urlopen(self.base + "tmserver/en/pt_BR/unit/" + q).read())
+        self.assertEqual([c["target"] for c in got if c["quality"] == 100.0], ["Quer continuar?"])
+        self.error("PUT", "/tmserver/en/pt_BR/unit/x", "not json", 400, "EBADREQ")
+        self.error("GET", "/tmserver/en/pt_BR/unit/x?tm=nowhere", None, 404, "ENOTFOUND")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2:
+        sys.exit("usage: test_http.py VERSOD [unittest args]")
+    VERSOD = os.path.abspath(sys.argv.pop(1))
+    unittest.main()
