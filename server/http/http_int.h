@@ -1,8 +1,8 @@
 /*
  * http_int.h - what the HTTP front door's files share: http.c (the daemon,
  * requests, slots, routing), call.c (running an op and answering in
- * JSON), json.c (JSON into msgpack), api.c (/api/v1) and tmserver.c
- * (amaGama's API). Internal to server/http/.
+ * JSON), json.c (JSON into msgpack), api.c (/api/v1), tmserver.c
+ * (amaGama's API) and mymemory.c (MyMemory's). Internal to server/http/.
  *
  * Ownership: a verso_http_req lives from a request's first byte to its
  * completion (http.c frees it); a verso_http_reply and a verso_http_result
@@ -130,5 +130,6 @@ const char *verso_http_arg(const verso_http_req *r, const char *name);
  * and returns true, or returns false for a path it does not serve. */
 bool verso_http_api(verso_http_req *r, verso_http_reply *rep);
 bool verso_http_tmserver(verso_http_req *r, verso_http_reply *rep);
+bool verso_http_mymemory(verso_http_req *r, verso_http_reply *rep);
 
 #endif

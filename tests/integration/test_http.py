@@ -265,6 +265,59 @@ class HttpTest(unittest.TestCase):
         self.error("GET", "/tmserver/en/pt_BR/unit/x?tm=nowhere", None, 404, "ENOTFOUND")
 
 
+    # -- MyMemory ----------------------------------------------------------------
+    def test_mymemory_get_and_set(self):
+        """MyMemory's get and set as MateCat and scripts read them (its API
+        specification): the field names and types, a set then found by get."""
+        got = json.loads(urllib.request.urlopen(
+            self.base + "mymemory/set?seg=Hello%20World!&tra=Ciao%20Mondo!&langpair=en|it").read())
+        self.assertEqual((got["responseData"], got["responseStatus"]), ("OK", 200))
+        got = json.loads(urllib.request.urlopen(
+            self.base + "mymemory/get?q=Hello%20World!&langpair=en|it").read())
+        self.assertEqual(got["responseStatus"], 200)
+        self.assertEqual(got["responseData"], {"translatedText": "Ciao Mondo!", "match": 1.0})
+        m = got["matches"][0]
+        self.assertEqual((m["segment"], m["translation"], m["source"], m["target"]),
+                         ("Hello World!", "Ciao Mondo!", "en", "it"))
+        self.assertIsInstance(m["quality"], str)       # MyMemory sends "74"
+        self.assertEqual(m["quality"], "100")
+        self.assertIsInstance(m["match"], float)
+        self.assertIsInstance(m["usage-count"], int)
+        self.assertIsInstance(m["created-by"], str)
+        time.strptime(m["last-update-date"], "%Y-%m-%d %H:%M:%S")
+        time.strptime(m["create-date"], "%Y-%m-%d %H:%M:%S")
+        # a fuzzy match: match below 1, best first
+        got = json.loads(urllib.request.urlopen(
+            self.base + "mymemory/get?q=Hello%20World%20again!&langpair=en|it").read())
+        self.assertTrue(0.5 <= got["responseData"]["match"] < 1.0, got)
+        none = json.loads(urllib.request.urlopen(
+            self.base + "mymemory/get?q=Nothing%20alike%20at%20all&langpair=en|it").read())
+        self.assertEqual((none["responseData"]["translatedText"], none["matches"]), ("", []))
+        self.error("GET", "/mymemory/get?q=x&langpair=en", None, 400, "EBADREQ")
+        self.error("GET", "/mymemory/get?q=x&langpair=en|it&of=php", None, 400, "EBADREQ")
+        self.error("GET", "/mymemory/set?seg=x&langpair=en|it", None, 400, "EBADREQ")
+        self.error("POST", "/mymemory/get?q=x&langpair=en|it", None, 405)
+
+    def test_mymemory_tmx(self):
+        """of=tmx: a TMX document whose tu/tuv carry lang (as OmegaT's MyMemory
+        connector asks its XPath) and xml:lang (TMX 1.4)."""
+        import xml.etree.ElementTree as ET
+        urllib.request.urlopen(self.base + "mymemory/set?seg=Good%20%26%20%3Cbad%3E&"
+                               "tra=Bon%20%26%20%3Cmauvais%3E&langpair=en|fr").read()
+        st, ctype, body = self.request("GET", "/mymemory/get?q=Good%20%26%20%3Cbad%3E&"
+                                              "langpair=en|fr&of=tmx")
+        self.assertEqual(st, 200)
+        self.assertTrue(ctype.startswith("application/xml"))
+        root = ET.fromstring(body)
+        self.assertEqual(root.tag, "tmx")
+        tus = root.findall(".//tu")
+        self.assertGreaterEqual(len(tus), 1)
+        segs = {tuv.get("lang"): tuv.find("seg").text for tuv in tus[0].findall("tuv")}
+        self.assertEqual(segs, {"en": "Good & <bad>", "fr": "Bon & <mauvais>"})
+        xml_lang = "{http://www.w3.org/XML/1998/namespace}lang"
+        self.assertEqual([t.get(xml_lang) for t in tus[0].findall("tuv")], ["en", "fr"])
+
+
 if __name__ == "__main__":
     if len(sys.argv) < 2:
         sys.exit("usage: test_http.py VERSOD [unittest args]")
