@@ -55,6 +55,14 @@ uint64_t verso_metrics_quantile(const verso_op_metrics *o, double q)
     return 0;
 }
 
+uint64_t verso_metrics_count_upto(const verso_op_metrics *o, uint64_t us)
+{
+    uint64_t n = 0;
+    for (size_t b = 0; b < VERSO_METRICS_BUCKETS && s_bucket_top(b) <= us; b++)
+        n += atomic_load_explicit(&o->buckets[b], memory_order_relaxed);
+    return n;
+}
+
 uint64_t verso_metrics_now_us(void)
 {
     struct timespec ts;

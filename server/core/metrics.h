@@ -34,6 +34,11 @@ void verso_metrics_record(verso_metrics *m, size_t op, uint64_t us, bool failed)
  * upper bound of its bucket (never above the maximum seen); 0 when empty. */
 uint64_t verso_metrics_quantile(const verso_op_metrics *o, double q);
 
+/* How many of an op's latencies were at most us microseconds, counting the
+ * buckets that lie wholly below it (a bucket straddling us is left out:
+ * an undercount of at most 6.25% of us). For Prometheus histograms. */
+uint64_t verso_metrics_count_upto(const verso_op_metrics *o, uint64_t us);
+
 /* Microseconds on the monotonic clock. */
 uint64_t verso_metrics_now_us(void);
 

@@ -146,7 +146,8 @@ static void s_route(verso_http_req *r, verso_http_reply *rep)
                                "the path is not valid UTF-8 once percent-decoded");
         return;
     }
-    if (verso_http_api(r, rep) || verso_http_tmserver(r, rep) || verso_http_mymemory(r, rep))
+    if (verso_http_api(r, rep) || verso_http_tmserver(r, rep) || verso_http_mymemory(r, rep) ||
+        verso_http_prom(r, rep))
         return;
     verso_http_reply_error(rep, MHD_HTTP_NOT_FOUND, "ENOTFOUND", "no route for %s %.200s",
                            r->method, r->url);

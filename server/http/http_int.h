@@ -131,5 +131,6 @@ const char *verso_http_arg(const verso_http_req *r, const char *name);
 bool verso_http_api(verso_http_req *r, verso_http_reply *rep);
 bool verso_http_tmserver(verso_http_req *r, verso_http_reply *rep);
 bool verso_http_mymemory(verso_http_req *r, verso_http_reply *rep);
+bool verso_http_prom(verso_http_req *r, verso_http_reply *rep); /* GET /metrics (prom.c) */
 
 #endif

@@ -318,6 +318,59 @@ class HttpTest(unittest.TestCase):
         self.assertEqual([t.get(xml_lang) for t in tus[0].findall("tuv")], ["en", "fr"])
 
 
+    # -- /metrics ------------------------------------------------------------------
+    def metrics(self):
+        """{(name, labels): value} of GET /metrics, checking the text format."""
+        st, ctype, body = self.request("GET", "/metrics")
+        self.assertEqual(st, 200)
+        self.assertTrue(ctype.startswith("text/plain; version=0.0.4"), ctype)
+        out, typed = {}, set()
+        for line in body.decode().splitlines():
+            if line.startswith("# TYPE "):
+                typed.add(line.split()[2])
+                continue
+            if line.startswith("#") or not line:
+                continue
+            name_labels, value = line.rsplit(" ", 1)
+            name, _, labels = name_labels.partition("{")
+            base = name
+            for suffix in ("_bucket", "_sum", "_count"):
+                if name.endswith(suffix) and name[:-len(suffix)] in typed:
+                    base = name[:-len(suffix)]
+            self.assertIn(base, typed, line)  # every sample under a TYPE line
+            out[(name, labels.rstrip("}"))] = float(value)
+        return out
+
+    def test_metrics(self):
+        self.api("tm_create", {"tm": "metered"})
+        self.api("add", {"tm": "metered", "src_lang": "en", "tgt_lang": "fr",
+                         "entries": [{"src": "One.", "tgt": "Un."}, {"src": "Two.", "tgt": "Deux."}]})
+        before = self.metrics()
+        for _ in range(3):
+            self.api("ping")
+        self.error("POST", "/api/v1/get", '{"entry_id": 424242}', 404, "ENOTFOUND")
+        after = self.metrics()
+        ping = ("verso_requests_total", 'op="ping"')
+        self.assertGreaterEqual(after[ping] - before[ping], 3)
+        err = ("verso_request_errors_total", 'op="get"')
+        self.assertEqual(after[err] - before[err], 1)
+        self.assertEqual(after[("verso_tm_entries", 'tm="metered"')], 2)
+        # a histogram: cumulative buckets, +Inf equal to the count
+        les = [v for (n, l), v in sorted(after.items())
+               if n == "verso_request_duration_seconds_bucket" and l.startswith('op="ping"')]
+        bounds = sorted(((float(l.split('le="')[1].rstrip('"').replace("+Inf", "inf")), v)
+                         for (n, l), v in after.items()
+                         if n == "verso_request_duration_seconds_bucket"
+                         and l.startswith('op="ping"')))
+        self.assertEqual(len(les), 19)
+        counts = [v for _, v in bounds]
+        self.assertEqual(counts, sorted(counts))  # never decreasing
+        self.assertEqual(counts[-1], after[("verso_request_duration_seconds_count", 'op="ping"')])
+        self.assertGreater(after[("verso_store_used_bytes", "")], 0)
+        self.assertIn(("verso_fuzzy_index_pending_ids", ""), after)
+        self.assertIn(("verso_handshakes_refused_total", ""), after)
+
+
 if __name__ == "__main__":
     if len(sys.argv) < 2:
         sys.exit("usage: test_http.py VERSOD [unittest args]")
