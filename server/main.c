@@ -21,6 +21,14 @@
 #include "verso/version.h"
 
 static verso_server *s_server; /* for the signal handler only */
+static verso_http *s_http;     /* for the reload hook: set before the broker runs */
+
+/* The broker reread the allow-list (SIGHUP): the HTTP front door rereads its keys. */
+static void s_reloaded(void *arg)
+{
+    (void)arg;
+    verso_http_reload(s_http);
+}
 
 static void s_on_signal(int sig)
 {
@@ -64,6 +72,9 @@ static void s_usage(FILE *f)
             "  --http-threads N         HTTP requests run at once (default 4)\n"
             "  --http-timeout-s N       an idle or slow HTTP connection is closed after\n"
             "                           N s (default 30)\n"
+            "  --http-cert FILE, --http-key FILE\n"
+            "                           HTTPS: a PEM certificate (chain) and its key. With\n"
+            "                           --allow, HTTP clients need an API key of the list\n"
             "  --version, --help\n"
             "Sizes take K, M, G or T suffixes (powers of 1024).\n",
             VERSO_DEFAULT_ENDPOINT, VERSO_RULES_DIR, VERSO_REQUEST_TIMEOUT_MS, VERSO_STOP_GRACE_MS);
@@ -140,6 +151,8 @@ static int s_parse(int argc, char **argv, verso_server_config *cfg, verso_env_co
                                          {"http", 1, 0, 'H'},
                                          {"http-threads", 1, 0, 'P'},
                                          {"http-timeout-s", 1, 0, 'O'},
+                                         {"http-cert", 1, 0, 'C'},
+                                         {"http-key", 1, 0, 'K'},
                                          {"version", 0, 0, 'V'},
                                          {"help", 0, 0, 'h'},
                                          {0, 0, 0, 0}};
@@ -158,7 +171,9 @@ static int s_parse(int argc, char **argv, verso_server_config *cfg, verso_env_co
                 env->srx_files[env->nsrx_files++] = optarg;
             break;
         case 'k': cfg->curve_secret = optarg; break;
-        case 'a': cfg->allow_file = optarg; break;
+        case 'a': cfg->allow_file = http->allow_file = optarg; break;
+        case 'C': http->cert_file = optarg; break;
+        case 'K': http->key_file = optarg; break;
         case 'I': cfg->insecure = http->insecure = 1; break;
         case 'H': http->bind = optarg; break;
         case 'P':
@@ -232,8 +247,8 @@ static verso_err s_announce(verso_server *srv, verso_env *env, const verso_http_
         if (err)
             return err;
         const char *colon = strrchr(hcfg->bind, ':');
-        snprintf(extra, sizeof extra, "http://%.*s:%u/\n", (int)(colon - hcfg->bind), hcfg->bind,
-                 (unsigned)verso_http_port(*http));
+        snprintf(extra, sizeof extra, "%s://%.*s:%u/\n", verso_http_tls(*http) ? "https" : "http",
+                 (int)(colon - hcfg->bind), hcfg->bind, (unsigned)verso_http_port(*http));
     }
     return verso_server_ready(srv, extra);
 }
@@ -281,6 +296,7 @@ int main(int argc, char **argv)
         cfg.handler = verso_env_handler(env);
         cfg.idle = verso_indexer_step;
         cfg.idle_arg = &env->indexer;
+        cfg.reloaded = s_reloaded;
         err = verso_server_new(&cfg, &s_server);
     }
     if (err) {
@@ -292,14 +308,13 @@ int main(int argc, char **argv)
                 verso_err_symbol(err));
         return 1;
     }
-    verso_http *http = NULL;
-    err = s_announce(s_server, env, &hcfg, &http);
+    err = s_announce(s_server, env, &hcfg, &s_http);
     if (!err) {
         pthread_sigmask(SIG_UNBLOCK, &stop_sigs, NULL); /* a pending signal lands now */
         err = verso_server_run(s_server);
         pthread_sigmask(SIG_BLOCK, &stop_sigs, NULL);
     }
-    verso_http_destroy(&http); /* its writer connections close before the server's context */
+    verso_http_destroy(&s_http); /* its writer connections close before the server's context */
     verso_server_destroy(&s_server);
     verso_env_destroy(&env);
     return err ? 1 : 0;

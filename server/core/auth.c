@@ -56,12 +56,24 @@ static int s_name_ok(const char *s)
     return n > 0 && n <= VERSO_NAME_MAX;
 }
 
+/* An HTTP API key: VERSO_TOKEN_MIN to VERSO_TOKEN_MAX URL-safe characters. */
+static bool s_token_ok(const char *t)
+{
+    size_t n = strlen(t);
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)t[i]) && !strchr("._~-", t[i]))
+            return false;
+    return n >= VERSO_TOKEN_MIN && n <= VERSO_TOKEN_MAX;
+}
+
 /* Parses one line into *e. Returns NULL, or what is wrong. */
 static const char *s_parse_line(char *line, verso_allow_entry *e)
 {
     char *key = s_word(&line), *role = s_word(&line), *name = s_word(&line);
-    if (!key || !verso_key_valid(key))
-        return "not a 40-character Z85 public key";
+    e->http = key && !strncmp(key, "http:", 5);
+    if (!key || (e->http ? !s_token_ok(key + 5) : !verso_key_valid(key)))
+        return "not a 40-character Z85 public key, nor http: and an API key of 24 to 128 "
+               "characters of A-Z a-z 0-9 . _ ~ -";
     if (!role)
         return "no role (read, write or admin)";
     e->role = VERSO_ROLE_NONE;
@@ -72,7 +84,7 @@ static const char *s_parse_line(char *line, verso_allow_entry *e)
         return "unknown role (read, write or admin)";
     if (!name || !s_name_ok(name) || s_word(&line))
         return "no name, or a name of more than 64 printable characters or with spaces";
-    memcpy(e->key, key, VERSO_KEY_LEN + 1);
+    memcpy(e->key, key, strlen(key) + 1);
     memcpy(e->name, name, strlen(name) + 1);
     return NULL;
 }
@@ -111,8 +123,9 @@ static verso_err s_index(verso_allow *a, const char *path, char *why)
         qsort(a->v, a->n, sizeof *a->v, s_cmp);
     for (size_t i = 1; i < a->n; i++)
         if (!strcmp(a->v[i - 1].key, a->v[i].key)) {
-            snprintf(why, S_WHY, "%.64s: key %s listed twice (%.32s, %.32s)", path, a->v[i].key,
-                     a->v[i - 1].name, a->v[i].name);
+            snprintf(why, S_WHY, "%.64s: key %.40s listed twice (%.32s, %.32s)", path,
+                     a->v[i].http ? "(an API key, not shown)" : a->v[i].key, a->v[i - 1].name,
+                     a->v[i].name);
             return VERSO_EINVAL;
         }
     return VERSO_OK;
@@ -160,7 +173,30 @@ const verso_allow_entry *verso_allow_find(const verso_allow *a, const char *key)
     if (strlen(key) != VERSO_KEY_LEN)
         return NULL;
     memcpy(k.key, key, VERSO_KEY_LEN + 1);
-    return bsearch(&k, a->v, a->n, sizeof *a->v, s_cmp);
+    const verso_allow_entry *e = bsearch(&k, a->v, a->n, sizeof *a->v, s_cmp);
+    return e && !e->http ? e : NULL;
+}
+
+/* Whether a[0..n) equals b (NUL-terminated, at most VERSO_TOKEN_MAX), in
+ * time that does not depend on where they differ. */
+static bool s_token_eq(const char *a, size_t n, const char *b)
+{
+    unsigned char diff = n > VERSO_TOKEN_MAX;
+    size_t bn = strnlen(b, VERSO_TOKEN_MAX + 1);
+    diff |= (unsigned char)(bn != n);
+    for (size_t i = 0; i < VERSO_TOKEN_MAX; i++)
+        diff |=
+            (unsigned char)((i < n ? (unsigned char)a[i] : 0) ^ (i < bn ? (unsigned char)b[i] : 0));
+    return diff == 0;
+}
+
+const verso_allow_entry *verso_allow_find_token(const verso_allow *a, const char *token, size_t len)
+{
+    const verso_allow_entry *found = NULL;
+    for (size_t i = 0; a && i < a->n; i++)
+        if (a->v[i].http && s_token_eq(token, len, a->v[i].key + 5) && !found)
+            found = &a->v[i];
+    return found;
 }
 
 size_t verso_allow_count(const verso_allow *a)

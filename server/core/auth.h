@@ -14,6 +14,7 @@
 #ifndef VERSO_AUTH_H
 #define VERSO_AUTH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "keyfile.h"
@@ -39,9 +40,16 @@ typedef struct verso_caller {
 /* "none", "read", "write", "admin". */
 const char *verso_role_name(verso_role r);
 
-/* One allow-list line: a client's public key, its role and name. */
+#define VERSO_TOKEN_MIN 24  /* characters of an HTTP API key, at least ... */
+#define VERSO_TOKEN_MAX 128 /* ... and at most */
+
+/* One allow-list line: a client's key, its role and name. The key is a
+ * CurveZMQ public key (40 Z85 characters), or an HTTP API key written
+ * "http:TOKEN" (TOKEN: VERSO_TOKEN_MIN to VERSO_TOKEN_MAX characters of
+ * A-Z a-z 0-9 . _ ~ -), which HTTP clients send as a bearer token. */
 typedef struct verso_allow_entry {
-    char key[VERSO_KEY_LEN + 1];
+    char key[5 + VERSO_TOKEN_MAX + 1]; /* as in the file */
+    bool http;                         /* an HTTP API key ("http:TOKEN") */
     verso_role role;
     char name[VERSO_NAME_MAX + 1];
 } verso_allow_entry;
@@ -49,8 +57,9 @@ typedef struct verso_allow_entry {
 typedef struct verso_allow verso_allow;
 
 /*
- * Reads an allow-list file: one client a line, "KEY ROLE NAME" (Z85 public
- * key, read|write|admin, a name of printable non-space ASCII), blank lines
+ * Reads an allow-list file: one client a line, "KEY ROLE NAME" (a Z85
+ * public key or "http:TOKEN", read|write|admin, a name of printable
+ * non-space ASCII), blank lines
  * and lines whose first non-blank character is '#' ignored. Any bad line
  * fails the whole file. A file that group or others may write is refused.
  * On success *out is the caller's (verso_allow_destroy); on failure `why`
@@ -60,8 +69,14 @@ verso_err verso_allow_load(const char *path, verso_allow **out, char *why);
 
 void verso_allow_destroy(verso_allow **a);
 
-/* The entry of a Z85 key, or NULL. Borrowed from the list. */
+/* The entry of a Z85 CurveZMQ key, or NULL. Borrowed from the list. */
 const verso_allow_entry *verso_allow_find(const verso_allow *a, const char *key);
+
+/* The entry of the HTTP API key token[0..len) (without "http:"), or NULL.
+ * Compared in time that depends on the list's length only, not on how
+ * much of a key matches. Borrowed from the list. */
+const verso_allow_entry *verso_allow_find_token(const verso_allow *a, const char *token,
+                                                size_t len);
 
 size_t verso_allow_count(const verso_allow *a);
 

@@ -173,4 +173,6 @@ void verso_server_reload(verso_server *s)
     atomic_fetch_add(&s->host.stats.reloads, 1);
     verso_log(VERSO_LOG_INFO, "SIGHUP: allow-list reloaded, %zu client key(s)",
               verso_allow_count(next));
+    if (s->cfg.reloaded)
+        s->cfg.reloaded(s->cfg.reloaded_arg);
 }

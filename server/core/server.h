@@ -37,6 +37,9 @@ typedef struct verso_server_config {
     verso_handler handler;       /* the requests' code (above) */
     verso_writer_idle_fn idle;   /* the writer's background work (writer.h), or NULL */
     void *idle_arg;
+    void (*reloaded)(void *arg); /* after SIGHUP reread the allow-list, on the broker's
+                                    thread (the HTTP front door rereads its keys); or NULL */
+    void *reloaded_arg;
 } verso_server_config;
 
 typedef struct verso_server_impl verso_server_impl;

@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "http_int.h"
 #include "log.h"
@@ -28,6 +30,7 @@ void verso_http_reply_init(verso_http_reply *rep)
 {
     rep->status = MHD_HTTP_INTERNAL_SERVER_ERROR;
     rep->type = "application/json";
+    rep->challenge = false;
     verso_buf_init(&rep->body, SIZE_MAX);
 }
 
@@ -125,6 +128,99 @@ static void s_slots_free(verso_http *h)
     h->slots = NULL;
 }
 
+/* ---- API keys ------------------------------------------------------------ */
+
+/* Whether to log one more refusal now; the first line of a new second says
+ * how many the last busy second left out (as the ZAP handler does). */
+static bool s_log_refusal(verso_http *h)
+{
+    bool log = false;
+    pthread_mutex_lock(&h->log_mu);
+    long long now = (long long)time(NULL);
+    if (now != h->log_second) {
+        if (h->log_unlogged)
+            verso_log(VERSO_LOG_WARN, "http: %llu more request(s) refused, not logged one by one",
+                      h->log_unlogged);
+        h->log_second = now;
+        h->log_lines = 0;
+        h->log_unlogged = 0;
+    }
+    if (h->log_lines < VERSO_ZAP_LOG_PER_S) {
+        h->log_lines++;
+        log = true;
+    } else {
+        h->log_unlogged++;
+    }
+    pthread_mutex_unlock(&h->log_mu);
+    return log;
+}
+
+/* The API key a request carries: "Authorization: Bearer KEY", else the
+ * query argument key= (MyMemory's way). NULL when none. */
+static const char *s_token(struct MHD_Connection *c, size_t *len)
+{
+    const char *a = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    const char *t = a && !strncasecmp(a, "Bearer ", 7) ? a + 7 : NULL;
+    if (!t)
+        t = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "key");
+    *len = t ? strlen(t) : 0;
+    return t;
+}
+
+/* Who the request comes from: the local admin without keys; else the
+ * allow-list's entry of its API key, or r->denied says why not. */
+static void s_authenticate(verso_http *h, verso_http_req *r)
+{
+    if (!h->allow_file) {
+        r->who = (verso_caller){.role = VERSO_ROLE_ADMIN, .name = "http"};
+        return;
+    }
+    size_t n = 0;
+    const char *t = s_token(r->conn, &n);
+    pthread_rwlock_rdlock(&h->keys);
+    const verso_allow_entry *e = t ? verso_allow_find_token(h->allow, t, n) : NULL;
+    if (e) {
+        r->who.role = e->role;
+        memcpy(r->who.name, e->name, sizeof r->who.name);
+    }
+    pthread_rwlock_unlock(&h->keys);
+    if (e)
+        return;
+    r->denied = t ? "unknown or revoked API key" : "no API key: send Authorization: Bearer KEY";
+    atomic_fetch_add_explicit(&h->host->stats.denied, 1, memory_order_relaxed);
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    char addr[64] = "?";
+    if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, addr,
+                  sizeof addr);
+    else if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr, addr,
+                  sizeof addr);
+    if (s_log_refusal(h))
+        verso_log(VERSO_LOG_WARN, "http: refused %s %.100s from %s: %s", r->method, r->url, addr,
+                  r->denied);
+}
+
+void verso_http_reload(void *arg)
+{
+    verso_http *h = arg;
+    if (!h || !h->allow_file)
+        return;
+    char why[256];
+    verso_allow *next;
+    if (verso_allow_load(h->allow_file, &next, why)) {
+        verso_log(VERSO_LOG_ERROR, "http: API keys not reloaded, the old ones stay: %s", why);
+        return;
+    }
+    pthread_rwlock_wrlock(&h->keys);
+    verso_allow *old = h->allow;
+    h->allow = next;
+    pthread_rwlock_unlock(&h->keys);
+    verso_allow_destroy(&old);
+    verso_log(VERSO_LOG_INFO, "http: API keys reloaded");
+}
+
 /* ---- requests ------------------------------------------------------------ */
 
 const char *verso_http_arg(const verso_http_req *r, const char *name)
@@ -135,6 +231,11 @@ const char *verso_http_arg(const verso_http_req *r, const char *name)
 /* Routes a whole request into rep. */
 static void s_route(verso_http_req *r, verso_http_reply *rep)
 {
+    if (r->denied) {
+        verso_http_reply_error(rep, MHD_HTTP_UNAUTHORIZED, "EDENIED", "%s", r->denied);
+        rep->challenge = true;
+        return;
+    }
     if (r->too_big) {
         verso_http_reply_error(rep, MHD_HTTP_CONTENT_TOO_LARGE, "ETOOBIG",
                                "the body is over max_message_bytes (%zu)",
@@ -161,6 +262,8 @@ static enum MHD_Result s_send(struct MHD_Connection *c, verso_http_reply *rep)
         return MHD_NO;
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, rep->type);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    if (rep->challenge)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"verso\"");
     enum MHD_Result ok = MHD_queue_response(c, rep->status, resp);
     MHD_destroy_response(resp);
     return ok;
@@ -181,13 +284,13 @@ static enum MHD_Result s_access(void *cls, struct MHD_Connection *c, const char 
         r->method = method;
         r->url = url;
         r->received_ns = verso_work_now_ns();
-        r->who = (verso_caller){.role = VERSO_ROLE_ADMIN, .name = "http"};
+        s_authenticate(h, r);
         verso_buf_init(&r->body, h->host->max_message_bytes);
         *con_cls = r;
         return MHD_YES;
     }
-    if (*upload_size) { /* a piece of the body */
-        if (!r->too_big && verso_buf_append(&r->body, upload, *upload_size))
+    if (*upload_size) { /* a piece of the body (dropped for a refused request) */
+        if (!r->too_big && !r->denied && verso_buf_append(&r->body, upload, *upload_size))
             r->too_big = true;
         *upload_size = 0;
         return MHD_YES;
@@ -260,6 +363,53 @@ static bool s_loopback(const struct sockaddr_storage *ss)
     return false;
 }
 
+/* Reads a whole PEM file of at most 1 MiB into *out (NUL-terminated, the
+ * caller's). */
+static verso_err s_slurp(const char *path, char **out)
+{
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return VERSO_EIO;
+    verso_buf b;
+    verso_buf_init(&b, (size_t)1 << 20);
+    char chunk[4096];
+    size_t n;
+    verso_err err = VERSO_OK;
+    while (!err && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        err = verso_buf_append(&b, chunk, n);
+    err = err ? err : ferror(f) ? VERSO_EIO : VERSO_OK;
+    fclose(f);
+    if (err || !b.len) {
+        verso_buf_fini(&b);
+        return err ? err : VERSO_EINVAL;
+    }
+    *out = b.data; /* the buffer's own allocation, NUL-terminated */
+    return VERSO_OK;
+}
+
+/* Loads the API keys and the certificate, as the configuration asks. */
+static verso_err s_credentials(verso_http *h, const verso_http_config *cfg)
+{
+    char why[256];
+    if (cfg->allow_file && verso_allow_load(cfg->allow_file, &h->allow, why)) {
+        verso_log(VERSO_LOG_ERROR, "http: %s", why);
+        return VERSO_EINVAL;
+    }
+    h->allow_file = cfg->allow_file;
+    if (!cfg->cert_file != !cfg->key_file) {
+        verso_log(VERSO_LOG_ERROR, "http: HTTPS needs both --http-cert and --http-key");
+        return VERSO_EINVAL;
+    }
+    if (!cfg->cert_file)
+        return VERSO_OK;
+    if (s_slurp(cfg->cert_file, &h->cert) || s_slurp(cfg->key_file, &h->key)) {
+        verso_log(VERSO_LOG_ERROR, "http: cannot read %s or %s", cfg->cert_file, cfg->key_file);
+        return VERSO_EIO;
+    }
+    h->tls = true;
+    return VERSO_OK;
+}
+
 static verso_err s_start(verso_http *h, const verso_http_config *cfg)
 {
     struct sockaddr_storage ss;
@@ -268,25 +418,34 @@ static verso_err s_start(verso_http *h, const verso_http_config *cfg)
         verso_log(VERSO_LOG_ERROR, "http: cannot read the address %s (HOST:PORT)", cfg->bind);
         return VERSO_EINVAL;
     }
-    if (!s_loopback(&ss) && !cfg->insecure) {
+    if (!s_loopback(&ss) && !cfg->insecure && !(h->allow && h->tls)) {
         verso_log(VERSO_LOG_ERROR,
-                  "http: refusing to serve %s without keys: anyone on the "
-                  "network could read and change the TM; or --insecure",
-                  cfg->bind);
+                  "http: refusing to serve %s %s: anyone on the network could read and "
+                  "change the TM; give API keys (--allow) and a certificate (--http-cert, "
+                  "--http-key), or --insecure",
+                  cfg->bind, h->allow ? "without TLS" : "without keys");
         return VERSO_EDENIED;
     }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
-                     (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
+                     (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0) | (h->tls ? MHD_USE_TLS : 0);
     if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES)
         flags |= MHD_USE_EPOLL;
-    h->d = MHD_start_daemon(
-        flags, 0, NULL, NULL, s_access, h, MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, h,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
-        (unsigned)cfg->threads, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->timeout_s,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_conns, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        S_HEADER_MEMORY, MHD_OPTION_NOTIFY_COMPLETED, s_completed, h, MHD_OPTION_END);
+    struct MHD_OptionItem opts[] = {
+        {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)s_mhd_log, h},
+        {MHD_OPTION_SOCK_ADDR, 0, &ss},
+        {MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)cfg->threads, NULL},
+        {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)cfg->timeout_s, NULL},
+        {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)cfg->max_conns, NULL},
+        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)S_HEADER_MEMORY, NULL},
+        {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)s_completed, h},
+        {h->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, h->cert},
+        {h->tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, h->key},
+        {MHD_OPTION_END, 0, NULL}};
+    h->d =
+        MHD_start_daemon(flags, 0, NULL, NULL, s_access, h, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
     if (!h->d) {
-        verso_log(VERSO_LOG_ERROR, "http: cannot listen on %s", cfg->bind);
+        verso_log(VERSO_LOG_ERROR, "http: cannot listen on %s%s", cfg->bind,
+                  h->tls ? " (or the certificate and key do not load)" : "");
         return VERSO_ETRANSPORT;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
@@ -309,15 +468,19 @@ verso_err verso_http_new(const verso_http_config *cfg, verso_env *env, verso_hos
     atomic_init(&h->cancel, 0);
     pthread_mutex_init(&h->mu, NULL);
     pthread_cond_init(&h->cv, NULL);
-    verso_err err = s_slots_new(h, cfg->threads);
+    pthread_mutex_init(&h->log_mu, NULL);
+    pthread_rwlock_init(&h->keys, NULL);
+    verso_err err = s_credentials(h, cfg);
+    err = err ? err : s_slots_new(h, cfg->threads);
     if (!err)
         err = s_start(h, cfg);
     if (err) {
         verso_http_destroy(&h);
         return err;
     }
-    verso_log(VERSO_LOG_INFO, "http: listening on %s (port %u), %u thread(s)", cfg->bind,
-              (unsigned)h->port, cfg->threads);
+    verso_log(VERSO_LOG_INFO, "http: listening on %s (port %u), %u thread(s), %s, %s", cfg->bind,
+              (unsigned)h->port, cfg->threads, h->tls ? "HTTPS" : "plain HTTP",
+              h->allow ? "API keys required" : "no keys (every caller is admin)");
     *out = h;
     return VERSO_OK;
 }
@@ -325,6 +488,11 @@ verso_err verso_http_new(const verso_http_config *cfg, verso_env *env, verso_hos
 uint16_t verso_http_port(const verso_http *h)
 {
     return h->port;
+}
+
+int verso_http_tls(const verso_http *h)
+{
+    return h->tls;
 }
 
 void verso_http_destroy(verso_http **hp)
@@ -336,6 +504,11 @@ void verso_http_destroy(verso_http **hp)
     if (h->d)
         MHD_stop_daemon(h->d); /* joins the pool: no request runs after this */
     s_slots_free(h);
+    verso_allow_destroy(&h->allow);
+    free(h->cert);
+    free(h->key);
+    pthread_rwlock_destroy(&h->keys);
+    pthread_mutex_destroy(&h->log_mu);
     pthread_cond_destroy(&h->cv);
     pthread_mutex_destroy(&h->mu);
     free(h);

@@ -21,23 +21,36 @@
 #include "verso/err.h"
 
 typedef struct verso_http_config {
-    const char *bind;   /* "127.0.0.1:8080", "[::1]:8080", "localhost:0" (0: any free port) */
-    unsigned threads;   /* the pool, >= 1 */
-    unsigned timeout_s; /* an idle or slow connection is closed after this, >= 1 */
-    unsigned max_conns; /* connections at once; more are refused */
-    int insecure;       /* permits a non-loopback address without keys */
+    const char *bind;       /* "127.0.0.1:8080", "[::1]:8080", "localhost:0" (0: any free port) */
+    unsigned threads;       /* the pool, >= 1 */
+    unsigned timeout_s;     /* an idle or slow connection is closed after this, >= 1 */
+    unsigned max_conns;     /* connections at once; more are refused */
+    int insecure;           /* permits a non-loopback address without keys or without TLS */
+    const char *allow_file; /* the allow-list (auth.h): its "http:TOKEN" keys; NULL: none */
+    const char *cert_file;  /* HTTPS: a PEM certificate (chain) and its key; NULL: plain */
+    const char *key_file;
 } verso_http_config;
 
 typedef struct verso_http verso_http;
 
 /*
  * Starts serving. zctx is the server's ZeroMQ context (the slots connect
- * to its writer). Errors (logged): EINVAL (a bad address), EDENIED (not a
- * loopback address, without --insecure), ETRANSPORT (cannot bind),
- * ENOMEM. *out is the caller's on success.
+ * to its writer). With allow_file every request needs an API key of it.
+ * Errors (logged): EINVAL (a bad address, a bad certificate or key),
+ * EDENIED (not a loopback address without keys and TLS, and without
+ * --insecure), EIO (a file that cannot be read), ETRANSPORT (cannot
+ * bind), ENOMEM. *out is the caller's on success.
  */
 verso_err verso_http_new(const verso_http_config *cfg, verso_env *env, verso_host *host, void *zctx,
                          verso_http **out);
+
+/* Rereads the allow-list's API keys (SIGHUP, from the broker's thread; see
+ * verso_server_config.reloaded): requests started after it see the new
+ * keys. A list that does not read cleanly leaves the old one (logged). */
+void verso_http_reload(void *h);
+
+/* Whether it serves HTTPS. */
+int verso_http_tls(const verso_http *h);
 
 /* The port bound (the one chosen, for port 0). */
 uint16_t verso_http_port(const verso_http *h);

@@ -45,6 +45,15 @@ struct verso_http {
     pthread_cond_t cv;
     atomic_uint cancel; /* set when stopping: running requests stop (work.h) */
     uint16_t port;
+    bool tls;
+    const char *allow_file; /* borrowed from the configuration; NULL: no keys */
+    pthread_rwlock_t keys;  /* allow, read by requests, swapped by verso_http_reload */
+    struct verso_allow *allow;
+    char *cert, *key;       /* PEM, read once; libmicrohttpd keeps pointers to them */
+    pthread_mutex_t log_mu; /* refusal lines: at most VERSO_ZAP_LOG_PER_S a second */
+    long long log_second;
+    unsigned log_lines;
+    unsigned long long log_unlogged;
 };
 
 /* One request being read and answered. */
@@ -56,7 +65,8 @@ typedef struct verso_http_req {
     verso_buf body;     /* the upload, capped at max_message_bytes */
     bool too_big;       /* the upload went past the cap: the rest is dropped */
     uint64_t received_ns;
-    verso_caller who; /* the caller the request runs as */
+    verso_caller who;   /* the caller the request runs as */
+    const char *denied; /* why the request was refused before it ran (static text), or NULL */
 } verso_http_req;
 
 /* A reply built apart, sent whole (dispatch.c's way: never half a reply). */
@@ -64,6 +74,7 @@ typedef struct verso_http_reply {
     unsigned status;
     const char *type; /* static text */
     verso_buf body;
+    bool challenge; /* a 401: tell the client how to authenticate */
 } verso_http_reply;
 
 void verso_http_reply_init(verso_http_reply *rep);

@@ -371,8 +371,136 @@ class HttpTest(unittest.TestCase):
         self.assertIn(("verso_handshakes_refused_total", ""), after)
 
 
+TOKENS = {"reader": "r" * 30, "writer": "w-riter_key.0123456789abcdef", "admin": "A" * 40}
+
+
+def write_allow(path, tokens):
+    with open(path + ".tmp", "w") as f:
+        for name, role in (("reader", "read"), ("writer", "write"), ("admin", "admin")):
+            if name in tokens:
+                f.write("http:%s %s %s\n" % (tokens[name], role, name))
+    os.chmod(path + ".tmp", 0o600)
+    os.replace(path + ".tmp", path)
+
+
+class HttpKeysTest(unittest.TestCase):
+    """API keys (bearer tokens of the allow-list) over HTTPS: each role on each
+    kind of route, unknown and revoked keys, the key= argument, plain HTTP refused."""
+
+    @classmethod
+    def setUpClass(cls):
+        import ssl
+        cls.tmp = tempfile.mkdtemp(prefix="verso-https-")
+        t = lambda *a: os.path.join(cls.tmp, *a)  # noqa: E731
+        subprocess_run = __import__("subprocess").run
+        subprocess_run([VERSOD, "keygen", t("server")], check=True, capture_output=True)
+        subprocess_run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", t("key.pem"), "-out", t("cert.pem")],
+                       check=True, capture_output=True)
+        cls.allow = t("allow")
+        write_allow(cls.allow, TOKENS)
+        cls.proc, cls.log, cls.endpoint, cls.base = start(
+            cls.tmp, ("--curve-key", t("server.secret"), "--allow", cls.allow,
+                      "--http-cert", t("cert.pem"), "--http-key", t("key.pem"),
+                      "--log-level", "info"))
+        cls.ctx = ssl.create_default_context(cafile=t("cert.pem"))
+        u = urllib.parse.urlparse(cls.base)
+        cls.host, cls.port = u.hostname, u.port
+
+    @classmethod
+    def tearDownClass(cls):
+        status = test_protocol.stop_versod(cls.proc, cls.log)
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+        if status != 0:
+            raise AssertionError("versod exited with status %d" % status)
+
+    def call(self, method, path, body=None, key=None):
+        c = http.client.HTTPSConnection(self.host, self.port, timeout=20, context=self.ctx)
+        headers = {"Authorization": "Bearer " + key} if key else {}
+        c.request(method, path, body=body, headers=headers)
+        r = c.getresponse()
+        data = r.read()
+        c.close()
+        return r.status, r.getheader("WWW-Authenticate"), data
+
+    def test_https_and_plain_http(self):
+        self.assertTrue(self.base.startswith("https://"), self.base)
+        st, _, body = self.call("POST", "/api/v1/ping", "{}", TOKENS["reader"])
+        self.assertEqual((st, body), (200, b"{}"))
+        plain = http.client.HTTPConnection(self.host, self.port, timeout=10)
+        with self.assertRaises((http.client.HTTPException, ConnectionError, OSError)):
+            plain.request("POST", "/api/v1/ping", body="{}")
+            plain.getresponse().read()
+
+    def test_no_or_unknown_key_on_every_route(self):
+        routes = [("POST", "/api/v1/ping", "{}"), ("GET", "/tmserver/en/fr/unit/x", None),
+                  ("GET", "/tmserver/languages/", None), ("GET", "/metrics", None),
+                  ("GET", "/mymemory/get?q=x&langpair=en|fr", None)]
+        for method, path, body in routes:
+            for key in (None, "x" * 30, TOKENS["reader"] + "x"):
+                st, challenge, data = self.call(method, path, body, key)
+                self.assertEqual(st, 401, (path, key, data))
+                self.assertEqual(json.loads(data)["error"]["code"], "EDENIED")
+                self.assertTrue(challenge.startswith("Bearer"))
+        st, _, _ = self.call("GET", "/mymemory/get?q=x&langpair=en|fr&key=" + TOKENS["reader"])
+        self.assertEqual(st, 200)  # MyMemory's key= argument
+
+    def test_roles(self):
+        r, w, a = TOKENS["reader"], TOKENS["writer"], TOKENS["admin"]
+        add = json.dumps({"src_lang": "en", "tgt_lang": "fr",
+                          "entries": [{"src": "Keyed.", "tgt": "Clé."}]})
+        self.assertEqual(self.call("POST", "/api/v1/add", add, r)[0], 403)
+        self.assertEqual(self.call("POST", "/api/v1/add", add, w)[0], 200)
+        self.assertEqual(self.call("PUT", "/tmserver/en/fr/unit/Hi", '{"target": "Salut"}', r)[0],
+                         403)
+        self.assertEqual(self.call("PUT", "/tmserver/en/fr/unit/Hi", '{"target": "Salut"}', w)[0],
+                         200)
+        self.assertEqual(self.call("GET", "/mymemory/set?seg=a&tra=b&langpair=en|fr", None, r)[0],
+                         403)
+        self.assertEqual(self.call("POST", "/api/v1/tm_create", '{"tm": "k"}', w)[0], 403)
+        self.assertEqual(self.call("POST", "/api/v1/tm_create", '{"tm": "k"}', a)[0], 200)
+        st, _, body = self.call("POST", "/api/v1/hello", "{}", w)
+        self.assertEqual(json.loads(body)["role"], "write")
+        st, _, body = self.call("GET", "/tmserver/en/fr/unit/Keyed.", None, r)
+        self.assertEqual(json.loads(body)[0]["target"], "Clé.")
+
+    def test_revoked_key(self):
+        tokens = dict(TOKENS)
+        self.assertEqual(self.call("POST", "/api/v1/ping", "{}", tokens["reader"])[0], 200)
+        del tokens["reader"]
+        write_allow(self.allow, tokens)
+        try:
+            with open(os.path.join(self.tmp, "versod.log")) as f:
+                before = f.read().count("http: API keys reloaded")
+            self.proc.send_signal(__import__("signal").SIGHUP)
+            wait_until = time.monotonic() + 20
+            while time.monotonic() < wait_until:  # until the reload is logged (the condition)
+                with open(os.path.join(self.tmp, "versod.log")) as f:
+                    if f.read().count("http: API keys reloaded") > before:
+                        break
+                time.sleep(0.05)
+            st, _, data = self.call("POST", "/api/v1/ping", "{}", TOKENS["reader"])
+            self.assertEqual(st, 401, data)
+            self.assertEqual(self.call("POST", "/api/v1/ping", "{}", TOKENS["writer"])[0], 200)
+        finally:
+            write_allow(self.allow, TOKENS)
+            self.proc.send_signal(__import__("signal").SIGHUP)
+
+    def test_refused_on_other_addresses(self):
+        d = tempfile.mkdtemp(prefix="verso-http-bind-")
+        try:
+            with self.assertRaises(RuntimeError):
+                start(d, ("--http", "0.0.0.0:0"))
+            with open(os.path.join(d, "versod.log")) as f:
+                self.assertIn("refusing to serve 0.0.0.0:0 without keys", f.read())
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+
+
 if __name__ == "__main__":
     if len(sys.argv) < 2:
         sys.exit("usage: test_http.py VERSOD [unittest args]")
     VERSOD = os.path.abspath(sys.argv.pop(1))
+    test_protocol.VERSOD = VERSOD
     unittest.main()

@@ -45,6 +45,36 @@ static void test_good_list(void)
     verso_allow_destroy(&a);
 }
 
+/* HTTP API keys ("http:TOKEN"): found by their token only, never as a
+ * CURVE key; bad tokens refused; a duplicate names no token. */
+static void test_api_keys(void)
+{
+    char text[512], why[256];
+    const char *tok = "abcdefghijklmnopqrstuvwxyz0123-_.~";
+    snprintf(text, sizeof text, "http:%s read weblate\n%s admin ops\n", tok, s_k1);
+    verso_allow *a = NULL;
+    CHECK_INT(s_load(text, 0600, &a, why), VERSO_OK);
+    const verso_allow_entry *e = verso_allow_find_token(a, tok, strlen(tok));
+    CHECK(e && e->http && e->role == VERSO_ROLE_READ && !strcmp(e->name, "weblate"));
+    CHECK(verso_allow_find_token(a, tok, strlen(tok) - 1) == NULL); /* a prefix */
+    CHECK(verso_allow_find_token(a, "abcdefghijklmnopqrstuvwxyz0123-_.X", strlen(tok)) == NULL);
+    CHECK(verso_allow_find_token(a, s_k1, strlen(s_k1)) == NULL); /* a CURVE key is no token */
+    CHECK(verso_allow_find(a, s_k1) != NULL);
+    char as_key[64];
+    snprintf(as_key, sizeof as_key, "http:%.35s", tok); /* 40 characters, as a Z85 key */
+    CHECK(verso_allow_find(a, as_key) == NULL);
+    verso_allow_destroy(&a);
+    static const char *const bad[] = {"http:short", "http:has space in it 0123456789",
+                                      "http:percent%2Fin-it-0123456789abcdef", "http:"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(text, sizeof text, "%s read a\n", bad[i]);
+        CHECK_INT(s_load(text, 0600, &a, why), VERSO_EINVAL);
+    }
+    snprintf(text, sizeof text, "http:%s read a\nhttp:%s write b\n", tok, tok);
+    CHECK_INT(s_load(text, 0600, &a, why), VERSO_EINVAL);
+    CHECK(strstr(why, "listed twice") && !strstr(why, tok)); /* the token stays secret */
+}
+
 static void test_bad_lists(void)
 {
     static const struct {
@@ -107,6 +137,7 @@ int main(void)
         return 1;
     RUN(test_good_list);
     RUN(test_bad_lists);
+    RUN(test_api_keys);
     RUN(test_names_and_endpoints);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", s_dir);
