@@ -18,7 +18,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
 /usr/bin/python3 "$fuzz/make_seeds.py" --check # the committed seeds are the script's
 CC=clang cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Debug -DVERSO_SANITIZE=ON \
   -DVERSO_FUZZ=ON -DBUILD_TESTING=OFF >/dev/null
-cmake --build "$build" -j"$(nproc)" --target fuzz_request fuzz_segment fuzz_mo fuzz_po fuzz_tmx fuzz_srx >/dev/null
+cmake --build "$build" -j"$(nproc)" --target fuzz_request fuzz_segment fuzz_mo fuzz_po fuzz_tmx fuzz_srx fuzz_http >/dev/null
 
 # Extra MO seeds, never committed: a few real catalogs of this machine, when
 # it has any (libFuzzer reads the first 4096 bytes of the larger ones).
@@ -56,6 +56,7 @@ run mo "" "$extra" || failed+=(mo)
 run po || failed+=(po)
 run tmx "$fuzz/tmx.dict" || failed+=(tmx)
 run srx "$fuzz/srx.dict" || failed+=(srx)
+run http "$fuzz/http.dict" || failed+=(http)
 if [ ${#failed[@]} -gt 0 ]; then
   echo "fuzz: findings in ${failed[*]}"
   exit 1

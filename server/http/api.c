@@ -11,12 +11,11 @@
 
 #define S_PREFIX "/api/v1/"
 
-/* Packs the body's members into fields. */
-static verso_err s_fields(verso_http_req *r, verso_http_reply *rep, verso_http_fields *fields)
+verso_err verso_http_api_fields(const char *body, size_t len, verso_http_fields *fields,
+                                verso_http_reply *rep)
 {
     json_error_t jerr;
-    json_t *j = r->body.len ? json_loadb(r->body.data, r->body.len, JSON_REJECT_DUPLICATES, &jerr)
-                            : json_object();
+    json_t *j = len ? json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr) : json_object();
     if (!j) {
         verso_http_reply_error(rep, MHD_HTTP_BAD_REQUEST, "EPROTO",
                                "the body is not JSON: %s (line %d, column %d)", jerr.text,
@@ -65,7 +64,7 @@ bool verso_http_api(verso_http_req *r, verso_http_reply *rep)
     }
     verso_http_fields fields;
     verso_http_fields_init(&fields);
-    if (!s_fields(r, rep, &fields)) {
+    if (!verso_http_api_fields(r->body.data, r->body.len, &fields, rep)) {
         verso_http_result res;
         verso_http_result_init(&res);
         if (verso_http_run(r, op, &fields, &res) == VERSO_OK && res.res) {

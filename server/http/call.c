@@ -55,8 +55,7 @@ void verso_http_field_int(verso_http_fields *f, const char *key, int64_t val)
     verso_pack_int(&f->p, val);
 }
 
-/* {"v":1,"op":op, ...fields}: the envelope around the route's fields. */
-static verso_err s_frame(const char *op, verso_http_fields *fields, msgpack_sbuffer *out)
+verso_err verso_http_frame(const char *op, verso_http_fields *fields, msgpack_sbuffer *out)
 {
     verso_pack p;
     verso_pack_init_sbuffer(&p, out);
@@ -101,7 +100,7 @@ verso_err verso_http_run(verso_http_req *r, const char *op, verso_http_fields *f
 {
     msgpack_sbuffer frame;
     msgpack_sbuffer_init(&frame);
-    verso_err err = s_frame(op, fields, &frame);
+    verso_err err = verso_http_frame(op, fields, &frame);
     if (!err) {
         verso_http_dispatch(r, frame.data, frame.size, &res->frame);
         err = s_decode(res);

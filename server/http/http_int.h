@@ -112,6 +112,15 @@ void verso_http_field_key(verso_http_fields *f, const char *key);
 void verso_http_field_str(verso_http_fields *f, const char *key, const char *val);
 void verso_http_field_int(verso_http_fields *f, const char *key, int64_t val);
 
+/* The request frame {"v":1,"op":op, ...fields} into out (caller-owned).
+ * Errors: the fields' packing failure, ENOMEM. */
+verso_err verso_http_frame(const char *op, verso_http_fields *fields, msgpack_sbuffer *out);
+
+/* The JSON API's body (body[0..len), untrusted; empty is {}) as an op's
+ * fields. On an error rep holds the 4xx JSON reply saying why (api.c). */
+verso_err verso_http_api_fields(const char *body, size_t len, verso_http_fields *fields,
+                                verso_http_reply *rep);
+
 /* Runs one request frame through the ops' dispatch with a slot of the
  * pool (http.c); the reply frame is appended to out. */
 void verso_http_dispatch(verso_http_req *r, const void *frame, size_t len, verso_buf *out);

@@ -11,9 +11,10 @@ GNU layout by mo_catalog(). Nothing is copied from the machine (scripts/fuzz.sh 
 the system's catalogs as extra seeds at run time, outside the repository).
 
 Targets and their input (tests/fuzz/fuzz_*.c): request, one request body; segment, a
-first byte (bits 0-2 the language en de fr zh ja ru es xx, bits 3-4 the paragraph mode
-auto line blank, bit 5 plain ICU) and the text; mo, po, tmx, srx, a file. Each seed stays
-under MAX_LEN, the -max_len of scripts/fuzz.sh. Standard library only.
+first byte (bits 0-2 and 6-7 the language, bits 3-4 the paragraph mode auto line blank,
+bit 5 plain ICU) and the text; mo, po, tmx, srx, a file; http, the JSON body of
+POST /api/v1/lookup. Each seed stays under MAX_LEN, the -max_len of scripts/fuzz.sh.
+Standard library only.
 """
 import os
 import struct
@@ -658,6 +659,34 @@ def tmx_dict():
     return "\n".join(lines + [_dict_value(v) for v in vals]) + "\n"
 
 
+def http_seeds():
+    """Bodies of POST /api/v1/lookup (fuzz_http.c)."""
+    return {
+        "lookup": '{"src_lang": "en", "tgt_lang": "fr", "segments": ["Open the file."], '
+                  '"min_score": 50, "max_results": 3}',
+        "empty": "",
+        "empty-object": "{}",
+        "text": '{"src_lang": "en", "tgt_lang": "zh-CN", "text": "One. Two!", "rules": "verso"}',
+        "types": '{"a": [1, -2, 3.5, 1e300, true, false, null, "\\u00e9\\ud83d\\ude00"], '
+                 '"b": {"c": {}}}',
+        "envelope-field": '{"op": "stats", "src_lang": "en"}',
+        "not-object": '[1, 2, 3]',
+        "deep": "[" * 40 + "]" * 40,
+        "bad-utf8": b'{"text": "\xff\xfe"}',
+        "duplicate": '{"a": 1, "a": 2}',
+        "big-int": '{"n": 18446744073709551615, "m": -9223372036854775808}',
+    }
+
+
+def http_dict():
+    words = ['{', '}', '[', ']', ':', ',', '"', 'true', 'false', 'null', '\\u', '\\"',
+             '"src_lang"', '"tgt_lang"', '"segments"', '"text"', '"min_score"', '"max_results"',
+             '"tm"', '"rules"', '"timeout_ms"', '"v"', '"id"', '"op"', '1e999', '-0', '0.5']
+    lines = ["# libFuzzer dictionary for fuzz_http: JSON and lookup's fields.",
+             "# Written by make_seeds.py."]
+    return "\n".join(lines + [_dict_value(w.encode()) for w in words]) + "\n"
+
+
 # ---------------------------------------------------------------------------
 
 
@@ -666,7 +695,7 @@ def outputs():
     files = {}
     for target, make in (("request", request_seeds), ("segment", segment_seeds),
                          ("mo", mo_seeds), ("po", po_seeds), ("tmx", tmx_seeds),
-                         ("srx", srx_seeds)):
+                         ("srx", srx_seeds), ("http", http_seeds)):
         for name, data in make().items():
             data = data if isinstance(data, bytes) else data.encode()
             if len(data) >= MAX_LEN:
@@ -676,6 +705,7 @@ def outputs():
     files["request.dict"] = request_dict().encode()
     files["tmx.dict"] = tmx_dict().encode()
     files["srx.dict"] = srx_dict().encode()
+    files["http.dict"] = http_dict().encode()
     return files
 
 

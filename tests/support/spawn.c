@@ -36,6 +36,9 @@ static int s_read_ready(verso_proc *p)
     if (!f)
         return 0;
     int ok = fgets(p->endpoint, sizeof p->endpoint, f) != NULL;
+    if (!ok || !fgets(p->http, sizeof p->http, f)) /* the HTTP URL, with --http */
+        p->http[0] = '\0';
+    p->http[strcspn(p->http, "\n")] = '\0';
     fclose(f);
     size_t n = ok ? strlen(p->endpoint) : 0;
     if (!n || p->endpoint[n - 1] != '\n')

@@ -14,6 +14,7 @@ typedef struct verso_proc {
     char data[300];
     char ready[300];
     char endpoint[256]; /* e.g. tcp://127.0.0.1:40123 */
+    char http[256];     /* with --http: the base URL, e.g. http://127.0.0.1:40124/; else "" */
 } verso_proc;
 
 /* Starts `versod` with its own temporary directory (or `data_dir` when not
