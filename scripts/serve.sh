@@ -49,6 +49,7 @@ if [ ! -e "$data/.sample-loaded" ]; then
 fi
 cat <<MSG
 versod: serving $endpoint and $url, data in $data (Ctrl-C stops it)
+The web console: $url
 Query it from another terminal:
   curl -s "${url}tmserver/en/fr/unit/Do%20you%20want%20to%20continue%3F"
   curl -s -X POST ${url}api/v1/lookup -d '{"src_lang":"en","tgt_lang":"fr","segments":["Open the file"]}'

@@ -4,6 +4,7 @@
 # The Java packages build and test the OmegaT plugin (client/omegat), and
 # Xvfb gives OmegaT's window a display in that test. When they cannot be
 # installed, setup says so and goes on, and the test is skipped, saying why.
+# The same holds for chromium, its driver and selenium (the web console's test).
 # translate-toolkit (po2tmx) and gettext (msgunfmt) make TMX files from the
 # system's own catalogs for the TMX round-trip test (tests/integration/test_tmx.py).
 # libmicrohttpd and jansson: the HTTP front door (server/http/, docs/HTTP.md);
@@ -13,6 +14,7 @@ pkgs=(build-essential cmake pkg-config libicu-dev libzmq3-dev libmsgpack-dev lib
       libexpat1-dev python3 python3-zmq python3-msgpack clang libclang-rt-14-dev clang-format
       git translate-toolkit gettext libmicrohttpd-dev libjansson-dev python3-cheroot)
 java_pkgs=(default-jdk-headless omegat libjna-java libmsgpack-java xvfb xauth)
+browser_pkgs=(chromium chromium-driver python3-selenium)
 missing_of() {
   local p status
   for p in "$@"; do
@@ -22,7 +24,8 @@ missing_of() {
 }
 mapfile -t missing < <(missing_of "${pkgs[@]}")
 mapfile -t java_missing < <(missing_of "${java_pkgs[@]}")
-[ ${#missing[@]} -eq 0 ] && [ ${#java_missing[@]} -eq 0 ] && exit 0
+mapfile -t browser_missing < <(missing_of "${browser_pkgs[@]}")
+[ ${#missing[@]} -eq 0 ] && [ ${#java_missing[@]} -eq 0 ] && [ ${#browser_missing[@]} -eq 0 ] && exit 0
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 export DEBIAN_FRONTEND=noninteractive
@@ -35,4 +38,9 @@ if [ ${#java_missing[@]} -gt 0 ]; then
   echo "setup: installing ${java_missing[*]} (the OmegaT plugin)" >&2
   $sudo apt-get install -y -qq --no-install-recommends "${java_missing[@]}" >/dev/null ||
     echo "setup: could not install ${java_missing[*]}; the OmegaT plugin test will be skipped" >&2
+fi
+if [ ${#browser_missing[@]} -gt 0 ]; then
+  echo "setup: installing ${browser_missing[*]} (the web console's browser test)" >&2
+  $sudo apt-get install -y -qq --no-install-recommends "${browser_missing[@]}" >/dev/null ||
+    echo "setup: could not install ${browser_missing[*]}; the console test will be skipped" >&2
 fi

@@ -75,9 +75,12 @@ static void s_usage(FILE *f)
             "  --http-cert FILE, --http-key FILE\n"
             "                           HTTPS: a PEM certificate (chain) and its key. With\n"
             "                           --allow, HTTP clients need an API key of the list\n"
+            "  --console DIR            the web console's files, served at / (default %s;\n"
+            "                           --console '' serves none)\n"
             "  --version, --help\n"
             "Sizes take K, M, G or T suffixes (powers of 1024).\n",
-            VERSO_DEFAULT_ENDPOINT, VERSO_RULES_DIR, VERSO_REQUEST_TIMEOUT_MS, VERSO_STOP_GRACE_MS);
+            VERSO_DEFAULT_ENDPOINT, VERSO_RULES_DIR, VERSO_REQUEST_TIMEOUT_MS, VERSO_STOP_GRACE_MS,
+            VERSO_CONSOLE_DIR);
 }
 
 /* Parses "64M" and the like. Returns 0, or -1 when malformed. */
@@ -153,6 +156,7 @@ static int s_parse(int argc, char **argv, verso_server_config *cfg, verso_env_co
                                          {"http-timeout-s", 1, 0, 'O'},
                                          {"http-cert", 1, 0, 'C'},
                                          {"http-key", 1, 0, 'K'},
+                                         {"console", 1, 0, 'W'},
                                          {"version", 0, 0, 'V'},
                                          {"help", 0, 0, 'h'},
                                          {0, 0, 0, 0}};
@@ -174,6 +178,7 @@ static int s_parse(int argc, char **argv, verso_server_config *cfg, verso_env_co
         case 'a': cfg->allow_file = http->allow_file = optarg; break;
         case 'C': http->cert_file = optarg; break;
         case 'K': http->key_file = optarg; break;
+        case 'W': http->console_dir = *optarg ? optarg : NULL; break;
         case 'I': cfg->insecure = http->insecure = 1; break;
         case 'H': http->bind = optarg; break;
         case 'P':
@@ -262,7 +267,8 @@ int main(int argc, char **argv)
                                .threads = 4,
                                .max_message_bytes = (size_t)16 << 20};
     verso_env_config ecfg = {.data_dir = cfg.data_dir, .rules_dir = VERSO_RULES_DIR};
-    verso_http_config hcfg = {.threads = 4, .timeout_s = 30, .max_conns = 1024};
+    verso_http_config hcfg = {
+        .threads = 4, .timeout_s = 30, .max_conns = 1024, .console_dir = VERSO_CONSOLE_DIR};
     if (s_parse(argc, argv, &cfg, &ecfg, &hcfg) < 0)
         return 2;
     if (cfg.max_message_bytes < 1024) {

@@ -248,7 +248,7 @@ static void s_route(verso_http_req *r, verso_http_reply *rep)
         return;
     }
     if (verso_http_api(r, rep) || verso_http_tmserver(r, rep) || verso_http_mymemory(r, rep) ||
-        verso_http_prom(r, rep))
+        verso_http_prom(r, rep) || verso_http_console(r, rep))
         return;
     verso_http_reply_error(rep, MHD_HTTP_NOT_FOUND, "ENOTFOUND", "no route for %s %.200s",
                            r->method, r->url);
@@ -471,6 +471,7 @@ verso_err verso_http_new(const verso_http_config *cfg, verso_env *env, verso_hos
     pthread_mutex_init(&h->log_mu, NULL);
     pthread_rwlock_init(&h->keys, NULL);
     verso_err err = s_credentials(h, cfg);
+    err = err ? err : verso_http_console_load(h, cfg->console_dir);
     err = err ? err : s_slots_new(h, cfg->threads);
     if (!err)
         err = s_start(h, cfg);
@@ -504,6 +505,7 @@ void verso_http_destroy(verso_http **hp)
     if (h->d)
         MHD_stop_daemon(h->d); /* joins the pool: no request runs after this */
     s_slots_free(h);
+    verso_http_console_free(h);
     verso_allow_destroy(&h->allow);
     free(h->cert);
     free(h->key);

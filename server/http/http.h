@@ -29,6 +29,7 @@ typedef struct verso_http_config {
     const char *allow_file; /* the allow-list (auth.h): its "http:TOKEN" keys; NULL: none */
     const char *cert_file;  /* HTTPS: a PEM certificate (chain) and its key; NULL: plain */
     const char *key_file;
+    const char *console_dir; /* the web console's files (console/); NULL: no console */
 } verso_http_config;
 
 typedef struct verso_http verso_http;

@@ -2,7 +2,8 @@
  * http_int.h - what the HTTP front door's files share: http.c (the daemon,
  * requests, slots, routing), call.c (running an op and answering in
  * JSON), json.c (JSON into msgpack), api.c (/api/v1), tmserver.c
- * (amaGama's API) and mymemory.c (MyMemory's). Internal to server/http/.
+ * (amaGama's API), mymemory.c (MyMemory's), prom.c (/metrics) and
+ * console.c (the web console's files). Internal to server/http/.
  *
  * Ownership: a verso_http_req lives from a request's first byte to its
  * completion (http.c frees it); a verso_http_reply and a verso_http_result
@@ -24,6 +25,8 @@
 #include "dispatch.h"
 #include "http.h"
 #include "pack.h"
+
+#define VERSO_HTTP_CONSOLE_FILES 3 /* index.html, app.js, style.css */
 
 /* What a request runs with: a segmenter and fuzzy matcher, and a writer
  * connection (a ZeroMQ socket: one user at a time, handed over under the
@@ -49,7 +52,9 @@ struct verso_http {
     const char *allow_file; /* borrowed from the configuration; NULL: no keys */
     pthread_rwlock_t keys;  /* allow, read by requests, swapped by verso_http_reload */
     struct verso_allow *allow;
-    char *cert, *key;       /* PEM, read once; libmicrohttpd keeps pointers to them */
+    char *cert, *key; /* PEM, read once; libmicrohttpd keeps pointers to them */
+    bool has_console; /* the console's files were read (console.c) */
+    verso_buf console[VERSO_HTTP_CONSOLE_FILES];
     pthread_mutex_t log_mu; /* refusal lines: at most VERSO_ZAP_LOG_PER_S a second */
     long long log_second;
     unsigned log_lines;
@@ -151,6 +156,12 @@ const char *verso_http_arg(const verso_http_req *r, const char *name);
 bool verso_http_api(verso_http_req *r, verso_http_reply *rep);
 bool verso_http_tmserver(verso_http_req *r, verso_http_reply *rep);
 bool verso_http_mymemory(verso_http_req *r, verso_http_reply *rep);
-bool verso_http_prom(verso_http_req *r, verso_http_reply *rep); /* GET /metrics (prom.c) */
+bool verso_http_prom(verso_http_req *r, verso_http_reply *rep);    /* GET /metrics (prom.c) */
+bool verso_http_console(verso_http_req *r, verso_http_reply *rep); /* GET /, /console/FILE */
+
+/* Reads the console's files from dir (NULL: no console). Errors (logged):
+ * EIO, ETOOBIG (a file over 1 MiB). verso_http_console_free frees them. */
+verso_err verso_http_console_load(verso_http *h, const char *dir);
+void verso_http_console_free(verso_http *h);
 
 #endif
