@@ -16,6 +16,14 @@
 #include "server_int.h"
 
 #define S_FRONT_LINGER_MS 2000 /* time given to queued replies at shutdown */
+/* Replies queued for one client before libzmq's ROUTER drops more (it drops,
+ * silently, past the high-water mark). A client can have at most every
+ * request the broker holds (VERSO_PENDING_MAX queued, S_CONTROL_MAX at the
+ * control worker, one per worker) answered and unread at once: the mark is
+ * above that, so no reply is ever dropped for a client that reads slowly
+ * (at libzmq's default of 1,000, 3,000 requests expiring together lost
+ * replies to a client still reading: test_bounds.py, under load). */
+#define S_FRONT_SNDHWM (VERSO_PENDING_MAX + 256 + 256 + 1024)
 
 /* CURVE server options, the ZAP handler bound first (libzmq asks it about
  * every handshake only when it is bound before the handshake starts). */
@@ -53,12 +61,13 @@ verso_err verso_server_bind(verso_server *s)
 {
     verso_server_impl *im = s->impl;
     int64_t hard = (int64_t)VERSO_HARD_LIMIT(s->cfg.max_message_bytes);
-    int hwm = 1000, linger = S_FRONT_LINGER_MS;
+    int hwm = 1000, linger = S_FRONT_LINGER_MS, sndhwm = S_FRONT_SNDHWM;
     im->front = zmq_socket(im->zctx, ZMQ_ROUTER);
     if (!im->front)
         return VERSO_ETRANSPORT;
     zmq_setsockopt(im->front, ZMQ_MAXMSGSIZE, &hard, sizeof hard);
     zmq_setsockopt(im->front, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(im->front, ZMQ_SNDHWM, &sndhwm, sizeof sndhwm);
     zmq_setsockopt(im->front, ZMQ_LINGER, &linger, sizeof linger);
     if (s->host.curve && verso_server_front_curve(s))
         return VERSO_ETRANSPORT;

@@ -189,6 +189,34 @@ class BoundsTest(unittest.TestCase):
         self.assertEqual(self.ok(probe, "ping"), {})
         self.assertEqual(self.stats(probe)["queued"], 0)
 
+    def test_slow_reader_loses_no_reply(self):
+        """A client that sends thousands of requests and reads none of the replies until
+        every one is answered still gets all of them: the server's queue for it holds
+        more replies than the broker can ever owe one client (libzmq's ROUTER drops,
+        silently, past its high-water mark; at its default of 1,000 this lost replies)."""
+        proc, endpoint = self.start("--threads", "2")
+        probe = self.socket(endpoint)
+        slow = self.ctx.socket(zmq.DEALER)
+        slow.setsockopt(zmq.LINGER, 0)
+        slow.setsockopt(zmq.RCVHWM, 1)      # the client takes in next to nothing ...
+        slow.setsockopt(zmq.RCVBUF, 4096)   # ... and its TCP buffer is small
+        slow.connect(endpoint)
+        self.sockets.append(slow)
+        n = 3000
+        text = "A sentence of the article, one of many. " * 250   # 10 KB: replies of ~20 KB
+        for i in range(n):  # 60 MB of replies: more than any socket buffer holds
+            slow.send(pack({"v": 1, "id": i, "op": "segment", "lang": "en", "text": text}))
+        # every request answered (sent to the client or queued for it), none read yet
+        self.wait_for(probe, "3000 segments answered",
+                      lambda st: st["requests"] >= n + 1 and st["queued"] == 0 and
+                      st["running"] == 1)
+        ids = set()
+        for _ in range(n):
+            reply = self.recv(slow)
+            self.assertTrue(reply["ok"], reply)
+            ids.add(reply["id"])
+        self.assertEqual(len(ids), n)
+
     # -- honest limits -------------------------------------------------------------------
 
     def test_segment_size_limit(self):
