@@ -17,6 +17,7 @@
 
 #include "cli.h"
 #include "tmx.h"
+#include "tmx_entry.h"
 #include "verso/version.h"
 
 #define S_MAX_FILES 100000
@@ -297,133 +298,42 @@ static verso_tmx_prop *s_pairs(const verso_pair *v, size_t n, size_t extra)
     return p;
 }
 
-/* The value of key in a [key, value] list, empty when absent; *has (may
- * be NULL) whether it is there. */
-static verso_tmx_str s_kept_at(const verso_tmx_prop *kv, size_t n, const char *key, bool *has)
-{
-    for (size_t i = 0; i < n; i++)
-        if (kv[i].type.n == strlen(key) && !memcmp(kv[i].type.p, key, kv[i].type.n)) {
-            if (has)
-                *has = true;
-            return kv[i].value;
-        }
-    return (verso_tmx_str){"", 0};
-}
-
-static verso_tmx_str s_kept(const verso_tmx_prop *kv, size_t n, const char *key)
-{
-    return s_kept_at(kv, n, key, NULL);
-}
-
-static bool s_str_eq(verso_tmx_str a, verso_tmx_str b)
-{
-    return a.n == b.n && (!a.n || !memcmp(a.p, b.p, a.n));
-}
-
-/* Whether a language tag as a file wrote it names lang (case, '_'). */
-static bool s_same_tag(verso_tmx_str a, verso_tmx_str b)
-{
-    if (a.n != b.n)
-        return false;
-    for (size_t i = 0; i < a.n; i++) {
-        char x = a.p[i] == '_' ? '-' : a.p[i], y = b.p[i] == '_' ? '-' : b.p[i];
-        if ((x | 0x20) != (y | 0x20))
-            return false;
-    }
-    return true;
-}
-
-/* An entry's TMX data kept from its import (docs/TMX.md), and what the
- * export makes of it. */
-typedef struct s_keep {
-    verso_tmx_prop kv[16];
-    size_t n;
-    bool body; /* the note and props as the file had them still hold */
-} s_keep;
-
-/* The tuv's language as the file wrote it, when it still names the entry's. */
-static verso_tmx_str s_kept_lang(verso_tmx_str attrs, verso_tmx_str lang)
-{
-    verso_tmx_str v;
-    if ((verso_tmx_attr_get(attrs, "xml:lang", &v) || verso_tmx_attr_get(attrs, "lang", &v)) &&
-        s_same_tag(v, lang) && !memchr(v.p, '&', v.n))
-        return v;
-    return lang;
-}
-
-/* The TU's dates: a TU that came from a TMX file keeps its own
- * creationdate (the server's import time when it had none or one before
- * 1970, which the server does not store), and no changedate when it had
- * none and was not changed since (the server sets it to the creation). */
-static void s_dates(const verso_entry *e, bool kept_tu, verso_tmx_str kept, verso_tmx_tu *tu)
-{
-    verso_tmx_str v;
-    tu->created = kept_tu ? 0 : e->created;
-    tu->changed = e->changed;
-    if (kept_tu && !verso_tmx_attr_get(kept, "changedate", &v) && e->changed == e->created)
-        tu->changed = 0;
-}
-
-/* One entry of an export page as a TU. Its context becomes the props
- * "prev" and "next" (OmegaT's), its origin the prop x-verso-origin (unless
- * it is the file it was imported from); what its import kept (tmx) goes
- * back where it was: the TU's and tuvs' other attributes, their notes and
- * props as they were while the entry's note, props, context and origin
- * still say the same. */
+/* One entry of an export page as a TU (common/tmx_entry.h). */
 static verso_err s_write_entry(const verso_entry *e, verso_buf *out)
 {
-    char tuid[24], sig[17];
-    s_keep k = {.n = 0};
-    for (size_t i = 0; e->ntmx <= sizeof k.kv / sizeof *k.kv && i < e->ntmx; i++)
-        k.kv[k.n++] = (verso_tmx_prop){s_view(e->tmx[i].name), s_view(e->tmx[i].value)};
     verso_tmx_str *stags = s_strs(e->src_tags, e->nsrc_tags, 0);
     verso_tmx_str *ttags = s_strs(e->tgt_tags, e->ntgt_tags, 0);
-    verso_tmx_prop *props = s_pairs(e->props, e->nprops, 3);
-    if (!stags || !ttags || !props) {
-        free(stags);
-        free(ttags);
-        free(props);
-        return VERSO_ENOMEM;
+    verso_tmx_prop *props = s_pairs(e->props, e->nprops, 0);
+    verso_tmx_prop *tmx = s_pairs(e->tmx, e->ntmx, 0);
+    verso_err err = VERSO_ENOMEM;
+    if (stags && ttags && props && tmx) {
+        verso_tmx_entry te = {.id = e->id,
+                              .src_lang = s_view(e->src_lang),
+                              .tgt_lang = s_view(e->tgt_lang),
+                              .src = s_view(e->src),
+                              .tgt = s_view(e->tgt),
+                              .author = s_view(e->author),
+                              .note = s_view(e->note),
+                              .origin = s_view(e->origin),
+                              .prev = s_view(e->prev),
+                              .next = s_view(e->next),
+                              .src_tags = stags,
+                              .nsrc_tags = e->nsrc_tags,
+                              .tgt_tags = ttags,
+                              .ntgt_tags = e->ntgt_tags,
+                              .props = props,
+                              .nprops = e->nprops,
+                              .tmx = tmx,
+                              .ntmx = e->ntmx,
+                              .created = e->created,
+                              .changed = e->changed,
+                              .usage = e->usage};
+        err = verso_tmx_write_entry(out, &te);
     }
-    verso_tmx_str src = s_kept(k.kv, k.n, "src"), tgt = s_kept(k.kv, k.n, "tgt");
-    verso_tmx_tuv tuvs[2] = {{s_kept_lang(src, s_view(e->src_lang)), s_view(e->src), stags,
-                              e->nsrc_tags, src, s_kept(k.kv, k.n, "src_body")},
-                             {s_kept_lang(tgt, s_view(e->tgt_lang)), s_view(e->tgt), ttags,
-                              e->ntgt_tags, tgt, s_kept(k.kv, k.n, "tgt_body")}};
-    size_t n = e->nprops;
-    verso_tmx_str note = s_view(e->note), origin = s_view(e->origin);
-    verso_tmx_str prev = s_view(e->prev), next = s_view(e->next);
-    snprintf(sig, sizeof sig, "%016llx",
-             (unsigned long long)verso_tmx_fields_sig(note, props, n, prev, next, origin));
-    k.body = k.n && s_str_eq(s_kept(k.kv, k.n, "sig"), (verso_tmx_str){sig, 16});
-    if (prev.n)
-        props[n++] = (verso_tmx_prop){{"prev", 4}, prev};
-    if (next.n)
-        props[n++] = (verso_tmx_prop){{"next", 4}, next};
-    /* the origin, unless it is the file the entry came from (an import
-     * then takes the new file's name, as for any file without one) */
-    if (!k.n || !s_str_eq(origin, s_kept(k.kv, k.n, "origin")))
-        props[n++] = (verso_tmx_prop){{"x-verso-origin", 14}, origin};
-    bool kept_tu = false; /* the entry came from a TMX file: its TU's attributes are kept */
-    verso_tmx_str kept = s_kept_at(k.kv, k.n, "tu", &kept_tu);
-    snprintf(tuid, sizeof tuid, "%lld", (long long)e->id);
-    verso_tmx_tu tu = {.tuid =
-                           kept_tu ? (verso_tmx_str){"", 0} : (verso_tmx_str){tuid, strlen(tuid)},
-                       .creationid = s_view(e->author),
-                       .srclang = kept_tu ? (verso_tmx_str){"", 0} : tuvs[0].lang,
-                       .usage = e->usage > 0 ? (uint64_t)e->usage : 0,
-                       .note = note,
-                       .props = props,
-                       .nprops = n,
-                       .attrs = s_kept(k.kv, k.n, "tu"),
-                       .body = k.body ? s_kept(k.kv, k.n, "tu_body") : (verso_tmx_str){"", 0},
-                       .tuvs = tuvs,
-                       .ntuvs = 2};
-    s_dates(e, kept_tu, kept, &tu);
-    verso_err err = verso_tmx_write_tu(out, &tu);
     free(stags);
     free(ttags);
     free(props);
+    free(tmx);
     return err;
 }
 

@@ -31,11 +31,17 @@ void verso_http_reply_init(verso_http_reply *rep)
     rep->status = MHD_HTTP_INTERNAL_SERVER_ERROR;
     rep->type = "application/json";
     rep->challenge = false;
+    rep->stream = NULL;
+    rep->stream_free = NULL;
+    rep->stream_cls = NULL;
+    rep->filename[0] = '\0';
     verso_buf_init(&rep->body, SIZE_MAX);
 }
 
 void verso_http_reply_fini(verso_http_reply *rep)
 {
+    if (rep->stream_free && rep->stream_cls) /* never handed to libmicrohttpd */
+        rep->stream_free(rep->stream_cls);
     verso_buf_fini(&rep->body);
 }
 
@@ -247,8 +253,8 @@ static void s_route(verso_http_req *r, verso_http_reply *rep)
                                "the path is not valid UTF-8 once percent-decoded");
         return;
     }
-    if (verso_http_api(r, rep) || verso_http_tmserver(r, rep) || verso_http_mymemory(r, rep) ||
-        verso_http_prom(r, rep) || verso_http_console(r, rep))
+    if (verso_http_transfer(r, rep) || verso_http_api(r, rep) || verso_http_tmserver(r, rep) ||
+        verso_http_mymemory(r, rep) || verso_http_prom(r, rep) || verso_http_console(r, rep))
         return;
     verso_http_reply_error(rep, MHD_HTTP_NOT_FOUND, "ENOTFOUND", "no route for %s %.200s",
                            r->method, r->url);
@@ -256,10 +262,23 @@ static void s_route(verso_http_req *r, verso_http_reply *rep)
 
 static enum MHD_Result s_send(struct MHD_Connection *c, verso_http_reply *rep)
 {
-    struct MHD_Response *resp = MHD_create_response_from_buffer(
-        rep->body.len, rep->body.data ? rep->body.data : (char *)"", MHD_RESPMEM_MUST_COPY);
+    struct MHD_Response *resp;
+    if (rep->stream) { /* libmicrohttpd owns stream_cls from here on, freeing it too */
+        resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, rep->stream,
+                                                 rep->stream_cls, rep->stream_free);
+        if (resp)
+            rep->stream_cls = NULL;
+    } else {
+        resp = MHD_create_response_from_buffer(
+            rep->body.len, rep->body.data ? rep->body.data : (char *)"", MHD_RESPMEM_MUST_COPY);
+    }
     if (!resp)
         return MHD_NO;
+    if (rep->filename[0]) {
+        char cd[160];
+        snprintf(cd, sizeof cd, "attachment; filename=\"%s\"", rep->filename);
+        MHD_add_response_header(resp, "Content-Disposition", cd);
+    }
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, rep->type);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     if (rep->challenge)

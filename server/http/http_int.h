@@ -2,8 +2,8 @@
  * http_int.h - what the HTTP front door's files share: http.c (the daemon,
  * requests, slots, routing), call.c (running an op and answering in
  * JSON), json.c (JSON into msgpack), api.c (/api/v1), tmserver.c
- * (amaGama's API), mymemory.c (MyMemory's), prom.c (/metrics) and
- * console.c (the web console's files). Internal to server/http/.
+ * (amaGama's API), mymemory.c (MyMemory's), prom.c (/metrics),
+ * console.c (the web console's files) and transfer.c (TMX download). Internal to server/http/.
  *
  * Ownership: a verso_http_req lives from a request's first byte to its
  * completion (http.c frees it); a verso_http_reply and a verso_http_result
@@ -80,6 +80,13 @@ typedef struct verso_http_reply {
     const char *type; /* static text */
     verso_buf body;
     bool challenge; /* a 401: tell the client how to authenticate */
+    /* A body made as it is sent (a download), instead of body: libmicrohttpd
+     * calls stream(stream_cls, ...) for more bytes, then stream_free(stream_cls)
+     * (which owns stream_cls from then on); filename names the download. */
+    ssize_t (*stream)(void *cls, uint64_t pos, char *buf, size_t max);
+    void (*stream_free)(void *cls);
+    void *stream_cls;
+    char filename[96];
 } verso_http_reply;
 
 void verso_http_reply_init(verso_http_reply *rep);
@@ -156,8 +163,9 @@ const char *verso_http_arg(const verso_http_req *r, const char *name);
 bool verso_http_api(verso_http_req *r, verso_http_reply *rep);
 bool verso_http_tmserver(verso_http_req *r, verso_http_reply *rep);
 bool verso_http_mymemory(verso_http_req *r, verso_http_reply *rep);
-bool verso_http_prom(verso_http_req *r, verso_http_reply *rep);    /* GET /metrics (prom.c) */
-bool verso_http_console(verso_http_req *r, verso_http_reply *rep); /* GET /, /console/FILE */
+bool verso_http_prom(verso_http_req *r, verso_http_reply *rep);     /* GET /metrics (prom.c) */
+bool verso_http_console(verso_http_req *r, verso_http_reply *rep);  /* GET /, /console/FILE */
+bool verso_http_transfer(verso_http_req *r, verso_http_reply *rep); /* TMX download (transfer.c) */
 
 /* Reads the console's files from dir (NULL: no console). Errors (logged):
  * EIO, ETOOBIG (a file over 1 MiB). verso_http_console_free frees them. */

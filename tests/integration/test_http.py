@@ -318,6 +318,46 @@ class HttpTest(unittest.TestCase):
         self.assertEqual([t.get(xml_lang) for t in tus[0].findall("tuv")], ["en", "fr"])
 
 
+    # -- TMX download ----------------------------------------------------------------
+    def verso_cli(self, *args):
+        cli = os.path.join(os.path.dirname(VERSOD), "verso")
+        p = __import__("subprocess").run([cli, "--endpoint", self.endpoint, *args],
+                                         capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        return p.stdout
+
+    def test_tmx_download_is_the_cli_export(self):
+        """GET /api/v1/tms/{name}/export streams the same bytes as `verso export`:
+        a TMX file imported (its header and kept metadata), and a TM of three pages."""
+        import xml.etree.ElementTree as ET
+        here = os.path.dirname(os.path.abspath(__file__))
+        tmx = os.path.join(here, "..", "data", "tmx", "full.tmx")
+        self.verso_cli("import", tmx, "--tm", "dl")
+        self.api("tm_create", {"tm": "dl-big"})
+        for k in range(0, 2500, 500):  # three pages of 1,000
+            self.api("add", {"tm": "dl-big", "src_lang": "en", "tgt_lang": "fr", "entries": [
+                {"src": "Sentence number %d & <more>." % i, "tgt": "Phrase %d." % i,
+                 "note": "n%d" % i} for i in range(k, k + 500)]})
+        for tm, n in (("dl", None), ("dl-big", 2500)):
+            out = os.path.join(self.tmp, tm + ".tmx")
+            self.verso_cli("export", "--tm", tm, "-o", out)
+            with open(out, "rb") as f:
+                want = f.read()
+            c = http.client.HTTPConnection(self.host, self.port, timeout=60)
+            c.request("GET", "/api/v1/tms/%s/export" % tm)
+            r = c.getresponse()
+            got = r.read()
+            c.close()
+            self.assertEqual(r.status, 200)
+            self.assertEqual(r.getheader("Content-Disposition"),
+                             'attachment; filename="verso-%s.tmx"' % tm)
+            self.assertEqual(got, want, tm)
+            if n:
+                self.assertEqual(len(ET.fromstring(got).findall(".//tu")), n)
+        self.error("GET", "/api/v1/tms/nowhere/export", None, 404, "ENOTFOUND")
+        self.error("POST", "/api/v1/tms/dl/export", None, 405)
+        self.error("GET", "/api/v1/tms/dl/import", None, 404, "ENOTFOUND")
+
     # -- /metrics ------------------------------------------------------------------
     def metrics(self):
         """{(name, labels): value} of GET /metrics, checking the text format."""
