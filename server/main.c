@@ -200,7 +200,7 @@ static int s_parse(int argc, char **argv, verso_server_config *cfg, verso_env_co
             break;
         case 'G':
             bad = s_parse_size(optarg, &n) || n < 1 || n > VERSO_MAX_TIMEOUT_MS;
-            cfg->stop_grace_ms = n;
+            cfg->stop_grace_ms = http->stop_grace_ms = n;
             break;
         case 's': bad = s_parse_size(optarg, &env->store.map_size); break;
         case 'S': bad = s_parse_size(optarg, &env->store.max_map_size); break;

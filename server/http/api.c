@@ -14,14 +14,9 @@
 verso_err verso_http_api_fields(const char *body, size_t len, verso_http_fields *fields,
                                 verso_http_reply *rep)
 {
-    json_error_t jerr;
-    json_t *j = len ? json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr) : json_object();
-    if (!j) {
-        verso_http_reply_error(rep, MHD_HTTP_BAD_REQUEST, "EPROTO",
-                               "the body is not JSON: %s (line %d, column %d)", jerr.text,
-                               jerr.line, jerr.column);
-        return VERSO_EPROTO;
-    }
+    json_t *j = len ? verso_http_json_load(body, len, JSON_REJECT_DUPLICATES, rep) : json_object();
+    if (!j)
+        return rep->status == MHD_HTTP_CONTENT_TOO_LARGE ? VERSO_ETOOBIG : VERSO_EPROTO;
     verso_err err = VERSO_OK;
     if (!json_is_object(j)) {
         verso_http_reply_error(rep, MHD_HTTP_BAD_REQUEST, "EBADREQ",
@@ -54,8 +49,7 @@ bool verso_http_api(verso_http_req *r, verso_http_reply *rep)
         return false;
     const char *op = r->url + sizeof S_PREFIX - 1;
     if (strcmp(r->method, "POST")) {
-        verso_http_reply_error(rep, MHD_HTTP_METHOD_NOT_ALLOWED, "EBADREQ",
-                               "send the op's fields with POST");
+        verso_http_reply_method(rep, "POST");
         return true;
     }
     if (!*op || strlen(op) > 64 || strchr(op, '/')) {

@@ -24,12 +24,16 @@ static const struct {
 
 verso_err verso_http_console_load(verso_http *h, const char *dir)
 {
-    for (int i = 0; dir && i < VERSO_HTTP_CONSOLE_FILES; i++) {
+    if (!dir)
+        return VERSO_OK;
+    for (int i = 0; i < VERSO_HTTP_CONSOLE_FILES; i++)
+        verso_buf_init(&h->console[i], S_FILE_MAX);
+    h->has_console = true; /* the buffers are set up: freed by verso_http_console_free */
+    for (int i = 0; i < VERSO_HTTP_CONSOLE_FILES; i++) {
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", dir, s_files[i].name);
         FILE *f = fopen(path, "re");
         verso_buf *b = &h->console[i];
-        verso_buf_init(b, S_FILE_MAX);
         char chunk[8192];
         size_t n;
         verso_err err = f ? VERSO_OK : VERSO_EIO;
@@ -43,7 +47,6 @@ verso_err verso_http_console_load(verso_http *h, const char *dir)
             return err;
         }
     }
-    h->has_console = dir != NULL;
     return VERSO_OK;
 }
 
@@ -67,13 +70,14 @@ bool verso_http_console(verso_http_req *r, verso_http_reply *rep)
             verso_http_reply_error(rep, MHD_HTTP_NOT_FOUND, "ENOTFOUND",
                                    "this server has no console (--console DIR)");
         } else if (strcmp(r->method, "GET") && strcmp(r->method, "HEAD")) {
-            verso_http_reply_error(rep, MHD_HTTP_METHOD_NOT_ALLOWED, "EBADREQ", "GET only");
+            verso_http_reply_method(rep, "GET, HEAD");
         } else {
             verso_buf_reset(&rep->body);
             verso_buf_append(&rep->body, r->h->console[i].data ? r->h->console[i].data : "",
                              r->h->console[i].len);
             rep->status = MHD_HTTP_OK;
             rep->type = s_files[i].type;
+            rep->csp = true; /* no framing (clickjacking), scripts from this server only */
         }
         return true;
     }

@@ -23,6 +23,7 @@
 #include "writer.h"
 
 #define S_HEADER_MEMORY ((size_t)64 << 10) /* a request's headers and buffers, per connection */
+#define S_PER_IP        256                /* connections from one address at once */
 
 /* ---- replies ------------------------------------------------------------ */
 
@@ -31,6 +32,8 @@ void verso_http_reply_init(verso_http_reply *rep)
     rep->status = MHD_HTTP_INTERNAL_SERVER_ERROR;
     rep->type = "application/json";
     rep->challenge = false;
+    rep->allow = NULL;
+    rep->csp = false;
     rep->stream = NULL;
     rep->stream_free = NULL;
     rep->stream_cls = NULL;
@@ -74,6 +77,40 @@ void verso_http_reply_error(verso_http_reply *rep, unsigned status, const char *
     verso_buf_puts(&rep->body, "}}");
 }
 
+void verso_http_reply_method(verso_http_reply *rep, const char *allow)
+{
+    verso_http_reply_error(rep, MHD_HTTP_METHOD_NOT_ALLOWED, "EBADREQ", "this route takes %s",
+                           allow);
+    rep->allow = allow;
+}
+
+json_t *verso_http_json_load(const char *body, size_t len, size_t flags, verso_http_reply *rep)
+{
+    size_t values = 1;
+    bool in_str = false;
+    for (size_t i = 0; i < len; i++) { /* every value but the first follows one of , : [ { */
+        char c = body[i];
+        if (in_str && c == '\\')
+            i++; /* an escape: the next character is part of it */
+        else if (c == '"')
+            in_str = !in_str;
+        else if (!in_str && (c == ',' || c == ':' || c == '[' || c == '{'))
+            values++;
+    }
+    if (values > VERSO_HTTP_JSON_MAX) {
+        verso_http_reply_error(rep, MHD_HTTP_CONTENT_TOO_LARGE, "ETOOBIG",
+                               "the body holds more than %d JSON values", VERSO_HTTP_JSON_MAX);
+        return NULL;
+    }
+    json_error_t jerr;
+    json_t *j = json_loadb(body ? body : "", len, flags, &jerr);
+    if (!j)
+        verso_http_reply_error(rep, MHD_HTTP_BAD_REQUEST, "EPROTO",
+                               "the body is not JSON: %s (line %d, column %d)", jerr.text,
+                               jerr.line, jerr.column);
+    return j;
+}
+
 /* ---- slots --------------------------------------------------------------- */
 
 static verso_http_slot *s_slot_take(verso_http *h)
@@ -96,8 +133,17 @@ static void s_slot_give(verso_http *h, verso_http_slot *s)
 {
     pthread_mutex_lock(&h->mu);
     s->busy = false;
-    pthread_cond_signal(&h->cv);
+    pthread_cond_broadcast(&h->cv); /* a request waiting for a slot, or the stop */
     pthread_mutex_unlock(&h->mu);
+}
+
+/* Whether a request runs (h->mu held). */
+static bool s_busy(const verso_http *h)
+{
+    for (unsigned i = 0; i < h->nslots; i++)
+        if (h->slots[i].busy)
+            return true;
+    return false;
 }
 
 void verso_http_dispatch(verso_http_req *r, const void *frame, size_t len, verso_buf *out)
@@ -173,12 +219,15 @@ static const char *s_token(struct MHD_Connection *c, size_t *len)
     return t;
 }
 
+static void s_guard(verso_http_req *r);
+
 /* Who the request comes from: the local admin without keys; else the
  * allow-list's entry of its API key, or r->denied says why not. */
 static void s_authenticate(verso_http *h, verso_http_req *r)
 {
     if (!h->allow_file) {
         r->who = (verso_caller){.role = VERSO_ROLE_ADMIN, .name = "http"};
+        s_guard(r);
         return;
     }
     size_t n = 0;
@@ -193,6 +242,7 @@ static void s_authenticate(verso_http *h, verso_http_req *r)
     if (e)
         return;
     r->denied = t ? "unknown or revoked API key" : "no API key: send Authorization: Bearer KEY";
+    r->denied_status = MHD_HTTP_UNAUTHORIZED;
     atomic_fetch_add_explicit(&h->host->stats.denied, 1, memory_order_relaxed);
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -203,9 +253,56 @@ static void s_authenticate(verso_http *h, verso_http_req *r)
     else if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET6)
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr, addr,
                   sizeof addr);
+    char url[128];
+    snprintf(url, sizeof url, "%.100s", r->url);
+    for (char *c = url; *c; c++) /* a path decoded from %0A or %1B must not forge a log line */
+        if ((unsigned char)*c < 0x20 || *c == 0x7F)
+            *c = '?';
     if (s_log_refusal(h))
-        verso_log(VERSO_LOG_WARN, "http: refused %s %.100s from %s: %s", r->method, r->url, addr,
+        verso_log(VERSO_LOG_WARN, "http: refused %s %s from %s: %s", r->method, url, addr,
                   r->denied);
+}
+
+/* A Host header that names this machine: 127.x.x.x, localhost or [::1],
+ * with or without a port. */
+static bool s_local_host(const char *host)
+{
+    if (!host)
+        return false;
+    size_t n = strcspn(host, ":");
+    if (host[0] == '[')
+        return !strncmp(host, "[::1]", 5) && (!host[5] || host[5] == ':');
+    if (n == 9 && !strncasecmp(host, "localhost", 9))
+        return true;
+    unsigned a, b, c, d;
+    char tail[8] = "";
+    return sscanf(host, "%u.%u.%u.%u%7s", &a, &b, &c, &d, tail) >= 4 && a == 127 &&
+           (!tail[0] || tail[0] == ':');
+}
+
+/* Without keys every caller is admin: only this machine's own clients may
+ * call, so a web page of another site (a cross-site form or image, a
+ * DNS-rebound page) must not reach the TM through the user's browser.
+ * Refuses a Host that is not this machine, a request the browser marks
+ * cross-site, and an Origin other than the Host's. */
+static void s_guard(verso_http_req *r)
+{
+    const char *host = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+    const char *site = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Sec-Fetch-Site");
+    const char *origin = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Origin");
+    if (!s_local_host(host))
+        r->denied = "without keys, only requests to this machine's own name (127.0.0.1, "
+                    "localhost, [::1]) are served";
+    else if (site && !strcmp(site, "cross-site"))
+        r->denied = "without keys, pages of other sites may not call this server";
+    else if (origin && strcmp(origin, "null") &&
+             !((!strncmp(origin, "http://", 7) && !strcmp(origin + 7, host)) ||
+               (!strncmp(origin, "https://", 8) && !strcmp(origin + 8, host))))
+        r->denied = "without keys, pages of other origins may not call this server";
+    else
+        return;
+    r->denied_status = MHD_HTTP_FORBIDDEN;
+    atomic_fetch_add_explicit(&r->h->host->stats.denied, 1, memory_order_relaxed);
 }
 
 void verso_http_reload(void *arg)
@@ -235,11 +332,21 @@ const char *verso_http_arg(const verso_http_req *r, const char *name)
 }
 
 /* Routes a whole request into rep. */
+/* The reply of a request refused before it ran. */
+static void s_refusal(verso_http_req *r, verso_http_reply *rep)
+{
+    verso_http_reply_error(rep, r->denied_status, "EDENIED", "%s", r->denied);
+    rep->challenge = r->denied_status == MHD_HTTP_UNAUTHORIZED;
+}
+
 static void s_route(verso_http_req *r, verso_http_reply *rep)
 {
+    /* the console's three files hold no data: served without a key, so that
+     * a browser (which sends none for a page or a script) can load them */
+    if (r->denied && r->denied_status == MHD_HTTP_UNAUTHORIZED && verso_http_console(r, rep))
+        return;
     if (r->denied) {
-        verso_http_reply_error(rep, MHD_HTTP_UNAUTHORIZED, "EDENIED", "%s", r->denied);
-        rep->challenge = true;
+        s_refusal(r, rep);
         return;
     }
     if (r->too_big) {
@@ -283,8 +390,41 @@ static enum MHD_Result s_send(struct MHD_Connection *c, verso_http_reply *rep)
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     if (rep->challenge)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"verso\"");
+    if (rep->allow)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, rep->allow);
+    if (rep->csp) {
+        MHD_add_response_header(resp, "Content-Security-Policy",
+                                "default-src 'self'; frame-ancestors 'none'");
+        MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    }
     enum MHD_Result ok = MHD_queue_response(c, rep->status, resp);
     MHD_destroy_response(resp);
+    return ok;
+}
+
+/* A request refused on its headers alone (no key, a foreign page, a
+ * Content-Length over the cap) is answered at once: its body is never
+ * read (libmicrohttpd closes the connection after the reply). */
+static enum MHD_Result s_early(verso_http_req *r)
+{
+    const char *cl =
+        MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    bool big = cl && strtoull(cl, NULL, 10) > r->h->host->max_message_bytes;
+    verso_http_reply rep;
+    verso_http_reply_init(&rep);
+    if (r->denied && !(r->denied_status == MHD_HTTP_UNAUTHORIZED && verso_http_console(r, &rep)))
+        s_refusal(r, &rep);
+    else if (big)
+        verso_http_reply_error(&rep, MHD_HTTP_CONTENT_TOO_LARGE, "ETOOBIG",
+                               "the body is over max_message_bytes (%zu)",
+                               r->h->host->max_message_bytes);
+    else {
+        verso_http_reply_fini(&rep);
+        return MHD_YES;
+    }
+    r->answered = true;
+    enum MHD_Result ok = s_send(r->conn, &rep);
+    verso_http_reply_fini(&rep);
     return ok;
 }
 
@@ -306,6 +446,10 @@ static enum MHD_Result s_access(void *cls, struct MHD_Connection *c, const char 
         s_authenticate(h, r);
         verso_buf_init(&r->body, h->host->max_message_bytes);
         *con_cls = r;
+        return s_early(r);
+    }
+    if (r->answered) { /* refused before its body: the body is not read */
+        *upload_size = 0;
         return MHD_YES;
     }
     if (*upload_size) { /* a piece of the body (dropped for a refused request) */
@@ -445,7 +589,7 @@ static verso_err s_start(verso_http *h, const verso_http_config *cfg)
                   cfg->bind, h->allow ? "without TLS" : "without keys");
         return VERSO_EDENIED;
     }
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC |
                      (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0) | (h->tls ? MHD_USE_TLS : 0);
     if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES)
         flags |= MHD_USE_EPOLL;
@@ -455,6 +599,7 @@ static verso_err s_start(verso_http *h, const verso_http_config *cfg)
         {MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)cfg->threads, NULL},
         {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)cfg->timeout_s, NULL},
         {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)cfg->max_conns, NULL},
+        {MHD_OPTION_PER_IP_CONNECTION_LIMIT, (intptr_t)S_PER_IP, NULL},
         {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)S_HEADER_MEMORY, NULL},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)s_completed, h},
         {h->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, h->cert},
@@ -483,6 +628,7 @@ verso_err verso_http_new(const verso_http_config *cfg, verso_env *env, verso_hos
         return VERSO_ENOMEM;
     h->env = env;
     h->host = host;
+    h->grace_ms = cfg->stop_grace_ms ? cfg->stop_grace_ms : VERSO_STOP_GRACE_MS;
     h->zctx = zctx;
     atomic_init(&h->cancel, 0);
     pthread_mutex_init(&h->mu, NULL);
@@ -520,13 +666,30 @@ void verso_http_destroy(verso_http **hp)
     verso_http *h = *hp;
     if (!h)
         return;
-    atomic_store(&h->cancel, 1);
+    if (h->d) { /* no new connection; running requests get the grace to finish */
+        MHD_quiesce_daemon(h->d);
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += (time_t)(h->grace_ms / 1000);
+        until.tv_nsec += (long)(h->grace_ms % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_mutex_lock(&h->mu);
+        while (s_busy(h) && pthread_cond_timedwait(&h->cv, &h->mu, &until) == 0)
+            ;
+        pthread_mutex_unlock(&h->mu);
+    }
+    atomic_store(&h->cancel, 1); /* the grace is over: what still runs stops (work.h) */
     if (h->d)
         MHD_stop_daemon(h->d); /* joins the pool: no request runs after this */
     s_slots_free(h);
     verso_http_console_free(h);
     verso_allow_destroy(&h->allow);
     free(h->cert);
+    if (h->key)
+        explicit_bzero(h->key, strlen(h->key)); /* the TLS private key */
     free(h->key);
     pthread_rwlock_destroy(&h->keys);
     pthread_mutex_destroy(&h->log_mu);

@@ -30,6 +30,7 @@ typedef struct verso_http_config {
     const char *cert_file;  /* HTTPS: a PEM certificate (chain) and its key; NULL: plain */
     const char *key_file;
     const char *console_dir; /* the web console's files (console/); NULL: no console */
+    uint64_t stop_grace_ms;  /* at a stop, running requests get this long; 0: the default */
 } verso_http_config;
 
 typedef struct verso_http verso_http;
@@ -56,7 +57,8 @@ int verso_http_tls(const verso_http *h);
 /* The port bound (the one chosen, for port 0). */
 uint16_t verso_http_port(const verso_http *h);
 
-/* Stops accepting, lets the running requests finish, frees everything.
+/* Stops accepting, gives the running requests stop_grace_ms to finish, then
+ * cancels what still runs (ECANCELED), frees everything.
  * Safe with *h == NULL; sets *h = NULL. */
 void verso_http_destroy(verso_http **h);
 

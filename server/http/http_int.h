@@ -48,6 +48,7 @@ struct verso_http {
     pthread_cond_t cv;
     atomic_uint cancel; /* set when stopping: running requests stop (work.h) */
     uint16_t port;
+    uint64_t grace_ms; /* at a stop, running requests get this long to finish */
     bool tls;
     const char *allow_file; /* borrowed from the configuration; NULL: no keys */
     pthread_rwlock_t keys;  /* allow, read by requests, swapped by verso_http_reload */
@@ -70,8 +71,10 @@ typedef struct verso_http_req {
     verso_buf body;     /* the upload, capped at max_message_bytes */
     bool too_big;       /* the upload went past the cap: the rest is dropped */
     uint64_t received_ns;
-    verso_caller who;   /* the caller the request runs as */
-    const char *denied; /* why the request was refused before it ran (static text), or NULL */
+    verso_caller who;       /* the caller the request runs as */
+    const char *denied;     /* why the request was refused before it ran (static text), or NULL */
+    unsigned denied_status; /* 401 (no or unknown key) or 403 (a foreign page, a host) */
+    bool answered;          /* a reply was queued before the body was read */
 } verso_http_req;
 
 /* A reply built apart, sent whole (dispatch.c's way: never half a reply). */
@@ -79,7 +82,9 @@ typedef struct verso_http_reply {
     unsigned status;
     const char *type; /* static text */
     verso_buf body;
-    bool challenge; /* a 401: tell the client how to authenticate */
+    bool challenge;    /* a 401: tell the client how to authenticate */
+    const char *allow; /* a 405: the methods the route takes (static), else NULL */
+    bool csp;          /* the console's pages: a Content-Security-Policy */
     /* A body made as it is sent (a download), instead of body: libmicrohttpd
      * calls stream(stream_cls, ...) for more bytes, then stream_free(stream_cls)
      * (which owns stream_cls from then on); filename names the download. */
@@ -144,6 +149,15 @@ void verso_http_dispatch(verso_http_req *r, const void *frame, size_t len, verso
  */
 verso_err verso_http_run(verso_http_req *r, const char *op, verso_http_fields *fields,
                          verso_http_result *res);
+
+/* A 405 for a route that takes the methods `allow` ("GET", "GET, HEAD"). */
+void verso_http_reply_method(verso_http_reply *rep, const char *allow);
+
+/* Parses a JSON body with jansson after counting its values (outside
+ * strings) against VERSO_HTTP_JSON_MAX: jansson builds the whole tree
+ * first, at about 50 bytes a value. NULL with rep holding the 4xx reply. */
+#define VERSO_HTTP_JSON_MAX 1000000
+json_t *verso_http_json_load(const char *body, size_t len, size_t flags, verso_http_reply *rep);
 
 /* The HTTP status for a wire error. */
 unsigned verso_http_status_of(verso_err err);

@@ -126,15 +126,25 @@ static void s_get_json(verso_http_reply *rep, const msgpack_object *ms)
 
 /* ---- of=tmx ---------------------------------------------------------------- */
 
-/* XML text: & < > " escaped, other characters as they are. */
+/* XML text: & < > " escaped, CR as &#13; (kept through parsing), and the
+ * characters XML 1.0 does not allow (C0 controls but TAB and LF, U+FFFE,
+ * U+FFFF) as U+FFFD: a stored entry may hold any of them. */
 static void s_xml(verso_buf *b, const char *p, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        const char *e = p[i] == '&'   ? "&amp;"
-                        : p[i] == '<' ? "&lt;"
-                        : p[i] == '>' ? "&gt;"
-                        : p[i] == '"' ? "&quot;"
-                                      : NULL;
+        unsigned char c = (unsigned char)p[i];
+        const char *e = c == '&'                               ? "&amp;"
+                        : c == '<'                             ? "&lt;"
+                        : c == '>'                             ? "&gt;"
+                        : c == '"'                             ? "&quot;"
+                        : c == '\r'                            ? "&#13;"
+                        : (c < 0x20 && c != '\t' && c != '\n') ? "\xEF\xBF\xBD"
+                                                               : NULL;
+        if (c == 0xEF && i + 2 < n && (unsigned char)p[i + 1] == 0xBF &&
+            ((unsigned char)p[i + 2] == 0xBE || (unsigned char)p[i + 2] == 0xBF)) {
+            e = "\xEF\xBF\xBD"; /* U+FFFE, U+FFFF */
+            i += 2;
+        }
         if (e)
             verso_buf_puts(b, e);
         else
@@ -267,7 +277,7 @@ bool verso_http_mymemory(verso_http_req *r, verso_http_reply *rep)
         return false;
     const char *what = r->url + sizeof S_PREFIX - 1;
     if (strcmp(r->method, "GET"))
-        verso_http_reply_error(rep, MHD_HTTP_METHOD_NOT_ALLOWED, "EBADREQ", "GET only");
+        verso_http_reply_method(rep, "GET");
     else if (!strcmp(what, "get"))
         s_get(r, rep);
     else if (!strcmp(what, "set"))

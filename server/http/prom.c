@@ -133,7 +133,7 @@ bool verso_http_prom(verso_http_req *r, verso_http_reply *rep)
     if (strcmp(r->url, "/metrics"))
         return false;
     if (strcmp(r->method, "GET")) {
-        verso_http_reply_error(rep, MHD_HTTP_METHOD_NOT_ALLOWED, "EBADREQ", "GET only");
+        verso_http_reply_method(rep, "GET");
         return true;
     }
     verso_buf_reset(&rep->body);

@@ -48,8 +48,8 @@ static bool s_int_arg(verso_http_req *r, const char *name, long lo, long hi, lon
         return true;
     }
     char *end;
-    double d = strtod(v, &end); /* clients send "70" or "70.0" */
-    if (end == v || *end || d < (double)lo || d > (double)hi)
+    double d = strtod(v, &end);                                    /* clients send "70" or "70.0" */
+    if (end == v || *end || !(d >= (double)lo && d <= (double)hi)) /* NaN fails too */
         return false;
     *out = (long)d;
     return true;
@@ -167,11 +167,12 @@ static void s_lookup(verso_http_req *r, verso_http_reply *rep, const char *sl, c
 static void s_store(verso_http_req *r, verso_http_reply *rep, const char *sl, const char *tl,
                     const char *path_text)
 {
-    json_error_t jerr;
-    json_t *j = json_loadb(r->body.data ? r->body.data : "", r->body.len, 0, &jerr);
+    json_t *j = verso_http_json_load(r->body.data, r->body.len, 0, rep);
+    if (!j)
+        return;
     json_t *src = j ? json_object_get(j, "source") : NULL,
            *tgt = j ? json_object_get(j, "target") : NULL;
-    if (!j || !json_is_object(j) || !json_is_string(tgt) || (src && !json_is_string(src))) {
+    if (!json_is_object(j) || !json_is_string(tgt) || (src && !json_is_string(src))) {
         verso_http_reply_error(rep, MHD_HTTP_BAD_REQUEST, "EBADREQ",
                                "send a JSON object with \"source\" and \"target\" strings");
         json_decref(j);
@@ -261,11 +262,17 @@ bool verso_http_tmserver(verso_http_req *r, verso_http_reply *rep)
                                "jsoncallback must be a plain identifier");
         return true;
     }
+    if (cb && !r->h->allow_file) { /* a <script> of any page could read the TM through it */
+        verso_http_reply_error(rep, MHD_HTTP_FORBIDDEN, "EDENIED",
+                               "JSONP needs API keys (without keys any web page could read "
+                               "the TM through it)");
+        return true;
+    }
     if (!strcmp(rest, "languages/") || !strcmp(rest, "languages")) {
         if (get)
             s_languages(r, rep);
         else
-            verso_http_reply_error(rep, MHD_HTTP_METHOD_NOT_ALLOWED, "EBADREQ", "GET only");
+            verso_http_reply_method(rep, "GET");
         return true;
     }
     const char *s1 = strchr(rest, '/'), *s2 = s1 ? strchr(s1 + 1, '/') : NULL;
@@ -286,7 +293,6 @@ bool verso_http_tmserver(verso_http_req *r, verso_http_reply *rep)
     else if (put)
         s_store(r, rep, sl, tl, text);
     else
-        verso_http_reply_error(rep, MHD_HTTP_METHOD_NOT_ALLOWED, "EBADREQ",
-                               "GET to look up, PUT or POST to store");
+        verso_http_reply_method(rep, "GET, PUT, POST");
     return true;
 }

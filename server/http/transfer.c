@@ -231,7 +231,7 @@ bool verso_http_transfer(verso_http_req *r, verso_http_reply *rep)
         return true;
     }
     if (strcmp(r->method, "GET"))
-        verso_http_reply_error(rep, MHD_HTTP_METHOD_NOT_ALLOWED, "EBADREQ", "GET only");
+        verso_http_reply_method(rep, "GET");
     else
         s_export_start(r, rep, name, (size_t)(slash - name));
     return true;

@@ -154,6 +154,47 @@ class HttpTest(unittest.TestCase):
         self.error("GET", "/tmserver/en/unit/x", None, 404, "ENOTFOUND")
         self.error("GET", "/tmserver/en%2G/fr/unit/x", None, 400)
 
+    def test_no_keys_serves_this_machine_only(self):
+        """Without keys every caller is admin: a foreign Host (DNS rebinding), a request
+        the browser marks cross-site, or a foreign Origin is refused (403); this
+        machine's own names and the page's own origin are served."""
+        h = "127.0.0.1:%d" % self.port
+        for headers in ({"Host": "attacker.example"}, {"Host": "10.0.0.1:%d" % self.port},
+                        {"Sec-Fetch-Site": "cross-site"},
+                        {"Origin": "http://attacker.example"},
+                        {"Origin": "http://localhost:1", "Host": h}):
+            self.error("POST", "/api/v1/ping", "{}", 403, "EDENIED", headers=headers)
+        for headers in ({"Host": "localhost:%d" % self.port}, {"Origin": "http://" + h},
+                        {"Sec-Fetch-Site": "same-origin"}):
+            st, _, body = self.request("POST", "/api/v1/ping", "{}", headers)
+            self.assertEqual((st, body), (200, b"{}"), headers)
+        st, _, _ = self.request("GET", "/mymemory/set?seg=a&tra=b&langpair=en|fr", None,
+                                {"Sec-Fetch-Site": "cross-site"})  # an <img> of another site
+        self.assertEqual(st, 403)
+
+    def test_method_not_allowed_says_allow(self):
+        for method, path, allow in (("GET", "/api/v1/ping", "POST"),
+                                    ("POST", "/metrics", "GET"),
+                                    ("DELETE", "/tmserver/en/fr/unit/x", "GET, PUT, POST")):
+            c = http.client.HTTPConnection(self.host, self.port, timeout=20)
+            c.request(method, path)
+            r = c.getresponse()
+            r.read()
+            c.close()
+            self.assertEqual((r.status, r.getheader("Allow")), (405, allow), path)
+
+    def test_xml_of_any_stored_text(self):
+        """of=tmx stays XML whatever an entry holds: control characters and U+FFFE,
+        which XML 1.0 does not allow, become U+FFFD; a CR stays a CR."""
+        import xml.etree.ElementTree as ET
+        self.api("add", {"src_lang": "en", "tgt_lang": "de", "entries": [
+            {"src": "Odd\u0001 text\uFFFE here\r.", "tgt": "Seltsam\u000b."}]})
+        st, _, body = self.request("GET", "/mymemory/get?q=Odd%20text%20here.&langpair=en|de"
+                                          "&of=tmx")
+        self.assertEqual(st, 200)
+        segs = [s.text for s in ET.fromstring(body).iter("seg")]
+        self.assertEqual(segs, ["Odd\ufffd text\ufffd here\r.", "Seltsam\ufffd."])
+
     def test_keep_alive_and_slow_clients(self):
         c = http.client.HTTPConnection(self.host, self.port, timeout=20)
         for _ in range(20):  # one connection, many requests
@@ -244,12 +285,9 @@ class HttpTest(unittest.TestCase):
         got = json.loads(urllib.request.urlopen(
             self.base + "tmserver/en/pt_BR/unit/?source=" + q).read())
         self.assertEqual(got[0]["target"], "Deseja continuar?")
-        # JSONP
-        st, ctype, body = self.request("GET", "/tmserver/en/pt_BR/unit/" + q +
-                                       "?jsoncallback=cb.fn_1")
-        self.assertEqual((st, ctype), (200, "application/javascript"))
-        self.assertTrue(body.startswith(b"cb.fn_1(") and body.endswith(b");"), body)
-        self.assertEqual(json.loads(body[len(b"cb.fn_1("):-2])[0]["target"], "Deseja continuar?")
+        # JSONP needs keys: without them any page's <script> could read the TM
+        self.error("GET", "/tmserver/en/pt_BR/unit/" + q + "?jsoncallback=cb.fn_1", None, 403,
+                   "EDENIED")
         # languages, as the clients write them
         langs = json.loads(urllib.request.urlopen(self.base + "tmserver/languages/").read())
         self.assertIn("pt_BR", langs["targetLanguages"])
@@ -261,7 +299,8 @@ class HttpTest(unittest.TestCase):
         self.assertEqual(st, 200)
         got = json.loads(urllib.request.urlopen(self.base + "tmserver/en/pt_BR/unit/" + q).read())
         self.assertEqual([c["target"] for c in got if c["quality"] == 100.0], ["Quer continuar?"])
-        self.error("PUT", "/tmserver/en/pt_BR/unit/x", "not json", 400, "EBADREQ")
+        self.error("PUT", "/tmserver/en/pt_BR/unit/x", "not json", 400, "EPROTO")
+        self.error("PUT", "/tmserver/en/pt_BR/unit/x", "[1]", 400, "EBADREQ")
         self.error("GET", "/tmserver/en/pt_BR/unit/x?tm=nowhere", None, 404, "ENOTFOUND")
 
 
@@ -443,7 +482,7 @@ class HttpKeysTest(unittest.TestCase):
         cls.proc, cls.log, cls.endpoint, cls.base = start(
             cls.tmp, ("--curve-key", t("server.secret"), "--allow", cls.allow,
                       "--http-cert", t("cert.pem"), "--http-key", t("key.pem"),
-                      "--log-level", "info"))
+                      "--log-level", "info", "--max-message-bytes", "4M"))
         cls.ctx = ssl.create_default_context(cafile=t("cert.pem"))
         u = urllib.parse.urlparse(cls.base)
         cls.host, cls.port = u.hostname, u.port
@@ -526,6 +565,36 @@ class HttpKeysTest(unittest.TestCase):
         finally:
             write_allow(self.allow, TOKENS)
             self.proc.send_signal(__import__("signal").SIGHUP)
+
+    def test_jsonp_console_and_early_refusals(self):
+        r = TOKENS["reader"]
+        st, _, body = self.call("GET", "/tmserver/en/fr/unit/Keyed.?jsoncallback=cb.fn_1", None, r)
+        self.assertEqual(st, 200)
+        self.assertTrue(body.startswith(b"cb.fn_1(") and body.endswith(b");"), body)
+        # the console's files need no key (a browser sends none for a page or a script)
+        for path in ("/", "/console/app.js", "/console/style.css"):
+            c = http.client.HTTPSConnection(self.host, self.port, timeout=20, context=self.ctx)
+            c.request("GET", path)
+            resp = c.getresponse()
+            resp.read()
+            c.close()
+            self.assertEqual(resp.status, 200, path)
+            self.assertIn("frame-ancestors 'none'", resp.getheader("Content-Security-Policy"))
+        # refused on its headers: answered at once, the body never read
+        import socket
+        import ssl  # noqa: F401
+        raw = self.ctx.wrap_socket(socket.create_connection((self.host, self.port)),
+                                   server_hostname="127.0.0.1")
+        raw.sendall(b"POST /api/v1/add HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    b"Content-Length: 3000000\r\n\r\n")
+        raw.settimeout(20)
+        self.assertTrue(raw.recv(4096).startswith(b"HTTP/1.1 401"))
+        raw.close()
+        # JSON with more values than the cap: refused before jansson builds its tree
+        big = "[" + "0," * 1000001 + "0]"
+        st, _, body = self.call("POST", "/api/v1/ping", big, r)
+        self.assertEqual(st, 413, body)
+        self.assertIn("JSON values", json.loads(body)["error"]["message"])
 
     def test_refused_on_other_addresses(self):
         d = tempfile.mkdtemp(prefix="verso-http-bind-")
