@@ -271,6 +271,11 @@ int main(int argc, char **argv)
         .threads = 4, .timeout_s = 30, .max_conns = 1024, .console_dir = VERSO_CONSOLE_DIR};
     if (s_parse(argc, argv, &cfg, &ecfg, &hcfg) < 0)
         return 2;
+    /* LMDB reader slots: every worker (and the control worker), every HTTP
+     * thread and the writer may hold a read transaction at once; 126 (LMDB's
+     * default) is too few for --threads 250 --http-threads 256. */
+    unsigned readers = 2 * (cfg.threads + 1 + (hcfg.bind ? hcfg.threads : 0)) + 16;
+    ecfg.store.max_readers = readers > 126 ? readers : 126;
     if (cfg.max_message_bytes < 1024) {
         fprintf(stderr, "versod: --max-message-bytes must be at least 1K\n");
         return 2;

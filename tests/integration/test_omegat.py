@@ -199,6 +199,32 @@ class OmegaTPluginTest(unittest.TestCase):
         java("TmxTest", os.path.join(self.tmp, "cfg"), "check", project, "verso-omegat.tmx",
              str(entries))
 
+    def test_mymemory_tmx_read_by_omegat(self):
+        """versod's MyMemory route with of=tmx (docs/HTTP.md) gives a TMX document that
+        OmegaT's own TMX reader loads as a tm/ file."""
+        tmp = os.path.join(self.tmp, "mm")
+        os.makedirs(tmp)
+        proc, log, _ = test_protocol.start_versod(tmp, os.path.join(tmp, "data"), "mm",
+                                                  extra=("--http", "127.0.0.1:0"))
+        self.addCleanup(lambda: self.assertEqual(test_protocol.stop_versod(proc, log), 0))
+        with open(os.path.join(tmp, "mm.ready")) as f:
+            base = f.read().split("\n")[1]
+        import urllib.parse
+        import urllib.request
+        q = urllib.parse.quote
+        urllib.request.urlopen(base + "mymemory/set?seg=%s&tra=%s&langpair=en-US|de-DE" % (
+            q("Close the <b>open</b> file & exit."), q("Schließen Sie die Datei & beenden."))).read()
+        body = urllib.request.urlopen(base + "mymemory/get?q=%s&langpair=en-US|de-DE&of=tmx" % (
+            q("Close the <b>open</b> file & exit."))).read()
+        project = os.path.join(self.tmp, "mm-project")
+        cfg = os.path.join(self.tmp, "cfg-mm")
+        os.makedirs(cfg)
+        java("TmxTest", cfg, "create", project)
+        with open(os.path.join(project, "tm", "mymemory.tmx"), "wb") as f:
+            f.write(body)
+        java("TmxTest", cfg, "accept", project, "mymemory.tmx",
+             "Close the <b>open</b> file & exit.", "Schließen Sie die Datei & beenden.")
+
     def test_omegat_window(self):
         if shutil.which("xvfb-run") is None:
             self.skipTest("no xvfb-run (apt-get install xvfb)")

@@ -8,6 +8,10 @@
  *          loads the project and PROJECT_DIR/tm/TMX_NAME as OmegaT loads a
  *          tm/ file for its fuzzy-match pane; checks it holds ENTRIES pairs,
  *          among them the ones tests/integration/test_omegat.py stored
+ *        TmxTest CONFIG_DIR accept PROJECT_DIR TMX_NAME SOURCE TARGET
+ *          loads PROJECT_DIR/tm/TMX_NAME (a TMX reply of versod's MyMemory
+ *          route, of=tmx) as OmegaT loads a tm/ file; checks that it holds
+ *          the pair SOURCE -> TARGET
  * Prints one line per check; exits 1 when any failed.
  */
 import java.io.File;
@@ -26,6 +30,8 @@ public class TmxTest extends Check {
         File dir = new File(a[2]);
         if (a[1].equals("create"))
             create(dir);
+        else if (a[1].equals("accept"))
+            accept(dir, a[3], a[4], a[5]);
         else
             verify(dir, a[3], Integer.parseInt(a[4]));
         exit();
@@ -55,6 +61,16 @@ public class TmxTest extends Check {
         pairs = load(pp, tmx, true, entries);
         check("tags as OmegaT's tags (Show level 2 tags on)", "<b0>Fenster</b0> öffnen.",
                pairs.get("Open the <b0>window</b0>."));
+    }
+
+    static void accept(File dir, String tmxName, String source, String target) throws Exception {
+        ProjectProperties pp = ProjectFileStorage.loadProjectProperties(dir);
+        File tmx = new File(pp.getTMRoot(), tmxName);
+        ExternalTMX ext = new ExternalTMX(pp, tmx, false, false);
+        Map<String, String> pairs = new HashMap<>();
+        for (PrepareTMXEntry e : ext.getEntries())
+            pairs.put(e.source, e.translation);
+        check("OmegaT reads the MyMemory TMX reply", target, pairs.get(source));
     }
 
     /* What the project loads from tm/: extTmxLevel2 is OmegaT's "Show level 2 tags". */
