@@ -140,3 +140,56 @@ void verso_http_reply_failed(verso_http_reply *rep, const verso_http_result *res
 {
     verso_http_reply_error(rep, verso_http_status_of(res->err), res->code, "%s", res->message);
 }
+
+/* The TM a route's request names (?tm=), "default" when none. */
+static const char *s_tm(verso_http_req *r)
+{
+    const char *tm = verso_http_arg(r, "tm");
+    return tm ? tm : "default";
+}
+
+verso_err verso_http_lookup_one(verso_http_req *r, const char *sl, const char *tl, const char *text,
+                                int64_t min, int64_t max, verso_http_result *res)
+{
+    verso_http_fields f;
+    verso_http_fields_init(&f);
+    verso_http_field_str(&f, "tm", s_tm(r));
+    verso_http_field_str(&f, "src_lang", sl);
+    verso_http_field_str(&f, "tgt_lang", tl);
+    verso_http_field_key(&f, "segments");
+    verso_pack_array(&f.p, 1);
+    verso_pack_str(&f.p, text);
+    verso_http_field_int(&f, "min_score", min);
+    verso_http_field_int(&f, "max_results", max);
+    verso_err err = verso_http_run(r, "lookup", &f, res);
+    verso_http_fields_fini(&f);
+    return err ? err : res->res ? VERSO_OK : VERSO_EINTERNAL;
+}
+
+verso_err verso_http_add_one(verso_http_req *r, const char *sl, const char *tl, const char *src,
+                             const char *tgt, const char *on_conflict, verso_http_result *res)
+{
+    verso_http_fields f;
+    verso_http_fields_init(&f);
+    verso_http_field_str(&f, "tm", s_tm(r));
+    verso_http_field_str(&f, "src_lang", sl);
+    verso_http_field_str(&f, "tgt_lang", tl);
+    verso_http_field_str(&f, "on_conflict", on_conflict);
+    verso_http_field_key(&f, "entries");
+    verso_pack_array(&f.p, 1);
+    verso_pack_map(&f.p, 2);
+    verso_pack_kv_str(&f.p, "src", src);
+    verso_pack_kv_str(&f.p, "tgt", tgt);
+    verso_err err = verso_http_run(r, "add", &f, res);
+    verso_http_fields_fini(&f);
+    return err ? err : res->res ? VERSO_OK : VERSO_EINTERNAL;
+}
+
+const msgpack_object *verso_http_first_matches(const msgpack_object *res)
+{
+    const msgpack_object *rs = verso_mp_get(res, "results");
+    if (!rs || rs->type != MSGPACK_OBJECT_ARRAY || !rs->via.array.size)
+        return NULL;
+    const msgpack_object *ms = verso_mp_get(&rs->via.array.ptr[0], "matches");
+    return ms && ms->type == MSGPACK_OBJECT_ARRAY ? ms : NULL;
+}

@@ -159,6 +159,21 @@ void verso_http_reply_method(verso_http_reply *rep, const char *allow);
 #define VERSO_HTTP_JSON_MAX 1000000
 json_t *verso_http_json_load(const char *body, size_t len, size_t flags, verso_http_reply *rep);
 
+/* The routes' two requests (call.c), on the TM of ?tm= (default "default"):
+ * a lookup of the one segment text (min_score, max_results), and an add of
+ * the one pair src -> tgt with the conflict policy given. Fill *res; return
+ * its error (EINTERNAL for an ok reply without a result). */
+verso_err verso_http_lookup_one(verso_http_req *r, const char *sl, const char *tl, const char *text,
+                                int64_t min, int64_t max, verso_http_result *res);
+verso_err verso_http_add_one(verso_http_req *r, const char *sl, const char *tl, const char *src,
+                             const char *tgt, const char *on_conflict, verso_http_result *res);
+
+/* The matches of a lookup result's first segment, or NULL (borrowed). */
+const msgpack_object *verso_http_first_matches(const msgpack_object *res);
+
+/* A str field of a map as a new JSON string, "" when absent or not a str. */
+json_t *verso_http_json_str(const msgpack_object *m, const char *key);
+
 /* The HTTP status for a wire error. */
 unsigned verso_http_status_of(verso_err err);
 

@@ -6,6 +6,7 @@
  * dispatch's pre-scan then bounds it again, as for any frame.
  */
 #include "http_int.h"
+#include "mp.h"
 
 static verso_err s_object(const json_t *j, verso_pack *p)
 {
@@ -53,4 +54,12 @@ verso_err verso_http_json_pack(const json_t *j, verso_pack *p)
     case JSON_NULL: verso_pack_nil(p); break;
     }
     return verso_pack_err(p);
+}
+
+json_t *verso_http_json_str(const msgpack_object *m, const char *key)
+{
+    const msgpack_object *o = verso_mp_get(m, key);
+    if (!o || o->type != MSGPACK_OBJECT_STR)
+        return json_string("");
+    return json_stringn(o->via.str.ptr, o->via.str.size);
 }

@@ -32,15 +32,6 @@ static bool s_langpair(const char *lp, char sl[64], char tl[64])
     return true;
 }
 
-/* A str field of a map into a JSON string ("" when absent). */
-static json_t *s_str(const msgpack_object *m, const char *key)
-{
-    const msgpack_object *o = verso_mp_get(m, key);
-    if (!o || o->type != MSGPACK_OBJECT_STR)
-        return json_string("");
-    return json_stringn(o->via.str.ptr, o->via.str.size);
-}
-
 static uint64_t s_uint(const msgpack_object *m, const char *key)
 {
     const msgpack_object *o = verso_mp_get(m, key);
@@ -68,30 +59,20 @@ static json_t *s_match(const msgpack_object *m)
     snprintf(quality, sizeof quality, "%llu", (unsigned long long)score);
     json_t *j = json_object();
     json_object_set_new(j, "id", json_string(id));
-    json_object_set_new(j, "segment", s_str(m, "src"));
-    json_object_set_new(j, "translation", s_str(m, "tgt"));
-    json_object_set_new(j, "source", s_str(m, "src_lang"));
-    json_object_set_new(j, "target", s_str(m, "tgt_lang"));
+    json_object_set_new(j, "segment", verso_http_json_str(m, "src"));
+    json_object_set_new(j, "translation", verso_http_json_str(m, "tgt"));
+    json_object_set_new(j, "source", verso_http_json_str(m, "src_lang"));
+    json_object_set_new(j, "target", verso_http_json_str(m, "tgt_lang"));
     json_object_set_new(j, "quality", json_string(quality));
     json_object_set_new(j, "reference", json_null());
     json_object_set_new(j, "usage-count", json_integer((json_int_t)s_uint(m, "usage")));
     json_object_set_new(j, "subject", json_string("All"));
-    json_object_set_new(j, "created-by", s_str(m, "author"));
-    json_object_set_new(j, "last-updated-by", s_str(m, "author"));
+    json_object_set_new(j, "created-by", verso_http_json_str(m, "author"));
+    json_object_set_new(j, "last-updated-by", verso_http_json_str(m, "author"));
     json_object_set_new(j, "create-date", s_date(s_uint(m, "created")));
     json_object_set_new(j, "last-update-date", s_date(s_uint(m, "changed")));
     json_object_set_new(j, "match", json_real((double)score / 100.0));
     return j;
-}
-
-/* The matches array of the only lookup result (NULL when none). */
-static const msgpack_object *s_matches(const msgpack_object *res)
-{
-    const msgpack_object *rs = verso_mp_get(res, "results");
-    if (!rs || rs->type != MSGPACK_OBJECT_ARRAY || !rs->via.array.size)
-        return NULL;
-    const msgpack_object *ms = verso_mp_get(&rs->via.array.ptr[0], "matches");
-    return ms && ms->type == MSGPACK_OBJECT_ARRAY ? ms : NULL;
 }
 
 static void s_reply_json(verso_http_reply *rep, json_t *j)
@@ -202,59 +183,36 @@ static void s_get_tmx(verso_http_reply *rep, const msgpack_object *ms, const cha
 static void s_get(verso_http_req *r, verso_http_reply *rep)
 {
     char sl[64], tl[64];
-    const char *q = verso_http_arg(r, "q"), *of = verso_http_arg(r, "of"),
-               *tm = verso_http_arg(r, "tm");
+    const char *q = verso_http_arg(r, "q"), *of = verso_http_arg(r, "of");
     if (!q || !*q || !s_langpair(verso_http_arg(r, "langpair"), sl, tl) ||
         (of && strcmp(of, "json") && strcmp(of, "tmx"))) {
         verso_http_reply_error(rep, MHD_HTTP_BAD_REQUEST, "EBADREQ",
                                "give q=TEXT and langpair=SRC|TGT (of=json or tmx)");
         return;
     }
-    verso_http_fields f;
-    verso_http_fields_init(&f);
-    verso_http_field_str(&f, "tm", tm ? tm : "default");
-    verso_http_field_str(&f, "src_lang", sl);
-    verso_http_field_str(&f, "tgt_lang", tl);
-    verso_http_field_key(&f, "segments");
-    verso_pack_array(&f.p, 1);
-    verso_pack_str(&f.p, q);
-    verso_http_field_int(&f, "min_score", S_MIN_SCORE);
-    verso_http_field_int(&f, "max_results", S_MAX_RESULTS);
     verso_http_result res;
     verso_http_result_init(&res);
-    if (verso_http_run(r, "lookup", &f, &res) || !res.res)
+    if (verso_http_lookup_one(r, sl, tl, q, S_MIN_SCORE, S_MAX_RESULTS, &res))
         verso_http_reply_failed(rep, &res);
     else if (of && !strcmp(of, "tmx"))
-        s_get_tmx(rep, s_matches(res.res), sl);
+        s_get_tmx(rep, verso_http_first_matches(res.res), sl);
     else
-        s_get_json(rep, s_matches(res.res));
+        s_get_json(rep, verso_http_first_matches(res.res));
     verso_http_result_fini(&res);
-    verso_http_fields_fini(&f);
 }
 
 static void s_set(verso_http_req *r, verso_http_reply *rep)
 {
     char sl[64], tl[64];
-    const char *seg = verso_http_arg(r, "seg"), *tra = verso_http_arg(r, "tra"),
-               *tm = verso_http_arg(r, "tm");
+    const char *seg = verso_http_arg(r, "seg"), *tra = verso_http_arg(r, "tra");
     if (!seg || !*seg || !tra || !*tra || !s_langpair(verso_http_arg(r, "langpair"), sl, tl)) {
         verso_http_reply_error(rep, MHD_HTTP_BAD_REQUEST, "EBADREQ",
                                "give seg=SOURCE, tra=TARGET and langpair=SRC|TGT");
         return;
     }
-    verso_http_fields f;
-    verso_http_fields_init(&f);
-    verso_http_field_str(&f, "tm", tm ? tm : "default");
-    verso_http_field_str(&f, "src_lang", sl);
-    verso_http_field_str(&f, "tgt_lang", tl);
-    verso_http_field_key(&f, "entries");
-    verso_pack_array(&f.p, 1);
-    verso_pack_map(&f.p, 2);
-    verso_pack_kv_str(&f.p, "src", seg);
-    verso_pack_kv_str(&f.p, "tgt", tra);
     verso_http_result res;
     verso_http_result_init(&res);
-    if (verso_http_run(r, "add", &f, &res) || !res.res) {
+    if (verso_http_add_one(r, sl, tl, seg, tra, "keep_both", &res)) {
         verso_http_reply_failed(rep, &res);
     } else {
         const msgpack_object *ids = verso_mp_get(res.res, "ids");
@@ -268,7 +226,6 @@ static void s_set(verso_http_req *r, verso_http_reply *rep)
         json_decref(out);
     }
     verso_http_result_fini(&res);
-    verso_http_fields_fini(&f);
 }
 
 bool verso_http_mymemory(verso_http_req *r, verso_http_reply *rep)

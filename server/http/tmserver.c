@@ -100,30 +100,18 @@ static void s_reply_json(verso_http_req *r, verso_http_reply *rep, json_t *json)
 
 /* ---- lookups ------------------------------------------------------------- */
 
-/* A str of a map as a JSON string, "" when absent. */
-static json_t *s_str(const msgpack_object *m, const char *key)
-{
-    const msgpack_object *o = verso_mp_get(m, key);
-    if (!o || o->type != MSGPACK_OBJECT_STR)
-        return json_string("");
-    return json_stringn(o->via.str.ptr, o->via.str.size);
-}
-
 /* The matches of the only result as amaGama's list. */
 static json_t *s_candidates(const msgpack_object *res)
 {
     json_t *out = json_array();
-    const msgpack_object *results = verso_mp_get(res, "results");
-    if (!out || !results || results->type != MSGPACK_OBJECT_ARRAY || !results->via.array.size)
-        return out;
-    const msgpack_object *ms = verso_mp_get(&results->via.array.ptr[0], "matches");
-    for (uint32_t i = 0; ms && ms->type == MSGPACK_OBJECT_ARRAY && i < ms->via.array.size; i++) {
+    const msgpack_object *ms = verso_http_first_matches(res);
+    for (uint32_t i = 0; ms && i < ms->via.array.size; i++) {
         const msgpack_object *m = &ms->via.array.ptr[i], *sc = verso_mp_get(m, "score");
         double score = sc && sc->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? (double)sc->via.u64 : 0;
         score = score > 100 ? 100 : score; /* a context match (101) is a perfect one here */
-        json_array_append_new(out,
-                              json_pack("{s:o,s:o,s:f,s:f}", "source", s_str(m, "src"), "target",
-                                        s_str(m, "tgt"), "quality", score, "rank", score));
+        json_array_append_new(
+            out, json_pack("{s:o,s:o,s:f,s:f}", "source", verso_http_json_str(m, "src"), "target",
+                           verso_http_json_str(m, "tgt"), "quality", score, "rank", score));
     }
     return out;
 }
@@ -138,20 +126,9 @@ static void s_lookup(verso_http_req *r, verso_http_reply *rep, const char *sl, c
                                "min_similarity is 0 to 100, max_candidates 1 to 100");
         return;
     }
-    const char *tm = verso_http_arg(r, "tm");
-    verso_http_fields f;
-    verso_http_fields_init(&f);
-    verso_http_field_str(&f, "tm", tm ? tm : "default");
-    verso_http_field_str(&f, "src_lang", sl);
-    verso_http_field_str(&f, "tgt_lang", tl);
-    verso_http_field_key(&f, "segments");
-    verso_pack_array(&f.p, 1);
-    verso_pack_str(&f.p, text);
-    verso_http_field_int(&f, "min_score", min);
-    verso_http_field_int(&f, "max_results", max);
     verso_http_result res;
     verso_http_result_init(&res);
-    if (verso_http_run(r, "lookup", &f, &res) || !res.res)
+    if (verso_http_lookup_one(r, sl, tl, text, min, max, &res))
         verso_http_reply_failed(rep, &res);
     else {
         json_t *list = s_candidates(res.res);
@@ -159,7 +136,6 @@ static void s_lookup(verso_http_req *r, verso_http_reply *rep, const char *sl, c
         json_decref(list);
     }
     verso_http_result_fini(&res);
-    verso_http_fields_fini(&f);
 }
 
 /* ---- adding a unit --------------------------------------------------------- */
@@ -170,29 +146,17 @@ static void s_store(verso_http_req *r, verso_http_reply *rep, const char *sl, co
     json_t *j = verso_http_json_load(r->body.data, r->body.len, 0, rep);
     if (!j)
         return;
-    json_t *src = j ? json_object_get(j, "source") : NULL,
-           *tgt = j ? json_object_get(j, "target") : NULL;
+    json_t *src = json_object_get(j, "source"), *tgt = json_object_get(j, "target");
     if (!json_is_object(j) || !json_is_string(tgt) || (src && !json_is_string(src))) {
         verso_http_reply_error(rep, MHD_HTTP_BAD_REQUEST, "EBADREQ",
                                "send a JSON object with \"source\" and \"target\" strings");
         json_decref(j);
         return;
     }
-    const char *tm = verso_http_arg(r, "tm");
-    verso_http_fields f;
-    verso_http_fields_init(&f);
-    verso_http_field_str(&f, "tm", tm ? tm : "default");
-    verso_http_field_str(&f, "src_lang", sl);
-    verso_http_field_str(&f, "tgt_lang", tl);
-    verso_http_field_str(&f, "on_conflict", "overwrite");
-    verso_http_field_key(&f, "entries");
-    verso_pack_array(&f.p, 1);
-    verso_pack_map(&f.p, 2);
-    verso_pack_kv_str(&f.p, "src", src ? json_string_value(src) : path_text);
-    verso_pack_kv_strn(&f.p, "tgt", json_string_value(tgt), json_string_length(tgt));
     verso_http_result res;
     verso_http_result_init(&res);
-    if (verso_http_run(r, "add", &f, &res) || !res.res)
+    if (verso_http_add_one(r, sl, tl, src ? json_string_value(src) : path_text,
+                           json_string_value(tgt), "overwrite", &res))
         verso_http_reply_failed(rep, &res);
     else {
         rep->status = MHD_HTTP_OK;
@@ -201,7 +165,6 @@ static void s_store(verso_http_req *r, verso_http_reply *rep, const char *sl, co
         verso_mp_to_json(res.res, &rep->body);
     }
     verso_http_result_fini(&res);
-    verso_http_fields_fini(&f);
     json_decref(j);
 }
 
