@@ -19,6 +19,7 @@
 #include "mo.h"
 #include "po.h"
 #include "tmx.h"
+#include "tmx_import.h"
 #include "utf8.h"
 #include "verso/limits.h"
 
@@ -28,32 +29,12 @@
 #define S_MAX_PAIRS     1024
 #define S_MAX_REASONS   32
 #define S_TMX_CHUNK     (64 * 1024)
-#define S_ORIGIN_PROP   "x-verso-origin" /* TMX prop carrying an entry's origin */
 
 /* The entries waiting for one language pair. */
 typedef struct s_batch {
     char *src, *tgt;
     verso_batch *entries; /* packed as they come (libverso) */
 } s_batch;
-
-/* An entry read from a file; views valid until it is packed. */
-typedef struct s_rec {
-    const char *src, *tgt;
-    size_t sn, tn;
-    const verso_tmx_str *src_tags, *tgt_tags;
-    size_t nsrc_tags, ntgt_tags;
-    const verso_tmx_prop *props;
-    size_t nprops;
-    verso_tmx_str note, author, origin;
-    bool has_origin; /* origin given (else the file's name), even empty */
-    int64_t created, changed;
-    uint64_t usage;
-    verso_tmx_str prev, next; /* context: TMX props "prev" and "next" (OmegaT's) */
-    /* A TMX record: the TU and its two tuvs, whose kept XML goes with the
-     * entry (docs/TMX.md); NULL for other formats. */
-    const verso_tmx_tu *tu;
-    const verso_tmx_tuv *stuv, *ttuv;
-} s_rec;
 
 typedef struct s_import {
     verso_cli *cli;
@@ -243,65 +224,17 @@ static s_batch *s_batch_of(s_import *im, const char *src_raw, size_t sn, const c
     return b;
 }
 
-static bool s_prop_is(const verso_tmx_prop *p, const char *type)
-{
-    return p->type.n == strlen(type) && !memcmp(p->type.p, type, p->type.n);
-}
-
-static bool s_is_origin(const verso_tmx_prop *p)
-{
-    return s_prop_is(p, S_ORIGIN_PROP);
-}
-
-/* The props an entry keeps as props: not its origin nor its context. */
-static bool s_is_plain(const verso_tmx_prop *p)
-{
-    return !s_is_origin(p) && !s_prop_is(p, "prev") && !s_prop_is(p, "next");
-}
-
 static verso_str s_str(verso_tmx_str t)
 {
     return (verso_str){t.p, t.n};
 }
 
-/* The "tmx" list of a TMX record (docs/TMX.md) into v (room for 8): the
- * TU's and the two tuvs' kept attributes and note/prop elements, the
- * origin the import gave, and the fingerprint (sig, 17 bytes) of the fields
- * those elements fed. Returns the number of pairs. */
-static size_t s_tmx_pairs(const s_rec *r, const verso_tmx_prop *plain, size_t np,
-                          verso_tmx_str origin, char sig[17], verso_pair v[8])
+/* The libverso entry of a record: views into it, and into the arrays given
+ * (tags: room for its tag counts; props and tmx for theirs). */
+static void s_entry_of(const verso_tmx_entry *r, verso_str *tags, verso_pair *props,
+                       verso_pair *tmx, verso_entry *e)
 {
-    snprintf(
-        sig, 17, "%016llx",
-        (unsigned long long)verso_tmx_fields_sig(r->note, plain, np, r->prev, r->next, origin));
-    struct {
-        const char *key;
-        verso_tmx_str v;
-    } items[] = {{"tu", r->tu->attrs},        {"tu_body", r->tu->body}, {"src", r->stuv->attrs},
-                 {"src_body", r->stuv->body}, {"tgt", r->ttuv->attrs},  {"tgt_body", r->ttuv->body},
-                 {"origin", origin},          {"sig", {sig, 16}}};
-    /* within the server's limit on the list (each item: 4 + its bytes): the
-     * bodies go first, then the attributes; the fields keep what they hold */
-    size_t total = 0, n = 0;
-    for (size_t i = 0; i < 8; i++)
-        total += 8 + strlen(items[i].key) + items[i].v.n;
-    for (size_t i = 1; i < 6 && total > VERSO_SEGMENT_MAX_BYTES; i += 2)
-        total -= items[i].v.n, items[i].v.n = 0;
-    for (size_t i = 0; i < 6 && total > VERSO_SEGMENT_MAX_BYTES; i += 2)
-        total -= items[i].v.n, items[i].v.n = 0;
-    for (size_t i = 0; i < 8; i++) /* "tu" always, even empty: the TU came from a file */
-        if (!i || items[i].v.n)
-            v[n++] = (verso_pair){verso_str_of(items[i].key), s_str(items[i].v)};
-    return n;
-}
-
-/* The entry of a record: views into it, and into the arrays given (tags
- * room for its tag counts, props for its props, tmx for 8), valid while
- * they are. */
-static void s_entry_of(const s_rec *r, verso_tmx_str origin, verso_str *tags, verso_pair *props,
-                       verso_tmx_prop *plain, verso_pair tmx[8], char sig[17], verso_entry *e)
-{
-    *e = (verso_entry){.src = {r->src, r->sn}, .tgt = {r->tgt, r->tn}, .origin = s_str(origin)};
+    *e = (verso_entry){.src = s_str(r->src), .tgt = s_str(r->tgt), .origin = s_str(r->origin)};
     e->note = r->note.n ? s_str(r->note) : (verso_str){0};
     e->author = r->author.n ? s_str(r->author) : (verso_str){0};
     e->prev = r->prev.n ? s_str(r->prev) : (verso_str){0};
@@ -312,37 +245,30 @@ static void s_entry_of(const s_rec *r, verso_tmx_str origin, verso_str *tags, ve
     e->tgt_tags = r->ntgt_tags ? tags + r->nsrc_tags : NULL;
     e->nsrc_tags = r->nsrc_tags;
     e->ntgt_tags = r->ntgt_tags;
-    size_t np = 0; /* the props an entry keeps as props: not its origin nor its context */
     for (size_t i = 0; i < r->nprops; i++)
-        if (s_is_plain(&r->props[i])) {
-            plain[np] = r->props[i];
-            props[np++] = (verso_pair){s_str(r->props[i].type), s_str(r->props[i].value)};
-        }
-    e->props = np ? props : NULL;
-    e->nprops = np;
-    if (r->tu) {
-        e->tmx = tmx;
-        e->ntmx = s_tmx_pairs(r, plain, np, origin, sig, tmx);
-    }
-    /* only what the server takes: dates after 1970, counts of int64 */
-    e->created = r->created > 0 ? r->created : 0;
-    e->changed = r->changed > 0 ? r->changed : 0;
-    e->usage = r->usage > INT64_MAX ? INT64_MAX : (int64_t)r->usage;
+        props[i] = (verso_pair){s_str(r->props[i].type), s_str(r->props[i].value)};
+    for (size_t i = 0; i < r->ntmx; i++)
+        tmx[i] = (verso_pair){s_str(r->tmx[i].type), s_str(r->tmx[i].value)};
+    e->props = r->nprops ? props : NULL;
+    e->nprops = r->nprops;
+    e->tmx = r->ntmx ? tmx : NULL;
+    e->ntmx = r->ntmx;
+    e->created = r->created;
+    e->changed = r->changed;
+    e->usage = r->usage;
 }
 
 /* Puts a checked record into its batch: the batch is sent first when the
  * record does not fit; a record too long for any request is rejected. */
-static void s_put(s_import *im, s_batch *b, uint64_t line, const s_rec *r)
+static void s_put(s_import *im, s_batch *b, uint64_t line, const verso_tmx_entry *r)
 {
-    verso_tmx_str origin = r->has_origin ? r->origin : (verso_tmx_str){im->file, strlen(im->file)};
     verso_str *tags = calloc(r->nsrc_tags + r->ntgt_tags + 1, sizeof *tags);
-    verso_pair *props = calloc(r->nprops + 1, sizeof *props), tmx[8];
-    verso_tmx_prop *plain = calloc(r->nprops + 1, sizeof *plain);
-    char sig[17];
+    verso_pair *props = calloc(r->nprops + 1, sizeof *props);
+    verso_pair *tmx = calloc(r->ntmx + 1, sizeof *tmx);
     verso_entry e;
-    verso_err err = tags && props && plain ? VERSO_OK : VERSO_ENOMEM;
+    verso_err err = tags && props && tmx ? VERSO_OK : VERSO_ENOMEM;
     if (!err) {
-        s_entry_of(r, origin, tags, props, plain, tmx, sig, &e);
+        s_entry_of(r, tags, props, tmx, &e);
         err = verso_batch_put(b->entries, &e);
     }
     if (err == VERSO_ETOOBIG && verso_batch_count(b->entries)) /* a failed send: status set */
@@ -353,26 +279,19 @@ static void s_put(s_import *im, s_batch *b, uint64_t line, const s_rec *r)
         im->status = 3;
     free(tags);
     free(props);
-    free(plain);
+    free(tmx);
 }
 
 /* Checks one record and adds it to the batch of its pair (or reports why
  * not, at `line` of the current file). */
-static int s_entry(s_import *im, s_batch *b, uint64_t line, const s_rec *r)
+static int s_entry(s_import *im, s_batch *b, uint64_t line, const verso_tmx_entry *r)
 {
     im->records++;
+    const char *why = b ? verso_tmx_entry_problem(r) : NULL;
     if (!b)
         s_reject(im, line, "too many language pairs, or a language tag over 128 bytes");
-    else if (!r->sn || !r->tn)
-        s_reject(im, line, r->sn ? "empty target" : "empty source");
-    else if (!verso_utf8_valid(r->src, r->sn, NULL) || !verso_utf8_valid(r->tgt, r->tn, NULL))
-        s_reject(im, line, "not valid UTF-8");
-    else if (r->sn > VERSO_SEGMENT_MAX_BYTES || r->tn > VERSO_SEGMENT_MAX_BYTES)
-        s_reject(im, line, "a text over 262,144 bytes (the limit of an entry's text)");
-    else if (verso_tmx_marks_check(r->src, r->sn, r->nsrc_tags, &(size_t){0}) ||
-             verso_tmx_marks_check(r->tgt, r->tn, r->ntgt_tags, &(size_t){0}))
-        /* as the server checks them: here a record's own, not its whole batch */
-        s_reject(im, line, "a character U+F0000..U+FFFFD that is not one of its tags");
+    else if (why) /* as the server checks them: here a record's own, not its whole batch */
+        s_reject(im, line, why);
     else
         s_put(im, b, line, r);
     if (b && verso_batch_count(b->entries) >= S_BATCH_ENTRIES)
@@ -384,7 +303,8 @@ static int s_entry(s_import *im, s_batch *b, uint64_t line, const s_rec *r)
 static int s_pair(s_import *im, uint64_t line, const char *src, size_t sn, const char *tgt,
                   size_t tn)
 {
-    s_rec r = {.src = src, .sn = sn, .tgt = tgt, .tn = tn};
+    verso_tmx_entry r = {
+        .src = {src, sn}, .tgt = {tgt, tn}, .origin = {im->file, strlen(im->file)}};
     return s_entry(im, &im->pairs[0], line, &r);
 }
 
@@ -520,95 +440,32 @@ static int s_import_po(s_import *im, const char *path)
 
 /* ---- TMX ------------------------------------------------------------------- */
 
-/* True when a TMX language matches a requested tag: equal ignoring case and
- * '_' for '-', or the request is a bare language ("en" matches "en-US"). */
-static bool s_lang_is(verso_tmx_str have, const char *want)
+static int s_tmx_entry(void *arg, const verso_tmx_entry *e, unsigned long line)
 {
-    size_t w = strlen(want), i = 0;
-    for (; i < w && i < have.n; i++) {
-        char a = have.p[i] == '_' ? '-' : have.p[i], b = want[i] == '_' ? '-' : want[i];
-        if ((a | 0x20) != (b | 0x20))
-            return false;
-    }
-    return i == w && (have.n == w || ((have.p[w] == '-' || have.p[w] == '_') &&
-                                      !memchr(want, '-', w) && !memchr(want, '_', w)));
+    s_import *im = arg;
+    return s_entry(im, s_batch_of(im, e->src_lang.p, e->src_lang.n, e->tgt_lang.p, e->tgt_lang.n),
+                   line, e);
 }
 
-static bool s_same_lang(verso_tmx_str a, verso_tmx_str b)
+static int s_tmx_reject(void *arg, unsigned long line, const char *why)
 {
-    if (a.n != b.n)
-        return false;
-    for (size_t i = 0; i < a.n; i++)
-        if ((a.p[i] | 0x20) != (b.p[i] | 0x20) && !(a.p[i] == '_' && b.p[i] == '-') &&
-            !(a.p[i] == '-' && b.p[i] == '_'))
-            return false;
-    return true;
+    s_import *im = arg;
+    im->records++;
+    s_reject(im, line, why);
+    return im->status;
 }
 
-/* The source tuv of a TU: --src, else the TU's srclang, else the header's
- * (unless "*all*"), else the first tuv. NULL when --src is not there. */
-static const verso_tmx_tuv *s_tmx_source(s_import *im, const verso_tmx_tu *tu)
-{
-    verso_tmx_str want = tu->srclang.n ? tu->srclang : verso_tmx_reader_srclang(im->tmx);
-    bool all = want.n == 5 && !memcmp(want.p, "*all*", 5);
-    for (size_t i = 0; i < tu->ntuvs; i++) {
-        if (im->o->src ? s_lang_is(tu->tuvs[i].lang, im->o->src)
-                       : want.n && !all && s_same_lang(tu->tuvs[i].lang, want))
-            return &tu->tuvs[i];
-    }
-    return im->o->src || !tu->ntuvs ? NULL : &tu->tuvs[0];
-}
-
+/* The entries of a TU (common/tmx_import.c), each into its pair's batch. */
 static int s_tmx_tu(void *arg, const verso_tmx_tu *tu)
 {
     s_import *im = arg;
-    if (tu->problem) {
-        im->records++;
-        s_reject(im, tu->line, tu->problem);
-        return im->status;
-    }
-    const verso_tmx_tuv *src = s_tmx_source(im, tu);
-    size_t targets = 0;
-    for (size_t i = 0; src && i < tu->ntuvs && !im->status; i++) {
-        const verso_tmx_tuv *t = &tu->tuvs[i];
-        if (t == src || (im->o->tgt && !s_lang_is(t->lang, im->o->tgt)))
-            continue; /* every other tuv, even of the same language (en -> en-US style) */
-        targets++;
-        s_rec r = {.src = src->text.p,
-                   .sn = src->text.n,
-                   .tgt = t->text.p,
-                   .tn = t->text.n,
-                   .src_tags = src->tags,
-                   .nsrc_tags = src->ntags,
-                   .tgt_tags = t->tags,
-                   .ntgt_tags = t->ntags,
-                   .props = tu->props,
-                   .nprops = tu->nprops,
-                   .note = tu->note,
-                   .author = tu->creationid,
-                   .created = tu->created,
-                   .changed = tu->changed,
-                   .usage = tu->usage,
-                   .tu = tu,
-                   .stuv = src,
-                   .ttuv = t};
-        for (size_t k = 0; k < tu->nprops; k++) {
-            const verso_tmx_prop *p = &tu->props[k];
-            if (s_is_origin(p)) {
-                r.origin = p->value;
-                r.has_origin = true;
-            } else if (s_prop_is(p, "prev") && !r.prev.n && p->value.n <= VERSO_SEGMENT_MAX_BYTES) {
-                r.prev = p->value;
-            } else if (s_prop_is(p, "next") && !r.next.n && p->value.n <= VERSO_SEGMENT_MAX_BYTES) {
-                r.next = p->value;
-            }
-        }
-        s_entry(im, s_batch_of(im, src->lang.p, src->lang.n, t->lang.p, t->lang.n), tu->line, &r);
-    }
-    if (!src || !targets) {
-        im->records++;
-        s_reject(im, tu->line, src ? "no target tuv" : "no source tuv");
-    }
+    verso_tmx_want want = {.src = im->o->src,
+                           .tgt = im->o->tgt,
+                           .srclang = verso_tmx_reader_srclang(im->tmx),
+                           .origin = {im->file, strlen(im->file)}};
+    verso_tmx_sink sink = {s_tmx_entry, s_tmx_reject, im};
+    if (verso_tmx_tu_entries(tu, &want, &sink) < 0 && !im->status)
+        im->status = 3;
     return im->status;
 }
 
