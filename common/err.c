@@ -35,6 +35,7 @@ static const struct s_entry s_table[] = {
     {"EDENIED", "EDENIED: permission denied (unknown or revoked key, or role too low)"},
     {"ETIMEDOUT", "ETIMEDOUT: the request's deadline passed before it finished"},
     {"ECANCELED", "ECANCELED: the request was cancelled (client gone, or server stopping)"},
+    {"EBUSY", "EBUSY: too much work of this kind at once; retry later"},
 };
 
 static const struct s_entry *s_lookup(verso_err err)

@@ -14,17 +14,26 @@ function status(text, isError) {
   s.className = isError ? "error" : "";
 }
 
-// POST /api/v1/{op} with the fields; resolves to the result, rejects with the error.
-async function api(op, fields) {
-  const headers = { "Content-Type": "application/json" };
+// The request headers: the API key as a bearer token, when one is given.
+function authHeaders(extra) {
+  const headers = Object.assign({}, extra);
   const key = $("#key").value.trim();
   if (key) headers["Authorization"] = "Bearer " + key;
-  const r = await fetch("/api/v1/" + op, { method: "POST", headers, body: JSON.stringify(fields || {}) });
+  return headers;
+}
+
+// Throws the JSON error of a failed reply r (its body already read as `body`).
+function failed(r, body) {
+  const e = (body && body.error) || { code: "E" + r.status, message: r.statusText };
+  return new Error(e.code + ": " + e.message);
+}
+
+// POST /api/v1/{op} with the fields; resolves to the result, rejects with the error.
+async function api(op, fields) {
+  const r = await fetch("/api/v1/" + op, { method: "POST",
+    headers: authHeaders({ "Content-Type": "application/json" }), body: JSON.stringify(fields || {}) });
   const body = await r.json();
-  if (!r.ok) {
-    const e = body.error || { code: "E" + r.status, message: r.statusText };
-    throw new Error(e.code + ": " + e.message);
-  }
+  if (!r.ok) throw failed(r, body);
   return body;
 }
 
@@ -77,9 +86,12 @@ async function loadTms() {
       sel.replaceChildren(...tms.map((t) => el("option", { value: t.name }, t.name)));
       if (keep) sel.value = keep;
     }
+    $("#tm-names").replaceChildren(...tms.map((t) => el("option", { value: t.name })));
     $("#tm-table tbody").replaceChildren(...tms.map((t) => el("tr", {},
       el("td", {}, t.name), el("td", {}, t.entries.toLocaleString()),
-      el("td", {}, (t.pairs || []).map((p) => `${p.src_lang} \u2192 ${p.tgt_lang} (${p.entries})`).join(", ")))));
+      el("td", {}, (t.pairs || []).map((p) => `${p.src_lang} \u2192 ${p.tgt_lang} (${p.entries})`).join(", ")),
+      el("td", {}, el("button", { type: "button", class: "export",
+        onclick: () => exportTmx(t.name) }, "Download TMX")))));
     const st = await api("stats");
     $("#backlog").textContent = `Fuzzy index backlog: ${st.fuzzy_index.pending_ids} entries not yet posted.`;
     status("");
@@ -87,6 +99,90 @@ async function loadTms() {
     status(e.message, true);
   }
 }
+
+// ---- TMX export and import ----------------------------------------------------
+// The download goes through fetch so that it carries the key as a header
+// (never in a URL), then is saved from a blob.
+async function exportTmx(name) {
+  status(`Exporting ${name}\u2026`);
+  try {
+    const r = await fetch(`/api/v1/tms/${encodeURIComponent(name)}/export`, { headers: authHeaders() });
+    if (!r.ok) throw failed(r, await r.json().catch(() => null));
+    const url = URL.createObjectURL(await r.blob());
+    const a = el("a", { href: url, download: `verso-${name}.tmx` });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
+    status(`${name} exported`);
+  } catch (e) {
+    status(e.message, true);
+  }
+}
+
+// An import's record (GET /api/v1/imports/{id}) as a line and its reasons.
+function showImport(rec) {
+  const n = (v) => Number(v || 0).toLocaleString();
+  let line = `${rec.file} into ${rec.tm}: ${rec.state}, ${n(rec.tus)} TUs read, ` +
+    `${n(rec.added)} added, ${n(rec.updated)} updated, ${n(rec.skipped)} skipped, ${n(rec.rejected)} rejected`;
+  if (rec.error) line += ` (${rec.error.code}: ${rec.error.message})`;
+  $("#import-status").textContent = line;
+  $("#import-status").dataset.state = rec.state;
+  $("#import-reasons").replaceChildren(...(rec.reasons || []).map((r) =>
+    el("li", {}, `${n(r.n)} rejected: ${r.why}`)));
+  const bar = $("#import-progress");
+  if (rec.bytes_total) { bar.max = rec.bytes_total; bar.value = rec.bytes; }
+}
+
+async function pollImport(id) {
+  const r = await fetch("/api/v1/imports/" + encodeURIComponent(id), { headers: authHeaders() });
+  if (r.ok) showImport(await r.json());
+}
+
+// Sends the file with XMLHttpRequest (its upload reports progress), and polls
+// the server's record of the import for what it has stored meanwhile.
+function importTmx() {
+  const file = $("#import-file").files[0];
+  if (!file) return;
+  const tm = $("#import-tm").value.trim() || "default";
+  const id = "console-" + Array.from(crypto.getRandomValues(new Uint8Array(8)),
+    (b) => b.toString(16).padStart(2, "0")).join("");
+  const q = new URLSearchParams({ id, filename: file.name });
+  for (const side of ["src", "tgt"])
+    if ($("#import-" + side).value.trim()) q.set(side, $("#import-" + side).value.trim());
+  const bar = $("#import-progress"), cancel = $("#import-cancel");
+  bar.hidden = false;
+  bar.max = file.size || 1;
+  bar.value = 0;
+  cancel.hidden = false;
+  $("#import-reasons").replaceChildren();
+  $("#import-status").textContent = `Sending ${file.name}\u2026`;
+  $("#import-status").dataset.state = "running";
+  const xhr = new XMLHttpRequest();
+  xhr.open("POST", `/api/v1/tms/${encodeURIComponent(tm)}/import?${q}`);
+  for (const [k, v] of Object.entries(authHeaders({ "Content-Type": "application/x-tmx+xml" })))
+    xhr.setRequestHeader(k, v);
+  xhr.upload.onprogress = (ev) => { bar.max = ev.total || bar.max; bar.value = ev.loaded; };
+  const poll = setInterval(() => pollImport(id).catch(() => {}), 300);
+  const done = async () => {
+    clearInterval(poll);
+    cancel.hidden = true;
+    let rec = null;
+    try { rec = JSON.parse(xhr.responseText); } catch (e) { /* cut short: ask the server */ }
+    if (rec && rec.id) showImport(rec);
+    else if (rec && rec.error) {
+      $("#import-status").textContent = `${rec.error.code}: ${rec.error.message}`;
+      $("#import-status").dataset.state = "failed";
+    } else await pollImport(id).catch(() => {});
+    loadTms();
+  };
+  xhr.onload = done;
+  xhr.onerror = done;
+  cancel.onclick = () => fetch("/api/v1/imports/" + encodeURIComponent(id),
+    { method: "DELETE", headers: authHeaders() });
+  xhr.send(file);
+}
+$("#import-form").addEventListener("submit", (ev) => { ev.preventDefault(); importTmx(); });
 
 // ---- look up ----------------------------------------------------------------
 function penaltyText(p) {
@@ -239,6 +335,7 @@ async function pollStats() {
   timer = setTimeout(pollStats, 2000);
 }
 
-$("#key").value = localStorage.getItem("verso-key") || "";
-$("#key").addEventListener("change", () => { localStorage.setItem("verso-key", $("#key").value); loadTms(); });
+// The key stays for this tab's session only (not written to disk).
+$("#key").value = sessionStorage.getItem("verso-key") || "";
+$("#key").addEventListener("change", () => { sessionStorage.setItem("verso-key", $("#key").value); loadTms(); });
 loadTms();

@@ -38,7 +38,8 @@ typedef enum verso_err {
     VERSO_EDENIED = -22,    /* the client's key is unknown, revoked, or lacks the op's role */
     VERSO_ETIMEDOUT = -23,  /* the server stopped the request at its deadline */
     VERSO_ECANCELED = -24,  /* the server stopped the request: client gone, or shutting down */
-    VERSO_ERR_MIN_ = -24
+    VERSO_EBUSY = -25,      /* a limit on work of this kind is reached: retry later */
+    VERSO_ERR_MIN_ = -25
 } verso_err;
 
 /* "SYMBOL: message" for a code. Static storage; never NULL. */

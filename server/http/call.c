@@ -131,6 +131,7 @@ unsigned verso_http_status_of(verso_err err)
     case VERSO_ETIMEDOUT: return MHD_HTTP_GATEWAY_TIMEOUT;
     case VERSO_ESHUTDOWN:
     case VERSO_ECANCELED: return MHD_HTTP_SERVICE_UNAVAILABLE;
+    case VERSO_EBUSY: return MHD_HTTP_TOO_MANY_REQUESTS;
     case VERSO_ENOSPC: return MHD_HTTP_INSUFFICIENT_STORAGE;
     default: return MHD_HTTP_INTERNAL_SERVER_ERROR;
     }

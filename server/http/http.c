@@ -360,8 +360,9 @@ static void s_route(verso_http_req *r, verso_http_reply *rep)
                                "the path is not valid UTF-8 once percent-decoded");
         return;
     }
-    if (verso_http_transfer(r, rep) || verso_http_api(r, rep) || verso_http_tmserver(r, rep) ||
-        verso_http_mymemory(r, rep) || verso_http_prom(r, rep) || verso_http_console(r, rep))
+    if (verso_http_imports(r, rep) || verso_http_transfer(r, rep) || verso_http_api(r, rep) ||
+        verso_http_tmserver(r, rep) || verso_http_mymemory(r, rep) || verso_http_prom(r, rep) ||
+        verso_http_console(r, rep))
         return;
     verso_http_reply_error(rep, MHD_HTTP_NOT_FOUND, "ENOTFOUND", "no route for %s %.200s",
                            r->method, r->url);
@@ -428,6 +429,21 @@ static enum MHD_Result s_early(verso_http_req *r)
     return ok;
 }
 
+/* A TMX upload: checked and started on its headers (a refusal is sent
+ * before the body, as s_early's), then read piece by piece. */
+static enum MHD_Result s_upload_start(verso_http_req *r)
+{
+    verso_http_reply rep;
+    verso_http_reply_init(&rep);
+    enum MHD_Result ok = MHD_YES;
+    if (!verso_http_upload_begin(r, &rep)) {
+        r->answered = true;
+        ok = s_send(r->conn, &rep);
+    }
+    verso_http_reply_fini(&rep);
+    return ok;
+}
+
 static enum MHD_Result s_access(void *cls, struct MHD_Connection *c, const char *url,
                                 const char *method, const char *version, const char *upload,
                                 size_t *upload_size, void **con_cls)
@@ -446,11 +462,18 @@ static enum MHD_Result s_access(void *cls, struct MHD_Connection *c, const char 
         s_authenticate(h, r);
         verso_buf_init(&r->body, h->host->max_message_bytes);
         *con_cls = r;
+        if (!r->denied && verso_http_upload_match(r))
+            return s_upload_start(r);
         return s_early(r);
     }
     if (r->answered) { /* refused before its body: the body is not read */
         *upload_size = 0;
         return MHD_YES;
+    }
+    if (r->upload && *upload_size) { /* a piece of a TMX upload: read as it comes */
+        bool go = verso_http_upload_feed(r->upload, upload, *upload_size);
+        *upload_size = 0;
+        return go ? MHD_YES : MHD_NO;
     }
     if (*upload_size) { /* a piece of the body (dropped for a refused request) */
         if (!r->too_big && !r->denied && verso_buf_append(&r->body, upload, *upload_size))
@@ -460,7 +483,10 @@ static enum MHD_Result s_access(void *cls, struct MHD_Connection *c, const char 
     }
     verso_http_reply rep;
     verso_http_reply_init(&rep);
-    s_route(r, &rep);
+    if (r->upload)
+        verso_http_upload_end(r->upload, &rep);
+    else
+        s_route(r, &rep);
     enum MHD_Result ok = s_send(c, &rep);
     verso_http_reply_fini(&rep);
     return ok;
@@ -475,6 +501,7 @@ static void s_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     verso_http_req *r = *con_cls;
     if (!r)
         return;
+    verso_http_upload_free(&r->upload); /* an import cut short: marked failed */
     verso_buf_fini(&r->body);
     free(r);
     *con_cls = NULL;
@@ -635,6 +662,7 @@ verso_err verso_http_new(const verso_http_config *cfg, verso_env *env, verso_hos
     pthread_cond_init(&h->cv, NULL);
     pthread_mutex_init(&h->log_mu, NULL);
     pthread_rwlock_init(&h->keys, NULL);
+    pthread_mutex_init(&h->jobs_mu, NULL);
     verso_err err = s_credentials(h, cfg);
     err = err ? err : verso_http_console_load(h, cfg->console_dir);
     err = err ? err : s_slots_new(h, cfg->threads);
@@ -693,6 +721,7 @@ void verso_http_destroy(verso_http **hp)
     free(h->key);
     pthread_rwlock_destroy(&h->keys);
     pthread_mutex_destroy(&h->log_mu);
+    pthread_mutex_destroy(&h->jobs_mu);
     pthread_cond_destroy(&h->cv);
     pthread_mutex_destroy(&h->mu);
     free(h);

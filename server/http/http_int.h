@@ -26,7 +26,48 @@
 #include "http.h"
 #include "pack.h"
 
-#define VERSO_HTTP_CONSOLE_FILES 3 /* index.html, app.js, style.css */
+#define VERSO_HTTP_CONSOLE_FILES 3  /* index.html, app.js, style.css */
+#define VERSO_HTTP_JOBS          64 /* TMX imports by upload remembered (imports.c) */
+#define VERSO_HTTP_JOB_ID        64 /* bytes of an import's id */
+#define VERSO_HTTP_JOB_REJECTS   10 /* rejected records shown with their line */
+#define VERSO_HTTP_JOB_REASONS   16 /* reasons counted */
+
+typedef enum verso_http_job_state {
+    VERSO_JOB_FREE = 0, /* a row never used */
+    VERSO_JOB_RUNNING,
+    VERSO_JOB_DONE,
+    VERSO_JOB_FAILED,
+    VERSO_JOB_CANCELLED
+} verso_http_job_state;
+
+/* An import by upload and its progress: the upload's own copy, published
+ * into the server's table (imports.c). Strings are static text or held. */
+typedef struct verso_http_job {
+    char id[VERSO_HTTP_JOB_ID + 1];
+    char tm[256];
+    char owner[VERSO_NAME_MAX + 1]; /* the caller's name: who may see it */
+    char file[128];                 /* ?filename=, the entries' origin */
+    verso_http_job_state state;
+    bool cancel; /* asked to stop (DELETE) */
+    bool has_total;
+    uint64_t bytes, bytes_total; /* read so far; Content-Length when given */
+    uint64_t tus, entries, added, updated, skipped, rejected;
+    struct {
+        uint64_t line;
+        const char *why;
+    } rejects[VERSO_HTTP_JOB_REJECTS];
+    size_t nrejects;
+    struct {
+        const char *why;
+        uint64_t n;
+    } reasons[VERSO_HTTP_JOB_REASONS];
+    size_t nreasons;
+    const char *code; /* a failed import's wire code */
+    char message[256];
+    int64_t started_ms, ended_ms; /* unix ms; ended 0 while running */
+    uint64_t seq;                 /* order of start */
+    int row;                      /* its row in the table */
+} verso_http_job;
 
 /* What a request runs with: a segmenter and fuzzy matcher, and a writer
  * connection (a ZeroMQ socket: one user at a time, handed over under the
@@ -60,7 +101,12 @@ struct verso_http {
     long long log_second;
     unsigned log_lines;
     unsigned long long log_unlogged;
+    pthread_mutex_t jobs_mu; /* jobs, job_seq */
+    verso_http_job jobs[VERSO_HTTP_JOBS];
+    uint64_t job_seq;
 };
+
+typedef struct verso_http_upload verso_http_upload;
 
 /* One request being read and answered. */
 typedef struct verso_http_req {
@@ -75,6 +121,7 @@ typedef struct verso_http_req {
     const char *denied;     /* why the request was refused before it ran (static text), or NULL */
     unsigned denied_status; /* 401 (no or unknown key) or 403 (a foreign page, a host) */
     bool answered;          /* a reply was queued before the body was read */
+    verso_http_upload *upload; /* a TMX upload, read as it comes (upload.c), or NULL */
 } verso_http_req;
 
 /* A reply built apart, sent whole (dispatch.c's way: never half a reply). */
@@ -195,6 +242,34 @@ bool verso_http_mymemory(verso_http_req *r, verso_http_reply *rep);
 bool verso_http_prom(verso_http_req *r, verso_http_reply *rep);     /* GET /metrics (prom.c) */
 bool verso_http_console(verso_http_req *r, verso_http_reply *rep);  /* GET /, /console/FILE */
 bool verso_http_transfer(verso_http_req *r, verso_http_reply *rep); /* TMX download (transfer.c) */
+
+/* ---- TMX import by upload (upload.c, imports.c) ---- */
+
+/* Whether r is an upload: POST /api/v1/tms/{name}/import. */
+bool verso_http_upload_match(const verso_http_req *r);
+/* Starts the upload r is (r->upload), after checking its caller, TM and
+ * arguments; false with rep holding the refusal, sent before the body. */
+bool verso_http_upload_begin(verso_http_req *r, verso_http_reply *rep);
+/* A piece of the body; false: stop reading (cancelled, the server stops). */
+bool verso_http_upload_feed(verso_http_upload *u, const char *data, size_t n);
+/* The body has ended: the last entries go in, rep gets the outcome. */
+void verso_http_upload_end(verso_http_upload *u, verso_http_reply *rep);
+/* Frees *u (NULL after); an import still running failed (the client went
+ * away). Safe with NULL. */
+void verso_http_upload_free(verso_http_upload **u);
+
+/* Takes a row for job (id: the client's, NULL: a new random one): fills
+ * job->id, seq, row, state. Errors: EBADREQ (an id not 8-64 of
+ * [A-Za-z0-9_-]), EEXIST (the id is taken), EBUSY (every row runs). */
+verso_err verso_http_job_start(verso_http *h, verso_http_job *job, const char *id);
+/* Copies job into its row; returns whether it was asked to stop. */
+bool verso_http_job_publish(verso_http *h, verso_http_job *job);
+/* rep = job as JSON with status (under {"key": ...} when key is not NULL). */
+void verso_http_job_reply(verso_http_reply *rep, unsigned status, const verso_http_job *job,
+                          const char *key);
+int64_t verso_http_job_now_ms(void);
+/* GET /api/v1/imports[/{id}], DELETE /api/v1/imports/{id}. */
+bool verso_http_imports(verso_http_req *r, verso_http_reply *rep);
 
 /* Reads the console's files from dir (NULL: no console). Errors (logged):
  * EIO, ETOOBIG (a file over 1 MiB). verso_http_console_free frees them. */

@@ -225,9 +225,13 @@ bool verso_http_transfer(verso_http_req *r, verso_http_reply *rep)
     if (strncmp(r->url, S_PREFIX, sizeof S_PREFIX - 1))
         return false;
     const char *name = r->url + sizeof S_PREFIX - 1, *slash = strchr(name, '/');
+    if (slash && slash != name && !strcmp(slash, "/import")) { /* POST: upload.c */
+        verso_http_reply_method(rep, "POST");
+        return true;
+    }
     if (!slash || strcmp(slash, "/export") || slash == name) {
         verso_http_reply_error(rep, MHD_HTTP_NOT_FOUND, "ENOTFOUND",
-                               "TM routes: /api/v1/tms/{name}/export");
+                               "TM routes: /api/v1/tms/{name}/export and /import");
         return true;
     }
     if (strcmp(r->method, "GET"))

@@ -5,13 +5,19 @@
  * text has its tag, what the reader keeps beyond the fields (attributes,
  * note and prop elements, the header) passes the writer's own checks, and
  * every usable TU (no problem, all tags valid) is written without error and
- * reads back identical.
+ * reads back identical. Each TU is also mapped to entries as an import
+ * does (common/tmx_import.h): every entry packs into one msgpack map whose
+ * src and tgt are the tuvs' texts, and its kept XML stays within an
+ * entry's limit.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "mp.h"
 #include "tmx.h"
+#include "tmx_import.h"
+#include "verso/limits.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -118,6 +124,57 @@ static void s_roundtrip(const verso_tmx_tu *tu)
     verso_buf_fini(&got);
 }
 
+static bool s_field_is(const msgpack_object *m, const char *key, verso_tmx_str want)
+{
+    const msgpack_object *o = verso_mp_get(m, key);
+    return o && o->type == MSGPACK_OBJECT_STR && o->via.str.size == want.n &&
+           (!want.n || !memcmp(o->via.str.ptr, want.p, want.n));
+}
+
+static int s_entry(void *arg, const verso_tmx_entry *e, unsigned long line)
+{
+    (void)arg;
+    size_t kept = 0;
+    for (size_t i = 0; i < e->ntmx; i++)
+        kept += 8 + e->tmx[i].type.n + e->tmx[i].value.n;
+    if (!line || !e->origin.p || e->ntmx > 8 || !e->ntmx || kept > VERSO_SEGMENT_MAX_BYTES + 64)
+        abort();
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    verso_pack p;
+    verso_pack_init_sbuffer(&p, &sb);
+    if (verso_tmx_entry_pack(&p, e))
+        abort();
+    msgpack_unpacked up;
+    msgpack_unpacked_init(&up);
+    size_t off = 0;
+    if (msgpack_unpack_next(&up, sb.data, sb.size, &off) != MSGPACK_UNPACK_SUCCESS ||
+        off != sb.size || up.data.type != MSGPACK_OBJECT_MAP ||
+        !s_field_is(&up.data, "src", e->src) || !s_field_is(&up.data, "tgt", e->tgt))
+        abort();
+    (void)verso_tmx_entry_problem(e);
+    msgpack_unpacked_destroy(&up);
+    msgpack_sbuffer_destroy(&sb);
+    return 0;
+}
+
+static int s_rejected(void *arg, unsigned long line, const char *why)
+{
+    (void)arg;
+    if (!line || !why || !*why)
+        abort();
+    return 0;
+}
+
+/* The TU as an import maps it, with and without languages asked for. */
+static void s_mapped(const verso_tmx_tu *tu)
+{
+    verso_tmx_sink sink = {s_entry, s_rejected, NULL};
+    verso_tmx_want any = {.origin = {"f.tmx", 5}}, some = {.src = "en", .tgt = "de-DE"};
+    if (verso_tmx_tu_entries(tu, &any, &sink) || verso_tmx_tu_entries(tu, &some, &sink))
+        abort();
+}
+
 typedef struct s_run {
     verso_buf digest;
     bool check; /* the first reading also checks each TU */
@@ -135,6 +192,8 @@ static int s_on_tu(void *arg, const verso_tmx_tu *tu)
         s_kept_ok(tu);
     if (run->check && s_usable(tu))
         s_roundtrip(tu);
+    if (run->check)
+        s_mapped(tu);
     s_digest(&run->digest, tu, true);
     return 0;
 }

@@ -2,7 +2,8 @@
 """The web console in a real browser (Debian's chromium and chromium-driver,
 driven with python3-selenium) against a real versod: open it, look up a
 pasted paragraph, edit and delete an entry, search the concordance, read the
-TMs and the server's figures. Screenshots go to console-artifacts/ under the
+TMs and the server's figures, import a TMX file with its progress shown, and
+download a TM as TMX. Screenshots go to console-artifacts/ under the
 working directory. Exits 77 (skipped) with the reason when the browser or
 its driver is missing.
 
@@ -22,6 +23,7 @@ import test_protocol  # noqa: E402
 
 VERSOD = None
 SKIP = 77
+DOWNLOADS = os.path.join(os.getcwd(), "console-artifacts", "downloads")
 
 
 def browser():
@@ -37,6 +39,8 @@ def browser():
         return None, "chromium or chromium-driver is not installed"
     opts = webdriver.ChromeOptions()
     opts.binary_location = chromium
+    opts.add_experimental_option("prefs", {"download.default_directory": DOWNLOADS,
+                                           "download.prompt_for_download": False})
     for a in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
               "--window-size=1280,900", "--disable-gpu"):
         opts.add_argument(a)
@@ -160,6 +164,59 @@ class ConsoleTest(unittest.TestCase):
                   "the per-op table")
         self.shot("server")
 
+    def test_4_import_and_export(self):
+        """Import a TMX file from the TMs tab (the progress bar fills, the record says
+        what was stored), then download the TM as TMX from its row."""
+        import xml.etree.ElementTree as ET
+        n = 5000
+        path = os.path.join(self.tmp, "console-upload.tmx")
+        with open(path, "w", encoding="utf-8") as f:  # synthetic pairs
+            f.write('<?xml version="1.0" encoding="UTF-8"?>\n<tmx version="1.4"><header '
+                    'srclang="en" creationtool="t" creationtoolversion="1" segtype="sentence" '
+                    'o-tmf="t" adminlang="en" datatype="plaintext"/><body>\n')
+            for i in range(n):
+                f.write('<tu><tuv xml:lang="en"><seg>Console line %d.</seg></tuv>'
+                        '<tuv xml:lang="de"><seg>Konsolenzeile %d.</seg></tuv></tu>\n' % (i, i))
+            f.write("</body></tmx>\n")
+        self.open()
+        self.find("#tabs button[data-tab=tms]")[0].click()
+        tm = self.find("#import-tm")[0]
+        tm.clear()
+        tm.send_keys("uploaded")
+        self.find("#import-file")[0].send_keys(path)
+        self.find("#import-form button[type=submit]")[0].click()
+        self.wait(lambda d: self.find("#import-status")[0].get_attribute("data-state") != "running",
+                  "the end of the import", timeout=60)
+        self.shot("import")
+        status = self.find("#import-status")[0]
+        self.assertEqual(status.get_attribute("data-state"), "done", status.text)
+        self.assertIn("5,000 added", status.text)
+        bar = self.find("#import-progress")[0]
+        self.assertEqual(float(bar.get_attribute("value")), float(bar.get_attribute("max")))
+        self.assertEqual(float(bar.get_attribute("max")), os.path.getsize(path))
+        tms = {t["name"]: t["entries"] for t in self.api("tm_list", {})["tms"]}
+        self.assertEqual(tms.get("uploaded"), n)
+        # the download, from the TM's row
+        out = os.path.join(DOWNLOADS, "verso-uploaded.tmx")
+        if os.path.exists(out):
+            os.unlink(out)
+        self.driver.execute_cdp_cmd("Page.setDownloadBehavior",
+                                    {"behavior": "allow", "downloadPath": DOWNLOADS})
+        row = self.wait(lambda d: [r for r in self.find("#tm-table tbody tr")
+                                   if r.text.startswith("uploaded")], "the new TM's row")[0]
+        row.find_elements("css selector", "button.export")[0].click()
+        def complete(_):
+            if not os.path.exists(out):
+                return False
+            with open(out, "rb") as f:
+                return f.read().rstrip().endswith(b"</tmx>")
+        self.wait(complete, "the downloaded file", timeout=60)
+        self.shot("export")
+        tus = ET.parse(out).getroot().findall(".//tu")
+        self.assertEqual(len(tus), n)
+        segs = {tuv.find("seg").text for tu in tus for tuv in tu.findall("tuv")}
+        self.assertIn("Konsolenzeile 4999.", segs)
+
 
 BROWSER = None
 
@@ -167,6 +224,7 @@ if __name__ == "__main__":
     if len(sys.argv) < 2:
         sys.exit("usage: test_console.py VERSOD [unittest args]")
     VERSOD = test_protocol.VERSOD = os.path.abspath(sys.argv.pop(1))
+    os.makedirs(DOWNLOADS, exist_ok=True)
     BROWSER, why = browser()
     if not BROWSER:
         print("test_console: skipped: %s" % why)

@@ -395,7 +395,193 @@ class HttpTest(unittest.TestCase):
                 self.assertEqual(len(ET.fromstring(got).findall(".//tu")), n)
         self.error("GET", "/api/v1/tms/nowhere/export", None, 404, "ENOTFOUND")
         self.error("POST", "/api/v1/tms/dl/export", None, 405)
-        self.error("GET", "/api/v1/tms/dl/import", None, 404, "ENOTFOUND")
+        self.error("GET", "/api/v1/tms/dl/import", None, 405)  # POST: the upload
+        self.error("GET", "/api/v1/tms/dl/other", None, 404, "ENOTFOUND")
+
+    # -- TMX import by upload --------------------------------------------------------
+    def make_tmx(self, n, start=0, extra=""):
+        """A TMX of n en -> fr TUs (synthetic), with `extra` XML after the first TU."""
+        tus = ['<tu><prop type="x-client">Acme</prop>'
+               '<tuv xml:lang="en"><seg>Upload sentence %d &amp; more.</seg></tuv>'
+               '<tuv xml:lang="fr"><seg>Phrase %d téléversée.</seg></tuv></tu>' % (i, i)
+               for i in range(start, start + n)]
+        if tus and extra:
+            tus.insert(1, extra)
+        return ('<?xml version="1.0" encoding="UTF-8"?>\n<tmx version="1.4"><header '
+                'creationtool="t" creationtoolversion="1" segtype="sentence" o-tmf="t" '
+                'adminlang="en" srclang="en" datatype="plaintext"/><body>\n'
+                + "\n".join(tus) + "\n</body></tmx>\n").encode()
+
+    def upload(self, tm, body, query="", status=200):
+        st, ctype, data = self.request("POST", "/api/v1/tms/%s/import%s" % (tm, query), body,
+                                       {"Content-Type": "application/x-tmx+xml"})
+        self.assertEqual(st, status, data)
+        self.assertEqual(ctype, "application/json")
+        return json.loads(data)
+
+    def job(self, job_id, status=200):
+        st, _, data = self.request("GET", "/api/v1/imports/" + job_id)
+        self.assertEqual(st, status, data)
+        return json.loads(data)
+
+    def wait_job(self, job_id, cond, what):
+        """The import's record once cond(record) holds (polled: the condition, not a sleep)."""
+        until = time.monotonic() + 30
+        while True:
+            st, _, data = self.request("GET", "/api/v1/imports/" + job_id)
+            self.assertIn(st, (200, 404), data)  # 404 until the server has read the headers
+            rec = json.loads(data)
+            if st == 200 and cond(rec):
+                return rec
+            self.assertLess(time.monotonic(), until, "%s never came: %r" % (what, rec))
+            time.sleep(0.01)
+
+    def open_upload(self, tm, total, query):
+        """A raw connection that has sent an upload's headers (Content-Length: total)."""
+        c = socket.create_connection((self.host, self.port), timeout=30)
+        c.sendall(("POST /api/v1/tms/%s/import%s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                   "Content-Type: application/x-tmx+xml\r\nContent-Length: %d\r\n\r\n"
+                   % (tm, query, total)).encode())
+        return c
+
+    def tus_of(self, tmx_bytes):
+        """The TUs of an export, without their tuid (the entry ids), sorted."""
+        import re
+        return sorted(re.sub(r'tuid="\d+" ', "", t)
+                      for t in re.findall(r"<tu .*?</tu>", tmx_bytes.decode(), re.S))
+
+    def export(self, tm):
+        st, _, data = self.request("GET", "/api/v1/tms/%s/export" % tm)
+        self.assertEqual(st, 200, data)
+        return data
+
+    def test_tmx_upload_is_the_cli_import(self):
+        """POST /api/v1/tms/{name}/import maps a file as `verso import` does: the TM
+        it makes exports the same TUs (header, notes, props, kept attributes)."""
+        here = os.path.dirname(os.path.abspath(__file__))
+        tmx = os.path.join(here, "..", "data", "tmx", "full.tmx")
+        self.verso_cli("import", tmx, "--tm", "up-cli")
+        with open(tmx, "rb") as f:
+            body = f.read()
+        rec = self.upload("up-http", body, "?filename=full.tmx&id=full-tmx-1")  # made (admin)
+        self.assertEqual((rec["id"], rec["state"], rec["file"]), ("full-tmx-1", "done", "full.tmx"))
+        self.assertEqual(rec["bytes"], len(body))
+        self.assertEqual(rec["bytes_total"], len(body))
+        self.assertEqual(rec["added"], rec["entries"])
+        self.assertGreater(rec["added"], 0)
+        self.assertEqual(self.tus_of(self.export("up-http")), self.tus_of(self.export("up-cli")))
+        head = self.export("up-http").split(b"<body>")[0]
+        self.assertIn(b'o-tmf="test-tmf"', head)  # the file's header, kept
+        self.assertEqual(self.job("full-tmx-1"), rec)  # the record stays, pollable
+        listed = json.loads(self.request("GET", "/api/v1/imports")[2])["imports"]
+        self.assertIn("full-tmx-1", [r["id"] for r in listed])
+        # again: every entry is there already (the default on_conflict)
+        again = self.upload("up-http", body, "?on_conflict=skip")
+        self.assertEqual(again["skipped"], rec["added"])
+        self.assertNotEqual(again["id"], rec["id"])  # a new random id
+
+    def test_tmx_upload_progress_while_it_runs(self):
+        """An import's record is readable while its body is still coming: the bytes
+        read, the TUs stored so far; the reply at the end has every entry."""
+        body = self.make_tmx(6000)  # adds go 2,000 entries at a time
+        half = len(body) // 2
+        c = self.open_upload("up-progress", len(body), "?id=progress-1")
+        try:
+            c.sendall(body[:half])
+            rec = self.wait_job("progress-1", lambda r: r["bytes"] == half and r["added"] > 0,
+                                "the first half read and some entries stored")
+            self.assertEqual(rec["state"], "running")
+            self.assertEqual(rec["bytes_total"], len(body))
+            self.assertLess(rec["tus"], 6000)
+            self.assertEqual(rec["ended_ms"], 0)
+            c.sendall(body[half:])
+            reply = c.makefile("rb")
+            status = reply.readline()
+            self.assertIn(b" 200 ", status)
+            headers = {}
+            for line in iter(reply.readline, b"\r\n"):
+                k, _, v = line.decode().partition(":")
+                headers[k.strip().lower()] = v.strip()
+            final = json.loads(reply.read(int(headers["content-length"])))
+        finally:
+            c.close()
+        self.assertEqual((final["state"], final["tus"], final["added"]), ("done", 6000, 6000))
+        self.assertEqual(self.job("progress-1")["state"], "done")
+        got = self.api("lookup", {"tm": "up-progress", "src_lang": "en", "tgt_lang": "fr",
+                                  "segments": ["Upload sentence 5999 & more."]})
+        self.assertEqual(got["results"][0]["matches"][0]["tgt"], "Phrase 5999 téléversée.")
+
+    def test_tmx_upload_cancel_and_client_gone(self):
+        """DELETE /api/v1/imports/{id} stops a running import (the connection is
+        closed, what was stored stays); a client that goes away mid-file leaves its
+        import failed; ids are checked and unique."""
+        body = self.make_tmx(6000)
+        half = len(body) // 2
+        c = self.open_upload("up-cancel", len(body), "?id=cancel-1")
+        try:
+            c.sendall(body[:half])
+            self.wait_job("cancel-1", lambda r: r["added"] > 0, "some entries stored")
+            st, _, data = self.request("DELETE", "/api/v1/imports/cancel-1")
+            self.assertEqual(st, 202, data)
+            with self.assertRaises(OSError):  # closed once it reads the next piece
+                for _ in range(200):
+                    c.sendall(body[half:half + 4096])
+                    c.settimeout(5)
+                    if not c.recv(1):
+                        raise ConnectionResetError("closed")
+        finally:
+            c.close()
+        rec = self.wait_job("cancel-1", lambda r: r["state"] != "running", "the end")
+        self.assertEqual((rec["state"], rec["error"]["code"]), ("cancelled", "ECANCELED"))
+        self.assertLess(rec["added"], 6000)
+        st, _, data = self.request("DELETE", "/api/v1/imports/cancel-1")
+        self.assertEqual(st, 200, data)  # ended already: nothing to stop
+        # a client that goes away
+        c = self.open_upload("up-gone", len(body), "?id=gone-away-1")
+        c.sendall(body[:half])
+        self.wait_job("gone-away-1", lambda r: r["bytes"] == half, "the first half read")
+        c.close()
+        rec = self.wait_job("gone-away-1", lambda r: r["state"] != "running", "the end")
+        self.assertEqual((rec["state"], rec["error"]["code"]), ("failed", "ECANCELED"))
+        self.assertIn("went away", rec["error"]["message"])
+        # ids (a refusal comes before the body is read, and closes the connection: a
+        # small body here, which the client has sent before it reads the reply)
+        small = self.make_tmx(1)
+        self.error("POST", "/api/v1/tms/up-gone/import?id=short", small, 400, "EBADREQ")
+        self.error("POST", "/api/v1/tms/up-gone/import?id=gone-away-1", small, 409, "EEXIST")
+        self.error("GET", "/api/v1/imports/nosuchimport", None, 404, "ENOTFOUND")
+        self.error("PUT", "/api/v1/imports/gone-away-1", None, 405)
+        self.error("GET", "/api/v1/tms/up-gone/import", None, 405)
+
+    def test_tmx_upload_bad_records_and_bodies(self):
+        """Bad TUs are counted with their lines and reasons while the rest loads;
+        a body that is not TMX fails with EPROTO; ?src= / ?tgt= pick the pair."""
+        bad = ('<tu><tuv xml:lang="en"><seg>Only a source.</seg></tuv></tu>\n'
+               '<tu><tuv xml:lang="en"><seg></seg></tuv><tuv xml:lang="fr"><seg>Vide.</seg></tuv></tu>\n'
+               '<tu><tuv xml:lang="en"><seg>Broken <b></seg></tuv></tu>\n')
+        rec = self.upload("up-bad", self.make_tmx(20, extra=bad))
+        self.assertEqual(rec["state"], "done")
+        self.assertEqual(rec["added"], 20)
+        self.assertGreaterEqual(rec["rejected"], 3)
+        whys = {r["why"] for r in rec["reasons"]}
+        self.assertIn("no target tuv", whys)
+        self.assertIn("empty source", whys)
+        self.assertTrue(any("XML" in w for w in whys), whys)
+        self.assertTrue(all(r["line"] >= 3 for r in rec["first_rejects"]), rec["first_rejects"])
+        for body in (b"", b"not xml at all", b"\xff\xfe\x00<"):
+            rec = self.upload("up-bad", body, status=400)
+            self.assertEqual((rec["state"], rec["error"]["code"]), ("failed", "EPROTO"), rec)
+        three = ('<?xml version="1.0"?><tmx version="1.4"><header srclang="en"/><body>'
+                 '<tu><tuv xml:lang="en"><seg>Three languages.</seg></tuv>'
+                 '<tuv xml:lang="de"><seg>Drei Sprachen.</seg></tuv>'
+                 '<tuv xml:lang="fr_FR"><seg>Trois langues.</seg></tuv></tu></body></tmx>')
+        rec = self.upload("up-pick", three.encode(), "?tgt=fr")
+        self.assertEqual(rec["added"], 1)
+        got = self.api("lookup", {"tm": "up-pick", "src_lang": "en", "tgt_lang": "fr-FR",
+                                  "segments": ["Three languages."]})
+        self.assertEqual(got["results"][0]["matches"][0]["tgt"], "Trois langues.")
+        rec = self.upload("up-pick", three.encode(), "?src=de")
+        self.assertEqual(rec["added"], 2)  # de -> en, de -> fr-FR
 
     # -- /metrics ------------------------------------------------------------------
     def metrics(self):
@@ -514,6 +700,7 @@ class HttpKeysTest(unittest.TestCase):
 
     def test_no_or_unknown_key_on_every_route(self):
         routes = [("POST", "/api/v1/ping", "{}"), ("GET", "/tmserver/en/fr/unit/x", None),
+                  ("POST", "/api/v1/tms/default/import", "<tmx/>"), ("GET", "/api/v1/imports", None),
                   ("GET", "/tmserver/languages/", None), ("GET", "/metrics", None),
                   ("GET", "/mymemory/get?q=x&langpair=en|fr", None)]
         for method, path, body in routes:
@@ -543,6 +730,22 @@ class HttpKeysTest(unittest.TestCase):
         self.assertEqual(json.loads(body)["role"], "write")
         st, _, body = self.call("GET", "/tmserver/en/fr/unit/Keyed.", None, r)
         self.assertEqual(json.loads(body)[0]["target"], "Clé.")
+        tmx = ('<?xml version="1.0"?><tmx version="1.4"><header srclang="en"/><body><tu>'
+               '<tuv xml:lang="en"><seg>Uploaded.</seg></tuv><tuv xml:lang="fr"><seg>Envoyé.</seg>'
+               '</tuv></tu></body></tmx>').encode()
+        self.assertEqual(self.call("POST", "/api/v1/tms/default/import", tmx, r)[0], 403)
+        st, _, body = self.call("POST", "/api/v1/tms/newtm/import", tmx, w)
+        self.assertEqual((st, json.loads(body)["error"]["code"]), (404, "ENOTFOUND"))
+        st, _, body = self.call("POST", "/api/v1/tms/default/import?id=writer-job-1", tmx, w)
+        self.assertEqual((st, json.loads(body)["added"]), (200, 1), body)
+        st, _, body = self.call("POST", "/api/v1/tms/newtm/import", tmx, a)  # an admin makes it
+        self.assertEqual((st, json.loads(body)["added"]), (200, 1), body)
+        # an import is its caller's: another key does not see it, an admin does
+        self.assertEqual(self.call("GET", "/api/v1/imports/writer-job-1", None, w)[0], 200)
+        self.assertEqual(self.call("GET", "/api/v1/imports/writer-job-1", None, r)[0], 404)
+        self.assertEqual(self.call("GET", "/api/v1/imports/writer-job-1", None, a)[0], 200)
+        st, _, body = self.call("GET", "/api/v1/imports", None, r)
+        self.assertEqual(json.loads(body)["imports"], [])
 
     def test_revoked_key(self):
         tokens = dict(TOKENS)

@@ -108,10 +108,15 @@ class Cancelled(ServerError):
     code = "ECANCELED"
 
 
+class Busy(ServerError):
+    """A limit on work of this kind is reached (as imports running at once): retry later."""
+    code = "EBUSY"
+
+
 _BY_CODE = {cls.code: cls for cls in (
     ProtocolError, BadUtf8, TooBig, BadRequest, VersionError, BadOp, ShuttingDown,
     OutOfMemory, StoreError, NoSpace, IOFailure, NotFound, BadLang, Exists, Denied, Locked,
-    InternalError, DeadlinePassed, Cancelled)}
+    InternalError, DeadlinePassed, Cancelled, Busy)}
 
 
 def from_reply(err, request_id=None):
