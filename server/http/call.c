@@ -139,7 +139,11 @@ unsigned verso_http_status_of(verso_err err)
 
 void verso_http_reply_failed(verso_http_reply *rep, const verso_http_result *res)
 {
-    verso_http_reply_error(rep, verso_http_status_of(res->err), res->code, "%s", res->message);
+    if (res->err == VERSO_OK) /* an ok reply without the result the route needs: a bug */
+        verso_http_reply_error(rep, MHD_HTTP_INTERNAL_SERVER_ERROR, "EINTERNAL",
+                               "the op's reply has no result");
+    else
+        verso_http_reply_error(rep, verso_http_status_of(res->err), res->code, "%s", res->message);
 }
 
 /* The TM a route's request names (?tm=), "default" when none. */
