@@ -2,13 +2,21 @@
  * fuzzidx.c - token postings and candidate retrieval for fuzzy matching;
  * see fuzzidx.h and docs/MATCHING.md §8 (layout, proof of no miss).
  *
- * Records of the FUZZY database (big-endian):
- *   tm_id u32 | directed pair hash u32 | token id u32 | side's token count u16
- *     -> entry id u64 | signature of the side u64        (sorted duplicates)
- * A token's postings of one length are one key, its keys of a length range
- * are neighbours (one cursor walk), and new entries, whose ids are the
- * highest, go at the end of each key's list: a bulk post dirties the last
- * page of each key it touches, not pages all over the index.
+ * Records of the POSTINGS database: a token's postings under one
+ * (TM, directed pair), in blocks of at most S_BLOCK_POSTINGS postings and
+ * S_BLOCK_BYTES bytes, in entry id order:
+ *   key    tm_id u32 | directed pair hash u32 | token id u32 | lower u64
+ *          (20 bytes, big-endian; the first block's lower is 0, a later
+ *          block's is the id of its first posting when it was made)
+ *   value  format u8 (1) | n | df | min_len | max_len      (varints)
+ *          then n postings: id - previous id (the first: - lower) | side's
+ *          token count | side's signature u32 (little-endian)
+ * df, in the first block only (0 in the others), is the token's postings
+ * in all its blocks: one read orders the probes. min_len and max_len let a
+ * length range skip a block without decoding it. A posting belongs to the
+ * block of the greatest lower <= its id, so new entries, whose ids are the
+ * highest, go to the end of the last block: a bulk post rewrites the last
+ * block (and the first, for df) of each token it touches.
  */
 #include "fuzzidx.h"
 
@@ -17,43 +25,38 @@
 
 #include "be.h"
 #include "fuzzy.h"
+#include "varint.h"
 
-#define S_KEY      14
-#define S_VAL      16
-#define S_STACK    256 /* distinct ids sorted on the stack up to this many */
-#define S_MIN_SLOT 1024
+#define S_KEY            20
+#define S_FORMAT         1
+#define S_BLOCK_POSTINGS 128  /* postings a block is made with, at most */
+#define S_BLOCK_BYTES    1536 /* bytes of a block's postings, at most (a node fits a page) */
+#define S_READ_POSTINGS  4096 /* a block read may hold this many (no more: corrupt) */
+#define S_POSTING_MAX    (VERSO_VARINT_MAX + 3 + 4) /* an encoded posting, at most */
+#define S_HEAD_MAX       (1 + 4 * VERSO_VARINT_MAX)
+#define S_STACK          256 /* distinct ids sorted on the stack up to this many */
+#define S_MIN_SLOT       1024
 
-static void s_key(unsigned char k[S_KEY], uint32_t tm_id, uint32_t pair, uint32_t tok, uint32_t len)
+static void s_key(unsigned char k[S_KEY], uint32_t tm_id, uint32_t pair, uint32_t tok,
+                  uint64_t lower)
 {
     verso_be_put32(k, tm_id);
     verso_be_put32(k + 4, pair);
     verso_be_put32(k + 8, tok);
-    k[12] = (unsigned char)(len >> 8);
-    k[13] = (unsigned char)len;
-}
-
-static uint32_t s_key_len(const unsigned char *k)
-{
-    return (uint32_t)k[12] << 8 | k[13];
+    verso_be_put64(k + 12, lower);
 }
 
 unsigned verso_fuzzidx_sig_bit(uint32_t id)
 {
-    return (unsigned)((id * 0x9e3779b1u) >> 26); /* token ids are hashes already: mix, top 6 bits */
+    return (unsigned)((id * 0x9e3779b1u) >> 27); /* token ids are hashes already: mix, top 5 bits */
 }
 
-uint64_t verso_fuzzidx_sig(const uint32_t *ids, size_t n)
+uint32_t verso_fuzzidx_sig(const uint32_t *ids, size_t n)
 {
-    uint64_t sig = 0;
+    uint32_t sig = 0;
     for (size_t i = 0; i < n; i++)
-        sig |= (uint64_t)1 << verso_fuzzidx_sig_bit(ids[i]);
+        sig |= (uint32_t)1 << verso_fuzzidx_sig_bit(ids[i]);
     return sig;
-}
-
-static void s_val(unsigned char v[S_VAL], uint64_t id, uint64_t sig)
-{
-    verso_be_put64(v, id);
-    verso_be_put64(v + 8, sig);
 }
 
 static uint32_t s_cap(size_t n)
@@ -84,6 +87,319 @@ static void s_sort_u32(uint32_t *v, size_t n)
     }
 }
 
+/* ---- blocks ----------------------------------------------------------------- */
+
+typedef struct s_posting {
+    uint64_t id;
+    uint32_t len, sig;
+} s_posting;
+
+/* A block being read: its header, and a cursor over its postings. */
+typedef struct s_block {
+    uint64_t lower, df, prev;
+    uint32_t min_len, max_len;
+    size_t n, left;
+    const unsigned char *p, *end;
+} s_block;
+
+static uint64_t s_key_lower(verso_val key)
+{
+    return verso_be_get64((const unsigned char *)key.data + 12);
+}
+
+/* Reads the header of the block (key, val). ESTORE when it is not one. */
+static verso_err s_open(verso_val key, verso_val val, s_block *b)
+{
+    const unsigned char *p = val.data, *end = p + val.len;
+    uint64_t h[4];
+    if (key.len != S_KEY || val.len < 1 || *p++ != S_FORMAT)
+        return VERSO_ESTORE;
+    for (int i = 0; i < 4; i++) {
+        size_t k = verso_varint_get(p, end, &h[i]);
+        if (!k)
+            return VERSO_ESTORE;
+        p += k;
+    }
+    if (h[0] > S_READ_POSTINGS || h[2] > h[3] || h[3] > VERSO_FUZZIDX_MAX_LEN)
+        return VERSO_ESTORE;
+    *b = (s_block){s_key_lower(key),
+                   h[1],
+                   s_key_lower(key),
+                   (uint32_t)h[2],
+                   (uint32_t)h[3],
+                   (size_t)h[0],
+                   (size_t)h[0],
+                   p,
+                   end};
+    return VERSO_OK;
+}
+
+/* The block's next posting into *out. ESTORE when it does not decode: ids
+ * must rise (the first may equal lower), lengths lie in [min_len, max_len]. */
+static verso_err s_next(s_block *b, s_posting *out)
+{
+    uint64_t d, len;
+    size_t k = verso_varint_get(b->p, b->end, &d), k2;
+    if (!k || !(k2 = verso_varint_get(b->p + k, b->end, &len)) || b->end - (b->p + k + k2) < 4 ||
+        (d == 0 && b->left != b->n) || d > UINT64_MAX - b->prev || len < b->min_len ||
+        len > b->max_len)
+        return VERSO_ESTORE;
+    const unsigned char *s = b->p + k + k2;
+    out->id = b->prev += d;
+    out->len = (uint32_t)len;
+    out->sig = (uint32_t)s[0] | (uint32_t)s[1] << 8 | (uint32_t)s[2] << 16 | (uint32_t)s[3] << 24;
+    b->p = s + 4;
+    b->left--;
+    return VERSO_OK;
+}
+
+/* A token's postings being rewritten (write side): decoded, then encoded
+ * again. Owned by the batch or by one put/del call. */
+typedef struct s_list {
+    s_posting *v;
+    size_t n, cap;
+} s_list;
+
+static void s_list_free(s_list *l)
+{
+    free(l->v);
+    l->v = NULL;
+    l->n = l->cap = 0;
+}
+
+/* Appends the postings of block (key, val) to l. */
+static verso_err s_list_read(s_list *l, verso_val key, verso_val val, s_block *b)
+{
+    verso_err err = s_open(key, val, b);
+    if (!err && verso_array_grow(&l->v, &l->cap, l->n + b->n, sizeof *l->v))
+        err = VERSO_ENOMEM;
+    while (!err && b->left)
+        err = s_next(b, &l->v[l->n++]);
+    return err;
+}
+
+/* Encodes v[0..n) (ids rising) as one block of key lower into buf (room
+ * for S_HEAD_MAX + S_BLOCK_BYTES + S_POSTING_MAX); returns its bytes. */
+static size_t s_encode(uint64_t lower, uint64_t df, const s_posting *v, size_t n,
+                       unsigned char *buf)
+{
+    uint32_t lo = n ? v[0].len : 0, hi = lo;
+    for (size_t i = 1; i < n; i++) {
+        lo = v[i].len < lo ? v[i].len : lo;
+        hi = v[i].len > hi ? v[i].len : hi;
+    }
+    size_t at = 0;
+    buf[at++] = S_FORMAT;
+    at += verso_varint_put(buf + at, n);
+    at += verso_varint_put(buf + at, df);
+    at += verso_varint_put(buf + at, lo);
+    at += verso_varint_put(buf + at, hi);
+    for (size_t i = 0; i < n; i++) {
+        at += verso_varint_put(buf + at, v[i].id - (i ? v[i - 1].id : lower));
+        at += verso_varint_put(buf + at, v[i].len);
+        for (int b = 0; b < 4; b++)
+            buf[at++] = (unsigned char)(v[i].sig >> (8 * b));
+    }
+    return at;
+}
+
+/* The bytes posting i of v takes after posting i - 1 (or after lower). */
+static size_t s_posting_bytes(const s_posting *v, size_t i, uint64_t lower)
+{
+    return verso_varint_len(v[i].id - (i ? v[i - 1].id : lower)) + verso_varint_len(v[i].len) + 4;
+}
+
+/* Writes v[0..n) as the blocks of a token from key lower on: the first
+ * under lower (with df when lower is 0), then as many more as the limits
+ * need, each under its first id. n == 0 writes an empty block (the first
+ * block of a token whose postings are all in later blocks). */
+static verso_err s_write(verso_txn *t, const unsigned char prefix[12], uint64_t lower, uint64_t df,
+                         const s_posting *v, size_t n)
+{
+    unsigned char k[S_KEY], buf[S_HEAD_MAX + S_BLOCK_BYTES + S_POSTING_MAX];
+    memcpy(k, prefix, 12);
+    size_t i = 0;
+    verso_err err = VERSO_OK;
+    do {
+        uint64_t at = i ? v[i].id : lower;
+        size_t j = i, bytes = 0;
+        while (j < n && j - i < S_BLOCK_POSTINGS &&
+               bytes + s_posting_bytes(v + i, j - i, at) <= S_BLOCK_BYTES)
+            bytes += s_posting_bytes(v + i, j - i, at), j++;
+        verso_be_put64(k + 12, at);
+        size_t len = s_encode(at, at ? 0 : df, v + i, j - i, buf);
+        err = verso_store_put(t, VERSO_DB_POSTINGS, k, S_KEY, buf, len);
+        i = j;
+    } while (!err && i < n);
+    return err;
+}
+
+/* The first block's df, *has whether the token has any block. */
+static verso_err s_df_all(verso_txn *t, const unsigned char prefix[12], uint64_t *df, bool *has)
+{
+    unsigned char k[S_KEY];
+    memcpy(k, prefix, 12);
+    verso_be_put64(k + 12, 0);
+    verso_val v;
+    verso_err err = verso_store_get(t, VERSO_DB_POSTINGS, k, S_KEY, &v);
+    s_block b;
+    *df = 0;
+    *has = err == VERSO_OK;
+    if (err == VERSO_ENOTFOUND)
+        return VERSO_OK;
+    err = err ? err : s_open((verso_val){k, S_KEY}, v, &b);
+    if (!err)
+        *df = b.df;
+    return err;
+}
+
+/* Rewrites the first block of the token with df (its postings as they are). */
+static verso_err s_set_df(verso_txn *t, s_list *l, const unsigned char prefix[12], uint64_t df)
+{
+    unsigned char k[S_KEY];
+    memcpy(k, prefix, 12);
+    verso_be_put64(k + 12, 0);
+    verso_val v;
+    s_block b;
+    l->n = 0;
+    verso_err err = verso_store_get(t, VERSO_DB_POSTINGS, k, S_KEY, &v);
+    err = err ? err : s_list_read(l, (verso_val){k, S_KEY}, v, &b);
+    return err ? err : s_write(t, prefix, 0, df, l->v, l->n);
+}
+
+/* The block holding id (the greatest lower <= id): its postings into l,
+ * *lower its key, *next the lower of the block after it (UINT64_MAX: none). */
+typedef struct s_after {
+    uint64_t lower;
+    bool found;
+} s_after;
+
+static int s_first_key(void *arg, verso_val key, verso_val val)
+{
+    (void)val;
+    s_after *a = arg;
+    a->lower = s_key_lower(key);
+    a->found = true;
+    return 1;
+}
+
+static verso_err s_block_of(verso_txn *t, s_list *l, const unsigned char prefix[12], uint64_t id,
+                            uint64_t *lower, uint64_t *next)
+{
+    unsigned char k[S_KEY], to[S_KEY];
+    memcpy(k, prefix, 12);
+    verso_be_put64(k + 12, id);
+    verso_val fk, fv;
+    s_block b;
+    l->n = 0;
+    *next = UINT64_MAX;
+    verso_err err = verso_store_floor(t, VERSO_DB_POSTINGS, k, S_KEY, &fk, &fv);
+    if (!err && (fk.len != S_KEY || memcmp(fk.data, prefix, 12)))
+        err = VERSO_ESTORE; /* the first block (lower 0) is there: a floor is too */
+    err = err ? err : s_list_read(l, fk, fv, &b);
+    if (err)
+        return err;
+    *lower = b.lower;
+    s_after a = {UINT64_MAX, false};
+    if (b.lower == UINT64_MAX)
+        return VERSO_OK;
+    verso_be_put64(k + 12, b.lower + 1);
+    memcpy(to, prefix, 12);
+    verso_be_put64(to + 12, UINT64_MAX);
+    err = verso_store_range(t, VERSO_DB_POSTINGS, k, to, S_KEY, s_first_key, &a);
+    *next = a.found ? a.lower : UINT64_MAX;
+    return err;
+}
+
+/* Adds the postings r[0..n) (ids rising, distinct) to the token of prefix;
+ * those there already are skipped. */
+static verso_err s_insert(verso_txn *t, s_list *l, const unsigned char prefix[12],
+                          const s_posting *r, size_t n)
+{
+    uint64_t df, written = 0;
+    bool has;
+    verso_err err = s_df_all(t, prefix, &df, &has);
+    if (err || !has)
+        return err ? err : s_write(t, prefix, 0, n, r, n);
+    uint64_t start = df;
+    bool first_written = false;
+    for (size_t i = 0; i < n && !err;) {
+        uint64_t lower, next;
+        if ((err = s_block_of(t, l, prefix, r[i].id, &lower, &next)))
+            break;
+        size_t j = i, old = l->n, added = 0;
+        while (j < n && r[j].id < next)
+            j++;
+        if (verso_array_grow(&l->v, &l->cap, old + (j - i), sizeof *l->v)) {
+            err = VERSO_ENOMEM;
+            break;
+        }
+        /* merge from the back: l->v[0..old) and r[i..j), both rising */
+        size_t a = old, b = j, out = old + (j - i);
+        while (b > i) {
+            if (a && l->v[a - 1].id > r[b - 1].id)
+                l->v[--out] = l->v[--a];
+            else if (a && l->v[a - 1].id == r[b - 1].id)
+                b--; /* there already */
+            else
+                l->v[--out] = r[--b], added++;
+        }
+        if (out > a) /* skipped duplicates left a gap at the front of the tail */
+            memmove(l->v + a, l->v + out, (old + (j - i) - out) * sizeof *l->v);
+        l->n = old + added;
+        df += added;
+        err = s_write(t, prefix, lower, df, l->v, l->n);
+        first_written = lower == 0;
+        written = df;
+        i = j;
+    }
+    if (!err && df != start && (!first_written || written != df))
+        err = s_set_df(t, l, prefix, df);
+    return err;
+}
+
+/* Removes the posting of id from the token of prefix, if it is there. */
+static verso_err s_remove(verso_txn *t, s_list *l, const unsigned char prefix[12], uint64_t id)
+{
+    uint64_t df, lower, next;
+    bool has;
+    verso_err err = s_df_all(t, prefix, &df, &has);
+    if (err || !has)
+        return err;
+    if ((err = s_block_of(t, l, prefix, id, &lower, &next)))
+        return err;
+    size_t i = 0;
+    while (i < l->n && l->v[i].id != id)
+        i++;
+    if (i == l->n)
+        return VERSO_OK;
+    memmove(l->v + i, l->v + i + 1, (l->n - i - 1) * sizeof *l->v);
+    l->n--;
+    df = df ? df - 1 : 0;
+    unsigned char k[S_KEY];
+    memcpy(k, prefix, 12);
+    verso_be_put64(k + 12, lower);
+    if (!df) { /* the token's last posting: no block stays */
+        err = verso_store_del(t, VERSO_DB_POSTINGS, k, S_KEY, NULL, 0);
+        verso_be_put64(k + 12, 0);
+        if (!err && lower)
+            err = verso_store_del(t, VERSO_DB_POSTINGS, k, S_KEY, NULL, 0);
+        return err == VERSO_ENOTFOUND ? VERSO_OK : err;
+    }
+    if (!l->n && lower)
+        err = verso_store_del(t, VERSO_DB_POSTINGS, k, S_KEY, NULL, 0);
+    else
+        err = s_write(t, prefix, lower, df, l->v, l->n);
+    return err ? err : lower ? s_set_df(t, l, prefix, df) : VERSO_OK;
+}
+
+static void s_prefix(unsigned char prefix[12], uint32_t tm_id, uint32_t pair, uint32_t tok)
+{
+    verso_be_put32(prefix, tm_id);
+    verso_be_put32(prefix + 4, pair);
+    verso_be_put32(prefix + 8, tok);
+}
+
 /* Writes (put) or removes (!put) the postings of one side. */
 static verso_err s_postings(verso_txn *t, uint32_t tm_id, uint32_t pair, const uint32_t *ids,
                             size_t n, uint64_t entry_id, int put)
@@ -95,18 +411,17 @@ static verso_err s_postings(verso_txn *t, uint32_t tm_id, uint32_t pair, const u
         return VERSO_ENOMEM;
     memcpy(d, ids, n * sizeof *d);
     s_sort_u32(d, n);
-    unsigned char k[S_KEY], v[S_VAL];
-    s_val(v, entry_id, verso_fuzzidx_sig(ids, n));
+    s_posting p = {entry_id, s_cap(n), verso_fuzzidx_sig(ids, n)};
+    s_list l = {0};
+    unsigned char prefix[12];
     verso_err err = VERSO_OK;
     for (size_t i = 0; i < n && !err; i++) {
         if (i && d[i] == d[i - 1])
             continue;
-        s_key(k, tm_id, pair, d[i], s_cap(n));
-        err = put ? verso_store_put(t, VERSO_DB_FUZZY, k, S_KEY, v, S_VAL)
-                  : verso_store_del(t, VERSO_DB_FUZZY, k, S_KEY, v, S_VAL);
-        if (err == VERSO_ENOTFOUND && !put)
-            err = VERSO_OK;
+        s_prefix(prefix, tm_id, pair, d[i]);
+        err = put ? s_insert(t, &l, prefix, &p, 1) : s_remove(t, &l, prefix, entry_id);
     }
+    s_list_free(&l);
     if (d != stack)
         free(d);
     return err;
@@ -133,6 +448,12 @@ void verso_fuzzidx_batch_init(verso_fuzzidx_batch *b)
 
 void verso_fuzzidx_batch_fini(verso_fuzzidx_batch *b)
 {
+    s_list *l = b->list;
+    if (l) {
+        s_list_free(&l[0]);
+        s_list_free(&l[1]);
+        free(l);
+    }
     free(b->v);
     free(b->tmp_v);
     free(b->pairs);
@@ -177,10 +498,10 @@ verso_err verso_fuzzidx_batch_add(verso_fuzzidx_batch *b, uint32_t tm_id, uint32
         return VERSO_ENOMEM;
     memcpy(b->tmp, ids, n * sizeof *ids);
     s_sort_u32(b->tmp, n);
-    uint64_t head = pi << 48 | s_cap(n), sig = verso_fuzzidx_sig(ids, n);
+    uint32_t len = s_cap(n), sig = verso_fuzzidx_sig(ids, n);
     for (size_t i = 0; i < n; i++)
         if (!i || b->tmp[i] != b->tmp[i - 1])
-            b->v[b->n++] = (verso_fuzzidx_rec){head | (uint64_t)b->tmp[i] << 16, entry_id, sig};
+            b->v[b->n++] = (verso_fuzzidx_rec){pi << 32 | b->tmp[i], entry_id, len, sig};
     return VERSO_OK;
 }
 
@@ -234,7 +555,7 @@ static verso_err s_batch_sort(verso_fuzzidx_batch *b)
     memset(b->cnt, 0, sizeof b->cnt);
     for (size_t i = 0; i < b->n; i++) {
         uint64_t s = b->v[i].sort;
-        s = (uint64_t)b->rank[s >> 48] << 48 | (s & 0xffffffffffffu);
+        s = (uint64_t)b->rank[s >> 32] << 32 | (s & 0xffffffffu);
         b->v[i].sort = s;
         for (unsigned d = 0; d < 8; d++)
             cnt[d][(s >> (8 * d)) & 0xff]++;
@@ -251,20 +572,48 @@ static verso_err s_batch_sort(verso_fuzzidx_batch *b)
     return VERSO_OK;
 }
 
+static int s_cmp_posting(const void *a, const void *b)
+{
+    uint64_t x = ((const s_posting *)a)->id, y = ((const s_posting *)b)->id;
+    return (x > y) - (x < y);
+}
+
+/* The postings of one key's records r[0..n) into l (ids rising, distinct). */
+static verso_err s_run(const verso_fuzzidx_rec *r, size_t n, s_list *l)
+{
+    if (verso_array_grow(&l->v, &l->cap, n, sizeof *l->v))
+        return VERSO_ENOMEM;
+    bool rising = true;
+    for (size_t i = 0; i < n; i++) {
+        l->v[i] = (s_posting){r[i].id, r[i].len, r[i].sig};
+        rising &= !i || r[i].id > r[i - 1].id;
+    }
+    l->n = n;
+    if (rising)
+        return VERSO_OK;
+    qsort(l->v, n, sizeof *l->v, s_cmp_posting);
+    size_t d = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!d || l->v[d - 1].id != l->v[i].id)
+            l->v[d++] = l->v[i];
+    l->n = d;
+    return VERSO_OK;
+}
+
 verso_err verso_fuzzidx_batch_put(verso_txn *t, verso_fuzzidx_batch *b)
 {
     verso_err err = b->n ? s_batch_sort(b) : VERSO_OK;
-    enum { CHUNK = 2048 };
-    unsigned char k[CHUNK][S_KEY], v[CHUNK][S_VAL];
-    for (size_t i = 0; i < b->n && !err; i += CHUNK) {
-        size_t n = b->n - i < CHUNK ? b->n - i : CHUNK;
-        for (size_t j = 0; j < n; j++) {
-            uint64_t s = b->v[i + j].sort, pk = b->sorted[s >> 48];
-            s_key(k[j], (uint32_t)(pk >> 32), (uint32_t)pk, (uint32_t)(s >> 16),
-                  (uint32_t)(s & 0xffff));
-            s_val(v[j], b->v[i + j].id, b->v[i + j].sig);
-        }
-        err = verso_store_put_many(t, VERSO_DB_FUZZY, k, S_KEY, v, S_VAL, n);
+    s_list *l = b->list;
+    if (!err && b->n && !l && !(l = b->list = calloc(2, sizeof *l)))
+        err = VERSO_ENOMEM;
+    for (size_t i = 0, j; i < b->n && !err; i = j) { /* each key's run, in key order */
+        uint64_t s = b->v[i].sort, pk = b->sorted[s >> 32];
+        for (j = i + 1; j < b->n && b->v[j].sort == s;)
+            j++;
+        unsigned char prefix[12];
+        s_prefix(prefix, (uint32_t)(pk >> 32), (uint32_t)pk, (uint32_t)s);
+        err = s_run(b->v + i, j - i, &l[0]);
+        err = err ? err : s_insert(t, &l[1], prefix, l[0].v, l[0].n);
     }
     verso_fuzzidx_batch_clear(b);
     return err;
@@ -272,56 +621,111 @@ verso_err verso_fuzzidx_batch_put(verso_txn *t, verso_fuzzidx_batch *b)
 
 /* ---- reading one token's postings ------------------------------------------ */
 
-static int s_add_count(void *arg, const void *key, size_t n)
+/* A walk over a token's postings of lengths in [lo, hi]: fn(arg, posting)
+ * for each until it returns nonzero; blocks outside the range are skipped
+ * on their header. */
+typedef struct s_walk {
+    uint32_t lo, hi;
+    int (*fn)(void *arg, const s_posting *p);
+    void *arg;
+    uint64_t postings; /* decoded */
+    verso_err err;
+} s_walk;
+
+static int s_walk_block(void *arg, verso_val key, verso_val val)
 {
-    (void)key;
-    *(size_t *)arg += n;
+    s_walk *w = arg;
+    s_block b;
+    s_posting p;
+    if ((w->err = s_open(key, val, &b)))
+        return 1;
+    if (!b.n || b.max_len < w->lo || b.min_len > w->hi)
+        return 0;
+    w->postings += b.n;
+    while (b.left) {
+        if ((w->err = s_next(&b, &p)))
+            return 1;
+        if (p.len >= w->lo && p.len <= w->hi && w->fn(w->arg, &p))
+            return 1;
+    }
     return 0;
 }
 
-/* *df: the postings of tok with lengths in [lo, hi]. */
-static verso_err s_df(verso_txn *t, uint32_t tm_id, uint32_t pair, uint32_t tok, uint32_t lo,
-                      uint32_t hi, size_t *df)
+static verso_err s_walk_token(verso_txn *t, uint32_t tm_id, uint32_t pair, uint32_t tok, s_walk *w)
 {
     unsigned char from[S_KEY], to[S_KEY];
-    s_key(from, tm_id, pair, tok, lo);
-    s_key(to, tm_id, pair, tok, hi);
-    *df = 0;
-    return verso_store_key_counts(t, VERSO_DB_FUZZY, from, to, S_KEY, s_add_count, df);
+    s_key(from, tm_id, pair, tok, 0);
+    s_key(to, tm_id, pair, tok, UINT64_MAX);
+    verso_err err = verso_store_range(t, VERSO_DB_POSTINGS, from, to, S_KEY, s_walk_block, w);
+    return err ? err : w->err;
 }
 
 verso_err verso_fuzzidx_df(verso_txn *t, uint32_t tm_id, uint32_t pair, uint32_t tok, size_t *df)
 {
-    return s_df(t, tm_id, pair, tok, 0, VERSO_FUZZIDX_MAX_LEN, df);
+    unsigned char prefix[12];
+    uint64_t n;
+    bool has;
+    s_prefix(prefix, tm_id, pair, tok);
+    verso_err err = s_df_all(t, prefix, &n, &has);
+    *df = err ? 0 : (size_t)n;
+    return err;
 }
 
 typedef struct s_each {
     int (*fn)(void *arg, uint64_t id, uint32_t len);
     void *arg;
-    uint64_t sig_all;
+    uint32_t sig_all;
 } s_each;
 
-static int s_each_run(void *arg, const void *key, const void *vals, size_t n)
+static int s_each_one(void *arg, const s_posting *p)
 {
     s_each *e = arg;
-    const unsigned char *v = vals;
-    uint32_t len = s_key_len(key);
-    for (size_t i = 0; i < n; i++, v += S_VAL)
-        if ((verso_be_get64(v + 8) & e->sig_all) == e->sig_all &&
-            e->fn(e->arg, verso_be_get64(v), len))
-            return 1;
-    return 0;
+    return (p->sig & e->sig_all) == e->sig_all && e->fn(e->arg, p->id, p->len);
 }
 
 verso_err verso_fuzzidx_each(verso_txn *t, uint32_t tm_id, uint32_t pair, uint32_t tok,
-                             uint32_t min_len, uint64_t sig_all,
+                             uint32_t min_len, uint32_t sig_all,
                              int (*fn)(void *arg, uint64_t id, uint32_t len), void *arg)
 {
-    unsigned char from[S_KEY], to[S_KEY];
     s_each e = {fn, arg, sig_all};
-    s_key(from, tm_id, pair, tok, s_cap(min_len));
-    s_key(to, tm_id, pair, tok, VERSO_FUZZIDX_MAX_LEN);
-    return verso_store_range_runs(t, VERSO_DB_FUZZY, from, to, S_KEY, S_VAL, s_each_run, &e);
+    s_walk w = {s_cap(min_len), VERSO_FUZZIDX_MAX_LEN, s_each_one, &e, 0, VERSO_OK};
+    return s_walk_token(t, tm_id, pair, tok, &w);
+}
+
+typedef struct s_all {
+    int (*fn)(void *arg, uint32_t pair, uint32_t tok, uint64_t id, uint32_t len, uint32_t sig);
+    void *arg;
+    verso_err err;
+} s_all;
+
+static int s_all_block(void *arg, verso_val key, verso_val val)
+{
+    s_all *a = arg;
+    s_block b;
+    s_posting p;
+    const unsigned char *k = key.data;
+    if ((a->err = s_open(key, val, &b)))
+        return 1;
+    while (b.left) {
+        if ((a->err = s_next(&b, &p)))
+            return 1;
+        if (a->fn(a->arg, verso_be_get32(k + 4), verso_be_get32(k + 8), p.id, p.len, p.sig))
+            return 1;
+    }
+    return 0;
+}
+
+verso_err verso_fuzzidx_walk(verso_txn *t, uint32_t tm_id,
+                             int (*fn)(void *arg, uint32_t pair, uint32_t tok, uint64_t id,
+                                       uint32_t len, uint32_t sig),
+                             void *arg)
+{
+    unsigned char from[S_KEY], to[S_KEY];
+    s_key(from, tm_id, 0, 0, 0);
+    s_key(to, tm_id, UINT32_MAX, UINT32_MAX, UINT64_MAX);
+    s_all a = {fn, arg, VERSO_OK};
+    verso_err err = verso_store_range(t, VERSO_DB_POSTINGS, from, to, S_KEY, s_all_block, &a);
+    return err ? err : a.err;
 }
 
 /* ---- scratch --------------------------------------------------------------- */
@@ -389,7 +793,7 @@ static verso_err s_grow_cands(verso_fuzzidx *x)
 
 /* Adds hits to entry id (len tokens), a new candidate if need be.
  * ETOOBIG past the cap. */
-static verso_err s_hit(verso_fuzzidx *x, uint64_t id, uint32_t len, uint32_t hits, uint64_t sig)
+static verso_err s_hit(verso_fuzzidx *x, uint64_t id, uint32_t len, uint32_t hits, uint32_t sig)
 {
     size_t s = s_slot_of(id, x->nslots);
     for (; x->slots[s]; s = (s + 1) & (x->nslots - 1)) {
@@ -457,48 +861,39 @@ static int s_cmp_df(const void *a, const void *b)
 typedef struct s_probe {
     verso_fuzzidx *x;
     uint32_t qcount;
-    uint64_t postings;
     verso_err err;
 } s_probe;
 
-static int s_probe_run(void *arg, const void *key, const void *vals, size_t n)
+static int s_probe_one(void *arg, const s_posting *p)
 {
-    s_probe *p = arg;
-    const unsigned char *v = vals;
-    uint32_t len = s_key_len(key);
-    p->postings += n;
-    for (size_t i = 0; i < n; i++, v += S_VAL)
-        if ((p->err = s_hit(p->x, verso_be_get64(v), len, p->qcount, verso_be_get64(v + 8))))
-            return 1;
-    return 0;
+    s_probe *pr = arg;
+    return (pr->err = s_hit(pr->x, p->id, p->len, pr->qcount, p->sig)) != VERSO_OK;
 }
 
 /* Reads the postings of the first nprobe tokens within [lo, hi]. */
 static verso_err s_probe_all(verso_txn *t, verso_fuzzidx *x, uint32_t tm_id, uint32_t pair,
                              size_t nprobe, uint32_t lo, uint32_t hi, verso_fuzzidx_result *out)
 {
-    s_probe p = {x, 0, 0, VERSO_OK};
-    unsigned char from[S_KEY], to[S_KEY];
+    s_probe p = {x, 0, VERSO_OK};
+    s_walk w = {lo, hi, s_probe_one, &p, 0, VERSO_OK};
     verso_err err = x->nslots ? VERSO_OK : s_grow_slots(x);
     for (size_t i = 0; i < nprobe && !err && !p.err; i++) {
         if (!x->toks[i].df)
             continue;
-        s_key(from, tm_id, pair, x->toks[i].id, lo);
-        s_key(to, tm_id, pair, x->toks[i].id, hi);
         p.qcount = x->toks[i].qcount;
-        err = verso_store_range_runs(t, VERSO_DB_FUZZY, from, to, S_KEY, S_VAL, s_probe_run, &p);
+        err = s_walk_token(t, tm_id, pair, x->toks[i].id, &w);
     }
-    out->postings = p.postings;
-    return err ? err : p.err;
+    out->postings = w.postings;
+    return p.err ? p.err : err;
 }
 
 /* The query positions whose token's signature bit is in sig: at least the
  * overlap of the query and a side of that signature. */
-static uint32_t s_upper(const verso_fuzzidx *x, uint64_t sig)
+static uint32_t s_upper(const verso_fuzzidx *x, uint32_t sig)
 {
     uint32_t ub = 0;
-    for (uint64_t b = sig & x->qsig; b; b &= b - 1)
-        ub += x->qweight[__builtin_ctzll(b)];
+    for (uint32_t b = sig & x->qsig; b; b &= b - 1)
+        ub += x->qweight[__builtin_ctz(b)];
     return ub;
 }
 
@@ -547,8 +942,8 @@ verso_err verso_fuzzidx_candidates(verso_txn *t, verso_fuzzidx *x, uint32_t tm_i
     uint32_t lo = s_cap(r.len_lo), hi = s_cap(r.len_hi);
     s_query_sig(x, q, m);
     verso_err err = s_distinct(x, q, m, &nd);
-    for (size_t i = 0; i < nd && !err; i++) /* df within the length range */
-        err = s_df(t, tm_id, pair, x->toks[i].id, lo, hi, &x->toks[i].df);
+    for (size_t i = 0; i < nd && !err; i++) /* df: all lengths (any order is lossless) */
+        err = verso_fuzzidx_df(t, tm_id, pair, x->toks[i].id, &x->toks[i].df);
     if (err)
         return err;
     qsort(x->toks, nd, sizeof *x->toks, s_cmp_df);

@@ -1,6 +1,6 @@
 /*
  * fuzzidx.h - the retrieval index of fuzzy matching: token postings in the
- * store's FUZZY database, and the candidates of a query that can reach a
+ * store's POSTINGS database (compressed blocks), and the candidates of a query that can reach a
  * minimum base score (length and prefix filtering, docs/MATCHING.md §7-8).
  * No scoring here (fuzzy.h), no knowledge of entries or TMs beyond their ids
  * (tm.c keeps the index in step with adds, updates and deletes).
@@ -35,17 +35,17 @@
  * passed the length and count bounds. */
 typedef struct verso_fuzzidx_cand {
     uint64_t id;   /* entry id */
-    uint64_t sig;  /* its side's signature (verso_fuzzidx_sig) */
+    uint32_t sig;  /* its side's signature (verso_fuzzidx_sig) */
     uint32_t len;  /* its indexed side's token count (capped) */
     uint32_t hits; /* query positions whose token it holds, among the probed ones */
     uint32_t ub;   /* query positions whose token's bit its signature has: >= the overlap */
 } verso_fuzzidx_cand;
 
-/* The signature of a side: bit verso_fuzzidx_sig_bit(id) set for each of
- * its token ids. Stored with each posting, so that an upper bound of the
- * overlap of a candidate and the query (the query positions whose bit the
- * candidate has) costs no read of the candidate. */
-uint64_t verso_fuzzidx_sig(const uint32_t *ids, size_t n);
+/* The signature of a side: bit verso_fuzzidx_sig_bit(id) (0..31) set for
+ * each of its token ids. Stored with each posting, so that an upper bound
+ * of the overlap of a candidate and the query (the query positions whose
+ * bit the candidate has) costs no read of the candidate. */
+uint32_t verso_fuzzidx_sig(const uint32_t *ids, size_t n);
 unsigned verso_fuzzidx_sig_bit(uint32_t id);
 
 /* What verso_fuzzidx_candidates found. cands is borrowed from the scratch
@@ -66,7 +66,7 @@ typedef struct verso_fuzzidx_result {
 typedef struct verso_fuzzidx_tok {
     uint32_t id;
     uint32_t qcount; /* positions of the query holding it */
-    size_t df;       /* postings under its key (all lengths) */
+    size_t df;       /* its postings (all lengths) */
 } verso_fuzzidx_tok;
 
 /* One thread's scratch space for candidates. Caller-owned struct; the
@@ -80,8 +80,8 @@ typedef struct verso_fuzzidx {
     size_t nslots;   /* a power of two, at least twice the candidates */
     verso_fuzzidx_cand *cands;
     uint32_t *cand_slot;  /* the slot of each candidate, to clear it */
-    uint32_t qweight[64]; /* query positions whose token has each signature bit */
-    uint64_t qsig;        /* the bits of the query's tokens */
+    uint32_t qweight[32]; /* query positions whose token has each signature bit */
+    uint32_t qsig;        /* the bits of the query's tokens */
     size_t ncands, cands_cap;
 } verso_fuzzidx;
 
@@ -93,8 +93,17 @@ verso_err verso_fuzzidx_df(verso_txn *t, uint32_t tm_id, uint32_t pair, uint32_t
  * every bit of sig_all, in no particular order, until fn returns nonzero.
  * fn must not read postings itself. */
 verso_err verso_fuzzidx_each(verso_txn *t, uint32_t tm_id, uint32_t pair, uint32_t tok,
-                             uint32_t min_len, uint64_t sig_all,
+                             uint32_t min_len, uint32_t sig_all,
                              int (*fn)(void *arg, uint64_t id, uint32_t len), void *arg);
+
+/* Calls fn(arg, pair, tok, id, len, sig) for every posting of TM tm_id, in
+ * key order (pair, token, then id), until fn returns nonzero: what the
+ * index holds, whatever its blocks (tests, checks). ESTORE for a block
+ * that does not decode. */
+verso_err verso_fuzzidx_walk(verso_txn *t, uint32_t tm_id,
+                             int (*fn)(void *arg, uint32_t pair, uint32_t tok, uint64_t id,
+                                       uint32_t len, uint32_t sig),
+                             void *arg);
 
 /* max_cands: the most candidates a query may gather (0: the default,
  * VERSO_FUZZIDX_MAX_CANDS; at most 2^30). Allocates nothing; fini is safe
@@ -122,8 +131,9 @@ verso_err verso_fuzzidx_del(verso_txn *t, uint32_t tm_id, uint32_t pair, const u
  * page is copied and dirtied once, and stays in cache), so writers queue
  * them here and apply them at the end of the batch. Caller-owned. */
 typedef struct verso_fuzzidx_rec {
-    uint64_t sort; /* index into pairs << 48 | token << 16 | length */
-    uint64_t id, sig;
+    uint64_t sort; /* index into pairs << 32 | token */
+    uint64_t id;
+    uint32_t len, sig;
 } verso_fuzzidx_rec;
 
 #define VERSO_FUZZIDX_BATCH_PAIRS 65536u /* distinct (tm_id, pair) in one batch */
@@ -137,6 +147,7 @@ typedef struct verso_fuzzidx_batch {
     uint16_t *rank;   /* and the rank of each */
     size_t sorted_cap, rank_cap;
     size_t cnt[8][256]; /* sorting: counts of each byte value */
+    void *list;         /* a token's postings being rewritten (fuzzidx.c) */
     uint32_t *tmp;      /* distinct ids of one side */
     size_t tmp_cap;
 } verso_fuzzidx_batch;
@@ -168,8 +179,8 @@ void verso_fuzzidx_batch_clear(verso_fuzzidx_batch *b);
  * matches only entries without tokens, which have no postings; near-exact
  * matching finds them), TOO_MANY when more than the scratch's cap of
  * entries turned up (no candidates: scan, or raise min_score).
- * Errors: EINVAL, ENOMEM, ESTORE (a posting of the wrong size), store
- * errors. Uses the transaction's dup cursor (store.h). */
+ * Errors: EINVAL, ENOMEM, ESTORE (a block that does not decode), store
+ * errors. Uses the transaction's kept cursor (store.h). */
 verso_err verso_fuzzidx_candidates(verso_txn *t, verso_fuzzidx *x, uint32_t tm_id, uint32_t pair,
                                    const uint32_t *q, size_t m, int min_score,
                                    verso_fuzzidx_result *out);

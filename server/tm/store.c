@@ -128,7 +128,7 @@ static const struct {
 } s_dbs[VERSO_DB_COUNT_] = {
     {"meta", MDB_CREATE},    {"tms", MDB_CREATE},
     {"entries", MDB_CREATE}, {"match", MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED},
-    {"changes", MDB_CREATE}, {"fuzzy", MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED},
+    {"changes", MDB_CREATE}, {"postings", MDB_CREATE},
     {"tokens", MDB_CREATE},  {"match_recent", MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED},
 };
 
@@ -431,16 +431,22 @@ verso_err verso_store_del(verso_txn *t, verso_db db, const void *key, size_t kle
     return s_err(mdb_del(t->txn, t->store->dbs[db], &k, val ? &v : NULL), s_dbs[db].name);
 }
 
-/* The kept cursor of a database with duplicates (MATCH, MATCH_RECENT or
- * FUZZY), opened on first use; EINVAL for the others. */
-static int s_dup_cursor(verso_txn *t, verso_db db, MDB_cursor **out)
+/* The kept cursor of a database, opened on first use. */
+static int s_cursor(verso_txn *t, verso_db db, MDB_cursor **out)
 {
-    if (db != VERSO_DB_MATCH && db != VERSO_DB_MATCH_RECENT && db != VERSO_DB_FUZZY)
-        return EINVAL;
     MDB_cursor **cur = &t->cursors[db];
     int rc = *cur ? 0 : mdb_cursor_open(t->txn, t->store->dbs[db], cur);
     *out = *cur;
     return rc;
+}
+
+/* The kept cursor of a database with duplicates (MATCH or MATCH_RECENT);
+ * EINVAL for the others. */
+static int s_dup_cursor(verso_txn *t, verso_db db, MDB_cursor **out)
+{
+    if (db != VERSO_DB_MATCH && db != VERSO_DB_MATCH_RECENT)
+        return EINVAL;
+    return s_cursor(t, db, out);
 }
 
 verso_err verso_store_each_dup(verso_txn *t, verso_db db, const void *key, size_t klen,
@@ -509,100 +515,36 @@ static bool s_key_in(const MDB_val *k, const void *to, size_t klen)
     return k->mv_size == klen && memcmp(k->mv_data, to, klen) <= 0;
 }
 
-verso_err verso_store_key_counts(verso_txn *t, verso_db db, const void *from, const void *to,
-                                 size_t klen, int (*fn)(void *arg, const void *key, size_t n),
-                                 void *arg)
+verso_err verso_store_floor(verso_txn *t, verso_db db, const void *key, size_t klen, verso_val *k,
+                            verso_val *v)
 {
     MDB_cursor *cur;
-    int rc = s_dup_cursor(t, db, &cur);
-    if (rc == EINVAL)
-        return VERSO_EINVAL;
+    MDB_val mk = {klen, (void *)key}, mv;
+    int rc = s_cursor(t, db, &cur);
+    rc = rc ? rc : mdb_cursor_get(cur, &mk, &mv, MDB_SET_RANGE);
+    if (rc == MDB_NOTFOUND) /* every key is below: the last one */
+        rc = mdb_cursor_get(cur, &mk, &mv, MDB_LAST);
+    else if (!rc && (mk.mv_size != klen || memcmp(mk.mv_data, key, klen)))
+        rc = mdb_cursor_get(cur, &mk, &mv, MDB_PREV); /* past it: the one before */
+    if (rc)
+        return rc == MDB_NOTFOUND ? VERSO_ENOTFOUND : s_err(rc, s_dbs[db].name);
+    *k = (verso_val){mk.mv_data, mk.mv_size};
+    *v = (verso_val){mv.mv_data, mv.mv_size};
+    return VERSO_OK;
+}
+
+verso_err verso_store_range(verso_txn *t, verso_db db, const void *from, const void *to,
+                            size_t klen, int (*fn)(void *arg, verso_val key, verso_val val),
+                            void *arg)
+{
+    MDB_cursor *cur;
     MDB_val k = {klen, (void *)from}, v;
+    int rc = s_cursor(t, db, &cur);
     rc = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-    for (; !rc && s_key_in(&k, to, klen); rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_NODUP)) {
-        size_t count = 0;
-        if ((rc = mdb_cursor_count(cur, &count)) != 0)
-            break;
-        if (fn(arg, k.mv_data, count))
+    for (; !rc && s_key_in(&k, to, klen); rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+        if (fn(arg, (verso_val){k.mv_data, k.mv_size}, (verso_val){v.mv_data, v.mv_size}))
             return VERSO_OK;
-    }
     return !rc || rc == MDB_NOTFOUND ? VERSO_OK : s_err(rc, s_dbs[db].name);
-}
-
-/* Calls fn over the values of the key the cursor is on (v: its first). */
-static int s_key_runs(MDB_cursor *cur, MDB_val *k, MDB_val *v, size_t vlen,
-                      int (*fn)(void *arg, const void *key, const void *vals, size_t n), void *arg,
-                      int *stop)
-{
-    /* GET_MULTIPLE leaves v as it is for a key of one value (no page of
-     * duplicates), which is that value. */
-    int rc = mdb_cursor_get(cur, k, v, MDB_GET_MULTIPLE);
-    for (; !rc; rc = mdb_cursor_get(cur, k, v, MDB_NEXT_MULTIPLE)) {
-        if (v->mv_size % vlen)
-            return EBADMSG;
-        if ((*stop = fn(arg, k->mv_data, v->mv_data, v->mv_size / vlen)) != 0)
-            return 0;
-    }
-    return rc == MDB_NOTFOUND ? 0 : rc;
-}
-
-verso_err verso_store_range_runs(verso_txn *t, verso_db db, const void *from, const void *to,
-                                 size_t klen, size_t vlen,
-                                 int (*fn)(void *arg, const void *key, const void *vals, size_t n),
-                                 void *arg)
-{
-    MDB_cursor *cur;
-    int rc = s_dup_cursor(t, db, &cur), stop = 0;
-    if (rc == EINVAL || !vlen)
-        return VERSO_EINVAL;
-    MDB_val k = {klen, (void *)from}, v;
-    rc = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-    while (!rc && !stop && s_key_in(&k, to, klen)) {
-        MDB_val key = k; /* NEXT_MULTIPLE's NOTFOUND may leave k unset */
-        rc = s_key_runs(cur, &key, &v, vlen, fn, arg, &stop);
-        rc = rc || stop ? rc : mdb_cursor_get(cur, &k, &v, MDB_NEXT_NODUP);
-    }
-    if (rc == EBADMSG)
-        return VERSO_ESTORE;
-    return !rc || rc == MDB_NOTFOUND ? VERSO_OK : s_err(rc, s_dbs[db].name);
-}
-
-/* The first of the n values at p (vlen bytes each, sorted) that is >= from. */
-static size_t s_lower_bound(const unsigned char *p, size_t n, size_t vlen, const void *from)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (memcmp(p + mid * vlen, from, vlen) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
-verso_err verso_store_dup_runs(verso_txn *t, verso_db db, const void *key, size_t klen,
-                               const void *from, size_t vlen,
-                               int (*fn)(void *arg, const void *vals, size_t n), void *arg)
-{
-    MDB_cursor *cur;
-    int rc = s_dup_cursor(t, db, &cur);
-    if (rc == EINVAL || !vlen)
-        return VERSO_EINVAL;
-    MDB_val k = {klen, (void *)key}, v = {vlen, (void *)from};
-    rc = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH_RANGE);
-    /* GET_MULTIPLE answers with the whole page of duplicates the cursor is
-     * on (a key with one value has none and leaves v as it is): skip the
-     * values of that page below from. NEXT_MULTIPLE gives the next pages. */
-    rc = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_GET_MULTIPLE);
-    for (int first = 1; !rc; first = 0, rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_MULTIPLE)) {
-        if (v.mv_size % vlen)
-            return VERSO_ESTORE;
-        size_t n = v.mv_size / vlen, skip = first ? s_lower_bound(v.mv_data, n, vlen, from) : 0;
-        if (skip < n && fn(arg, (const unsigned char *)v.mv_data + skip * vlen, n - skip))
-            return VERSO_OK;
-    }
-    return rc == MDB_NOTFOUND ? VERSO_OK : s_err(rc, s_dbs[db].name);
 }
 
 verso_err verso_store_each(verso_txn *t, verso_db db, const void *from, size_t flen,
@@ -647,13 +589,21 @@ verso_err verso_store_upgraded(verso_txn *t)
 {
     char ver[16];
     snprintf(ver, sizeof ver, "%d", VERSO_SCHEMA_VERSION);
-    if (t->store->schema < 2) { /* 1 had an "exact" index of 8-byte ids */
+    struct {
+        unsigned before;  /* schemas older than this had it */
+        const char *name; /* what it was */
+        unsigned flags;
+    } gone[] = {{2, "exact", 0},                           /* 1: an index of 8-byte ids */
+                {8, "fuzzy", MDB_DUPSORT | MDB_DUPFIXED}}; /* 5-7: postings of 16 bytes */
+    for (size_t i = 0; i < sizeof gone / sizeof gone[0]; i++) {
+        if (t->store->schema >= gone[i].before)
+            continue;
         MDB_dbi dbi;
-        int rc = mdb_dbi_open(t->txn, "exact", 0, &dbi);
+        int rc = mdb_dbi_open(t->txn, gone[i].name, gone[i].flags, &dbi);
         if (!rc)
             rc = mdb_drop(t->txn, dbi, 1);
         if (rc && rc != MDB_NOTFOUND)
-            return s_err(rc, "dropping the schema 1 index");
+            return s_err(rc, gone[i].name);
     }
     return verso_store_meta_put(t, "schema_version", ver, strlen(ver));
 }

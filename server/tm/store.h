@@ -18,7 +18,7 @@
 #include "buf.h"
 #include "verso/err.h"
 
-#define VERSO_SCHEMA_VERSION 7 /* older ones are upgraded on open (tm.c) */
+#define VERSO_SCHEMA_VERSION 8 /* older ones are upgraded on open (tm.c) */
 
 typedef struct verso_store verso_store;
 typedef struct verso_txn verso_txn;
@@ -50,7 +50,7 @@ typedef enum verso_db {
     VERSO_DB_ENTRIES,      /* entry id (u64 BE) -> entry record */
     VERSO_DB_MATCH,        /* match key -> 16-byte values (sorted duplicates); see tm.c */
     VERSO_DB_CHANGES,      /* change sequence (u64 BE) -> change record */
-    VERSO_DB_FUZZY,        /* fuzzy postings -> 16-byte values (sorted duplicates); see fuzzidx.c */
+    VERSO_DB_POSTINGS,     /* fuzzy postings, in compressed blocks; see fuzzidx.c */
     VERSO_DB_TOKENS,       /* entry id (u64 BE) -> token ids of its sides; see tmfuzzy.c */
     VERSO_DB_MATCH_RECENT, /* like MATCH: its records added since the last merge; see tm.c */
     VERSO_DB_COUNT_
@@ -119,8 +119,8 @@ verso_err verso_store_put_many(verso_txn *t, verso_db db, const void *keys, size
 verso_err verso_store_del(verso_txn *t, verso_db db, const void *key, size_t klen, const void *val,
                           size_t vlen);
 
-/* Calls fn(arg, value) for each duplicate value under key in db (MATCH, MATCH_RECENT or
- * FUZZY, the databases with duplicates; EINVAL for others), in sorted order
+/* Calls fn(arg, value) for each duplicate value under key in db (MATCH or MATCH_RECENT,
+ * the databases with duplicates; EINVAL for others), in sorted order
  * from the first value >= from (NULL: the first), until fn returns nonzero.
  * Values are borrowed for the call. Without from, ENOTFOUND when the key is
  * absent. One cursor per database serves all calls of a transaction (and
@@ -129,38 +129,26 @@ verso_err verso_store_each_dup(verso_txn *t, verso_db db, const void *key, size_
                                const void *from, size_t flen, int (*fn)(void *arg, verso_val v),
                                void *arg);
 
-/* *n = the number of duplicates under key in db (MATCH, MATCH_RECENT or FUZZY; EINVAL
+/* *n = the number of duplicates under key in db (MATCH or MATCH_RECENT; EINVAL
  * for others), 0 when the key is absent: one descent of the tree, LMDB
  * keeps the count in the key's node. Shares verso_store_each_dup's cursor. */
 verso_err verso_store_dup_count(verso_txn *t, verso_db db, const void *key, size_t klen, size_t *n);
 
-/* Calls fn(arg, vals, n) over the duplicates >= from (vlen bytes, compared
- * as bytes) under key in db (MATCH, MATCH_RECENT or FUZZY, whose values all have vlen
- * bytes; EINVAL for others), in sorted order, a run of n values back to
- * back at a time (at most a page, ~340 of 12 bytes; borrowed for the call),
- * until fn returns nonzero. An absent key, or none >= from, is not an
- * error (fn is not called). ESTORE when a value is not vlen bytes. Shares
- * verso_store_each_dup's cursor: fn must not call the dup functions. */
-verso_err verso_store_dup_runs(verso_txn *t, verso_db db, const void *key, size_t klen,
-                               const void *from, size_t vlen,
-                               int (*fn)(void *arg, const void *vals, size_t n), void *arg);
+/* The record of the greatest key <= key (klen bytes) in db: *k and *v
+ * borrowed until the transaction ends or the database is written.
+ * ENOTFOUND when there is none. Uses the transaction's kept cursor of db
+ * (as verso_store_range). */
+verso_err verso_store_floor(verso_txn *t, verso_db db, const void *key, size_t klen, verso_val *k,
+                            verso_val *v);
 
-/* Calls fn(arg, key, n) for each key of db (MATCH, MATCH_RECENT or FUZZY; EINVAL for
- * others) from the first >= from to the last <= to (keys of klen bytes,
- * compared as bytes; keys of another length end the walk), with its number
- * of duplicates, until fn returns nonzero. The key is borrowed for the
- * call. Shares verso_store_each_dup's cursor. */
-verso_err verso_store_key_counts(verso_txn *t, verso_db db, const void *from, const void *to,
-                                 size_t klen, int (*fn)(void *arg, const void *key, size_t n),
-                                 void *arg);
-
-/* Like verso_store_dup_runs over every key in [from, to] (as in
- * verso_store_key_counts): fn(arg, key, vals, n) gets each key's values
- * (vlen bytes each, sorted) a run at a time, until fn returns nonzero. */
-verso_err verso_store_range_runs(verso_txn *t, verso_db db, const void *from, const void *to,
-                                 size_t klen, size_t vlen,
-                                 int (*fn)(void *arg, const void *key, const void *vals, size_t n),
-                                 void *arg);
+/* Calls fn(arg, key, value) for each record of db whose key, of klen
+ * bytes, lies in [from, to] (compared as bytes; a key of another length
+ * ends the walk), in order, until fn returns nonzero. Records are borrowed
+ * for the call, and fn must not write db. One cursor per database serves
+ * every call of a transaction (the hot path of lookups). */
+verso_err verso_store_range(verso_txn *t, verso_db db, const void *from, const void *to,
+                            size_t klen, int (*fn)(void *arg, verso_val key, verso_val val),
+                            void *arg);
 
 /* The schema the store was opened with: VERSO_SCHEMA_VERSION, or an older
  * one. The caller (tm.c) upgrades an older one in a write transaction that
@@ -187,7 +175,7 @@ verso_err verso_store_count(verso_txn *t, verso_db db, uint64_t *n);
 /* Empties db (write transaction). */
 verso_err verso_store_clear(verso_txn *t, verso_db db);
 
-/* The first page of the duplicates under key in db (MATCH, MATCH_RECENT or FUZZY, values of vlen
+/* The first page of the duplicates under key in db (MATCH or MATCH_RECENT, values of vlen
  * bytes): *vals points at *n of them back to back, in sorted order (borrowed
  * until the transaction ends), and *total is how many the key has; when
  * *total > *n the rest are read with verso_store_each_dup. One call serves

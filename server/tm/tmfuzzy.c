@@ -241,7 +241,7 @@ verso_err verso_tmfuzzy_upto(verso_txn *t, uint64_t *upto)
 
 verso_err verso_tmfuzzy_reset(verso_txn *t)
 {
-    verso_err err = verso_store_clear(t, VERSO_DB_FUZZY);
+    verso_err err = verso_store_clear(t, VERSO_DB_POSTINGS);
     err = err ? err : verso_store_clear(t, VERSO_DB_TOKENS);
     if (!err) {
         err = verso_store_del(t, VERSO_DB_META, S_UPTO, S_UPTO_LEN, NULL, 0);

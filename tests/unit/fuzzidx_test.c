@@ -111,23 +111,13 @@ typedef struct s_dump {
     size_t len, cap;
 } s_dump;
 
-static int s_dump_one(void *arg, verso_val key, verso_val val)
+static int s_dump_one(void *arg, uint32_t pair, uint32_t tok, uint64_t id, uint32_t len,
+                      uint32_t sig)
 {
     s_dump *d = arg;
-    const unsigned char *k = key.data, *v = val.data;
-    if (key.len != 14 || val.len != 16)
-        return 1;
-    uint32_t tm = (uint32_t)k[0] << 24 | (uint32_t)k[1] << 16 | (uint32_t)k[2] << 8 | k[3];
-    if (tm != d->tm)
-        return tm > d->tm;
     char line[96];
-    uint64_t id = 0;
-    uint64_t sig = 0;
-    for (int i = 0; i < 8; i++)
-        id = id << 8 | v[i], sig = sig << 8 | v[8 + i];
-    int n = snprintf(line, sizeof line, "%02x%02x%02x%02x %02x%02x%02x%02x %u %llu %llx\n", k[4],
-                     k[5], k[6], k[7], k[8], k[9], k[10], k[11], (unsigned)(k[12] << 8 | k[13]),
-                     (unsigned long long)id, (unsigned long long)sig);
+    int n = snprintf(line, sizeof line, "%08x %08x %u %llu %08x\n", pair, tok, len,
+                     (unsigned long long)id, sig);
     if (d->len + (size_t)n + 1 > d->cap) {
         d->cap = (d->cap + (size_t)n + 1) * 2;
         d->out = realloc(d->out, d->cap);
@@ -140,11 +130,9 @@ static int s_dump_one(void *arg, verso_val key, verso_val val)
 static char *s_dump_tm(uint32_t tm)
 {
     s_dump d = {tm, NULL, 0, 0};
-    unsigned char from[4] = {(unsigned char)(tm >> 24), (unsigned char)(tm >> 16),
-                             (unsigned char)(tm >> 8), (unsigned char)tm};
     verso_txn *t;
     CHECK_INT(verso_store_read_begin(s_store, &t), VERSO_OK);
-    CHECK_INT(verso_store_each(t, VERSO_DB_FUZZY, from, 4, s_dump_one, &d), VERSO_OK);
+    CHECK_INT(verso_fuzzidx_walk(t, tm, s_dump_one, &d), VERSO_OK);
     verso_store_read_end(&t);
     return d.out ? d.out : calloc(1, 1);
 }
@@ -263,11 +251,13 @@ static void test_apart(void)
     CHECK_INT(s_write(docs, 4, 1), VERSO_OK);
 }
 
-/* One token under thousands of entries of every length: several pages of
- * duplicates; a length range is read exactly. */
+/* One token under thousands of entries of every length: many blocks; a
+ * length range finds exactly the entries in it. Token 42's lengths are
+ * scattered over the ids, so every block is read; token 77's rise with the
+ * ids, so the blocks outside a range are skipped on their header. */
 static void test_big_key(void)
 {
-    enum { N = 3000 };
+    enum { N = 3000, BLOCK = 128 };
     static s_doc docs[N];
     for (int i = 0; i < N; i++) {
         size_t n = 1 + (size_t)(i * 7919 % 60);
@@ -276,6 +266,16 @@ static void test_big_key(void)
             ids[j] = j == n / 2 ? 42 : 1000 + (uint32_t)(i * 61 + j);
         docs[i] = s_mk(6, 1, (uint64_t)i + 1, ids, n);
     }
+    static s_doc rising[N];
+    for (int i = 0; i < N; i++) {
+        size_t n = 1 + (size_t)i * 60 / N;
+        uint32_t ids[S_MAXLEN];
+        for (size_t j = 0; j < n; j++)
+            ids[j] = j ? 500000 + (uint32_t)(i * 61 + j) : 77;
+        rising[i] = s_mk(6, 3, (uint64_t)i + 1, ids, n);
+    }
+    CHECK_INT(s_write(rising, N, 0), VERSO_OK);
+    static const uint32_t q77[10] = {77, 77, 77, 77, 77, 77, 77, 77, 77, 77};
     CHECK_INT(s_write(docs, N, 0), VERSO_OK);
     verso_txn *t;
     CHECK_INT(verso_store_read_begin(s_store, &t), VERSO_OK);
@@ -296,8 +296,14 @@ static void test_big_key(void)
         for (int i = 0; i < N; i++)
             want += docs[i].n >= lo && docs[i].n <= hi;
         CHECK_INT(s_cands(6, 1, q, 10, s, &r), VERSO_OK);
-        CHECK_INT(r.postings, want);
+        CHECK_INT(r.postings, N); /* lengths scattered: every block holds some in range */
         CHECK_INT(r.n, want);
+        want = 0;
+        for (int i = 0; i < N; i++)
+            want += rising[i].n >= lo && rising[i].n <= hi;
+        CHECK_INT(s_cands(6, 3, q77, 10, s, &r), VERSO_OK);
+        CHECK_INT(r.n, want);
+        CHECK(r.postings >= want && r.postings <= want + 2 * BLOCK); /* the ends' blocks */
     }
     /* Tokens no entry holds are the rarest: 1..9 cover the positions to
      * probe, and no entry can share enough with the query. */
@@ -484,6 +490,137 @@ static void s_no_miss(uint32_t tm, size_t alphabet, size_t nd, size_t nq)
     free(z.cdf);
 }
 
+/* ---- blocks ---------------------------------------------------------------- */
+
+/* The ids of token tok under (tm, pair) in index order, and the token's df. */
+typedef struct s_ids {
+    uint32_t pair, tok;
+    uint64_t v[4096];
+    size_t n;
+} s_ids;
+
+static int s_ids_one(void *arg, uint32_t pair, uint32_t tok, uint64_t id, uint32_t len,
+                     uint32_t sig)
+{
+    (void)len, (void)sig;
+    s_ids *x = arg;
+    if (pair == x->pair && tok == x->tok && x->n < 4096)
+        x->v[x->n++] = id;
+    return 0;
+}
+
+static size_t s_token_ids(uint32_t tm, uint32_t pair, uint32_t tok, s_ids *x, size_t *df)
+{
+    x->pair = pair, x->tok = tok, x->n = 0;
+    verso_txn *t;
+    CHECK_INT(verso_store_read_begin(s_store, &t), VERSO_OK);
+    CHECK_INT(verso_fuzzidx_walk(t, tm, s_ids_one, x), VERSO_OK);
+    CHECK_INT(verso_fuzzidx_df(t, tm, pair, tok, df), VERSO_OK);
+    verso_store_read_end(&t);
+    return x->n;
+}
+
+/* The records (blocks) under (tm, pair, tok), and the largest value. */
+typedef struct s_blocks {
+    size_t n, max;
+} s_blocks;
+
+static int s_block_one(void *arg, verso_val key, verso_val val)
+{
+    s_blocks *b = arg;
+    if (key.len != 20)
+        return 1;
+    b->n++;
+    b->max = val.len > b->max ? val.len : b->max;
+    return 0;
+}
+
+static s_blocks s_block_count(uint32_t tm, uint32_t pair, uint32_t tok)
+{
+    unsigned char from[20] = {0}, to[20];
+    for (int i = 0; i < 4; i++) {
+        from[i] = (unsigned char)(tm >> (24 - 8 * i));
+        from[4 + i] = (unsigned char)(pair >> (24 - 8 * i));
+        from[8 + i] = (unsigned char)(tok >> (24 - 8 * i));
+    }
+    memcpy(to, from, 12);
+    memset(to + 12, 0xff, 8);
+    s_blocks b = {0, 0};
+    verso_txn *t;
+    CHECK_INT(verso_store_read_begin(s_store, &t), VERSO_OK);
+    CHECK_INT(verso_store_range(t, VERSO_DB_POSTINGS, from, to, 20, s_block_one, &b), VERSO_OK);
+    verso_store_read_end(&t);
+    return b;
+}
+
+static verso_err s_corrupt_job(verso_txn *t, void *arg)
+{
+    (void)arg;
+    unsigned char k[20] = {0, 0, 0, 9, 0, 0, 0, 1, 0, 0, 0, 5}, v[] = {1, 200, 1, 0, 0};
+    return verso_store_put(t, VERSO_DB_POSTINGS, k, 20, v, sizeof v); /* 200 postings: none there */
+}
+
+/* A token's postings over many blocks: bounded blocks, deletes in the
+ * middle, ids put back out of order, duplicates, everything removed, and a
+ * block that does not decode. */
+static void test_blocks(void)
+{
+    enum { N = 1000 };
+    static s_doc docs[N];
+    s_ids x;
+    size_t df;
+    for (int i = 0; i < N; i++) {
+        uint32_t ids[3] = {5, 6 + (uint32_t)i % 7, 5}; /* 5 twice: one posting */
+        docs[i] = s_mk(9, 1, (uint64_t)i + 1, ids, 3);
+    }
+    CHECK_INT(s_write(docs, N, 0), VERSO_OK);
+    CHECK_INT(s_token_ids(9, 1, 5, &x, &df), N);
+    CHECK_INT(df, N);
+    for (size_t i = 0; i < x.n; i++)
+        CHECK_INT(x.v[i], i + 1);
+    s_blocks b = s_block_count(9, 1, 5);
+    CHECK(b.n >= N / 128 && b.n <= N / 128 + 2);
+    CHECK(b.max < 2000); /* a node of a 4 KiB page, never an overflow page */
+    CHECK_INT(s_write(docs + 200, 400, 1), VERSO_OK); /* ids 201..600 */
+    CHECK_INT(s_token_ids(9, 1, 5, &x, &df), N - 400);
+    CHECK_INT(df, N - 400);
+    CHECK(x.v[199] == 200 && x.v[200] == 601);
+    size_t back = 0;
+    for (int i = 499; i >= 300; i -= 3, back++) /* back one at a time, highest first */
+        CHECK_INT(s_write(docs + i, 1, 0), VERSO_OK);
+    CHECK_INT(s_write(docs + 250, 100, 0), VERSO_OK); /* ids 251..350: some there already */
+    s_ids y;
+    size_t want = 0;
+    for (int i = 0; i < N; i++) { /* what should be there: every id once */
+        int id = i + 1;
+        want += id <= 200 || id > 600 || (id >= 251 && id <= 350) ||
+                (i >= 300 && i <= 499 && (499 - i) % 3 == 0);
+    }
+    CHECK_INT(s_token_ids(9, 1, 5, &y, &df), want);
+    CHECK_INT(df, want);
+    for (size_t i = 1; i < y.n; i++)
+        CHECK(y.v[i] > y.v[i - 1]);
+    uint32_t q[3] = {5, 6, 5};
+    verso_fuzzidx_result r;
+    CHECK_INT(s_cands(9, 1, q, 3, 100, &r), VERSO_OK);
+    CHECK(r.n > 0);
+    for (size_t i = 0; i < r.n; i++)
+        CHECK((r.cands[i].id - 1) % 7 == 0); /* entry i holds 6 when i % 7 == 0 */
+    CHECK_INT(s_write(docs, N, 1), VERSO_OK);
+    CHECK_INT(s_token_ids(9, 1, 5, &x, &df), 0);
+    CHECK_INT(df, 0);
+    CHECK_INT(s_block_count(9, 1, 5).n, 0);
+    CHECK_INT(s_block_count(9, 1, 6).n, 0);
+    verso_store_job job = {s_corrupt_job, NULL, VERSO_EINTERNAL};
+    CHECK_INT(verso_store_write(s_store, &job, 1), VERSO_OK);
+    CHECK_INT(job.result, VERSO_OK);
+    CHECK_INT(s_cands(9, 1, q, 3, 50, &r), VERSO_ESTORE);
+    verso_txn *t;
+    CHECK_INT(verso_store_read_begin(s_store, &t), VERSO_OK);
+    CHECK_INT(verso_fuzzidx_walk(t, 9, s_ids_one, &x), VERSO_ESTORE);
+    verso_store_read_end(&t);
+}
+
 static void test_no_miss_small_alphabet(void)
 {
     s_no_miss(10, 12, 3000, 300);
@@ -509,6 +646,7 @@ int main(void)
     RUN(test_big_key);
     RUN(test_batch_equals_put);
     RUN(test_batch_pairs_cap);
+    RUN(test_blocks);
     RUN(test_no_miss_small_alphabet);
     RUN(test_no_miss_large_alphabet);
     verso_fuzzidx_fini(&s_x);
