@@ -6,12 +6,18 @@
  *
  * Records (all integers big-endian):
  *   tms      name -> tm_id u32 | created i64
- *   entries  id u64 -> version u8 (3) | tm_id u32 | prev_hash u64 | next_hash u64 |
- *            created i64 | changed i64 | usage u64 | 13 x (len u32, bytes):
+ *   entries  id u64 -> version u8 (4) | present varint | tm_id varint |
+ *            created varint | changed - created (zigzag varint) | usage varint |
+ *            prev_hash u64 LE (when present) | next_hash u64 LE (when present) |
+ *            then each present text as (len varint, bytes), in this order:
  *            src_lang, tgt_lang, src, tgt, author, note, origin, src_tags,
  *            tgt_tags, props, prev, next, tmx (tags, props and tmx are
- *            lists, tm.h). Version 1 records (0.1) have the first seven
- *            only, version 2 the first ten; both are read as they are.
+ *            lists, tm.h). Bit i of present (i < 13) says text i is not
+ *            empty; bits 13 and 14 that prev_hash and next_hash are there.
+ *            Older records (read as they are, rewritten when updated): version
+ *            3, fixed fields (u32 tm_id, the two hashes, created, changed and
+ *            usage as u64) then the 13 texts as (len u32, bytes); version 2
+ *            the first ten texts, version 1 (0.1) the first seven.
  *   match    tm_id u32 | direction-pair hash u32 | loose-form hash u64 ->
  *            normalised-text hash u64 | id u64 (sorted duplicates)
  *            Each entry has two: its source under the hash of (src_lang,
@@ -36,9 +42,10 @@
 #include "text.h"
 #include "tm_int.h"
 #include "tmfuzzy.h"
+#include "varint.h"
 
-#define S_REC_VERSION 3
-#define S_REC_FIXED   (1 + 4 + 8 * 5)
+#define S_REC_VERSION 4
+#define S_REC_FIXED   (1 + 4 + 8 * 5) /* versions 1-3 */
 #define S_REC_STRS    13
 #define S_REC_STRS_V2 10
 #define S_REC_STRS_V1 7
@@ -261,49 +268,105 @@ static bool s_list_ok(verso_str list)
 
 /* ---- entry records ------------------------------------------------------- */
 
+static uint64_t s_zigzag(int64_t v)
+{
+    return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+}
+
+static int64_t s_unzigzag(uint64_t v)
+{
+    return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+}
+
 static verso_err s_encode(const verso_tm_entry *e, verso_buf *out)
 {
-    unsigned char fixed[S_REC_FIXED];
-    fixed[0] = S_REC_VERSION;
-    verso_be_put32(fixed + 1, e->tm_id);
-    verso_be_put64(fixed + 5, e->prev_hash);
-    verso_be_put64(fixed + 13, e->next_hash);
-    verso_be_put64(fixed + 21, (uint64_t)e->created);
-    verso_be_put64(fixed + 29, (uint64_t)e->changed);
-    verso_be_put64(fixed + 37, e->usage);
     const verso_str *strs[S_REC_STRS] = {
         &e->src_lang, &e->tgt_lang, &e->src,   &e->tgt,  &e->author, &e->note, &e->origin,
         &e->src_tags, &e->tgt_tags, &e->props, &e->prev, &e->next,   &e->tmx};
+    unsigned char head[1 + 5 * VERSO_VARINT_MAX + 16], len[VERSO_VARINT_MAX];
+    uint64_t present = (e->prev_hash ? 1u << 13 : 0) | (e->next_hash ? 1u << 14 : 0);
+    for (int i = 0; i < S_REC_STRS; i++)
+        present |= strs[i]->n ? 1u << i : 0;
+    size_t at = 0;
+    head[at++] = S_REC_VERSION;
+    at += verso_varint_put(head + at, present);
+    at += verso_varint_put(head + at, e->tm_id);
+    at += verso_varint_put(head + at, s_zigzag(e->created));
+    at += verso_varint_put(head + at,
+                           s_zigzag((int64_t)((uint64_t)e->changed - (uint64_t)e->created)));
+    at += verso_varint_put(head + at, e->usage);
+    for (int h = 0; h < 2; h++) {
+        uint64_t x = h ? e->next_hash : e->prev_hash;
+        for (int b = 0; x && b < 8; b++)
+            head[at++] = (unsigned char)(x >> (8 * b));
+    }
     verso_buf_reset(out);
-    verso_err err = verso_buf_append(out, fixed, sizeof fixed);
+    verso_err err = verso_buf_append(out, head, at);
     for (int i = 0; i < S_REC_STRS && !err; i++) {
-        unsigned char len[4];
-        if (strs[i]->n > UINT32_MAX)
-            return VERSO_ETOOBIG;
-        verso_be_put32(len, (uint32_t)strs[i]->n);
-        err = verso_buf_append(out, len, 4);
-        if (!err)
-            err = verso_buf_append(out, strs[i]->p, strs[i]->n);
+        if (!strs[i]->n)
+            continue;
+        err = verso_buf_append(out, len, verso_varint_put(len, strs[i]->n));
+        err = err ? err : verso_buf_append(out, strs[i]->p, strs[i]->n);
     }
     return err;
 }
 
-verso_err verso_tm_record_decode(verso_val v, uint64_t id, verso_tm_entry *e)
+/* A varint of the record at *p (< end) into *v; false when it does not decode. */
+static bool s_rec_varint(const unsigned char **p, const unsigned char *end, uint64_t *v)
+{
+    size_t k = *p < end ? verso_varint_get(*p, end, v) : 0;
+    *p += k;
+    return k != 0;
+}
+
+/* Decodes a version 4 record (tm.c's head comment) into e. */
+static verso_err s_decode_v4(verso_val v, verso_tm_entry *e, verso_str *strs[S_REC_STRS])
+{
+    const unsigned char *p = (const unsigned char *)v.data + 1, *end = p - 1 + v.len;
+    uint64_t present, tm, created, dchanged, usage;
+    if (!s_rec_varint(&p, end, &present) || !s_rec_varint(&p, end, &tm) ||
+        !s_rec_varint(&p, end, &created) || !s_rec_varint(&p, end, &dchanged) ||
+        !s_rec_varint(&p, end, &usage) || present >> 15 || tm > UINT32_MAX)
+        return VERSO_ESTORE;
+    e->tm_id = (uint32_t)tm;
+    e->created = s_unzigzag(created);
+    e->changed = (int64_t)((uint64_t)e->created + (uint64_t)s_unzigzag(dchanged));
+    e->usage = usage;
+    for (int h = 0; h < 2; h++) {
+        uint64_t x = 0;
+        if (!(present & (1u << (13 + h))))
+            continue;
+        if (end - p < 8)
+            return VERSO_ESTORE;
+        for (int b = 0; b < 8; b++)
+            x |= (uint64_t)p[b] << (8 * b);
+        p += 8;
+        *(h ? &e->next_hash : &e->prev_hash) = x;
+    }
+    for (int i = 0; i < S_REC_STRS; i++) {
+        uint64_t n = 0;
+        if (!(present & (1u << i)))
+            continue;
+        if (!s_rec_varint(&p, end, &n) || n > (uint64_t)(end - p))
+            return VERSO_ESTORE;
+        *strs[i] = (verso_str){(const char *)p, (size_t)n};
+        p += n;
+    }
+    return p == end ? VERSO_OK : VERSO_ESTORE;
+}
+
+/* Decodes a record of version 1, 2 or 3 (fixed fields, u32 lengths). */
+static verso_err s_decode_v3(verso_val v, verso_tm_entry *e, verso_str *strs[S_REC_STRS])
 {
     const unsigned char *p = v.data;
-    if (v.len < S_REC_FIXED || p[0] < 1 || p[0] > S_REC_VERSION)
+    if (v.len < S_REC_FIXED)
         return VERSO_ESTORE;
-    memset(e, 0, sizeof *e);
-    e->id = id;
     e->tm_id = verso_be_get32(p + 1);
     e->prev_hash = verso_be_get64(p + 5);
     e->next_hash = verso_be_get64(p + 13);
     e->created = (int64_t)verso_be_get64(p + 21);
     e->changed = (int64_t)verso_be_get64(p + 29);
     e->usage = verso_be_get64(p + 37);
-    verso_str *strs[S_REC_STRS] = {
-        &e->src_lang, &e->tgt_lang, &e->src,   &e->tgt,  &e->author, &e->note, &e->origin,
-        &e->src_tags, &e->tgt_tags, &e->props, &e->prev, &e->next,   &e->tmx};
     size_t off = S_REC_FIXED;
     int nstrs = p[0] == 1 ? S_REC_STRS_V1 : p[0] == 2 ? S_REC_STRS_V2 : S_REC_STRS;
     for (int i = 0; i < nstrs; i++) {
@@ -316,8 +379,22 @@ verso_err verso_tm_record_decode(verso_val v, uint64_t id, verso_tm_entry *e)
         *strs[i] = (verso_str){(const char *)p + off, n};
         off += n;
     }
-    return off == v.len && s_list_ok(e->src_tags) && s_list_ok(e->tgt_tags) &&
-                   s_list_ok(e->props) && s_list_ok(e->tmx)
+    return off == v.len ? VERSO_OK : VERSO_ESTORE;
+}
+
+verso_err verso_tm_record_decode(verso_val v, uint64_t id, verso_tm_entry *e)
+{
+    const unsigned char *p = v.data;
+    if (v.len < 1 || p[0] < 1 || p[0] > S_REC_VERSION)
+        return VERSO_ESTORE;
+    memset(e, 0, sizeof *e);
+    e->id = id;
+    verso_str *strs[S_REC_STRS] = {
+        &e->src_lang, &e->tgt_lang, &e->src,   &e->tgt,  &e->author, &e->note, &e->origin,
+        &e->src_tags, &e->tgt_tags, &e->props, &e->prev, &e->next,   &e->tmx};
+    verso_err err = p[0] == 4 ? s_decode_v4(v, e, strs) : s_decode_v3(v, e, strs);
+    return !err && s_list_ok(e->src_tags) && s_list_ok(e->tgt_tags) && s_list_ok(e->props) &&
+                   s_list_ok(e->tmx)
                ? VERSO_OK
                : VERSO_ESTORE;
 }

@@ -5,6 +5,7 @@
 #include "harness.h"
 #include "text.h"
 #include "tm.h"
+#include "tm_int.h"
 
 static verso_store *s_store;
 
@@ -191,11 +192,33 @@ static void test_fields_and_context(void)
     CHECK(got.author.n == 4 && !memcmp(got.author.p, "anna", 4));
     CHECK(got.origin.n == 6 && got.note.n == 8);
     CHECK(got.prev_hash != 0 && got.next_hash == 0);
-    /* the context's text is kept too (record version 3), and the tmx list */
+    /* the context's text is kept too (since record version 3), and the tmx list */
     CHECK(got.prev.n == 7 && !memcmp(got.prev.p, "Vorher.", 7) && got.next.n == 0);
     CHECK(got.tmx.n == e.tmx.n && !memcmp(got.tmx.p, e.tmx.p, e.tmx.n));
     CHECK(got.created > 1700000000 && got.changed == got.created);
     CHECK_INT(verso_tm_get(t, 999999, &got), VERSO_ENOTFOUND);
+    /* The record (version 4): every cut of it is refused, any byte changed
+     * either refused or read within the record. */
+    unsigned char k[8];
+    for (int i = 0; i < 8; i++)
+        k[i] = (unsigned char)(id >> (56 - 8 * i));
+    verso_val raw;
+    CHECK_INT(verso_store_get(t, VERSO_DB_ENTRIES, k, 8, &raw), VERSO_OK);
+    const unsigned char *r = raw.data;
+    CHECK(raw.len > 68 && raw.len <= 100 && r[0] == 4); /* 68 of text; version 3 took 165 */
+    unsigned char copy[256];
+    memcpy(copy, raw.data, raw.len);
+    verso_tm_entry x;
+    for (size_t n = 0; n < raw.len; n++)
+        CHECK_INT(verso_tm_record_decode((verso_val){copy, n}, id, &x), VERSO_ESTORE);
+    for (size_t i = 0; i < raw.len; i++)
+        for (int bit = 0; bit < 8; bit++) {
+            copy[i] ^= (unsigned char)(1 << bit);
+            if (verso_tm_record_decode((verso_val){copy, raw.len}, id, &x) == VERSO_OK)
+                CHECK((const unsigned char *)x.src.p >= copy &&
+                      (const unsigned char *)x.src.p + x.src.n <= copy + raw.len);
+            copy[i] ^= (unsigned char)(1 << bit);
+        }
     verso_store_read_end(&t);
     verso_buf_fini(&tmx);
 }
