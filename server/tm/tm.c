@@ -13,7 +13,9 @@
  *            src_lang, tgt_lang, src, tgt, author, note, origin, src_tags,
  *            tgt_tags, props, prev, next, tmx (tags, props and tmx are
  *            lists, tm.h). Bit i of present (i < 13) says text i is not
- *            empty; bits 13 and 14 that prev_hash and next_hash are there.
+ *            empty; bits 13 and 14 that prev_hash and next_hash are there;
+ *            bit 15 that the origin is given by its number (a varint in
+ *            place of the origin's text, see meta "o").
  *            Older records (read as they are, rewritten when updated): version
  *            3, fixed fields (u32 tm_id, the two hashes, created, changed and
  *            usage as u64) then the 13 texts as (len u32, bytes); version 2
@@ -27,7 +29,11 @@
  *   changes  seq u64 -> op u8 ('a' add, 'u' update, 'd' delete) | id u64
  *   meta     "next_id", "next_seq", "next_tm" -> u64; "count" | tm_id u32 -> u64;
  *            "tmxh" | tm_id u32 -> the TM's TMX header (XML, as last imported);
- *            "pair" | tm_id u32 | src_lang NUL tgt_lang -> u64 (absent when 0)
+ *            "pair" | tm_id u32 | src_lang NUL tgt_lang -> u64 (absent when 0);
+ *            "o" | number u32 -> an origin, and "O" | origin -> number u32:
+ *            origins (file names, documents) repeat over many entries, so an
+ *            entry stores the number of one of at most S_ORIGIN_MAX bytes;
+ *            "next_origin" -> u64
  * An entry record is checked field by field when read: a stored length is
  * never trusted beyond the bytes that are there.
  */
@@ -45,6 +51,8 @@
 #include "varint.h"
 
 #define S_REC_VERSION 4
+#define S_ORIGIN_MAX  256             /* origins longer than this stay in the record */
+#define S_ORIGIN_BIT  (1u << 15)      /* present: the origin is a number */
 #define S_REC_FIXED   (1 + 4 + 8 * 5) /* versions 1-3 */
 #define S_REC_STRS    13
 #define S_REC_STRS_V2 10
@@ -278,7 +286,7 @@ static int64_t s_unzigzag(uint64_t v)
     return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
 }
 
-static verso_err s_encode(const verso_tm_entry *e, verso_buf *out)
+static verso_err s_encode(const verso_tm_entry *e, uint32_t origin, verso_buf *out)
 {
     const verso_str *strs[S_REC_STRS] = {
         &e->src_lang, &e->tgt_lang, &e->src,   &e->tgt,  &e->author, &e->note, &e->origin,
@@ -287,6 +295,8 @@ static verso_err s_encode(const verso_tm_entry *e, verso_buf *out)
     uint64_t present = (e->prev_hash ? 1u << 13 : 0) | (e->next_hash ? 1u << 14 : 0);
     for (int i = 0; i < S_REC_STRS; i++)
         present |= strs[i]->n ? 1u << i : 0;
+    if (origin)
+        present = (present & ~(1u << 6)) | S_ORIGIN_BIT;
     size_t at = 0;
     head[at++] = S_REC_VERSION;
     at += verso_varint_put(head + at, present);
@@ -303,6 +313,10 @@ static verso_err s_encode(const verso_tm_entry *e, verso_buf *out)
     verso_buf_reset(out);
     verso_err err = verso_buf_append(out, head, at);
     for (int i = 0; i < S_REC_STRS && !err; i++) {
+        if (i == 6 && origin) {
+            err = verso_buf_append(out, len, verso_varint_put(len, origin));
+            continue;
+        }
         if (!strs[i]->n)
             continue;
         err = verso_buf_append(out, len, verso_varint_put(len, strs[i]->n));
@@ -320,13 +334,15 @@ static bool s_rec_varint(const unsigned char **p, const unsigned char *end, uint
 }
 
 /* Decodes a version 4 record (tm.c's head comment) into e. */
-static verso_err s_decode_v4(verso_val v, verso_tm_entry *e, verso_str *strs[S_REC_STRS])
+static verso_err s_decode_v4(verso_val v, verso_tm_entry *e, verso_str *strs[S_REC_STRS],
+                             uint32_t *origin)
 {
     const unsigned char *p = (const unsigned char *)v.data + 1, *end = p - 1 + v.len;
     uint64_t present, tm, created, dchanged, usage;
     if (!s_rec_varint(&p, end, &present) || !s_rec_varint(&p, end, &tm) ||
         !s_rec_varint(&p, end, &created) || !s_rec_varint(&p, end, &dchanged) ||
-        !s_rec_varint(&p, end, &usage) || present >> 15 || tm > UINT32_MAX)
+        !s_rec_varint(&p, end, &usage) || present >> 16 || tm > UINT32_MAX ||
+        ((present & S_ORIGIN_BIT) && (present & (1u << 6))))
         return VERSO_ESTORE;
     e->tm_id = (uint32_t)tm;
     e->created = s_unzigzag(created);
@@ -345,6 +361,12 @@ static verso_err s_decode_v4(verso_val v, verso_tm_entry *e, verso_str *strs[S_R
     }
     for (int i = 0; i < S_REC_STRS; i++) {
         uint64_t n = 0;
+        if (i == 6 && (present & S_ORIGIN_BIT)) {
+            if (!s_rec_varint(&p, end, &n) || !n || n > UINT32_MAX)
+                return VERSO_ESTORE;
+            *origin = (uint32_t)n;
+            continue;
+        }
         if (!(present & (1u << i)))
             continue;
         if (!s_rec_varint(&p, end, &n) || n > (uint64_t)(end - p))
@@ -382,7 +404,45 @@ static verso_err s_decode_v3(verso_val v, verso_tm_entry *e, verso_str *strs[S_R
     return off == v.len ? VERSO_OK : VERSO_ESTORE;
 }
 
-verso_err verso_tm_record_decode(verso_val v, uint64_t id, verso_tm_entry *e)
+/* The origin of number n ("o" | n in meta): borrowed from the transaction. */
+static verso_err s_origin_text(verso_txn *t, uint32_t n, verso_str *out)
+{
+    unsigned char k[5] = {'o'};
+    verso_be_put32(k + 1, n);
+    verso_val v;
+    verso_err err = t ? verso_store_get(t, VERSO_DB_META, k, 5, &v) : VERSO_EINVAL;
+    if (!err)
+        *out = (verso_str){v.data, v.len};
+    return err == VERSO_ENOTFOUND || err == VERSO_EINVAL ? VERSO_ESTORE : err;
+}
+
+/* The number of origin o, made when it has none yet (write transaction). */
+static verso_err s_origin_number(verso_txn *t, verso_str o, uint32_t *out)
+{
+    unsigned char k[1 + S_ORIGIN_MAX] = {'O'};
+    memcpy(k + 1, o.p, o.n);
+    verso_val v;
+    verso_err err = verso_store_get(t, VERSO_DB_META, k, 1 + o.n, &v);
+    if (!err && v.len == 4) {
+        *out = verso_be_get32(v.data);
+        return VERSO_OK;
+    }
+    if (err != VERSO_ENOTFOUND)
+        return err ? err : VERSO_ESTORE;
+    uint64_t n;
+    if ((err = verso_tm_meta_next(t, "next_origin", &n)))
+        return err;
+    if (n > UINT32_MAX)
+        return VERSO_ETOOBIG;
+    unsigned char num[5] = {'o'};
+    verso_be_put32(num + 1, (uint32_t)n);
+    err = verso_store_put(t, VERSO_DB_META, num, 5, o.p, o.n);
+    err = err ? err : verso_store_put(t, VERSO_DB_META, k, 1 + o.n, num + 1, 4);
+    *out = (uint32_t)n;
+    return err;
+}
+
+verso_err verso_tm_record_decode(verso_txn *t, verso_val v, uint64_t id, verso_tm_entry *e)
 {
     const unsigned char *p = v.data;
     if (v.len < 1 || p[0] < 1 || p[0] > S_REC_VERSION)
@@ -392,7 +452,10 @@ verso_err verso_tm_record_decode(verso_val v, uint64_t id, verso_tm_entry *e)
     verso_str *strs[S_REC_STRS] = {
         &e->src_lang, &e->tgt_lang, &e->src,   &e->tgt,  &e->author, &e->note, &e->origin,
         &e->src_tags, &e->tgt_tags, &e->props, &e->prev, &e->next,   &e->tmx};
-    verso_err err = p[0] == 4 ? s_decode_v4(v, e, strs) : s_decode_v3(v, e, strs);
+    uint32_t origin = 0;
+    verso_err err = p[0] == 4 ? s_decode_v4(v, e, strs, &origin) : s_decode_v3(v, e, strs);
+    if (!err && origin)
+        err = s_origin_text(t, origin, &e->origin);
     return !err && s_list_ok(e->src_tags) && s_list_ok(e->tgt_tags) && s_list_ok(e->props) &&
                    s_list_ok(e->tmx)
                ? VERSO_OK
@@ -407,7 +470,11 @@ static verso_err s_put_record(verso_txn *t, const verso_tm_entry *e)
     verso_buf_init(&rec, (size_t)1 << 30);
     unsigned char id[8];
     verso_be_put64(id, e->id);
-    verso_err err = s_encode(e, &rec);
+    uint32_t origin = 0;
+    verso_err err = e->origin.n && e->origin.n <= S_ORIGIN_MAX
+                        ? s_origin_number(t, e->origin, &origin)
+                        : VERSO_OK;
+    err = err ? err : s_encode(e, origin, &rec);
     if (!err)
         err = verso_store_put(t, VERSO_DB_ENTRIES, id, 8, rec.data, rec.len);
     verso_buf_fini(&rec);
@@ -592,7 +659,7 @@ verso_err verso_tm_get(verso_txn *t, uint64_t id, verso_tm_entry *e)
     verso_val v;
     verso_be_put64(k, id);
     verso_err err = verso_store_get(t, VERSO_DB_ENTRIES, k, 8, &v);
-    return err ? err : verso_tm_record_decode(v, id, e);
+    return err ? err : verso_tm_record_decode(t, v, id, e);
 }
 
 verso_err verso_tm_update(verso_txn *t, uint64_t id, const verso_tm_patch *p)
@@ -660,6 +727,7 @@ verso_err verso_tm_delete(verso_txn *t, uint64_t id, bool *deleted)
 }
 
 typedef struct s_walk {
+    verso_txn *t;
     uint32_t tm_id;
     size_t scan;
     uint64_t last;
@@ -679,7 +747,7 @@ static int s_walk_one(void *arg, verso_val key, verso_val val)
         return w->stopped = true;
     w->scan--;
     w->last = verso_be_get64(key.data);
-    if ((w->err = verso_tm_record_decode(val, w->last, &e)))
+    if ((w->err = verso_tm_record_decode(w->t, val, w->last, &e)))
         return 1;
     return w->stopped = e.tm_id == w->tm_id && w->fn(w->arg, &e);
 }
@@ -689,7 +757,7 @@ verso_err verso_tm_each_entry(verso_txn *t, uint32_t tm_id, uint64_t after, size
                               uint64_t *last)
 {
     unsigned char from[8];
-    s_walk w = {tm_id, scan, 0, false, fn, arg, VERSO_OK};
+    s_walk w = {t, tm_id, scan, 0, false, fn, arg, VERSO_OK};
     *last = 0;
     if (after == UINT64_MAX)
         return VERSO_OK;
@@ -710,7 +778,7 @@ static int s_upgrade_one(void *arg, verso_val key, verso_val val)
 {
     s_upgrade *u = arg;
     verso_tm_entry e;
-    if (key.len != 8 || verso_tm_record_decode(val, verso_be_get64(key.data), &e))
+    if (key.len != 8 || verso_tm_record_decode(u->t, val, verso_be_get64(key.data), &e))
         return u->corrupt++, 0;
     u->err = verso_tm_index_entry(u->t, &e, NULL, NULL, true);
     if (!u->err)

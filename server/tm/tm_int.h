@@ -38,8 +38,10 @@ verso_err verso_tm_meta_next(verso_txn *t, const char *name, uint64_t *out);
 size_t verso_tm_count_key(uint32_t tm_id, unsigned char *k);
 
 /* Decodes the entry record v of id into e, checking every length; e's
- * strings point into v. Errors: ESTORE. */
-verso_err verso_tm_record_decode(verso_val v, uint64_t id, verso_tm_entry *e);
+ * strings point into v, the origin into t's meta table when the record
+ * gives its number (t NULL: such a record is ESTORE). Errors: ESTORE,
+ * store errors. */
+verso_err verso_tm_record_decode(verso_txn *t, verso_val v, uint64_t id, verso_tm_entry *e);
 
 /* Adds (add) or removes both sides of e in the match index and the fuzzy
  * index (tm_match.c). src: the forms of e->src when the caller has them,

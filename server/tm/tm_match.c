@@ -162,7 +162,7 @@ static int s_probe_one(void *arg, verso_val v)
     verso_err err = verso_store_get(p->t, VERSO_DB_ENTRIES, idk, 8, &rec);
     if (err == VERSO_ENOTFOUND)
         return 0;
-    if (err || (err = verso_tm_record_decode(rec, id, &h.e)))
+    if (err || (err = verso_tm_record_decode(p->t, rec, id, &h.e)))
         return (p->err = err), 1;
     verso_str el = p->reversed ? h.e.tgt_lang : h.e.src_lang;
     verso_str eo = p->reversed ? h.e.src_lang : h.e.tgt_lang;

@@ -210,11 +210,11 @@ static void test_fields_and_context(void)
     memcpy(copy, raw.data, raw.len);
     verso_tm_entry x;
     for (size_t n = 0; n < raw.len; n++)
-        CHECK_INT(verso_tm_record_decode((verso_val){copy, n}, id, &x), VERSO_ESTORE);
+        CHECK_INT(verso_tm_record_decode(t, (verso_val){copy, n}, id, &x), VERSO_ESTORE);
     for (size_t i = 0; i < raw.len; i++)
         for (int bit = 0; bit < 8; bit++) {
             copy[i] ^= (unsigned char)(1 << bit);
-            if (verso_tm_record_decode((verso_val){copy, raw.len}, id, &x) == VERSO_OK)
+            if (verso_tm_record_decode(t, (verso_val){copy, raw.len}, id, &x) == VERSO_OK)
                 CHECK((const unsigned char *)x.src.p >= copy &&
                       (const unsigned char *)x.src.p + x.src.n <= copy + raw.len);
             copy[i] ^= (unsigned char)(1 << bit);
