@@ -30,7 +30,7 @@
 #define S_KEY            20
 #define S_FORMAT         1
 #define S_BLOCK_POSTINGS 128  /* postings a block is made with, at most */
-#define S_BLOCK_BYTES    1536 /* bytes of a block's postings, at most (a node fits a page) */
+#define S_BLOCK_BYTES    900  /* bytes of a block's postings, at most: 4 full blocks a page */
 #define S_READ_POSTINGS  4096 /* a block read may hold this many (no more: corrupt) */
 #define S_POSTING_MAX    (VERSO_VARINT_MAX + 3 + 4) /* an encoded posting, at most */
 #define S_HEAD_MAX       (1 + 4 * VERSO_VARINT_MAX)

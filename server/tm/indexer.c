@@ -79,7 +79,7 @@ verso_err verso_indexer_step(verso_txn *t, void *arg, int64_t quiet_ms, bool *mo
     verso_err err = verso_tmfuzzy_upto(t, &upto);
     err = err ? err : verso_tm_last_id(t, &last);
     err = err ? err : verso_store_count(t, VERSO_DB_MATCH_RECENT, &recent);
-    err = err ? err : verso_store_count(t, VERSO_DB_MATCH, &merged);
+    err = err ? err : verso_tm_match_count(t, &merged);
     if (err)
         return err;
     uint64_t pending = last > upto ? last - upto : 0;

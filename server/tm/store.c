@@ -127,7 +127,7 @@ static const struct {
     unsigned flags;
 } s_dbs[VERSO_DB_COUNT_] = {
     {"meta", MDB_CREATE},    {"tms", MDB_CREATE},
-    {"entries", MDB_CREATE}, {"match", MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED},
+    {"entries", MDB_CREATE}, {"matches", MDB_CREATE},
     {"changes", MDB_CREATE}, {"postings", MDB_CREATE},
     {"tokens", MDB_CREATE},  {"match_recent", MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED},
 };
@@ -444,7 +444,7 @@ static int s_cursor(verso_txn *t, verso_db db, MDB_cursor **out)
  * EINVAL for the others. */
 static int s_dup_cursor(verso_txn *t, verso_db db, MDB_cursor **out)
 {
-    if (db != VERSO_DB_MATCH && db != VERSO_DB_MATCH_RECENT)
+    if (db != VERSO_DB_MATCH_RECENT)
         return EINVAL;
     return s_cursor(t, db, out);
 }
@@ -594,7 +594,8 @@ verso_err verso_store_upgraded(verso_txn *t)
         const char *name; /* what it was */
         unsigned flags;
     } gone[] = {{2, "exact", 0},                           /* 1: an index of 8-byte ids */
-                {8, "fuzzy", MDB_DUPSORT | MDB_DUPFIXED}}; /* 5-7: postings of 16 bytes */
+                {8, "fuzzy", MDB_DUPSORT | MDB_DUPFIXED},  /* 5-7: postings of 16 bytes */
+                {8, "match", MDB_DUPSORT | MDB_DUPFIXED}}; /* 2-7: match records of 16 bytes */
     for (size_t i = 0; i < sizeof gone / sizeof gone[0]; i++) {
         if (t->store->schema >= gone[i].before)
             continue;

@@ -48,11 +48,12 @@ typedef enum verso_db {
     VERSO_DB_META = 0,     /* str -> str: schema version, counters */
     VERSO_DB_TMS,          /* TM name -> TM record */
     VERSO_DB_ENTRIES,      /* entry id (u64 BE) -> entry record */
-    VERSO_DB_MATCH,        /* match key -> 16-byte values (sorted duplicates); see tm.c */
+    VERSO_DB_MATCH,        /* merged match records, in blocks; see tm_match.c */
     VERSO_DB_CHANGES,      /* change sequence (u64 BE) -> change record */
     VERSO_DB_POSTINGS,     /* fuzzy postings, in compressed blocks; see fuzzidx.c */
     VERSO_DB_TOKENS,       /* entry id (u64 BE) -> token ids of its sides; see tmfuzzy.c */
-    VERSO_DB_MATCH_RECENT, /* like MATCH: its records added since the last merge; see tm.c */
+    VERSO_DB_MATCH_RECENT, /* match records added since the last merge (16-byte sorted duplicates)
+                            */
     VERSO_DB_COUNT_
 } verso_db;
 
@@ -102,8 +103,8 @@ verso_err verso_store_meta_put(verso_txn *t, const char *key, const void *val, s
 /* Generic access to a named database.
  * get: *out is borrowed until the transaction ends (copy what you keep);
  *      ENOTFOUND when absent.
- * put: replaces the value (in MATCH, whose keys hold sorted duplicates, adds
- *      one; adding an existing duplicate is not an error).
+ * put: replaces the value (in MATCH_RECENT, whose keys hold sorted
+ *      duplicates, adds one; adding an existing duplicate is not an error).
  * del: with val, removes that one duplicate; without, the key and all its
  *      values; ENOTFOUND when absent.
  * put and del need a write transaction (EINVAL in a read transaction). */
@@ -119,8 +120,8 @@ verso_err verso_store_put_many(verso_txn *t, verso_db db, const void *keys, size
 verso_err verso_store_del(verso_txn *t, verso_db db, const void *key, size_t klen, const void *val,
                           size_t vlen);
 
-/* Calls fn(arg, value) for each duplicate value under key in db (MATCH or MATCH_RECENT,
- * the databases with duplicates; EINVAL for others), in sorted order
+/* Calls fn(arg, value) for each duplicate value under key in db (MATCH_RECENT, the
+ * database with duplicates; EINVAL for others), in sorted order
  * from the first value >= from (NULL: the first), until fn returns nonzero.
  * Values are borrowed for the call. Without from, ENOTFOUND when the key is
  * absent. One cursor per database serves all calls of a transaction (and
@@ -129,7 +130,7 @@ verso_err verso_store_each_dup(verso_txn *t, verso_db db, const void *key, size_
                                const void *from, size_t flen, int (*fn)(void *arg, verso_val v),
                                void *arg);
 
-/* *n = the number of duplicates under key in db (MATCH or MATCH_RECENT; EINVAL
+/* *n = the number of duplicates under key in db (MATCH_RECENT; EINVAL
  * for others), 0 when the key is absent: one descent of the tree, LMDB
  * keeps the count in the key's node. Shares verso_store_each_dup's cursor. */
 verso_err verso_store_dup_count(verso_txn *t, verso_db db, const void *key, size_t klen, size_t *n);
@@ -175,7 +176,7 @@ verso_err verso_store_count(verso_txn *t, verso_db db, uint64_t *n);
 /* Empties db (write transaction). */
 verso_err verso_store_clear(verso_txn *t, verso_db db);
 
-/* The first page of the duplicates under key in db (MATCH or MATCH_RECENT, values of vlen
+/* The first page of the duplicates under key in db (MATCH_RECENT, values of vlen
  * bytes): *vals points at *n of them back to back, in sorted order (borrowed
  * until the transaction ends), and *total is how many the key has; when
  * *total > *n the rest are read with verso_store_each_dup. One call serves

@@ -20,12 +20,9 @@
  *            3, fixed fields (u32 tm_id, the two hashes, created, changed and
  *            usage as u64) then the 13 texts as (len u32, bytes); version 2
  *            the first ten texts, version 1 (0.1) the first seven.
- *   match    tm_id u32 | direction-pair hash u32 | loose-form hash u64 ->
- *            normalised-text hash u64 | id u64 (sorted duplicates)
- *            Each entry has two: its source under the hash of (src_lang,
- *            tgt_lang), its target under that of the reversed pair, marked.
- *            Sorting by the normalised hash puts an entry's exact matches
- *            side by side: a lookup seeks straight to them.
+ *   matches, match_recent: the exact-match index, tm_match.c's head comment.
+ *            Each entry has two records: its source under the hash of
+ *            (src_lang, tgt_lang), its target under that of the reversed pair.
  *   changes  seq u64 -> op u8 ('a' add, 'u' update, 'd' delete) | id u64
  *   meta     "next_id", "next_seq", "next_tm" -> u64; "count" | tm_id u32 -> u64;
  *            "tmxh" | tm_id u32 -> the TM's TMX header (XML, as last imported);
@@ -818,7 +815,9 @@ verso_err verso_tm_upgrade(verso_txn *t)
 {
     /* The walk reads entries while the index, another database, is written. */
     s_upgrade u = {t, 0, VERSO_OK};
+    unsigned char zero[8] = {0};
     verso_err err = verso_store_clear(t, VERSO_DB_MATCH);
+    err = err ? err : verso_store_put(t, VERSO_DB_META, "match_n", 7, zero, 8);
     err = err ? err : verso_store_clear(t, VERSO_DB_MATCH_RECENT);
     err = err ? err : verso_tmfuzzy_reset(t);
     err = err ? err : s_pairs_clear(t);

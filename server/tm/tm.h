@@ -223,6 +223,15 @@ uint32_t verso_tm_pair_key(verso_str ql, verso_str ol, bool reversed);
  * index's posting). */
 verso_err verso_tm_merge_recent(verso_txn *t);
 
+/* *n: the records of the merged match index (two an entry, once merged). */
+verso_err verso_tm_match_count(verso_txn *t, uint64_t *n);
+
+/* Calls fn(arg, id) for the id of every match record of TM tm_id (merged
+ * and recent: each entry twice, source and target), until fn returns
+ * nonzero. fn must not write the match index. */
+verso_err verso_tm_match_ids(verso_txn *t, uint32_t tm_id, int (*fn)(void *arg, uint64_t id),
+                             void *arg);
+
 /* *id: the last entry id handed out (0: none yet). */
 verso_err verso_tm_last_id(verso_txn *t, uint64_t *id);
 

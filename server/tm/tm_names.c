@@ -69,15 +69,11 @@ typedef struct s_ids {
     verso_err err;
 } s_ids;
 
-/* Collects the ids under the match keys of one TM (keys start with tm_id);
- * each id comes twice (source and target), the second delete finds nothing. */
-static int s_collect(void *arg, verso_val key, verso_val val)
+/* Collects the ids of one TM's match records; each comes twice (source
+ * and target): the second delete finds nothing. */
+static int s_collect(void *arg, uint64_t id)
 {
     s_ids *ids = arg;
-    if (key.len != 16 || verso_be_get32(key.data) != ids->tm_id)
-        return 1;
-    if (val.len != 16)
-        return (ids->err = VERSO_ESTORE), 1;
     if (ids->n == ids->cap) {
         size_t cap = ids->cap ? ids->cap * 2 : 256;
         uint64_t *p = realloc(ids->v, cap * sizeof *p);
@@ -86,7 +82,7 @@ static int s_collect(void *arg, verso_val key, verso_val val)
         ids->v = p;
         ids->cap = cap;
     }
-    ids->v[ids->n++] = verso_be_get64((const unsigned char *)val.data + 8);
+    ids->v[ids->n++] = id;
     return 0;
 }
 
@@ -119,12 +115,8 @@ verso_err verso_tm_drop(verso_txn *t, verso_str name)
     verso_err err = verso_tm_find(t, name, &tm_id);
     if (err)
         return err;
-    unsigned char from[4];
-    verso_be_put32(from, tm_id);
     s_ids ids = {tm_id, NULL, 0, 0, VERSO_OK};
-    err = verso_store_each(t, VERSO_DB_MATCH, from, 4, s_collect, &ids);
-    err = err ? err : ids.err;
-    err = err ? err : verso_store_each(t, VERSO_DB_MATCH_RECENT, from, 4, s_collect, &ids);
+    err = verso_tm_match_ids(t, tm_id, s_collect, &ids);
     err = err ? err : ids.err;
     for (size_t i = 0; !err && i < ids.n; i++) {
         bool deleted;

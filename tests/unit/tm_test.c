@@ -269,12 +269,16 @@ static verso_err s_merge_job(verso_txn *t, void *arg)
     return verso_tm_merge_recent(t);
 }
 
+/* The records of MATCH_RECENT, or of the merged index (MATCH: its count). */
 static uint64_t s_count(verso_db db)
 {
     verso_txn *t;
     uint64_t n = 0;
     CHECK_INT(verso_store_read_begin(s_store, &t), VERSO_OK);
-    CHECK_INT(verso_store_count(t, db, &n), VERSO_OK);
+    if (db == VERSO_DB_MATCH)
+        CHECK_INT(verso_tm_match_count(t, &n), VERSO_OK);
+    else
+        CHECK_INT(verso_store_count(t, db, &n), VERSO_OK);
     verso_store_read_end(&t);
     return n;
 }
@@ -324,6 +328,85 @@ static void test_recent_and_merged(void)
               VERSO_TM_ADDED);
     CHECK_INT(s_write(s_drop_job, "halves"), VERSO_OK);
     CHECK_INT(s_count(VERSO_DB_MATCH_RECENT), 0);
+    CHECK_INT(s_count(VERSO_DB_MATCH), merged0);
+}
+
+/* Many entries into one TM in one transaction: n distinct sources, then
+ * same copies of one source (keep both); ids into ids[]. */
+typedef struct s_bulk {
+    const char *tm;
+    int n, same;
+    uint64_t *ids;
+} s_bulk;
+
+static verso_err s_bulk_job(verso_txn *t, void *arg)
+{
+    s_bulk *m = arg;
+    uint32_t tm;
+    verso_err err = verso_tm_find(t, (verso_str){m->tm, strlen(m->tm)}, &tm);
+    for (int i = 0; i < m->n + m->same && !err; i++) {
+        char src[64], tgt[64];
+        snprintf(src, sizeof src, i < m->n ? "Block sentence number %d." : "The same source.", i);
+        snprintf(tgt, sizeof tgt, "Satz %d.", i);
+        verso_tm_entry e = s_entry(S("en"), S("de"), (verso_str){src, strlen(src)},
+                                   (verso_str){tgt, strlen(tgt)});
+        verso_tm_outcome out;
+        err = verso_tm_add(t, tm, &e, VERSO_TM_KEEP_BOTH, &out, &m->ids[i]);
+    }
+    return err;
+}
+
+static int s_count_one(void *arg, const verso_tm_entry *e)
+{
+    (void)e;
+    (*(int *)arg)++;
+    return 0;
+}
+
+static int s_exact_count(const char *tm, const char *src)
+{
+    int n = 0;
+    verso_txn *t;
+    uint32_t id;
+    CHECK_INT(verso_store_read_begin(s_store, &t), VERSO_OK);
+    CHECK_INT(verso_tm_find(t, (verso_str){tm, strlen(tm)}, &id), VERSO_OK);
+    CHECK_INT(verso_tm_exact(t, id, S("en"), S("de"), (verso_str){src, strlen(src)}, s_count_one,
+                             &n),
+              VERSO_OK);
+    verso_store_read_end(&t);
+    return n;
+}
+
+/* The merged index in blocks: thousands of records over many blocks, a
+ * run of one loose form longer than a block, deletes all over, a drop. */
+static void test_match_blocks(void)
+{
+    enum { N = 2000, SAME = 300 };
+    static uint64_t ids[N + SAME];
+    CHECK_INT(s_write(s_create_job, "blocks"), VERSO_OK);
+    CHECK_INT(s_write(s_merge_job, NULL), VERSO_OK);
+    uint64_t merged0 = s_count(VERSO_DB_MATCH);
+    s_bulk m = {"blocks", N, SAME, ids};
+    CHECK_INT(s_write(s_bulk_job, &m), VERSO_OK);
+    CHECK_INT(s_exact_count("blocks", "The same source."), SAME); /* all recent */
+    CHECK_INT(s_write(s_merge_job, NULL), VERSO_OK);
+    CHECK_INT(s_count(VERSO_DB_MATCH), merged0 + 2 * (N + SAME));
+    CHECK_INT(s_exact_count("blocks", "The same source."), SAME); /* all merged */
+    for (int i = 0; i < N; i += 97) {
+        char src[64];
+        snprintf(src, sizeof src, "Block sentence number %d.", i);
+        CHECK_INT(s_exact_count("blocks", src), 1);
+    }
+    for (int i = 0; i < N + SAME; i += 2) { /* every other one, both kinds */
+        s_del d = {ids[i], false};
+        CHECK_INT(s_write(s_del_job, &d), VERSO_OK);
+        CHECK(d.deleted);
+    }
+    CHECK_INT(s_count(VERSO_DB_MATCH), merged0 + (N + SAME));
+    CHECK_INT(s_exact_count("blocks", "The same source."), SAME / 2);
+    CHECK_INT(s_exact_count("blocks", "Block sentence number 1998."), 0);
+    CHECK_INT(s_exact_count("blocks", "Block sentence number 1999."), 1);
+    CHECK_INT(s_write(s_drop_job, "blocks"), VERSO_OK);
     CHECK_INT(s_count(VERSO_DB_MATCH), merged0);
 }
 
@@ -684,6 +767,7 @@ int main(void)
     RUN(test_each_entry);
     RUN(test_long_key);
     RUN(test_recent_and_merged);
+    RUN(test_match_blocks);
     RUN(test_corrupt_record);
     RUN(test_record_v2);
     RUN(test_duplicates_see_tags);
