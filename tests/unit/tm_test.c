@@ -348,8 +348,8 @@ static verso_err s_bulk_job(verso_txn *t, void *arg)
         char src[64], tgt[64];
         snprintf(src, sizeof src, i < m->n ? "Block sentence number %d." : "The same source.", i);
         snprintf(tgt, sizeof tgt, "Satz %d.", i);
-        verso_tm_entry e = s_entry(S("en"), S("de"), (verso_str){src, strlen(src)},
-                                   (verso_str){tgt, strlen(tgt)});
+        verso_tm_entry e =
+            s_entry(S("en"), S("de"), (verso_str){src, strlen(src)}, (verso_str){tgt, strlen(tgt)});
         verso_tm_outcome out;
         err = verso_tm_add(t, tm, &e, VERSO_TM_KEEP_BOTH, &out, &m->ids[i]);
     }
@@ -370,9 +370,9 @@ static int s_exact_count(const char *tm, const char *src)
     uint32_t id;
     CHECK_INT(verso_store_read_begin(s_store, &t), VERSO_OK);
     CHECK_INT(verso_tm_find(t, (verso_str){tm, strlen(tm)}, &id), VERSO_OK);
-    CHECK_INT(verso_tm_exact(t, id, S("en"), S("de"), (verso_str){src, strlen(src)}, s_count_one,
-                             &n),
-              VERSO_OK);
+    CHECK_INT(
+        verso_tm_exact(t, id, S("en"), S("de"), (verso_str){src, strlen(src)}, s_count_one, &n),
+        VERSO_OK);
     verso_store_read_end(&t);
     return n;
 }
