@@ -2,9 +2,11 @@
  * tmfuzzy.c - fuzzy index maintenance and search over the TM; see
  * tmfuzzy.h and docs/MATCHING.md §9.
  *
- * TOKENS records (key: entry id u64 big-endian), all fields u32 in host
- * order (an LMDB file is not portable across byte orders anyway):
- *   tm_id | source pair | target pair | n_src | n_tgt | ids of the source | ids of the target
+ * TOKENS records (key: entry id u64 big-endian):
+ *   tm_id varint | source pair u32 | target pair u32 | n_src varint |
+ *   n_tgt varint | ids of the source | ids of the target
+ * pairs and ids in host order (an LMDB file is not portable across byte
+ * orders anyway), the ids u32 each.
  */
 #include "tmfuzzy.h"
 
@@ -13,10 +15,11 @@
 #include <time.h>
 
 #include "be.h"
+#include "varint.h"
 
-#define S_HEAD       5                 /* u32 fields before the ids */
-#define S_FLUSH_RECS ((size_t)1 << 21) /* queued postings flushed early past this */
-#define S_UPTO       "fuzzy_upto"      /* meta: every entry id <= this has its postings */
+#define S_HEAD_MAX   (3 * VERSO_VARINT_MAX + 8) /* bytes before the ids, at most */
+#define S_FLUSH_RECS ((size_t)1 << 21)          /* queued postings flushed early past this */
+#define S_UPTO       "fuzzy_upto"               /* meta: every entry id <= this has its postings */
 #define S_UPTO_LEN   10
 
 /* The indexed watermark (meta S_UPTO; 0 when absent). */
@@ -41,8 +44,8 @@ typedef struct s_writer {
     verso_fuzzy f;
     verso_fuzzy_text side;
     verso_fuzzidx_batch batch;
-    verso_buf rec;
-    uint32_t *ids; /* a record's ids, aligned */
+    verso_buf rec, out; /* the ids of a record being made, and the record */
+    uint32_t *ids;      /* a record's ids, aligned */
     size_t ids_cap;
 } s_writer;
 
@@ -53,6 +56,7 @@ static void s_writer_free(void *p)
     verso_fuzzy_text_fini(&w->side);
     verso_fuzzidx_batch_fini(&w->batch);
     verso_buf_fini(&w->rec);
+    verso_buf_fini(&w->out);
     free(w->ids);
     free(w);
 }
@@ -74,15 +78,11 @@ static verso_err s_writer_of(verso_txn *t, s_writer **out)
         verso_fuzzy_text_init(&w->side);
         verso_fuzzidx_batch_init(&w->batch);
         verso_buf_init(&w->rec, (size_t)1 << 31);
+        verso_buf_init(&w->out, (size_t)1 << 31);
         *slot = w;
     }
     *out = *slot;
     return VERSO_OK;
-}
-
-static verso_err s_u32(verso_buf *b, uint32_t v)
-{
-    return verso_buf_append(b, &v, sizeof v);
 }
 
 /* Tokenises one side (unless its ids are given) and appends its ids to
@@ -112,12 +112,25 @@ typedef struct s_rec {
 
 static bool s_rec_parse(verso_val v, s_rec *r)
 {
-    uint32_t h[S_HEAD];
-    if (v.len < sizeof h)
+    const unsigned char *p = v.data, *end = p + v.len;
+    uint64_t tm, n0, n1;
+    size_t k = verso_varint_get(p, end, &tm);
+    if (!k || tm > UINT32_MAX || (size_t)(end - p) < k + 8)
         return false;
-    memcpy(h, v.data, sizeof h);
-    *r = (s_rec){h[0], {h[1], h[2]}, {h[3], h[4]}, (const unsigned char *)v.data + sizeof h};
-    return (uint64_t)h[3] + h[4] == (v.len - sizeof h) / 4 && (v.len - sizeof h) % 4 == 0;
+    p += k;
+    memcpy(r->pair, p, 8);
+    p += 8;
+    if (!(k = verso_varint_get(p, end, &n0)))
+        return false;
+    p += k;
+    if (!(k = verso_varint_get(p, end, &n1)) || n0 > UINT32_MAX || n1 > UINT32_MAX)
+        return false;
+    p += k;
+    r->tm_id = (uint32_t)tm;
+    r->n[0] = (uint32_t)n0;
+    r->n[1] = (uint32_t)n1;
+    r->ids = p;
+    return n0 + n1 == (uint64_t)(end - p) / 4 && (end - p) % 4 == 0;
 }
 
 /* Queues one side's postings; a batch full of pairs is written first. */
@@ -153,26 +166,31 @@ verso_err verso_tmfuzzy_index(verso_txn *t, uint32_t tm_id, uint64_t id,
         return err;
     uint32_t ns = 0, nt = 0;
     verso_buf_reset(&w->rec);
-    err = s_u32(&w->rec, tm_id);
-    err = err ? err : s_u32(&w->rec, src->pair);
-    err = err ? err : s_u32(&w->rec, tgt->pair);
-    err = err ? err : s_u32(&w->rec, 0);
-    err = err ? err : s_u32(&w->rec, 0);
-    err = err ? err : s_side(w, src, &ns);
+    verso_buf_reset(&w->out);
+    err = s_side(w, src, &ns);
     err = err ? err : s_side(w, tgt, &nt);
     if (err)
         return err;
-    memcpy(w->rec.data + 3 * sizeof ns, &ns, sizeof ns);
-    memcpy(w->rec.data + 4 * sizeof nt, &nt, sizeof nt);
+    unsigned char head[S_HEAD_MAX];
+    size_t hn = verso_varint_put(head, tm_id);
+    memcpy(head + hn, &src->pair, 4);
+    memcpy(head + hn + 4, &tgt->pair, 4);
+    hn += 8;
+    hn += verso_varint_put(head + hn, ns);
+    hn += verso_varint_put(head + hn, nt);
+    err = verso_buf_append(&w->out, head, hn);
+    err = err ? err : verso_buf_append(&w->out, w->rec.data ? w->rec.data : "", w->rec.len);
+    if (err)
+        return err;
     unsigned char k[8];
     uint64_t upto;
     verso_be_put64(k, id);
-    err = verso_store_put(t, VERSO_DB_TOKENS, k, 8, w->rec.data, w->rec.len);
+    err = verso_store_put(t, VERSO_DB_TOKENS, k, 8, w->out.data, w->out.len);
     err = err ? err : s_upto(t, &upto);
     if (err || id > upto)
         return err; /* above the watermark: verso_tmfuzzy_step posts it */
     s_rec r;
-    verso_val v = {w->rec.data, w->rec.len};
+    verso_val v = {w->out.data, w->out.len};
     if (!s_rec_parse(v, &r))
         return VERSO_EINTERNAL;
     err = s_queue(t, w, &r, id);
