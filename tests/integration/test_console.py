@@ -81,10 +81,15 @@ class ConsoleTest(unittest.TestCase):
         return json.loads(urllib.request.urlopen(req, timeout=20).read())
 
     def wait(self, cond, what, timeout=20):
-        """Waits for a condition of the page (not for a time)."""
+        """Waits for a condition of the page (not for a time). The console redraws its
+        tables as answers come: an element read while it is replaced is stale, and the
+        condition is asked again."""
+        from selenium.common.exceptions import StaleElementReferenceException
         from selenium.webdriver.support.ui import WebDriverWait
         try:
-            return WebDriverWait(self.driver, timeout).until(lambda d: cond(d))
+            return WebDriverWait(self.driver, timeout,
+                                 ignored_exceptions=(StaleElementReferenceException,)).until(
+                lambda d: cond(d))
         except Exception:
             self.shot("failed-" + what.replace(" ", "-"))
             raise AssertionError("the console did not show %s within %d s" % (what, timeout))
@@ -154,8 +159,9 @@ class ConsoleTest(unittest.TestCase):
         self.find("#tabs button[data-tab=tms]")[0].click()
         self.wait(lambda d: any("default" in r.text for r in self.find("#tm-table tbody tr")),
                   "the TM table")
-        row = [r for r in self.find("#tm-table tbody tr") if "default" in r.text][0]
-        self.assertIn("en \u2192 fr", row.text)
+        row = self.wait(lambda d: next((r.text for r in self.find("#tm-table tbody tr")
+                                        if "default" in r.text), None), "the default TM's row")
+        self.assertIn("en \u2192 fr", row)
         self.wait(lambda d: "backlog" in self.find("#backlog")[0].text, "the index backlog")
         self.find("#tabs button[data-tab=server]")[0].click()
         self.wait(lambda d: "requests" in self.find("#server-summary")[0].text,
@@ -202,9 +208,12 @@ class ConsoleTest(unittest.TestCase):
             os.unlink(out)
         self.driver.execute_cdp_cmd("Page.setDownloadBehavior",
                                     {"behavior": "allow", "downloadPath": DOWNLOADS})
-        row = self.wait(lambda d: [r for r in self.find("#tm-table tbody tr")
-                                   if r.text.startswith("uploaded")], "the new TM's row")[0]
-        row.find_elements("css selector", "button.export")[0].click()
+        def click_export(_):  # the table may be redrawn under us: find it again
+            rows = [r for r in self.find("#tm-table tbody tr") if r.text.startswith("uploaded")]
+            if rows:
+                rows[0].find_elements("css selector", "button.export")[0].click()
+            return bool(rows)
+        self.wait(click_export, "the new TM's row")
         def complete(_):
             if not os.path.exists(out):
                 return False
