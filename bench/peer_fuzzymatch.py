@@ -284,28 +284,35 @@ def run_peak(cmd):
 # ------------------------------------------------------------------ Verso
 
 class Verso:
-    def __init__(self, build, data):
-        shutil.rmtree(data, ignore_errors=True)
-        os.makedirs(data)
+    """versod of build on data/store (a fresh directory unless fresh is False, when a store
+    there is reopened), --threads threads; self.c speaks to it (bench/scale_bench.py too)."""
+
+    def __init__(self, build, data, threads=1, fresh=True):
+        if fresh:
+            shutil.rmtree(data, ignore_errors=True)
+        os.makedirs(data, exist_ok=True)
         self.build, self.data = build, data
         ready = os.path.join(data, "ready")
+        if os.path.exists(ready):
+            os.unlink(ready)
         self.proc = subprocess.Popen(
-            [os.path.join(build, "versod"), "--bind", "tcp://127.0.0.1:*", "--threads", "1",
-             "--data", os.path.join(data, "store"), "--ready-file", ready, "--log-level", "warn"])
-        for _ in range(600):
+            [os.path.join(build, "versod"), "--bind", "tcp://127.0.0.1:*", "--threads",
+             str(threads), "--data", os.path.join(data, "store"), "--ready-file", ready,
+             "--log-level", "warn"])
+        for _ in range(1200):
             if os.path.exists(ready) and open(ready).read().endswith("\n"):
                 break
             if self.proc.poll() is not None:
                 sys.exit("versod exited")
             time.sleep(0.05)
-        self.endpoint = open(ready).read().strip()
+        self.endpoint = open(ready).read().split("\n")[0]
         self.ctx = zmq.Context()
         self.c = Conn(self.ctx, self.endpoint)
 
     def stop(self):
         self.c.s.close()
         self.proc.terminate()
-        self.proc.wait(60)
+        self.proc.wait(120)
 
     def lang_ok(self, tag):
         try:
