@@ -26,22 +26,27 @@ import test_protocol  # noqa: E402  (start_versod, pack, unpack)
 VERSOD = None
 
 
-def start(tmp, extra=()):
+def start(tmp, extra=(), timeout_s=2):
     """versod with --http on a free port; returns (proc, log, zmq endpoint, http base URL)."""
     proc, log, content = test_protocol.start_versod(
         tmp, os.path.join(tmp, "data"), "versod",
-        extra=("--http", "127.0.0.1:0", "--http-timeout-s", "2", *extra))
+        extra=("--http", "127.0.0.1:0", "--http-timeout-s", str(timeout_s), *extra))
     with open(os.path.join(tmp, "versod.ready")) as f:
         ready = f.read().split("\n")
     return proc, log, ready[0], ready[1]
 
 
-class HttpTest(unittest.TestCase):
+class HttpHelpers:
+    """A versod with --http for a test class (its idle timeout TIMEOUT_S), and what the
+    tests call."""
+
+    TIMEOUT_S = 2
+
     @classmethod
     def setUpClass(cls):
         test_protocol.VERSOD = VERSOD
         cls.tmp = tempfile.mkdtemp(prefix="verso-http-")
-        cls.proc, cls.log, cls.endpoint, cls.base = start(cls.tmp)
+        cls.proc, cls.log, cls.endpoint, cls.base = start(cls.tmp, timeout_s=cls.TIMEOUT_S)
         u = urllib.parse.urlparse(cls.base)
         cls.host, cls.port = u.hostname, u.port
 
@@ -91,6 +96,71 @@ class HttpTest(unittest.TestCase):
         s.close()
         return reply
 
+    def verso_cli(self, *args):
+        cli = os.path.join(os.path.dirname(VERSOD), "verso")
+        p = __import__("subprocess").run([cli, "--endpoint", self.endpoint, *args],
+                                         capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        return p.stdout
+
+    def make_tmx(self, n, start=0, extra=""):
+        """A TMX of n en -> fr TUs (synthetic), with `extra` XML after the first TU."""
+        tus = ['<tu><prop type="x-client">Acme</prop>'
+               '<tuv xml:lang="en"><seg>Upload sentence %d &amp; more.</seg></tuv>'
+               '<tuv xml:lang="fr"><seg>Phrase %d téléversée.</seg></tuv></tu>' % (i, i)
+               for i in range(start, start + n)]
+        if tus and extra:
+            tus.insert(1, extra)
+        return ('<?xml version="1.0" encoding="UTF-8"?>\n<tmx version="1.4"><header '
+                'creationtool="t" creationtoolversion="1" segtype="sentence" o-tmf="t" '
+                'adminlang="en" srclang="en" datatype="plaintext"/><body>\n'
+                + "\n".join(tus) + "\n</body></tmx>\n").encode()
+
+    def upload(self, tm, body, query="", status=200):
+        st, ctype, data = self.request("POST", "/api/v1/tms/%s/import%s" % (tm, query), body,
+                                       {"Content-Type": "application/x-tmx+xml"})
+        self.assertEqual(st, status, data)
+        self.assertEqual(ctype, "application/json")
+        return json.loads(data)
+
+    def job(self, job_id, status=200):
+        st, _, data = self.request("GET", "/api/v1/imports/" + job_id)
+        self.assertEqual(st, status, data)
+        return json.loads(data)
+
+    def wait_job(self, job_id, cond, what):
+        """The import's record once cond(record) holds (polled: the condition, not a sleep)."""
+        until = time.monotonic() + 30
+        while True:
+            st, _, data = self.request("GET", "/api/v1/imports/" + job_id)
+            self.assertIn(st, (200, 404), data)  # 404 until the server has read the headers
+            rec = json.loads(data)
+            if st == 200 and cond(rec):
+                return rec
+            self.assertLess(time.monotonic(), until, "%s never came: %r" % (what, rec))
+            time.sleep(0.01)
+
+    def open_upload(self, tm, total, query):
+        """A raw connection that has sent an upload's headers (Content-Length: total)."""
+        c = socket.create_connection((self.host, self.port), timeout=30)
+        c.sendall(("POST /api/v1/tms/%s/import%s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                   "Content-Type: application/x-tmx+xml\r\nContent-Length: %d\r\n\r\n"
+                   % (tm, query, total)).encode())
+        return c
+
+    def tus_of(self, tmx_bytes):
+        """The TUs of an export, without their tuid (the entry ids), sorted."""
+        import re
+        return sorted(re.sub(r'tuid="\d+" ', "", t)
+                      for t in re.findall(r"<tu .*?</tu>", tmx_bytes.decode(), re.S))
+
+    def export(self, tm):
+        st, _, data = self.request("GET", "/api/v1/tms/%s/export" % tm)
+        self.assertEqual(st, 200, data)
+        return data
+
+
+class HttpTest(HttpHelpers, unittest.TestCase):
     # -- the JSON API -----------------------------------------------------------
     def test_api_round_trip_matches_zeromq(self):
         self.api("tm_create", {"tm": "api"})
@@ -358,13 +428,6 @@ class HttpTest(unittest.TestCase):
 
 
     # -- TMX download ----------------------------------------------------------------
-    def verso_cli(self, *args):
-        cli = os.path.join(os.path.dirname(VERSOD), "verso")
-        p = __import__("subprocess").run([cli, "--endpoint", self.endpoint, *args],
-                                         capture_output=True, text=True, timeout=60)
-        self.assertEqual(p.returncode, 0, p.stderr)
-        return p.stdout
-
     def test_tmx_download_is_the_cli_export(self):
         """GET /api/v1/tms/{name}/export streams the same bytes as `verso export`:
         a TMX file imported (its header and kept metadata), and a TM of three pages."""
@@ -399,62 +462,6 @@ class HttpTest(unittest.TestCase):
         self.error("GET", "/api/v1/tms/dl/other", None, 404, "ENOTFOUND")
 
     # -- TMX import by upload --------------------------------------------------------
-    def make_tmx(self, n, start=0, extra=""):
-        """A TMX of n en -> fr TUs (synthetic), with `extra` XML after the first TU."""
-        tus = ['<tu><prop type="x-client">Acme</prop>'
-               '<tuv xml:lang="en"><seg>Upload sentence %d &amp; more.</seg></tuv>'
-               '<tuv xml:lang="fr"><seg>Phrase %d téléversée.</seg></tuv></tu>' % (i, i)
-               for i in range(start, start + n)]
-        if tus and extra:
-            tus.insert(1, extra)
-        return ('<?xml version="1.0" encoding="UTF-8"?>\n<tmx version="1.4"><header '
-                'creationtool="t" creationtoolversion="1" segtype="sentence" o-tmf="t" '
-                'adminlang="en" srclang="en" datatype="plaintext"/><body>\n'
-                + "\n".join(tus) + "\n</body></tmx>\n").encode()
-
-    def upload(self, tm, body, query="", status=200):
-        st, ctype, data = self.request("POST", "/api/v1/tms/%s/import%s" % (tm, query), body,
-                                       {"Content-Type": "application/x-tmx+xml"})
-        self.assertEqual(st, status, data)
-        self.assertEqual(ctype, "application/json")
-        return json.loads(data)
-
-    def job(self, job_id, status=200):
-        st, _, data = self.request("GET", "/api/v1/imports/" + job_id)
-        self.assertEqual(st, status, data)
-        return json.loads(data)
-
-    def wait_job(self, job_id, cond, what):
-        """The import's record once cond(record) holds (polled: the condition, not a sleep)."""
-        until = time.monotonic() + 30
-        while True:
-            st, _, data = self.request("GET", "/api/v1/imports/" + job_id)
-            self.assertIn(st, (200, 404), data)  # 404 until the server has read the headers
-            rec = json.loads(data)
-            if st == 200 and cond(rec):
-                return rec
-            self.assertLess(time.monotonic(), until, "%s never came: %r" % (what, rec))
-            time.sleep(0.01)
-
-    def open_upload(self, tm, total, query):
-        """A raw connection that has sent an upload's headers (Content-Length: total)."""
-        c = socket.create_connection((self.host, self.port), timeout=30)
-        c.sendall(("POST /api/v1/tms/%s/import%s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                   "Content-Type: application/x-tmx+xml\r\nContent-Length: %d\r\n\r\n"
-                   % (tm, query, total)).encode())
-        return c
-
-    def tus_of(self, tmx_bytes):
-        """The TUs of an export, without their tuid (the entry ids), sorted."""
-        import re
-        return sorted(re.sub(r'tuid="\d+" ', "", t)
-                      for t in re.findall(r"<tu .*?</tu>", tmx_bytes.decode(), re.S))
-
-    def export(self, tm):
-        st, _, data = self.request("GET", "/api/v1/tms/%s/export" % tm)
-        self.assertEqual(st, 200, data)
-        return data
-
     def test_tmx_upload_is_the_cli_import(self):
         """POST /api/v1/tms/{name}/import maps a file as `verso import` does: the TM
         it makes exports the same TUs (header, notes, props, kept attributes)."""
@@ -479,79 +486,6 @@ class HttpTest(unittest.TestCase):
         again = self.upload("up-http", body, "?on_conflict=skip")
         self.assertEqual(again["skipped"], rec["added"])
         self.assertNotEqual(again["id"], rec["id"])  # a new random id
-
-    def test_tmx_upload_progress_while_it_runs(self):
-        """An import's record is readable while its body is still coming: the bytes
-        read, the TUs stored so far; the reply at the end has every entry."""
-        body = self.make_tmx(6000)  # adds go 2,000 entries at a time
-        half = len(body) // 2
-        c = self.open_upload("up-progress", len(body), "?id=progress-1")
-        try:
-            c.sendall(body[:half])
-            rec = self.wait_job("progress-1", lambda r: r["bytes"] == half and r["added"] > 0,
-                                "the first half read and some entries stored")
-            self.assertEqual(rec["state"], "running")
-            self.assertEqual(rec["bytes_total"], len(body))
-            self.assertLess(rec["tus"], 6000)
-            self.assertEqual(rec["ended_ms"], 0)
-            c.sendall(body[half:])
-            reply = c.makefile("rb")
-            status = reply.readline()
-            self.assertIn(b" 200 ", status)
-            headers = {}
-            for line in iter(reply.readline, b"\r\n"):
-                k, _, v = line.decode().partition(":")
-                headers[k.strip().lower()] = v.strip()
-            final = json.loads(reply.read(int(headers["content-length"])))
-        finally:
-            c.close()
-        self.assertEqual((final["state"], final["tus"], final["added"]), ("done", 6000, 6000))
-        self.assertEqual(self.job("progress-1")["state"], "done")
-        got = self.api("lookup", {"tm": "up-progress", "src_lang": "en", "tgt_lang": "fr",
-                                  "segments": ["Upload sentence 5999 & more."]})
-        self.assertEqual(got["results"][0]["matches"][0]["tgt"], "Phrase 5999 téléversée.")
-
-    def test_tmx_upload_cancel_and_client_gone(self):
-        """DELETE /api/v1/imports/{id} stops a running import (the connection is
-        closed, what was stored stays); a client that goes away mid-file leaves its
-        import failed; ids are checked and unique."""
-        body = self.make_tmx(6000)
-        half = len(body) // 2
-        c = self.open_upload("up-cancel", len(body), "?id=cancel-1")
-        try:
-            c.sendall(body[:half])
-            self.wait_job("cancel-1", lambda r: r["added"] > 0, "some entries stored")
-            st, _, data = self.request("DELETE", "/api/v1/imports/cancel-1")
-            self.assertEqual(st, 202, data)
-            with self.assertRaises(OSError):  # closed once it reads the next piece
-                for _ in range(200):
-                    c.sendall(body[half:half + 4096])
-                    c.settimeout(5)
-                    if not c.recv(1):
-                        raise ConnectionResetError("closed")
-        finally:
-            c.close()
-        rec = self.wait_job("cancel-1", lambda r: r["state"] != "running", "the end")
-        self.assertEqual((rec["state"], rec["error"]["code"]), ("cancelled", "ECANCELED"))
-        self.assertLess(rec["added"], 6000)
-        st, _, data = self.request("DELETE", "/api/v1/imports/cancel-1")
-        self.assertEqual(st, 200, data)  # ended already: nothing to stop
-        # a client that goes away
-        c = self.open_upload("up-gone", len(body), "?id=gone-away-1")
-        c.sendall(body[:half])
-        self.wait_job("gone-away-1", lambda r: r["bytes"] == half, "the first half read")
-        c.close()
-        rec = self.wait_job("gone-away-1", lambda r: r["state"] != "running", "the end")
-        self.assertEqual((rec["state"], rec["error"]["code"]), ("failed", "ECANCELED"))
-        self.assertIn("went away", rec["error"]["message"])
-        # ids (a refusal comes before the body is read, and closes the connection: a
-        # small body here, which the client has sent before it reads the reply)
-        small = self.make_tmx(1)
-        self.error("POST", "/api/v1/tms/up-gone/import?id=short", small, 400, "EBADREQ")
-        self.error("POST", "/api/v1/tms/up-gone/import?id=gone-away-1", small, 409, "EEXIST")
-        self.error("GET", "/api/v1/imports/nosuchimport", None, 404, "ENOTFOUND")
-        self.error("PUT", "/api/v1/imports/gone-away-1", None, 405)
-        self.error("GET", "/api/v1/tms/up-gone/import", None, 405)
 
     def test_tmx_upload_bad_records_and_bodies(self):
         """Bad TUs are counted with their lines and reasons while the rest loads;
@@ -634,6 +568,86 @@ class HttpTest(unittest.TestCase):
         self.assertGreater(after[("verso_store_used_bytes", "")], 0)
         self.assertIn(("verso_fuzzy_index_pending_ids", ""), after)
         self.assertIn(("verso_handshakes_refused_total", ""), after)
+
+
+class HttpUploadWaitTest(HttpHelpers, unittest.TestCase):
+    """Uploads stopped half way while the test looks at them: a server of its own whose
+    idle timeout (60 s) outlasts the look, however slow the build (TSan)."""
+
+    TIMEOUT_S = 60
+
+    def test_tmx_upload_progress_while_it_runs(self):
+        """An import's record is readable while its body is still coming: the bytes
+        read, the TUs stored so far; the reply at the end has every entry."""
+        body = self.make_tmx(6000)  # adds go 2,000 entries at a time
+        half = len(body) // 2
+        c = self.open_upload("up-progress", len(body), "?id=progress-1")
+        try:
+            c.sendall(body[:half])
+            rec = self.wait_job("progress-1", lambda r: r["bytes"] == half and r["added"] > 0,
+                                "the first half read and some entries stored")
+            self.assertEqual(rec["state"], "running")
+            self.assertEqual(rec["bytes_total"], len(body))
+            self.assertLess(rec["tus"], 6000)
+            self.assertEqual(rec["ended_ms"], 0)
+            c.sendall(body[half:])
+            reply = c.makefile("rb")
+            status = reply.readline()
+            self.assertIn(b" 200 ", status)
+            headers = {}
+            for line in iter(reply.readline, b"\r\n"):
+                k, _, v = line.decode().partition(":")
+                headers[k.strip().lower()] = v.strip()
+            final = json.loads(reply.read(int(headers["content-length"])))
+        finally:
+            c.close()
+        self.assertEqual((final["state"], final["tus"], final["added"]), ("done", 6000, 6000))
+        self.assertEqual(self.job("progress-1")["state"], "done")
+        got = self.api("lookup", {"tm": "up-progress", "src_lang": "en", "tgt_lang": "fr",
+                                  "segments": ["Upload sentence 5999 & more."]})
+        self.assertEqual(got["results"][0]["matches"][0]["tgt"], "Phrase 5999 téléversée.")
+
+    def test_tmx_upload_cancel_and_client_gone(self):
+        """DELETE /api/v1/imports/{id} stops a running import (the connection is
+        closed, what was stored stays); a client that goes away mid-file leaves its
+        import failed; ids are checked and unique."""
+        body = self.make_tmx(6000)
+        half = len(body) // 2
+        c = self.open_upload("up-cancel", len(body), "?id=cancel-1")
+        try:
+            c.sendall(body[:half])
+            self.wait_job("cancel-1", lambda r: r["added"] > 0, "some entries stored")
+            st, _, data = self.request("DELETE", "/api/v1/imports/cancel-1")
+            self.assertEqual(st, 202, data)
+            with self.assertRaises(OSError):  # closed once it reads the next piece
+                for _ in range(200):
+                    c.sendall(body[half:half + 4096])
+                    c.settimeout(5)
+                    if not c.recv(1):
+                        raise ConnectionResetError("closed")
+        finally:
+            c.close()
+        rec = self.wait_job("cancel-1", lambda r: r["state"] != "running", "the end")
+        self.assertEqual((rec["state"], rec["error"]["code"]), ("cancelled", "ECANCELED"))
+        self.assertLess(rec["added"], 6000)
+        st, _, data = self.request("DELETE", "/api/v1/imports/cancel-1")
+        self.assertEqual(st, 200, data)  # ended already: nothing to stop
+        # a client that goes away
+        c = self.open_upload("up-gone", len(body), "?id=gone-away-1")
+        c.sendall(body[:half])
+        self.wait_job("gone-away-1", lambda r: r["bytes"] == half, "the first half read")
+        c.close()
+        rec = self.wait_job("gone-away-1", lambda r: r["state"] != "running", "the end")
+        self.assertEqual((rec["state"], rec["error"]["code"]), ("failed", "ECANCELED"))
+        self.assertIn("went away", rec["error"]["message"])
+        # ids (a refusal comes before the body is read, and closes the connection: a
+        # small body here, which the client has sent before it reads the reply)
+        small = self.make_tmx(1)
+        self.error("POST", "/api/v1/tms/up-gone/import?id=short", small, 400, "EBADREQ")
+        self.error("POST", "/api/v1/tms/up-gone/import?id=gone-away-1", small, 409, "EEXIST")
+        self.error("GET", "/api/v1/imports/nosuchimport", None, 404, "ENOTFOUND")
+        self.error("PUT", "/api/v1/imports/gone-away-1", None, 405)
+        self.error("GET", "/api/v1/tms/up-gone/import", None, 405)
 
 
 TOKENS = {"reader": "r" * 30, "writer": "w-riter_key.0123456789abcdef", "admin": "A" * 40}
