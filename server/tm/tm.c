@@ -811,6 +811,51 @@ static verso_err s_pairs_clear(verso_txn *t)
     return err;
 }
 
+/* The ids of records older than version 4, a batch at a time. */
+typedef struct s_old {
+    uint64_t ids[4096];
+    size_t n;
+    uint64_t last; /* the last key walked */
+    bool more;     /* the walk stopped with the batch full */
+} s_old;
+
+static int s_old_one(void *arg, verso_val key, verso_val val)
+{
+    s_old *o = arg;
+    if (key.len != 8)
+        return 0;
+    o->last = verso_be_get64(key.data);
+    if (val.len && *(const unsigned char *)val.data < S_REC_VERSION)
+        o->ids[o->n++] = o->last;
+    return (o->more = o->n == sizeof o->ids / sizeof o->ids[0]);
+}
+
+/* Rewrites every entry record of versions 1-3 as version 4 (the walk
+ * collects a batch of ids, then they are rewritten: a walk does not write
+ * the database it reads). A corrupt record is left as it is. */
+static verso_err s_rewrite_old(verso_txn *t)
+{
+    s_old *o = malloc(sizeof *o);
+    verso_err err = o ? VERSO_OK : VERSO_ENOMEM;
+    unsigned char from[8];
+    for (uint64_t next = 0; !err;) {
+        o->n = 0;
+        o->more = false;
+        verso_be_put64(from, next);
+        err = verso_store_each(t, VERSO_DB_ENTRIES, from, 8, s_old_one, o);
+        for (size_t i = 0; i < o->n && !err; i++) {
+            verso_tm_entry e;
+            verso_err bad = verso_tm_get(t, o->ids[i], &e);
+            err = bad == VERSO_ESTORE ? VERSO_OK : bad ? bad : s_put_record(t, &e);
+        }
+        if (!o->more || o->last == UINT64_MAX)
+            break;
+        next = o->last + 1;
+    }
+    free(o);
+    return err;
+}
+
 verso_err verso_tm_upgrade(verso_txn *t)
 {
     /* The walk reads entries while the index, another database, is written. */
@@ -824,6 +869,7 @@ verso_err verso_tm_upgrade(verso_txn *t)
     err = err ? err : verso_store_each(t, VERSO_DB_ENTRIES, NULL, 0, s_upgrade_one, &u);
     err = err ? err : u.err;
     err = err ? err : verso_tmfuzzy_flush(t);
+    err = err ? err : s_rewrite_old(t);
     if (err)
         verso_tmfuzzy_discard(t);
     if (u.corrupt)

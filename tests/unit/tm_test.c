@@ -663,6 +663,17 @@ static void test_upgrade(const char *dir)
     CHECK_INT(s_write(s_upgrade_job, NULL), VERSO_OK); /* twice: nothing counted twice */
     s_hits h = s_match("default", S("en"), S("ja"), "Old entry.");
     CHECK(h.n == 1 && h.ids[0] == 0x9901);
+    /* the old record is rewritten as version 4, its fields kept */
+    verso_txn *t;
+    verso_val raw;
+    verso_tm_entry e;
+    unsigned char k[8] = {0, 0, 0, 0, 0, 0, 0x99, 0x01};
+    CHECK_INT(verso_store_read_begin(s_store, &t), VERSO_OK);
+    CHECK_INT(verso_store_get(t, VERSO_DB_ENTRIES, k, 8, &raw), VERSO_OK);
+    CHECK(raw.len > 0 && *(const unsigned char *)raw.data == 4);
+    CHECK_INT(verso_tm_get(t, 0x9901, &e), VERSO_OK);
+    CHECK(e.src.n == 10 && !memcmp(e.src.p, "Old entry.", 10));
+    verso_store_read_end(&t);
     h = s_match("default", S("ja"), S("en"), "\xe5\x8f\xa4\xe3\x81\x84");
     CHECK(h.n == 1 && h.reversed[0]);
     CHECK_INT(s_pairs("default", S("en"), S("ja")), 1);
