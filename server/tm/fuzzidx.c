@@ -269,20 +269,6 @@ static verso_err s_set_df(verso_txn *t, s_list *l, const unsigned char prefix[12
 
 /* The block holding id (the greatest lower <= id): its postings into l,
  * *lower its key, *next the lower of the block after it (UINT64_MAX: none). */
-typedef struct s_after {
-    uint64_t lower;
-    bool found;
-} s_after;
-
-static int s_first_key(void *arg, verso_val key, verso_val val)
-{
-    (void)val;
-    s_after *a = arg;
-    a->lower = s_key_lower(key);
-    a->found = true;
-    return 1;
-}
-
 static verso_err s_block_of(verso_txn *t, s_list *l, const unsigned char prefix[12], uint64_t id,
                             uint64_t *lower, uint64_t *next)
 {
@@ -300,15 +286,16 @@ static verso_err s_block_of(verso_txn *t, s_list *l, const unsigned char prefix[
     if (err)
         return err;
     *lower = b.lower;
-    s_after a = {UINT64_MAX, false};
     if (b.lower == UINT64_MAX)
         return VERSO_OK;
     verso_be_put64(k + 12, b.lower + 1);
     memcpy(to, prefix, 12);
     verso_be_put64(to + 12, UINT64_MAX);
-    err = verso_store_range(t, VERSO_DB_POSTINGS, k, to, S_KEY, s_first_key, &a);
-    *next = a.found ? a.lower : UINT64_MAX;
-    return err;
+    verso_val nk;
+    err = verso_store_first(t, VERSO_DB_POSTINGS, k, to, S_KEY, &nk);
+    if (!err)
+        *next = s_key_lower(nk);
+    return err == VERSO_ENOTFOUND ? VERSO_OK : err;
 }
 
 /* Adds the postings r[0..n) (ids rising, distinct) to the token of prefix;
@@ -316,7 +303,7 @@ static verso_err s_block_of(verso_txn *t, s_list *l, const unsigned char prefix[
 static verso_err s_insert(verso_txn *t, s_list *l, const unsigned char prefix[12],
                           const s_posting *r, size_t n)
 {
-    uint64_t df, written = 0;
+    uint64_t df;
     bool has;
     verso_err err = s_df_all(t, prefix, &df, &has);
     if (err || !has)
@@ -349,11 +336,10 @@ static verso_err s_insert(verso_txn *t, s_list *l, const unsigned char prefix[12
         l->n = old + added;
         df += added;
         err = s_write(t, prefix, lower, df, l->v, l->n);
-        first_written = lower == 0;
-        written = df;
+        first_written = lower == 0; /* the first block, with the final df */
         i = j;
     }
-    if (!err && df != start && (!first_written || written != df))
+    if (!err && df != start && !first_written)
         err = s_set_df(t, l, prefix, df);
     return err;
 }

@@ -405,23 +405,6 @@ verso_err verso_store_put(verso_txn *t, verso_db db, const void *key, size_t kle
     return rc == MDB_KEYEXIST ? VERSO_OK : s_err(rc, s_dbs[db].name);
 }
 
-verso_err verso_store_put_many(verso_txn *t, verso_db db, const void *keys, size_t klen,
-                               const void *vals, size_t vlen, size_t n)
-{
-    if (t->read_only)
-        return VERSO_EINVAL;
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open(t->txn, t->store->dbs[db], &cur);
-    for (size_t i = 0; i < n && !rc; i++) {
-        MDB_val k = {klen, (char *)keys + i * klen}, v = {vlen, (char *)vals + i * vlen};
-        rc = mdb_cursor_put(cur, &k, &v, 0);
-        rc = rc == MDB_KEYEXIST ? 0 : rc;
-    }
-    if (cur)
-        mdb_cursor_close(cur);
-    return s_err(rc, s_dbs[db].name);
-}
-
 verso_err verso_store_del(verso_txn *t, verso_db db, const void *key, size_t klen, const void *val,
                           size_t vlen)
 {
@@ -493,22 +476,6 @@ verso_err verso_store_dup_page(verso_txn *t, verso_db db, const void *key, size_
     return VERSO_OK;
 }
 
-verso_err verso_store_dup_count(verso_txn *t, verso_db db, const void *key, size_t klen, size_t *n)
-{
-    MDB_cursor *cur;
-    int rc = s_dup_cursor(t, db, &cur);
-    if (rc == EINVAL)
-        return VERSO_EINVAL;
-    MDB_val k = {klen, (void *)key}, v;
-    size_t count = 0;
-    rc = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
-    rc = rc ? rc : mdb_cursor_count(cur, &count);
-    if (rc && rc != MDB_NOTFOUND)
-        return s_err(rc, s_dbs[db].name);
-    *n = rc ? 0 : count;
-    return VERSO_OK;
-}
-
 /* Whether the cursor's key k is within [.., to] and of klen bytes. */
 static bool s_key_in(const MDB_val *k, const void *to, size_t klen)
 {
@@ -530,6 +497,21 @@ verso_err verso_store_floor(verso_txn *t, verso_db db, const void *key, size_t k
         return rc == MDB_NOTFOUND ? VERSO_ENOTFOUND : s_err(rc, s_dbs[db].name);
     *k = (verso_val){mk.mv_data, mk.mv_size};
     *v = (verso_val){mv.mv_data, mv.mv_size};
+    return VERSO_OK;
+}
+
+verso_err verso_store_first(verso_txn *t, verso_db db, const void *from, const void *to,
+                            size_t klen, verso_val *key)
+{
+    MDB_cursor *cur;
+    MDB_val k = {klen, (void *)from}, v;
+    int rc = s_cursor(t, db, &cur);
+    rc = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    if (!rc && !s_key_in(&k, to, klen))
+        rc = MDB_NOTFOUND;
+    if (rc)
+        return rc == MDB_NOTFOUND ? VERSO_ENOTFOUND : s_err(rc, s_dbs[db].name);
+    *key = (verso_val){k.mv_data, k.mv_size};
     return VERSO_OK;
 }
 

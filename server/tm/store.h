@@ -111,12 +111,6 @@ verso_err verso_store_meta_put(verso_txn *t, const char *key, const void *val, s
 verso_err verso_store_get(verso_txn *t, verso_db db, const void *key, size_t klen, verso_val *out);
 verso_err verso_store_put(verso_txn *t, verso_db db, const void *key, size_t klen, const void *val,
                           size_t vlen);
-/* Puts n records through one cursor: keys (and vals) are n keys of klen
- * bytes (values of vlen) back to back. In sorted order this is several
- * times faster than n puts (the cursor stays on its page). A record that
- * is there already is not an error. Write transaction. */
-verso_err verso_store_put_many(verso_txn *t, verso_db db, const void *keys, size_t klen,
-                               const void *vals, size_t vlen, size_t n);
 verso_err verso_store_del(verso_txn *t, verso_db db, const void *key, size_t klen, const void *val,
                           size_t vlen);
 
@@ -130,17 +124,18 @@ verso_err verso_store_each_dup(verso_txn *t, verso_db db, const void *key, size_
                                const void *from, size_t flen, int (*fn)(void *arg, verso_val v),
                                void *arg);
 
-/* *n = the number of duplicates under key in db (MATCH_RECENT; EINVAL
- * for others), 0 when the key is absent: one descent of the tree, LMDB
- * keeps the count in the key's node. Shares verso_store_each_dup's cursor. */
-verso_err verso_store_dup_count(verso_txn *t, verso_db db, const void *key, size_t klen, size_t *n);
-
 /* The record of the greatest key <= key (klen bytes) in db: *k and *v
  * borrowed until the transaction ends or the database is written.
  * ENOTFOUND when there is none. Uses the transaction's kept cursor of db
  * (as verso_store_range). */
 verso_err verso_store_floor(verso_txn *t, verso_db db, const void *key, size_t klen, verso_val *k,
                             verso_val *v);
+
+/* The first key of db in [from, to] (keys of klen bytes, compared as
+ * bytes) into *key, borrowed like verso_store_floor's. ENOTFOUND when
+ * there is none. Uses the transaction's kept cursor of db. */
+verso_err verso_store_first(verso_txn *t, verso_db db, const void *from, const void *to,
+                            size_t klen, verso_val *key);
 
 /* Calls fn(arg, key, value) for each record of db whose key, of klen
  * bytes, lies in [from, to] (compared as bytes; a key of another length

@@ -137,21 +137,6 @@ static verso_err s_mblock_write(verso_txn *t, uint32_t tm_id, uint32_t pair, con
 /* The block holding r under (tm_id, pair): its records into l (emptied
  * first), *lower its key's record, *found whether there is one; *upper the
  * lower of the next block of (tm_id, pair) (*has_upper when there is one). */
-typedef struct s_mnext {
-    uint32_t tm_id, pair;
-    s_mrec rec;
-    bool found;
-} s_mnext;
-
-static int s_mnext_one(void *arg, verso_val key, verso_val val)
-{
-    (void)val;
-    s_mnext *x = arg;
-    x->rec = s_mkey_rec(key.data);
-    x->found = true;
-    return 1;
-}
-
 static verso_err s_mblock_of(verso_txn *t, uint32_t tm_id, uint32_t pair, const s_mrec *r,
                              s_mlist *l, s_mrec *lower, bool *found, s_mrec *upper, bool *has_upper)
 {
@@ -172,11 +157,12 @@ static verso_err s_mblock_of(verso_txn *t, uint32_t tm_id, uint32_t pair, const 
         return (*has_upper = false), VERSO_OK;
     s_mkey(k, tm_id, pair, &from);
     s_mkey(to, tm_id, pair, &top);
-    s_mnext x = {tm_id, pair, {0, 0, 0}, false};
-    err = verso_store_range(t, VERSO_DB_MATCH, k, to, S_MKEY, s_mnext_one, &x);
-    *has_upper = x.found;
-    *upper = x.rec;
-    return err;
+    verso_val nk;
+    err = verso_store_first(t, VERSO_DB_MATCH, k, to, S_MKEY, &nk);
+    *has_upper = !err;
+    if (!err)
+        *upper = s_mkey_rec(nk.data);
+    return err == VERSO_ENOTFOUND ? VERSO_OK : err;
 }
 
 static verso_err s_mcount_add(verso_txn *t, int64_t delta)
