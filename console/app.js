@@ -136,7 +136,7 @@ function showImport(rec) {
 
 async function pollImport(id) {
   const r = await fetch("/api/v1/imports/" + encodeURIComponent(id), { headers: authHeaders() });
-  if (r.ok) showImport(await r.json());
+  return r.ok ? r.json() : null;
 }
 
 // Sends the file with XMLHttpRequest (its upload reports progress), and polls
@@ -163,8 +163,14 @@ function importTmx() {
   for (const [k, v] of Object.entries(authHeaders({ "Content-Type": "application/x-tmx+xml" })))
     xhr.setRequestHeader(k, v);
   xhr.upload.onprogress = (ev) => { bar.max = ev.total || bar.max; bar.value = ev.loaded; };
-  const poll = setInterval(() => pollImport(id).catch(() => {}), 300);
+  // A poll answered after the upload's own reply is older than that reply:
+  // it is dropped, or it would show "running" for an import that has ended.
+  let finished = false;
+  const poll = setInterval(() => pollImport(id).then((rec) => {
+    if (rec && !finished) showImport(rec);
+  }).catch(() => {}), 300);
   const done = async () => {
+    finished = true;
     clearInterval(poll);
     cancel.hidden = true;
     let rec = null;
@@ -173,7 +179,10 @@ function importTmx() {
     else if (rec && rec.error) {
       $("#import-status").textContent = `${rec.error.code}: ${rec.error.message}`;
       $("#import-status").dataset.state = "failed";
-    } else await pollImport(id).catch(() => {});
+    } else {
+      const last = await pollImport(id).catch(() => null);
+      if (last) showImport(last);
+    }
     loadTms();
   };
   xhr.onload = done;
