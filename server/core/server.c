@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -573,6 +574,7 @@ static void s_zap(verso_server *s)
 verso_err verso_server_run(verso_server *s)
 {
     verso_server_impl *im = s->impl;
+    pthread_setname_np(pthread_self(), "verso-broker");
     verso_log(VERSO_LOG_INFO, "versod listening on %s, data in %s, %u worker(s)", s->host.endpoint,
               s->cfg.data_dir, im->nwork);
     int logged_stop = 0;

@@ -1,6 +1,7 @@
 /* writer.c - the writer thread and its inproc protocol; see writer.h.
  * Message from a connection: one frame holding a verso_store_job pointer
  * (NULL asks the writer to stop). Reply: the same pointer, once done. */
+#define _GNU_SOURCE /* pthread_setname_np */
 #include "writer.h"
 
 #include <pthread.h>
@@ -123,6 +124,7 @@ static int s_next(verso_writer *w, s_batch *b, bool *more, int *busy)
 static void *s_main(void *arg)
 {
     verso_writer *w = arg;
+    pthread_setname_np(pthread_self(), "verso-writer");
     s_batch *b = calloc(1, sizeof *b);
     bool more = true; /* a previous run may have left work */
     int busy = 0;

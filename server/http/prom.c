@@ -100,6 +100,23 @@ static int s_tm_one(void *arg, verso_str name, uint32_t id, uint64_t entries)
     return 0;
 }
 
+/* What lookups' fuzzy searches read since start (indexer.h). */
+static void s_fuzzy(verso_buf *b, const verso_indexer_counts *c)
+{
+    s_counter(b, "verso_fuzzy_searches_total", "counter",
+              "Fuzzy searches (one per direction of a language pair a lookup searched).",
+              atomic_load(&c->searches));
+    s_counter(b, "verso_fuzzy_postings_read_total", "counter", "Postings the fuzzy searches read.",
+              atomic_load(&c->postings));
+    s_counter(b, "verso_fuzzy_candidates_total", "counter",
+              "Entries the postings gave as candidates.", atomic_load(&c->candidates));
+    s_counter(b, "verso_fuzzy_verified_total", "counter",
+              "Candidates whose edit distance was computed.", atomic_load(&c->verified));
+    s_counter(b, "verso_fuzzy_scans_total", "counter",
+              "Fuzzy searches that read every entry's tokens instead of the index.",
+              atomic_load(&c->scans));
+}
+
 static verso_err s_store(verso_buf *b, verso_env *env)
 {
     verso_store_stats st;
@@ -121,6 +138,7 @@ static verso_err s_store(verso_buf *b, verso_env *env)
         s_counter(b, "verso_fuzzy_index_pending_ids", "gauge",
                   "Entry ids added but not yet posted to the fuzzy index.",
                   upto < last ? last - upto : 0);
+        s_fuzzy(b, &env->indexer.counts);
         s_head(b, "verso_tm_entries", "gauge", "Entries per TM.");
         err = verso_tm_each(t, s_tm_one, b);
     }

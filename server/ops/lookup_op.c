@@ -62,6 +62,7 @@ typedef struct s_lookup {
     bool oom;                /* a candidate could not be kept */
     int *bound;              /* the search's current minimum base */
     verso_tmfuzzy_stats fst; /* summed over the request's searches */
+    uint64_t nsearch, nscan; /* the request's searches, and those that scanned */
     verso_buf cnorm;         /* a candidate's normalised source */
     verso_fuzzy_text ct;     /* its tokens */
     verso_lookup_reply reply;
@@ -308,6 +309,12 @@ static verso_err s_fz_collect(s_lookup *l, int min)
         err = verso_tmfuzzy_search(l->t, l->fz, l->tm, verso_tm_pair_key(l->sl, l->tl, dir), dir,
                                    &bound, s_fz_one, l, &st);
         l->fst.unposted_ns += st.unposted_ns;
+        l->fst.postings += st.postings;
+        l->fst.candidates += st.candidates;
+        l->fst.verified += st.verified;
+        l->fst.matches += st.matches;
+        l->nsearch++;
+        l->nscan += st.scanned;
         err = err ? err : l->oom ? VERSO_ENOMEM : VERSO_OK;
     }
     return err;
@@ -377,7 +384,7 @@ static verso_err s_run(s_lookup *l, size_t *done)
 static void s_lookup_fini(s_lookup *l)
 {
     /* Tells the writer what the entries it has not posted cost lookups. */
-    verso_indexer_note_unposted(&l->ctx->env->indexer, l->fst.unposted_ns);
+    verso_indexer_note_search(&l->ctx->env->indexer, l->nsearch, l->nscan, &l->fst);
     verso_buf_fini(&l->forms.arena);
     free(l->forms.off);
     free(l->forms.hashes);

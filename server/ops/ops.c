@@ -194,9 +194,15 @@ static verso_err s_stats(verso_op_ctx *ctx)
     verso_pack_kv_uint(p, "threads", srv->threads);
     verso_pack_kv_str(p, "endpoint", srv->endpoint);
     verso_pack_str(p, "fuzzy_index");
-    verso_pack_map(p, 2);
+    const verso_indexer_counts *c = &ctx->env->indexer.counts;
+    verso_pack_map(p, 7);
     verso_pack_kv_uint(p, "posted_upto", upto < last ? upto : last);
     verso_pack_kv_uint(p, "pending_ids", upto < last ? last - upto : 0);
+    verso_pack_kv_uint(p, "searches", atomic_load(&c->searches));
+    verso_pack_kv_uint(p, "postings_read", atomic_load(&c->postings));
+    verso_pack_kv_uint(p, "candidates", atomic_load(&c->candidates));
+    verso_pack_kv_uint(p, "verified", atomic_load(&c->verified));
+    verso_pack_kv_uint(p, "scans", atomic_load(&c->scans));
     if (admin) {
         verso_pack_str(p, "store");
         s_pack_store(p, srv, &st);

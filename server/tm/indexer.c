@@ -9,12 +9,26 @@
 void verso_indexer_init(verso_indexer *ix)
 {
     atomic_init(&ix->unposted_ns, 0);
+    atomic_init(&ix->counts.searches, 0);
+    atomic_init(&ix->counts.postings, 0);
+    atomic_init(&ix->counts.candidates, 0);
+    atomic_init(&ix->counts.verified, 0);
+    atomic_init(&ix->counts.scans, 0);
     ix->post_ns = ix->unposted_mark = 0;
 }
 
-void verso_indexer_note_unposted(verso_indexer *ix, uint64_t ns)
+void verso_indexer_note_search(verso_indexer *ix, uint64_t n, uint64_t scans,
+                               const verso_tmfuzzy_stats *st)
 {
-    atomic_fetch_add_explicit(&ix->unposted_ns, ns, memory_order_relaxed);
+    verso_indexer_counts *c = &ix->counts;
+    if (!n)
+        return;
+    atomic_fetch_add_explicit(&ix->unposted_ns, st->unposted_ns, memory_order_relaxed);
+    atomic_fetch_add_explicit(&c->searches, n, memory_order_relaxed);
+    atomic_fetch_add_explicit(&c->postings, st->postings, memory_order_relaxed);
+    atomic_fetch_add_explicit(&c->candidates, st->candidates, memory_order_relaxed);
+    atomic_fetch_add_explicit(&c->verified, st->verified, memory_order_relaxed);
+    atomic_fetch_add_explicit(&c->scans, scans, memory_order_relaxed);
 }
 
 static verso_err s_tm_init_job(verso_txn *t, void *arg)

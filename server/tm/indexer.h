@@ -17,20 +17,34 @@
 #include <stdint.h>
 
 #include "store.h"
+#include "tmfuzzy.h"
 #include "verso/err.h"
+
+/* What lookups' fuzzy searches did since start (sums of
+ * verso_tmfuzzy_stats; `stats` reports them). */
+typedef struct verso_indexer_counts {
+    atomic_uint_fast64_t searches;   /* searches of one direction of a pair */
+    atomic_uint_fast64_t postings;   /* postings read */
+    atomic_uint_fast64_t candidates; /* entries the postings gave */
+    atomic_uint_fast64_t verified;   /* whose distance was computed */
+    atomic_uint_fast64_t scans;      /* searches that read every token record */
+} verso_indexer_counts;
 
 typedef struct verso_indexer {
     atomic_uint_fast64_t unposted_ns; /* lookups' time reading entries not yet posted */
-    uint64_t post_ns;                 /* the last posting took this long (writer only) */
-    uint64_t unposted_mark;           /* unposted_ns when it ran (writer only) */
+    verso_indexer_counts counts;
+    uint64_t post_ns;       /* the last posting took this long (writer only) */
+    uint64_t unposted_mark; /* unposted_ns when it ran (writer only) */
 } verso_indexer;
 
 /* Zeroes ix. */
 void verso_indexer_init(verso_indexer *ix);
 
-/* A lookup spent ns reading entries not yet posted (tmfuzzy.h's stats).
- * Thread-safe. */
-void verso_indexer_note_unposted(verso_indexer *ix, uint64_t ns);
+/* A lookup's fuzzy searches: n of them, scans of them read every token
+ * record, and sum holds their other counters added up (tmfuzzy.h), the
+ * time spent reading entries not yet posted included. Thread-safe. */
+void verso_indexer_note_search(verso_indexer *ix, uint64_t n, uint64_t scans,
+                               const verso_tmfuzzy_stats *sum);
 
 /*
  * The writer's background work (a verso_writer_idle_fn, writer.h; arg is

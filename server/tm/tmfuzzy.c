@@ -463,24 +463,25 @@ verso_err verso_tmfuzzy_search(verso_txn *t, verso_tmfuzzy *z, uint32_t tm_id, u
     memset(s.st, 0, sizeof *s.st);
     if (*min_score < 1 || *min_score > 100)
         return VERSO_EINVAL;
-    verso_fuzzidx_result res;
-    verso_err err =
-        verso_fuzzidx_candidates(t, &z->x, tm_id, pair, z->q.ids, z->q.n, *min_score, &res);
-    if (err || (res.flags & VERSO_FUZZIDX_NO_TOKENS))
+    s_scan sc = {t, &s, tm_id, pair, target, VERSO_OK};
+    verso_fuzzidx_result res = {0};
+    verso_err err = z->scan ? VERSO_OK
+                            : verso_fuzzidx_candidates(t, &z->x, tm_id, pair, z->q.ids, z->q.n,
+                                                       *min_score, &res);
+    if (err || (res.flags & VERSO_FUZZIDX_NO_TOKENS) || !z->q.n) /* as the index: fuzzidx.h */
         return err;
     s.st->postings = res.postings;
     if ((err = verso_work_tick(z->work, res.postings + res.n)))
-        return err;
-    uint64_t upto;
-    unsigned char from[8];
-    s_scan sc = {t, &s, tm_id, pair, target, VERSO_OK};
-    if ((err = s_upto(t, &upto)))
         return err;
     if ((res.flags & VERSO_FUZZIDX_TOO_MANY) || z->scan) {
         s.st->scanned = true;
         err = verso_store_each(t, VERSO_DB_TOKENS, NULL, 0, s_scan_one, &sc);
         return err ? err : sc.err;
     }
+    uint64_t upto;
+    unsigned char from[8];
+    if ((err = s_upto(t, &upto)))
+        return err;
     s.st->candidates = res.n;
     uint32_t *order;
     if ((err = s_by_hits(&res, z->q.n, &order)))

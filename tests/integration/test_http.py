@@ -567,6 +567,8 @@ class HttpTest(HttpHelpers, unittest.TestCase):
         self.assertEqual(counts[-1], after[("verso_request_duration_seconds_count", 'op="ping"')])
         self.assertGreater(after[("verso_store_used_bytes", "")], 0)
         self.assertIn(("verso_fuzzy_index_pending_ids", ""), after)
+        for name in ("searches", "postings_read", "candidates", "verified", "scans"):
+            self.assertIn(("verso_fuzzy_%s_total" % name, ""), after)
         self.assertIn(("verso_handshakes_refused_total", ""), after)
 
 

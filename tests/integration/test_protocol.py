@@ -2685,6 +2685,35 @@ class ProtocolTest(unittest.TestCase):
             self.assertLess(time.monotonic(), deadline, "postings never written")
             time.sleep(0.02)   # polling interval for the condition above
 
+    def test_stats_count_fuzzy_searches(self):
+        """stats' fuzzy_index counts what lookups' fuzzy searches read: a posted entry
+        that shares words with the query is a candidate, and is verified; "method":
+        "scan" counts as a scan and reads no postings."""
+        name = self.new_tm()
+        last = self.add_one("Open the configuration file in the editor",
+                            "Ouvrir le fichier de configuration dans l'\u00e9diteur", tm=name)
+        self.wait_posted(last)
+        def counts():
+            f = self.call(self.dealer, "stats")["fuzzy_index"]
+            return {k: f[k] for k in ("searches", "postings_read", "candidates", "verified",
+                                      "scans")}
+        before = counts()
+        seg = "Open the configuration file in an editor"
+        self.assertEqual(len(self.lookup(tm=name, segments=[seg])[0]["matches"]), 1)
+        mid = counts()
+        self.assertGreaterEqual(mid["searches"] - before["searches"], 1)
+        self.assertGreaterEqual(mid["postings_read"] - before["postings_read"], 1)
+        self.assertGreaterEqual(mid["candidates"] - before["candidates"], 1)
+        self.assertGreaterEqual(mid["verified"] - before["verified"], 1)
+        self.assertLessEqual(mid["verified"] - before["verified"],
+                             mid["candidates"] - before["candidates"])
+        self.assertEqual(mid["scans"], before["scans"])
+        self.assertEqual(len(self.lookup(tm=name, segments=[seg], method="scan")[0]["matches"]),
+                         1)
+        after = counts()
+        self.assertGreaterEqual(after["scans"] - mid["scans"], 1)
+        self.assertEqual(after["postings_read"], mid["postings_read"])
+
     def test_concordance_in_hello(self):
         self.assertIn("concordance", self.call(self.dealer, "hello")["ops"])
 
