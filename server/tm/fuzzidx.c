@@ -36,6 +36,12 @@
 #define S_HEAD_MAX       (1 + 4 * VERSO_VARINT_MAX)
 #define S_STACK          256 /* distinct ids sorted on the stack up to this many */
 #define S_MIN_SLOT       1024
+/* What verifying a candidate costs (a token record read from the store, an
+ * edit distance), in postings decoded: the refinement reads a further
+ * token's postings while they are fewer than this many per live candidate.
+ * An estimate of cost only (release build, this machine): any value keeps
+ * the candidates complete. */
+#define S_VERIFY_POSTINGS 48
 
 static void s_key(unsigned char k[S_KEY], uint32_t tm_id, uint32_t pair, uint32_t tok,
                   uint64_t lower)
@@ -873,6 +879,30 @@ static verso_err s_probe_all(verso_txn *t, verso_fuzzidx *x, uint32_t tm_id, uin
     return p.err ? p.err : err;
 }
 
+/* Adds a further token's count to a candidate already met; entries not in
+ * the table cannot reach the bound (prefix filtering) and stay out. */
+static int s_count_one(void *arg, const s_posting *p)
+{
+    s_probe *pr = arg;
+    verso_fuzzidx *x = pr->x;
+    for (size_t s = s_slot_of(p->id, x->nslots); x->slots[s]; s = (s + 1) & (x->nslots - 1)) {
+        verso_fuzzidx_cand *c = &x->cands[x->slots[s] - 1];
+        if (c->id == p->id) {
+            c->hits += pr->qcount;
+            break;
+        }
+    }
+    return 0;
+}
+
+/* Whether candidate c can still reach the overlap its length needs with
+ * rest query positions not probed (the count bound, docs/MATCHING.md §8). */
+static bool s_can_reach(const verso_fuzzidx_cand *c, size_t m, int min_score, size_t rest)
+{
+    size_t l = c->len > m ? c->len : m, need = verso_fuzzy_min_overlap(l, min_score);
+    return c->hits + rest >= need && c->ub >= need;
+}
+
 /* The query positions whose token's signature bit is in sig: at least the
  * overlap of the query and a side of that signature. */
 static uint32_t s_upper(const verso_fuzzidx *x, uint32_t sig)
@@ -892,19 +922,60 @@ static void s_query_sig(verso_fuzzidx *x, const uint32_t *q, size_t m)
     x->qsig = verso_fuzzidx_sig(q, m);
 }
 
+/* The candidates that can still reach the bound with rest positions not
+ * probed; each candidate's ub is set on the way. */
+static size_t s_live(verso_fuzzidx *x, size_t m, int min_score, size_t rest)
+{
+    size_t live = 0;
+    for (size_t i = 0; i < x->ncands; i++) {
+        verso_fuzzidx_cand *c = &x->cands[i];
+        c->ub = s_upper(x, c->sig);
+        live += s_can_reach(c, m, min_score, rest);
+    }
+    return live;
+}
+
+/* Step 5 of docs/MATCHING.md §8: reads the postings of further query
+ * tokens, rarest first, adding to the hits of the candidates met, while a
+ * token's postings are fewer than S_VERIFY_POSTINGS per live candidate
+ * (reading them is then cheaper than verifying the candidates they may
+ * rule out). Every token read makes the unprobed positions fewer; the
+ * count bound stays lossless for any set of probed tokens. */
+static verso_err s_refine(verso_txn *t, verso_fuzzidx *x, uint32_t tm_id, uint32_t pair, size_t nd,
+                          size_t m, int min_score, uint32_t lo, uint32_t hi,
+                          verso_fuzzidx_result *r)
+{
+    s_probe pr = {x, 0, VERSO_OK};
+    s_walk w = {lo, hi, s_count_one, &pr, 0, VERSO_OK};
+    verso_err err = VERSO_OK;
+    size_t live = s_live(x, m, min_score, m - r->probed_positions);
+    while (r->probed_tokens < nd && live) {
+        const verso_fuzzidx_tok *tok = &x->toks[r->probed_tokens];
+        if (tok->df / S_VERIFY_POSTINGS >= live)
+            break;
+        pr.qcount = tok->qcount;
+        if ((err = s_walk_token(t, tm_id, pair, tok->id, &w)))
+            break;
+        r->probed_tokens++;
+        r->probed_positions += tok->qcount;
+        size_t rest = m - r->probed_positions, n = 0;
+        for (size_t i = 0; i < x->ncands; i++)
+            n += s_can_reach(&x->cands[i], m, min_score, rest);
+        live = n;
+    }
+    r->postings += w.postings;
+    return err;
+}
+
 /* Keeps the candidates whose shared tokens can reach the overlap their
  * length needs: min(hits + the query positions not probed, ub) >=
- * ceil(L s / 100), with ub the signature bound (s_upper). */
+ * ceil(L s / 100), with ub the signature bound (s_upper, set by s_live). */
 static void s_count_bound(verso_fuzzidx *x, size_t m, int min_score, size_t rest)
 {
     size_t kept = 0;
-    for (size_t i = 0; i < x->ncands; i++) {
-        verso_fuzzidx_cand c = x->cands[i];
-        size_t l = c.len > m ? c.len : m, need = verso_fuzzy_min_overlap(l, min_score);
-        c.ub = s_upper(x, c.sig);
-        if (c.hits + rest >= need && c.ub >= need)
-            x->cands[kept++] = c;
-    }
+    for (size_t i = 0; i < x->ncands; i++)
+        if (s_can_reach(&x->cands[i], m, min_score, rest))
+            x->cands[kept++] = x->cands[i];
     x->ncands = kept;
 }
 
@@ -937,6 +1008,8 @@ verso_err verso_fuzzidx_candidates(verso_txn *t, verso_fuzzidx *x, uint32_t tm_i
         r.probed_positions += x->toks[r.probed_tokens++].qcount;
     err = s_probe_all(t, x, tm_id, pair, r.probed_tokens, lo, hi, &r);
     r.seen = x->ncands;
+    if (!err)
+        err = s_refine(t, x, tm_id, pair, nd, m, min_score, lo, hi, &r);
     s_clear_slots(x);
     if (err == VERSO_ETOOBIG) {
         r.flags = VERSO_FUZZIDX_TOO_MANY;

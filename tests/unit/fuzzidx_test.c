@@ -203,12 +203,13 @@ static void test_small(void)
     CHECK_INT(r.flags, 0);
     CHECK_INT(r.min_overlap, 4);
     CHECK(r.len_lo == 4 && r.len_hi == 6);
-    CHECK(r.probed_positions == 2 && r.probed_tokens == 2);
+    /* The prefix is 2 positions; so few postings, the refinement reads the
+     * other three tokens too, and the hits are the overlaps. */
+    CHECK(r.probed_positions == 5 && r.probed_tokens == 5);
     CHECK(s_find(&r, 100) && s_find(&r, 100)->len == 5);
     CHECK(s_find(&r, 101) != NULL);
     CHECK(s_find(&r, 103) == NULL && s_find(&r, 104) == NULL); /* lengths 2 and 12 */
-    /* Rarest first: 5 (2 postings), then 2 (3, the least id of three). */
-    CHECK(s_find(&r, 100)->hits == 2 && s_find(&r, 101)->hits == 1);
+    CHECK(s_find(&r, 100)->hits == 5 && s_find(&r, 101)->hits == 4);
     CHECK(s_find(&r, 102) == NULL); /* 1 1 1 1 holds neither */
     /* The query 1 1 1 1 at 75: t = 3, one distinct id covers every position. */
     CHECK_INT(s_cands(1, 10, c, 4, 75, &r), VERSO_OK);
@@ -234,6 +235,36 @@ static void test_small(void)
     CHECK_INT(r.postings, 0);
 }
 
+/* Step 5 (refinement): a candidate the prefix lets in is dropped once
+ * further tokens are read, and a token with many postings per live
+ * candidate is not read. */
+static void test_refine(void)
+{
+    static const uint32_t q[] = {50, 51, 52, 53, 54}, near[] = {50, 60, 61, 62, 63},
+                          f1[] = {51, 52, 53, 90, 91}, f2[] = {51, 52, 53, 92, 93};
+    s_doc docs[204];
+    docs[0] = s_mk(7, 1, 1, q, 5);
+    docs[1] = s_mk(7, 1, 2, near, 5);
+    docs[2] = s_mk(7, 1, 3, f1, 5);
+    docs[3] = s_mk(7, 1, 4, f2, 5);
+    for (uint32_t i = 0; i < 200; i++) { /* token 54: 201 postings */
+        uint32_t ids[5] = {54, 1000 + 4 * i, 1001 + 4 * i, 1002 + 4 * i, 1003 + 4 * i};
+        docs[4 + i] = s_mk(7, 1, 10 + i, ids, 5);
+    }
+    CHECK_INT(s_write(docs, 204, 0), VERSO_OK);
+    verso_fuzzidx_result r;
+    /* At 80: t = 4, p = 2. Rarest first: 50 (2 postings), 51, 52, 53 (3
+     * each), 54 (201). The prefix 50 51 lets entry 2 in (1 hit, 3
+     * positions not probed: 4). Reading 52 leaves it 1 + 2: out. 53 is
+     * read; 54 is not (201 postings for 3 live candidates). */
+    CHECK_INT(s_cands(7, 1, q, 5, 80, &r), VERSO_OK);
+    CHECK(s_find(&r, 1) && s_find(&r, 1)->hits == 4);
+    CHECK(s_find(&r, 2) == NULL);
+    CHECK(r.probed_tokens == 4 && r.probed_positions == 4);
+    CHECK_INT(r.postings, 11);
+    CHECK_INT(r.seen, 4); /* entries the prefix met: 1 2 3 4 */
+}
+
 static void test_apart(void)
 {
     static const uint32_t a[] = {5, 6, 7};
@@ -243,7 +274,7 @@ static void test_apart(void)
     for (int i = 0; i < 4; i++) {
         verso_fuzzidx_result r;
         CHECK_INT(s_cands(docs[i].tm, docs[i].pair, a, 3, 100, &r), VERSO_OK);
-        CHECK(r.n == 1 && r.cands[0].id == docs[i].id && r.cands[0].hits == 1);
+        CHECK(r.n == 1 && r.cands[0].id == docs[i].id && r.cands[0].hits == 3);
     }
     verso_fuzzidx_result r;
     CHECK_INT(s_cands(5, 1, a, 3, 50, &r), VERSO_OK);
@@ -643,6 +674,7 @@ int main(void)
     verso_fuzzidx_init(&s_x, 0);
     RUN(test_small);
     RUN(test_apart);
+    RUN(test_refine);
     RUN(test_big_key);
     RUN(test_batch_equals_put);
     RUN(test_batch_pairs_cap);
