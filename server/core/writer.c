@@ -26,7 +26,7 @@ struct verso_writer {
 typedef struct s_batch {
     zmq_msg_t peer[VERSO_WRITER_BATCH];
     verso_store_job *job[VERSO_WRITER_BATCH];
-    verso_store_job copy[VERSO_WRITER_BATCH];
+    verso_store_job copy[VERSO_WRITER_BATCH + 1]; /* + the background work riding along */
     size_t n;
     int stop;
 } s_batch;
@@ -97,17 +97,20 @@ static void s_idle_run(verso_writer *w, int64_t quiet_ms, bool *more)
 }
 
 /* Waits for the next job; while background work is pending, runs it every
- * VERSO_WRITER_QUIET_MS that no job comes, and every S_IDLE_FORCE batches
- * while they keep coming. Returns s_recv_one's. */
-static int s_next(verso_writer *w, s_batch *b, bool *more, int *busy)
+ * VERSO_WRITER_QUIET_MS that no job comes, and sets *ride every
+ * S_IDLE_FORCE batches while they keep coming (the batch takes a step of
+ * it along, in its transaction: one commit for both). Returns
+ * s_recv_one's. */
+static int s_next(verso_writer *w, s_batch *b, bool *more, int *busy, bool *ride)
 {
     int64_t quiet_ms = 0;
+    *ride = false;
     while (w->idle && *more) {
         int got = s_recv_one(w->sock, b, ZMQ_DONTWAIT);
         if (got) {
             if (got > 0 && ++*busy >= S_IDLE_FORCE) {
                 *busy = 0;
-                s_idle_run(w, 0, more);
+                *ride = true;
             }
             return got;
         }
@@ -126,15 +129,24 @@ static void *s_main(void *arg)
     verso_writer *w = arg;
     pthread_setname_np(pthread_self(), "verso-writer");
     s_batch *b = calloc(1, sizeof *b);
-    bool more = true; /* a previous run may have left work */
+    bool more = true, ride; /* a previous run may have left work */
     int busy = 0;
     while (b && !b->stop) {
-        if (s_next(w, b, &more, &busy) < 0)
+        if (s_next(w, b, &more, &busy, &ride) < 0)
             break;
         while (b->n < VERSO_WRITER_BATCH && s_recv_one(w->sock, b, ZMQ_DONTWAIT) > 0)
             ;
+        s_idle i = {w, 0, false};
+        if (ride && b->n) /* after the jobs: a failed step undoes itself, not them */
+            b->copy[b->n] = (verso_store_job){s_idle_job, &i, VERSO_OK};
         if (b->n)
-            verso_store_write(w->store, b->copy, b->n);
+            verso_store_write(w->store, b->copy, b->n + (ride && b->n));
+        if (ride && b->n) {
+            if (b->copy[b->n].result)
+                verso_log(VERSO_LOG_ERROR, "writer: background work failed: %s",
+                          verso_err_symbol(b->copy[b->n].result));
+            more = !b->copy[b->n].result && i.more;
+        }
         more = more || b->n > 0;
         s_reply_all(w->sock, b);
     }

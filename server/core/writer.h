@@ -20,7 +20,8 @@ typedef struct verso_writer verso_writer;
 #define VERSO_WRITER_BATCH    256 /* most jobs in one transaction */
 
 /* Background work (e.g. building an index in bulk): runs in a write
- * transaction of its own, sets *more when work is left. quiet_ms: how long
+ * transaction (its own, or after a batch's jobs in theirs), sets *more
+ * when work is left. quiet_ms: how long
  * no job came (a multiple of VERSO_WRITER_QUIET_MS), 0 while jobs keep
  * coming; the work may wait for more of itself to gather, or for a longer
  * quiet (doing nothing, *more set: it is called again). */
@@ -31,9 +32,11 @@ typedef verso_err (*verso_writer_idle_fn)(verso_txn *t, void *arg, int64_t quiet
 /* Binds VERSO_WRITER_ENDPOINT in zctx and starts the thread. The store is
  * borrowed and must outlive the writer. idle (may be NULL) is called, with
  * idle_arg, at start and after write batches until it reports no more work:
- * every VERSO_WRITER_QUIET_MS while no job comes, and (quiet_ms 0) after
- * every S_IDLE_FORCE (1) batch while jobs keep coming, so that its work
- * never falls far behind. *out is the caller's. */
+ * every VERSO_WRITER_QUIET_MS while no job comes (in a transaction of its
+ * own), and (quiet_ms 0) with every S_IDLE_FORCE (1) batch while jobs keep
+ * coming, in the batch's transaction after its jobs (one commit for both;
+ * a failed step undoes only itself), so that its work never falls far
+ * behind. *out is the caller's. */
 verso_err verso_writer_new(void *zctx, verso_store *store, verso_writer_idle_fn idle,
                            void *idle_arg, verso_writer **out);
 

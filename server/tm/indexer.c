@@ -14,7 +14,7 @@ void verso_indexer_init(verso_indexer *ix)
     atomic_init(&ix->counts.candidates, 0);
     atomic_init(&ix->counts.verified, 0);
     atomic_init(&ix->counts.scans, 0);
-    ix->post_ns = ix->unposted_mark = 0;
+    ix->post_ns = ix->entry_ns = ix->unposted_mark = 0;
 }
 
 void verso_indexer_note_search(verso_indexer *ix, uint64_t n, uint64_t scans,
@@ -57,6 +57,13 @@ verso_err verso_indexer_prepare(verso_store *store)
 #define S_POST_MIN ((uint64_t)1 << 16) /* work left undone while writes keep coming */
 #define S_SMALL    4096                /* pending work done after a short quiet */
 #define S_LONG_MS  1000                /* a long quiet: everything is done */
+/* A posting step that lookups pay for while writes keep coming posts about
+ * this long's worth of entries (by the last step's time per entry), so that
+ * the jobs queued behind it wait about that long, not for all that is
+ * pending; at least S_PAY_MIN entries. */
+#define S_PAY_BUDGET_NS 2000000u
+#define S_PAY_MIN       16u
+#define S_STEP_MAX      ((size_t)1 << 20)
 
 /* Whether `pending` items of deferred index work should be done now. While
  * writes keep coming (or pause briefly, as between the requests of a bulk
@@ -82,6 +89,13 @@ static bool s_lookups_pay(const verso_indexer *ix, uint64_t pending)
     return pending > 0 && spent > 0 && spent >= ix->post_ns;
 }
 
+/* How many entries a step that lookups pay for posts (S_PAY_BUDGET_NS). */
+static size_t s_pay_step(const verso_indexer *ix)
+{
+    uint64_t n = ix->entry_ns ? S_PAY_BUDGET_NS / ix->entry_ns : S_PAY_MIN;
+    return n < S_PAY_MIN ? S_PAY_MIN : n > S_STEP_MAX ? S_STEP_MAX : (size_t)n;
+}
+
 /* The writer's background work (indexer.h): posting the fuzzy index (tmfuzzy.h), then
  * merging the recent match records (tm.h), one transaction a call. Each
  * dirties pages all over its index, so fewer, bigger steps cost less in all
@@ -100,11 +114,14 @@ verso_err verso_indexer_step(verso_txn *t, void *arg, int64_t quiet_ms, bool *mo
     bool post_more = pending > 0;
     int64_t t0 = verso_now_ms();
     /* postings: as many pending as posted, or as soon as lookups pay for them */
-    if (s_due(quiet_ms, pending, upto) || s_lookups_pay(ix, pending)) {
-        uint64_t mark = atomic_load(&ix->unposted_ns), n0 = verso_work_now_ns();
-        err = verso_tmfuzzy_step(t, (size_t)1 << 20, &post_more);
+    bool due = s_due(quiet_ms, pending, upto);
+    if (due || s_lookups_pay(ix, pending)) {
+        uint64_t mark = atomic_load(&ix->unposted_ns), n0 = verso_work_now_ns(), from = upto;
+        err = verso_tmfuzzy_step(t, due ? S_STEP_MAX : s_pay_step(ix), &post_more);
         err = err ? err : verso_tmfuzzy_upto(t, &upto);
         ix->post_ns = verso_work_now_ns() - n0;
+        if (!err && upto > from && upto != UINT64_MAX)
+            ix->entry_ns = ix->post_ns / (upto - from);
         ix->unposted_mark = mark;
         verso_log(VERSO_LOG_DEBUG, "fuzzy index: posted up to %llu of %llu entries in %lld ms",
                   (unsigned long long)upto, (unsigned long long)last,

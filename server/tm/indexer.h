@@ -34,6 +34,7 @@ typedef struct verso_indexer {
     atomic_uint_fast64_t unposted_ns; /* lookups' time reading entries not yet posted */
     verso_indexer_counts counts;
     uint64_t post_ns;       /* the last posting took this long (writer only) */
+    uint64_t entry_ns;      /* ... an entry posted, on average (writer only) */
     uint64_t unposted_mark; /* unposted_ns when it ran (writer only) */
 } verso_indexer;
 
