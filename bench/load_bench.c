@@ -40,7 +40,7 @@ enum { S_ESERVER, S_ETIMEOUT, S_ETRANSPORT, S_NERR };
 static const char *const s_op_names[S_NOPS] = {"lookup", "add"};
 
 typedef struct s_cfg {
-    int clients, server_threads, add_pct, curve;
+    int clients, server_threads, server_write_threads, add_pct, curve;
     double seconds, warmup, max_rss_growth; /* growth < 0: no check */
     size_t entries;
     const char *versod, *data, *endpoint, *tm;
@@ -1065,6 +1065,7 @@ static void s_usage(void)
     fprintf(stderr,
             "usage: load_bench [--clients N] [--seconds S] [--warmup W] [--entries N]\n"
             "                  [--data DIR] [--versod PATH] [--server-threads N]\n"
+            "                  [--server-write-threads N]\n"
             "                  [--endpoint E [--pid PID]] [--tm NAME] [--seed N]\n"
             "                  [--add-pct P] [--max-rss-growth-pct X] [--ci] [--curve]\n"
             "defaults: 64 clients, 60 s measured after 10 s of warm-up, 100000 entries in the\n"
@@ -1078,6 +1079,7 @@ static int s_args(int argc, char **argv, s_cfg *cfg)
 {
     *cfg = (s_cfg){.clients = 64,
                    .add_pct = 10,
+                   .server_write_threads = -1, /* versod's default */
                    .seconds = 60,
                    .warmup = 10,
                    .max_rss_growth = -1,
@@ -1115,6 +1117,8 @@ static int s_args(int argc, char **argv, s_cfg *cfg)
             cfg->versod = v;
         else if (!strcmp(a, "--server-threads"))
             cfg->server_threads = atoi(v);
+        else if (!strcmp(a, "--server-write-threads"))
+            cfg->server_write_threads = atoi(v);
         else if (!strcmp(a, "--endpoint"))
             cfg->endpoint = v;
         else if (!strcmp(a, "--pid"))
@@ -1167,11 +1171,14 @@ static int s_keys(s_bench *b)
 static int s_start(s_bench *b, verso_proc *proc)
 {
     const s_cfg *cfg = &b->cfg;
-    char threads[16], key[128], allow[128];
-    const char *extra[8] = {NULL}, **e = extra;
+    char threads[16], wthreads[16], key[128], allow[128];
+    const char *extra[10] = {NULL}, **e = extra;
     snprintf(threads, sizeof threads, "%d", cfg->server_threads);
+    snprintf(wthreads, sizeof wthreads, "%d", cfg->server_write_threads);
     if (cfg->server_threads > 0)
         *e++ = "--threads", *e++ = threads;
+    if (cfg->server_write_threads >= 0)
+        *e++ = "--write-threads", *e++ = wthreads;
     if (cfg->curve) {
         if (s_keys(b) < 0) {
             fprintf(stderr, "load_bench: cannot make keys in %s\n", b->keydir);

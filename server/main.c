@@ -48,7 +48,10 @@ static void s_usage(FILE *f)
             "  --bind ENDPOINT          listen here (default %s;\n"
             "                           tcp://127.0.0.1:* picks a free port)\n"
             "  --data DIR               data directory (default ./verso-data)\n"
-            "  --threads N              worker threads (default 4)\n"
+            "  --threads N              worker threads for work (default 4)\n"
+            "  --write-threads N        worker threads for writes (add, update, delete,\n"
+            "                           tm_create, tm_delete), which mostly wait for the\n"
+            "                           commit (default 4; 0: writes run as work)\n"
             "  --rules DIR              segmentation rule files (default %s)\n"
             "  --srx FILE               an SRX 2.0 rule set the ops' \"rules\" may name\n"
             "                           (by its file name up to the first dot); repeatable\n"
@@ -135,31 +138,20 @@ static int s_parse_level(const char *s)
 static int s_parse(int argc, char **argv, verso_server_config *cfg, verso_env_config *env,
                    verso_http_config *http)
 {
-    static const struct option opts[] = {{"bind", 1, 0, 'b'},
-                                         {"data", 1, 0, 'd'},
-                                         {"threads", 1, 0, 't'},
-                                         {"ready-file", 1, 0, 'r'},
-                                         {"max-message-bytes", 1, 0, 'm'},
-                                         {"map-size", 1, 0, 's'},
-                                         {"max-map-size", 1, 0, 'S'},
-                                         {"log-level", 1, 0, 'l'},
-                                         {"rules", 1, 0, 'R'},
-                                         {"dict", 1, 0, 'D'},
-                                         {"srx", 1, 0, 'X'},
-                                         {"curve-key", 1, 0, 'k'},
-                                         {"allow", 1, 0, 'a'},
-                                         {"insecure", 0, 0, 'I'},
-                                         {"request-timeout-ms", 1, 0, 'T'},
-                                         {"stop-grace-ms", 1, 0, 'G'},
-                                         {"http", 1, 0, 'H'},
-                                         {"http-threads", 1, 0, 'P'},
-                                         {"http-timeout-s", 1, 0, 'O'},
-                                         {"http-cert", 1, 0, 'C'},
-                                         {"http-key", 1, 0, 'K'},
-                                         {"console", 1, 0, 'W'},
-                                         {"version", 0, 0, 'V'},
-                                         {"help", 0, 0, 'h'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"bind", 1, 0, 'b'},          {"data", 1, 0, 'd'},
+        {"threads", 1, 0, 't'},       {"write-threads", 1, 0, 'w'},
+        {"ready-file", 1, 0, 'r'},    {"max-message-bytes", 1, 0, 'm'},
+        {"map-size", 1, 0, 's'},      {"max-map-size", 1, 0, 'S'},
+        {"log-level", 1, 0, 'l'},     {"rules", 1, 0, 'R'},
+        {"dict", 1, 0, 'D'},          {"srx", 1, 0, 'X'},
+        {"curve-key", 1, 0, 'k'},     {"allow", 1, 0, 'a'},
+        {"insecure", 0, 0, 'I'},      {"request-timeout-ms", 1, 0, 'T'},
+        {"stop-grace-ms", 1, 0, 'G'}, {"http", 1, 0, 'H'},
+        {"http-threads", 1, 0, 'P'},  {"http-timeout-s", 1, 0, 'O'},
+        {"http-cert", 1, 0, 'C'},     {"http-key", 1, 0, 'K'},
+        {"console", 1, 0, 'W'},       {"version", 0, 0, 'V'},
+        {"help", 0, 0, 'h'},          {0, 0, 0, 0}};
     int c, bad = 0;
     size_t n;
     while (!bad && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -192,6 +184,10 @@ static int s_parse(int argc, char **argv, verso_server_config *cfg, verso_env_co
         case 't':
             bad = s_parse_size(optarg, &n) || n < 1 || n > 250;
             cfg->threads = (unsigned)n;
+            break;
+        case 'w':
+            bad = s_parse_size(optarg, &n) || n > 16;
+            cfg->write_threads = (unsigned)n;
             break;
         case 'm': bad = s_parse_size(optarg, &cfg->max_message_bytes); break;
         case 'T': /* at most a week: deadlines in ns must not wrap */
@@ -265,6 +261,7 @@ int main(int argc, char **argv)
     verso_server_config cfg = {.bind = VERSO_DEFAULT_ENDPOINT,
                                .data_dir = "./verso-data",
                                .threads = 4,
+                               .write_threads = 4,
                                .max_message_bytes = (size_t)16 << 20};
     verso_env_config ecfg = {.data_dir = cfg.data_dir, .rules_dir = VERSO_RULES_DIR};
     verso_http_config hcfg = {
@@ -274,7 +271,8 @@ int main(int argc, char **argv)
     /* LMDB reader slots: every worker (and the control worker), every HTTP
      * thread and the writer may hold a read transaction at once; 126 (LMDB's
      * default) is too few for --threads 250 --http-threads 256. */
-    unsigned readers = 2 * (cfg.threads + 1 + (hcfg.bind ? hcfg.threads : 0)) + 16;
+    unsigned readers =
+        2 * (cfg.threads + cfg.write_threads + 1 + (hcfg.bind ? hcfg.threads : 0)) + 16;
     ecfg.store.max_readers = readers > 126 ? readers : 126;
     if (cfg.max_message_bytes < 1024) {
         fprintf(stderr, "versod: --max-message-bytes must be at least 1K\n");

@@ -26,6 +26,16 @@ typedef struct verso_call {
     verso_host *host;          /* the broker's facts and counters */
 } verso_call;
 
+/* Which workers run a request (server.c): the workers for work, those for
+ * writes (which spend most of a request waiting for the writer's commit,
+ * so that a lookup never waits behind an add), or the control worker
+ * (small, well-formed requests that must never wait behind work). */
+typedef enum verso_lane {
+    VERSO_LANE_WORK = 0,
+    VERSO_LANE_WRITE = 1,
+    VERSO_LANE_CONTROL = 2,
+} verso_lane;
+
 /* The code the broker hosts, handed over at start-up (nng hands its
  * protocols an ops table the same way): the broker knows no op. arg is
  * borrowed and must outlive the server. thread_new runs once in every
@@ -33,7 +43,9 @@ typedef struct verso_call {
  * handle runs one request frame body[0..len) and appends the whole reply
  * frame to out (it never fails: every problem is an error reply); refuse
  * appends the error reply for a frame that cannot be a request at all
- * (bad framing). All four are called from worker threads, concurrently. */
+ * (bad framing). All four are called from worker threads, concurrently.
+ * lane (NULL: every request is work) names the lane of an op, op[0..len)
+ * as the request gives it (any bytes); the broker's thread calls it. */
 typedef struct verso_handler {
     void *arg;
     verso_err (*thread_new)(void *arg, void **state);
@@ -42,6 +54,7 @@ typedef struct verso_handler {
                    verso_buf *out);
     void (*refuse)(void *arg, verso_host *host, verso_err code, const char *message,
                    verso_buf *out);
+    verso_lane (*lane)(void *arg, const char *op, size_t len);
 } verso_handler;
 
 #endif

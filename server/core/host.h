@@ -39,6 +39,7 @@ typedef struct verso_host {
     char endpoint[256];          /* the bound endpoint, port resolved */
     const char *data_dir;        /* borrowed from the configuration */
     unsigned threads;            /* workers for work */
+    unsigned write_threads;      /* workers for writes (0: writes are work) */
     size_t max_message_bytes;    /* larger requests get ETOOBIG */
     uint64_t request_timeout_ms; /* a request's deadline, and the most "timeout_ms" asks */
     char libzmq[32];             /* libzmq's version, "4.3.4" */

@@ -2,6 +2,7 @@
 #include "proto.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -300,14 +301,32 @@ static bool s_skip_obj(const unsigned char *p, size_t n, size_t *i, int depth)
     return true;
 }
 
-/* "timeout_ms" of a request map read from its first bytes p[0..n) only
- * (keys after them, or a request that is not a map: 0). */
-static uint64_t s_timeout_prefix(const unsigned char *p, size_t n)
+/* A string at p[i..n): its bytes and length; false when it is not one or
+ * runs past n. */
+static bool s_str_at(const unsigned char *p, size_t n, size_t i, const char **s, size_t *len)
+{
+    if (i >= n)
+        return false;
+    unsigned char b = p[i];
+    size_t k = (b & 0xe0) == 0xa0 ? 0 : b == 0xd9 ? 1 : b == 0xda ? 2 : b == 0xdb ? 4 : 9;
+    if (k == 9 || n - i - 1 < k)
+        return false;
+    size_t l = k ? (size_t)s_be(p + i + 1, k) : (size_t)(b & 0x1f);
+    if (l > n - i - 1 - k)
+        return false;
+    *s = (const char *)p + i + 1 + k;
+    *len = l;
+    return true;
+}
+
+/* "op" and "timeout_ms" of a request map read from its first bytes
+ * p[0..n) only (keys after them, or a request that is not a map: none). */
+static void s_peek_prefix(const unsigned char *p, size_t n, verso_peek *out)
 {
     size_t i = 0;
     uint64_t pairs;
     if (!n)
-        return 0;
+        return;
     if ((p[0] & 0xf0) == 0x80)
         pairs = p[0] & 0x0f, i = 1;
     else if (p[0] == 0xde && n >= 3)
@@ -315,46 +334,49 @@ static uint64_t s_timeout_prefix(const unsigned char *p, size_t n)
     else if (p[0] == 0xdf && n >= 5)
         pairs = s_be(p + 1, 4), i = 5;
     else
-        return 0;
-    static const char key[] = "timeout_ms";
+        return;
     for (uint64_t k = 0; k < pairs && i < n; k++) {
-        size_t at = i;
-        bool is_key = i + 11 <= n && p[i] == (0xa0 | 10) && !memcmp(p + i + 1, key, 10);
-        if (!s_skip_obj(p, n, &i, 1))
-            return 0;
-        if (is_key && at + 11 == i && i < n) {
-            unsigned char b = p[i];
+        const char *key;
+        size_t klen, at;
+        bool named = s_str_at(p, n, i, &key, &klen);
+        if (!s_skip_obj(p, n, &i, 1) || i >= n)
+            return;
+        at = i;
+        if (named && klen == 2 && !memcmp(key, "op", 2) &&
+            s_str_at(p, n, at, &out->op, &out->op_len)) {
+        } else if (named && klen == 10 && !memcmp(key, "timeout_ms", 10)) {
+            unsigned char b = p[at];
             if (b <= 0x7f)
-                return b;
-            if (b >= 0xcc && b <= 0xcf && n - i > (1u << (b - 0xcc)))
-                return s_be(p + i + 1, 1u << (b - 0xcc));
-            return 0;
+                out->timeout_ms = b;
+            else if (b >= 0xcc && b <= 0xcf && n - at > (1u << (b - 0xcc)))
+                out->timeout_ms = s_be(p + at + 1, 1u << (b - 0xcc));
         }
         if (!s_skip_obj(p, n, &i, 1))
-            return 0;
+            return;
     }
-    return 0;
 }
 
-bool verso_proto_peek(const void *data, size_t len, uint64_t *timeout_ms)
+void verso_proto_peek(const void *data, size_t len, verso_peek *out)
 {
-    static const char *const ops[] = {"ping", "hello", "stats"};
-    *timeout_ms = 0;
+    *out = (verso_peek){false, NULL, 0, 0};
     if (len > VERSO_CONTROL_MAX_BYTES) { /* too big to decode here: its first 4 KiB */
-        *timeout_ms = s_timeout_prefix(data, VERSO_CONTROL_MAX_BYTES);
-        return false;
+        s_peek_prefix(data, VERSO_CONTROL_MAX_BYTES, out);
+        return;
     }
     verso_req r;
     verso_fault f;
     verso_req_init(&r);
-    bool yes = false;
     if (verso_req_decode(&r, data, len, &f) == VERSO_OK) {
         int64_t ms = 0;
         if (verso_req_int(&r, "timeout_ms", false, &ms, &f) == VERSO_OK && ms > 0)
-            *timeout_ms = (uint64_t)ms;
-        for (size_t i = 0; i < sizeof ops / sizeof *ops && !yes; i++)
-            yes = r.op_len == strlen(ops[i]) && !memcmp(r.op, ops[i], r.op_len);
+            out->timeout_ms = (uint64_t)ms;
+        out->whole = true;
+        /* msgpack-c's strings point into the frame; the check keeps that a fact */
+        uintptr_t d = (uintptr_t)data, o = (uintptr_t)r.op;
+        if (o >= d && r.op_len <= len && o - d <= len - r.op_len) {
+            out->op = r.op;
+            out->op_len = r.op_len;
+        }
     }
     verso_req_fini(&r);
-    return yes;
 }

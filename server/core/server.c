@@ -6,8 +6,12 @@
  * this file moves frames and looks inside none but small ones:
  * - control requests (ping, hello, stats; peek.h) go straight to a worker
  *   of their own, so that they never wait behind work;
- * - other requests wait in the broker's queue (pending.h) until a worker is
- *   idle and their client runs fewer than threads - 1 of them;
+ * - other requests go to one of two lanes (handler.h), by their op: work
+ *   (threads workers) or writes (write_threads workers, which mostly wait
+ *   for the writer's commit, so that a lookup never waits behind an add).
+ *   In each lane they wait in the broker's queue (pending.h) until one of
+ *   its workers is idle and their client runs fewer than the lane's
+ *   workers - 1 of them there;
  * - the front socket's monitor reports connections that went away: a
  *   request of theirs running is cancelled, one queued is dropped;
  * - at a stop, in-flight requests have stop_grace_ms to finish, then are
@@ -71,6 +75,22 @@ static int s_worker_id(verso_server_impl *im, int *more)
     return id[1];
 }
 
+/* The lane of worker w (not the control worker). */
+static unsigned s_lane_of(const verso_server_impl *im, unsigned w)
+{
+    return w >= im->lane[VERSO_LANE_WRITE].first && im->lane[VERSO_LANE_WRITE].n ? VERSO_LANE_WRITE
+                                                                                 : VERSO_LANE_WORK;
+}
+
+/* Requests waiting in every lane. */
+static size_t s_queued(const verso_server_impl *im)
+{
+    size_t n = 0;
+    for (unsigned i = 0; i < VERSO_SERVER_LANES; i++)
+        n += im->lane[i].pending.n;
+    return n;
+}
+
 /* A message from a worker: READY, or a reply to pass to the client. Either
  * way a worker for work is idle afterwards (the control worker is never
  * on the idle stack: it takes its requests as they come). */
@@ -104,8 +124,9 @@ static int s_from_worker(verso_server_impl *im)
         im->ready++;
     }
     if ((unsigned)w != im->control) {
+        verso_server_lane *l = &im->lane[s_lane_of(im, (unsigned)w)];
         im->busy[w].on = false;
-        im->idle[im->nidle++] = (unsigned)w;
+        l->idle[l->nidle++] = (unsigned)w;
     } else if (reply && im->control_out) {
         im->control_out--;
     }
@@ -220,8 +241,21 @@ static verso_pending_req *s_recv_request(verso_server *s)
     return r;
 }
 
+/* The lane of a request with peek p: the handler's word for its op; a
+ * control request only when whole (small and well formed); writes only
+ * when the server has workers for them. */
+static verso_lane s_lane(verso_server *s, const verso_peek *p)
+{
+    const verso_handler *h = &s->cfg.handler;
+    verso_lane l = p->op && h->lane ? h->lane(h->arg, p->op, p->op_len) : VERSO_LANE_WORK;
+    if ((l == VERSO_LANE_CONTROL && !p->whole) ||
+        (l == VERSO_LANE_WRITE && !s->impl->lane[VERSO_LANE_WRITE].n))
+        return VERSO_LANE_WORK;
+    return l;
+}
+
 /* One client message: a control request to the control worker at once,
- * anything else into the queue. */
+ * anything else into its lane's queue. */
 static void s_from_client(verso_server *s)
 {
     verso_server_impl *im = s->impl;
@@ -229,16 +263,22 @@ static void s_from_client(verso_server *s)
     if (!r)
         return;
     zmq_msg_t *body = s_body(r);
-    uint64_t ms = 0, def = s->cfg.request_timeout_ms;
-    bool control = body && verso_proto_peek(zmq_msg_data(body), zmq_msg_size(body), &ms);
+    verso_peek p = {false, NULL, 0, 0};
+    uint64_t def = s->cfg.request_timeout_ms;
+    if (body)
+        verso_proto_peek(zmq_msg_data(body), zmq_msg_size(body), &p);
+    verso_lane lane = s_lane(s, &p);
+    uint64_t ms = p.timeout_ms;
     r->deadline_ns = r->received_ns + (ms && ms < def ? ms : def) * 1000000u;
-    if (control && !s_send_request(im, im->control, r)) {
+    if (lane == VERSO_LANE_CONTROL && !s_send_request(im, im->control, r)) {
         verso_pending_req_free(r);
         return;
-    } /* else (the control worker that busy) it waits like any other */
-    if (verso_pending_push(&im->pending, r)) /* full: the front is not read then */
+    } /* else (the control worker that busy) it waits like any other work */
+    verso_pending *q =
+        &im->lane[lane == VERSO_LANE_WRITE ? VERSO_LANE_WRITE : VERSO_LANE_WORK].pending;
+    if (verso_pending_push(q, r)) /* full: the front is not read then */
         verso_pending_req_free(r);
-    atomic_store(&s->host.stats.queued, im->pending.n);
+    atomic_store(&s->host.stats.queued, s_queued(im));
 }
 
 /* Requests that waited past their deadline for a worker go to the control
@@ -247,31 +287,43 @@ static void s_from_client(verso_server *s)
 static long s_expire(verso_server *s)
 {
     verso_server_impl *im = s->impl;
-    uint64_t now = verso_work_now_ns(), next;
-    verso_pending_req *r;
-    while ((r = verso_pending_expired(&im->pending, now, &next))) {
-        if (s_send_request(im, im->control, r)) { /* busy: again once it answers */
-            verso_pending_push(&im->pending, r);
-            next = now + 1000000u;
-            break;
+    uint64_t now = verso_work_now_ns(), soonest = UINT64_MAX;
+    for (unsigned i = 0; i < VERSO_SERVER_LANES; i++) {
+        verso_pending *q = &im->lane[i].pending;
+        uint64_t next;
+        verso_pending_req *r;
+        while ((r = verso_pending_expired(q, now, &next))) {
+            if (s_send_request(im, im->control, r)) { /* busy: again once it answers */
+                verso_pending_push(q, r);
+                next = now + 1000000u;
+                break;
+            }
+            verso_pending_req_free(r);
         }
-        verso_pending_req_free(r);
+        soonest = next < soonest ? next : soonest;
     }
-    atomic_store(&s->host.stats.queued, im->pending.n);
-    return next == UINT64_MAX ? -1 : (long)((next - now) / 1000000u + 1);
+    atomic_store(&s->host.stats.queued, s_queued(im));
+    return soonest == UINT64_MAX ? -1 : (long)((soonest - now) / 1000000u + 1);
 }
 
-/* How many requests r's client is running: with CURVE the client is its
- * key (all its connections together), else its connection (without keys
- * every client is "local"). */
+/* A lane of a server, for s_running. */
+typedef struct s_in_lane {
+    verso_server *s;
+    const verso_server_lane *l;
+} s_in_lane;
+
+/* How many requests r's client is running in a lane: with CURVE the client
+ * is its key (all its connections together), else its connection (without
+ * keys every client is "local"). */
 static unsigned s_running(void *arg, const verso_pending_req *r)
 {
-    verso_server *s = arg;
+    const s_in_lane *in = arg;
+    verso_server *s = in->s;
     verso_server_impl *im = s->impl;
     const void *id = zmq_msg_data((zmq_msg_t *)&r->id);
     size_t n = zmq_msg_size((zmq_msg_t *)&r->id);
     unsigned k = 0;
-    for (unsigned w = 0; w < im->nwork; w++) {
+    for (unsigned w = in->l->first; w < in->l->first + in->l->n; w++) {
         const verso_server_busy *b = &im->busy[w];
         k += b->on && (s->host.curve ? !strcmp(b->name, r->who.name)
                                      : b->idlen == n && !memcmp(b->id, id, n));
@@ -287,14 +339,15 @@ static bool s_fd_dead(const verso_server_impl *im, int fd)
     return false;
 }
 
-/* Hands queued requests to idle workers, each client below its cap; a
- * request whose connection went away is dropped unanswered (its client
- * is not there to read a reply). */
-static void s_dispatch(verso_server *s)
+/* Hands a lane's queued requests to its idle workers, each client below
+ * the lane's cap; a request whose connection went away is dropped
+ * unanswered (its client is not there to read a reply). */
+static void s_dispatch_lane(verso_server *s, verso_server_lane *l)
 {
     verso_server_impl *im = s->impl;
-    while (im->nidle > 0) {
-        verso_pending_req *r = verso_pending_take(&im->pending, im->cap, s_running, s);
+    s_in_lane in = {s, l};
+    while (l->nidle > 0) {
+        verso_pending_req *r = verso_pending_take(&l->pending, l->cap, s_running, &in);
         if (!r)
             break;
         if (s_fd_dead(im, r->fd)) {
@@ -302,7 +355,7 @@ static void s_dispatch(verso_server *s)
             verso_pending_req_free(r);
             continue;
         }
-        unsigned w = im->idle[--im->nidle];
+        unsigned w = l->idle[--l->nidle];
         verso_server_busy *b = &im->busy[w];
         b->on = true;
         b->fd = r->fd;
@@ -313,7 +366,15 @@ static void s_dispatch(verso_server *s)
         s_send_request(im, w, r);
         verso_pending_req_free(r);
     }
-    atomic_store(&s->host.stats.queued, im->pending.n);
+}
+
+/* Hands queued requests to idle workers, lane by lane. */
+static void s_dispatch(verso_server *s)
+{
+    verso_server_impl *im = s->impl;
+    for (unsigned i = 0; i < VERSO_SERVER_LANES; i++)
+        s_dispatch_lane(s, &im->lane[i]);
+    atomic_store(&s->host.stats.queued, s_queued(im));
 }
 
 /* Cancels what the workers run for connection fd (-1: everything). */
@@ -409,16 +470,30 @@ static verso_err s_start_workers(verso_server *s)
     if (!im->back || zmq_setsockopt(im->back, ZMQ_ROUTER_MANDATORY, &one, sizeof one) < 0 ||
         zmq_bind(im->back, VERSO_WORKER_ENDPOINT) < 0)
         return VERSO_ETRANSPORT;
-    im->nwork = s->cfg.threads;
+    unsigned n[VERSO_SERVER_LANES] = {s->cfg.threads, s->cfg.write_threads};
+    im->nwork = n[0] + n[1];
     im->control = im->nwork;
-    im->cap = im->nwork > 1 ? im->nwork - 1 : 1;
+    for (unsigned i = 0, first = 0; i < VERSO_SERVER_LANES; first += n[i++]) {
+        verso_server_lane *l = &im->lane[i];
+        l->first = first;
+        l->n = n[i];
+        l->cap = n[i] > 1 ? n[i] - 1 : 1;
+        if (!(l->idle = calloc(n[i] + 1, sizeof *l->idle)) || verso_pending_init(&l->pending))
+            return VERSO_ENOMEM;
+    }
     im->workers = calloc(im->nwork + 1, sizeof *im->workers);
     im->busy = calloc(im->nwork + 1, sizeof *im->busy);
-    im->idle = calloc(im->nwork + 1, sizeof *im->idle);
-    if (!im->workers || !im->busy || !im->idle || verso_pending_init(&im->pending))
+    if (!im->workers || !im->busy)
         return VERSO_ENOMEM;
     for (unsigned i = 0; i <= im->nwork; i++) { /* the last: the control worker */
+        bool write = i >= n[0] && i < im->nwork;
         im->workers[i] = (verso_worker){.srv = s, .zctx = im->zctx, .index = i};
+        char *name = im->workers[i].name;
+        if (i == im->control)
+            snprintf(name, sizeof im->workers[i].name, "verso-control");
+        else
+            snprintf(name, sizeof im->workers[i].name, "verso-%s-%u", write ? "write" : "work",
+                     write ? i - n[0] : i);
         atomic_init(&im->workers[i].cancel, 0);
         if (verso_worker_start(&im->workers[i]))
             return VERSO_ENOMEM;
@@ -442,6 +517,7 @@ static verso_err s_start(verso_server *s)
     zmq_version(&maj, &min, &pat);
     snprintf(s->host.libzmq, sizeof s->host.libzmq, "%d.%d.%d", maj, min, pat);
     s->host.threads = s->cfg.threads;
+    s->host.write_threads = s->cfg.write_threads;
     s->host.max_message_bytes = s->cfg.max_message_bytes;
     s->host.request_timeout_ms = s->cfg.request_timeout_ms;
     if (!(im->zctx = zmq_ctx_new()) || pipe2(im->sigpipe, O_CLOEXEC | O_NONBLOCK) < 0) {
@@ -478,7 +554,8 @@ void *verso_server_zctx(verso_server *s)
 verso_err verso_server_new(const verso_server_config *cfg, verso_server **out)
 {
     if (!cfg->bind || !cfg->data_dir || !cfg->store || !cfg->handler.handle || cfg->threads < 1 ||
-        cfg->threads > 250 || cfg->max_message_bytes < 1024)
+        cfg->threads > 250 || cfg->write_threads > 16 || cfg->threads + cfg->write_threads > 254 ||
+        cfg->max_message_bytes < 1024)
         return VERSO_EINVAL;
     verso_server *s = calloc(1, sizeof *s);
     if (!s || !(s->impl = calloc(1, sizeof *s->impl))) {
@@ -518,7 +595,10 @@ static void s_stop_workers(verso_server_impl *im)
 static int s_drained(verso_server *s)
 {
     verso_server_impl *im = s->impl;
-    return im->nidle == im->nwork && !im->control_out && !im->pending.n && !s_front_pending(im);
+    for (unsigned i = 0; i < VERSO_SERVER_LANES; i++)
+        if (im->lane[i].nidle != im->lane[i].n || im->lane[i].pending.n)
+            return 0;
+    return !im->control_out && !s_front_pending(im);
 }
 
 /* While stopping: once the grace period is over, cancels what still runs.
@@ -574,9 +654,10 @@ static void s_zap(verso_server *s)
 verso_err verso_server_run(verso_server *s)
 {
     verso_server_impl *im = s->impl;
-    pthread_setname_np(pthread_self(), "verso-broker");
-    verso_log(VERSO_LOG_INFO, "versod listening on %s, data in %s, %u worker(s)", s->host.endpoint,
-              s->cfg.data_dir, im->nwork);
+    verso_log(VERSO_LOG_INFO,
+              "versod listening on %s, data in %s, %u worker(s) for work, %u for writes",
+              s->host.endpoint, s->cfg.data_dir, im->lane[VERSO_LANE_WORK].n,
+              im->lane[VERSO_LANE_WRITE].n);
     int logged_stop = 0;
     for (;;) {
         long wait = s_grace(s), expiry = s_expire(s);
@@ -590,7 +671,10 @@ verso_err verso_server_run(verso_server *s)
                                 {im->zap, -1, im->zap ? ZMQ_POLLIN : 0, 0},
                                 {im->monitor, 0, ZMQ_POLLIN, 0},
                                 {im->front, 0, ZMQ_POLLIN, 0}};
-        int n = verso_pending_full(&im->pending) ? 4 : 5; /* a full queue: leave them in libzmq */
+        int n = verso_pending_full(&im->lane[VERSO_LANE_WORK].pending) ||
+                        verso_pending_full(&im->lane[VERSO_LANE_WRITE].pending)
+                    ? 4
+                    : 5; /* a full queue: leave them in libzmq */
         if (zmq_poll(it, n, wait) < 0) {
             if (zmq_errno() == EINTR || zmq_errno() == EAGAIN)
                 continue;
@@ -653,7 +737,10 @@ void verso_server_destroy(verso_server **sp)
         zmq_close(im->zap);
     if (im->monitor)
         zmq_close(im->monitor);
-    verso_pending_fini(&im->pending);
+    for (unsigned i = 0; i < VERSO_SERVER_LANES; i++) {
+        verso_pending_fini(&im->lane[i].pending);
+        free(im->lane[i].idle);
+    }
     verso_allow_destroy(&im->allow);
     if (im->zctx)
         zmq_ctx_term(im->zctx);
@@ -664,7 +751,6 @@ void verso_server_destroy(verso_server **sp)
             close(im->sigpipe[i]);
     free(im->workers);
     free(im->busy);
-    free(im->idle);
     free(im);
     free(s);
     *sp = NULL;

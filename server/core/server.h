@@ -24,7 +24,8 @@ typedef struct verso_server_config {
     const char *bind;            /* e.g. tcp://127.0.0.1:5555, or tcp://127.0.0.1:* */
     const char *data_dir;        /* shown by stats; the store is opened by the caller */
     const char *ready_file;      /* NULL: none; else written with the bound endpoint */
-    unsigned threads;            /* workers, >= 1 */
+    unsigned threads;            /* workers for work, 1..250 */
+    unsigned write_threads;      /* workers for writes, 0..16 (0: writes run as work) */
     size_t max_message_bytes;    /* larger requests get ETOOBIG */
     const char *curve_secret;    /* the server's key pair file (keyfile.h); NULL: no CURVE */
     const char *allow_file;      /* client allow-list (auth.h); required with curve_secret */

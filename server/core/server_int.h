@@ -30,23 +30,32 @@ typedef struct verso_server_busy {
     char name[VERSO_NAME_MAX + 1];
 } verso_server_busy;
 
+/* A lane (handler.h): its workers, their idle ones, and the requests
+ * waiting for one of them. */
+typedef struct verso_server_lane {
+    unsigned first, n; /* its workers: indices first .. first + n - 1 */
+    unsigned cap;      /* requests one client may run in it at once */
+    unsigned *idle;    /* stack of its idle workers */
+    unsigned nidle;
+    verso_pending pending; /* requests waiting for one */
+} verso_server_lane;
+
+#define VERSO_SERVER_LANES 2 /* work and writes; control requests have a worker of their own */
+
 struct verso_server_impl {
     void *zctx;
     void *front;             /* ROUTER, clients */
     void *back;              /* ROUTER, workers */
-    verso_worker *workers;   /* nwork workers for work, then the control worker */
-    unsigned nworkers;       /* threads started (work and control) */
-    unsigned nwork;          /* workers for work: cfg.threads */
+    verso_worker *workers;   /* the workers for work, then for writes, then the control worker */
+    unsigned nworkers;       /* threads started (all lanes and control) */
+    unsigned nwork;          /* workers of the lanes: cfg.threads + cfg.write_threads */
     unsigned control;        /* index of the control worker (ping, hello, stats) */
     unsigned ready;          /* workers that said READY */
     unsigned control_out;    /* requests the control worker has not answered yet */
-    unsigned cap;            /* requests one client may run at once */
     verso_server_busy *busy; /* per worker */
-    unsigned *idle;          /* stack of idle worker indices (work workers only) */
-    unsigned nidle;
-    verso_pending pending;           /* requests waiting for a worker */
-    void *monitor;                   /* PAIR, the front socket's connection events */
-    int dead[VERSO_SERVER_DEAD_FDS]; /* fds of connections gone (ring; -1: free) */
+    verso_server_lane lane[VERSO_SERVER_LANES]; /* VERSO_LANE_WORK, VERSO_LANE_WRITE */
+    void *monitor;                              /* PAIR, the front socket's connection events */
+    int dead[VERSO_SERVER_DEAD_FDS];            /* fds of connections gone (ring; -1: free) */
     unsigned ndead;
     int64_t stop_at_ms; /* when the stop was seen; 0: not stopping */
     bool grace_over;    /* in-flight requests were cancelled */

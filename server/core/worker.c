@@ -3,7 +3,6 @@
 #include "worker.h"
 
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
@@ -147,12 +146,7 @@ static void s_thread_fini(verso_worker *w, s_thread *th)
 static void *s_main(void *arg)
 {
     verso_worker *w = arg;
-    char name[16]; /* as top -H and perf show it: work-N, or control */
-    if (w->index == w->srv->host.threads)
-        snprintf(name, sizeof name, "verso-control");
-    else
-        snprintf(name, sizeof name, "verso-work-%u", w->index % 1000u);
-    pthread_setname_np(pthread_self(), name);
+    pthread_setname_np(pthread_self(), w->name);
     s_thread th = {NULL, NULL, NULL, false};
     verso_buf out;
     verso_buf_init(&out, SIZE_MAX);

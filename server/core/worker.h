@@ -27,6 +27,7 @@ typedef struct verso_worker {
     verso_server *srv;
     void *zctx;
     unsigned index;
+    char name[16]; /* the thread's name, as top -H and perf show it */
     pthread_t thread;
     atomic_uint cancel; /* nonzero: stop the current request (set by the broker) */
 } verso_worker;

@@ -8,6 +8,7 @@
 
 #include "dispatch.h"
 #include "log.h"
+#include "ops.h"
 
 /* An SRX set is named by its file name up to the first dot. */
 static verso_err s_load_srx(verso_env *e, const char *path)
@@ -115,7 +116,14 @@ static void s_refuse(void *arg, verso_host *host, verso_err code, const char *me
     verso_dispatch_error(host, code, message, out);
 }
 
+static verso_lane s_lane(void *arg, const char *op, size_t len)
+{
+    (void)arg;
+    const verso_op *o = verso_op_find(op, len);
+    return o ? o->lane : VERSO_LANE_WORK; /* an unknown op: a worker answers EBADOP */
+}
+
 verso_handler verso_env_handler(verso_env *env)
 {
-    return (verso_handler){env, s_thread_new, s_thread_destroy, s_handle, s_refuse};
+    return (verso_handler){env, s_thread_new, s_thread_destroy, s_handle, s_refuse, s_lane};
 }

@@ -44,23 +44,26 @@ static void s_pack_ops(verso_pack *p, const verso_host *srv)
 
 static verso_err s_stats(verso_op_ctx *ctx);
 
+/* Lanes (handler.h): ping, hello and stats never wait behind work; the ops
+ * that submit writer jobs run on the workers for writes. align with
+ * "store" stays work: its cost is the alignment, not the commit. */
 static const verso_op s_ops[] = {
-    {"hello", s_hello, VERSO_ROLE_READ},
-    {"ping", s_ping, VERSO_ROLE_READ},
-    {"stats", s_stats, VERSO_ROLE_READ},
-    {"segment", verso_op_segment, VERSO_ROLE_READ},
-    {"tm_create", verso_op_tm_create, VERSO_ROLE_ADMIN},
-    {"tm_list", verso_op_tm_list, VERSO_ROLE_READ},
-    {"tm_delete", verso_op_tm_delete, VERSO_ROLE_ADMIN},
-    {"add", verso_op_add, VERSO_ROLE_WRITE},
-    {"get", verso_op_get, VERSO_ROLE_READ},
-    {"update", verso_op_update, VERSO_ROLE_WRITE},
-    {"delete", verso_op_delete, VERSO_ROLE_WRITE},
-    {"lookup", verso_op_lookup, VERSO_ROLE_READ},
-    {"export", verso_op_export, VERSO_ROLE_READ},
-    {"concordance", verso_op_concordance, VERSO_ROLE_READ},
-    {"align", verso_op_align, VERSO_ROLE_READ}, /* with "store": write (align_op.c) */
-    {"backup", verso_op_backup, VERSO_ROLE_ADMIN},
+    {"hello", s_hello, VERSO_ROLE_READ, VERSO_LANE_CONTROL},
+    {"ping", s_ping, VERSO_ROLE_READ, VERSO_LANE_CONTROL},
+    {"stats", s_stats, VERSO_ROLE_READ, VERSO_LANE_CONTROL},
+    {"segment", verso_op_segment, VERSO_ROLE_READ, VERSO_LANE_WORK},
+    {"tm_create", verso_op_tm_create, VERSO_ROLE_ADMIN, VERSO_LANE_WRITE},
+    {"tm_list", verso_op_tm_list, VERSO_ROLE_READ, VERSO_LANE_WORK},
+    {"tm_delete", verso_op_tm_delete, VERSO_ROLE_ADMIN, VERSO_LANE_WRITE},
+    {"add", verso_op_add, VERSO_ROLE_WRITE, VERSO_LANE_WRITE},
+    {"get", verso_op_get, VERSO_ROLE_READ, VERSO_LANE_WORK},
+    {"update", verso_op_update, VERSO_ROLE_WRITE, VERSO_LANE_WRITE},
+    {"delete", verso_op_delete, VERSO_ROLE_WRITE, VERSO_LANE_WRITE},
+    {"lookup", verso_op_lookup, VERSO_ROLE_READ, VERSO_LANE_WORK},
+    {"export", verso_op_export, VERSO_ROLE_READ, VERSO_LANE_WORK},
+    {"concordance", verso_op_concordance, VERSO_ROLE_READ, VERSO_LANE_WORK},
+    {"align", verso_op_align, VERSO_ROLE_READ, VERSO_LANE_WORK}, /* "store": write (align_op.c) */
+    {"backup", verso_op_backup, VERSO_ROLE_ADMIN, VERSO_LANE_WORK},
 };
 
 #define S_NOPS (sizeof s_ops / sizeof s_ops[0])
@@ -182,7 +185,7 @@ static verso_err s_stats(verso_op_ctx *ctx)
     if ((err = s_index_state(ctx, &upto, &last)))
         return err;
     bool admin = ctx->who->role >= VERSO_ROLE_ADMIN; /* the detail: store, ops, auth */
-    verso_pack_map(p, admin ? 14 : 11);
+    verso_pack_map(p, admin ? 15 : 12);
     verso_pack_kv_int(p, "started", srv->started);
     verso_pack_kv_int(p, "uptime_s", up_ms / 1000);
     verso_pack_kv_uint(p, "requests", atomic_load(&srv->stats.requests));
@@ -192,6 +195,7 @@ static verso_err s_stats(verso_op_ctx *ctx)
     verso_pack_kv_uint(p, "queued", atomic_load(&srv->stats.queued));
     verso_pack_kv_uint(p, "running", atomic_load(&srv->stats.running));
     verso_pack_kv_uint(p, "threads", srv->threads);
+    verso_pack_kv_uint(p, "write_threads", srv->write_threads);
     verso_pack_kv_str(p, "endpoint", srv->endpoint);
     verso_pack_str(p, "fuzzy_index");
     const verso_indexer_counts *c = &ctx->env->indexer.counts;

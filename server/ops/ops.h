@@ -39,6 +39,7 @@ typedef struct verso_op {
     const char *name;
     verso_op_fn fn;
     verso_role role; /* the least role that may call it (a field may ask more) */
+    verso_lane lane; /* which workers run it (handler.h) */
 } verso_op;
 
 /* Refuses `what` (e.g. "align with store") to a caller below `need`:

@@ -160,8 +160,11 @@ static int s_remove(const char *path, const struct stat *st, int flag, struct FT
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     s_check_scan_agrees(data, size);
-    uint64_t ms; /* the broker's look at every request (server.c): any bytes, any size */
-    (void)verso_proto_peek(data, size, &ms);
+    verso_peek pk; /* the broker's look at every request (server.c): any bytes, any size */
+    verso_proto_peek(data, size, &pk);
+    if (pk.op && ((const uint8_t *)pk.op < data || pk.op_len > size ||
+                  (size_t)((const uint8_t *)pk.op - data) > size - pk.op_len))
+        abort(); /* the op it names lies inside the frame */
     uint8_t *copy = NULL;
     bool backup = false;
     verso_caller who = {.role = s_backup_role(data, size, &copy, &backup), .name = "fuzz"};

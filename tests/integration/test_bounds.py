@@ -288,6 +288,45 @@ class BoundsTest(unittest.TestCase):
         self.assertEqual(res["results"][0]["matches"][0]["score"], 100)
         self.assertEqual(self.stats(other)["queued"], 3)   # the bulk client's wait
 
+    def test_writes_never_wait_behind_work(self):
+        """Lanes: with its one worker for work busy in a long lookup, adds run at once on
+        the worker for writes, a small one and one of over 4 KiB (its op read from the
+        frame's first bytes); the lookup is still running when they are answered."""
+        proc, endpoint = self.start("--threads", "1", "--write-threads", "1")
+        probe = self.socket(endpoint)
+        self.ok(probe, "add", src_lang="en", tgt_lang="fr", entries=ENTRIES)
+        self.assertEqual((self.stats(probe)["threads"], self.stats(probe)["write_threads"]),
+                         (1, 1))
+        self.long_lookup(self.socket(endpoint), "busy")
+        self.wait_for(probe, "the lookup running", lambda st: st["running"] >= 2)
+        writer = self.socket(endpoint)
+        big = [{"src": "Harbour note %d, written while the port was busy." % i,
+                "tgt": "Note %d du port, \u00e9crite pendant l'activit\u00e9." % i}
+               for i in range(100)]
+        self.assertGreater(len(pack(dict(v=1, id="add", op="add", src_lang="en",
+                                         tgt_lang="fr", entries=big))), 4096)
+        for entries in ([big[0]], big[1:]):
+            res = self.ok(writer, "add", src_lang="en", tgt_lang="fr", entries=entries,
+                          timeout_ms=10000)
+            self.assertEqual(res["added"], len(entries))
+        st = self.stats(probe)
+        self.assertGreaterEqual(st["running"], 2, st)  # the lookup has not ended
+        self.assertEqual(st["queued"], 0, st)
+
+    def test_writes_as_work_without_write_threads(self):
+        """--write-threads 0: writes share the workers for work, in their queue."""
+        proc, endpoint = self.start("--threads", "1", "--write-threads", "0")
+        probe = self.socket(endpoint)
+        self.ok(probe, "add", src_lang="en", tgt_lang="fr", entries=ENTRIES[:10])
+        self.assertEqual(self.stats(probe)["write_threads"], 0)
+        self.long_lookup(self.socket(endpoint), "busy")
+        self.wait_for(probe, "the lookup running", lambda st: st["running"] >= 2)
+        writer = self.socket(endpoint)
+        writer.send(pack(dict(v=1, id="late", op="add", src_lang="en", tgt_lang="fr",
+                              entries=[{"src": "Late.", "tgt": "En retard."}])))
+        self.wait_for(probe, "the add queued behind the lookup",
+                      lambda st: st["queued"] == 1)
+
     # -- cancellation ---------------------------------------------------------------------
 
     def test_client_gone_cancels_its_work(self):

@@ -149,39 +149,71 @@ static void test_pack_replies(void)
     verso_buf_fini(&out);
 }
 
-/* The broker's look at a request: control ops, and timeout_ms, from the
- * first 4 KiB of a large request only. */
+static bool s_op_is(const verso_peek *p, const char *op)
+{
+    return p->op && p->op_len == strlen(op) && !memcmp(p->op, op, p->op_len);
+}
+
+/* The broker's look at a request: its op and timeout_ms, from the first
+ * 4 KiB of a large request only. */
 static void test_peek(void)
 {
     static unsigned char big[6000];
-    uint64_t ms = 99;
+    verso_peek p;
     const char ping[] = "\x84\xa1v\x01\xa2id\x07\xa2op\xa4ping\xaatimeout_ms\xcd\x01\x2c";
-    CHECK(verso_proto_peek(ping, sizeof ping - 1, &ms) && ms == 300);
-    /* {"timeout_ms": 250, "x": <str of 5000>} */
+    verso_proto_peek(ping, sizeof ping - 1, &p);
+    CHECK(p.whole && s_op_is(&p, "ping") && p.timeout_ms == 300);
+    /* a small frame that is no request: not whole, no op */
+    verso_proto_peek("\x81\xa2op\xa3"
+                     "add",
+                     8, &p);
+    CHECK(!p.whole && !p.op && p.timeout_ms == 0);
+    /* {"op": "add", "timeout_ms": 250, "x": <str of 5000>}: read from the prefix */
     size_t n = 0;
-    big[n++] = 0x82;
+    big[n++] = 0x83;
+    memcpy(big + n,
+           "\xa2op\xa3"
+           "add",
+           7);
+    n += 7;
     memcpy(big + n, "\xaatimeout_ms\xcc\xfa", 13);
     n += 13;
     memcpy(big + n, "\xa1x\xda\x13\x88", 5); /* "x": str16 of 5000 */
     n += 5;
     memset(big + n, 'a', 5000);
     n += 5000;
-    CHECK(!verso_proto_peek(big, n, &ms) && ms == 250);
-    /* {"x": <str of 5000>, "timeout_ms": 5}: past the first 4 KiB */
+    verso_proto_peek(big, n, &p);
+    CHECK(!p.whole && s_op_is(&p, "add") && p.timeout_ms == 250);
+    /* {"x": <str of 5000>, "timeout_ms": 5, "op": "add"}: past the first 4 KiB */
     n = 0;
-    big[n++] = 0x82;
+    big[n++] = 0x83;
     memcpy(big + n, "\xa1x\xda\x13\x88", 5);
     n += 5;
     memset(big + n, 'a', 5000);
     n += 5000;
-    memcpy(big + n, "\xaatimeout_ms\x05", 12);
-    n += 12;
-    CHECK(!verso_proto_peek(big, n, &ms) && ms == 0);
+    memcpy(big + n,
+           "\xaatimeout_ms\x05\xa2op\xa3"
+           "add",
+           19);
+    n += 19;
+    verso_proto_peek(big, n, &p);
+    CHECK(!p.whole && !p.op && p.timeout_ms == 0);
+    /* an op whose string runs past the first 4 KiB: not taken */
+    n = 0;
+    big[n++] = 0x81;
+    memcpy(big + n, "\xa2op\xda\x13\x88", 5);
+    n += 5;
+    memset(big + n, 'a', 5000);
+    n += 5000;
+    verso_proto_peek(big, n, &p);
+    CHECK(!p.op);
     /* lying counts and garbage: nothing, no read past the bytes */
     memset(big, 0xdf, sizeof big);
-    CHECK(!verso_proto_peek(big, sizeof big, &ms) && ms == 0);
+    verso_proto_peek(big, sizeof big, &p);
+    CHECK(!p.whole && !p.op && p.timeout_ms == 0);
     memset(big, 0xdc, sizeof big);
-    CHECK(!verso_proto_peek(big, sizeof big, &ms) && ms == 0);
+    verso_proto_peek(big, sizeof big, &p);
+    CHECK(!p.whole && !p.op && p.timeout_ms == 0);
 }
 
 int main(void)
