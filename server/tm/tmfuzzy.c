@@ -2,12 +2,11 @@
  * tmfuzzy.c - fuzzy index maintenance and search over the TM; see
  * tmfuzzy.h and docs/MATCHING.md §9.
  *
- * TOKENS records (key: entry id u64 big-endian), schema 9:
+ * TOKENS records (key: entry id u64 big-endian):
  *   tm_id varint | source pair u32 | target pair u32 | n_src varint |
  *   n_tgt varint | ids of the source | ids of the target
- * pairs in host order (an LMDB file is not portable across byte orders
- * anyway), each id a varint (ids are handed out as tokens are first seen,
- * so common ones are small: 1 or 2 bytes; schema 8 kept 4 bytes an id).
+ * pairs and ids in host order (an LMDB file is not portable across byte
+ * orders anyway), the ids u32 each.
  */
 #include "tmfuzzy.h"
 
@@ -86,21 +85,6 @@ static verso_err s_writer_of(verso_txn *t, s_writer **out)
     return VERSO_OK;
 }
 
-/* Appends ids[0..n) to b as varints. */
-static verso_err s_put_ids(verso_buf *b, const uint32_t *ids, size_t n)
-{
-    unsigned char tmp[64 * 5];
-    for (size_t i = 0; i < n;) {
-        size_t k = 0;
-        for (; i < n && k + 5 <= sizeof tmp; i++)
-            k += verso_varint_put(tmp + k, ids[i]);
-        verso_err err = verso_buf_append(b, tmp, k);
-        if (err)
-            return err;
-    }
-    return VERSO_OK;
-}
-
 /* Tokenises one side (unless its ids are given) and appends its ids to
  * w->rec. */
 static verso_err s_side(s_writer *w, const verso_tmfuzzy_side *s, uint32_t *n)
@@ -109,7 +93,7 @@ static verso_err s_side(s_writer *w, const verso_tmfuzzy_side *s, uint32_t *n)
         if (s->nids > UINT32_MAX / 8)
             return VERSO_ETOOBIG;
         *n = (uint32_t)s->nids;
-        return s_put_ids(&w->rec, s->ids, s->nids);
+        return verso_buf_append(&w->rec, s->ids, s->nids * sizeof *s->ids);
     }
     verso_err err = verso_fuzzy_tokenize(&w->f, s->norm, s->len, &w->side);
     if (!err && w->side.n > UINT32_MAX / 8)
@@ -117,46 +101,14 @@ static verso_err s_side(s_writer *w, const verso_tmfuzzy_side *s, uint32_t *n)
     if (err)
         return err;
     *n = (uint32_t)w->side.n;
-    return s_put_ids(&w->rec, w->side.ids, w->side.n);
+    return verso_buf_append(&w->rec, w->side.ids, w->side.n * sizeof *w->side.ids);
 }
 
 /* A token record read back: header fields and the two id runs. */
 typedef struct s_rec {
     uint32_t tm_id, pair[2], n[2];
-    const unsigned char *ids, *end; /* n[0] + n[1] varints */
+    const unsigned char *ids; /* n[0] + n[1] u32, unaligned */
 } s_rec;
-
-/* Decodes the ids of one side of r (target: the second run) into out,
- * which has room for r->n[target]; false when the record is corrupt. The
- * source's run is read past for the target's. */
-static bool s_rec_ids(const s_rec *r, bool target, uint32_t *out)
-{
-    const unsigned char *p = r->ids;
-    if (target)
-        for (uint32_t i = 0; i < r->n[0]; i++) {
-            while (p < r->end && (*p & 0x80))
-                p++;
-            if (p++ >= r->end)
-                return false;
-        }
-    for (uint32_t i = 0; i < r->n[target]; i++) {
-        uint64_t v;
-        size_t k = verso_varint_get(p, r->end, &v);
-        if (!k || v > UINT32_MAX)
-            return false;
-        out[i] = (uint32_t)v;
-        p += k;
-    }
-    return !target || p == r->end;
-}
-
-/* Decodes one side of r into *ids (grown to fit, caller-owned). */
-static verso_err s_rec_side(const s_rec *r, bool target, uint32_t **ids, size_t *cap)
-{
-    if (verso_array_grow(ids, cap, (size_t)r->n[target] + 1, sizeof **ids))
-        return VERSO_ENOMEM;
-    return s_rec_ids(r, target, *ids) ? VERSO_OK : VERSO_ESTORE;
-}
 
 static bool s_rec_parse(verso_val v, s_rec *r)
 {
@@ -178,9 +130,7 @@ static bool s_rec_parse(verso_val v, s_rec *r)
     r->n[0] = (uint32_t)n0;
     r->n[1] = (uint32_t)n1;
     r->ids = p;
-    r->end = end;
-    /* one to five bytes an id; each side's decoding checks the rest */
-    return n0 + n1 <= (uint64_t)(end - p) && (uint64_t)(end - p) <= 5 * (n0 + n1);
+    return n0 + n1 == (uint64_t)(end - p) / 4 && (end - p) % 4 == 0;
 }
 
 /* Queues one side's postings; a batch full of pairs is written first. */
@@ -195,24 +145,14 @@ static verso_err s_queue_side(verso_txn *t, s_writer *w, uint32_t tm_id, uint32_
     return err;
 }
 
-/* Decodes both sides of r into w->ids (the source's, then the target's). */
-static verso_err s_rec_both(s_writer *w, const s_rec *r)
+/* Queues the postings of both sides of a record (ids copied to align them). */
+static verso_err s_queue(verso_txn *t, s_writer *w, const s_rec *r, uint64_t id)
 {
     size_t n = (size_t)r->n[0] + r->n[1];
     verso_err err = verso_array_grow(&w->ids, &w->ids_cap, n + 1, sizeof *w->ids);
     if (err)
         return err;
-    return s_rec_ids(r, false, w->ids) && s_rec_ids(r, true, w->ids + r->n[0]) ? VERSO_OK
-                                                                               : VERSO_ESTORE;
-}
-
-/* Queues the postings of both sides of a record; a corrupt one gets none
- * (searches skip it too). */
-static verso_err s_queue(verso_txn *t, s_writer *w, const s_rec *r, uint64_t id)
-{
-    verso_err err = s_rec_both(w, r);
-    if (err)
-        return err == VERSO_ESTORE ? VERSO_OK : err;
+    memcpy(w->ids, r->ids, n * sizeof *w->ids);
     err = s_queue_side(t, w, r->tm_id, r->pair[0], w->ids, r->n[0], id);
     return err ? err : s_queue_side(t, w, r->tm_id, r->pair[1], w->ids + r->n[0], r->n[1], id);
 }
@@ -340,10 +280,11 @@ verso_err verso_tmfuzzy_unindex(verso_txn *t, uint64_t id)
     if (err)
         return err == VERSO_ENOTFOUND ? VERSO_OK : err;
     s_rec r;
-    err = s_rec_parse(v, &r) ? s_rec_both(w, &r) : VERSO_ESTORE;
-    if (err == VERSO_ESTORE)
+    if (!s_rec_parse(v, &r))
         return verso_store_del(t, VERSO_DB_TOKENS, k, 8, NULL, 0); /* corrupt: drop it */
-    const uint32_t *ids = w->ids; /* decoded before the record goes */
+    verso_buf_reset(&w->rec); /* the ids, aligned, before the record goes */
+    err = verso_buf_append(&w->rec, r.ids, ((size_t)r.n[0] + r.n[1]) * 4);
+    const uint32_t *ids = (const uint32_t *)(void *)w->rec.data;
     err = err ? err : verso_fuzzidx_del(t, r.tm_id, r.pair[0], ids, r.n[0], id);
     err = err ? err : verso_fuzzidx_del(t, r.tm_id, r.pair[1], ids + r.n[0], r.n[1], id);
     return err ? err : verso_store_del(t, VERSO_DB_TOKENS, k, 8, NULL, 0);
@@ -413,12 +354,12 @@ typedef struct s_scan {
     verso_err err;
 } s_scan;
 
-/* Scores one side of record r against the query; reports it when its
- * base reaches the current bound. A corrupt record is skipped. */
-static verso_err s_verify(s_search *s, uint64_t id, const s_rec *r, bool target)
+/* Scores one side's ids (unaligned, n of them) against the query; reports
+ * it when its base reaches the current bound. */
+static verso_err s_verify(s_search *s, uint64_t id, const unsigned char *ids, size_t n)
 {
     verso_tmfuzzy *z = s->z;
-    size_t m = z->q.n, n = r->n[target];
+    size_t m = z->q.n;
     long k = verso_fuzzy_max_ed(m, n, *s->min_score);
     verso_err err = verso_work_tick(z->work, 1);
     if (err || !n || k < 0 || (size_t)k < (m > n ? m - n : n - m))
@@ -426,8 +367,9 @@ static verso_err s_verify(s_search *s, uint64_t id, const s_rec *r, bool target)
     /* the distances below cost a word operation per 64 query tokens and candidate token */
     if ((err = verso_work_tick(z->work, (m / 64 + 1) * (uint64_t)n)))
         return err;
-    if ((err = s_rec_side(r, target, &z->ids, &z->ids_cap)))
-        return err == VERSO_ESTORE ? VERSO_OK : err;
+    if (verso_array_grow(&z->ids, &z->ids_cap, n, sizeof *z->ids))
+        return VERSO_ENOMEM;
+    memcpy(z->ids, ids, n * sizeof *z->ids);
     bool yes;
     size_t ed;
     s->st->verified++;
@@ -459,7 +401,7 @@ static verso_err s_verify_id(verso_txn *t, s_search *s, uint64_t id, bool target
         return err;
     if (!s_rec_parse(v, &r))
         return VERSO_ESTORE;
-    return s_verify(s, id, &r, target);
+    return s_verify(s, id, target ? r.ids + 4 * (size_t)r.n[0] : r.ids, r.n[target]);
 }
 
 /* Whether a candidate can still reach the (possibly raised) bound: the
@@ -506,7 +448,8 @@ static int s_scan_one(void *arg, verso_val key, verso_val val)
         return 0; /* a corrupt record: get reports it */
     if (r.tm_id != sc->tm_id || r.pair[sc->target] != sc->pair)
         return 0;
-    sc->err = s_verify(sc->s, verso_be_get64(key.data), &r, sc->target);
+    const unsigned char *ids = sc->target ? r.ids + 4 * (size_t)r.n[0] : r.ids;
+    sc->err = s_verify(sc->s, verso_be_get64(key.data), ids, r.n[sc->target]);
     return sc->err || sc->s->stop;
 }
 
@@ -576,13 +519,16 @@ static int s_cmp_u64_desc(const void *a, const void *b)
     return (x < y) - (x > y);
 }
 
-/* Whether ids[0..n) hold every one of want[0..nw). */
-static bool s_holds_all(const uint32_t *ids, size_t n, const uint32_t *want, size_t nw)
+/* Whether ids (unaligned, n of them) hold every one of want[0..nw). */
+static bool s_holds_all(const unsigned char *ids, size_t n, const uint32_t *want, size_t nw)
 {
     for (size_t i = 0; i < nw; i++) {
         size_t j = 0;
-        while (j < n && ids[j] != want[i])
-            j++;
+        for (uint32_t v; j < n; j++) {
+            memcpy(&v, ids + 4 * j, 4);
+            if (v == want[i])
+                break;
+        }
         if (j == n)
             return false;
     }
@@ -597,17 +543,14 @@ typedef struct s_contain {
     verso_err err;
 } s_contain;
 
-/* Whether record val (of entry id) is of the TM and pair and holds them
- * all (a corrupt one: no; out of memory: c->err). */
-static bool s_rec_holds(s_contain *c, verso_val val)
+/* Whether record val (of entry id) is of the TM and pair and holds them all. */
+static bool s_rec_holds(const s_contain *c, verso_val val)
 {
     s_rec r;
     if (!s_rec_parse(val, &r) || r.tm_id != c->tm_id || r.pair[c->target] != c->pair)
         return false;
-    verso_err err = s_rec_side(&r, c->target, &c->z->ids, &c->z->ids_cap);
-    if (err == VERSO_ENOMEM)
-        c->err = err;
-    return !err && s_holds_all(c->z->ids, r.n[c->target], c->z->want, c->nw);
+    const unsigned char *ids = c->target ? r.ids + 4 * (size_t)r.n[0] : r.ids;
+    return s_holds_all(ids, r.n[c->target], c->z->want, c->nw);
 }
 
 static verso_err s_cid_add(verso_tmfuzzy *z, uint64_t id)
@@ -633,7 +576,7 @@ static int s_contain_unposted(void *arg, verso_val key, verso_val val)
     s_contain *c = arg;
     if ((c->err = verso_work_tick(c->z->work, 1 + val.len / 4)))
         return 1;
-    if (key.len == 8 && s_rec_holds(c, val) && !c->err)
+    if (key.len == 8 && s_rec_holds(c, val))
         c->err = s_cid_add(c->z, verso_be_get64(key.data));
     return c->err != VERSO_OK;
 }
@@ -709,11 +652,8 @@ verso_err verso_tmfuzzy_containing(verso_txn *t, verso_tmfuzzy *z, uint32_t tm_i
                 continue;
             if (err)
                 return err;
-            if (!s_rec_holds(&c, v)) {
-                if (c.err)
-                    return c.err;
+            if (!s_rec_holds(&c, v))
                 continue;
-            }
         }
         if (fn(arg, z->cids[i]))
             break;

@@ -5,7 +5,6 @@
  * through tm.c, as the ops put them. */
 #include <string.h>
 
-#include "be.h"
 #include "harness.h"
 #include "text.h"
 #include "tm.h"
@@ -291,40 +290,6 @@ static void test_delete_unindexes(void)
     CHECK(c.id[0] == s_exact);
 }
 
-/* Ends the token record of entry *arg with a varint cut short (the last
- * byte's continuation bit set): its source still decodes, its target not. */
-static verso_err s_cut_job(verso_txn *t, void *arg)
-{
-    unsigned char k[8], rec[512];
-    verso_val v;
-    verso_be_put64(k, *(uint64_t *)arg);
-    verso_err err = verso_store_get(t, VERSO_DB_TOKENS, k, 8, &v);
-    if (err || v.len > sizeof rec || !v.len)
-        return err ? err : VERSO_EINTERNAL;
-    memcpy(rec, v.data, v.len);
-    rec[v.len - 1] |= 0x80;
-    return verso_store_put(t, VERSO_DB_TOKENS, k, 8, rec, v.len);
-}
-
-/* A token record that does not decode is skipped by searches and by
- * posting, and dropped when its entry goes: never an error. */
-static void test_corrupt_record_skipped(void)
-{
-    CHECK_INT(s_write(s_create_job, "cut"), VERSO_OK);
-    uint64_t id = s_add_one("cut", "Close the door.", "Fermez la porte.");
-    uint64_t ok = s_add_one("cut", "Close the door now.", "Fermez la porte maintenant.");
-    CHECK_INT(s_write(s_cut_job, &id), VERSO_OK);
-    s_hits h = {0};
-    s_search("cut", "Fermez la porte.", true, 50, &h, NULL); /* not posted yet: read whole */
-    CHECK(!s_has(&h, id, NULL) && s_has(&h, ok, NULL));
-    uint64_t upto = 0;
-    CHECK_INT(s_write(s_post_job, &upto), VERSO_OK);
-    CHECK(upto >= ok);
-    s_search("cut", "Fermez la porte.", true, 50, &h, NULL); /* from the postings */
-    CHECK(!s_has(&h, id, NULL) && s_has(&h, ok, NULL));
-    CHECK_INT(s_write(s_del_job, &id), VERSO_OK);
-}
-
 int main(void)
 {
     char dir[64];
@@ -337,7 +302,6 @@ int main(void)
     RUN(test_scan_agrees_with_index);
     RUN(test_containing);
     RUN(test_delete_unindexes);
-    RUN(test_corrupt_record_skipped);
     verso_tmfuzzy_fini(&s_z);
     verso_store_destroy(&s_store);
     t_rmtree(dir);
