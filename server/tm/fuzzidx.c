@@ -11,12 +11,13 @@
  *   value  format u8 (1) | n | df | min_len | max_len      (varints)
  *          then n postings: id - previous id (the first: - lower) | side's
  *          token count | side's signature u32 (little-endian)
- * df, in the first block only (0 in the others), is the token's postings
- * in all its blocks: one read orders the probes. min_len and max_len let a
- * length range skip a block without decoding it. A posting belongs to the
- * block of the greatest lower <= its id, so new entries, whose ids are the
- * highest, go to the end of the last block: a bulk post rewrites the last
- * block (and the first, for df) of each token it touches.
+ * df, in the last block only (0 in the others; schema 8 kept it in the
+ * first), is the token's postings in all its blocks: one read (the floor
+ * of the token's greatest key) orders the probes. min_len and max_len let
+ * a length range skip a block without decoding it. A posting belongs to
+ * the block of the greatest lower <= its id, so new entries, whose ids are
+ * the highest, go to the end of the last block: posting them rewrites the
+ * last block of each token it touches, and no other (its df with it).
  */
 #include "fuzzidx.h"
 
@@ -216,11 +217,12 @@ static size_t s_posting_bytes(const s_posting *v, size_t i, uint64_t lower)
 }
 
 /* Writes v[0..n) as the blocks of a token from key lower on: the first
- * under lower (with df when lower is 0), then as many more as the limits
- * need, each under its first id. n == 0 writes an empty block (the first
- * block of a token whose postings are all in later blocks). */
+ * under lower, then as many more as the limits need, each under its first
+ * id; last: they end the token, and the final one carries df (else every
+ * one has 0). n == 0 writes an empty block (the first block of a token
+ * whose postings are all in later blocks). */
 static verso_err s_write(verso_txn *t, const unsigned char prefix[12], uint64_t lower, uint64_t df,
-                         const s_posting *v, size_t n)
+                         bool last, const s_posting *v, size_t n)
 {
     unsigned char k[S_KEY], buf[S_HEAD_MAX + S_BLOCK_BYTES + S_POSTING_MAX];
     memcpy(k, prefix, 12);
@@ -233,44 +235,52 @@ static verso_err s_write(verso_txn *t, const unsigned char prefix[12], uint64_t 
                bytes + s_posting_bytes(v + i, j - i, at) <= S_BLOCK_BYTES)
             bytes += s_posting_bytes(v + i, j - i, at), j++;
         verso_be_put64(k + 12, at);
-        size_t len = s_encode(at, at ? 0 : df, v + i, j - i, buf);
+        size_t len = s_encode(at, last && j == n ? df : 0, v + i, j - i, buf);
         err = verso_store_put(t, VERSO_DB_POSTINGS, k, S_KEY, buf, len);
         i = j;
     } while (!err && i < n);
     return err;
 }
 
-/* The first block's df, *has whether the token has any block. */
+/* The token's last block (the floor of its greatest key): ENOTFOUND when
+ * the token has none. */
+static verso_err s_last_block(verso_txn *t, const unsigned char prefix[12], verso_val *k,
+                              verso_val *v)
+{
+    unsigned char key[S_KEY];
+    memcpy(key, prefix, 12);
+    verso_be_put64(key + 12, UINT64_MAX);
+    verso_err err = verso_store_floor(t, VERSO_DB_POSTINGS, key, S_KEY, k, v);
+    if (!err && (k->len != S_KEY || memcmp(k->data, prefix, 12)))
+        err = VERSO_ENOTFOUND; /* another token's */
+    return err;
+}
+
+/* The last block's df, *has whether the token has any block. */
 static verso_err s_df_all(verso_txn *t, const unsigned char prefix[12], uint64_t *df, bool *has)
 {
-    unsigned char k[S_KEY];
-    memcpy(k, prefix, 12);
-    verso_be_put64(k + 12, 0);
-    verso_val v;
-    verso_err err = verso_store_get(t, VERSO_DB_POSTINGS, k, S_KEY, &v);
+    verso_val k, v;
     s_block b;
+    verso_err err = s_last_block(t, prefix, &k, &v);
     *df = 0;
     *has = err == VERSO_OK;
     if (err == VERSO_ENOTFOUND)
         return VERSO_OK;
-    err = err ? err : s_open((verso_val){k, S_KEY}, v, &b);
+    err = err ? err : s_open(k, v, &b);
     if (!err)
         *df = b.df;
     return err;
 }
 
-/* Rewrites the first block of the token with df (its postings as they are). */
+/* Rewrites the last block of the token with df (its postings as they are). */
 static verso_err s_set_df(verso_txn *t, s_list *l, const unsigned char prefix[12], uint64_t df)
 {
-    unsigned char k[S_KEY];
-    memcpy(k, prefix, 12);
-    verso_be_put64(k + 12, 0);
-    verso_val v;
+    verso_val k, v;
     s_block b;
     l->n = 0;
-    verso_err err = verso_store_get(t, VERSO_DB_POSTINGS, k, S_KEY, &v);
-    err = err ? err : s_list_read(l, (verso_val){k, S_KEY}, v, &b);
-    return err ? err : s_write(t, prefix, 0, df, l->v, l->n);
+    verso_err err = s_last_block(t, prefix, &k, &v);
+    err = err ? err : s_list_read(l, k, v, &b);
+    return err ? err : s_write(t, prefix, b.lower, df, true, l->v, l->n);
 }
 
 /* The block holding id (the greatest lower <= id): its postings into l,
@@ -313,9 +323,9 @@ static verso_err s_insert(verso_txn *t, s_list *l, const unsigned char prefix[12
     bool has;
     verso_err err = s_df_all(t, prefix, &df, &has);
     if (err || !has)
-        return err ? err : s_write(t, prefix, 0, n, r, n);
+        return err ? err : s_write(t, prefix, 0, n, true, r, n);
     uint64_t start = df;
-    bool first_written = false;
+    bool last_written = false;
     for (size_t i = 0; i < n && !err;) {
         uint64_t lower, next;
         if ((err = s_block_of(t, l, prefix, r[i].id, &lower, &next)))
@@ -341,11 +351,12 @@ static verso_err s_insert(verso_txn *t, s_list *l, const unsigned char prefix[12
             memmove(l->v + a, l->v + out, (old + (j - i) - out) * sizeof *l->v);
         l->n = old + added;
         df += added;
-        err = s_write(t, prefix, lower, df, l->v, l->n);
-        first_written = lower == 0; /* the first block, with the final df */
+        /* blocks come in id order: the last one, if touched, comes last */
+        last_written = next == UINT64_MAX;
+        err = s_write(t, prefix, lower, df, last_written, l->v, l->n);
         i = j;
     }
-    if (!err && df != start && !first_written)
+    if (!err && df != start && !last_written)
         err = s_set_df(t, l, prefix, df);
     return err;
 }
@@ -378,11 +389,12 @@ static verso_err s_remove(verso_txn *t, s_list *l, const unsigned char prefix[12
             err = verso_store_del(t, VERSO_DB_POSTINGS, k, S_KEY, NULL, 0);
         return err == VERSO_ENOTFOUND ? VERSO_OK : err;
     }
-    if (!l->n && lower)
-        err = verso_store_del(t, VERSO_DB_POSTINGS, k, S_KEY, NULL, 0);
+    bool last = next == UINT64_MAX;
+    if (!l->n && lower) /* an emptied block goes; the one before may become the last */
+        err = verso_store_del(t, VERSO_DB_POSTINGS, k, S_KEY, NULL, 0), last = false;
     else
-        err = s_write(t, prefix, lower, df, l->v, l->n);
-    return err ? err : lower ? s_set_df(t, l, prefix, df) : VERSO_OK;
+        err = s_write(t, prefix, lower, df, last, l->v, l->n);
+    return err || last ? err : s_set_df(t, l, prefix, df);
 }
 
 static void s_prefix(unsigned char prefix[12], uint32_t tm_id, uint32_t pair, uint32_t tok)

@@ -18,7 +18,7 @@
 #include "buf.h"
 #include "verso/err.h"
 
-#define VERSO_SCHEMA_VERSION 8 /* older ones are upgraded on open (tm.c) */
+#define VERSO_SCHEMA_VERSION 9 /* older ones are upgraded on open (tm.c) */
 
 typedef struct verso_store verso_store;
 typedef struct verso_txn verso_txn;

@@ -113,7 +113,7 @@ static void test_cli(void)
     CHECK(strstr(out, "\"ops\":[\"hello\",\"ping\",\"stats\",\"segment\",\"tm_create\",") != NULL);
     snprintf(cmd, sizeof cmd, "VERSO_ENDPOINT=%s %s stats", s_proc.endpoint, VERSO_CLI_PATH);
     CHECK_INT(s_sh(cmd, out, sizeof out), 0);
-    CHECK(strstr(out, "request(s)") != NULL && strstr(out, "schema 8") != NULL);
+    CHECK(strstr(out, "request(s)") != NULL && strstr(out, "schema 9") != NULL);
     /* --endpoint wins over the environment. */
     snprintf(cmd, sizeof cmd, "VERSO_ENDPOINT=tcp://127.0.0.1:1 %s --endpoint %s ping",
              VERSO_CLI_PATH, s_proc.endpoint);
@@ -843,7 +843,7 @@ static void test_typed_server(void)
     CHECK_INT(verso_stats(c, &st), VERSO_OK);
     CHECK(st->requests >= 3 && st->threads >= 1 && st->running >= 1);
     CHECK(strncmp(st->endpoint.ptr, "tcp://127.0.0.1:", 16) == 0);
-    CHECK(st->has_store && st->store.schema_version == 8 && st->store.used_bytes > 0);
+    CHECK(st->has_store && st->store.schema_version == 9 && st->store.used_bytes > 0);
     CHECK(st->has_auth && s_str_is(st->auth.mode, "none"));
     bool ping_seen = false;
     for (size_t i = 0; i < st->nops; i++)

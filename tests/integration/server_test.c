@@ -83,7 +83,7 @@ static void test_libverso_ops(void)
     CHECK(verso_mp_get(st, "requests")->via.u64 >= 4);
     CHECK(verso_mp_get(st, "errors")->via.u64 >= 1);
     CHECK(verso_mp_get(st, "threads")->via.u64 == 2);
-    CHECK(verso_mp_get(verso_mp_get(st, "store"), "schema_version")->via.u64 == 8);
+    CHECK(verso_mp_get(verso_mp_get(st, "store"), "schema_version")->via.u64 == 9);
     verso_reply_destroy(&r);
     verso_client_destroy(&c);
 }

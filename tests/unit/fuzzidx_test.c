@@ -5,6 +5,7 @@
 #include "fuzzidx.h"
 #include "fuzzy.h"
 #include "harness.h"
+#include "varint.h"
 
 #include <math.h>
 
@@ -551,18 +552,26 @@ static size_t s_token_ids(uint32_t tm, uint32_t pair, uint32_t tok, s_ids *x, si
     return x->n;
 }
 
-/* The records (blocks) under (tm, pair, tok), and the largest value. */
+/* The records (blocks) under (tm, pair, tok), the largest value, how many
+ * carry a df, and the df of the last one (the header's second varint). */
 typedef struct s_blocks {
-    size_t n, max;
+    size_t n, max, with_df;
+    uint64_t last_df;
 } s_blocks;
 
 static int s_block_one(void *arg, verso_val key, verso_val val)
 {
     s_blocks *b = arg;
-    if (key.len != 20)
+    const unsigned char *p = val.data, *end = p + val.len;
+    uint64_t n, df;
+    size_t k;
+    if (key.len != 20 || val.len < 1 || !(k = verso_varint_get(p + 1, end, &n)) ||
+        !verso_varint_get(p + 1 + k, end, &df))
         return 1;
     b->n++;
     b->max = val.len > b->max ? val.len : b->max;
+    b->with_df += df != 0;
+    b->last_df = df;
     return 0;
 }
 
@@ -611,10 +620,13 @@ static void test_blocks(void)
         CHECK_INT(x.v[i], i + 1);
     s_blocks b = s_block_count(9, 1, 5);
     CHECK(b.n >= N / 128 && b.n <= N / 128 + 2);
-    CHECK(b.max < 2000); /* a node of a 4 KiB page, never an overflow page */
+    CHECK(b.max < 2000);                     /* a node of a 4 KiB page, never an overflow page */
+    CHECK(b.with_df == 1 && b.last_df == N); /* df: in the last block only */
     CHECK_INT(s_write(docs + 200, 400, 1), VERSO_OK); /* ids 201..600 */
     CHECK_INT(s_token_ids(9, 1, 5, &x, &df), N - 400);
     CHECK_INT(df, N - 400);
+    b = s_block_count(9, 1, 5);
+    CHECK(b.with_df == 1 && b.last_df == N - 400);
     CHECK(x.v[199] == 200 && x.v[200] == 601);
     size_t back = 0;
     for (int i = 499; i >= 300; i -= 3, back++) /* back one at a time, highest first */
@@ -629,6 +641,8 @@ static void test_blocks(void)
     }
     CHECK_INT(s_token_ids(9, 1, 5, &y, &df), want);
     CHECK_INT(df, want);
+    b = s_block_count(9, 1, 5);
+    CHECK(b.with_df == 1 && b.last_df == want);
     for (size_t i = 1; i < y.n; i++)
         CHECK(y.v[i] > y.v[i - 1]);
     uint32_t q[3] = {5, 6, 5};
