@@ -763,27 +763,32 @@ class HttpKeysTest(unittest.TestCase):
         st, _, body = self.call("GET", "/api/v1/imports", None, r)
         self.assertEqual(json.loads(body)["imports"], [])
 
+    def reload_keys(self, tokens):
+        """Writes the allow-list with tokens, sends SIGHUP and waits until the reload is
+        logged (the condition), so that the next request sees the new keys."""
+        write_allow(self.allow, tokens)
+        with open(os.path.join(self.tmp, "versod.log")) as f:
+            before = f.read().count("http: API keys reloaded")
+        self.proc.send_signal(__import__("signal").SIGHUP)
+        wait_until = time.monotonic() + 20
+        while time.monotonic() < wait_until:
+            with open(os.path.join(self.tmp, "versod.log")) as f:
+                if f.read().count("http: API keys reloaded") > before:
+                    return
+            time.sleep(0.05)  # polling interval for the condition above
+        self.fail("the API keys were not reloaded within 20 s")
+
     def test_revoked_key(self):
         tokens = dict(TOKENS)
         self.assertEqual(self.call("POST", "/api/v1/ping", "{}", tokens["reader"])[0], 200)
         del tokens["reader"]
-        write_allow(self.allow, tokens)
         try:
-            with open(os.path.join(self.tmp, "versod.log")) as f:
-                before = f.read().count("http: API keys reloaded")
-            self.proc.send_signal(__import__("signal").SIGHUP)
-            wait_until = time.monotonic() + 20
-            while time.monotonic() < wait_until:  # until the reload is logged (the condition)
-                with open(os.path.join(self.tmp, "versod.log")) as f:
-                    if f.read().count("http: API keys reloaded") > before:
-                        break
-                time.sleep(0.05)
+            self.reload_keys(tokens)
             st, _, data = self.call("POST", "/api/v1/ping", "{}", TOKENS["reader"])
             self.assertEqual(st, 401, data)
             self.assertEqual(self.call("POST", "/api/v1/ping", "{}", TOKENS["writer"])[0], 200)
-        finally:
-            write_allow(self.allow, TOKENS)
-            self.proc.send_signal(__import__("signal").SIGHUP)
+        finally:  # the next tests (test_roles) need the reader's key back, not on its way
+            self.reload_keys(TOKENS)
 
     def test_jsonp_console_and_early_refusals(self):
         r = TOKENS["reader"]
