@@ -37,6 +37,7 @@
 #define S_HEAD_MAX       (1 + 4 * VERSO_VARINT_MAX)
 #define S_STACK          256 /* distinct ids sorted on the stack up to this many */
 #define S_MIN_SLOT       1024
+#define S_BATCH_KEEP     65536 /* records a batch keeps room for once put (1.5 MiB) */
 /* What verifying a candidate costs (a token record read from the store, an
  * edit distance), in postings decoded: the refinement reads a further
  * token's postings while they are fewer than this many per live candidate.
@@ -620,6 +621,13 @@ verso_err verso_fuzzidx_batch_put(verso_txn *t, verso_fuzzidx_batch *b)
         err = err ? err : s_insert(t, &l[1], prefix, l[0].v, l[0].n);
     }
     verso_fuzzidx_batch_clear(b);
+    if (b->cap > S_BATCH_KEEP ||
+        b->tmp_v_cap > S_BATCH_KEEP) { /* a bulk post's arrays: back to the system, not kept */
+        free(b->v);
+        free(b->tmp_v);
+        b->v = b->tmp_v = NULL;
+        b->cap = b->tmp_v_cap = 0;
+    }
     return err;
 }
 
