@@ -8,7 +8,7 @@ with a tab or line break left out. Queries (drawn with --seed): 1,000 held-out s
 edits (a word replaced, dropped or inserted) of TM sources of 4 words or more.
 
 Both systems read the same TSV files and run with 1 thread and 1 client:
-  Verso    versod --threads 1, one `verso import` per language (--src xx --tgt en), then
+  Verso    versod --threads 1 --write-threads 1, one `verso import` per language (--src xx --tgt en), then
            wait for `stats` fuzzy_index.pending_ids 0; one lookup per request (max_results
            5) at min_score 70 and 50: round trips here, server time from `stats`.
   SYSTRAN  FuzzyMatch-cli -c corpus.tsv --add-target (the index holds the targets), then
@@ -285,9 +285,10 @@ def run_peak(cmd):
 
 class Verso:
     """versod of build on data/store (a fresh directory unless fresh is False, when a store
-    there is reopened), --threads threads; self.c speaks to it (bench/scale_bench.py too)."""
+    there is reopened), --threads threads and --write-threads write_threads (versod's
+    default unless given); self.c speaks to it (bench/scale_bench.py too)."""
 
-    def __init__(self, build, data, threads=1, fresh=True):
+    def __init__(self, build, data, threads=1, fresh=True, write_threads=None):
         if fresh:
             shutil.rmtree(data, ignore_errors=True)
         os.makedirs(data, exist_ok=True)
@@ -298,7 +299,8 @@ class Verso:
         self.proc = subprocess.Popen(
             [os.path.join(build, "versod"), "--bind", "tcp://127.0.0.1:*", "--threads",
              str(threads), "--data", os.path.join(data, "store"), "--ready-file", ready,
-             "--log-level", "warn"])
+             "--log-level", "warn"] +
+            ([] if write_threads is None else ["--write-threads", str(write_threads)]))
         for _ in range(1200):
             if os.path.exists(ready) and open(ready).read().endswith("\n"):
                 break
@@ -456,7 +458,7 @@ def table(rows):
 def run_verso(args, bindir, files, sfiles, queries):
     """Everything measured on Verso: the full TM, then the subset."""
     r = {}
-    v = Verso(bindir, os.path.join(args.out, "verso"))
+    v = Verso(bindir, os.path.join(args.out, "verso"), write_threads=1)
     try:
         log("verso: importing ...")
         r["load"] = v.load(files)
@@ -480,7 +482,7 @@ def run_verso(args, bindir, files, sfiles, queries):
         r["scan_s"] = (time.perf_counter() - t) / max(len(sample), 1)
     finally:
         v.stop()
-    v = Verso(bindir, os.path.join(args.out, "verso-subset"))
+    v = Verso(bindir, os.path.join(args.out, "verso-subset"), write_threads=1)
     try:
         r["sub_load"] = v.load(sfiles)
         r["sub70"] = v.lookups(queries, 70)
