@@ -342,8 +342,8 @@ static void s_peek_prefix(const unsigned char *p, size_t n, verso_peek *out)
         if (!s_skip_obj(p, n, &i, 1) || i >= n)
             return;
         at = i;
-        if (named && klen == 2 && !memcmp(key, "op", 2) &&
-            s_str_at(p, n, at, &out->op, &out->op_len)) {
+        if (named && klen == 2 && !memcmp(key, "op", 2)) {
+            s_str_at(p, n, at, &out->op, &out->op_len); /* a value that is no string: no op */
         } else if (named && klen == 10 && !memcmp(key, "timeout_ms", 10)) {
             unsigned char b = p[at];
             if (b <= 0x7f)

@@ -88,9 +88,6 @@ static verso_err s_idle_job(verso_txn *t, void *arg)
     return i->w->idle(t, i->w->idle_arg, i->quiet_ms, &i->more);
 }
 
-/* Runs one piece of background work in its own transaction; *more: there
- * is more to do (false after an error, logged, so that it is not retried
- * in a loop; the next write batch tries again). */
 /* Once the background work is done (after a bulk import, its postings),
  * the memory the threads freed goes back to the system: glibc keeps it in
  * its arenas otherwise (on the 533,458 gettext pairs, 169 of versod's 348
@@ -108,6 +105,9 @@ static void s_trim(verso_writer *w)
 #endif
 }
 
+/* Runs one piece of background work in its own transaction; *more: there
+ * is more to do (false after an error, logged, so that it is not retried
+ * in a loop; the next write batch tries again). */
 static void s_idle_run(verso_writer *w, int64_t quiet_ms, bool *more)
 {
     s_idle i = {w, quiet_ms, false};
@@ -166,13 +166,10 @@ static void *s_main(void *arg)
             b->copy[b->n] = (verso_store_job){s_idle_job, &i, VERSO_OK};
         if (b->n)
             verso_store_write(w->store, b->copy, b->n + (ride && b->n));
-        if (ride && b->n) {
-            if (b->copy[b->n].result)
-                verso_log(VERSO_LOG_ERROR, "writer: background work failed: %s",
-                          verso_err_symbol(b->copy[b->n].result));
-            more = !b->copy[b->n].result && i.more;
-        }
-        more = more || b->n > 0;
+        if (ride && b->n && b->copy[b->n].result)
+            verso_log(VERSO_LOG_ERROR, "writer: background work failed: %s",
+                      verso_err_symbol(b->copy[b->n].result));
+        more = more || b->n > 0; /* a batch written: its postings may be pending */
         s_reply_all(w->sock, b);
     }
     /* Stopping: jobs that still come are refused, never half-done. */

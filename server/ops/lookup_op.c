@@ -312,7 +312,6 @@ static verso_err s_fz_collect(s_lookup *l, int min)
         l->fst.postings += st.postings;
         l->fst.candidates += st.candidates;
         l->fst.verified += st.verified;
-        l->fst.matches += st.matches;
         l->nsearch++;
         l->nscan += st.scanned;
         err = err ? err : l->oom ? VERSO_ENOMEM : VERSO_OK;

@@ -943,24 +943,24 @@ static void s_query_sig(verso_fuzzidx *x, const uint32_t *q, size_t m)
 }
 
 /* The candidates that can still reach the bound with rest positions not
- * probed; each candidate's ub is set on the way. */
-static size_t s_live(verso_fuzzidx *x, size_t m, int min_score, size_t rest)
+ * probed. */
+static size_t s_live(const verso_fuzzidx *x, size_t m, int min_score, size_t rest)
 {
     size_t live = 0;
-    for (size_t i = 0; i < x->ncands; i++) {
-        verso_fuzzidx_cand *c = &x->cands[i];
-        c->ub = s_upper(x, c->sig);
-        live += s_can_reach(c, m, min_score, rest);
-    }
+    for (size_t i = 0; i < x->ncands; i++)
+        live += s_can_reach(&x->cands[i], m, min_score, rest);
     return live;
 }
 
-/* Step 5 of docs/MATCHING.md §8: reads the postings of further query
+/* Step 4 of docs/MATCHING.md §8: reads the postings of further query
  * tokens, rarest first, adding to the hits of the candidates met, while a
  * token's postings are fewer than S_VERIFY_POSTINGS per live candidate
  * (reading them is then cheaper than verifying the candidates they may
  * rule out). Every token read makes the unprobed positions fewer; the
- * count bound stays lossless for any set of probed tokens. */
+ * count bound stays lossless for any set of probed tokens. The live count
+ * is taken again only once as many postings were read as it was: a stale
+ * count is never below the true one (it may only read more), and counting
+ * costs at most the postings read plus the candidates once. */
 static verso_err s_refine(verso_txn *t, verso_fuzzidx *x, uint32_t tm_id, uint32_t pair, size_t nd,
                           size_t m, int min_score, uint32_t lo, uint32_t hi,
                           verso_fuzzidx_result *r)
@@ -968,7 +968,10 @@ static verso_err s_refine(verso_txn *t, verso_fuzzidx *x, uint32_t tm_id, uint32
     s_probe pr = {x, 0, VERSO_OK};
     s_walk w = {lo, hi, s_count_one, &pr, 0, VERSO_OK};
     verso_err err = VERSO_OK;
+    for (size_t i = 0; i < x->ncands; i++)
+        x->cands[i].ub = s_upper(x, x->cands[i].sig);
     size_t live = s_live(x, m, min_score, m - r->probed_positions);
+    uint64_t counted_at = 0; /* w.postings when live was counted */
     while (r->probed_tokens < nd && live) {
         const verso_fuzzidx_tok *tok = &x->toks[r->probed_tokens];
         if (tok->df / S_VERIFY_POSTINGS >= live)
@@ -978,10 +981,10 @@ static verso_err s_refine(verso_txn *t, verso_fuzzidx *x, uint32_t tm_id, uint32
             break;
         r->probed_tokens++;
         r->probed_positions += tok->qcount;
-        size_t rest = m - r->probed_positions, n = 0;
-        for (size_t i = 0; i < x->ncands; i++)
-            n += s_can_reach(&x->cands[i], m, min_score, rest);
-        live = n;
+        if (w.postings - counted_at >= live) {
+            live = s_live(x, m, min_score, m - r->probed_positions);
+            counted_at = w.postings;
+        }
     }
     r->postings += w.postings;
     return err;
@@ -989,7 +992,7 @@ static verso_err s_refine(verso_txn *t, verso_fuzzidx *x, uint32_t tm_id, uint32
 
 /* Keeps the candidates whose shared tokens can reach the overlap their
  * length needs: min(hits + the query positions not probed, ub) >=
- * ceil(L s / 100), with ub the signature bound (s_upper, set by s_live). */
+ * ceil(L s / 100), with ub the signature bound (s_upper, set by s_refine). */
 static void s_count_bound(verso_fuzzidx *x, size_t m, int min_score, size_t rest)
 {
     size_t kept = 0;
